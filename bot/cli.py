@@ -1,0 +1,119 @@
+"""The `backorder-bot` command line (DESIGN §3)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+IMPORT_KINDS = ("products", "orders", "purchase-orders")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Argument parser with one subcommand per job."""
+    parser = argparse.ArgumentParser(prog="backorder-bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the bot with long polling")
+    demo = commands.add_parser("demo", help="offline demo on the sandbox")
+    demo.add_argument("--script", type=Path, help="play the actions in FILE and print the transcript")
+    sandbox = commands.add_parser("sandbox", help="run the sandbox Bot API server alone")
+    sandbox.add_argument("--port", type=int, default=8081)
+    importer = commands.add_parser("import", help="import a CSV file (all-or-nothing)")
+    importer.add_argument("kind", choices=IMPORT_KINDS)
+    importer.add_argument("file", type=Path)
+    order = commands.add_parser("order", help="print an order with its estimated dates")
+    order.add_argument("order_id")
+    order.add_argument("--json", action="store_true", help="print the contract's JSON")
+    link = commands.add_parser("link", help="print a signed deep link for an order's customer")
+    link.add_argument("order_id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"backorder-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    match args.command:
+        case "run":
+            from bot.app import run_bot
+
+            return run_bot(settings)
+        case "demo":
+            from bot.demo.runner import run_demo
+
+            return run_demo(settings, args.script)
+        case "sandbox":
+            from bot.sandbox.server import serve
+
+            serve(port=args.port)
+            return 0
+        case "import":
+            return asyncio.run(_import(settings, args.kind, args.file))
+        case "order":
+            return asyncio.run(_order(settings, args.order_id, as_json=args.json))
+        case "link":
+            return asyncio.run(_link(settings, args.order_id))
+    return 2
+
+
+async def _import(settings: Settings, kind: str, path: Path) -> int:
+    from bot.runtime import make_clock, make_rules, store_session
+    from bot.services.importing import import_csv
+
+    clock = make_clock(settings)
+    async with store_session(settings) as store:
+        report = await import_csv(
+            store,
+            kind,
+            path,
+            timezone=settings.timezone,
+            rules=make_rules(settings),
+            now=clock.now(),
+            actor="cli",
+        )
+    if report.errors:
+        for error in report.errors:
+            print(error, file=sys.stderr)
+        print(f"{path}: nothing imported ({len(report.errors)} errors)", file=sys.stderr)
+        return 1
+    print(f"{path}: imported {report.rows} rows of {kind}")
+    return 0
+
+
+async def _order(settings: Settings, order_id: str, *, as_json: bool) -> int:
+    from bot.runtime import store_session
+    from bot.services.status import order_json, order_text, order_view
+
+    async with store_session(settings) as store:
+        view = await order_view(store, order_id)
+    if view is None:
+        print(f"backorder-bot: no order {order_id!r}", file=sys.stderr)
+        return 1
+    print(json.dumps(order_json(view), ensure_ascii=False) if as_json else order_text(view))
+    return 0
+
+
+async def _link(settings: Settings, order_id: str) -> int:
+    from bot.runtime import make_clock, store_session
+    from bot.services.linking import deep_link_for_order
+
+    async with store_session(settings) as store:
+        url = await deep_link_for_order(store, settings, order_id, now=make_clock(settings).now())
+    if url is None:
+        print(f"backorder-bot: no order {order_id!r}", file=sys.stderr)
+        return 1
+    print(url)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""Settings from the environment and an optional `.env` file (DESIGN §2)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+class ConfigError(ValueError):
+    """A setting has a value the bot cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated configuration."""
+
+    token: str | None = None
+    api_base_url: str = DEFAULT_API_BASE_URL
+    db_path: Path = Path("backorder.sqlite3")
+    staff_ids: frozenset[int] = frozenset()
+    timezone: ZoneInfo = ZoneInfo("UTC")
+    default_language: str = "en"
+    handling_days: int = 1
+    holidays_country: str | None = None
+    link_secret: str | None = None
+    frozen_now: datetime | None = None
+
+    def __repr__(self) -> str:
+        # Why: the token must never reach a log line through a repr.
+        return f"Settings(db_path={self.db_path!s}, api_base_url={self.api_base_url!r}, ...)"
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines of a .env file (comments and blank lines ignored)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv: Path = Path(".env")
+) -> Settings:
+    """Build settings from `.env` overlaid by the process environment."""
+    env = {**read_dotenv(dotenv), **(os.environ if environ is None else environ)}
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    try:
+        staff = frozenset(
+            int(part) for part in (get("BACKORDER_STAFF_IDS") or "").split(",") if part.strip()
+        )
+    except ValueError as exc:
+        raise ConfigError("BACKORDER_STAFF_IDS must be comma-separated user ids") from exc
+    try:
+        timezone = ZoneInfo(get("BACKORDER_TIMEZONE") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError("BACKORDER_TIMEZONE is not a known IANA time zone") from exc
+    try:
+        handling_days = int(get("BACKORDER_HANDLING_DAYS") or "1")
+    except ValueError as exc:
+        raise ConfigError("BACKORDER_HANDLING_DAYS must be a whole number") from exc
+    if handling_days < 0:
+        raise ConfigError("BACKORDER_HANDLING_DAYS must not be negative")
+    frozen_now = None
+    if raw_now := get("BACKORDER_NOW"):
+        try:
+            frozen_now = datetime.fromisoformat(raw_now)
+        except ValueError as exc:
+            raise ConfigError("BACKORDER_NOW must be an ISO-8601 timestamp") from exc
+        if frozen_now.tzinfo is None:
+            frozen_now = frozen_now.replace(tzinfo=timezone)
+    return Settings(
+        token=get("TELEGRAM_BOT_TOKEN"),
+        api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
+        db_path=Path(get("BACKORDER_DB") or "backorder.sqlite3"),
+        staff_ids=staff,
+        timezone=timezone,
+        default_language=get("BACKORDER_DEFAULT_LANGUAGE") or "en",
+        handling_days=handling_days,
+        holidays_country=(get("BACKORDER_HOLIDAYS") or "").upper() or None,
+        link_secret=get("BACKORDER_LINK_SECRET"),
+        frozen_now=frozen_now,
+    )

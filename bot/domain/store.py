@@ -1,0 +1,156 @@
+"""The storage port: what services need from persistence (SQLite in `storage/`, fakes in tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from bot.domain.model import Customer, LineEta, Order, Product, PurchaseOrder
+
+
+@dataclass(frozen=True, slots=True)
+class Demand:
+    """An open order line waiting for units of one SKU, with its queue keys (DESIGN §5.2)."""
+
+    order_id: str
+    line_no: int
+    quantity: int
+    priority: int
+    placed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SkuBook:
+    """Everything the ETA allocation needs for one SKU."""
+
+    sku: str
+    on_hand: int
+    lead_time_days: int | None
+    handling_days: int | None
+    purchase_orders: Sequence[PurchaseOrder]
+    demand: Sequence[Demand]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One recorded change: who, when, what, and the value before."""
+
+    actor: str
+    at: datetime
+    action: str
+    entity: str
+    before: str | None
+    after: str | None
+
+
+class Store(Protocol):
+    """Persistence used by the services. Every mutating call is atomic and writes its audit entry."""
+
+    # --- import (each call is one all-or-nothing transaction) ---
+    async def known_skus(self) -> set[str]:
+        """SKUs of all stored products."""
+        ...
+
+    async def upsert_products(
+        self, products: Sequence[Product], *, actor: str, at: datetime
+    ) -> None:
+        """Insert or update products by SKU."""
+        ...
+
+    async def upsert_orders(
+        self, customers: Sequence[Customer], orders: Sequence[Order], *, actor: str, at: datetime
+    ) -> None:
+        """Insert or update customers, orders and their lines by key."""
+        ...
+
+    async def upsert_purchase_orders(
+        self, purchase_orders: Sequence[PurchaseOrder], *, actor: str, at: datetime
+    ) -> None:
+        """Insert or update purchase orders by po_id."""
+        ...
+
+    # --- ETA ---
+    async def sku_books(self, skus: Collection[str] | None = None) -> list[SkuBook]:
+        """Supply and open demand per SKU (all SKUs when `skus` is None)."""
+        ...
+
+    async def save_etas(
+        self, etas: Sequence[LineEta], *, skus: Collection[str] | None, computed_on: date
+    ) -> None:
+        """Replace the stored ETAs of those SKUs (all when None) with `etas`."""
+        ...
+
+    async def line_etas(self, order_ids: Collection[str]) -> dict[tuple[str, int], LineEta]:
+        """Stored ETAs of the lines of these orders, keyed by (order_id, line_no)."""
+        ...
+
+    # --- reading ---
+    async def get_order(self, order_id: str) -> Order | None:
+        """One order with all its lines."""
+        ...
+
+    async def open_orders(self, customer_id: str) -> list[Order]:
+        """A customer's orders that still have an open line, newest first, with all lines."""
+        ...
+
+    async def get_customer(self, customer_id: str) -> Customer | None:
+        """One customer."""
+        ...
+
+    async def customers_by_phone(self, phone_digits: str) -> list[Customer]:
+        """Customers whose phone, reduced to digits, ends with or equals `phone_digits`."""
+        ...
+
+    async def get_products(self, skus: Collection[str]) -> dict[str, Product]:
+        """Products by SKU."""
+        ...
+
+    # --- chats ---
+    async def linked_customer(self, chat_id: int) -> str | None:
+        """The customer a chat is linked to."""
+        ...
+
+    async def link_chat(
+        self, chat_id: int, customer_id: str, *, via: str, actor: str, at: datetime
+    ) -> None:
+        """Link a chat to a customer (replacing any earlier link of that chat)."""
+        ...
+
+    async def record_link_failure(self, chat_id: int, *, at: datetime) -> None:
+        """Remember one failed linking attempt."""
+        ...
+
+    async def link_failures_since(self, chat_id: int, since: datetime) -> int:
+        """Failed linking attempts of a chat since a moment."""
+        ...
+
+    async def chat_language(self, chat_id: int) -> str | None:
+        """Language chosen in a chat that is not linked yet."""
+        ...
+
+    async def set_chat_language(
+        self, chat_id: int, language: str, *, actor: str, at: datetime
+    ) -> None:
+        """Save a language choice for a chat."""
+        ...
+
+    async def set_customer_language(
+        self, customer_id: str, language: str, *, actor: str, at: datetime
+    ) -> None:
+        """Save a customer's language choice."""
+        ...
+
+    # --- misc ---
+    async def get_setting(self, key: str) -> str | None:
+        """A stored setting."""
+        ...
+
+    async def set_setting(self, key: str, value: str) -> None:
+        """Store a setting."""
+        ...
+
+    async def audit_entries(self, entity: str | None = None) -> list[AuditEntry]:
+        """Audit log, oldest first, optionally for one entity."""
+        ...
