@@ -104,10 +104,14 @@ async def _order(settings: Settings, order_id: str, *, as_json: bool) -> int:
 
 async def _link(settings: Settings, order_id: str) -> int:
     from bot.runtime import make_clock, store_session
-    from bot.services.linking import deep_link_for_order
+    from bot.services.linking import LinkError, deep_link_for_order
 
     async with store_session(settings) as store:
-        url = await deep_link_for_order(store, settings, order_id, now=make_clock(settings).now())
+        try:
+            url = await deep_link_for_order(store, settings, order_id, now=make_clock(settings).now())
+        except LinkError as exc:
+            print(f"backorder-bot: {exc}", file=sys.stderr)
+            return 1
     if url is None:
         print(f"backorder-bot: no order {order_id!r}", file=sys.stderr)
         return 1

@@ -1,0 +1,37 @@
+"""Run the benchmarks and print one JSON object per benchmark: `python -m bench [NAME...]`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import cast
+
+BENCHMARKS = {
+    "eta": "bench.eta_recompute",
+    "status": "bench.status_lookup",
+    "chat": "bench.chat_throughput",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the chosen benchmarks (all by default) at the given scale."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"any of {', '.join(BENCHMARKS)}")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="fraction of the full data size (default 1)"
+    )
+    args = parser.parse_args(argv)
+    if unknown := [name for name in args.names if name not in BENCHMARKS]:
+        parser.error(f"unknown benchmark {unknown[0]!r} (choose from {', '.join(BENCHMARKS)})")
+    for name in args.names or list(BENCHMARKS):
+        module = importlib.import_module(BENCHMARKS[name])
+        run = cast(Callable[[float], dict[str, object]], module.run)
+        print(json.dumps(run(args.scale)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""Chat throughput: updates per second our bot handles for `/orders`, next to a bare PTB echo bot.
+
+Both bots poll the same sandbox (flood limits off) and get the same queued updates: every simulated
+customer's messages are queued first, then the bot starts polling and the clock runs until every
+customer has every reply. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.context import Services
+from bot.demo.seed import Shop, seed_store
+from bot.i18n import Catalogs
+from bot.runtime import make_clock, make_rules
+from bot.sandbox.client import SandboxClient
+from bot.sandbox.config import SandboxConfig
+from bot.sandbox.server import Sandbox
+from storage.sqlite import open_store
+
+BOT_TOKEN = "100000001:bench-token"
+CUSTOMERS = 200
+MESSAGES_PER_CUSTOMER = 5
+FIRST_USER_ID = 900000
+SEND_CONCURRENCY = 64
+REPLY_TIMEOUT = 600.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    """How many customers send how many messages each."""
+
+    customers: int
+    messages_per_customer: int
+
+    @property
+    def updates(self) -> int:
+        """Total updates each bot handles."""
+        return self.customers * self.messages_per_customer
+
+
+def workload(scale: float) -> Workload:
+    """The full workload at scale 1, proportionally fewer customers below."""
+    return Workload(max(2, round(CUSTOMERS * scale)), MESSAGES_PER_CUSTOMER)
+
+
+async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is not None and message.text:
+        await message.reply_text(message.text)
+
+
+def _customers_with_open_orders(shop: Shop) -> list[str]:
+    open_rows = (row for row in shop.orders if row["status"] == "open")
+    return list(dict.fromkeys(row["customer_id"] for row in open_rows))
+
+
+def build_echo_application(token: str, base_url: str) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The baseline: a bare PTB Application with one handler echoing text."""
+    application = Application.builder().token(token).base_url(base_url).build()
+    application.add_handler(MessageHandler(filters.TEXT, _echo))
+    return application
+
+
+@asynccontextmanager
+async def initialized(application: Any) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+    """An initialized application (post_init run) and a function that starts its polling."""
+    await application.initialize()
+    polling = False
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+
+        async def start_polling() -> None:
+            nonlocal polling
+            await application.updater.start_polling(poll_interval=0.0, timeout=1)
+            await application.start()
+            polling = True
+
+        yield start_polling
+    finally:
+        if polling:
+            await application.updater.stop()
+            await application.stop()
+        await application.shutdown()
+
+
+async def _send_all(client: SandboxClient, users: Sequence[int], work: Workload) -> None:
+    gate = asyncio.Semaphore(SEND_CONCURRENCY)
+
+    async def send(user_id: int) -> None:
+        async with gate:
+            await client.send_text(user_id, "/orders")
+
+    for _ in range(work.messages_per_customer):
+        await asyncio.gather(*(send(user_id) for user_id in users))
+
+
+async def _replies_sent(client: SandboxClient) -> int:
+    stats = await client.stats()
+    return int(stats["messages_sent"])
+
+
+async def _timed_run(
+    client: SandboxClient, application: Any, users: Sequence[int], work: Workload
+) -> float:
+    """Updates per second from starting to poll until the bot has sent every reply."""
+    async with initialized(application) as start_polling:
+        await _send_all(client, users, work)
+        expected = await _replies_sent(client) + work.updates
+        started = time.perf_counter()
+        await start_polling()
+        deadline = started + REPLY_TIMEOUT
+        while await _replies_sent(client) < expected:
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the bot did not answer every message in time")
+            await asyncio.sleep(0.02)
+        elapsed = time.perf_counter() - started
+    return work.updates / elapsed
+
+
+async def measure(work: Workload) -> dict[str, float]:
+    """Run both bots on one sandbox with the same users and messages; return the figures."""
+    settings = Settings(token=BOT_TOKEN)
+    clock = make_clock(settings)
+    rules = make_rules(settings)
+    with tempfile.TemporaryDirectory(prefix="bench-chat-") as workdir:
+        store = await open_store(Path(workdir) / "bench.sqlite3")
+        try:
+            shop = await seed_store(
+                store,
+                Path(workdir),
+                now=clock.now(),
+                timezone=settings.timezone,
+                rules=rules,
+                customers=work.customers,
+                # Why: enough orders that every simulated customer has an open one.
+                orders=work.customers * 4,
+            )
+            customer_ids = _customers_with_open_orders(shop)[: work.customers]
+            users = [FIRST_USER_ID + index for index in range(len(customer_ids))]
+            for user_id, customer_id in zip(users, customer_ids, strict=True):
+                await store.link_chat(
+                    user_id, customer_id, via="deep_link", actor="bench", at=clock.now()
+                )
+            sandbox = Sandbox(SandboxConfig(global_rate=None, per_chat_rate=None))
+            await sandbox.start("127.0.0.1", port=0)
+            try:
+                bot_settings = dataclasses.replace(settings, api_base_url=sandbox.api_base_url)
+                services = Services(
+                    bot_settings, store, clock, rules, Catalogs.load(default_language="en")
+                )
+                async with SandboxClient(sandbox.base_url) as client:
+                    # Our bot's token names the sandbox's default bot, so users exist for both.
+                    for user_id in users:
+                        await client.create_user(user_id, f"Customer {user_id}", language_code="en")
+                    bot = build_application(services)
+                    bot_rate = await _timed_run(client, bot, users, work)
+                    echo = build_echo_application(BOT_TOKEN, sandbox.api_base_url)
+                    echo_rate = await _timed_run(client, echo, users, work)
+            finally:
+                await sandbox.stop()
+        finally:
+            await store.close()
+    return {
+        "customers": work.customers,
+        "updates": work.updates,
+        "bot_updates_per_s": round(bot_rate, 1),
+        "echo_updates_per_s": round(echo_rate, 1),
+        "ratio": round(bot_rate / echo_rate, 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print its JSON figures."""
+    parser = argparse.ArgumentParser(prog="python -m bench.chat_throughput", description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 200 customers")
+    args = parser.parse_args(argv)
+    figures = asyncio.run(measure(workload(args.scale)))
+    print(json.dumps({"benchmark": "chat_throughput", **figures}))
+
+
+if __name__ == "__main__":
+    main()

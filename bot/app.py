@@ -1,0 +1,169 @@
+"""The one place that wires the PTB Application: builder, defaults, limiter, handlers, start-up."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ContextTypes,
+    Defaults,
+)
+
+from bot.config import Settings
+from bot.context import SERVICES_KEY, BotContext, Services
+from bot.i18n import SHIPPED_LANGUAGES, Catalogs
+from bot.runtime import make_clock, make_rules, store_session
+from handlers import all_handlers
+from handlers.menu import bot_commands
+
+# Why: PTB's builder infers loose generic parameters; the context type is the one that matters.
+BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
+
+logger = logging.getLogger(__name__)
+
+
+def build_application(services: Services) -> BotApplication:
+    """The bot's Application with every handler registered, ready to initialize."""
+    token = services.settings.token
+    if not token:
+        raise ValueError("a bot token is needed to build the application")
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(services.settings.api_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.settings.timezone))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_post_init)
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = services
+    application.add_handlers(all_handlers())
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def _post_init(application: BotApplication) -> None:
+    """Remember the bot's username (for deep links) and set the command menu per language."""
+    services = application.bot_data[SERVICES_KEY]
+    assert isinstance(services, Services)
+    me = await application.bot.get_me()
+    if me.username:
+        await services.store.set_setting("bot_username", me.username)
+    catalogs = services.catalogs
+    await application.bot.set_my_commands(
+        bot_commands(catalogs.translator(catalogs.default_language))
+    )
+    for language in SHIPPED_LANGUAGES:
+        await application.bot.set_my_commands(
+            bot_commands(catalogs.translator(language)), language_code=language
+        )
+
+
+async def _on_error(update: object, context: BotContext) -> None:
+    """Log the failure (never the token) and tell the user politely."""
+    logger.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        try:
+            t = await context.translator(update)
+        except Exception:
+            # Why: the failure may be in the store that the language lookup reads.
+            t = context.services.catalogs.translator(None)
+        text = t.gettext("Sorry, something went wrong on our side. Please try again in a moment.")
+        if update.callback_query is not None:
+            # Why: the handler may have answered the press already; then a message must do.
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer(text, show_alert=True)
+                return
+        if update.effective_chat is not None:
+            await update.effective_chat.send_message(text)
+    except (TelegramError, OSError) as exc:
+        logger.warning("could not tell the user about an error: %s", type(exc).__name__)
+
+
+@contextlib.asynccontextmanager
+async def polling(
+    application: BotApplication, *, poll_timeout: float = 10.0
+) -> AsyncIterator[BotApplication]:
+    """Run the application with long polling for the duration of the block, then stop it cleanly."""
+    async with application:
+        if application.post_init is not None:
+            await application.post_init(application)
+        assert application.updater is not None
+        await application.updater.start_polling(timeout=timedelta(seconds=poll_timeout))
+        await application.start()
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+class TokenRedactingFormatter(logging.Formatter):
+    """Formats records, tracebacks included, with the bot token replaced (httpx logs URLs)."""
+
+    def __init__(self, token: str, fmt: str) -> None:
+        super().__init__(fmt)
+        self._token = token
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted record without the token."""
+        return super().format(record).replace(self._token, "<token>")
+
+
+def configure_logging(token: str) -> None:
+    """Log to stderr at INFO, quiet httpx, and redact the token from every line."""
+    logging.basicConfig(level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    formatter = TokenRedactingFormatter(token, "%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(formatter)
+
+
+def run_bot(settings: Settings) -> int:
+    """`backorder-bot run`: long polling until Ctrl-C; exit 2 without a token."""
+    if not settings.token:
+        print(
+            "backorder-bot: TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather and "
+            "set it in the environment or in .env",
+            file=sys.stderr,
+        )
+        return 2
+    configure_logging(settings.token)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(settings))
+    return 0
+
+
+async def _serve(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    async with store_session(settings) as store:
+        services = Services(
+            settings=settings,
+            store=store,
+            clock=make_clock(settings),
+            rules=make_rules(settings),
+            catalogs=Catalogs.load(default_language=settings.default_language),
+        )
+        async with polling(build_application(services)):
+            logger.info("bot is running; press Ctrl-C to stop")
+            await stop.wait()
+    logger.info("bot stopped")

@@ -1,0 +1,135 @@
+"""Gettext catalogs loaded once at start-up, locale negotiation and babel formatting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import html
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, get_currency_precision
+
+SHIPPED_LANGUAGES: tuple[str, ...] = ("en", "de", "es", "fr", "ru")
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "English",
+    "de": "Deutsch",
+    "es": "Español",
+    "fr": "Français",
+    "ru": "Русский",
+}
+DOMAIN = "messages"
+SOURCE_LANGUAGE = "en"
+DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction without translating it."""
+    return message
+
+
+def catalog_path(locales_dir: Path, language: str) -> Path:
+    """Where the `.po` file of a language lives."""
+    return locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def compile_po(po_file: Path, language: str) -> gettext.GNUTranslations:
+    """Compile a `.po` file in memory into gettext translations (fuzzy entries left out)."""
+    with po_file.open("rb") as source:
+        catalog = read_po(source, locale=language, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def _escaped(params: dict[str, object]) -> dict[str, str]:
+    return {name: html.escape(str(value)) for name, value in params.items()}
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Messages and formatting for one language."""
+
+    language: str
+    locale: Locale
+    translations: gettext.NullTranslations = field(
+        default_factory=gettext.NullTranslations, repr=False, compare=False
+    )
+
+    def gettext(self, message: str, **params: object) -> str:
+        """Translate, then fill `{name}` placeholders with HTML-escaped params."""
+        text = self.translations.gettext(message)
+        # Why: formatting only with params keeps param-less messages safe from stray braces.
+        return text.format(**_escaped(params)) if params else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
+        """Translate the plural form for `n`; `{n}` is the locale-formatted count."""
+        text = self.translations.ngettext(singular, plural, n)
+        return text.format(n=self.number(n), **_escaped(params))
+
+    def date(self, value: dt.date, format: str = "medium") -> str:
+        """A date in this locale (babel `format_date`)."""
+        return format_date(value, format=format, locale=self.locale)
+
+    def short_date(self, value: dt.date) -> str:
+        """Day and abbreviated month, e.g. "Dec 12" or "12. Dez."."""
+        return format_skeleton("MMMd", value, locale=self.locale)
+
+    def money(self, amount_minor: int, currency: str) -> str:
+        """An amount given in minor units, in the currency's major unit for this locale."""
+        major = Decimal(amount_minor).scaleb(-get_currency_precision(currency))
+        return format_currency(major, currency, locale=self.locale)
+
+    def number(self, value: int | float) -> str:
+        """A number with this locale's separators."""
+        return format_decimal(value, locale=self.locale)
+
+
+@dataclass(frozen=True)
+class Catalogs:
+    """Translators for every shipped language, built once at start-up."""
+
+    default_language: str
+    translators: dict[str, Translator]
+
+    @classmethod
+    def load(
+        cls, locales_dir: Path | None = None, *, default_language: str = SOURCE_LANGUAGE
+    ) -> Catalogs:
+        """Compile each shipped language's `.po` file; a missing file falls back to English."""
+        directory = DEFAULT_LOCALES_DIR if locales_dir is None else locales_dir
+        translators: dict[str, Translator] = {}
+        for language in SHIPPED_LANGUAGES:
+            po_file = catalog_path(directory, language)
+            translations = (
+                compile_po(po_file, language) if po_file.is_file() else gettext.NullTranslations()
+            )
+            translators[language] = Translator(language, Locale.parse(language), translations)
+        default = _match_shipped(default_language) or SOURCE_LANGUAGE
+        return cls(default_language=default, translators=translators)
+
+    def translator(self, language: str | None) -> Translator:
+        """The translator for a language tag; unknown or missing tags get the default."""
+        return self.translators[self.negotiate(language)]
+
+    def negotiate(self, *candidates: str | None) -> str:
+        """The first candidate that matches a shipped language, else the default language."""
+        for candidate in candidates:
+            if match := _match_shipped(candidate):
+                return match
+        return self.default_language
+
+
+def _match_shipped(tag: str | None) -> str | None:
+    """The shipped language of a BCP 47 / POSIX tag by its primary subtag ("de-AT" -> "de")."""
+    if not tag:
+        return None
+    primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in SHIPPED_LANGUAGES else None

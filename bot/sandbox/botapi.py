@@ -1,0 +1,48 @@
+"""The Bot API face: `/bot<token>/<method>` answered the way Telegram answers."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from aiohttp import web
+
+from bot.sandbox.errors import ApiError, bad_request
+from bot.sandbox.methods import METHODS_BY_NAME, Call
+from bot.sandbox.params import Params, read_parameters
+from bot.sandbox.state import SandboxState
+
+WORLD = web.AppKey("world", SandboxState)
+_TOKEN = re.compile(r"(\d{1,20}):[A-Za-z0-9_-]+")
+_MISSING = {"text": "message text is empty", "chat_id": "chat_id is empty"}
+
+
+async def handle_bot_api(request: web.Request) -> web.Response:
+    """Run one Bot API method and answer `{"ok": ..., ...}` with Telegram's status codes."""
+    world = request.app[WORLD]
+    try:
+        result = await _dispatch(world, request)
+    except ApiError as error:
+        return web.json_response(error.payload(), status=error.code)
+    return web.json_response({"ok": True, "result": result})
+
+
+async def _dispatch(world: SandboxState, request: web.Request) -> object:
+    token = _TOKEN.fullmatch(request.match_info["token"])
+    if token is None:
+        raise ApiError(401, "Unauthorized")
+    if world.config.delay_ms > 0:
+        await asyncio.sleep(world.config.delay_ms / 1000)
+    method = METHODS_BY_NAME.get(request.match_info["method"].lower())
+    if method is None:
+        raise ApiError(404, "Not Found")
+    world.stats.calls[method.name] += 1
+    values = await read_parameters(request)
+    for name in method.required:
+        if values.get(name) in (None, ""):
+            raise bad_request(_MISSING.get(name, f'parameter "{name}" is required'))
+    bot = world.bot(int(token.group(1)))
+    return await method.handler(Call(world, bot, Params(values, method.parameters)))
+
+
+ROUTES = [web.route("*", "/bot{token}/{method}", handle_bot_api)]

@@ -1,0 +1,215 @@
+"""The control API under /sandbox/: users act, tests read transcripts, benchmarks tune limits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from bot.sandbox import users
+from bot.sandbox.botapi import WORLD
+from bot.sandbox.errors import ControlError
+from bot.sandbox.state import BOT_EVENT_KINDS, BotState, SandboxState
+
+ControlHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+MAX_WAIT_SECONDS = 300.0
+
+
+@web.middleware
+async def control_errors(request: web.Request, handler: ControlHandler) -> web.StreamResponse:
+    """Answer control failures as `{"ok": false, "description": ...}` JSON."""
+    try:
+        return await handler(request)
+    except ControlError as error:
+        return _fail(error.status, error.description)
+
+
+def _ok(result: object) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def _fail(status: int, description: str, result: object = None) -> web.Response:
+    body = {"ok": False, "error_code": status, "description": description, "result": result}
+    return web.json_response(body, status=status)
+
+
+def _world_and_bot(request: web.Request) -> tuple[SandboxState, BotState]:
+    world = request.app[WORLD]
+    raw = request.query.get("bot_id")
+    return world, world.bot(_int(raw, "bot_id") if raw else None)
+
+
+def _int(value: object, name: str) -> int:
+    if isinstance(value, bool):
+        raise ControlError(400, f"{name} must be a whole number")
+    try:
+        return int(str(value))
+    except ValueError as exc:
+        raise ControlError(400, f"{name} must be a whole number") from exc
+
+
+def _float(value: object, name: str) -> float:
+    try:
+        return float(str(value))
+    except ValueError as exc:
+        raise ControlError(400, f"{name} must be a number") from exc
+
+
+async def _body(request: web.Request) -> dict[str, object]:
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise ControlError(400, "the body must be JSON") from exc
+    if not isinstance(body, dict):
+        raise ControlError(400, "the body must be a JSON object")
+    return body
+
+
+def _optional_str(body: dict[str, object], name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ControlError(400, f"{name} must be a string")
+    return value
+
+
+def _user_id(request: web.Request) -> int:
+    return _int(request.match_info["user_id"], "user_id")
+
+
+async def create_user(request: web.Request) -> web.Response:
+    """POST /sandbox/users {user_id, first_name, language_code?, phone_number?, ...}."""
+    world, bot = _world_and_bot(request)
+    body = await _body(request)
+    user = users.create_user(
+        world,
+        bot,
+        _int(body.get("user_id"), "user_id"),
+        _optional_str(body, "first_name") or "",
+        language_code=_optional_str(body, "language_code"),
+        phone_number=_optional_str(body, "phone_number"),
+        last_name=_optional_str(body, "last_name"),
+        username=_optional_str(body, "username"),
+    )
+    return _ok(user)
+
+
+async def send_text(request: web.Request) -> web.Response:
+    """POST /sandbox/users/{user_id}/messages {text}: the user's message id."""
+    world, bot = _world_and_bot(request)
+    text = _optional_str(await _body(request), "text") or ""
+    return _ok({"message_id": users.send_text(world, bot, _user_id(request), text)})
+
+
+async def share_contact(request: web.Request) -> web.Response:
+    """POST /sandbox/users/{user_id}/contact {phone_number?, contact_user_id?}."""
+    world, bot = _world_and_bot(request)
+    body = await _body(request)
+    contact_user = body.get("contact_user_id")
+    message_id = users.share_contact(
+        world,
+        bot,
+        _user_id(request),
+        phone_number=_optional_str(body, "phone_number"),
+        contact_user_id=None if contact_user is None else _int(contact_user, "contact_user_id"),
+    )
+    return _ok({"message_id": message_id})
+
+
+async def press(request: web.Request) -> web.Response:
+    """POST /sandbox/users/{user_id}/press {label? | data?, message_id?}: the query id."""
+    world, bot = _world_and_bot(request)
+    body = await _body(request)
+    message_id = body.get("message_id")
+    query_id = users.press(
+        world,
+        bot,
+        _user_id(request),
+        label=_optional_str(body, "label"),
+        data=_optional_str(body, "data"),
+        message_id=None if message_id is None else _int(message_id, "message_id"),
+    )
+    return _ok({"callback_query_id": query_id})
+
+
+async def block(request: web.Request) -> web.Response:
+    """POST /sandbox/users/{user_id}/block."""
+    world, bot = _world_and_bot(request)
+    users.set_blocked(world, bot, _user_id(request), blocked=True)
+    return _ok(True)
+
+
+async def unblock(request: web.Request) -> web.Response:
+    """POST /sandbox/users/{user_id}/unblock."""
+    world, bot = _world_and_bot(request)
+    users.set_blocked(world, bot, _user_id(request), blocked=False)
+    return _ok(True)
+
+
+async def transcript(request: web.Request) -> web.Response:
+    """GET /sandbox/chats/{chat_id}/transcript?after=SEQ: the chat's events after SEQ."""
+    _, bot = _world_and_bot(request)
+    chat = users.user_chat(bot, _int(request.match_info["chat_id"], "chat_id"))
+    after = _int(request.query.get("after", "0"), "after")
+    return _ok([event for event in chat.events if int(str(event["seq"])) > after])
+
+
+async def wait_for(request: web.Request) -> web.Response:
+    """GET /sandbox/chats/{chat_id}/wait?after=&count=&timeout=: bot events, long-polled."""
+    world, bot = _world_and_bot(request)
+    chat = users.user_chat(bot, _int(request.match_info["chat_id"], "chat_id"))
+    after = _int(request.query.get("after", "0"), "after")
+    count = max(1, _int(request.query.get("count", "1"), "count"))
+    timeout = min(MAX_WAIT_SECONDS, _float(request.query.get("timeout", "10"), "timeout"))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        events = [
+            event
+            for event in chat.events
+            if int(str(event["seq"])) > after and event["kind"] in BOT_EVENT_KINDS
+        ]
+        remaining = deadline - loop.time()
+        if len(events) >= count:
+            return _ok(events)
+        if remaining <= 0 or world.closing:
+            description = f"waited {timeout:g}s for {count} bot event(s) after seq {after}"
+            return _fail(408, f"{description}; got {len(events)}", events)
+        await chat.changed.wait(remaining)
+
+
+async def get_config(request: web.Request) -> web.Response:
+    """GET /sandbox/config."""
+    return _ok(request.app[WORLD].config.as_dict())
+
+
+async def configure(request: web.Request) -> web.Response:
+    """POST /sandbox/config {field: value, ...}: any SandboxConfig field."""
+    world = request.app[WORLD]
+    try:
+        world.reconfigure(await _body(request))
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from exc
+    return _ok(world.config.as_dict())
+
+
+async def stats(request: web.Request) -> web.Response:
+    """GET /sandbox/stats: call counts, 429s, injected faults, 403s, messages."""
+    return _ok(request.app[WORLD].stats.as_dict())
+
+
+ROUTES = [
+    web.post("/sandbox/users", create_user),
+    web.post("/sandbox/users/{user_id}/messages", send_text),
+    web.post("/sandbox/users/{user_id}/contact", share_contact),
+    web.post("/sandbox/users/{user_id}/press", press),
+    web.post("/sandbox/users/{user_id}/block", block),
+    web.post("/sandbox/users/{user_id}/unblock", unblock),
+    web.get("/sandbox/chats/{chat_id}/transcript", transcript),
+    web.get("/sandbox/chats/{chat_id}/wait", wait_for),
+    web.get("/sandbox/config", get_config),
+    web.post("/sandbox/config", configure),
+    web.get("/sandbox/stats", stats),
+]

@@ -1,0 +1,71 @@
+"""Telegram's flood limits as token buckets: one over all chats, one per chat."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TokenBucket:
+    """Refills `rate` tokens per second up to `capacity`; each send takes one."""
+
+    rate: float
+    capacity: float
+    tokens: float
+    updated: float
+
+    def refill(self, now: float) -> None:
+        """Add the tokens earned since the last look."""
+        elapsed = max(0.0, now - self.updated)
+        self.tokens = min(self.capacity, self.tokens + elapsed * self.rate)
+        self.updated = now
+
+    def wait(self, now: float) -> float:
+        """Seconds until one token is available (0 when it already is)."""
+        self.refill(now)
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+
+@dataclass
+class FloodGate:
+    """Decides whether a send may go now, or how long the bot must wait."""
+
+    global_rate: float | None
+    per_chat_rate: float | None
+    burst: int
+    _global: TokenBucket | None = None
+    _chats: dict[int, TokenBucket] = field(default_factory=dict)
+
+    def admit(self, chat_id: int, now: float) -> int | None:
+        """Take a token from both buckets, or return the whole seconds to retry after."""
+        buckets = [
+            bucket
+            for bucket in (self._global_bucket(now), self._chat_bucket(chat_id, now))
+            if bucket is not None
+        ]
+        wait = max((bucket.wait(now) for bucket in buckets), default=0.0)
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        for bucket in buckets:
+            bucket.tokens -= 1
+        return None
+
+    def _global_bucket(self, now: float) -> TokenBucket | None:
+        if self.global_rate is None:
+            return None
+        if self._global is None:
+            # Why: the global allowance spans as many seconds as the per-chat burst does.
+            burst_seconds = self.burst / (self.per_chat_rate or 1.0)
+            capacity = max(1.0, self.global_rate * burst_seconds)
+            self._global = TokenBucket(self.global_rate, capacity, capacity, now)
+        return self._global
+
+    def _chat_bucket(self, chat_id: int, now: float) -> TokenBucket | None:
+        if self.per_chat_rate is None:
+            return None
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            capacity = float(self.burst)
+            bucket = self._chats[chat_id] = TokenBucket(self.per_chat_rate, capacity, capacity, now)
+        return bucket

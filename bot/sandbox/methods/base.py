@@ -1,0 +1,105 @@
+"""What a Bot API method handler receives, how methods are declared, and the send guards."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.sandbox.errors import ApiError, bad_request
+from bot.sandbox.html import parse_html, utf16_length
+from bot.sandbox.params import Params
+from bot.sandbox.state import BotState, Chat, SandboxState
+
+MESSAGE_LIMIT = 4096
+
+
+@dataclass
+class Call:
+    """One Bot API call: the sandbox, the calling bot and its parameters."""
+
+    world: SandboxState
+    bot: BotState
+    params: Params
+
+
+Handler = Callable[[Call], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Method:
+    """A served method with the parameter names it requires and accepts (official names)."""
+
+    name: str
+    handler: Handler
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """Every parameter name the method reads."""
+        return self.required + self.optional
+
+
+@dataclass(frozen=True)
+class FormattedText:
+    """Message text after parse-mode processing."""
+
+    text: str
+    html: str | None
+    entities: list[dict[str, object]]
+
+
+def formatted_text(params: Params) -> FormattedText:
+    """Apply parse_mode/entities to `text` and enforce Telegram's length limits."""
+    source = params.string("text")
+    if source is None:
+        raise bad_request("message text is empty")
+    parse_mode = (params.string("parse_mode") or "").lower()
+    html: str | None = None
+    if parse_mode == "html":
+        parsed = parse_html(source)
+        text, entities, html = parsed.text, parsed.entities, source
+    elif parse_mode in ("", "markdown", "markdownv2"):
+        # Why: the bot uses HTML; Markdown sources are kept verbatim rather than half-parsed.
+        text, entities = source, _entities(params.json_value("entities"))
+    else:
+        raise bad_request("unsupported parse_mode")
+    if not text.strip():
+        raise bad_request("message text is empty")
+    if utf16_length(text) > MESSAGE_LIMIT:
+        raise bad_request("message is too long")
+    return FormattedText(text, html, entities)
+
+
+def _entities(value: object) -> list[dict[str, object]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise bad_request("can't parse entities JSON object")
+    return [dict(item) for item in value]
+
+
+def guard_send(call: Call, chat: Chat) -> None:
+    """Refuse a send as Telegram would: blocked user, injected fault, flood limit."""
+    world = call.world
+    if chat.blocked:
+        world.stats.forbidden += 1
+        raise ApiError(403, "Forbidden: bot was blocked by the user")
+    if world.config.fault_5xx_rate > 0 and world.rng.random() < world.config.fault_5xx_rate:
+        world.stats.faults_injected += 1
+        code = world.rng.choice((500, 502))
+        raise ApiError(code, "Internal Server Error" if code == 500 else "Bad Gateway")
+    retry_after = call.bot.flood.admit(chat.chat_id, asyncio.get_running_loop().time())
+    if retry_after is not None:
+        world.stats.rate_limited += 1
+        raise ApiError(
+            429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+        )
+
+
+def refuse_if_blocked(call: Call, chat: Chat) -> None:
+    """403 for calls into a chat whose user blocked the bot."""
+    if chat.blocked:
+        call.world.stats.forbidden += 1
+        raise ApiError(403, "Forbidden: bot was blocked by the user")

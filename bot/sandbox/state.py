@@ -1,0 +1,278 @@
+"""Everything the sandbox remembers: bots, their chats, messages, pending updates, transcripts."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter, deque
+from contextlib import suppress
+from dataclasses import dataclass, field
+
+from bot.clock import Clock, SystemClock
+from bot.sandbox.config import SandboxConfig
+from bot.sandbox.errors import bad_request
+from bot.sandbox.flood import FloodGate
+from bot.sandbox.markup import Markup
+
+DEFAULT_BOT_ID = 100000001
+BOT_EVENT_KINDS = frozenset({"bot_message", "bot_edit"})
+
+
+class Signal:
+    """Wakes every waiter once something changes."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def fire(self) -> None:
+        """Wake the current waiters."""
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, timeout: float) -> None:
+        """Sleep until the next change or the timeout, whichever comes first."""
+        event = self._event
+        with suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), max(0.0, timeout))
+
+
+@dataclass
+class Stats:
+    """Counters the benchmarks and tests read."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    rate_limited: int = 0
+    faults_injected: int = 0
+    forbidden: int = 0
+    messages_sent: int = 0
+    messages_edited: int = 0
+    updates_delivered: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready counters."""
+        return {
+            "calls": dict(self.calls),
+            "rate_limited": self.rate_limited,
+            "faults_injected": self.faults_injected,
+            "forbidden": self.forbidden,
+            "messages_sent": self.messages_sent,
+            "messages_edited": self.messages_edited,
+            "updates_delivered": self.updates_delivered,
+        }
+
+
+@dataclass
+class ShownMessage:
+    """A message as the chat currently shows it."""
+
+    message_id: int
+    from_bot: bool
+    date: int
+    text: str = ""
+    html: str | None = None
+    entities: list[dict[str, object]] = field(default_factory=list)
+    markup: Markup | None = None
+    edit_date: int | None = None
+    contact: dict[str, object] | None = None
+    reply_to: int | None = None
+
+    @property
+    def inline_markup(self) -> Markup | None:
+        """The inline keyboard under the message, if any."""
+        return self.markup if self.markup is not None and self.markup.kind == "inline" else None
+
+
+@dataclass
+class Chat:
+    """A private chat between one user and one bot."""
+
+    user: dict[str, object]
+    phone_number: str | None = None
+    blocked: bool = False
+    messages: dict[int, ShownMessage] = field(default_factory=dict)
+    events: list[dict[str, object]] = field(default_factory=list)
+    menu_button: dict[str, object] | None = None
+    last_message_id: int = 0
+    changed: Signal = field(default_factory=Signal)
+
+    @property
+    def chat_id(self) -> int:
+        """Private chat ids equal the user's id."""
+        return int(str(self.user["id"]))
+
+    def as_json(self) -> dict[str, object]:
+        """The Chat object of the Bot API."""
+        chat: dict[str, object] = {"id": self.chat_id, "type": "private"}
+        chat.update(
+            {
+                key: self.user[key]
+                for key in ("first_name", "last_name", "username")
+                if key in self.user
+            }
+        )
+        return chat
+
+    def next_message_id(self) -> int:
+        """Ids grow by one per message, user's and bot's alike."""
+        self.last_message_id += 1
+        return self.last_message_id
+
+    def latest_bot_message(self, *, with_inline_keyboard: bool) -> ShownMessage | None:
+        """The newest bot message (optionally: that still has an inline keyboard)."""
+        for message in reversed(self.messages.values()):
+            if message.from_bot and (message.inline_markup or not with_inline_keyboard):
+                return message
+        return None
+
+
+@dataclass
+class BotState:
+    """One bot's world: its users' chats, the update queue, commands and menu buttons."""
+
+    bot_id: int
+    username: str
+    flood: FloodGate
+    chats: dict[int, Chat] = field(default_factory=dict)
+    updates: deque[dict[str, object]] = field(default_factory=deque)
+    last_update_id: int = 0
+    allowed_updates: frozenset[str] | None = None
+    commands: dict[tuple[str, str], list[dict[str, object]]] = field(default_factory=dict)
+    default_menu_button: dict[str, object] | None = None
+    open_callback_queries: dict[str, tuple[int, int]] = field(default_factory=dict)
+    changed: Signal = field(default_factory=Signal)
+    polls_started: int = 0
+
+    def user_json(self) -> dict[str, object]:
+        """The bot's own User object."""
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Backorder Assistant",
+            "username": self.username,
+        }
+
+    def chat(self, chat_id: int | None) -> Chat:
+        """A chat the bot can write to, or 400 "chat not found"."""
+        chat = self.chats.get(chat_id) if chat_id is not None else None
+        if chat is None:
+            raise bad_request("chat not found")
+        return chat
+
+    def push_update(self, kind: str, payload: dict[str, object]) -> None:
+        """Queue an update for getUpdates and wake the long polls."""
+        self.last_update_id += 1
+        self.updates.append({"update_id": self.last_update_id, kind: payload})
+        self.changed.fire()
+
+    def message_json(self, chat: Chat, message: ShownMessage) -> dict[str, object]:
+        """The Message object of the Bot API, as the message is shown now."""
+        sender = self.user_json() if message.from_bot else chat.user
+        body: dict[str, object] = {
+            "message_id": message.message_id,
+            "from": sender,
+            "chat": chat.as_json(),
+            "date": message.date,
+        }
+        if message.contact is not None:
+            body["contact"] = message.contact
+        else:
+            body["text"] = message.text
+        if message.entities:
+            body["entities"] = message.entities
+        if message.edit_date is not None:
+            body["edit_date"] = message.edit_date
+        if message.inline_markup is not None:
+            body["reply_markup"] = message.inline_markup.source
+        replied = chat.messages.get(message.reply_to) if message.reply_to else None
+        if replied is not None:
+            body["reply_to_message"] = self.message_json(chat, replied)
+        return body
+
+
+class SandboxState:
+    """All bots of one sandbox, the shared settings, counters and transcript sequence."""
+
+    def __init__(self, config: SandboxConfig, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock: Clock = clock or SystemClock()
+        self.rng = random.Random(config.seed)
+        self.stats = Stats()
+        self.bots: dict[int, BotState] = {}
+        self.default_bot_id: int | None = None
+        self.last_seq = 0
+        self.closing = False
+
+    def bot(self, bot_id: int | None = None) -> BotState:
+        """The bot's state, created on first use; None means the default bot."""
+        wanted = bot_id if bot_id is not None else (self.default_bot_id or DEFAULT_BOT_ID)
+        state = self.bots.get(wanted)
+        if state is None:
+            state = self.bots[wanted] = BotState(wanted, self._username(wanted), self._flood())
+        return state
+
+    def claim_default(self, bot_id: int) -> None:
+        """The first bot that calls getMe becomes the control API's default."""
+        if self.default_bot_id is None:
+            self.default_bot_id = bot_id
+            self.bot(bot_id).username = self.config.bot_username
+
+    def reconfigure(self, changes: dict[str, object]) -> None:
+        """Apply new settings; limits and the fault RNG restart from them."""
+        self.config.apply(changes)
+        if "seed" in changes:
+            self.rng = random.Random(self.config.seed)
+        for state in self.bots.values():
+            state.flood = self._flood()
+
+    def unix_now(self) -> int:
+        """The message date Telegram would stamp."""
+        return int(self.clock.now().timestamp())
+
+    def record(self, chat: Chat, kind: str, **fields: object) -> dict[str, object]:
+        """Append an event to the chat's transcript and wake its waiters."""
+        self.last_seq += 1
+        event: dict[str, object] = {
+            "seq": self.last_seq,
+            "kind": kind,
+            "message_id": 0,
+            "text": "",
+            "html": None,
+            "buttons": [],
+            "keyboard": None,
+            "callback_answer_text": None,
+            **fields,
+        }
+        chat.events.append(event)
+        chat.changed.fire()
+        return event
+
+    def record_message(self, chat: Chat, kind: str, message: ShownMessage) -> dict[str, object]:
+        """Record a bot message or edit with its current text and keyboard."""
+        markup = message.markup
+        shown = markup is not None and markup.kind in ("inline", "reply", "remove")
+        return self.record(
+            chat,
+            kind,
+            message_id=message.message_id,
+            text=message.text,
+            html=message.html,
+            buttons=markup.buttons() if markup is not None else [],
+            keyboard=markup.kind if shown and markup is not None else None,
+        )
+
+    def close(self) -> None:
+        """End every long poll so the server can stop at once."""
+        self.closing = True
+        for state in self.bots.values():
+            state.changed.fire()
+            for chat in state.chats.values():
+                chat.changed.fire()
+
+    def _flood(self) -> FloodGate:
+        config = self.config
+        return FloodGate(config.global_rate, config.per_chat_rate, config.burst)
+
+    def _username(self, bot_id: int) -> str:
+        if bot_id == (self.default_bot_id or DEFAULT_BOT_ID):
+            return self.config.bot_username
+        return f"sandbox{bot_id}_bot"

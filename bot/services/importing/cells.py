@@ -1,0 +1,178 @@
+"""Parsing the cells of one import row; every problem is recorded against its column."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+
+from bot.money import MoneyError, known_currencies, to_minor
+from bot.services.importing.table import Problems, Record
+
+WHOLE = re.compile(r"^[+-]?\d+$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[\d\s().\-/]+$")
+MIN_PHONE_DIGITS = 3
+
+Choice = TypeVar("Choice", bound=StrEnum)
+
+
+class Cells:
+    """Typed access to one row's cells; a bad cell is reported and `failed` becomes true."""
+
+    def __init__(self, record: Record, problems: Problems) -> None:
+        self.line = record.line
+        self._cells = record.cells
+        self._problems = problems
+        self.failed = False
+
+    def fail(self, column: str, message: str) -> None:
+        """Report a problem with one cell of this row."""
+        self.failed = True
+        self._problems.add(self.line, column, message)
+
+    def optional(self, column: str) -> str | None:
+        """The cell's text, None when blank or when the column is absent."""
+        return self._cells.get(column) or None
+
+    def required(self, column: str) -> str:
+        """The cell's text; a blank cell is an error."""
+        value = self._cells.get(column, "")
+        if not value:
+            self.fail(column, "a value is required")
+        return value
+
+    def whole(self, column: str, *, minimum: int | None = None) -> int | None:
+        """An optional whole number, at least `minimum`."""
+        text = self.optional(column)
+        if text is None:
+            return None
+        if not WHOLE.match(text):
+            self.fail(column, f"{text!r} is not a whole number")
+            return None
+        number = int(text)
+        if minimum is not None and number < minimum:
+            self.fail(column, f"must be at least {minimum}, got {number}")
+            return None
+        return number
+
+    def required_whole(self, column: str, *, minimum: int | None = None) -> int:
+        """A required whole number, at least `minimum`."""
+        if not self.required(column):
+            return 0
+        number = self.whole(column, minimum=minimum)
+        return 0 if number is None else number
+
+    def day(self, column: str) -> date | None:
+        """An optional date written YYYY-MM-DD."""
+        text = self.optional(column)
+        if text is None:
+            return None
+        try:
+            if not ISO_DATE.match(text):
+                raise ValueError(text)
+            return date.fromisoformat(text)
+        except ValueError:
+            self.fail(column, f"{text!r} is not a date like 2025-12-31")
+            return None
+
+    def required_day(self, column: str) -> date:
+        """A required date written YYYY-MM-DD."""
+        if not self.required(column):
+            return date.min
+        return self.day(column) or date.min
+
+    def required_moment(self, column: str, timezone: ZoneInfo) -> datetime:
+        """A required ISO-8601 timestamp; without an offset it is in `timezone`."""
+        text = self.required(column)
+        if not text:
+            return datetime.min.replace(tzinfo=timezone)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(column, f"{text!r} is not an ISO-8601 timestamp like 2025-12-31T14:30")
+            return datetime.min.replace(tzinfo=timezone)
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone)
+
+    def currency(self, column: str) -> str | None:
+        """A required ISO 4217 currency code babel knows."""
+        text = self.required(column)
+        if not text:
+            return None
+        if text not in known_currencies():
+            self.fail(column, f"{text!r} is not a known ISO 4217 currency code")
+            return None
+        return text
+
+    def money(self, column: str, currency: str | None) -> int:
+        """A required non-negative amount in major units, as minor units of `currency`."""
+        text = self.required(column)
+        if not text or currency is None:
+            return 0
+        try:
+            minor = to_minor(text, currency)
+        except MoneyError as exc:
+            self.fail(column, str(exc))
+            return 0
+        if minor < 0:
+            self.fail(column, f"must not be negative, got {text}")
+        return minor
+
+    def choice(self, column: str, allowed: type[Choice], default: Choice | None) -> Choice | None:
+        """One of an enumeration's values; blank gives `default`."""
+        text = self.optional(column)
+        if text is None:
+            return default
+        try:
+            return allowed(text)
+        except ValueError:
+            names = ", ".join(member.value for member in allowed)
+            self.fail(column, f"{text!r} is not one of: {names}")
+            return default
+
+    def language(self, column: str) -> str | None:
+        """An optional BCP 47 language tag babel knows (e.g. de, pt-BR)."""
+        text = self.optional(column)
+        if text is None:
+            return None
+        try:
+            Locale.parse(text.replace("-", "_"))
+        except (ValueError, UnknownLocaleError):
+            self.fail(column, f"{text!r} is not a known BCP 47 language tag like de or pt-BR")
+            return None
+        return text
+
+    def time_zone(self, column: str) -> str | None:
+        """An optional IANA time zone name."""
+        text = self.optional(column)
+        if text is None:
+            return None
+        try:
+            ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail(column, f"{text!r} is not an IANA time zone like Europe/Berlin")
+            return None
+        return text
+
+    def email(self, column: str) -> str | None:
+        """An optional e-mail address."""
+        text = self.optional(column)
+        if text is not None and not EMAIL.match(text):
+            self.fail(column, f"{text!r} is not an e-mail address")
+            return None
+        return text
+
+    def phone(self, column: str) -> str | None:
+        """An optional phone number."""
+        text = self.optional(column)
+        if text is None:
+            return None
+        if not PHONE.match(text) or sum(char.isdigit() for char in text) < MIN_PHONE_DIGITS:
+            self.fail(column, f"{text!r} is not a phone number")
+            return None
+        return text

@@ -1,0 +1,61 @@
+"""The products CSV: one row per SKU (DESIGN §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from bot.domain.model import Product
+from bot.services.importing.cells import Cells
+from bot.services.importing.table import Problems, Record
+
+REQUIRED = ("sku", "name", "price", "currency", "on_hand")
+OPTIONAL = ("category", "lead_time_days", "handling_days", "supplier", "alternatives")
+
+
+def parse_products(
+    records: Sequence[Record], problems: Problems, *, stored_skus: Collection[str]
+) -> list[Product]:
+    """Products from valid rows; problems for everything else."""
+    first_line: dict[str, int] = {}
+    for record in records:
+        first_line.setdefault(record.cells.get("sku", ""), record.line)
+    known = set(stored_skus) | set(first_line)
+    products = []
+    for record in records:
+        cells = Cells(record, problems)
+        sku = cells.required("sku")
+        if sku and first_line[sku] != record.line:
+            cells.fail("sku", f"duplicate sku {sku!r}, first on line {first_line[sku]}")
+        currency = cells.currency("currency")
+        product = Product(
+            sku=sku,
+            name=cells.required("name"),
+            price_minor=cells.money("price", currency),
+            currency=currency or "",
+            on_hand=cells.required_whole("on_hand", minimum=0),
+            category=cells.optional("category"),
+            lead_time_days=cells.whole("lead_time_days", minimum=0),
+            handling_days=cells.whole("handling_days", minimum=0),
+            supplier=cells.optional("supplier"),
+            alternatives=_alternatives(cells, sku, known),
+        )
+        if not cells.failed:
+            products.append(product)
+    return products
+
+
+def _alternatives(cells: Cells, sku: str, known: Collection[str]) -> tuple[str, ...]:
+    text = cells.optional("alternatives")
+    if text is None:
+        return ()
+    alternatives = tuple(part.strip() for part in text.split("|"))
+    for alternative in alternatives:
+        if not alternative:
+            cells.fail("alternatives", "empty SKU between '|' separators")
+        elif alternative == sku:
+            cells.fail("alternatives", f"{sku!r} cannot be its own alternative")
+        elif alternative not in known:
+            cells.fail("alternatives", f"unknown SKU {alternative!r}")
+    if len(set(alternatives)) != len(alternatives):
+        cells.fail("alternatives", "a SKU is listed twice")
+    return alternatives

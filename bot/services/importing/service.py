@@ -1,0 +1,104 @@
+"""Use case: import a products, orders or purchase-orders CSV file, all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.domain.eta import EtaRules
+from bot.domain.store import Store
+from bot.services.eta import recompute_etas
+from bot.services.importing import orders, products, purchase_orders
+from bot.services.importing.table import Problems, Record, read_table
+
+COLUMNS = {
+    "products": (products.REQUIRED, products.OPTIONAL),
+    "orders": (orders.REQUIRED, orders.OPTIONAL),
+    "purchase-orders": (purchase_orders.REQUIRED, purchase_orders.OPTIONAL),
+}
+
+
+@dataclass
+class ImportReport:
+    """Rows imported, or the errors that stopped the import (nothing is written then)."""
+
+    rows: int
+    errors: list[str] = field(default_factory=list)
+
+
+async def import_csv(
+    store: Store,
+    kind: str,
+    path: Path,
+    *,
+    timezone: ZoneInfo,
+    rules: EtaRules,
+    now: datetime,
+    actor: str,
+) -> ImportReport:
+    """Validate every row of the file, then write all of it and recompute the affected ETAs."""
+    if kind not in COLUMNS:
+        raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(COLUMNS)}")
+    problems = Problems(str(path))
+    required, optional = COLUMNS[kind]
+    records = read_table(path, required=required, optional=optional, problems=problems)
+    if problems.messages:
+        return ImportReport(0, problems.messages)
+    write = {"products": _products, "orders": _orders, "purchase-orders": _purchase_orders}[kind]
+    affected = await write(store, records, problems, _Context(timezone, now, actor))
+    if problems.messages:
+        return ImportReport(0, problems.messages)
+    await recompute_etas(store, rules=rules, today=now.astimezone(timezone).date(), skus=affected)
+    return ImportReport(len(records), [])
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    timezone: ZoneInfo
+    now: datetime
+    actor: str
+
+
+async def _products(
+    store: Store, records: list[Record], problems: Problems, context: _Context
+) -> set[str]:
+    items = products.parse_products(records, problems, stored_skus=await store.known_skus())
+    if problems.messages:
+        return set()
+    await store.upsert_products(items, actor=context.actor, at=context.now)
+    return {item.sku for item in items}
+
+
+async def _orders(
+    store: Store, records: list[Record], problems: Problems, context: _Context
+) -> set[str]:
+    order_ids = dict.fromkeys(
+        record.cells["order_id"] for record in records if record.cells["order_id"]
+    )
+    previous = [order for order_id in order_ids if (order := await store.get_order(order_id))]
+    parsed = orders.parse_orders(
+        records,
+        problems,
+        stored_skus=await store.known_skus(),
+        stored_currencies={order.order_id: order.currency for order in previous},
+        timezone=context.timezone,
+    )
+    if problems.messages:
+        return set()
+    await store.upsert_orders(parsed.customers, parsed.orders, actor=context.actor, at=context.now)
+    # Why: a line moved to another SKU frees units of the SKU it had before.
+    return {line.sku for order in [*parsed.orders, *previous] for line in order.lines}
+
+
+async def _purchase_orders(
+    store: Store, records: list[Record], problems: Problems, context: _Context
+) -> set[str]:
+    items = purchase_orders.parse_purchase_orders(
+        records, problems, stored_skus=await store.known_skus()
+    )
+    if problems.messages:
+        return set()
+    await store.upsert_purchase_orders(items, actor=context.actor, at=context.now)
+    return {item.sku for item in items}

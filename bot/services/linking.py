@@ -1,0 +1,281 @@
+"""Linking a chat to a customer: signed deep links, order number + email/phone, shared contact."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import math
+import re
+import secrets
+import struct
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.config import Settings
+from bot.domain.model import Customer
+from bot.domain.store import Store
+
+TOKEN_LIFETIME = timedelta(days=30)
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(hours=1)
+MAX_PAYLOAD_CHARS = 64
+# Why: 96 bits of MAC is far beyond online guessing and leaves room for the order id in 64 chars.
+_MAC_BYTES = 12
+_EXPIRY = struct.Struct(">I")
+MAX_TOKEN_ORDER_ID_BYTES = MAX_PAYLOAD_CHARS * 3 // 4 - _EXPIRY.size - _MAC_BYTES
+# Why: shorter phone suffixes would match strangers' numbers too easily.
+_MIN_PHONE_SUFFIX = 8
+_SECRET_SETTING = "link_secret"
+_USERNAME_SETTING = "bot_username"
+
+
+class LinkError(RuntimeError):
+    """A deep link cannot be made (for example the bot's username is unknown)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """The chat is now linked to this customer."""
+
+    customer_id: str
+    order_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """The details did not match; deliberately silent about which part was wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class Expired:
+    """A genuine deep link whose time is over."""
+
+
+@dataclass(frozen=True, slots=True)
+class LockedOut:
+    """Too many failed attempts; the chat may try again after this many minutes."""
+
+    retry_in_minutes: int
+
+
+LinkResult = Linked | Refused | Expired | LockedOut
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaim:
+    """What a valid deep-link token vouches for."""
+
+    order_id: str
+    expires_at: datetime
+
+
+# --- tokens ---
+
+
+async def link_secret(store: Store, settings: Settings) -> bytes:
+    """The HMAC key: configured, else generated once and kept in the store."""
+    if settings.link_secret:
+        return settings.link_secret.encode()
+    stored = await store.get_setting(_SECRET_SETTING)
+    if stored is None:
+        stored = secrets.token_urlsafe(32)
+        await store.set_setting(_SECRET_SETTING, stored)
+    return stored.encode()
+
+
+def make_token(secret: bytes, order_id: str, *, now: datetime) -> str:
+    """A URL-safe /start payload (at most 64 chars) naming an order, valid for TOKEN_LIFETIME."""
+    order_bytes = order_id.encode()
+    if not order_bytes or len(order_bytes) > MAX_TOKEN_ORDER_ID_BYTES:
+        raise LinkError(f"order ids for deep links must be 1-{MAX_TOKEN_ORDER_ID_BYTES} bytes")
+    expires = math.ceil((now + TOKEN_LIFETIME).timestamp())
+    body = _EXPIRY.pack(expires) + order_bytes
+    return _b64encode(body + _mac(secret, body))
+
+
+def read_token(secret: bytes, token: str) -> TokenClaim | None:
+    """The claim of an authentic token (expired or not), or None for anything forged or garbled."""
+    if not token or len(token) > MAX_PAYLOAD_CHARS or not re.fullmatch(r"[A-Za-z0-9_-]+", token):
+        return None
+    try:
+        raw = _b64decode(token)
+    except (binascii.Error, ValueError):
+        return None
+    body, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
+    if len(body) <= _EXPIRY.size or not hmac.compare_digest(mac, _mac(secret, body)):
+        return None
+    (expires,) = _EXPIRY.unpack(body[: _EXPIRY.size])
+    try:
+        order_id = body[_EXPIRY.size :].decode()
+    except UnicodeDecodeError:
+        return None
+    return TokenClaim(order_id=order_id, expires_at=datetime.fromtimestamp(expires, UTC))
+
+
+def _mac(secret: bytes, body: bytes) -> bytes:
+    return hmac.new(secret, b"deep-link\x00" + body, hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+def _b64encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+async def deep_link_for_order(
+    store: Store, settings: Settings, order_id: str, *, now: datetime
+) -> str | None:
+    """`https://t.me/<bot>?start=<token>` linking a chat to the order's customer, or None."""
+    if await store.get_order(order_id) is None:
+        return None
+    token = make_token(await link_secret(store, settings), order_id, now=now)
+    username = await bot_username(store, settings)
+    return f"https://t.me/{username}?start={token}"
+
+
+async def bot_username(store: Store, settings: Settings) -> str:
+    """The bot's @username: remembered by the running bot, else asked of the Bot API."""
+    stored = await store.get_setting(_USERNAME_SETTING)
+    if stored:
+        return stored
+    if not settings.token:
+        raise LinkError("the bot's username is unknown: run the bot once or set TELEGRAM_BOT_TOKEN")
+    username = await _fetch_username(settings)
+    await store.set_setting(_USERNAME_SETTING, username)
+    return username
+
+
+async def _fetch_username(settings: Settings) -> str:
+    url = f"{settings.api_base_url}{settings.token}/getMe"
+
+    def fetch() -> str:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                payload = json.load(response)
+        except OSError as exc:
+            # Why: the URL holds the token, so it must not appear in the message.
+            raise LinkError(
+                f"could not ask the Bot API for the bot's username: {type(exc).__name__}"
+            ) from None
+        result = payload.get("result") if isinstance(payload, dict) else None
+        if not isinstance(result, dict) or not isinstance(result.get("username"), str):
+            raise LinkError("the Bot API did not return the bot's username")
+        return str(result["username"])
+
+    return await asyncio.to_thread(fetch)
+
+
+# --- linking ---
+
+
+async def link_by_token(
+    store: Store, settings: Settings, chat_id: int, token: str, *, now: datetime
+) -> LinkResult:
+    """Link a chat through a deep-link payload."""
+    if (locked := await _lockout(store, chat_id, now)) is not None:
+        return locked
+    claim = read_token(await link_secret(store, settings), token)
+    order = await store.get_order(claim.order_id) if claim is not None else None
+    if claim is None or order is None:
+        return await _fail(store, chat_id, now)
+    if claim.expires_at <= now:
+        return Expired()
+    await _link(store, chat_id, order.customer_id, via="deep_link", now=now)
+    return Linked(order.customer_id, order.order_id)
+
+
+async def link_by_order_contact(
+    store: Store, chat_id: int, order_id: str, email_or_phone: str, *, now: datetime
+) -> LinkResult:
+    """Link a chat by an order number plus the email or phone on that order."""
+    if (locked := await _lockout(store, chat_id, now)) is not None:
+        return locked
+    order = await store.get_order(normalize_order_id(order_id))
+    customer = await store.get_customer(order.customer_id) if order is not None else None
+    if order is None or customer is None or not _matches(customer, email_or_phone):
+        return await _fail(store, chat_id, now)
+    await _link(store, chat_id, customer.customer_id, via="order_contact", now=now)
+    return Linked(customer.customer_id, order.order_id)
+
+
+async def link_by_contact(store: Store, chat_id: int, phone: str, *, now: datetime) -> LinkResult:
+    """Link a chat by the sender's own shared Telegram contact."""
+    if (locked := await _lockout(store, chat_id, now)) is not None:
+        return locked
+    digits = phone_digits(phone)
+    candidates = (
+        await store.customers_by_phone(digits[-_MIN_PHONE_SUFFIX:])
+        if len(digits) >= _MIN_PHONE_SUFFIX
+        else []
+    )
+    matching = {c.customer_id for c in candidates if phones_match(c.phone or "", phone)}
+    # Why: a number shared by several customers must not pick one of them at random.
+    if len(matching) != 1:
+        return await _fail(store, chat_id, now)
+    (customer_id,) = matching
+    await _link(store, chat_id, customer_id, via="contact", now=now)
+    return Linked(customer_id)
+
+
+def normalize_order_id(text: str) -> str:
+    """An order number as typed ("#1042 ") reduced to its id ("1042")."""
+    return text.strip().lstrip("#").strip()
+
+
+def phone_digits(phone: str) -> str:
+    """A phone number reduced to digits without leading zeros ("+49 0170-12" -> "49017012")."""
+    return re.sub(r"\D", "", phone).lstrip("0")
+
+
+def phones_match(stored: str, given: str) -> bool:
+    """Whether two phone numbers are the same line, tolerating a missing country or trunk prefix."""
+    a, b = phone_digits(stored), phone_digits(given)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    shorter, longer = sorted((a, b), key=len)
+    return len(shorter) >= _MIN_PHONE_SUFFIX and longer.endswith(shorter)
+
+
+def _matches(customer: Customer, email_or_phone: str) -> bool:
+    given = email_or_phone.strip()
+    if "@" in given:
+        return (
+            bool(customer.email) and given.casefold() == (customer.email or "").strip().casefold()
+        )
+    return phones_match(customer.phone or "", given)
+
+
+async def _link(store: Store, chat_id: int, customer_id: str, *, via: str, now: datetime) -> None:
+    await store.link_chat(chat_id, customer_id, via=via, actor=f"chat:{chat_id}", at=now)
+
+
+async def _fail(store: Store, chat_id: int, now: datetime) -> LinkResult:
+    await store.record_link_failure(chat_id, at=now)
+    return await _lockout(store, chat_id, now) or Refused()
+
+
+async def _lockout(store: Store, chat_id: int, now: datetime) -> LockedOut | None:
+    """LockedOut while the chat has MAX_FAILURES failures within the rolling window."""
+    window_start = now - FAILURE_WINDOW
+    if await store.link_failures_since(chat_id, window_start) < MAX_FAILURES:
+        return None
+    # Why: the store only counts, so find the first minute at which enough failures age out.
+    low, high = 1, math.ceil(FAILURE_WINDOW.total_seconds() / 60)
+    while low < high:
+        middle = (low + high) // 2
+        # Why: a failure exactly at the window's edge still counts, so look a second past it.
+        later = window_start + timedelta(minutes=middle, seconds=1)
+        if await store.link_failures_since(chat_id, later) < MAX_FAILURES:
+            high = middle
+        else:
+            low = middle + 1
+    return LockedOut(retry_in_minutes=low)

@@ -1,0 +1,162 @@
+"""Use case: what an order looks like now — each line's status and estimated dates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from bot.domain.eta import order_estimate
+from bot.domain.model import Confidence, LineEta, LineStatus, Order, OrderLine, Product
+from bot.domain.store import Store
+
+Status = Literal["ready", "backordered", "shipped", "cancelled"]
+
+
+@dataclass(frozen=True)
+class LineView:
+    """One order line as the customer and staff see it."""
+
+    line_no: int
+    sku: str
+    product_name: str
+    quantity: int
+    unit_price_minor: int
+    status: Status
+    eta: LineEta | None
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order with its overall status and estimated ship date."""
+
+    order: Order
+    status: Status
+    estimated_ship_date: date | None
+    lines: tuple[LineView, ...]
+
+
+async def order_view(store: Store, order_id: str) -> OrderView | None:
+    """The view of one order, or None when there is no such order."""
+    order = await store.get_order(order_id)
+    if order is None:
+        return None
+    return (await _views(store, [order]))[0]
+
+
+async def customer_orders(store: Store, customer_id: str) -> list[OrderView]:
+    """A customer's open orders, newest first."""
+    return await _views(store, await store.open_orders(customer_id))
+
+
+async def _views(store: Store, orders: Sequence[Order]) -> list[OrderView]:
+    if not orders:
+        return []
+    etas = await store.line_etas([order.order_id for order in orders])
+    products = await store.get_products({line.sku for order in orders for line in order.lines})
+    return [_order_view(order, etas, products) for order in orders]
+
+
+def _order_view(
+    order: Order, etas: dict[tuple[str, int], LineEta], products: dict[str, Product]
+) -> OrderView:
+    lines = tuple(_line_view(line, etas, products) for line in order.lines)
+    open_etas = [line.eta for line in lines if line.status in ("ready", "backordered")]
+    return OrderView(order, _order_status(lines), order_estimate(open_etas), lines)
+
+
+def _line_view(
+    line: OrderLine, etas: dict[tuple[str, int], LineEta], products: dict[str, Product]
+) -> LineView:
+    product = products.get(line.sku)
+    eta = etas.get((line.order_id, line.line_no)) if line.status == LineStatus.OPEN else None
+    status: Status
+    if line.status == LineStatus.SHIPPED:
+        status = "shipped"
+    elif line.status == LineStatus.CANCELLED:
+        status = "cancelled"
+    elif eta is not None and eta.confidence == Confidence.IN_STOCK:
+        status = "ready"
+    else:
+        status = "backordered"
+    return LineView(
+        line_no=line.line_no,
+        sku=line.sku,
+        product_name=product.name if product else line.sku,
+        quantity=line.quantity,
+        unit_price_minor=line.unit_price_minor,
+        status=status,
+        eta=eta,
+    )
+
+
+def _order_status(lines: Sequence[LineView]) -> Status:
+    statuses = {line.status for line in lines}
+    if statuses <= {"cancelled"}:
+        return "cancelled"
+    if statuses <= {"cancelled", "shipped"}:
+        return "shipped"
+    return "backordered" if "backordered" in statuses else "ready"
+
+
+def order_json(view: OrderView) -> dict[str, object]:
+    """The `order --json` object of DESIGN §3."""
+    return {
+        "order_id": view.order.order_id,
+        "customer_id": view.order.customer_id,
+        "status": view.status,
+        "estimated_ship_date": _iso(view.estimated_ship_date),
+        "lines": [_line_json(line) for line in view.lines],
+    }
+
+
+def _line_json(line: LineView) -> dict[str, object]:
+    is_open = line.status in ("ready", "backordered")
+    confidence = line.eta.confidence.value if line.eta else Confidence.UNKNOWN.value
+    return {
+        "line_no": line.line_no,
+        "sku": line.sku,
+        "quantity": line.quantity,
+        "status": line.status,
+        "available_date": _iso(line.eta.available_date if line.eta else None),
+        "estimated_ship_date": _iso(line.eta.ship_date if line.eta else None),
+        "confidence": confidence if is_open else None,
+    }
+
+
+def order_text(view: OrderView) -> str:
+    """A plain-English table of the order for staff at the command line."""
+    order = view.order
+    heading = [
+        f"Order {order.order_id} for customer {order.customer_id}, "
+        f"placed {order.placed_at.isoformat(sep=' ', timespec='minutes')}",
+        f"Status: {view.status}; "
+        f"estimated ship date: {_iso(view.estimated_ship_date) or 'unknown'}",
+        "",
+    ]
+    rows = [("line", "sku", "product", "qty", "status", "available", "ships", "confidence")]
+    for line in view.lines:
+        data = _line_json(line)
+        rows.append(
+            (
+                str(line.line_no),
+                line.sku,
+                line.product_name,
+                str(line.quantity),
+                line.status,
+                str(data["available_date"] or "-"),
+                str(data["estimated_ship_date"] or "-"),
+                str(data["confidence"] or "-"),
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    table = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    return "\n".join(heading + table)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

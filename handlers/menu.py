@@ -1,0 +1,43 @@
+"""The command menu and the main-menu buttons, both in the chat's language."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import N_, Translator
+from handlers.common import label
+
+ORDERS_DATA = "orders"
+LANGUAGE_DATA = "language"
+HELP_DATA = "help"
+LINK_DATA = "link"
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("orders", N_("See your open orders and their dates")),
+    ("start", N_("Link this chat to your orders")),
+    ("language", N_("Choose your language")),
+    ("help", N_("What I can do")),
+)
+
+
+def bot_commands(t: Translator) -> list[BotCommand]:
+    """The command menu in one language."""
+    return [BotCommand(command, label(t.gettext(description))) for command, description in COMMANDS]
+
+
+def main_menu(t: Translator, *, linked: bool) -> InlineKeyboardMarkup:
+    """Buttons for the next step: orders when linked, else linking; language and help."""
+    first = (
+        InlineKeyboardButton(label(t.gettext("My orders")), callback_data=ORDERS_DATA)
+        if linked
+        else InlineKeyboardButton(label(t.gettext("Find my orders")), callback_data=LINK_DATA)
+    )
+    return InlineKeyboardMarkup(
+        [
+            [first],
+            [
+                InlineKeyboardButton(label(t.gettext("Language")), callback_data=LANGUAGE_DATA),
+                InlineKeyboardButton(label(t.gettext("Help")), callback_data=HELP_DATA),
+            ],
+        ]
+    )

@@ -1,0 +1,213 @@
+"""/orders: the linked customer's open orders, and every line of one order with its date and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.context import BotContext
+from bot.domain.model import Confidence, LineEta
+from bot.i18n import Translator
+from bot.services.linking import normalize_order_id
+from bot.services.status import LineView, OrderView, customer_orders, order_view
+from handlers.common import label, linked_customer_id, respond
+from handlers.menu import ORDERS_DATA, main_menu
+
+ORDER_PREFIX = "o:"
+# Why: lead times of two weeks and more read better in weeks ("about 3 weeks").
+_WEEKS_FROM_DAYS = 14
+
+
+async def show_orders(update: Update, context: BotContext) -> None:
+    """List the open orders (or one for `/orders <number>`), editing in place after a button."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    t = await context.translator(update)
+    customer_id = await linked_customer_id(update, context)
+    if customer_id is None:
+        await respond(update, not_linked_text(t), main_menu(t, linked=False))
+        return
+    if context.args:
+        await _show_requested_order(update, context, t, customer_id, " ".join(context.args))
+        return
+    views = await customer_orders(context.services.store, customer_id)
+    await respond(update, orders_text(t, views), orders_keyboard(t, views))
+
+
+async def show_order(update: Update, context: BotContext) -> None:
+    """Show one order from a button; the button's data is untrusted and re-checked."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    t = await context.translator(update)
+    customer_id = await linked_customer_id(update, context)
+    view = await _owned_order(context, customer_id, query.data.removeprefix(ORDER_PREFIX))
+    if view is None:
+        await query.answer(
+            t.gettext("Sorry, that order is not available in this chat."), show_alert=True
+        )
+        return
+    await query.answer()
+    await respond(update, order_text(t, view), back_keyboard(t))
+
+
+async def _show_requested_order(
+    update: Update, context: BotContext, t: Translator, customer_id: str, typed: str
+) -> None:
+    view = await _owned_order(context, customer_id, normalize_order_id(typed))
+    if view is None:
+        # Why: the same answer for another customer's order and a missing one reveals nothing.
+        text = t.gettext(
+            "I can't find that order among the orders of this chat. Send /orders to see them all."
+        )
+        await respond(update, text)
+        return
+    await respond(update, order_text(t, view), back_keyboard(t))
+
+
+async def _owned_order(
+    context: BotContext, customer_id: str | None, order_id: str
+) -> OrderView | None:
+    if customer_id is None or not order_id:
+        return None
+    view = await order_view(context.services.store, order_id)
+    return view if view is not None and view.order.customer_id == customer_id else None
+
+
+def not_linked_text(t: Translator) -> str:
+    """Asking a chat without a customer to link first."""
+    return t.gettext(
+        "I don't know which orders are yours yet. Tap “Find my orders” or send /start "
+        "to link this chat."
+    )
+
+
+def orders_text(t: Translator, views: list[OrderView]) -> str:
+    """The heading of the order list."""
+    if not views:
+        return t.gettext("You have no open orders right now.")
+    return t.ngettext(
+        "<b>You have {n} open order.</b> Choose it to see every item and its estimated ship date.",
+        "<b>You have {n} open orders.</b> "
+        "Choose one to see every item and its estimated ship date.",
+        len(views),
+    )
+
+
+def orders_keyboard(t: Translator, views: list[OrderView]) -> InlineKeyboardMarkup:
+    """One button per order with a one-line summary."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                order_summary(t, view), callback_data=ORDER_PREFIX + view.order.order_id
+            )
+        ]
+        for view in views
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def order_summary(t: Translator, view: OrderView) -> str:
+    """The plain-text button label "Order 1042 · ships about 12 Dec" and the like."""
+    order_id = view.order.order_id
+    if view.estimated_ship_date is None:
+        return label(t.gettext("Order {order_id} · no date yet", order_id=order_id))
+    return label(
+        t.gettext(
+            "Order {order_id} · ships about {date}",
+            order_id=order_id,
+            date=t.short_date(view.estimated_ship_date),
+        )
+    )
+
+
+def back_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    """The way back to the list."""
+    button = InlineKeyboardButton(
+        label(t.gettext("« Back to my orders")), callback_data=ORDERS_DATA
+    )
+    return InlineKeyboardMarkup([[button]])
+
+
+def order_text(t: Translator, view: OrderView) -> str:
+    """Every line of an order: product, quantity, status, date, confidence and why."""
+    heading = t.gettext("<b>Order {order_id}</b>", order_id=view.order.order_id)
+    if view.estimated_ship_date is not None:
+        overall = t.gettext(
+            "Estimated ship date for the whole order: {date}",
+            date=t.date(view.estimated_ship_date),
+        )
+    else:
+        overall = t.gettext("We can't give a ship date for the whole order yet.")
+    lines = "\n\n".join(line_text(t, line) for line in view.lines)
+    return f"{heading}\n{overall}\n\n{lines}"
+
+
+def line_text(t: Translator, line: LineView) -> str:
+    """One order line, in two or three short lines of text."""
+    title = t.gettext(
+        "<b>{product}</b> × {quantity}", product=line.product_name, quantity=t.number(line.quantity)
+    )
+    if line.status == "shipped":
+        return f"{title}\n{t.gettext('Shipped')}"
+    if line.status == "cancelled":
+        return f"{title}\n{t.gettext('Cancelled')}"
+    eta = line.eta
+    if eta is None or eta.ship_date is None:
+        when = t.gettext("Backordered · no estimated ship date yet")
+    elif line.status == "ready":
+        when = t.gettext("Ready · ships {date}", date=t.date(eta.ship_date))
+    else:
+        when = t.gettext("Backordered · estimated to ship {date}", date=t.date(eta.ship_date))
+    return f"{title}\n{when}\n{confidence_text(t, eta)}"
+
+
+def confidence_text(t: Translator, eta: LineEta | None) -> str:
+    """How sure the date is, in plain words, and why."""
+    confidence = eta.confidence if eta is not None else Confidence.UNKNOWN
+    if eta is None or confidence is Confidence.UNKNOWN:
+        return t.gettext("No date from the supplier yet.")
+    if confidence is Confidence.IN_STOCK:
+        return t.gettext("In stock.")
+    # Why: abbreviated months end with a dot ("14. Dez."), and the sentence adds its own.
+    why = _reason(t, eta).rstrip(".")
+    if confidence is Confidence.CONFIRMED:
+        return t.gettext("Confirmed by the supplier: {why}.", why=why)
+    if confidence is Confidence.PLANNED:
+        return t.gettext("Planned, may still change: {why}.", why=why)
+    return t.gettext("Rough estimate: {why}.", why=why)
+
+
+def _reason(t: Translator, eta: LineEta) -> str:
+    # Why: the reason becomes a param of a sentence, which escapes it; unescape it once here.
+    if eta.waiting_for_po_date is not None:
+        return label(
+            t.gettext(
+                "waiting for a supplier delivery due {date}",
+                date=t.short_date(eta.waiting_for_po_date),
+            )
+        )
+    days = eta.lead_time_days
+    if days is None:
+        return label(t.gettext("no date from the supplier yet"))
+    if days >= _WEEKS_FROM_DAYS:
+        weeks = round(days / 7)
+        return label(
+            t.ngettext(
+                "our supplier needs about {n} week", "our supplier needs about {n} weeks", weeks
+            )
+        )
+    return label(
+        t.ngettext("our supplier needs about {n} day", "our supplier needs about {n} days", days)
+    )
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """This flow's handlers."""
+    return [
+        CommandHandler("orders", show_orders),
+        CallbackQueryHandler(show_orders, pattern=f"^{ORDERS_DATA}$"),
+        CallbackQueryHandler(show_order, pattern=f"^{ORDER_PREFIX}"),
+    ]

@@ -1,0 +1,230 @@
+"""/start: link the chat to a customer by deep link, order number + email/phone, or own contact."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.context import BotContext
+from bot.i18n import Translator
+from bot.services.linking import (
+    Expired,
+    Linked,
+    LinkResult,
+    LockedOut,
+    Refused,
+    link_by_contact,
+    link_by_order_contact,
+    link_by_token,
+)
+from bot.services.status import customer_orders
+from handlers.common import label, linked_customer_id, respond
+from handlers.menu import LINK_DATA, main_menu
+from handlers.orders import orders_keyboard, orders_text
+
+ASK_ORDER, ASK_EMAIL_OR_PHONE = range(2)
+END = ConversationHandler.END
+_ORDER_KEY = "linking_order_id"
+
+
+async def start(update: Update, context: BotContext) -> int:
+    """Link at once with a deep-link payload; else greet a linked chat or ask for the order."""
+    chat = update.effective_chat
+    if chat is None:
+        return END
+    services = context.services
+    if context.args:
+        result = await link_by_token(
+            services.store, services.settings, chat.id, context.args[0], now=services.clock.now()
+        )
+        return await _report(update, context, result)
+    if await linked_customer_id(update, context) is not None:
+        t = await context.translator(update)
+        await chat.send_message(t.gettext("Welcome back!"), reply_markup=ReplyKeyboardRemove())
+        await _send_orders(update, context)
+        return END
+    return await ask_order_number(update, context)
+
+
+async def ask_order_number(update: Update, context: BotContext) -> int:
+    """Ask for the order number, offering the phone-number button instead."""
+    chat = update.effective_chat
+    if chat is None:
+        return END
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    t = await context.translator(update)
+    text = t.gettext(
+        "Hello! I can tell you when the items you ordered will ship.\n\n"
+        "To find your orders, please send me your <b>order number</b>. "
+        "Or tap “Share my phone number” below if it is the phone number on your orders.\n\n"
+        "Send /cancel to stop."
+    )
+    await chat.send_message(text, reply_markup=contact_keyboard(t))
+    return ASK_ORDER
+
+
+async def got_order_number(update: Update, context: BotContext) -> int:
+    """Remember the order number and ask for the email or phone on it (whether it exists or not)."""
+    message = update.effective_message
+    if message is None or not message.text or context.chat_data is None:
+        return ASK_ORDER
+    context.chat_data[_ORDER_KEY] = message.text
+    t = await context.translator(update)
+    await message.reply_text(
+        t.gettext(
+            "Thank you. Now please send the <b>email address or phone number</b> on that order."
+        )
+    )
+    return ASK_EMAIL_OR_PHONE
+
+
+async def got_email_or_phone(update: Update, context: BotContext) -> int:
+    """Check the order number with the email or phone and link when they match."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None or not message.text or context.chat_data is None:
+        return ASK_EMAIL_OR_PHONE
+    order_id = str(context.chat_data.pop(_ORDER_KEY, ""))
+    services = context.services
+    result = await link_by_order_contact(
+        services.store, chat.id, order_id, message.text, now=services.clock.now()
+    )
+    return await _report(update, context, result)
+
+
+async def got_contact(update: Update, context: BotContext) -> int:
+    """Link by a shared contact, but only the sender's own."""
+    message = update.effective_message
+    chat = update.effective_chat
+    user = update.effective_user
+    if message is None or message.contact is None or chat is None or user is None:
+        return END
+    if message.contact.user_id != user.id:
+        t = await context.translator(update)
+        await message.reply_text(
+            t.gettext(
+                "Please share your own phone number with the button below, "
+                "or send me your <b>order number</b>."
+            ),
+            reply_markup=contact_keyboard(t),
+        )
+        return ASK_ORDER
+    services = context.services
+    result = await link_by_contact(
+        services.store, chat.id, message.contact.phone_number, now=services.clock.now()
+    )
+    return await _report(update, context, result)
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """Stop linking."""
+    chat = update.effective_chat
+    if context.chat_data is not None:
+        context.chat_data.pop(_ORDER_KEY, None)
+    if chat is not None:
+        t = await context.translator(update)
+        await chat.send_message(
+            t.gettext("All right, I stopped. Send /start whenever you want to try again."),
+            reply_markup=ReplyKeyboardRemove(),
+        )
+    return END
+
+
+async def _report(update: Update, context: BotContext, result: LinkResult) -> int:
+    chat = update.effective_chat
+    if chat is None:
+        return END
+    if isinstance(result, Linked):
+        # Why: the customer's own language is known only now that the chat is linked.
+        t = await context.translator(update)
+        customer = await context.services.store.get_customer(result.customer_id)
+        name = customer.name if customer else ""
+        await chat.send_message(
+            t.gettext("Thank you, {name}! This chat is now linked to your orders.", name=name),
+            reply_markup=ReplyKeyboardRemove(),
+        )
+        await _send_orders(update, context)
+        return END
+    t = await context.translator(update)
+    if isinstance(result, LockedOut):
+        text = t.ngettext(
+            "For your security I paused linking after several unsuccessful attempts. "
+            "Please try again in {n} minute.",
+            "For your security I paused linking after several unsuccessful attempts. "
+            "Please try again in {n} minutes.",
+            result.retry_in_minutes,
+        )
+        await chat.send_message(text, reply_markup=ReplyKeyboardRemove())
+        return END
+    if isinstance(result, Expired):
+        text = t.gettext(
+            "This link has expired. Please send me your <b>order number</b> instead, "
+            "or ask us for a new link."
+        )
+        await chat.send_message(text, reply_markup=contact_keyboard(t))
+        return ASK_ORDER
+    assert isinstance(result, Refused)
+    text = t.gettext(
+        "Sorry, I couldn't match those details to an order. Please check them and send "
+        "the <b>order number</b> again, or tap “Share my phone number”."
+    )
+    await chat.send_message(text, reply_markup=contact_keyboard(t))
+    return ASK_ORDER
+
+
+async def _send_orders(update: Update, context: BotContext) -> None:
+    t = await context.translator(update)
+    customer_id = await linked_customer_id(update, context)
+    if customer_id is None:
+        return
+    views = await customer_orders(context.services.store, customer_id)
+    await respond(
+        update,
+        orders_text(t, views),
+        orders_keyboard(t, views) if views else main_menu(t, linked=True),
+    )
+
+
+def contact_keyboard(t: Translator) -> ReplyKeyboardMarkup:
+    """The reply keyboard with the "share my phone number" button."""
+    button = KeyboardButton(label(t.gettext("Share my phone number")), request_contact=True)
+    return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+
+
+def _conversation() -> ConversationHandler[BotContext]:
+    text = filters.TEXT & ~filters.COMMAND
+    contact: BaseHandler[Update, BotContext, object] = MessageHandler(filters.CONTACT, got_contact)
+    with warnings.catch_warnings():
+        # Why: the "Find my orders" button only starts the flow; later steps are plain messages.
+        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message=False")
+        return ConversationHandler(
+            entry_points=[
+                CommandHandler("start", start),
+                CallbackQueryHandler(ask_order_number, pattern=f"^{LINK_DATA}$"),
+                contact,
+            ],
+            states={
+                ASK_ORDER: [MessageHandler(text, got_order_number), contact],
+                ASK_EMAIL_OR_PHONE: [MessageHandler(text, got_email_or_phone), contact],
+            },
+            fallbacks=[CommandHandler("cancel", cancel)],
+            allow_reentry=True,
+            name="linking",
+        )
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """This flow's handlers (fresh ones: a conversation keeps state per application)."""
+    return [_conversation()]

@@ -1,0 +1,160 @@
+"""Conversions between stored column values and domain values."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.domain.model import (
+    Customer,
+    Jurisdiction,
+    LineStatus,
+    OrderLine,
+    Product,
+    PurchaseOrder,
+)
+
+IN_CHUNK = 900
+
+
+def utc_text(moment: datetime) -> str:
+    """A fixed-width UTC form that sorts as text in time order."""
+    if moment.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def date_or_none(text: str | None) -> date | None:
+    """A stored ISO date, or None."""
+    return date.fromisoformat(text) if text else None
+
+
+def iso_or_none(value: date | None) -> str | None:
+    """An ISO date for storage, or None."""
+    return value.isoformat() if value else None
+
+
+def digits_of(phone: str | None) -> str | None:
+    """A phone number reduced to its digits."""
+    digits = "".join(char for char in phone or "" if char.isdigit())
+    return digits or None
+
+
+def product_params(product: Product) -> dict[str, object]:
+    """Column values of a product (also its audit JSON)."""
+    return {
+        "sku": product.sku,
+        "name": product.name,
+        "category": product.category,
+        "price_minor": product.price_minor,
+        "currency": product.currency,
+        "on_hand": product.on_hand,
+        "lead_time_days": product.lead_time_days,
+        "handling_days": product.handling_days,
+        "supplier": product.supplier,
+        "alternatives": "|".join(product.alternatives),
+    }
+
+
+def product_from(row: sqlite3.Row) -> Product:
+    """A product from a `products` row."""
+    alternatives = str(row["alternatives"] or "")
+    return Product(
+        sku=str(row["sku"]),
+        name=str(row["name"]),
+        price_minor=_int(row["price_minor"]),
+        currency=str(row["currency"]),
+        on_hand=_int(row["on_hand"]),
+        category=_str_or_none(row["category"]),
+        lead_time_days=_int_or_none(row["lead_time_days"]),
+        handling_days=_int_or_none(row["handling_days"]),
+        supplier=_str_or_none(row["supplier"]),
+        alternatives=tuple(alternatives.split("|")) if alternatives else (),
+    )
+
+
+def customer_params(customer: Customer) -> dict[str, object]:
+    """Column values of a customer as imported (also its audit JSON)."""
+    return {
+        "customer_id": customer.customer_id,
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "phone_digits": digits_of(customer.phone),
+        "language": customer.language,
+        "timezone": customer.timezone,
+    }
+
+
+def customer_from(row: sqlite3.Row) -> Customer:
+    """A customer from a `customers` row; language is the chosen one, else the imported one."""
+    return Customer(
+        customer_id=str(row["customer_id"]),
+        name=str(row["name"]),
+        email=_str_or_none(row["email"]),
+        phone=_str_or_none(row["phone"]),
+        language=_str_or_none(row["chosen_language"]) or _str_or_none(row["language"]),
+        timezone=_str_or_none(row["timezone"]),
+    )
+
+
+def line_params(line: OrderLine) -> dict[str, object]:
+    """Column values of an order line (also its audit JSON)."""
+    return {
+        "order_id": line.order_id,
+        "line_no": line.line_no,
+        "sku": line.sku,
+        "quantity": line.quantity,
+        "unit_price_minor": line.unit_price_minor,
+        "status": line.status.value,
+    }
+
+
+def line_from(row: sqlite3.Row) -> OrderLine:
+    """An order line from an `order_lines` row."""
+    return OrderLine(
+        order_id=str(row["order_id"]),
+        line_no=_int(row["line_no"]),
+        sku=str(row["sku"]),
+        quantity=_int(row["quantity"]),
+        unit_price_minor=_int(row["unit_price_minor"]),
+        status=LineStatus(str(row["status"])),
+    )
+
+
+def jurisdiction_or_none(text: object) -> Jurisdiction | None:
+    """A stored jurisdiction, or None."""
+    return Jurisdiction(str(text)) if text else None
+
+
+def purchase_order_params(po: PurchaseOrder) -> dict[str, object]:
+    """Column values of a purchase order (also its audit JSON)."""
+    return {
+        "po_id": po.po_id,
+        "sku": po.sku,
+        "quantity": po.quantity,
+        "received_quantity": po.received_quantity,
+        "expected_date": po.expected_date.isoformat(),
+        "status": po.status.value,
+        "supplier": po.supplier,
+    }
+
+
+def row_dict(row: sqlite3.Row) -> dict[str, Any]:
+    """A row as a plain dict (for audit JSON)."""
+    return dict(zip(row.keys(), row, strict=True))
+
+
+def _int(value: object) -> int:
+    if isinstance(value, int):
+        return value
+    raise TypeError(f"expected an integer column, got {value!r}")
+
+
+def _int_or_none(value: object) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)

@@ -1,0 +1,167 @@
+"""SQLite side of the ETA engine: read each SKU's supply and demand, store computed ETAs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.model import Confidence, LineEta, PoStatus, PurchaseOrder
+from bot.domain.store import Demand, SkuBook
+from storage.transaction import transaction
+
+FETCH_BATCH = 20_000
+# Why: one JSON parameter carries any number of keys, so big SKU sets never hit SQLite's
+# variable limit and need no temp table (whose writes would open a transaction on reads).
+_IN_JSON = "IN (SELECT value FROM json_each(?))"
+
+_PRODUCTS = """
+    SELECT sku, on_hand, lead_time_days, handling_days FROM products {where} ORDER BY sku"""
+_PURCHASE_ORDERS = """
+    SELECT sku, po_id, quantity, received_quantity, expected_date, status, supplier
+      FROM purchase_orders
+     WHERE status != 'cancelled' AND quantity > received_quantity {and_sku}
+     ORDER BY sku, expected_date, po_id"""
+_DEMAND = """
+    SELECT l.sku, l.order_id, l.line_no, l.quantity, o.priority, o.placed_at_utc
+      FROM order_lines AS l JOIN orders AS o ON o.order_id = l.order_id
+     WHERE l.status = 'open' {and_sku}
+     ORDER BY l.sku, o.priority DESC, o.placed_at_utc, l.order_id, l.line_no"""
+_INSERT_ETA = """
+    INSERT INTO line_etas (order_id, line_no, sku, available_date, ship_date, confidence,
+                           waiting_for_po_date, lead_time_days, computed_on)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+_SELECT_ETAS = f"""
+    SELECT order_id, line_no, sku, available_date, ship_date, confidence,
+           waiting_for_po_date, lead_time_days
+      FROM line_etas WHERE order_id {_IN_JSON}"""
+
+
+async def read_sku_books(conn: aiosqlite.Connection, skus: Collection[str] | None) -> list[SkuBook]:
+    """Supply and open demand of these SKUs (all products when None), in SKU order."""
+    params: tuple[str, ...] = () if skus is None else (json.dumps(sorted(set(skus))),)
+    where = "" if skus is None else f"WHERE sku {_IN_JSON}"
+    and_sku = "" if skus is None else f"AND sku {_IN_JSON}"
+    and_line_sku = "" if skus is None else f"AND l.sku {_IN_JSON}"
+    day = _DateCache()
+    purchase_orders: dict[str, list[PurchaseOrder]] = {}
+    async for sku, po_id, quantity, received, expected, status, supplier in _rows(
+        conn, _PURCHASE_ORDERS.format(and_sku=and_sku), params
+    ):
+        purchase_orders.setdefault(sku, []).append(
+            PurchaseOrder(po_id, sku, quantity, day(expected), received, PoStatus(status), supplier)
+        )
+    demand: dict[str, list[Demand]] = {}
+    moments: dict[str, datetime] = {}
+    async for sku, order_id, line_no, quantity, priority, placed_at in _rows(
+        conn, _DEMAND.format(and_sku=and_line_sku), params
+    ):
+        moment = moments.get(placed_at)
+        if moment is None:
+            moment = moments[placed_at] = datetime.fromisoformat(placed_at)
+        demand.setdefault(sku, []).append(Demand(order_id, line_no, quantity, priority, moment))
+    return [
+        SkuBook(
+            sku, on_hand, lead_time, handling, purchase_orders.get(sku, ()), demand.get(sku, ())
+        )
+        async for sku, on_hand, lead_time, handling in _rows(
+            conn, _PRODUCTS.format(where=where), params
+        )
+    ]
+
+
+async def write_etas(
+    conn: aiosqlite.Connection,
+    etas: Sequence[LineEta],
+    *,
+    skus: Collection[str] | None,
+    computed_on: date,
+) -> None:
+    """Replace the stored ETAs of these SKUs (all when None) with `etas`, in one transaction."""
+    async with transaction(conn):
+        if skus is None:
+            await conn.execute("DELETE FROM line_etas")
+        else:
+            await conn.execute(
+                f"DELETE FROM line_etas WHERE sku {_IN_JSON}", (json.dumps(sorted(set(skus))),)
+            )
+        await conn.executemany(_INSERT_ETA, _eta_rows(etas, computed_on.isoformat()))
+
+
+async def read_line_etas(
+    conn: aiosqlite.Connection, order_ids: Collection[str]
+) -> dict[tuple[str, int], LineEta]:
+    """Stored ETAs of the lines of these orders, keyed by (order_id, line_no)."""
+    if not order_ids:
+        return {}
+    day = _DateCache()
+    etas: dict[tuple[str, int], LineEta] = {}
+    async for order_id, line_no, sku, available, ship, confidence, waiting, lead_time in _rows(
+        conn, _SELECT_ETAS, (json.dumps(sorted(set(order_ids))),)
+    ):
+        etas[order_id, line_no] = LineEta(
+            order_id,
+            line_no,
+            sku,
+            day.maybe(available),
+            day.maybe(ship),
+            Confidence(confidence),
+            day.maybe(waiting),
+            lead_time,
+        )
+    return etas
+
+
+class _DateCache:
+    """ISO date text to `date`, parsed once per distinct string."""
+
+    def __init__(self) -> None:
+        self._dates: dict[str, date] = {}
+
+    def __call__(self, text: str) -> date:
+        known = self._dates.get(text)
+        if known is None:
+            known = self._dates[text] = date.fromisoformat(text)
+        return known
+
+    def maybe(self, text: str | None) -> date | None:
+        return None if text is None else self(text)
+
+
+def _eta_rows(etas: Sequence[LineEta], computed_on: str) -> Iterator[tuple[object, ...]]:
+    texts: dict[date | None, str | None] = {None: None}
+    for eta in etas:
+        available, ship, waiting = eta.available_date, eta.ship_date, eta.waiting_for_po_date
+        if available is not None and available not in texts:
+            texts[available] = available.isoformat()
+        if ship is not None and ship not in texts:
+            texts[ship] = ship.isoformat()
+        if waiting is not None and waiting not in texts:
+            texts[waiting] = waiting.isoformat()
+        yield (
+            eta.order_id,
+            eta.line_no,
+            eta.sku,
+            texts[available],
+            texts[ship],
+            str(eta.confidence),
+            texts[waiting],
+            eta.lead_time_days,
+            computed_on,
+        )
+
+
+async def _rows(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> AsyncIterator[Any]:
+    """Plain tuples of a query, fetched in large batches (few thread hops, no Row objects)."""
+    cursor = await conn.cursor()
+    cursor.row_factory = None
+    try:
+        await cursor.execute(sql, params)
+        while batch := await cursor.fetchmany(FETCH_BATCH):
+            for row in batch:
+                yield row
+    finally:
+        await cursor.close()

@@ -1,0 +1,18 @@
+"""Fixtures for ETA integration tests: a migrated SQLite file and a small shop in it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.sqlite import SqliteStore, open_store
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    """An open, migrated store on a real file."""
+    opened = await open_store(tmp_path / "eta.sqlite3")
+    yield opened
+    await opened.close()

@@ -1,0 +1,66 @@
+"""Fixtures for import tests: a real SQLite store, a CSV writer and a table dump."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.calendar import BusinessCalendar
+from bot.domain.eta import EtaRules
+from bot.services.importing import ImportReport, import_csv
+from storage.sqlite import SqliteStore, open_store
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+BERLIN = ZoneInfo("Europe/Berlin")
+
+Importer = Callable[[str, str | bytes], Awaitable[ImportReport]]
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    """An open, migrated store on a real file."""
+    opened = await open_store(tmp_path / "backorder.sqlite3")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def csv_path(tmp_path: Path) -> Path:
+    """Where the CSV under test is written."""
+    return tmp_path / "input.csv"
+
+
+@pytest.fixture
+def run_import(store: SqliteStore, csv_path: Path) -> Importer:
+    """Write CSV content to `csv_path` and import it as KIND."""
+
+    async def run(kind: str, content: str | bytes) -> ImportReport:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        csv_path.write_bytes(data)
+        return await import_csv(
+            store,
+            kind,
+            csv_path,
+            timezone=BERLIN,
+            rules=EtaRules(calendar=BusinessCalendar(), default_handling_days=1),
+            now=NOW,
+            actor="cli",
+        )
+
+    return run
+
+
+async def dump(store: SqliteStore) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, for before/after comparisons."""
+    conn = store.connection
+    async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
+        tables = [row[0] for row in await cursor.fetchall()]
+    contents = {}
+    for table in sorted(tables):
+        async with conn.execute(f"SELECT * FROM {table}") as cursor:
+            contents[table] = sorted(tuple(row) for row in await cursor.fetchall())
+    return contents

@@ -1,0 +1,168 @@
+"""Linking a chat: deep link, order number with email or phone, shared contact, and the lockout."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.config import Settings
+from bot.services.linking import (
+    Expired,
+    Linked,
+    LockedOut,
+    Refused,
+    deep_link_for_order,
+    link_by_contact,
+    link_by_order_contact,
+    link_by_token,
+    link_secret,
+    make_token,
+    phones_match,
+)
+from storage.sqlite import SqliteStore
+from tests.linking.conftest import NOW
+
+CHAT = 42
+
+
+async def test_a_deep_link_links_the_chat_to_the_orders_customer(
+    store: SqliteStore, settings: Settings
+) -> None:
+    await store.set_setting("bot_username", "ShopBot")
+    url = await deep_link_for_order(store, settings, "1001", now=NOW)
+    assert url is not None and url.startswith("https://t.me/ShopBot?start=")
+    token = url.removeprefix("https://t.me/ShopBot?start=")
+    result = await link_by_token(store, settings, CHAT, token, now=NOW + timedelta(days=1))
+    assert result == Linked("C-ALICE", "1001")
+    assert await store.linked_customer(CHAT) == "C-ALICE"
+
+
+async def test_no_deep_link_is_made_for_an_unknown_order(
+    store: SqliteStore, settings: Settings
+) -> None:
+    await store.set_setting("bot_username", "ShopBot")
+    assert await deep_link_for_order(store, settings, "9999", now=NOW) is None
+
+
+async def test_a_deep_link_without_a_known_bot_name_or_token_fails_clearly(
+    store: SqliteStore, settings: Settings
+) -> None:
+    with pytest.raises(RuntimeError, match="username"):
+        await deep_link_for_order(store, settings, "1001", now=NOW)
+
+
+async def test_without_a_configured_secret_one_is_generated_once_and_kept(
+    store: SqliteStore, tmp_path: object
+) -> None:
+    settings = Settings()
+    first = await link_secret(store, settings)
+    assert len(first) >= 32
+    assert await link_secret(store, settings) == first
+
+
+async def test_an_expired_deep_link_does_not_link(store: SqliteStore, settings: Settings) -> None:
+    token = make_token(await link_secret(store, settings), "1001", now=NOW)
+    later = NOW + timedelta(days=31)
+    assert await link_by_token(store, settings, CHAT, token, now=later) == Expired()
+    assert await store.linked_customer(CHAT) is None
+
+
+async def test_a_forged_deep_link_does_not_link(store: SqliteStore, settings: Settings) -> None:
+    forged = make_token(b"guessed-secret", "1001", now=NOW)
+    assert await link_by_token(store, settings, CHAT, forged, now=NOW) == Refused()
+    assert await store.linked_customer(CHAT) is None
+
+
+@pytest.mark.parametrize(
+    ("order_id", "secret"),
+    [
+        ("1001", "alice@example.com"),
+        ("#1001", "  ALICE@EXAMPLE.COM "),
+        ("1001", "+49 170 1234567"),
+        ("1001", "0170 1234567"),
+        ("1001", "491701234567"),
+    ],
+)
+async def test_an_order_number_with_its_email_or_phone_links_the_chat(
+    store: SqliteStore, order_id: str, secret: str
+) -> None:
+    result = await link_by_order_contact(store, CHAT, order_id, secret, now=NOW)
+    assert result == Linked("C-ALICE", "1001")
+    assert await store.linked_customer(CHAT) == "C-ALICE"
+
+
+async def test_an_unknown_order_and_a_wrong_email_get_the_same_answer(store: SqliteStore) -> None:
+    unknown = await link_by_order_contact(store, CHAT, "9999", "alice@example.com", now=NOW)
+    wrong = await link_by_order_contact(store, CHAT, "1001", "bob@example.com", now=NOW)
+    assert unknown == wrong == Refused()
+    assert await store.linked_customer(CHAT) is None
+
+
+async def test_someone_elses_order_number_with_ones_own_email_does_not_link(
+    store: SqliteStore,
+) -> None:
+    result = await link_by_order_contact(store, CHAT, "2002", "alice@example.com", now=NOW)
+    assert result == Refused()
+
+
+async def test_a_shared_contact_with_a_matching_phone_links_the_chat(store: SqliteStore) -> None:
+    assert await link_by_contact(store, CHAT, "447700900123", now=NOW) == Linked("C-BOB")
+    assert await store.linked_customer(CHAT) == "C-BOB"
+
+
+async def test_a_shared_contact_with_an_unknown_phone_does_not_link(store: SqliteStore) -> None:
+    assert await link_by_contact(store, CHAT, "+1 555 0100 999", now=NOW) == Refused()
+    assert await store.linked_customer(CHAT) is None
+
+
+async def test_the_sixth_attempt_within_an_hour_is_refused_even_with_the_right_details(
+    store: SqliteStore,
+) -> None:
+    results = [
+        await link_by_order_contact(store, CHAT, "1001", f"wrong{i}@example.com", now=NOW)
+        for i in range(5)
+    ]
+    assert results[:4] == [Refused()] * 4
+    assert isinstance(results[4], LockedOut)
+    later = NOW + timedelta(minutes=10)
+    locked = await link_by_order_contact(store, CHAT, "1001", "alice@example.com", now=later)
+    assert locked == LockedOut(retry_in_minutes=50)
+    assert await store.linked_customer(CHAT) is None
+
+
+async def test_the_lockout_ends_an_hour_after_the_failures(store: SqliteStore) -> None:
+    for i in range(5):
+        await link_by_order_contact(store, CHAT, "1001", f"wrong{i}@example.com", now=NOW)
+    later = NOW + timedelta(hours=1, minutes=1)
+    result = await link_by_order_contact(store, CHAT, "1001", "alice@example.com", now=later)
+    assert result == Linked("C-ALICE", "1001")
+
+
+async def test_the_lockout_is_per_chat(store: SqliteStore) -> None:
+    for i in range(5):
+        await link_by_order_contact(store, CHAT, "1001", f"wrong{i}@example.com", now=NOW)
+    other = await link_by_order_contact(store, CHAT + 1, "1001", "alice@example.com", now=NOW)
+    assert other == Linked("C-ALICE", "1001")
+
+
+async def test_every_link_is_written_to_the_audit_log(store: SqliteStore) -> None:
+    await link_by_order_contact(store, CHAT, "1001", "alice@example.com", now=NOW)
+    entries = await store.audit_entries(f"chat:{CHAT}")
+    assert [entry.action for entry in entries] == ["chat.link"]
+    assert entries[0].actor == f"chat:{CHAT}"
+
+
+@pytest.mark.parametrize(
+    ("stored", "given", "same"),
+    [
+        ("+49 170 1234567", "491701234567", True),
+        ("0170 1234567", "+49 170 1234567", True),
+        ("+1 (555) 010-0999", "15550100999", True),
+        ("+49 170 1234567", "+49 170 1234568", False),
+        ("1234567", "991234567", False),
+        ("", "", False),
+    ],
+)
+def test_phone_numbers_compare_by_digits(stored: str, given: str, same: bool) -> None:
+    assert phones_match(stored, given) is same

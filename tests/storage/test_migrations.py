@@ -1,0 +1,69 @@
+"""The schema is created by numbered migrations tracked with PRAGMA user_version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from storage.migrations import BUNDLED_FOLDER, apply_migrations, migrations_in, schema_version
+from storage.sqlite import open_store
+
+
+async def test_a_new_database_is_at_the_latest_schema_version(db_path: Path) -> None:
+    store = await open_store(db_path)
+    latest = migrations_in(BUNDLED_FOLDER)[-1].version
+    assert await schema_version(store.connection) == latest
+    await store.close()
+
+
+async def test_reopening_a_database_applies_nothing_and_keeps_the_data(db_path: Path) -> None:
+    store = await open_store(db_path)
+    await store.set_setting("greeting", "hello")
+    await store.close()
+
+    reopened = await open_store(db_path)
+    assert await apply_migrations(reopened.connection) == []
+    assert await reopened.get_setting("greeting") == "hello"
+    await reopened.close()
+
+
+async def test_the_database_runs_in_wal_mode_with_foreign_keys_on(db_path: Path) -> None:
+    store = await open_store(db_path)
+    async with store.connection.execute("PRAGMA journal_mode") as cursor:
+        assert (await cursor.fetchone())[0] == "wal"  # type: ignore[index]
+    async with store.connection.execute("PRAGMA foreign_keys") as cursor:
+        assert (await cursor.fetchone())[0] == 1  # type: ignore[index]
+    await store.close()
+
+
+async def test_a_failing_migration_leaves_no_trace_and_keeps_the_version(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_first.sql").write_text("CREATE TABLE a (x INTEGER);\n")
+    (folder / "0002_broken.sql").write_text(
+        "CREATE TABLE b (y INTEGER);\nINSERT INTO nowhere VALUES (1);\n"
+    )
+    conn = await aiosqlite.connect(tmp_path / "db.sqlite3", isolation_level=None)
+
+    with pytest.raises(Exception, match="nowhere"):
+        await apply_migrations(conn, migrations_in(folder))
+
+    assert await schema_version(conn) == 1
+    async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
+        assert [row[0] for row in await cursor.fetchall()] == ["a"]
+    await conn.close()
+
+
+async def test_only_migrations_newer_than_the_version_are_applied(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_first.sql").write_text("CREATE TABLE a (x INTEGER);\n")
+    conn = await aiosqlite.connect(tmp_path / "db.sqlite3", isolation_level=None)
+    assert await apply_migrations(conn, migrations_in(folder)) == ["0001_first.sql"]
+
+    (folder / "0002_second.sql").write_text("-- adds b\nCREATE TABLE b (y INTEGER);\n")
+    assert await apply_migrations(conn, migrations_in(folder)) == ["0002_second.sql"]
+    assert await schema_version(conn) == 2
+    await conn.close()
