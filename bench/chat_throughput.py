@@ -147,12 +147,14 @@ async def measure(work: Workload) -> dict[str, float]:
                 now=clock.now(),
                 timezone=settings.timezone,
                 rules=rules,
-                customers=work.customers,
-                # Why: enough orders that every simulated customer has an open one.
-                orders=work.customers * 4,
+                # Why: spare customers and orders, so enough of them have an open order.
+                customers=work.customers * 3 // 2,
+                orders=work.customers * 6,
             )
             customer_ids = _customers_with_open_orders(shop)[: work.customers]
             users = [FIRST_USER_ID + index for index in range(len(customer_ids))]
+            # Every user sends the same number of messages, so the totals follow the user count.
+            work = dataclasses.replace(work, customers=len(users))
             for user_id, customer_id in zip(users, customer_ids, strict=True):
                 await store.link_chat(
                     user_id, customer_id, via="deep_link", actor="bench", at=clock.now()

@@ -30,8 +30,9 @@ _DEMAND = """
       FROM order_lines AS l JOIN orders AS o ON o.order_id = l.order_id
      WHERE l.status = 'open' {and_sku}
      ORDER BY l.sku, o.priority DESC, o.placed_at_utc, l.order_id, l.line_no"""
+# Why: REPLACE, because a line moved to another SKU still has its old row under the old SKU.
 _INSERT_ETA = """
-    INSERT INTO line_etas (order_id, line_no, sku, available_date, ship_date, confidence,
+    INSERT OR REPLACE INTO line_etas (order_id, line_no, sku, available_date, ship_date, confidence,
                            waiting_for_po_date, lead_time_days, computed_on)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _SELECT_ETAS = f"""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from typing import TextIO
 
 from bot.demo.actions import perform
@@ -23,7 +24,9 @@ def typed_action(line: str) -> Action:
     return Say(line)
 
 
-async def chat_on_terminal(chat: DemoChat, stdin: TextIO) -> None:
+async def chat_on_terminal(
+    chat: DemoChat, stdin: TextIO, *, write: Callable[[str], None] = print
+) -> None:
     """Read lines until EOF or /quit; a terminal gets a `you: ` prompt instead of an echo."""
     interactive = stdin.isatty()
     lines = _lines_of(stdin)
@@ -39,7 +42,7 @@ async def chat_on_terminal(chat: DemoChat, stdin: TextIO) -> None:
         try:
             await perform(chat, typed_action(line), echo=not interactive)
         except (ScriptError, DemoChatError) as exc:
-            print(f"  ({exc.reason if isinstance(exc, ScriptError) else exc})")
+            write(f"  ({exc.reason if isinstance(exc, ScriptError) else exc})")
 
 
 def _lines_of(stdin: TextIO) -> asyncio.Queue[str | None]:

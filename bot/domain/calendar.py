@@ -10,13 +10,17 @@ _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class BusinessCalendar:
     """Which days a shop ships on; answers are memoised per instance."""
 
     holidays: Container[date] = frozenset()
-    _business_days: dict[date, bool] = field(default_factory=dict, init=False, repr=False)
-    _ship_dates: dict[tuple[date, int], date] = field(default_factory=dict, init=False, repr=False)
+    _business_days: dict[date, bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _ship_dates: dict[tuple[date, int], date] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def is_business_day(self, day: date) -> bool:
         """True unless the day is a Saturday, a Sunday or a holiday."""

@@ -55,3 +55,10 @@ def test_a_memoised_answer_matches_a_fresh_one() -> None:
     calendar = BusinessCalendar(holidays=frozenset({MONDAY}))
     first = calendar.ship_date(FRIDAY, 1)
     assert calendar.ship_date(FRIDAY, 1) == first == date(2026, 12, 8)
+
+
+def test_calendars_with_the_same_holidays_are_equal_whatever_they_have_memoised() -> None:
+    used = BusinessCalendar(holidays=frozenset({MONDAY}))
+    used.ship_date(FRIDAY, 3)
+    assert used == BusinessCalendar(holidays=frozenset({MONDAY}))
+    assert used != BusinessCalendar()

@@ -166,3 +166,18 @@ async def test_the_handling_days_of_the_product_are_used_for_the_ship_date(
 
     # Wednesday + 3 business days is the Monday after.
     assert (await store.line_etas(["O-1"]))["O-1", 1].ship_date == date(2026, 12, 7)
+
+
+async def test_a_line_switched_to_another_sku_gets_that_skus_eta_when_only_it_is_recomputed(
+    store: SqliteStore,
+) -> None:
+    await add_product(store, "MUG", on_hand=0, lead_time_days=9)
+    await add_product(store, "CUP", on_hand=5)
+    await add_order(store, "O-1", [("MUG", 1)])
+    await recompute_etas(store, rules=RULES, today=TODAY)
+    await add_order(store, "O-1", [("CUP", 1)])
+
+    await recompute_etas(store, rules=RULES, today=TODAY, skus={"CUP"})
+
+    eta = (await store.line_etas(["O-1"]))["O-1", 1]
+    assert (eta.sku, eta.confidence) == ("CUP", Confidence.IN_STOCK)
