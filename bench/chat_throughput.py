@@ -14,7 +14,7 @@ import json
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from bot.runtime import make_clock, make_rules
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
-from storage.sqlite import open_store
+from storage.sqlite import SqliteStore, open_store
 
 BOT_TOKEN = "100000001:bench-token"
 CUSTOMERS = 200
@@ -133,51 +133,53 @@ async def _timed_run(
     return work.updates / elapsed
 
 
+async def _linked_users(store: SqliteStore, work: Workload, settings: Settings) -> list[int]:
+    """Seed a shop and link one chat per customer with an open order; the chats' user ids."""
+    clock = make_clock(settings)
+    shop = await seed_store(
+        store,
+        settings.db_path.parent,
+        now=clock.now(),
+        timezone=settings.timezone,
+        rules=make_rules(settings),
+        # Why: spare customers and orders, so enough of them have an open order.
+        customers=work.customers * 3 // 2,
+        orders=work.customers * 6,
+    )
+    customer_ids = _customers_with_open_orders(shop)[: work.customers]
+    users = [FIRST_USER_ID + index for index in range(len(customer_ids))]
+    for user_id, customer_id in zip(users, customer_ids, strict=True):
+        await store.link_chat(user_id, customer_id, via="deep_link", actor="bench", at=clock.now())
+    return users
+
+
 async def measure(work: Workload) -> dict[str, float]:
     """Run both bots on one sandbox with the same users and messages; return the figures."""
-    settings = Settings(token=BOT_TOKEN)
-    clock = make_clock(settings)
-    rules = make_rules(settings)
     with tempfile.TemporaryDirectory(prefix="bench-chat-") as workdir:
-        store = await open_store(Path(workdir) / "bench.sqlite3")
-        try:
-            shop = await seed_store(
-                store,
-                Path(workdir),
-                now=clock.now(),
-                timezone=settings.timezone,
-                rules=rules,
-                # Why: spare customers and orders, so enough of them have an open order.
-                customers=work.customers * 3 // 2,
-                orders=work.customers * 6,
-            )
-            customer_ids = _customers_with_open_orders(shop)[: work.customers]
-            users = [FIRST_USER_ID + index for index in range(len(customer_ids))]
+        async with AsyncExitStack() as cleanup:
+            settings = Settings(token=BOT_TOKEN, db_path=Path(workdir) / "bench.sqlite3")
+            store = await open_store(settings.db_path)
+            cleanup.push_async_callback(store.close)
+            users = await _linked_users(store, work, settings)
             # Every user sends the same number of messages, so the totals follow the user count.
             work = dataclasses.replace(work, customers=len(users))
-            for user_id, customer_id in zip(users, customer_ids, strict=True):
-                await store.link_chat(
-                    user_id, customer_id, via="deep_link", actor="bench", at=clock.now()
-                )
             sandbox = Sandbox(SandboxConfig(global_rate=None, per_chat_rate=None))
             await sandbox.start("127.0.0.1", port=0)
-            try:
-                bot_settings = dataclasses.replace(settings, api_base_url=sandbox.api_base_url)
-                services = Services(
-                    bot_settings, store, clock, rules, Catalogs.load(default_language="en")
-                )
-                async with SandboxClient(sandbox.base_url) as client:
-                    # Our bot's token names the sandbox's default bot, so users exist for both.
-                    for user_id in users:
-                        await client.create_user(user_id, f"Customer {user_id}", language_code="en")
-                    bot = build_application(services)
-                    bot_rate = await _timed_run(client, bot, users, work)
-                    echo = build_echo_application(BOT_TOKEN, sandbox.api_base_url)
-                    echo_rate = await _timed_run(client, echo, users, work)
-            finally:
-                await sandbox.stop()
-        finally:
-            await store.close()
+            cleanup.push_async_callback(sandbox.stop)
+            client = await cleanup.enter_async_context(SandboxClient(sandbox.base_url))
+            # Our bot's token names the sandbox's default bot, so the users exist for both bots.
+            for user_id in users:
+                await client.create_user(user_id, f"Customer {user_id}", language_code="en")
+            services = Services(
+                dataclasses.replace(settings, api_base_url=sandbox.api_base_url),
+                store,
+                make_clock(settings),
+                make_rules(settings),
+                Catalogs.load(default_language="en"),
+            )
+            bot_rate = await _timed_run(client, build_application(services), users, work)
+            echo = build_echo_application(BOT_TOKEN, sandbox.api_base_url)
+            echo_rate = await _timed_run(client, echo, users, work)
     return {
         "customers": work.customers,
         "updates": work.updates,
@@ -187,13 +189,17 @@ async def measure(work: Workload) -> dict[str, float]:
     }
 
 
+def run(scale: float) -> dict[str, object]:
+    """The figures at this scale, for `python -m bench`."""
+    return {"benchmark": "chat_throughput", **asyncio.run(measure(workload(scale)))}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print its JSON figures."""
     parser = argparse.ArgumentParser(prog="python -m bench.chat_throughput", description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 200 customers")
     args = parser.parse_args(argv)
-    figures = asyncio.run(measure(workload(args.scale)))
-    print(json.dumps({"benchmark": "chat_throughput", **figures}))
+    print(json.dumps(run(args.scale)))
 
 
 if __name__ == "__main__":

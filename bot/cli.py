@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the bot with long polling")
     demo = commands.add_parser("demo", help="offline demo on the sandbox")
-    demo.add_argument("--script", type=Path, help="play the actions in FILE and print the transcript")
+    demo.add_argument("--script", type=Path, help="play FILE's actions, print the transcript")
     sandbox = commands.add_parser("sandbox", help="run the sandbox Bot API server alone")
     sandbox.add_argument("--port", type=int, default=8081)
     importer = commands.add_parser("import", help="import a CSV file (all-or-nothing)")
@@ -108,7 +108,8 @@ async def _link(settings: Settings, order_id: str) -> int:
 
     async with store_session(settings) as store:
         try:
-            url = await deep_link_for_order(store, settings, order_id, now=make_clock(settings).now())
+            now = make_clock(settings).now()
+            url = await deep_link_for_order(store, settings, order_id, now=now)
         except LinkError as exc:
             print(f"backorder-bot: {exc}", file=sys.stderr)
             return 1

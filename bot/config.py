@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+UTC_ZONE = ZoneInfo("UTC")
 
 
 class ConfigError(ValueError):
@@ -24,7 +25,7 @@ class Settings:
     api_base_url: str = DEFAULT_API_BASE_URL
     db_path: Path = Path("backorder.sqlite3")
     staff_ids: frozenset[int] = frozenset()
-    timezone: ZoneInfo = ZoneInfo("UTC")
+    timezone: ZoneInfo = UTC_ZONE
     default_language: str = "en"
     handling_days: int = 1
     holidays_country: str | None = None

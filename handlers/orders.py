@@ -151,9 +151,9 @@ def line_text(t: Translator, line: LineView) -> str:
         "<b>{product}</b> × {quantity}", product=line.product_name, quantity=t.number(line.quantity)
     )
     if line.status == "shipped":
-        return f"{title}\n{t.gettext('Shipped')}"
+        return "\n".join((title, t.gettext("Shipped")))
     if line.status == "cancelled":
-        return f"{title}\n{t.gettext('Cancelled')}"
+        return "\n".join((title, t.gettext("Cancelled")))
     eta = line.eta
     if eta is None or eta.ship_date is None:
         when = t.gettext("Backordered · no estimated ship date yet")

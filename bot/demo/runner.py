@@ -43,7 +43,8 @@ def run_demo(settings: Settings, script: Path | None) -> int:
             print(f"backorder-bot demo: cannot read {script}: {exc.strerror}", file=sys.stderr)
             return 2
         except ScriptError as exc:
-            print(f"backorder-bot demo: {script}:{exc.line_no}: {exc.reason}", file=sys.stderr)
+            where = f"{script}:{exc.line_no}"
+            print(f"backorder-bot demo: {where}: {exc.reason}: {exc.line.strip()}", file=sys.stderr)
             return 2
     try:
         return asyncio.run(_run(settings, steps, script))

@@ -46,7 +46,7 @@ class AuditEntry:
 
 
 class Store(Protocol):
-    """Persistence used by the services. Every mutating call is atomic and writes its audit entry."""
+    """Persistence used by services; every mutating call is atomic and audited."""
 
     # --- import (each call is one all-or-nothing transaction) ---
     async def known_skus(self) -> set[str]:

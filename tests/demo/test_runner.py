@@ -68,7 +68,7 @@ def test_a_bad_action_line_stops_before_anything_starts_and_names_the_line(
     assert run_demo(demo_settings(tmp_path), script) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert f"{script}:3: unknown action 'dance'" in captured.err
+    assert f"{script}:3: unknown action 'dance': dance: now" in captured.err
 
 
 def test_a_tap_no_button_matches_fails_after_printing_the_transcript_so_far(
