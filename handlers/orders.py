@@ -33,7 +33,8 @@ async def show_orders(update: Update, context: BotContext) -> None:
         await _show_requested_order(update, context, t, customer_id, " ".join(context.args))
         return
     views = await customer_orders(context.services.store, customer_id)
-    await respond(update, orders_text(t, views), orders_keyboard(t, views))
+    keyboard = orders_keyboard(t, views) if views else main_menu(t, linked=True)
+    await respond(update, orders_text(t, views), keyboard)
 
 
 async def show_order(update: Update, context: BotContext) -> None:
