@@ -83,10 +83,15 @@ async def _import(settings: Settings, kind: str, path: Path) -> int:
     if report.errors:
         for error in report.errors:
             print(error, file=sys.stderr)
-        print(f"{path}: nothing imported ({len(report.errors)} errors)", file=sys.stderr)
+        count = len(report.errors)
+        print(f"{path}: nothing imported ({_plural(count, 'error')})", file=sys.stderr)
         return 1
-    print(f"{path}: imported {report.rows} rows of {kind}")
+    print(f"{path}: imported {_plural(report.rows, 'row')} of {kind}")
     return 0
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 async def _order(settings: Settings, order_id: str, *, as_json: bool) -> int:

@@ -45,9 +45,9 @@ def test_importing_a_bad_file_exits_1_with_located_errors_and_changes_nothing(
 
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith(f"{bad}:2: on_hand: ")
-    assert err[-1] == f"{bad}: nothing imported (1 errors)"
+    assert err[-1] == f"{bad}: nothing imported (1 error)"
     assert main(["order", "nothing-here"]) == 1
     good_again = tmp_path / "again.csv"
     good_again.write_text("sku,name,price,currency,on_hand\nMUG-1,Blue mug,12.50,EUR,3\n")
     assert main(["import", "products", str(good_again)]) == 0
-    assert "imported 1 rows" in capsys.readouterr().out
+    assert "imported 1 row " in capsys.readouterr().out
