@@ -14,6 +14,10 @@ BENCHMARKS = {
     "eta": "bench.eta_recompute",
     "status": "bench.status_lookup",
     "chat": "bench.chat_throughput",
+    "cancel": "bench.cancel_recompute",
+    "events": "bench.events_delivery",
+    "dispatch": "bench.dispatch",
+    "outbox_memory": "bench.outbox_memory",
 }
 
 

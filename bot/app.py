@@ -23,8 +23,17 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, Services
+from bot.domain.events import EventStore
 from bot.i18n import SHIPPED_LANGUAGES, Catalogs
+from bot.jobs import (
+    catch_up,
+    deliver_events,
+    schedule_notice_jobs,
+    start_dispatching,
+    stop_dispatching,
+)
 from bot.runtime import make_clock, make_rules, store_session
+from bot.services.webhook import WebhookConfigError, WebhookDelivery, webhook_target
 from handlers import all_handlers
 from handlers.menu import bot_commands
 
@@ -32,6 +41,9 @@ from handlers.menu import bot_commands
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
 logger = logging.getLogger(__name__)
+
+EVENT_DELIVERY_KEY = "event_delivery"
+EVENT_DELIVERY_INTERVAL = timedelta(seconds=2)
 
 
 def build_application(services: Services) -> BotApplication:
@@ -44,7 +56,7 @@ def build_application(services: Services) -> BotApplication:
         .token(token)
         .base_url(services.settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.settings.timezone))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(overall_max_rate=services.settings.send_rate, max_retries=3))
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
         .build()
@@ -52,7 +64,41 @@ def build_application(services: Services) -> BotApplication:
     application.bot_data[SERVICES_KEY] = services
     application.add_handlers(all_handlers())
     application.add_error_handler(_on_error)
+    _schedule_event_delivery(application, services)
+    if application.job_queue is None:
+        raise RuntimeError("notices need PTB's job queue (python-telegram-bot[job-queue])")
+    schedule_notice_jobs(application.job_queue, daily_at=services.settings.daily_sweep_at)
     return application
+
+
+def _schedule_event_delivery(application: BotApplication, services: Services) -> None:
+    """When a webhook is configured, drain the shop's events to it on every tick."""
+    target = webhook_target(services.settings)
+    if target is None:
+        return
+    if not isinstance(services.store, EventStore):
+        raise TypeError("event delivery needs a store that reads the event feed")
+    if application.job_queue is None:
+        raise RuntimeError("event delivery needs PTB's job queue (python-telegram-bot[job-queue])")
+    delivery = WebhookDelivery(services.store, target)
+    application.bot_data[EVENT_DELIVERY_KEY] = delivery
+    application.job_queue.run_repeating(
+        deliver_events,
+        interval=EVENT_DELIVERY_INTERVAL,
+        first=0,
+        data=delivery,
+        name="deliver-events",
+        # Why: the drain guards itself against overlap; with APScheduler's default of one
+        # instance, every tick during a long retry would log a "skipped" warning instead.
+        job_kwargs={"max_instances": 2},
+    )
+
+
+def _stop_event_delivery(application: BotApplication) -> None:
+    """Let a drain that is waiting to retry return, so stopping the job queue does not hang."""
+    delivery = application.bot_data.get(EVENT_DELIVERY_KEY)
+    if isinstance(delivery, WebhookDelivery):
+        delivery.stop()
 
 
 async def _post_init(application: BotApplication) -> None:
@@ -103,12 +149,17 @@ async def polling(
     async with application:
         if application.post_init is not None:
             await application.post_init(application)
+        # Why: what fell due while the bot was down is settled before the first update is read.
+        await catch_up(application.bot_data, application.bot_data[SERVICES_KEY])
         assert application.updater is not None
         await application.updater.start_polling(timeout=timedelta(seconds=poll_timeout))
         await application.start()
+        start_dispatching(application.bot_data, application.bot_data[SERVICES_KEY])
         try:
             yield application
         finally:
+            await stop_dispatching(application.bot_data)
+            _stop_event_delivery(application)
             await application.updater.stop()
             await application.stop()
 
@@ -142,6 +193,11 @@ def run_bot(settings: Settings) -> int:
             "set it in the environment or in .env",
             file=sys.stderr,
         )
+        return 2
+    try:
+        webhook_target(settings)
+    except WebhookConfigError as exc:
+        print(f"backorder-bot: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.token)
     with contextlib.suppress(KeyboardInterrupt):

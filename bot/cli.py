@@ -31,6 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     order.add_argument("--json", action="store_true", help="print the contract's JSON")
     link = commands.add_parser("link", help="print a signed deep link for an order's customer")
     link.add_argument("order_id")
+    events = commands.add_parser("events", help="list the events for the shop's system")
+    events.add_argument("--since", type=int, default=0, metavar="ID", help="events after ID")
+    events.add_argument("--json", action="store_true", help="one JSON object per line")
+    outbox = commands.add_parser("outbox", help="outbox counts and chats that blocked the bot")
+    outbox.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -62,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_order(settings, args.order_id, as_json=args.json))
         case "link":
             return asyncio.run(_link(settings, args.order_id))
+        case "events":
+            return asyncio.run(_events(settings, args.since, as_json=args.json))
+        case "outbox":
+            return asyncio.run(_outbox(settings, as_json=args.json))
     return 2
 
 
@@ -122,6 +131,29 @@ async def _link(settings: Settings, order_id: str) -> int:
         print(f"backorder-bot: no order {order_id!r}", file=sys.stderr)
         return 1
     print(url)
+    return 0
+
+
+async def _events(settings: Settings, since: int, *, as_json: bool) -> int:
+    from bot.runtime import store_session
+    from bot.services.events import TABLE_HEADING, event_json_text, event_table_row, events_since
+
+    if not as_json:
+        print(TABLE_HEADING)
+    async with store_session(settings) as store:
+        async for page in events_since(store, since):
+            for event in page:
+                print(event_json_text(event) if as_json else event_table_row(event))
+    return 0
+
+
+async def _outbox(settings: Settings, *, as_json: bool) -> int:
+    from bot.runtime import store_session
+    from bot.services.outbox_status import outbox_status, status_json, status_text
+
+    async with store_session(settings) as store:
+        summary = await outbox_status(store)
+    print(json.dumps(status_json(summary), ensure_ascii=False) if as_json else status_text(summary))
     return 0
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.quiet_hours import QuietHours
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 UTC_ZONE = ZoneInfo("UTC")
+DEFAULT_QUIET_HOURS = QuietHours(time(21, 0), time(8, 0))
 
 
 class ConfigError(ValueError):
@@ -31,6 +34,13 @@ class Settings:
     holidays_country: str | None = None
     link_secret: str | None = None
     frozen_now: datetime | None = None
+    quiet_hours: QuietHours = DEFAULT_QUIET_HOURS
+    daily_sweep_at: time = time(6, 0)
+    refund_days: int = 14
+    events_webhook_url: str | None = None
+    events_secret: str | None = None
+    send_rate: float = 30.0
+    chat_send_rate: float = 1.0
 
     def __repr__(self) -> str:
         # Why: the token must never reach a log line through a repr.
@@ -85,6 +95,23 @@ def load_settings(
             raise ConfigError("BACKORDER_NOW must be an ISO-8601 timestamp") from exc
         if frozen_now.tzinfo is None:
             frozen_now = frozen_now.replace(tzinfo=timezone)
+    try:
+        refund_days = int(get("BACKORDER_REFUND_DAYS") or "14")
+    except ValueError as exc:
+        raise ConfigError("BACKORDER_REFUND_DAYS must be a whole number") from exc
+    if refund_days < 0:
+        raise ConfigError("BACKORDER_REFUND_DAYS must not be negative")
+    try:
+        quiet_hours = QuietHours.parse(get("BACKORDER_QUIET_HOURS") or "21:00-08:00")
+    except ValueError as exc:
+        raise ConfigError("BACKORDER_QUIET_HOURS must look like 21:00-08:00") from exc
+    try:
+        daily_sweep_at = time.fromisoformat(get("BACKORDER_DAILY_SWEEP_AT") or "06:00")
+    except ValueError as exc:
+        raise ConfigError("BACKORDER_DAILY_SWEEP_AT must be a time like 06:00") from exc
+    webhook_url = get("BACKORDER_EVENTS_WEBHOOK_URL")
+    if webhook_url and not webhook_url.startswith(("http://", "https://")):
+        raise ConfigError("BACKORDER_EVENTS_WEBHOOK_URL must be an http:// or https:// URL")
     return Settings(
         token=get("TELEGRAM_BOT_TOKEN"),
         api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
@@ -96,4 +123,24 @@ def load_settings(
         holidays_country=(get("BACKORDER_HOLIDAYS") or "").upper() or None,
         link_secret=get("BACKORDER_LINK_SECRET"),
         frozen_now=frozen_now,
+        quiet_hours=quiet_hours,
+        daily_sweep_at=daily_sweep_at,
+        refund_days=refund_days,
+        events_webhook_url=webhook_url,
+        events_secret=get("BACKORDER_EVENTS_SECRET"),
+        send_rate=_rate(get("BACKORDER_SEND_RATE"), "BACKORDER_SEND_RATE", 30.0),
+        chat_send_rate=_rate(get("BACKORDER_CHAT_SEND_RATE"), "BACKORDER_CHAT_SEND_RATE", 1.0),
     )
+
+
+def _rate(raw: str | None, name: str, default: float) -> float:
+    """A positive messages-per-second setting."""
+    if raw is None:
+        return default
+    try:
+        rate = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of messages per second") from exc
+    if not rate > 0 or rate == float("inf"):
+        raise ConfigError(f"{name} must be a positive number")
+    return rate

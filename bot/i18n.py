@@ -74,6 +74,11 @@ class Translator:
         text = self.translations.ngettext(singular, plural, n)
         return text.format(n=self.number(n), **_escaped(params))
 
+    def keywords(self, message: str) -> list[str]:
+        """A translated comma-separated keyword list, as its stripped entries."""
+        entries = self.translations.gettext(message).split(",")
+        return [entry.strip() for entry in entries if entry.strip()]
+
     def date(self, value: dt.date, format: str = "medium") -> str:
         """A date in this locale (babel `format_date`)."""
         return format_date(value, format=format, locale=self.locale)

@@ -8,15 +8,33 @@ from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot.context import BotContext
-from handlers import fallback, help, language, orders, start
+from handlers import (
+    cancel,
+    chat_member,
+    fallback,
+    free_text,
+    help,
+    language,
+    notices,
+    orders,
+    split,
+    start,
+    swap,
+)
 
 
 def all_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Every handler, in the order PTB should try them; the fallback comes last."""
     return [
+        *chat_member.handlers(),
         *start.handlers(),
         *orders.handlers(),
+        *cancel.handlers(),
+        *swap.handlers(),
+        *split.handlers(),
+        *notices.handlers(),
         *language.handlers(),
         *help.handlers(),
+        *free_text.handlers(),
         *fallback.handlers(),
     ]

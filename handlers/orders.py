@@ -14,8 +14,16 @@ from bot.services.linking import normalize_order_id
 from bot.services.status import LineView, OrderView, customer_orders, order_view
 from handlers.common import label, linked_customer_id, respond
 from handlers.menu import ORDERS_DATA, main_menu
+from handlers.notices import dates_seen
 
 ORDER_PREFIX = "o:"
+# The customer actions offered on an order (handlers/cancel.py, swap.py, split.py).
+CANCEL_PREFIX = "ca:"
+ALTERNATIVES_PREFIX = "aa:"
+SPLIT_PREFIX = "sa:"
+CALLBACK_DATA_LIMIT = 64
+# Why: a flow's confirm button adds ":<version>" (and a line number) to the order's data.
+_CONFIRM_ROOM = 12
 # Why: lead times of two weeks and more read better in weeks ("about 3 weeks").
 _WEEKS_FROM_DAYS = 14
 
@@ -33,6 +41,7 @@ async def show_orders(update: Update, context: BotContext) -> None:
         await _show_requested_order(update, context, t, customer_id, " ".join(context.args))
         return
     views = await customer_orders(context.services.store, customer_id)
+    await dates_seen(context, customer_id)
     keyboard = orders_keyboard(t, views) if views else main_menu(t, linked=True)
     await respond(update, orders_text(t, views), keyboard)
 
@@ -51,7 +60,7 @@ async def show_order(update: Update, context: BotContext) -> None:
         )
         return
     await query.answer()
-    await respond(update, order_text(t, view), back_keyboard(t))
+    await respond(update, order_text(t, view), order_keyboard(t, view))
 
 
 async def _show_requested_order(
@@ -65,7 +74,7 @@ async def _show_requested_order(
         )
         await respond(update, text)
         return
-    await respond(update, order_text(t, view), back_keyboard(t))
+    await respond(update, order_text(t, view), order_keyboard(t, view))
 
 
 async def _owned_order(
@@ -130,6 +139,43 @@ def back_keyboard(t: Translator) -> InlineKeyboardMarkup:
         label(t.gettext("« Back to my orders")), callback_data=ORDERS_DATA
     )
     return InlineKeyboardMarkup([[button]])
+
+
+def order_keyboard(t: Translator, view: OrderView) -> InlineKeyboardMarkup:
+    """The actions an open order offers, per order and per backordered line, then the way back."""
+    order_id = view.order.order_id
+    open_lines = [line for line in view.lines if line.status in ("ready", "backordered")]
+    rows: list[list[InlineKeyboardButton | None]] = []
+    if open_lines:
+        top = [_action(t.gettext("Cancel order"), f"{CANCEL_PREFIX}{order_id}")]
+        # Why: only a waiting order with several lines or units has a part that could go first.
+        if view.status == "backordered" and (
+            len(open_lines) > 1 or any(line.quantity > 1 for line in open_lines)
+        ):
+            top.append(_action(t.gettext("Ship what's ready"), f"{SPLIT_PREFIX}{order_id}"))
+        rows.append(top)
+    for line in open_lines:
+        if line.status == "backordered":
+            suffix = f"{order_id}:{line.line_no}"
+            product = line.product_name
+            cancel = t.gettext("Cancel {product}", product=product)
+            alternatives = t.gettext("Alternatives to {product}", product=product)
+            rows.append(
+                [
+                    _action(cancel, CANCEL_PREFIX + suffix),
+                    _action(alternatives, ALTERNATIVES_PREFIX + suffix),
+                ]
+            )
+    rows.extend(list(row) for row in back_keyboard(t).inline_keyboard)
+    kept = [[button for button in row if button is not None] for row in rows]
+    return InlineKeyboardMarkup([row for row in kept if row])
+
+
+def _action(text: str, data: str) -> InlineKeyboardButton | None:
+    # Why: an id too long for Telegram's 64-byte callback data loses that button, not the view.
+    if len(data.encode()) + _CONFIRM_ROOM > CALLBACK_DATA_LIMIT:
+        return None
+    return InlineKeyboardButton(label(text), callback_data=data)
 
 
 def order_text(t: Translator, view: OrderView) -> str:

@@ -31,6 +31,7 @@ from bot.services.linking import (
 from bot.services.status import customer_orders
 from handlers.common import label, linked_customer_id, respond
 from handlers.menu import LINK_DATA, main_menu
+from handlers.notices import dates_seen
 from handlers.orders import orders_keyboard, orders_text
 
 ASK_ORDER, ASK_EMAIL_OR_PHONE = range(2)
@@ -147,6 +148,7 @@ async def _report(update: Update, context: BotContext, result: LinkResult) -> in
     if chat is None:
         return END
     if isinstance(result, Linked):
+        await dates_seen(context, result.customer_id)
         # Why: the customer's own language is known only now that the chat is linked.
         t = await context.translator(update)
         customer = await context.services.store.get_customer(result.customer_id)
@@ -190,6 +192,7 @@ async def _send_orders(update: Update, context: BotContext) -> None:
     if customer_id is None:
         return
     views = await customer_orders(context.services.store, customer_id)
+    await dates_seen(context, customer_id)
     await respond(
         update,
         orders_text(t, views),

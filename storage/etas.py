@@ -26,10 +26,11 @@ _PURCHASE_ORDERS = """
      WHERE status != 'cancelled' AND quantity > received_quantity {and_sku}
      ORDER BY sku, expected_date, po_id"""
 _DEMAND = """
-    SELECT l.sku, l.order_id, l.line_no, l.quantity, o.priority, o.placed_at_utc
+    SELECT l.sku, l.order_id, l.line_no, l.quantity, o.priority,
+           COALESCE(l.queued_at, o.placed_at_utc) AS queued
       FROM order_lines AS l JOIN orders AS o ON o.order_id = l.order_id
      WHERE l.status = 'open' {and_sku}
-     ORDER BY l.sku, o.priority DESC, o.placed_at_utc, l.order_id, l.line_no"""
+     ORDER BY l.sku, o.priority DESC, queued, l.order_id, l.line_no"""
 # Why: REPLACE, because a line moved to another SKU still has its old row under the old SKU.
 _INSERT_ETA = """
     INSERT OR REPLACE INTO line_etas (order_id, line_no, sku, available_date, ship_date, confidence,

@@ -10,8 +10,24 @@ from typing import Any
 
 import aiosqlite
 
+import storage.actions as action_tables
 import storage.etas as eta_tables
+import storage.events as event_tables
+import storage.notices as notice_tables
+import storage.outbox as outbox_tables
+from bot.domain.actions import (
+    ActionResult,
+    Decide,
+    OrderChange,
+    OrderState,
+    RefundRecord,
+    StoredEvent,
+)
+from bot.domain.delays import NoticeState
+from bot.domain.events import Event
 from bot.domain.model import Customer, LineEta, Order, OrderLine, Product, PurchaseOrder
+from bot.domain.notice_store import NoticeChange, NoticeRecord, VersionedOrder
+from bot.domain.outbox import Delivery, OutboxSummary, OutgoingMessage, QueuedMessage
 from bot.domain.store import AuditEntry, SkuBook
 from storage.audit import Change, changed, read_entries, write_changes
 from storage.codec import (
@@ -114,6 +130,7 @@ class SqliteStore:
         async with transaction(self._conn):
             changes = await self._upsert_customers(customers)
             changes += await self._upsert_order_rows(orders)
+            await action_tables.bump_order_versions(self._conn, changes)
             await write_changes(self._conn, changes, actor=actor, at=at)
 
     async def _upsert_customers(self, customers: Sequence[Customer]) -> list[Change]:
@@ -406,6 +423,122 @@ class SqliteStore:
     async def audit_entries(self, entity: str | None = None) -> list[AuditEntry]:
         """Audit log, oldest first, optionally for one entity."""
         return await read_entries(self._conn, entity)
+
+    # --- shop events (webhook delivery) ---
+    async def events_after(self, event_id: int, *, limit: int) -> list[Event]:
+        """Up to `limit` events with an id above `event_id`, in id order."""
+        return await event_tables.events_after(self._conn, event_id, limit=limit)
+
+    async def delivered_event_id(self) -> int:
+        """The id of the last event the webhook acknowledged (0 before the first)."""
+        return await event_tables.delivered_event_id(self._conn)
+
+    async def mark_event_delivered(self, event_id: int) -> None:
+        """Remember that the webhook acknowledged every event up to `event_id`."""
+        await event_tables.mark_event_delivered(self._conn, event_id)
+
+    # --- customer actions ---
+    async def order_state(self, order_id: str) -> OrderState | None:
+        """An order with its version, preference and line facts."""
+        return await action_tables.read_order_state(self._conn, order_id)
+
+    async def apply_order_change(
+        self, order_id: str, decide: Decide, *, actor: str, at: datetime
+    ) -> OrderChange | ActionResult:
+        """In one transaction: re-read the order, let `decide` plan, write the plan with audit."""
+        return await action_tables.apply_order_change(
+            self._conn, order_id, decide, actor=actor, at=at
+        )
+
+    async def save_changed_etas(
+        self, etas: Sequence[LineEta], *, skus: Collection[str], computed_on: date
+    ) -> int:
+        """Replace these SKUs' ETAs with `etas`, writing only changed rows; return how many."""
+        return await action_tables.write_changed_etas(
+            self._conn, etas, skus=skus, computed_on=computed_on
+        )
+
+    async def products_in_category(self, category: str, currency: str) -> list[Product]:
+        """Products of one category priced in one currency."""
+        return await action_tables.read_products_in_category(self._conn, category, currency)
+
+    async def refunds(self, order_ids: Collection[str] | None = None) -> list[RefundRecord]:
+        """Refund obligations, oldest first (of these orders, or all)."""
+        return await action_tables.read_refunds(self._conn, order_ids)
+
+    async def events_since(self, after_id: int = 0, limit: int = 1000) -> list[StoredEvent]:
+        """Events with an id above `after_id`, in order."""
+        return await action_tables.read_events(self._conn, after_id, limit)
+
+    # --- outbox ---
+    async def enqueue_messages(self, messages: list[OutgoingMessage], *, now: datetime) -> int:
+        """Queue messages in one transaction (duplicate dedupe keys ignored); rows inserted."""
+        return await outbox_tables.enqueue_messages(self._conn, messages, now=now)
+
+    async def due_messages(
+        self, *, now: datetime, after_id: int, limit: int
+    ) -> list[QueuedMessage]:
+        """Pending rows due at `now` with id > after_id, oldest first, skipping held chats."""
+        return await outbox_tables.due_messages(self._conn, now=now, after_id=after_id, limit=limit)
+
+    async def mark_sent(self, deliveries: Sequence[Delivery], *, at: datetime) -> None:
+        """Record successful sends (one transaction)."""
+        await outbox_tables.mark_sent(self._conn, deliveries, at=at)
+
+    async def mark_retry(
+        self, row_id: int, *, attempts: int, next_attempt_at: datetime, error: str
+    ) -> None:
+        """Record a failed attempt that will be tried again."""
+        await outbox_tables.mark_retry(
+            self._conn, row_id, attempts=attempts, next_attempt_at=next_attempt_at, error=error
+        )
+
+    async def mark_failed(self, row_id: int, *, attempts: int, error: str) -> None:
+        """Give up on a row."""
+        await outbox_tables.mark_failed(self._conn, row_id, attempts=attempts, error=error)
+
+    async def mark_chat_unreachable(self, chat_id: int, *, reason: str, at: datetime) -> None:
+        """Hold every message to a chat (audited)."""
+        await outbox_tables.mark_chat_unreachable(self._conn, chat_id, reason=reason, at=at)
+
+    async def mark_chat_reachable(self, chat_id: int, *, at: datetime) -> bool:
+        """Release a chat's held messages (audited); False when it was not unreachable."""
+        return await outbox_tables.mark_chat_reachable(self._conn, chat_id, at=at)
+
+    async def outbox_summary(self) -> OutboxSummary:
+        """Counts by state and the unreachable chats."""
+        return await outbox_tables.outbox_summary(self._conn)
+
+    # --- delay notices ---
+    async def versioned_open_orders(self, customer_id: str | None = None) -> list[VersionedOrder]:
+        """Orders with an open line (of one customer, or all), with their versions."""
+        return await notice_tables.read_versioned_open_orders(self._conn, customer_id)
+
+    async def notice_states(self, order_ids: Collection[str]) -> dict[str, NoticeState]:
+        """Stored notice states of these orders."""
+        return await notice_tables.read_notice_states(self._conn, order_ids)
+
+    async def customers_with_chats(
+        self, customer_ids: Collection[str]
+    ) -> dict[str, tuple[Customer, tuple[int, ...]]]:
+        """Customers and the chats linked to each."""
+        return await notice_tables.read_customers_with_chats(self._conn, customer_ids)
+
+    async def record_sweep(
+        self, changes: Sequence[NoticeChange], messages: Sequence[OutgoingMessage], *, now: datetime
+    ) -> int:
+        """In one transaction: states, notice history, outbox rows and audit; rows queued."""
+        return await notice_tables.write_sweep(self._conn, changes, messages, now=now)
+
+    async def save_notice_states(
+        self, states: Sequence[NoticeState], *, action: str, actor: str, at: datetime
+    ) -> None:
+        """Store notice states changed by the customer or by a look at their orders (audited)."""
+        await notice_tables.save_states(self._conn, states, action=action, actor=actor, at=at)
+
+    async def notice_history(self, order_id: str | None = None) -> list[NoticeRecord]:
+        """Notices decided, oldest first (of one order, or all)."""
+        return await notice_tables.read_notice_history(self._conn, order_id)
 
     # --- helpers ---
     async def _all(self, query: str, params: Any = ()) -> list[sqlite3.Row]:

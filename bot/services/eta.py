@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
+from uuid import uuid4
 
 from bot.domain.eta import EtaRules, allocate
 from bot.domain.model import LineEta
 from bot.domain.store import Store
+
+# Why: a fresh value after every recompute lets the running bot notice one made elsewhere (the CLI).
+RECOMPUTE_MARK = "recompute_mark"
 
 
 async def recompute_etas(
@@ -19,4 +23,5 @@ async def recompute_etas(
     for book in books:
         etas.extend(allocate(book, today=today, rules=rules))
     await store.save_etas(etas, skus=skus, computed_on=today)
+    await store.set_setting(RECOMPUTE_MARK, uuid4().hex)
     return len(etas)

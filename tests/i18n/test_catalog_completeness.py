@@ -31,7 +31,10 @@ def test_the_bot_serves_each_catalog_translation_to_that_language(
     served: dict[str, str] = {}
     expected: dict[str, str] = {}
     for entry in read_catalog(language):
+        # Why: fuzzy and empty entries are the completeness test's findings, not served text.
         if entry.id and isinstance(entry.id, str) and isinstance(entry.string, str):
+            if entry.fuzzy or not entry.string:
+                continue
             served[entry.id] = translations.gettext(entry.id)
             expected[entry.id] = entry.string
     assert served == expected

@@ -117,3 +117,11 @@ def test_every_shipped_language_has_its_own_name_for_the_language_menu() -> None
         language: str(Locale.parse(language).get_display_name(language)).capitalize()
         for language in SHIPPED_LANGUAGES
     } == LANGUAGE_NAMES
+
+
+def test_a_translated_keyword_list_is_split_into_its_entries(
+    write_po: WritePo, locales_dir: Path
+) -> None:
+    write_po("de", {"cancel*, call off": " stornier*, abbestell* ,, storno "})
+    translator = Catalogs.load(locales_dir).translator("de")
+    assert translator.keywords("cancel*, call off") == ["stornier*", "abbestell*", "storno"]

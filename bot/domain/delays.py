@@ -1,0 +1,405 @@
+"""Delay notices and consent by jurisdiction, and knowing when to speak: a pure state machine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+from typing import Literal
+
+from bot.domain.calendar import BusinessCalendar
+from bot.domain.model import Jurisdiction
+from bot.domain.quiet_hours import QuietHours
+from bot.domain.refunds import refund_due_date
+
+__all__ = [
+    "CancelReason",
+    "ConsentState",
+    "Decision",
+    "Hold",
+    "Notice",
+    "NoticeKind",
+    "NoticeState",
+    "OrderFacts",
+    "QuietHours",
+    "SilenceMeans",
+    "accept_delay",
+    "communicate",
+    "decide",
+    "hold_for_quiet_hours",
+    "initial_state",
+    "promised_date",
+]
+
+SilenceMeans = Literal["consent", "cancel", "nothing"]
+
+# Why: 16 CFR 435.2 — a first delay beyond 30 days needs the buyer's express consent.
+US_CONSENT_WINDOW = timedelta(days=30)
+UNPROMISED_SHIP_WINDOW = timedelta(days=30)
+# Why: rolling estimates creep a day at a time; an open question is re-asked on a real slip only.
+REASK_SLIP = timedelta(days=7)
+
+
+class NoticeKind(StrEnum):
+    """What a proactive message about one order says."""
+
+    DELAY_FIRST = "delay_first"
+    DELAY_RENEWED = "delay_renewed"
+    DELAY_CONSENT_REQUEST = "delay_consent_request"
+    DELAY_INFO = "delay_info"
+    GOOD_NEWS = "good_news"
+    READY_TO_SHIP = "ready_to_ship"
+    AUTO_CANCELLED = "auto_cancelled"
+
+
+class ConsentState(StrEnum):
+    """What the customer agreed to about a delay."""
+
+    NONE = "none"
+    CONSENTED = "consented"
+    INDEFINITE = "indefinite"
+    DEEMED = "deemed"
+
+
+class CancelReason(StrEnum):
+    """Why the policy cancels an order on its own."""
+
+    NO_ANSWER = "delay_no_answer"
+    NO_VALID_NOTICE = "delay_no_valid_notice"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell a customer about one order, with what the rule requires it to carry."""
+
+    kind: NoticeKind
+    order_id: str
+    jurisdiction: Jurisdiction | None
+    promised_date: date
+    previous_date: date | None
+    revised_date: date | None
+    silence_means: SilenceMeans
+    decision_deadline: date | None
+    auto_cancel_on: date | None
+    refund_minor: int
+    currency: str
+    refund_due: date | None
+    order_version: int
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What the policy needs to know about one open order today."""
+
+    order_id: str
+    customer_id: str
+    jurisdiction: Jurisdiction | None
+    promised_date: date
+    estimate: date | None
+    ready: bool
+    refund_minor: int
+    currency: str
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class NoticeState:
+    """Per-order memory of what was communicated, the deadline in force and the consent given."""
+
+    order_id: str
+    # The date the shop is bound to ship by (T, then an agreed R); None after an indefinite delay.
+    deadline: date | None
+    # The last estimated ship date the customer was told; None means "no date" was told.
+    communicated_date: date | None
+    communicated_at: datetime | None = None
+    consent: ConsentState = ConsentState.NONE
+    awaiting_answer: bool = False
+    silence_means: SilenceMeans = "nothing"
+    decision_deadline: date | None = None
+    auto_cancel_on: date | None = None
+    offered_date: date | None = None
+    ready_notified: bool = False
+    auto_cancelled_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome for one order: its next state, what to say, and an automatic cancellation."""
+
+    state: NoticeState
+    notices: tuple[Notice, ...] = ()
+    cancel: CancelReason | None = None
+
+
+@dataclass(frozen=True)
+class Hold:
+    """When a digest may be delivered and whether it must not wait."""
+
+    not_before: datetime | None
+    urgent: bool
+
+
+def promised_date(promised_ship_date: date | None, placed_on: date) -> date:
+    """T: the promised ship date, or 30 days after the order was placed."""
+    return promised_ship_date or placed_on + UNPROMISED_SHIP_WINDOW
+
+
+def initial_state(facts: OrderFacts, today: date) -> NoticeState:
+    """The state of an order the policy sees for the first time: T is what the customer knows."""
+    # Why: an order first seen after T (imported late, history) was never ours to warn in time;
+    # its notice is due now, and cancelling unseen orders on sight would punish the customer.
+    return NoticeState(
+        order_id=facts.order_id,
+        deadline=max(facts.promised_date, today),
+        communicated_date=facts.promised_date,
+        ready_notified=facts.ready,
+    )
+
+
+def decide(
+    facts: OrderFacts,
+    state: NoticeState | None,
+    *,
+    today: date,
+    calendar: BusinessCalendar,
+    refund_days: int,
+) -> Decision:
+    """Apply the jurisdiction's delay rule, then compare the estimate with what was told."""
+    current = state or initial_state(facts, today)
+    if current.auto_cancelled_on is not None:
+        # Why: the cancellation was decided (and announced) earlier but has not taken effect yet.
+        return Decision(current, (), CancelReason.NO_ANSWER)
+    if facts.jurisdiction is Jurisdiction.US:
+        cancel = _us_cancellation_due(current, today)
+        if cancel is not None:
+            return _auto_cancel(facts, current, cancel, today, calendar, refund_days)
+        step = _us_step(facts, current, today)
+    elif facts.jurisdiction in (Jurisdiction.EU, Jurisdiction.UK):
+        step = _eu_uk_step(facts, current)
+    else:
+        step = _Step(current, None)
+    told = step.state
+    if step.notice_kind is not None:
+        notice = _notice(step.notice_kind, facts, current, told, step.notice_deadline)
+        told = communicate(told, facts.estimate, None)
+        return Decision(_ready_seen(told, facts), (notice,))
+    kind = _news_kind(facts, told, calendar)
+    if kind is None:
+        return Decision(_ready_seen(told, facts))
+    notice = _notice(kind, facts, current, told, told.decision_deadline)
+    return Decision(_ready_seen(communicate(told, facts.estimate, None), facts), (notice,))
+
+
+def communicate(state: NoticeState, estimate: date | None, at: datetime | None) -> NoticeState:
+    """The state after the customer was told `estimate` (at `at`, when known)."""
+    return replace(
+        state,
+        communicated_date=estimate,
+        communicated_at=at if at is not None else state.communicated_at,
+    )
+
+
+def accept_delay(state: NoticeState) -> NoticeState | None:
+    """The state after the customer agreed to wait; None when there is nothing to agree to."""
+    if state.auto_cancelled_on is not None:
+        return None
+    if state.awaiting_answer:
+        agreed = state.offered_date
+        return replace(
+            state,
+            consent=ConsentState.CONSENTED if agreed is not None else ConsentState.INDEFINITE,
+            deadline=agreed,
+            awaiting_answer=False,
+            silence_means="nothing",
+            decision_deadline=None,
+            auto_cancel_on=None,
+        )
+    if state.consent is ConsentState.DEEMED:
+        return replace(state, consent=ConsentState.CONSENTED)
+    return None
+
+
+def hold_for_quiet_hours(
+    notices: Sequence[Notice], *, now: datetime, zone: tzinfo, quiet_hours: QuietHours
+) -> Hold:
+    """Hold a digest until quiet hours end, but never past the earliest deadline it carries."""
+    deadlines = [day for notice in notices for day in _deadlines(notice)]
+    urgent = bool(deadlines)
+    release = quiet_hours.release_at(now, zone)
+    if release is None:
+        return Hold(None, urgent)
+    if deadlines:
+        # Why: a deadline day ends at local midnight; the customer must hear before then.
+        cutoff = datetime.combine(min(deadlines) + timedelta(days=1), time(0), tzinfo=zone)
+        if release >= cutoff:
+            return Hold(None, urgent)
+    return Hold(release, urgent)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """The state after a legal rule ran, and the legal notice it calls for, if any."""
+
+    state: NoticeState
+    notice_kind: NoticeKind | None
+    notice_deadline: date | None = None
+
+
+def _us_cancellation_due(state: NoticeState, today: date) -> CancelReason | None:
+    if state.awaiting_answer:
+        due = state.auto_cancel_on is not None and today >= state.auto_cancel_on
+        return CancelReason.NO_ANSWER if due else None
+    if state.consent is ConsentState.INDEFINITE or state.deadline is None:
+        return None
+    return CancelReason.NO_VALID_NOTICE if today > state.deadline else None
+
+
+def _us_step(facts: OrderFacts, state: NoticeState, today: date) -> _Step:
+    estimate = facts.estimate
+    if state.awaiting_answer:
+        if state.deadline is not None and not _later(estimate, state.deadline):
+            # Why: the order will ship by the date the customer holds us to; no answer is needed.
+            return _Step(_settled(state), None)
+        if _slipped(estimate, state.offered_date):
+            slipped = replace(state, offered_date=estimate)
+            return _Step(slipped, NoticeKind.DELAY_RENEWED, state.decision_deadline)
+        return _Step(state, None)
+    if state.consent is ConsentState.INDEFINITE or state.deadline is None:
+        return _Step(state, None)
+    deadline = state.deadline
+    if not _later(estimate, deadline):
+        return _Step(state, None)
+    if state.consent is ConsentState.NONE:
+        limit = deadline + US_CONSENT_WINDOW
+        if estimate is not None and estimate <= limit:
+            deemed = replace(
+                state, consent=ConsentState.DEEMED, deadline=estimate, offered_date=estimate
+            )
+            return _Step(deemed, NoticeKind.DELAY_FIRST, deadline)
+        pending = _awaiting(state, estimate, cancel_on=limit)
+        return _Step(pending, NoticeKind.DELAY_FIRST, limit)
+    # Why: an agreed (or deemed) date will be missed; silence now means cancellation on it.
+    return _Step(_awaiting(state, estimate, cancel_on=deadline), NoticeKind.DELAY_RENEWED, deadline)
+
+
+def _eu_uk_step(facts: OrderFacts, state: NoticeState) -> _Step:
+    estimate = facts.estimate
+    if state.consent is ConsentState.INDEFINITE or state.deadline is None:
+        return _Step(state, None)
+    if state.awaiting_answer:
+        if not _later(estimate, state.deadline):
+            return _Step(_settled(state), None)
+        if _slipped(estimate, state.offered_date):
+            asked = replace(state, offered_date=estimate)
+            return _Step(asked, NoticeKind.DELAY_CONSENT_REQUEST)
+        return _Step(state, None)
+    if not _later(estimate, state.deadline):
+        return _Step(state, None)
+    asked = replace(state, awaiting_answer=True, silence_means="nothing", offered_date=estimate)
+    return _Step(asked, NoticeKind.DELAY_CONSENT_REQUEST)
+
+
+def _awaiting(state: NoticeState, offered: date | None, *, cancel_on: date) -> NoticeState:
+    return replace(
+        state,
+        awaiting_answer=True,
+        silence_means="cancel",
+        decision_deadline=cancel_on,
+        auto_cancel_on=cancel_on,
+        offered_date=offered,
+    )
+
+
+def _settled(state: NoticeState) -> NoticeState:
+    return replace(
+        state,
+        awaiting_answer=False,
+        silence_means="nothing",
+        decision_deadline=None,
+        auto_cancel_on=None,
+        offered_date=None,
+    )
+
+
+def _auto_cancel(
+    facts: OrderFacts,
+    state: NoticeState,
+    reason: CancelReason,
+    today: date,
+    calendar: BusinessCalendar,
+    refund_days: int,
+) -> Decision:
+    closed = replace(_settled(state), auto_cancelled_on=today)
+    notice = replace(
+        _notice(NoticeKind.AUTO_CANCELLED, facts, state, closed, None),
+        refund_due=refund_due_date(
+            facts.jurisdiction, today, calendar=calendar, default_days=refund_days
+        ),
+    )
+    return Decision(closed, (notice,), reason)
+
+
+def _news_kind(
+    facts: OrderFacts, state: NoticeState, calendar: BusinessCalendar
+) -> NoticeKind | None:
+    told = state.communicated_date
+    if facts.ready:
+        # Why: a ready order's date moves with each day it waits for packing; that is not news.
+        return None if state.ready_notified else NoticeKind.READY_TO_SHIP
+    if _later(facts.estimate, told):
+        return NoticeKind.DELAY_INFO
+    if facts.estimate is not None and (
+        told is None or calendar.next_business_day_on_or_after(facts.estimate) < told
+    ):
+        return NoticeKind.GOOD_NEWS
+    return None
+
+
+def _ready_seen(state: NoticeState, facts: OrderFacts) -> NoticeState:
+    return replace(state, ready_notified=facts.ready)
+
+
+def _slipped(estimate: date | None, offered: date | None) -> bool:
+    """True when a pending question's date moved enough to ask again."""
+    if estimate is None or offered is None:
+        return _later(estimate, offered)
+    return estimate - offered >= REASK_SLIP
+
+
+def _later(estimate: date | None, reference: date | None) -> bool:
+    """True when `estimate` is after `reference`; no date is later than any date."""
+    if estimate is None:
+        return reference is not None
+    return reference is not None and estimate > reference
+
+
+def _notice(
+    kind: NoticeKind,
+    facts: OrderFacts,
+    before: NoticeState,
+    after: NoticeState,
+    decision_deadline: date | None,
+) -> Notice:
+    silence: SilenceMeans = after.silence_means
+    if kind is NoticeKind.DELAY_FIRST and after.consent is ConsentState.DEEMED:
+        silence = "consent"
+    return Notice(
+        kind=kind,
+        order_id=facts.order_id,
+        jurisdiction=facts.jurisdiction,
+        promised_date=facts.promised_date,
+        previous_date=before.communicated_date,
+        revised_date=facts.estimate,
+        silence_means=silence,
+        decision_deadline=decision_deadline,
+        auto_cancel_on=after.auto_cancel_on,
+        refund_minor=facts.refund_minor,
+        currency=facts.currency,
+        refund_due=None,
+        order_version=facts.version,
+    )
+
+
+def _deadlines(notice: Notice) -> list[date]:
+    return [day for day in (notice.decision_deadline, notice.auto_cancel_on) if day is not None]

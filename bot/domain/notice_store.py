@@ -1,0 +1,78 @@
+"""The storage port of the delay policy: open orders, notice state, and one write per sweep."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.actions import ActionStore
+from bot.domain.delays import Notice, NoticeState
+from bot.domain.model import Customer, Order
+from bot.domain.outbox import OutgoingMessage
+
+
+@dataclass(frozen=True)
+class VersionedOrder:
+    """An order with the version a button must quote."""
+
+    order: Order
+    version: int
+
+
+@dataclass(frozen=True)
+class NoticeChange:
+    """One order's new notice state and the notices decided for it in a sweep."""
+
+    customer_id: str
+    state: NoticeState
+    notices: tuple[Notice, ...] = ()
+    chats: int = 0
+    dedupe_key: str | None = None
+
+
+@dataclass(frozen=True)
+class NoticeRecord:
+    """A notice as kept in the history: what was decided, when, and where it went."""
+
+    order_id: str
+    customer_id: str
+    notice: Notice
+    decided_at: datetime
+    chats: int
+    dedupe_key: str | None
+
+
+class NoticeStore(ActionStore, Protocol):
+    """Persistence the delay policy needs beyond the customer actions' store."""
+
+    async def versioned_open_orders(self, customer_id: str | None = None) -> list[VersionedOrder]:
+        """Orders with an open line (of one customer, or all), with their versions."""
+        ...
+
+    async def notice_states(self, order_ids: Collection[str]) -> dict[str, NoticeState]:
+        """Stored notice states of these orders."""
+        ...
+
+    async def customers_with_chats(
+        self, customer_ids: Collection[str]
+    ) -> dict[str, tuple[Customer, tuple[int, ...]]]:
+        """Customers and the chats linked to each."""
+        ...
+
+    async def record_sweep(
+        self, changes: Sequence[NoticeChange], messages: Sequence[OutgoingMessage], *, now: datetime
+    ) -> int:
+        """In one transaction: states, notice history, outbox rows and audit; rows queued."""
+        ...
+
+    async def save_notice_states(
+        self, states: Sequence[NoticeState], *, action: str, actor: str, at: datetime
+    ) -> None:
+        """Store notice states changed by the customer or by a look at their orders (audited)."""
+        ...
+
+    async def notice_history(self, order_id: str | None = None) -> list[NoticeRecord]:
+        """Notices decided, oldest first (of one order, or all)."""
+        ...

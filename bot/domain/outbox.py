@@ -1,0 +1,112 @@
+"""Proactive messages waiting in the durable outbox, and what staff see of it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline keyboard button."""
+
+    text: str
+    callback_data: str
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message to queue: rendered HTML in the customer's language, sent once per dedupe key."""
+
+    dedupe_key: str
+    chat_id: int
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    customer_id: str | None = None
+    not_before: datetime | None = None
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """An outbox row the dispatcher may send."""
+
+    row_id: int
+    chat_id: int
+    text: str
+    buttons: tuple[tuple[Button, ...], ...]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A row Telegram accepted, with the id of the message it became."""
+
+    row_id: int
+    telegram_message_id: int
+
+
+@dataclass(frozen=True)
+class UnreachableChat:
+    """A chat that blocked the bot, with the messages held for it."""
+
+    chat_id: int
+    customer_id: str | None
+    customer_name: str | None
+    since: datetime
+    reason: str
+    held: int
+
+
+@dataclass(frozen=True)
+class OutboxSummary:
+    """Counts by state and the unreachable chats, for staff."""
+
+    pending: int
+    held: int
+    sent: int
+    failed: int
+    unreachable: tuple[UnreachableChat, ...]
+
+
+@runtime_checkable
+class OutboxStore(Protocol):
+    """Persistence the dispatcher and the reachability service need."""
+
+    async def enqueue_messages(self, messages: list[OutgoingMessage], *, now: datetime) -> int:
+        """Queue messages in one transaction (duplicate dedupe keys ignored); rows inserted."""
+        ...
+
+    async def due_messages(
+        self, *, now: datetime, after_id: int, limit: int
+    ) -> list[QueuedMessage]:
+        """Pending rows due at `now` with id > after_id, oldest first, skipping held chats."""
+        ...
+
+    async def mark_sent(self, deliveries: Sequence[Delivery], *, at: datetime) -> None:
+        """Record successful sends (one transaction)."""
+        ...
+
+    async def mark_retry(
+        self, row_id: int, *, attempts: int, next_attempt_at: datetime, error: str
+    ) -> None:
+        """Record a failed attempt that will be tried again."""
+        ...
+
+    async def mark_failed(self, row_id: int, *, attempts: int, error: str) -> None:
+        """Give up on a row."""
+        ...
+
+    async def mark_chat_unreachable(self, chat_id: int, *, reason: str, at: datetime) -> None:
+        """Hold every message to a chat (audited)."""
+        ...
+
+    async def mark_chat_reachable(self, chat_id: int, *, at: datetime) -> bool:
+        """Release a chat's held messages (audited); False when it was not unreachable."""
+        ...
+
+    async def outbox_summary(self) -> OutboxSummary:
+        """Counts by state and the unreachable chats."""
+        ...

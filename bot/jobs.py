@@ -1,0 +1,134 @@
+"""JobQueue callbacks: thin, each runs one service."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from typing import Any, cast
+
+from telegram import Bot
+from telegram.ext import JobQueue
+
+from bot.clock import business_today
+from bot.context import BotContext, Services
+from bot.domain.notice_store import NoticeStore
+from bot.domain.outbox import OutboxStore
+from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
+from bot.services.eta import RECOMPUTE_MARK, recompute_etas
+from bot.services.notices import sweep
+from bot.services.webhook import WebhookDelivery
+from handlers.notices import make_renderer, sweep_lock
+
+
+async def deliver_events(context: BotContext) -> None:
+    """Send the shop's webhook every event it has not acknowledged yet."""
+    delivery = context.job.data if context.job else None
+    if not isinstance(delivery, WebhookDelivery):
+        raise TypeError("the event delivery job needs its WebhookDelivery as job data")
+    await delivery.drain()
+
+
+# --- proactive notices: sweeps on the JobQueue, the outbox dispatcher beside it ---
+
+SWEEP_INTERVAL = timedelta(seconds=1)
+DISPATCH_KEY = "notice_dispatch"
+DISPATCH_STOP_SECONDS = 5.0
+_SWEPT_MARK_KEY = "notice_swept_mark"
+
+
+@dataclass
+class NoticeDispatch:
+    """The outbox dispatcher running beside the application, and how to stop it."""
+
+    dispatcher: Dispatcher
+    sender: Bot
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+
+def schedule_notice_jobs(job_queue: JobQueue[BotContext], *, daily_at: time) -> None:
+    """A sweep after every recompute (checked each second) and the daily sweep."""
+    job_queue.run_repeating(
+        sweep_when_recomputed,
+        interval=SWEEP_INTERVAL,
+        first=SWEEP_INTERVAL,
+        name="notices-sweep",
+        # Why: the sweep skips itself while another runs; one instance would log every skip.
+        job_kwargs={"max_instances": 3},
+    )
+    job_queue.run_daily(daily_sweep, time=daily_at, name="notices-daily")
+
+
+async def daily_sweep(context: BotContext) -> None:
+    """Recompute every ETA for the business day, then apply deadlines and queue notices."""
+    await catch_up(context.bot_data, context.services)
+
+
+async def sweep_when_recomputed(context: BotContext) -> None:
+    """Queue notices when ETAs changed since the last sweep (by the bot or the command line)."""
+    await sweep_if_recomputed(context.bot_data, context.services)
+
+
+async def catch_up(bot_data: dict[Any, Any], services: Services) -> None:
+    """Recompute for today and sweep: deadlines and notices that fell due (also at start-up)."""
+    today = business_today(services.clock, services.settings.timezone)
+    async with sweep_lock(bot_data):
+        await recompute_etas(services.store, rules=services.rules, today=today)
+    await sweep_if_recomputed(bot_data, services)
+
+
+async def sweep_if_recomputed(bot_data: dict[Any, Any], services: Services) -> None:
+    """Sweep unless nothing was recomputed since the last sweep or a sweep is running."""
+    lock = sweep_lock(bot_data)
+    if lock.locked():
+        return
+    async with lock:
+        mark = await services.store.get_setting(RECOMPUTE_MARK)
+        if _SWEPT_MARK_KEY in bot_data and bot_data[_SWEPT_MARK_KEY] == mark:
+            return
+        settings = services.settings
+        report = await sweep(
+            # Why: the application's store is the SQLite one, which implements every port.
+            cast(NoticeStore, services.store),
+            now=services.clock.now(),
+            timezone=settings.timezone,
+            rules=services.rules,
+            refund_days=settings.refund_days,
+            render=make_renderer(services.catalogs),
+            quiet_hours=settings.quiet_hours,
+        )
+        # Why: the mark was read before the sweep; a recompute during it means one more sweep.
+        bot_data[_SWEPT_MARK_KEY] = mark
+    dispatch = bot_data.get(DISPATCH_KEY)
+    if report.messages_queued and isinstance(dispatch, NoticeDispatch):
+        dispatch.dispatcher.wake()
+
+
+def start_dispatching(bot_data: dict[Any, Any], services: Services) -> NoticeDispatch:
+    """Start sending the outbox in the background with a bot of its own (429s must reach it)."""
+    token = services.settings.token or ""
+    sender = sending_bot(token, services.settings.api_base_url)
+    limits = DispatchLimits(
+        send_rate=services.settings.send_rate, chat_send_rate=services.settings.chat_send_rate
+    )
+    dispatcher = Dispatcher(cast(OutboxStore, services.store), services.clock, limits=limits)
+    dispatch = NoticeDispatch(dispatcher, sender)
+    dispatch.task = asyncio.create_task(dispatch.dispatcher.run(sender, dispatch.stop))
+    bot_data[DISPATCH_KEY] = dispatch
+    return dispatch
+
+
+async def stop_dispatching(bot_data: dict[Any, Any]) -> None:
+    """Stop the background sender when its pass ends (or cut it short) and close its connections."""
+    dispatch = bot_data.pop(DISPATCH_KEY, None)
+    if not isinstance(dispatch, NoticeDispatch):
+        return
+    dispatch.stop.set()
+    if dispatch.task is not None:
+        # Why: a long pass may wait out a flood; rows it had not marked are sent after a restart.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(dispatch.task, DISPATCH_STOP_SECONDS)
+    # Why: the sending bot was never initialized (no getMe), so Bot.shutdown would skip this.
+    await dispatch.sender.request.shutdown()

@@ -1,0 +1,274 @@
+"""Use case: a customer (or the system) cancels a line or a whole order, with a refund owed."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from bot.domain.actions import (
+    ActionLine,
+    ActionResult,
+    ActionStore,
+    AlreadyDone,
+    Changed,
+    Done,
+    LineEdit,
+    NotAllowed,
+    NotFound,
+    OrderChange,
+    OrderState,
+    RefundDue,
+    ShopEvent,
+)
+from bot.domain.eta import EtaRules, allocate
+from bot.domain.model import LineStatus
+from bot.domain.refunds import refund_due_date
+from bot.services.eta import RECOMPUTE_MARK
+
+SYSTEM_ACTOR = "system"
+
+
+@dataclass(frozen=True)
+class CancelQuote:
+    """What a cancellation would do: which lines, how much back, by when."""
+
+    order_id: str
+    line_nos: tuple[int, ...]
+    refund_minor: int
+    currency: str
+    refund_due: date
+    version: int
+
+
+async def quote_cancel(
+    store: ActionStore,
+    customer_id: str,
+    order_id: str,
+    line_no: int | None,
+    *,
+    rules: EtaRules,
+    refund_days: int,
+    today: date,
+) -> CancelQuote | NotFound | NotAllowed:
+    """The confirmation screen's facts for cancelling one line, or all open lines (None)."""
+    state = await store.order_state(order_id)
+    if state is None or not state.belongs_to(customer_id):
+        return NotFound(order_id)
+    lines = cancellable_lines(state, line_no)
+    if isinstance(lines, AlreadyDone):
+        return NotAllowed(order_id, "not_open")
+    if isinstance(lines, NotFound | NotAllowed):
+        return lines
+    return CancelQuote(
+        order_id=order_id,
+        line_nos=tuple(line.line_no for line in lines),
+        refund_minor=sum(line.value_minor for line in lines),
+        currency=state.currency,
+        refund_due=_due(state, today, rules, refund_days),
+        version=state.version,
+    )
+
+
+async def confirm_cancel(
+    store: ActionStore,
+    customer_id: str,
+    order_id: str,
+    line_no: int | None,
+    version: int,
+    *,
+    actor: str,
+    now: datetime,
+    timezone: ZoneInfo,
+    rules: EtaRules,
+    refund_days: int,
+) -> ActionResult:
+    """Cancel once, whatever the taps and devices; customers behind move up at once."""
+    return await _cancel(
+        store,
+        order_id,
+        line_no,
+        customer_id=customer_id,
+        version=version,
+        actor=actor,
+        reason="customer",
+        now=now,
+        timezone=timezone,
+        rules=rules,
+        refund_days=refund_days,
+    )
+
+
+async def cancel_for_system(
+    store: ActionStore,
+    order_id: str,
+    *,
+    reason: str,
+    now: datetime,
+    timezone: ZoneInfo,
+    rules: EtaRules,
+    refund_days: int,
+) -> ActionResult:
+    """Cancel every open line of an order automatically (no ownership or version check)."""
+    return await _cancel(
+        store,
+        order_id,
+        None,
+        customer_id=None,
+        version=None,
+        actor=SYSTEM_ACTOR,
+        reason=reason,
+        now=now,
+        timezone=timezone,
+        rules=rules,
+        refund_days=refund_days,
+    )
+
+
+async def refresh_etas(
+    store: ActionStore, *, rules: EtaRules, today: date, skus: Collection[str]
+) -> int:
+    """Recompute the ETAs of the SKUs an action touched at once; return how many rows moved."""
+    etas = [
+        eta
+        for book in await store.sku_books(skus)
+        for eta in allocate(book, today=today, rules=rules)
+    ]
+    moved = await store.save_changed_etas(etas, skus=skus, computed_on=today)
+    # Why: as after any recompute, so a running bot notices dates that moved.
+    await store.set_setting(RECOMPUTE_MARK, uuid4().hex)
+    return moved
+
+
+def cancellable_lines(
+    state: OrderState, line_no: int | None
+) -> tuple[ActionLine, ...] | AlreadyDone | NotAllowed | NotFound:
+    """The lines a cancellation takes: that line, or every open line of the order."""
+    if line_no is not None:
+        line = state.line(line_no)
+        if line is None:
+            return NotFound(state.order_id)
+        if line.status == LineStatus.CANCELLED:
+            return AlreadyDone(state.order_id)
+        if line.status == LineStatus.SHIPPED:
+            return NotAllowed(state.order_id, "shipped")
+        return (line,)
+    if state.open_lines:
+        return state.open_lines
+    if any(line.status == LineStatus.CANCELLED for line in state.lines):
+        return AlreadyDone(state.order_id)
+    return NotAllowed(state.order_id, "shipped")
+
+
+async def _cancel(
+    store: ActionStore,
+    order_id: str,
+    line_no: int | None,
+    *,
+    customer_id: str | None,
+    version: int | None,
+    actor: str,
+    reason: str,
+    now: datetime,
+    timezone: ZoneInfo,
+    rules: EtaRules,
+    refund_days: int,
+) -> ActionResult:
+    today = now.astimezone(timezone).date()
+
+    async def decide(state: OrderState | None) -> OrderChange | ActionResult:
+        if state is None or not state.belongs_to(customer_id):
+            return NotFound(order_id)
+        lines = cancellable_lines(state, line_no)
+        if not isinstance(lines, tuple):
+            return lines
+        if version is not None and version != state.version:
+            return Changed(order_id)
+        due = _due(state, today, rules, refund_days)
+        return cancellation(state, lines, due=due, actor=actor, reason=reason, now=now)
+
+    outcome = await store.apply_order_change(order_id, decide, actor=actor, at=now)
+    if not isinstance(outcome, OrderChange):
+        return outcome
+    await refresh_etas(store, rules=rules, today=today, skus=outcome.skus)
+    return outcome.result
+
+
+def cancellation(
+    state: OrderState,
+    lines: tuple[ActionLine, ...],
+    *,
+    due: date,
+    actor: str,
+    reason: str,
+    now: datetime,
+) -> OrderChange:
+    """The writes of cancelling these open lines: statuses, refunds and the shop's events."""
+    stamp = {"actor": actor, "at": now.isoformat()}
+    cancelled = {line.line_no for line in lines}
+    refunds = tuple(
+        RefundDue(line.line_no, line.value_minor, state.currency, due, "cancel") for line in lines
+    )
+    events = [
+        ShopEvent(
+            "line.cancelled",
+            {
+                "order_id": state.order_id,
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price_minor": line.unit_price_minor,
+                "amount_minor": line.value_minor,
+                "currency": state.currency,
+                "reason": reason,
+                **stamp,
+            },
+        )
+        for line in lines
+    ]
+    if all(line.line_no in cancelled for line in state.open_lines):
+        events.append(
+            ShopEvent(
+                "order.cancelled",
+                {
+                    "order_id": state.order_id,
+                    "line_nos": sorted(cancelled),
+                    "reason": reason,
+                    **stamp,
+                },
+            )
+        )
+    events.extend(refund_event(state.order_id, refund, stamp) for refund in refunds)
+    total = sum(refund.amount_minor for refund in refunds)
+    return OrderChange(
+        action="order.cancel",
+        result=Done(state.order_id, total, state.currency, due),
+        skus=frozenset(line.sku for line in lines),
+        edits=tuple(LineEdit(line.line_no, status=LineStatus.CANCELLED) for line in lines),
+        refunds=refunds,
+        events=tuple(events),
+    )
+
+
+def refund_event(order_id: str, refund: RefundDue, stamp: dict[str, str]) -> ShopEvent:
+    """The `refund.due` event of one refund obligation."""
+    return ShopEvent(
+        "refund.due",
+        {
+            "order_id": order_id,
+            "line_no": refund.line_no,
+            "amount_minor": refund.amount_minor,
+            "currency": refund.currency,
+            "due_date": refund.due_date.isoformat(),
+            "reason": refund.reason,
+            **stamp,
+        },
+    )
+
+
+def _due(state: OrderState, today: date, rules: EtaRules, refund_days: int) -> date:
+    return refund_due_date(
+        state.jurisdiction, today, calendar=rules.calendar, default_days=refund_days
+    )

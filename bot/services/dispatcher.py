@@ -1,0 +1,302 @@
+"""Sends due outbox rows to the Bot API within Telegram's limits, and records what happened."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.clock import Clock
+from bot.domain.outbox import Button, Delivery, OutboxStore, QueuedMessage
+from bot.domain.pacing import SendPlanner
+from bot.domain.retry import RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+# Why: enough to reach 30/s at 250 ms per request; every send in flight may repeat after a crash.
+DEFAULT_IN_FLIGHT = 8
+
+
+@dataclass
+class DispatchStats:
+    """What the dispatcher has done since it was made."""
+
+    sent: int = 0
+    rate_limited: int = 0
+    retried: int = 0
+    failed: int = 0
+    blocked: int = 0
+    global_pauses: int = 0
+
+
+@dataclass(frozen=True)
+class DispatchLimits:
+    """How fast and how wide the dispatcher sends."""
+
+    send_rate: float = 30.0
+    chat_send_rate: float = 1.0
+    max_in_flight: int = DEFAULT_IN_FLIGHT
+    batch_size: int = 500
+    hold_after_seconds: float = 30.0
+    idle_seconds: float = 1.0
+
+
+def sending_bot(token: str, base_url: str, *, connections: int = DEFAULT_IN_FLIGHT) -> Bot:
+    """A plain Bot (no rate limiter, so 429s reach the dispatcher) for the same token and server."""
+    request = HTTPXRequest(connection_pool_size=connections, pool_timeout=5.0)
+    return Bot(token, base_url=base_url, request=request)
+
+
+def keyboard(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    """The inline keyboard for stored button rows."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row]
+            for row in buttons
+        ]
+    )
+
+
+class Dispatcher:
+    """Drains the outbox: oldest first, each chat in order, chats interleaved, never too fast."""
+
+    def __init__(
+        self,
+        store: OutboxStore,
+        clock: Clock,
+        *,
+        limits: DispatchLimits | None = None,
+        retry: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
+        self.limits = limits or DispatchLimits()
+        self.stats = DispatchStats()
+        self._store = store
+        self._clock = clock
+        self._retry = retry or RetryPolicy()
+        self._rng = rng or random.Random()
+        self._monotonic = monotonic
+        self._planner = SendPlanner[QueuedMessage](
+            self.limits.send_rate, self.limits.chat_send_rate
+        )
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look at the outbox now rather than after the idle pause (new rows were queued)."""
+        self._wake.set()
+
+    async def run(self, bot: Bot, stop: asyncio.Event) -> None:
+        """Send due rows until `stop` is set, looking again whenever woken or idle."""
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                await self.run_once(bot, now=self._clock.now())
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("outbox dispatch failed; trying again shortly")
+            waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())}
+            _, pending = await asyncio.wait(
+                waiters, timeout=self.limits.idle_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+            for waiter in pending:
+                waiter.cancel()
+
+    async def run_once(self, bot: Bot, *, now: datetime) -> int:
+        """Send every row due at `now` (retrying briefly failed ones); the number sent."""
+        async with self._lock:
+            sent = await _Pass(self, bot, now).run()
+            self._planner.forget_idle(self._now())
+            return sent
+
+    def _now(self) -> float:
+        if self._monotonic is not None:
+            return self._monotonic()
+        return asyncio.get_running_loop().time()
+
+
+class _Pass:
+    """One drain of the rows due at a moment: loads them in batches and keeps sends in flight."""
+
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, now: datetime) -> None:
+        self._d = dispatcher
+        self._planner = dispatcher._planner
+        self._store = dispatcher._store
+        self._bot = bot
+        self._now = now
+        self._after_id = 0
+        self._exhausted = False
+        self._changed = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._failure: BaseException | None = None
+        self._delivered: list[Delivery] = []
+        self._marker: asyncio.Task[None] | None = None
+        # Why: sends whose outcome is not committed yet; only these can repeat after a crash.
+        self._unsettled = 0
+        self.sent = 0
+
+    async def run(self) -> int:
+        limits = self._d.limits
+        try:
+            while self._failure is None:
+                if not self._exhausted and self._planner.queued < limits.batch_size // 2:
+                    await self._load()
+                if self._unsettled >= limits.max_in_flight:
+                    await self._wait(None)
+                    continue
+                decision = self._planner.take(self._d._now())
+                if isinstance(decision, QueuedMessage):
+                    self._start(decision)
+                elif decision is not None:
+                    await self._wait(decision)
+                elif self._tasks:
+                    await self._wait(None)
+                elif self._exhausted:
+                    break
+        finally:
+            while self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._failure is not None:
+            raise self._failure
+        return self.sent
+
+    async def _load(self) -> None:
+        rows = await self._store.due_messages(
+            now=self._now, after_id=self._after_id, limit=self._d.limits.batch_size
+        )
+        for row in rows:
+            self._planner.push(row.chat_id, row.row_id, row)
+        if rows:
+            self._after_id = rows[-1].row_id
+        self._exhausted = len(rows) < self._d.limits.batch_size
+
+    async def _wait(self, seconds: float | None) -> None:
+        self._changed.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), seconds)
+
+    def _start(self, row: QueuedMessage) -> None:
+        self._unsettled += 1
+        self._track(asyncio.create_task(self._send(row)))
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None and self._failure is None:
+            self._failure = task.exception()
+        self._changed.set()
+
+    async def _send(self, row: QueuedMessage) -> None:
+        try:
+            message = await self._bot.send_message(
+                chat_id=row.chat_id,
+                text=row.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(row.buttons),
+            )
+        except TelegramError as exc:
+            try:
+                await self._refused(row, exc)
+            finally:
+                self._unsettled -= 1
+        else:
+            self._sent(row, message)
+
+    async def _refused(self, row: QueuedMessage, exc: TelegramError) -> None:
+        if isinstance(exc, RetryAfter):
+            self._flood_wait(row, _retry_after(exc))
+        elif isinstance(exc, Forbidden):
+            await self._unreachable(row, exc)
+        elif isinstance(exc, BadRequest | ChatMigrated):
+            await self._fail(row, _describe(exc))
+        else:
+            await self._backoff(row, _describe(exc))
+
+    def _sent(self, row: QueuedMessage, message: Message) -> None:
+        self._planner.finish(row.chat_id)
+        self._delivered.append(Delivery(row.row_id, message.message_id))
+        if self._marker is None or self._marker.done():
+            self._marker = asyncio.create_task(self._mark_delivered())
+            self._track(self._marker)
+
+    async def _mark_delivered(self) -> None:
+        # Why: send-then-mark, committed in groups as sends return, so that a crash repeats only
+        # the few sends not yet committed and never loses one.
+        while self._delivered:
+            batch, self._delivered = self._delivered, []
+            try:
+                await self._store.mark_sent(batch, at=self._d._clock.now())
+            finally:
+                self._unsettled -= len(batch)
+                self._changed.set()
+            self._d.stats.sent += len(batch)
+            self.sent += len(batch)
+
+    def _flood_wait(self, row: QueuedMessage, seconds: float) -> None:
+        self._d.stats.rate_limited += 1
+        until = self._d._now() + seconds
+        if not self._planner.sent_recently(row.chat_id):
+            # Why: a chat we had not just written to cannot be over its own limit: the bot is.
+            self._d.stats.global_pauses += 1
+            self._planner.pause_all(until)
+        self._planner.retry(row.chat_id, row.row_id, row, not_before=until)
+
+    async def _unreachable(self, row: QueuedMessage, exc: Forbidden) -> None:
+        await self._store.mark_chat_unreachable(
+            row.chat_id, reason=_describe(exc), at=self._d._clock.now()
+        )
+        self._planner.drop_chat(row.chat_id)
+        self._d.stats.blocked += 1
+
+    async def _fail(self, row: QueuedMessage, error: str) -> None:
+        await self._store.mark_failed(row.row_id, attempts=row.attempts + 1, error=error)
+        self._planner.finish(row.chat_id)
+        self._d.stats.failed += 1
+
+    async def _backoff(self, row: QueuedMessage, error: str) -> None:
+        attempts = row.attempts + 1
+        if self._d._retry.gives_up(attempts):
+            await self._fail(row, error)
+            return
+        delay = self._d._retry.delay(attempts, self._d._rng)
+        retry_at = self._d._clock.now() + timedelta(seconds=delay)
+        await self._store.mark_retry(
+            row.row_id, attempts=attempts, next_attempt_at=retry_at, error=error
+        )
+        self._d.stats.retried += 1
+        if delay > self._d.limits.hold_after_seconds:
+            # Why: a long wait is left to a later pass; the chat's later rows wait behind it there.
+            self._planner.drop_chat(row.chat_id)
+            return
+        again = replace(row, attempts=attempts)
+        self._planner.retry(row.chat_id, row.row_id, again, not_before=self._d._now() + delay)
+
+
+def _retry_after(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # Why: PTB 22 warns that the int form is deprecated; both forms are handled here.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _describe(exc: TelegramError) -> str:
+    return f"{type(exc).__name__}: {exc.message}"

@@ -1,0 +1,290 @@
+"""Use cases: the sweep that decides who hears what, consent answers, and dates seen."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllowed, NotFound
+from bot.domain.delays import (
+    CancelReason,
+    Decision,
+    Notice,
+    NoticeState,
+    OrderFacts,
+    QuietHours,
+    accept_delay,
+    communicate,
+    decide,
+    hold_for_quiet_hours,
+    initial_state,
+    promised_date,
+)
+from bot.domain.eta import EtaRules, order_estimate
+from bot.domain.model import Confidence, Customer, LineEta, LineStatus
+from bot.domain.notice_store import NoticeChange, NoticeStore, VersionedOrder
+from bot.domain.outbox import Button, OutgoingMessage
+from bot.services.cancel import cancel_for_system, confirm_cancel
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """A digest as the customer will read it: HTML text and inline buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+Renderer = Callable[[str, Sequence[Notice]], RenderedMessage]
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What one sweep did."""
+
+    orders_checked: int
+    notices: int
+    messages_queued: int
+    customers_unreachable: tuple[str, ...]
+    cancelled: tuple[str, ...]
+
+
+async def sweep(
+    store: NoticeStore,
+    *,
+    now: datetime,
+    timezone: ZoneInfo,
+    rules: EtaRules,
+    refund_days: int,
+    render: Renderer,
+    quiet_hours: QuietHours,
+) -> SweepReport:
+    """Compare every open order with what its customer was told, and queue one digest each."""
+    today = now.astimezone(timezone).date()
+    orders = await store.versioned_open_orders()
+    order_ids = [entry.order.order_id for entry in orders]
+    etas = await store.line_etas(order_ids)
+    states = await store.notice_states(order_ids)
+    decisions: dict[str, list[tuple[VersionedOrder, Decision]]] = {}
+    for entry in orders:
+        before = states.get(entry.order.order_id)
+        decision = decide(
+            order_facts(entry, etas),
+            before,
+            today=today,
+            calendar=rules.calendar,
+            refund_days=refund_days,
+        )
+        if decision.notices or decision.cancel or decision.state != before:
+            decisions.setdefault(entry.order.customer_id, []).append((entry, decision))
+    recipients = await store.customers_with_chats(
+        [customer for customer, pairs in decisions.items() if _notices_of(pairs)]
+    )
+    changes: list[NoticeChange] = []
+    messages: list[OutgoingMessage] = []
+    unreachable: list[str] = []
+    for customer_id, pairs in decisions.items():
+        notices = _notices_of(pairs)
+        customer, chats = recipients.get(customer_id, (None, ()))
+        key = _dedupe_key(customer_id, notices, now) if notices and chats else None
+        if notices and not chats:
+            unreachable.append(customer_id)
+        if notices and chats:
+            messages += _digests(customer, chats, notices, key, now, timezone, render, quiet_hours)
+        changes += [
+            NoticeChange(
+                customer_id,
+                _told_at(decision, now),
+                decision.notices,
+                len(chats) if decision.notices else 0,
+                key if decision.notices else None,
+            )
+            for _, decision in pairs
+        ]
+    queued = await store.record_sweep(changes, messages, now=now) if changes else 0
+    cancelled = await _cancel_due(store, decisions, now, timezone, rules, refund_days)
+    return SweepReport(
+        orders_checked=len(orders),
+        notices=sum(len(change.notices) for change in changes),
+        messages_queued=queued,
+        customers_unreachable=tuple(unreachable),
+        cancelled=cancelled,
+    )
+
+
+async def answer_delay(
+    store: NoticeStore,
+    customer_id: str,
+    order_id: str,
+    *,
+    keep_waiting: bool,
+    version: int,
+    actor: str,
+    now: datetime,
+    timezone: ZoneInfo,
+    rules: EtaRules,
+    refund_days: int,
+) -> ActionResult:
+    """Keep waiting (consent recorded and audited) or cancel for a full refund."""
+    order = await store.order_state(order_id)
+    if order is None or not order.belongs_to(customer_id):
+        return NotFound(order_id)
+    if not keep_waiting:
+        return await confirm_cancel(
+            store,
+            customer_id,
+            order_id,
+            None,
+            version,
+            actor=actor,
+            now=now,
+            timezone=timezone,
+            rules=rules,
+            refund_days=refund_days,
+        )
+    if not order.open_lines:
+        return NotAllowed(order_id, "not_open")
+    if order.version != version:
+        return Changed(order_id)
+    state = (await store.notice_states([order_id])).get(order_id)
+    agreed = accept_delay(state) if state is not None else None
+    if agreed is None:
+        return AlreadyDone(order_id)
+    await store.save_notice_states([agreed], action="notice.consent", actor=actor, at=now)
+    return Done(order_id, 0, order.currency, None)
+
+
+async def mark_communicated(store: NoticeStore, customer_id: str, *, now: datetime) -> None:
+    """Record the current estimated dates of a customer's open orders as told to them."""
+    orders = await store.versioned_open_orders(customer_id)
+    if not orders:
+        return
+    order_ids = [entry.order.order_id for entry in orders]
+    etas = await store.line_etas(order_ids)
+    states = await store.notice_states(order_ids)
+    told: list[NoticeState] = []
+    for entry in orders:
+        facts = order_facts(entry, etas)
+        before = states.get(facts.order_id) or initial_state(facts, now.date())
+        after = replace(communicate(before, facts.estimate, now), ready_notified=facts.ready)
+        if (after.communicated_date, after.ready_notified) != (
+            before.communicated_date,
+            before.ready_notified,
+        ) or facts.order_id not in states:
+            told.append(after)
+    if told:
+        await store.save_notice_states(
+            told, action="notice.communicated", actor=f"customer:{customer_id}", at=now
+        )
+
+
+def order_facts(entry: VersionedOrder, etas: Mapping[tuple[str, int], LineEta]) -> OrderFacts:
+    """What the policy needs of one open order: T, the estimate, readiness and the refund."""
+    order = entry.order
+    open_lines = [line for line in order.lines if line.status == LineStatus.OPEN]
+    line_etas = [etas.get((line.order_id, line.line_no)) for line in open_lines]
+    return OrderFacts(
+        order_id=order.order_id,
+        customer_id=order.customer_id,
+        jurisdiction=order.jurisdiction,
+        promised_date=promised_date(order.promised_ship_date, order.placed_at.date()),
+        estimate=order_estimate(line_etas),
+        ready=bool(line_etas)
+        and all(eta is not None and eta.confidence == Confidence.IN_STOCK for eta in line_etas),
+        refund_minor=sum(line.quantity * line.unit_price_minor for line in open_lines),
+        currency=order.currency,
+        version=entry.version,
+    )
+
+
+def _notices_of(pairs: Sequence[tuple[VersionedOrder, Decision]]) -> tuple[Notice, ...]:
+    return tuple(notice for _, decision in pairs for notice in decision.notices)
+
+
+def _told_at(decision: Decision, now: datetime) -> NoticeState:
+    return replace(decision.state, communicated_at=now) if decision.notices else decision.state
+
+
+def _digests(
+    customer: Customer | None,
+    chats: Sequence[int],
+    notices: Sequence[Notice],
+    key: str | None,
+    now: datetime,
+    timezone: ZoneInfo,
+    render: Renderer,
+    quiet_hours: QuietHours,
+) -> list[OutgoingMessage]:
+    language = customer.language if customer and customer.language else ""
+    zone = _zone(customer.timezone if customer else None, timezone)
+    hold = hold_for_quiet_hours(notices, now=now, zone=zone, quiet_hours=quiet_hours)
+    rendered = render(language, notices)
+    return [
+        OutgoingMessage(
+            dedupe_key=f"{key}:{chat_id}",
+            chat_id=chat_id,
+            text=rendered.text,
+            buttons=rendered.buttons,
+            customer_id=customer.customer_id if customer else None,
+            not_before=hold.not_before,
+            urgent=hold.urgent,
+        )
+        for chat_id in chats
+    ]
+
+
+def _dedupe_key(customer_id: str, notices: Sequence[Notice], now: datetime) -> str:
+    # Why: a re-run of the same sweep (same moment, same decisions) must queue nothing new.
+    content = [
+        [notice.kind.value, notice.order_id, str(notice.revised_date), str(notice.previous_date)]
+        for notice in notices
+    ]
+    digest = hashlib.sha256(
+        json.dumps([customer_id, now.isoformat(), content]).encode()
+    ).hexdigest()
+    return f"notice:{digest[:24]}"
+
+
+def _zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
+    if not name:
+        return fallback
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
+
+
+async def _cancel_due(
+    store: NoticeStore,
+    decisions: Mapping[str, Sequence[tuple[VersionedOrder, Decision]]],
+    now: datetime,
+    timezone: ZoneInfo,
+    rules: EtaRules,
+    refund_days: int,
+) -> tuple[str, ...]:
+    """Carry out the automatic cancellations through the customer's cancel path."""
+    cancelled: list[str] = []
+    for pairs in decisions.values():
+        for entry, decision in pairs:
+            if decision.cancel is None:
+                continue
+            result = await cancel_for_system(
+                store,
+                entry.order.order_id,
+                reason=_reason(decision.cancel),
+                now=now,
+                timezone=timezone,
+                rules=rules,
+                refund_days=refund_days,
+            )
+            if isinstance(result, Done | AlreadyDone):
+                cancelled.append(entry.order.order_id)
+    return tuple(cancelled)
+
+
+def _reason(reason: CancelReason) -> str:
+    return reason.value

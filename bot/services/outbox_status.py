@@ -1,0 +1,53 @@
+"""What staff see of the outbox: counts by state and the chats that blocked the bot."""
+
+from __future__ import annotations
+
+from bot.domain.outbox import OutboxStore, OutboxSummary
+
+
+async def outbox_status(store: object) -> OutboxSummary:
+    """The outbox's counts and unreachable chats."""
+    if not isinstance(store, OutboxStore):
+        raise TypeError("this store keeps no outbox")
+    return await store.outbox_summary()
+
+
+def status_json(summary: OutboxSummary) -> dict[str, object]:
+    """The summary as one JSON-ready object."""
+    return {
+        "pending": summary.pending,
+        "held": summary.held,
+        "sent": summary.sent,
+        "failed": summary.failed,
+        "unreachable": [
+            {
+                "chat_id": chat.chat_id,
+                "customer_id": chat.customer_id,
+                "customer_name": chat.customer_name,
+                "since": chat.since.isoformat(),
+                "reason": chat.reason,
+                "held": chat.held,
+            }
+            for chat in summary.unreachable
+        ],
+    }
+
+
+def status_text(summary: OutboxSummary) -> str:
+    """The summary as lines for a terminal."""
+    lines = [
+        f"pending: {summary.pending}",
+        f"held (unreachable chats): {summary.held}",
+        f"sent: {summary.sent}",
+        f"failed: {summary.failed}",
+        f"unreachable chats: {len(summary.unreachable)}",
+    ]
+    for chat in summary.unreachable:
+        who = chat.customer_id or "not linked"
+        if chat.customer_name:
+            who += f" ({chat.customer_name})"
+        lines.append(
+            f"  chat {chat.chat_id}  customer {who}  since {chat.since:%Y-%m-%d %H:%M} UTC"
+            f"  held {chat.held}  {chat.reason}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,102 @@
+"""Typed messages: "cancel order 1042", "where is my order", "1042" lead to the right flow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.i18n import N_, SOURCE_LANGUAGE, Translator
+from bot.services.intents import Intent, IntentKind, Vocabulary, parse_intent
+from bot.services.linking import normalize_order_id
+from bot.services.status import customer_orders
+from handlers import fallback
+from handlers.cancel import owned_view, present_cancel
+from handlers.common import linked_customer_id, respond
+from handlers.help import show_help
+from handlers.menu import main_menu
+from handlers.orders import (
+    not_linked_text,
+    order_keyboard,
+    order_text,
+    orders_keyboard,
+    orders_text,
+)
+
+# Keyword lists, translated per language; an entry ending in "*" matches words starting with it.
+CANCEL_WORDS = N_("cancel*, call off")
+STATUS_WORDS = N_("where, when, status, arriv*, deliver*, ship*, track*, eta")
+ORDER_WORDS = N_("order*, package*, parcel*")
+HELP_WORDS = N_("help, hello, hi, hey")
+
+
+def vocabulary(t: Translator) -> Vocabulary:
+    """One language's keywords, from its catalog."""
+    return Vocabulary(
+        cancel=tuple(t.keywords(CANCEL_WORDS)),
+        status=tuple(t.keywords(STATUS_WORDS)),
+        orders=tuple(t.keywords(ORDER_WORDS)),
+        help=tuple(t.keywords(HELP_WORDS)),
+    )
+
+
+async def understand(update: Update, context: BotContext) -> None:
+    """Parse the message in the chat's language (and English), then show the matching flow."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    t = await context.translator(update)
+    english = context.services.catalogs.translator(SOURCE_LANGUAGE)
+    intent = parse_intent(message.text, [vocabulary(t), vocabulary(english)])
+    if intent.kind is IntentKind.HELP:
+        await show_help(update, context)
+        return
+    if intent.kind is IntentKind.UNKNOWN:
+        await fallback.unknown_message(update, context)
+        return
+    customer_id = await linked_customer_id(update, context)
+    if customer_id is None:
+        await respond(update, not_linked_text(t), main_menu(t, linked=False))
+        return
+    await _follow(update, context, t, customer_id, intent)
+
+
+async def _follow(
+    update: Update, context: BotContext, t: Translator, customer_id: str, intent: Intent
+) -> None:
+    order_id = normalize_order_id(intent.order_id) if intent.order_id else None
+    if intent.kind is IntentKind.CANCEL and order_id is not None:
+        if not await present_cancel(update, context, t, customer_id, order_id, None):
+            await respond(update, not_found_text(t))
+        return
+    if intent.kind is IntentKind.SHOW_ORDER and order_id is not None:
+        view = await owned_view(context.services.store, customer_id, order_id)
+        if view is None:
+            await respond(update, not_found_text(t))
+            return
+        await respond(update, order_text(t, view), order_keyboard(t, view))
+        return
+    views = await customer_orders(context.services.store, customer_id)
+    if not views:
+        await respond(update, orders_text(t, views), main_menu(t, linked=True))
+        return
+    text = (
+        t.gettext("Which order do you want to cancel? Choose it, then tap “Cancel order”.")
+        if intent.kind is IntentKind.CANCEL
+        else orders_text(t, views)
+    )
+    await respond(update, text, orders_keyboard(t, views))
+
+
+def not_found_text(t: Translator) -> str:
+    """The same answer for another customer's order and a missing one."""
+    return t.gettext(
+        "I can't find that order among the orders of this chat. Send /orders to see them all."
+    )
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """This flow's handlers: plain text that no conversation is waiting for."""
+    return [MessageHandler(filters.TEXT & ~filters.COMMAND, understand)]

@@ -1,0 +1,327 @@
+"""Proactive notices: one digest per customer in their language, with consent buttons under it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, cast
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.context import BotContext
+from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllowed, NotFound
+from bot.domain.delays import Notice, NoticeKind
+from bot.domain.notice_store import NoticeStore
+from bot.domain.outbox import Button
+from bot.i18n import Catalogs, Translator
+from bot.services.notices import RenderedMessage, Renderer, answer_delay, mark_communicated
+from handlers.common import label, linked_customer_id
+
+KEEP_PREFIX = "dw:"
+CANCEL_PREFIX = "dx:"
+_SWEEP_LOCK_KEY = "notice_sweep_lock"
+# Why: these kinds ask the customer to choose; the others only inform.
+_ASKING = frozenset(
+    {NoticeKind.DELAY_FIRST, NoticeKind.DELAY_RENEWED, NoticeKind.DELAY_CONSENT_REQUEST}
+)
+_CANCELLABLE = _ASKING | {NoticeKind.DELAY_INFO}
+
+
+def make_renderer(catalogs: Catalogs) -> Renderer:
+    """The sweep's renderer: notices in the customer's language."""
+
+    def render(language: str, notices: Sequence[Notice]) -> RenderedMessage:
+        return render_notices(catalogs.translator(language), notices)
+
+    return render
+
+
+def render_notices(t: Translator, notices: Sequence[Notice]) -> RenderedMessage:
+    """One message for all of a customer's notices of one run, with a choice per order."""
+    parts = [notice_text(t, notice) for notice in notices]
+    if len(notices) > 1:
+        heading = t.ngettext(
+            "<b>{n} update on your orders</b>", "<b>{n} updates on your orders</b>", len(notices)
+        )
+        parts.insert(0, heading)
+    several = sum(notice.kind in _CANCELLABLE for notice in notices) > 1
+    buttons = tuple(
+        row for notice in notices for row in [notice_buttons(t, notice, several=several)] if row
+    )
+    return RenderedMessage(text="\n\n".join(parts), buttons=buttons)
+
+
+def notice_text(t: Translator, notice: Notice) -> str:
+    """The paragraph of one notice, with everything its rule requires the customer to know."""
+    match notice.kind:
+        case NoticeKind.GOOD_NEWS:
+            return _good_news(t, notice)
+        case NoticeKind.READY_TO_SHIP:
+            return _ready(t, notice)
+        case NoticeKind.AUTO_CANCELLED:
+            return _auto_cancelled(t, notice)
+    lines = [_delay_heading(t, notice), _new_date(t, notice), _cancel_option(t, notice)]
+    lines.extend(_what_happens_next(t, notice))
+    return "\n".join(lines)
+
+
+def notice_buttons(t: Translator, notice: Notice, *, several: bool) -> tuple[Button, ...]:
+    """[Keep waiting] [Cancel for a full refund] for a delay that needs an answer."""
+    if notice.kind not in _CANCELLABLE:
+        return ()
+    suffix = f"{notice.order_id}:{notice.order_version}"
+    order_id = notice.order_id
+    cancel = (
+        t.gettext("Order {order_id}: cancel for a full refund", order_id=order_id)
+        if several
+        else t.gettext("Cancel for a full refund")
+    )
+    cancel_button = Button(label(cancel), CANCEL_PREFIX + suffix)
+    if notice.kind not in _ASKING:
+        return (cancel_button,)
+    keep = (
+        t.gettext("Order {order_id}: keep waiting", order_id=order_id)
+        if several
+        else t.gettext("Keep waiting")
+    )
+    return (Button(label(keep), KEEP_PREFIX + suffix), cancel_button)
+
+
+def _delay_heading(t: Translator, notice: Notice) -> str:
+    if notice.kind is NoticeKind.DELAY_RENEWED:
+        return t.gettext("<b>Order {order_id} is delayed again</b>", order_id=notice.order_id)
+    return t.gettext("<b>Order {order_id} is delayed</b>", order_id=notice.order_id)
+
+
+def _new_date(t: Translator, notice: Notice) -> str:
+    before = notice.previous_date or notice.promised_date
+    if notice.revised_date is None:
+        return t.gettext(
+            "We expected to ship it by {before}, but we cannot give a new date yet.",
+            before=t.date(before),
+        )
+    return t.gettext(
+        "We expected to ship it by {before}; the new estimated ship date is {revised}.",
+        before=t.date(before),
+        revised=t.date(notice.revised_date),
+    )
+
+
+def _cancel_option(t: Translator, notice: Notice) -> str:
+    amount = t.money(notice.refund_minor, notice.currency)
+    if notice.refund_due is None:
+        return t.gettext("You may cancel the order for a full refund of {amount}.", amount=amount)
+    return t.gettext(
+        "You may cancel the order for a full refund of {amount}, paid by {refund_due} "
+        "at the latest.",
+        amount=amount,
+        refund_due=t.date(notice.refund_due),
+    )
+
+
+def _what_happens_next(t: Translator, notice: Notice) -> list[str]:
+    deadline = notice.decision_deadline or notice.auto_cancel_on
+    if notice.kind is NoticeKind.DELAY_CONSENT_REQUEST:
+        ask = (
+            t.gettext(
+                "Please tell us by {deadline} whether you agree to the new date or would "
+                "rather cancel.",
+                deadline=t.date(deadline),
+            )
+            if deadline is not None
+            else t.gettext(
+                "Please tell us whether you agree to the new date or would rather cancel."
+            )
+        )
+        return [ask, t.gettext("You can cancel at any time until the order ships.")]
+    if notice.kind is NoticeKind.DELAY_INFO:
+        return [t.gettext("You can cancel at any time until the order ships.")]
+    if notice.silence_means == "consent" and deadline is not None:
+        return [
+            t.gettext(
+                "If we don't hear from you by {deadline}, we'll keep your order with the new date.",
+                deadline=t.date(deadline),
+            )
+        ]
+    if notice.silence_means == "cancel" and deadline is not None:
+        return [
+            t.gettext(
+                "If we don't hear from you by {deadline}, we will cancel your order and refund "
+                "you in full.",
+                deadline=t.date(deadline),
+            )
+        ]
+    return [t.gettext("Please let us know whether you want to keep waiting or cancel.")]
+
+
+def _good_news(t: Translator, notice: Notice) -> str:
+    if notice.revised_date is None:
+        return t.gettext("Good news: order {order_id} will ship sooner.", order_id=notice.order_id)
+    return t.gettext(
+        "Good news: order {order_id} will ship sooner, on {revised}.",
+        order_id=notice.order_id,
+        revised=t.date(notice.revised_date),
+    )
+
+
+def _ready(t: Translator, notice: Notice) -> str:
+    if notice.revised_date is None:
+        return t.gettext(
+            "Good news: everything in order {order_id} is in stock and ready to ship.",
+            order_id=notice.order_id,
+        )
+    return t.gettext(
+        "Good news: everything in order {order_id} is in stock; it ships on {revised}.",
+        order_id=notice.order_id,
+        revised=t.date(notice.revised_date),
+    )
+
+
+def _auto_cancelled(t: Translator, notice: Notice) -> str:
+    heading = t.gettext("<b>Order {order_id} is cancelled</b>", order_id=notice.order_id)
+    amount = t.money(notice.refund_minor, notice.currency)
+    if notice.refund_due is None:
+        refund = t.gettext(
+            "We could not ship it in time, so we cancelled it as we told you. You will get a "
+            "full refund of {amount}.",
+            amount=amount,
+        )
+    else:
+        refund = t.gettext(
+            "We could not ship it in time, so we cancelled it as we told you. You will get a "
+            "full refund of {amount} by {refund_due}.",
+            amount=amount,
+            refund_due=t.date(notice.refund_due),
+        )
+    return f"{heading}\n{refund}"
+
+
+def parse_answer(data: str) -> tuple[bool, str, int] | None:
+    """(keep waiting?, order id, version) from callback data; None when it is not well formed."""
+    for prefix, keep_waiting in ((KEEP_PREFIX, True), (CANCEL_PREFIX, False)):
+        if data.startswith(prefix):
+            order_id, _, version = data.removeprefix(prefix).rpartition(":")
+            if order_id and version.isdigit():
+                return keep_waiting, order_id, int(version)
+    return None
+
+
+async def answer_notice(update: Update, context: BotContext) -> None:
+    """A consent button: ask the service (which re-checks everything), then show the outcome."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    t = await context.translator(update)
+    parsed = parse_answer(query.data)
+    customer_id = await linked_customer_id(update, context)
+    if parsed is None or customer_id is None:
+        await query.answer(
+            t.gettext("Sorry, that order is not available in this chat."), show_alert=True
+        )
+        return
+    keep_waiting, order_id, version = parsed
+    services = context.services
+    user = update.effective_user
+    result = await answer_delay(
+        # Why: the application's store is the SQLite one, which implements every port.
+        cast(NoticeStore, services.store),
+        customer_id,
+        order_id,
+        keep_waiting=keep_waiting,
+        version=version,
+        actor=f"telegram:{user.id if user else 'unknown'}",
+        now=services.clock.now(),
+        timezone=services.settings.timezone,
+        rules=services.rules,
+        refund_days=services.settings.refund_days,
+    )
+    outcome = outcome_text(t, result, order_id=order_id, keep_waiting=keep_waiting)
+    if isinstance(result, NotFound):
+        await query.answer(outcome, show_alert=True)
+        return
+    await query.answer(label(outcome))
+    if isinstance(query.message, Message):
+        await _show_outcome(query.message, order_id, outcome)
+
+
+def outcome_text(t: Translator, result: ActionResult, *, order_id: str, keep_waiting: bool) -> str:
+    """What became of the customer's answer, in one sentence."""
+    if isinstance(result, Done):
+        if keep_waiting:
+            return t.gettext(
+                "✅ Thank you: we keep order {order_id} for you with the new date.",
+                order_id=order_id,
+            )
+        amount = t.money(result.refund_minor, result.currency)
+        if result.refund_due is None:
+            return t.gettext(
+                "✅ Order {order_id} is cancelled. You will get a full refund of {amount}.",
+                order_id=order_id,
+                amount=amount,
+            )
+        return t.gettext(
+            "✅ Order {order_id} is cancelled. You will get a full refund of {amount} by "
+            "{refund_due}.",
+            order_id=order_id,
+            amount=amount,
+            refund_due=t.date(result.refund_due),
+        )
+    if isinstance(result, AlreadyDone):
+        return t.gettext(
+            "Your answer about order {order_id} is already recorded.", order_id=order_id
+        )
+    if isinstance(result, Changed):
+        return t.gettext(
+            "Order {order_id} has changed since this message. Send /orders to see it now.",
+            order_id=order_id,
+        )
+    if isinstance(result, NotAllowed):
+        return t.gettext(
+            "Order {order_id} can no longer be changed here. Send /orders to see it now.",
+            order_id=order_id,
+        )
+    return t.gettext("Sorry, that order is not available in this chat.")
+
+
+async def _show_outcome(message: Message, order_id: str, outcome: str) -> None:
+    """Edit the notice in place: the outcome below it, that order's buttons gone."""
+    suffixes = (f"{KEEP_PREFIX}{order_id}:", f"{CANCEL_PREFIX}{order_id}:")
+    rows: list[list[InlineKeyboardButton]] = []
+    if message.reply_markup is not None:
+        for row in message.reply_markup.inline_keyboard:
+            kept = [
+                button
+                for button in row
+                if not (
+                    isinstance(button.callback_data, str)
+                    and button.callback_data.startswith(suffixes)
+                )
+            ]
+            if kept:
+                rows.append(kept)
+    text = f"{message.text_html}\n\n{outcome}" if message.text else outcome
+    await message.edit_text(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def dates_seen(context: BotContext, customer_id: str) -> None:
+    """The customer sees their orders: the dates shown count as told, so no notice repeats them."""
+    services = context.services
+    async with sweep_lock(context.bot_data):
+        await mark_communicated(
+            cast(NoticeStore, services.store), customer_id, now=services.clock.now()
+        )
+
+
+def sweep_lock(bot_data: dict[Any, Any]) -> asyncio.Lock:
+    """The application's one lock that keeps sweeps and "dates seen" from interleaving."""
+    lock = bot_data.setdefault(_SWEEP_LOCK_KEY, asyncio.Lock())
+    assert isinstance(lock, asyncio.Lock)
+    return lock
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """This flow's handlers."""
+    return [
+        CallbackQueryHandler(answer_notice, pattern=f"^({KEEP_PREFIX}|{CANCEL_PREFIX})"),
+    ]

@@ -1,0 +1,319 @@
+"""Pick an alternative for a waiting item: offers that ship sooner, a confirmation, the outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.clock import business_today
+from bot.context import BotContext
+from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllowed, NotFound
+from bot.i18n import Translator
+from bot.services.status import LineView
+from bot.services.swap import SubstituteOffer, confirm_swap, offer_substitutes
+from handlers.cancel import (
+    action_store,
+    actor,
+    changed_text,
+    fields,
+    line_number,
+    not_available,
+    owned_view,
+    show_with_order,
+)
+from handlers.common import label, linked_customer_id, respond
+from handlers.orders import (
+    ALTERNATIVES_PREFIX,
+    CALLBACK_DATA_LIMIT,
+    CANCEL_PREFIX,
+    ORDER_PREFIX,
+)
+
+PICK_PREFIX = "ap:"
+CONFIRM_PREFIX = "ay:"
+
+
+async def show_offers(update: Update, context: BotContext) -> None:
+    """[Alternatives]: up to three products that ship sooner, each with its price and date."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    t = await context.translator(update)
+    customer_id = await linked_customer_id(update, context)
+    parts = fields(query.data, ALTERNATIVES_PREFIX, 2)
+    line_no = line_number(parts[1]) if parts else None
+    if customer_id is None or parts is None or line_no is None:
+        await not_available(update, t)
+        return
+    order_id = parts[0]
+    offers = await _offers(context, customer_id, order_id, line_no)
+    if isinstance(offers, NotFound):
+        await not_available(update, t)
+        return
+    await query.answer()
+    view = await owned_view(context.services.store, customer_id, order_id)
+    line = next((line for line in view.lines if line.line_no == line_no), None) if view else None
+    if line is None:
+        await not_available(update, t)
+        return
+    if isinstance(offers, NotAllowed):
+        if offers.reason == "no_substitute":
+            await respond(
+                update, no_substitute_text(t, line), no_substitute_keyboard(t, order_id, line)
+            )
+        else:
+            await show_with_order(
+                update, context, t, customer_id, order_id, refused_text(t, offers)
+            )
+        return
+    await respond(
+        update, offers_text(t, line, offers), offers_keyboard(t, order_id, line_no, offers)
+    )
+
+
+def offers_text(t: Translator, line: LineView, offers: list[SubstituteOffer]) -> str:
+    """The waiting item's date, then each offer with its price difference and ship date."""
+    heading = t.gettext("<b>Alternatives to {product}</b>", product=line.product_name)
+    eta = line.eta
+    waiting = (
+        t.gettext("Your item is estimated to ship {date}.", date=t.date(eta.ship_date))
+        if eta is not None and eta.ship_date is not None
+        else t.gettext("Your item has no estimated ship date yet.")
+    )
+    intro = t.ngettext(
+        "This product would ship sooner:", "These products would ship sooner:", len(offers)
+    )
+    items = [
+        t.gettext(
+            "• <b>{product}</b> — {price} · ships {date}",
+            product=offer.name,
+            price=price_difference(t, offer),
+            date=t.date(offer.ship_date) if offer.ship_date else "—",
+        )
+        for offer in offers
+    ]
+    return "\n".join([heading, waiting, "", intro, *items])
+
+
+def price_difference(t: Translator, offer: SubstituteOffer) -> str:
+    """ "+4,00 €", "−10,00 €" or "same price"."""
+    amount = t.money(abs(offer.price_difference_minor), offer.currency)
+    if offer.price_difference_minor > 0:
+        return label(t.gettext("+{amount}", amount=amount))
+    if offer.price_difference_minor < 0:
+        return label(t.gettext("−{amount}", amount=amount))
+    return label(t.gettext("same price"))
+
+
+def offers_keyboard(
+    t: Translator, order_id: str, line_no: int, offers: list[SubstituteOffer]
+) -> InlineKeyboardMarkup:
+    """One button per offer, then the way back to the order."""
+    rows = [
+        [InlineKeyboardButton(f"{offer.name} · {price_difference(t, offer)}", callback_data=data)]
+        for offer in offers
+        if _fits(data := f"{PICK_PREFIX}{order_id}:{line_no}:{offer.sku}")
+    ]
+    rows.append([_back(t, order_id, t.gettext("« Back to the order"))])
+    return InlineKeyboardMarkup(rows)
+
+
+def no_substitute_text(t: Translator, line: LineView) -> str:
+    """Nothing ships sooner: say so and offer to cancel or keep waiting."""
+    return t.gettext(
+        "Sorry, we have no alternative to <b>{product}</b> that would ship sooner. "
+        "You can cancel this item or keep waiting for it.",
+        product=line.product_name,
+    )
+
+
+def no_substitute_keyboard(t: Translator, order_id: str, line: LineView) -> InlineKeyboardMarkup:
+    """[Cancel item] [Keep waiting]."""
+    cancel = InlineKeyboardButton(
+        label(t.gettext("Cancel {product}", product=line.product_name)),
+        callback_data=f"{CANCEL_PREFIX}{order_id}:{line.line_no}",
+    )
+    return InlineKeyboardMarkup([[cancel, _back(t, order_id, t.gettext("Keep waiting"))]])
+
+
+async def pick_offer(update: Update, context: BotContext) -> None:
+    """An offer chosen: confirm it, accepting a price increase explicitly."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    t = await context.translator(update)
+    customer_id = await linked_customer_id(update, context)
+    parts = fields(query.data, PICK_PREFIX, 3)
+    line_no = line_number(parts[1]) if parts else None
+    if customer_id is None or parts is None or line_no is None:
+        await not_available(update, t)
+        return
+    order_id, _, sku = parts
+    offers = await _offers(context, customer_id, order_id, line_no)
+    if isinstance(offers, NotFound):
+        await not_available(update, t)
+        return
+    await query.answer()
+    offer = (
+        next((offer for offer in offers if offer.sku == sku), None)
+        if isinstance(offers, list)
+        else None
+    )
+    view = await owned_view(context.services.store, customer_id, order_id)
+    line = next((line for line in view.lines if line.line_no == line_no), None) if view else None
+    state = await action_store(context).order_state(order_id)
+    if offer is None or line is None or state is None:
+        text = t.gettext("Sorry, that alternative is not available for this item any more.")
+        await show_with_order(update, context, t, customer_id, order_id, text)
+        return
+    await respond(
+        update,
+        swap_text(t, line, offer),
+        swap_keyboard(t, order_id, line_no, state.version, offer),
+    )
+
+
+def swap_text(t: Translator, line: LineView, offer: SubstituteOffer) -> str:
+    """Exactly what the swap does: the new item and date, and what it costs or refunds."""
+    heading = t.gettext("<b>Swap {old} for {new}?</b>", old=line.product_name, new=offer.name)
+    when = (
+        t.gettext(
+            "{product} × {quantity} is estimated to ship {date}.",
+            product=offer.name,
+            quantity=t.number(line.quantity),
+            date=t.date(offer.ship_date),
+        )
+        if offer.ship_date
+        else ""
+    )
+    amount = t.money(abs(offer.price_difference_minor), offer.currency)
+    if offer.price_difference_minor > 0:
+        money = t.gettext("The new item costs <b>{amount}</b> more in total.", amount=amount)
+    elif offer.price_difference_minor < 0:
+        money = t.gettext(
+            "The new item costs less: you will get <b>{amount}</b> back.", amount=amount
+        )
+    else:
+        money = t.gettext("The price is the same.")
+    return "\n".join(part for part in (heading, when, money) if part)
+
+
+def swap_keyboard(
+    t: Translator, order_id: str, line_no: int, version: int, offer: SubstituteOffer
+) -> InlineKeyboardMarkup:
+    """[I accept the extra 4,00 €] or [Yes, swap]; [No, keep waiting]."""
+    accept = offer.price_difference_minor > 0
+    data = f"{CONFIRM_PREFIX}{order_id}:{line_no}:{version}:{int(accept)}:{offer.sku}"
+    text = (
+        t.gettext(
+            "I accept the extra {amount}",
+            amount=t.money(offer.price_difference_minor, offer.currency),
+        )
+        if accept
+        else t.gettext("Yes, swap")
+    )
+    rows = [[InlineKeyboardButton(label(text), callback_data=data)]] if _fits(data) else []
+    rows.append([_back(t, order_id, t.gettext("No, keep waiting"))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def confirm(update: Update, context: BotContext) -> None:
+    """The swap confirmed: the service re-checks owner, state, version, offer and price."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    t = await context.translator(update)
+    customer_id = await linked_customer_id(update, context)
+    parts = fields(query.data, CONFIRM_PREFIX, 5)
+    if (
+        customer_id is None
+        or parts is None
+        or not (parts[1].isdigit() and parts[2].isdigit())
+        or parts[3] not in ("0", "1")
+    ):
+        await not_available(update, t)
+        return
+    order_id, line_no, version, accept, sku = parts
+    services = context.services
+    result = await confirm_swap(
+        action_store(context),
+        customer_id,
+        order_id,
+        int(line_no),
+        sku,
+        int(version),
+        accept_price_increase=accept == "1",
+        actor=actor(customer_id),
+        now=services.clock.now(),
+        timezone=services.settings.timezone,
+        rules=services.rules,
+        refund_days=services.settings.refund_days,
+    )
+    if isinstance(result, NotFound):
+        await not_available(update, t)
+        return
+    await query.answer()
+    await show_with_order(update, context, t, customer_id, order_id, outcome_text(t, result))
+
+
+def outcome_text(t: Translator, result: ActionResult) -> str:
+    """What became of a swap, politely."""
+    if isinstance(result, Done):
+        if result.refund_minor > 0 and result.refund_due is not None:
+            return t.gettext(
+                "✅ Swapped. We will refund <b>{amount}</b> by {date} at the latest.",
+                amount=t.money(result.refund_minor, result.currency),
+                date=t.date(result.refund_due),
+            )
+        return t.gettext("✅ Swapped. The new item is on your order now.")
+    if isinstance(result, AlreadyDone):
+        return t.gettext("This swap is already done — nothing more to do.")
+    if isinstance(result, Changed):
+        return changed_text(t)
+    if isinstance(result, NotAllowed):
+        return refused_text(t, result)
+    return t.gettext("Sorry, that order is not available in this chat.")
+
+
+def refused_text(t: Translator, refusal: NotAllowed) -> str:
+    """Why this item cannot be swapped as things stand."""
+    if refusal.reason == "shipped":
+        return t.gettext("This item has already shipped, so it can no longer be swapped.")
+    if refusal.reason == "not_open":
+        return t.gettext("This item is no longer on the order, so it can't be swapped.")
+    if refusal.reason == "price_increase_not_accepted":
+        return t.gettext("Please confirm that you accept the higher price first.")
+    return t.gettext("Sorry, that alternative is not available for this item any more.")
+
+
+async def _offers(
+    context: BotContext, customer_id: str, order_id: str, line_no: int
+) -> list[SubstituteOffer] | NotFound | NotAllowed:
+    services = context.services
+    return await offer_substitutes(
+        action_store(context),
+        customer_id,
+        order_id,
+        line_no,
+        rules=services.rules,
+        today=business_today(services.clock, services.settings.timezone),
+    )
+
+
+def _back(t: Translator, order_id: str, text: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label(text), callback_data=ORDER_PREFIX + order_id)
+
+
+def _fits(data: str) -> bool:
+    return len(data.encode()) <= CALLBACK_DATA_LIMIT
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """This flow's handlers."""
+    return [
+        CallbackQueryHandler(show_offers, pattern=f"^{ALTERNATIVES_PREFIX}"),
+        CallbackQueryHandler(pick_offer, pattern=f"^{PICK_PREFIX}"),
+        CallbackQueryHandler(confirm, pattern=f"^{CONFIRM_PREFIX}"),
+    ]

@@ -1,0 +1,283 @@
+"""The notice_state and notice_log tables, and the one transaction a sweep writes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Collection, Sequence
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.delays import ConsentState, Notice, NoticeKind, NoticeState
+from bot.domain.model import Customer, Order
+from bot.domain.notice_store import NoticeChange, NoticeRecord, VersionedOrder
+from bot.domain.outbox import OutgoingMessage
+from storage.audit import Change, write_changes
+from storage.codec import customer_from, date_or_none, iso_or_none, jurisdiction_or_none, line_from
+from storage.outbox import insert_outbox_rows
+from storage.transaction import transaction
+
+SYSTEM_ACTOR = "system"
+_IN_JSON = "IN (SELECT value FROM json_each(?))"
+_STATE_COLUMNS = (
+    "order_id, deadline, communicated_date, communicated_at, consent, awaiting_answer,"
+    " silence_means, decision_deadline, auto_cancel_on, offered_date, ready_notified,"
+    " auto_cancelled_on, updated_at"
+)
+_UPSERT_STATE = f"""
+    INSERT INTO notice_state ({_STATE_COLUMNS})
+    VALUES (:order_id, :deadline, :communicated_date, :communicated_at, :consent,
+        :awaiting_answer, :silence_means, :decision_deadline, :auto_cancel_on, :offered_date,
+        :ready_notified, :auto_cancelled_on, :updated_at)
+    ON CONFLICT (order_id) DO UPDATE SET deadline = excluded.deadline,
+        communicated_date = excluded.communicated_date,
+        communicated_at = excluded.communicated_at, consent = excluded.consent,
+        awaiting_answer = excluded.awaiting_answer, silence_means = excluded.silence_means,
+        decision_deadline = excluded.decision_deadline, auto_cancel_on = excluded.auto_cancel_on,
+        offered_date = excluded.offered_date, ready_notified = excluded.ready_notified,
+        auto_cancelled_on = excluded.auto_cancelled_on, updated_at = excluded.updated_at"""
+_INSERT_LOG = """
+    INSERT INTO notice_log (order_id, customer_id, kind, promised_date, previous_date,
+        revised_date, silence_means, decision_deadline, auto_cancel_on, refund_minor, currency,
+        refund_due, decided_at, chats, dedupe_key)
+    VALUES (:order_id, :customer_id, :kind, :promised_date, :previous_date, :revised_date,
+        :silence_means, :decision_deadline, :auto_cancel_on, :refund_minor, :currency,
+        :refund_due, :decided_at, :chats, :dedupe_key)"""
+_OPEN_ORDERS = """
+    SELECT * FROM orders AS o
+     WHERE EXISTS (SELECT 1 FROM order_lines AS l
+                    WHERE l.order_id = o.order_id AND l.status = 'open') {and_customer}
+     ORDER BY o.customer_id, o.placed_at_utc, o.order_id"""
+
+
+async def read_versioned_open_orders(
+    conn: aiosqlite.Connection, customer_id: str | None
+) -> list[VersionedOrder]:
+    """Orders with an open line (of one customer, or all), with their lines and versions."""
+    and_customer = "" if customer_id is None else "AND o.customer_id = ?"
+    params: tuple[str, ...] = () if customer_id is None else (customer_id,)
+    headers = await _all(conn, _OPEN_ORDERS.format(and_customer=and_customer), params)
+    if not headers:
+        return []
+    lines: dict[str, list[Any]] = {row["order_id"]: [] for row in headers}
+    for row in await _all(
+        conn,
+        f"SELECT * FROM order_lines WHERE order_id {_IN_JSON} ORDER BY order_id, line_no",
+        (json.dumps(list(lines)),),
+    ):
+        lines[row["order_id"]].append(line_from(row))
+    return [
+        VersionedOrder(
+            Order(
+                order_id=row["order_id"],
+                customer_id=row["customer_id"],
+                placed_at=datetime.fromisoformat(row["placed_at"]),
+                currency=row["currency"],
+                promised_ship_date=date_or_none(row["promised_ship_date"]),
+                jurisdiction=jurisdiction_or_none(row["jurisdiction"]),
+                priority=row["priority"],
+                lines=tuple(lines[row["order_id"]]),
+            ),
+            int(row["version"]),
+        )
+        for row in headers
+    ]
+
+
+async def read_notice_states(
+    conn: aiosqlite.Connection, order_ids: Collection[str]
+) -> dict[str, NoticeState]:
+    """Stored notice states of these orders."""
+    if not order_ids:
+        return {}
+    rows = await _all(
+        conn,
+        f"SELECT {_STATE_COLUMNS} FROM notice_state WHERE order_id {_IN_JSON}",
+        (json.dumps(sorted(set(order_ids))),),
+    )
+    return {row["order_id"]: _state_from(row) for row in rows}
+
+
+async def read_customers_with_chats(
+    conn: aiosqlite.Connection, customer_ids: Collection[str]
+) -> dict[str, tuple[Customer, tuple[int, ...]]]:
+    """Customers and the chats linked to each."""
+    if not customer_ids:
+        return {}
+    keys = (json.dumps(sorted(set(customer_ids))),)
+    chats: dict[str, list[int]] = {}
+    for row in await _all(
+        conn,
+        f"SELECT customer_id, chat_id FROM chat_links WHERE customer_id {_IN_JSON}"
+        " ORDER BY chat_id",
+        keys,
+    ):
+        chats.setdefault(row["customer_id"], []).append(int(row["chat_id"]))
+    return {
+        row["customer_id"]: (customer_from(row), tuple(chats.get(row["customer_id"], ())))
+        for row in await _all(conn, f"SELECT * FROM customers WHERE customer_id {_IN_JSON}", keys)
+    }
+
+
+async def write_sweep(
+    conn: aiosqlite.Connection,
+    changes: Sequence[NoticeChange],
+    messages: Sequence[OutgoingMessage],
+    *,
+    now: datetime,
+) -> int:
+    """States, notice history, outbox rows and audit entries, all in one transaction."""
+    async with transaction(conn):
+        await conn.executemany(_UPSERT_STATE, [_state_params(c.state, now) for c in changes])
+        await conn.executemany(
+            _INSERT_LOG,
+            [_log_params(change, notice, now) for change in changes for notice in change.notices],
+        )
+        queued = await insert_outbox_rows(conn, messages, now=now)
+        audit = [
+            Change(
+                "notice.sent" if change.chats else "notice.undeliverable",
+                f"order:{notice.order_id}",
+                None,
+                {**_notice_json(notice), "chats": change.chats},
+            )
+            for change in changes
+            for notice in change.notices
+        ]
+        await write_changes(conn, audit, actor=SYSTEM_ACTOR, at=now)
+    return queued
+
+
+async def save_states(
+    conn: aiosqlite.Connection,
+    states: Sequence[NoticeState],
+    *,
+    action: str,
+    actor: str,
+    at: datetime,
+) -> None:
+    """Store changed notice states with an audit entry each (before and after)."""
+    async with transaction(conn):
+        before = await read_notice_states(conn, [state.order_id for state in states])
+        await conn.executemany(_UPSERT_STATE, [_state_params(state, at) for state in states])
+        audit = [
+            Change(
+                action,
+                f"order:{state.order_id}",
+                _state_json(before[state.order_id]) if state.order_id in before else None,
+                _state_json(state),
+            )
+            for state in states
+        ]
+        await write_changes(conn, audit, actor=actor, at=at)
+
+
+async def read_notice_history(
+    conn: aiosqlite.Connection, order_id: str | None
+) -> list[NoticeRecord]:
+    """Notices decided, oldest first (of one order, or all)."""
+    where = "" if order_id is None else " WHERE l.order_id = ?"
+    params: tuple[str, ...] = () if order_id is None else (order_id,)
+    rows = await _all(
+        conn,
+        "SELECT l.*, o.jurisdiction, o.version FROM notice_log AS l"
+        " JOIN orders AS o ON o.order_id = l.order_id" + where + " ORDER BY l.id",
+        params,
+    )
+    return [
+        NoticeRecord(
+            order_id=row["order_id"],
+            customer_id=row["customer_id"],
+            notice=Notice(
+                kind=NoticeKind(row["kind"]),
+                order_id=row["order_id"],
+                jurisdiction=jurisdiction_or_none(row["jurisdiction"]),
+                promised_date=date.fromisoformat(row["promised_date"]),
+                previous_date=date_or_none(row["previous_date"]),
+                revised_date=date_or_none(row["revised_date"]),
+                silence_means=row["silence_means"],
+                decision_deadline=date_or_none(row["decision_deadline"]),
+                auto_cancel_on=date_or_none(row["auto_cancel_on"]),
+                refund_minor=row["refund_minor"],
+                currency=row["currency"],
+                refund_due=date_or_none(row["refund_due"]),
+                order_version=row["version"],
+            ),
+            decided_at=datetime.fromisoformat(row["decided_at"]),
+            chats=row["chats"],
+            dedupe_key=row["dedupe_key"],
+        )
+        for row in rows
+    ]
+
+
+def _state_from(row: sqlite3.Row) -> NoticeState:
+    communicated_at = row["communicated_at"]
+    return NoticeState(
+        order_id=row["order_id"],
+        deadline=date_or_none(row["deadline"]),
+        communicated_date=date_or_none(row["communicated_date"]),
+        communicated_at=datetime.fromisoformat(communicated_at) if communicated_at else None,
+        consent=ConsentState(row["consent"]),
+        awaiting_answer=bool(row["awaiting_answer"]),
+        silence_means=row["silence_means"],
+        decision_deadline=date_or_none(row["decision_deadline"]),
+        auto_cancel_on=date_or_none(row["auto_cancel_on"]),
+        offered_date=date_or_none(row["offered_date"]),
+        ready_notified=bool(row["ready_notified"]),
+        auto_cancelled_on=date_or_none(row["auto_cancelled_on"]),
+    )
+
+
+def _state_json(state: NoticeState) -> dict[str, object]:
+    return {
+        "deadline": iso_or_none(state.deadline),
+        "communicated_date": iso_or_none(state.communicated_date),
+        "communicated_at": state.communicated_at.isoformat() if state.communicated_at else None,
+        "consent": state.consent.value,
+        "awaiting_answer": state.awaiting_answer,
+        "silence_means": state.silence_means,
+        "decision_deadline": iso_or_none(state.decision_deadline),
+        "auto_cancel_on": iso_or_none(state.auto_cancel_on),
+        "offered_date": iso_or_none(state.offered_date),
+        "ready_notified": state.ready_notified,
+        "auto_cancelled_on": iso_or_none(state.auto_cancelled_on),
+    }
+
+
+def _state_params(state: NoticeState, now: datetime) -> dict[str, object]:
+    return {
+        **_state_json(state),
+        "order_id": state.order_id,
+        "awaiting_answer": int(state.awaiting_answer),
+        "ready_notified": int(state.ready_notified),
+        "updated_at": now.isoformat(),
+    }
+
+
+def _notice_json(notice: Notice) -> dict[str, object]:
+    return {
+        key: value.isoformat() if hasattr(value, "isoformat") else value
+        for key, value in asdict(notice).items()
+        if key not in ("order_id", "jurisdiction", "order_version")
+    }
+
+
+def _log_params(change: NoticeChange, notice: Notice, now: datetime) -> dict[str, object]:
+    return {
+        **_notice_json(notice),
+        "kind": notice.kind.value,
+        "order_id": notice.order_id,
+        "customer_id": change.customer_id,
+        "decided_at": now.isoformat(),
+        "chats": change.chats,
+        "dedupe_key": change.dedupe_key,
+    }
+
+
+async def _all(conn: aiosqlite.Connection, query: str, params: Any = ()) -> list[sqlite3.Row]:
+    async with conn.execute(query, params) as cursor:
+        return list(await cursor.fetchall())

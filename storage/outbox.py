@@ -1,0 +1,201 @@
+"""The outbox and unreachable-chat tables."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.outbox import (
+    Button,
+    Delivery,
+    OutboxSummary,
+    OutgoingMessage,
+    QueuedMessage,
+    UnreachableChat,
+)
+from storage.audit import Change, write_changes
+from storage.codec import utc_text
+from storage.transaction import transaction
+
+
+async def insert_outbox_rows(
+    conn: aiosqlite.Connection, messages: Sequence[OutgoingMessage], *, now: datetime
+) -> int:
+    """Queue messages inside the caller's transaction; duplicate dedupe keys are ignored."""
+    created = utc_text(now)
+    before = conn.total_changes
+    await conn.executemany(
+        """INSERT OR IGNORE INTO outbox (dedupe_key, chat_id, customer_id, text, buttons, urgent,
+               not_before, created_at, due_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [_insert_params(message, created) for message in messages],
+    )
+    return conn.total_changes - before
+
+
+def _insert_params(message: OutgoingMessage, created: str) -> tuple[object, ...]:
+    not_before = utc_text(message.not_before) if message.not_before else None
+    return (
+        message.dedupe_key,
+        message.chat_id,
+        message.customer_id,
+        message.text,
+        buttons_json(message.buttons),
+        int(message.urgent),
+        not_before,
+        created,
+        max(created, not_before or created),
+    )
+
+
+def buttons_json(buttons: tuple[tuple[Button, ...], ...]) -> str:
+    """Keyboard rows as compact JSON."""
+    rows = [[{"text": b.text, "callback_data": b.callback_data} for b in row] for row in buttons]
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
+def buttons_from(raw: str) -> tuple[tuple[Button, ...], ...]:
+    """Keyboard rows from their JSON."""
+    return tuple(
+        tuple(Button(str(b["text"]), str(b["callback_data"])) for b in row)
+        for row in json.loads(raw)
+    )
+
+
+async def enqueue_messages(
+    conn: aiosqlite.Connection, messages: Sequence[OutgoingMessage], *, now: datetime
+) -> int:
+    """Queue messages in a transaction of their own."""
+    async with transaction(conn):
+        return await insert_outbox_rows(conn, messages, now=now)
+
+
+async def due_messages(
+    conn: aiosqlite.Connection, *, now: datetime, after_id: int, limit: int
+) -> list[QueuedMessage]:
+    """Pending rows due at `now`, oldest first, except held chats and rows behind a retry."""
+    async with conn.execute(
+        """SELECT o.id, o.chat_id, o.text, o.buttons, o.attempts FROM outbox AS o
+           WHERE o.status = 'pending' AND o.id > :after AND o.due_at <= :now
+             AND NOT EXISTS (SELECT 1 FROM unreachable_chats AS u WHERE u.chat_id = o.chat_id)
+             AND NOT EXISTS (SELECT 1 FROM outbox AS p
+                 WHERE p.chat_id = o.chat_id AND p.status = 'pending' AND p.id < o.id
+                   AND p.next_attempt_at > :now)
+           ORDER BY o.id LIMIT :limit""",
+        {"after": after_id, "now": utc_text(now), "limit": limit},
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [QueuedMessage(row[0], row[1], row[2], buttons_from(row[3]), row[4]) for row in rows]
+
+
+async def mark_sent(
+    conn: aiosqlite.Connection, deliveries: Sequence[Delivery], *, at: datetime
+) -> None:
+    """Record successful sends in one transaction."""
+    sent_at = utc_text(at)
+    # Why: the connection is shared; outside a transaction this write could join someone else's.
+    async with transaction(conn):
+        await conn.executemany(
+            """UPDATE outbox SET status = 'sent', sent_at = ?, telegram_message_id = ?,
+                   attempts = attempts + 1, last_error = NULL
+               WHERE id = ?""",
+            [(sent_at, d.telegram_message_id, d.row_id) for d in deliveries],
+        )
+
+
+async def mark_retry(
+    conn: aiosqlite.Connection,
+    row_id: int,
+    *,
+    attempts: int,
+    next_attempt_at: datetime,
+    error: str,
+) -> None:
+    """Record a failed attempt and when to try again."""
+    retry_at = utc_text(next_attempt_at)
+    async with transaction(conn):
+        await conn.execute(
+            """UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?,
+                   due_at = max(due_at, ?)
+               WHERE id = ? AND status = 'pending'""",
+            (attempts, retry_at, error, retry_at, row_id),
+        )
+
+
+async def mark_failed(
+    conn: aiosqlite.Connection, row_id: int, *, attempts: int, error: str
+) -> None:
+    """Give up on a row; it stays for staff to see."""
+    async with transaction(conn):
+        await conn.execute(
+            "UPDATE outbox SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?",
+            (attempts, error, row_id),
+        )
+
+
+async def mark_chat_unreachable(
+    conn: aiosqlite.Connection, chat_id: int, *, reason: str, at: datetime
+) -> None:
+    """Hold a chat's messages until it is reachable again."""
+    async with transaction(conn):
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO unreachable_chats (chat_id, since, reason) VALUES (?, ?, ?)",
+            (chat_id, utc_text(at), reason),
+        )
+        if cursor.rowcount:
+            change = Change("chat.unreachable", f"chat:{chat_id}", None, {"reason": reason})
+            await write_changes(conn, [change], actor="system", at=at)
+
+
+async def mark_chat_reachable(conn: aiosqlite.Connection, chat_id: int, *, at: datetime) -> bool:
+    """Release a chat's held messages; False when it was not marked."""
+    async with transaction(conn):
+        cursor = await conn.execute("DELETE FROM unreachable_chats WHERE chat_id = ?", (chat_id,))
+        if not cursor.rowcount:
+            return False
+        change = Change("chat.reachable", f"chat:{chat_id}", {"unreachable": True}, None)
+        await write_changes(conn, [change], actor=f"chat:{chat_id}", at=at)
+        return True
+
+
+async def outbox_summary(conn: aiosqlite.Connection) -> OutboxSummary:
+    """Counts by state (pending rows of unreachable chats count as held) and those chats."""
+    async with conn.execute(
+        """SELECT o.status, o.chat_id IN (SELECT chat_id FROM unreachable_chats), count(*)
+           FROM outbox AS o GROUP BY 1, 2"""
+    ) as cursor:
+        counts = {(row[0], bool(row[1])): int(row[2]) for row in await cursor.fetchall()}
+    async with conn.execute(
+        """SELECT u.chat_id, u.since, u.reason, l.customer_id, c.name,
+               (SELECT count(*) FROM outbox AS o
+                WHERE o.chat_id = u.chat_id AND o.status = 'pending')
+           FROM unreachable_chats AS u
+           LEFT JOIN chat_links AS l ON l.chat_id = u.chat_id
+           LEFT JOIN customers AS c ON c.customer_id = l.customer_id
+           ORDER BY u.since, u.chat_id"""
+    ) as cursor:
+        chats = tuple(
+            UnreachableChat(
+                chat_id=row[0],
+                customer_id=row[3],
+                customer_name=row[4],
+                since=datetime.fromisoformat(row[1]),
+                reason=row[2],
+                held=row[5],
+            )
+            for row in await cursor.fetchall()
+        )
+
+    def count(status: str) -> int:
+        return counts.get((status, False), 0) + counts.get((status, True), 0)
+
+    return OutboxSummary(
+        pending=counts.get(("pending", False), 0),
+        held=counts.get(("pending", True), 0),
+        sent=count("sent"),
+        failed=count("failed"),
+        unreachable=chats,
+    )

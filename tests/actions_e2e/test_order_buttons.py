@@ -1,0 +1,53 @@
+"""The order view offers the actions that apply, each within Telegram's 64-byte callback data."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from bot.domain.model import Confidence, LineEta, Order
+from bot.i18n import Catalogs
+from bot.services.status import LineView, OrderView
+from handlers.orders import order_keyboard
+
+NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+def view(order_id: str, *lines: LineView) -> OrderView:
+    """An order view with these lines."""
+    waiting = any(line.status == "backordered" for line in lines)
+    return OrderView(
+        Order(order_id, "C-1", NOW, "EUR"), "backordered" if waiting else "ready", None, lines
+    )
+
+
+def line(line_no: int, status: str, quantity: int = 1) -> LineView:
+    """A line of product P<line_no>."""
+    confidence = Confidence.IN_STOCK if status == "ready" else Confidence.ESTIMATE
+    eta = LineEta("X", line_no, f"P{line_no}", date(2026, 12, 3), date(2026, 12, 4), confidence)
+    return LineView(line_no, f"P{line_no}", f"Product {line_no}", quantity, 1000, status, eta)  # type: ignore[arg-type]
+
+
+def data(order: OrderView) -> list[str]:
+    """The callback data of every button under the order."""
+    keyboard = order_keyboard(Catalogs.load().translator("en"), order)
+    return [str(button.callback_data) for row in keyboard.inline_keyboard for button in row]
+
+
+def test_a_waiting_order_offers_cancel_split_and_per_line_cancel_and_alternatives() -> None:
+    shown = data(view("1042", line(1, "ready"), line(2, "backordered")))
+    assert shown == ["ca:1042", "sa:1042", "ca:1042:2", "aa:1042:2", "orders"]
+
+
+def test_an_order_ready_to_ship_offers_only_cancel() -> None:
+    assert data(view("1042", line(1, "ready"))) == ["ca:1042", "orders"]
+
+
+def test_a_single_waiting_unit_has_nothing_to_ship_ahead() -> None:
+    assert "sa:1042" not in data(view("1042", line(1, "backordered")))
+
+
+def test_an_order_id_too_long_for_callback_data_keeps_the_view_without_those_buttons() -> None:
+    long_id = "X" * 50
+    shown = data(view(long_id, line(1, "backordered", quantity=2)))
+    assert shown == ["orders"]
+    assert all(len(item.encode()) <= 64 for item in shown)

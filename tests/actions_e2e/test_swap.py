@@ -1,0 +1,124 @@
+"""A customer swaps a waiting item for one that ships sooner, accepting any higher price."""
+
+from __future__ import annotations
+
+from bot.domain.model import LineStatus
+from storage.sqlite import SqliteStore
+from tests.actions_e2e.chat import buttons, data_starting, text
+from tests.actions_e2e.conftest import Linker
+
+
+async def lines(store: SqliteStore, order_id: str) -> list[tuple[int, str, LineStatus]]:
+    """(line_no, sku, status) of every line of an order."""
+    order = await store.get_order(order_id)
+    assert order is not None
+    return [(line.line_no, line.sku, line.status) for line in order.lines]
+
+
+async def test_offers_show_each_alternative_with_its_price_difference_and_date_in_french(
+    linked: Linker,
+) -> None:
+    francois = await linked("francois", "C-FRANCOIS")
+    await francois.say("/orders 5005")
+    offers = await francois.tap_data("aa:5005:2")
+    shown = text(offers)
+    assert "Mesh chair" in shown and "+4,00 €" in shown
+    assert "Wooden chair" in shown and "−10,00 €" in shown
+    # In stock today: ships the next business day, 3 Dec; the chair itself waits for 15 Dec.
+    assert "3 déc. 2026" in shown and "15 déc. 2026" in shown
+    # Both ship on the same day; the closer price comes first.
+    assert data_starting(offers, "ap:") == ["ap:5005:2:CHAIR-MESH", "ap:5005:2:CHAIR-WOOD"]
+
+
+async def test_a_dearer_alternative_must_be_accepted_explicitly_then_replaces_the_line(
+    linked: Linker, store: SqliteStore
+) -> None:
+    bob = await linked("bob", "C-BOB")
+    await bob.say("/orders 2002")
+    offers = await bob.tap("Alternatives to Office chair")
+    question = await bob.tap("Wooden chair")
+    assert "Swap Office chair for Wooden chair?" in text(question)
+    assert "€129.00 more" in text(question)
+    (accept,) = data_starting(question, "ay:")
+    assert "I accept the extra €129.00" in buttons(question)
+    assert offers is not None
+
+    unaccepted = accept.replace(":1:CHAIR-WOOD", ":0:CHAIR-WOOD")
+    refused = await bob.tap_data(unaccepted)
+    assert "accept the higher price" in text(refused)
+    assert await lines(store, "2002") == [(1, "CHAIR", LineStatus.OPEN)]
+
+    done = await bob.tap_data(accept)
+    assert "Swapped" in text(done)
+    assert await lines(store, "2002") == [
+        (1, "CHAIR", LineStatus.CANCELLED),
+        (2, "CHAIR-WOOD", LineStatus.OPEN),
+    ]
+    assert [event.type for event in await store.events_since()] == ["line.swapped"]
+    assert await store.refunds(["2002"]) == []
+
+
+async def test_a_cheaper_alternative_shows_the_refund_and_records_it_in_french(
+    linked: Linker, store: SqliteStore
+) -> None:
+    francois = await linked("francois", "C-FRANCOIS")
+    await francois.say("/orders 5005")
+    await francois.tap_data("aa:5005:2")
+    question = await francois.tap("Wooden chair")
+    assert "10,00 €" in text(question)
+    (confirm,) = data_starting(question, "ay:")
+    done = await francois.tap_data(confirm)
+    assert "10,00 €" in text(done)
+    (refund,) = await store.refunds(["5005"])
+    assert (refund.amount_minor, refund.reason) == (1000, "swap_price_decrease")
+    again = await francois.tap_data(confirm)
+    assert "Swapped" not in text(again)
+    assert len(await store.refunds(["5005"])) == 1
+
+
+async def test_without_a_sooner_alternative_the_customer_may_cancel_or_keep_waiting_in_german(
+    linked: Linker,
+) -> None:
+    alice = await linked("alice", "C-ALICE")
+    await alice.say("/orders 1001")
+    none = await alice.tap_data("aa:1001:4")
+    assert "Corner sofa" in text(none) and "keine Alternative" in text(none)
+    assert sorted(buttons(none).values()) == ["ca:1001:4", "o:1001"]
+
+
+async def test_a_forged_swap_for_another_customers_order_changes_nothing(
+    linked: Linker, store: SqliteStore
+) -> None:
+    bob = await linked("bob", "C-BOB")
+    await bob.say("/orders")
+    for forged in ("aa:5005:2", "ap:5005:2:CHAIR-WOOD", "ay:5005:2:0:0:CHAIR-WOOD", "ay:5005"):
+        answer = await bob.press_data(forged)
+        assert answer["callback_answer_text"] == "Sorry, that order is not available in this chat."
+    assert await lines(store, "5005") == [
+        (1, "LAMP", LineStatus.OPEN),
+        (2, "CHAIR", LineStatus.OPEN),
+    ]
+    assert await store.refunds(["5005"]) == []
+    assert await store.events_since() == []
+
+
+async def test_a_swap_confirmed_after_the_order_changed_shows_the_order_as_it_stands_now(
+    linked: Linker, store: SqliteStore
+) -> None:
+    francois = await linked("francois", "C-FRANCOIS")
+    await francois.say("/orders 5005")
+    await francois.tap_data("aa:5005:2")
+    question = await francois.tap("Mesh chair")
+    (stale,) = data_starting(question, "ay:")
+    await francois.say("/orders 5005")
+    cancel_lamp = await francois.tap_data("ca:5005:1")
+    (yes,) = data_starting(cancel_lamp, "cy:")
+    await francois.tap_data(yes)
+
+    changed = await francois.tap_data(stale)
+    assert "Commande 5005" in text(changed)
+    assert "Swapped" not in text(changed)
+    assert await lines(store, "5005") == [
+        (1, "LAMP", LineStatus.CANCELLED),
+        (2, "CHAIR", LineStatus.OPEN),
+    ]

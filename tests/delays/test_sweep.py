@@ -1,0 +1,121 @@
+"""The sweep and the answers on a real store: digests, re-runs, quiet hours, no chat."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.domain.actions import AlreadyDone, Changed, Done, NotFound
+from bot.domain.delays import ConsentState, NoticeKind
+from bot.domain.model import Customer, Jurisdiction
+from bot.services.eta import recompute_etas
+from bot.services.notices import answer_delay, mark_communicated
+from tests.delays.timeline import REFUND_DAYS, RULES, UTC_ZONE, Timeline, on
+
+
+async def slipped_shop(tl: Timeline, jurisdiction: Jurisdiction | None = Jurisdiction.US) -> None:
+    """ann's mug, promised for day 7, now waits for a delivery on day 21."""
+    await tl.product("mug")
+    await tl.po("PO-MUG", "mug", on(21))
+    await tl.order("O-1", "ann", "mug", promised=on(7), jurisdiction=jurisdiction)
+
+
+async def test_running_the_same_sweep_again_queues_nothing_twice(timeline: Timeline) -> None:
+    await slipped_shop(timeline)
+    await timeline.link(101, "ann")
+
+    first = await timeline.day(0)
+    again = await timeline.sweep()
+
+    assert len(first) == 1
+    assert again == []
+    assert await timeline.kinds("O-1") == [NoticeKind.DELAY_FIRST]
+
+
+async def test_every_chat_linked_to_the_customer_gets_the_digest(timeline: Timeline) -> None:
+    await slipped_shop(timeline)
+    await timeline.link(101, "ann")
+    await timeline.link(102, "ann")
+
+    sent = await timeline.day(0)
+
+    assert [(s.chat_id, s.text) for s in sent] == [
+        (101, "-: delay_first O-1"),
+        (102, "-: delay_first O-1"),
+    ]
+
+
+async def test_a_customer_without_a_chat_still_moves_through_the_deadlines(
+    timeline: Timeline,
+) -> None:
+    await slipped_shop(timeline)
+
+    assert await timeline.day(0) == []
+
+    (record,) = await timeline.history("O-1")
+    assert (record.notice.kind, record.chats, record.dedupe_key) == (
+        NoticeKind.DELAY_FIRST,
+        0,
+        None,
+    )
+    assert timeline.reports[-1].customers_unreachable == ("ann",)
+    state = (await timeline.store.notice_states(["O-1"]))["O-1"]
+    assert (state.consent, state.deadline) == (ConsentState.DEEMED, on(22))
+
+
+async def test_news_in_the_customers_night_waits_for_their_morning(timeline: Timeline) -> None:
+    await slipped_shop(timeline, jurisdiction=None)
+    tokyo = Customer("ann", "Ann", timezone="Asia/Tokyo")
+    await timeline.store.upsert_orders([tokyo], [], actor="test", at=timeline.clock.now())
+    await timeline.link(101, "ann")
+
+    # 14:00 UTC is 23:00 in Tokyo.
+    (sent,) = await timeline.day(0)
+
+    assert sent.not_before == "2027-03-01T23:00:00.000000Z"
+
+
+async def test_dates_the_customer_has_seen_in_the_chat_are_not_announced_again(
+    timeline: Timeline,
+) -> None:
+    await slipped_shop(timeline, jurisdiction=None)
+    await timeline.link(101, "ann")
+    await timeline.day(0)
+    await timeline.po("PO-MUG", "mug", on(28))
+    timeline.clock.moment = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
+    await recompute_etas(timeline.store, rules=RULES, today=on(1))
+    await mark_communicated(timeline.store, "ann", now=timeline.clock.now())
+
+    assert await timeline.sweep() == []
+    assert "notice.communicated" in await timeline.audit_actions("O-1")
+
+
+async def test_keeping_waiting_is_recorded_once_and_checked_against_the_order(
+    timeline: Timeline,
+) -> None:
+    await timeline.product("lamp")
+    await timeline.order("O-2", "bob", "lamp", promised=on(7), jurisdiction=Jurisdiction.US)
+    await timeline.link(102, "bob")
+    await timeline.day(0)
+    version = (await timeline.history("O-2"))[-1].notice.order_version
+
+    async def answer(customer: str, *, version: int) -> object:
+        return await answer_delay(
+            timeline.store,
+            customer,
+            "O-2",
+            keep_waiting=True,
+            version=version,
+            actor=f"customer:{customer}",
+            now=timeline.clock.now(),
+            timezone=UTC_ZONE,
+            rules=RULES,
+            refund_days=REFUND_DAYS,
+        )
+
+    assert await answer("eve", version=version) == NotFound("O-2")
+    assert await answer("bob", version=version + 1) == Changed("O-2")
+    assert isinstance(await answer("bob", version=version), Done)
+    assert await answer("bob", version=version) == AlreadyDone("O-2")
+    state = (await timeline.store.notice_states(["O-2"]))["O-2"]
+    assert (state.consent, state.auto_cancel_on) == (ConsentState.INDEFINITE, None)
+    assert (await timeline.audit_actions("O-2")).count("notice.consent") == 1

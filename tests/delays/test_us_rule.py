@@ -1,0 +1,139 @@
+"""US (FTC 16 CFR 435): first notice before T, deemed consent, renewed notices, cancellations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.domain.delays import CancelReason, ConsentState, NoticeKind, accept_delay
+from tests.delays.rules import T, facts, later, run
+
+BEFORE_T = date(2027, 2, 24)
+
+
+def test_an_order_that_will_ship_on_its_promised_date_gets_no_message() -> None:
+    decision = run(facts(T), None, BEFORE_T)
+
+    assert decision.notices == ()
+    assert decision.cancel is None
+    assert decision.state.deadline == T
+
+
+def test_a_slip_within_30_days_sends_a_first_notice_where_silence_means_consent() -> None:
+    decision = run(facts(date(2027, 3, 15)), None, BEFORE_T)
+
+    (notice,) = decision.notices
+    assert notice.kind == NoticeKind.DELAY_FIRST
+    assert (notice.promised_date, notice.revised_date) == (T, date(2027, 3, 15))
+    assert notice.silence_means == "consent"
+    assert notice.decision_deadline == T
+    assert notice.auto_cancel_on is None
+    assert (notice.refund_minor, notice.currency, notice.order_version) == (2500, "USD", 3)
+    assert decision.state.consent == ConsentState.DEEMED
+    assert decision.state.deadline == date(2027, 3, 15)
+
+
+def test_a_slip_beyond_30_days_says_the_order_is_cancelled_at_t_plus_30() -> None:
+    decision = run(facts(date(2027, 4, 2)), None, BEFORE_T)
+
+    (notice,) = decision.notices
+    assert notice.kind == NoticeKind.DELAY_FIRST
+    assert notice.silence_means == "cancel"
+    assert notice.auto_cancel_on == date(2027, 3, 31)
+    assert notice.decision_deadline == date(2027, 3, 31)
+
+
+def test_no_date_at_all_is_treated_like_a_slip_beyond_30_days() -> None:
+    decision = run(facts(None), None, BEFORE_T)
+
+    (notice,) = decision.notices
+    assert notice.revised_date is None
+    assert notice.silence_means == "cancel"
+    assert notice.auto_cancel_on == date(2027, 3, 31)
+
+
+def test_silence_until_t_plus_30_cancels_with_a_refund_due_in_seven_business_days() -> None:
+    order = facts(None)
+    noticed = run(order, None, BEFORE_T).state
+
+    assert run(order, noticed, date(2027, 3, 30)).cancel is None
+    decision = run(order, noticed, date(2027, 3, 31))
+
+    assert decision.cancel == CancelReason.NO_ANSWER
+    (notice,) = decision.notices
+    assert notice.kind == NoticeKind.AUTO_CANCELLED
+    assert notice.refund_due == date(2027, 4, 9)
+    assert notice.refund_minor == 2500
+
+
+def test_a_customer_who_agreed_to_wait_indefinitely_is_never_cancelled() -> None:
+    order = facts(None)
+    agreed = accept_delay(run(order, None, BEFORE_T).state)
+
+    assert agreed is not None
+    assert agreed.consent == ConsentState.INDEFINITE
+    assert run(order, agreed, date(2027, 5, 30)).cancel is None
+    assert run(order, agreed, date(2027, 5, 30)).notices == ()
+
+
+def test_agreeing_to_a_date_makes_it_the_new_deadline() -> None:
+    order = facts(date(2027, 4, 12))
+    agreed = accept_delay(run(order, None, BEFORE_T).state)
+
+    assert agreed is not None
+    assert (agreed.consent, agreed.deadline) == (ConsentState.CONSENTED, date(2027, 4, 12))
+    assert run(order, agreed, date(2027, 3, 31)).cancel is None
+
+
+def test_missing_an_agreed_date_sends_a_renewed_notice_where_silence_means_cancel_at_r() -> None:
+    order = facts(date(2027, 3, 15))
+    deemed = run(order, None, BEFORE_T).state
+
+    decision = run(later(order, date(2027, 3, 29)), deemed, date(2027, 3, 8))
+
+    (notice,) = decision.notices
+    assert notice.kind == NoticeKind.DELAY_RENEWED
+    assert (notice.previous_date, notice.revised_date) == (date(2027, 3, 15), date(2027, 3, 29))
+    assert notice.silence_means == "cancel"
+    assert notice.auto_cancel_on == date(2027, 3, 15)
+    cancelled = run(later(order, date(2027, 3, 29)), decision.state, date(2027, 3, 15))
+    assert cancelled.cancel == CancelReason.NO_ANSWER
+
+
+def test_t_passing_without_a_valid_notice_counts_as_cancelled() -> None:
+    on_time = run(facts(T), None, BEFORE_T).state
+
+    decision = run(facts(date(2027, 3, 4)), on_time, date(2027, 3, 2))
+
+    assert decision.cancel == CancelReason.NO_VALID_NOTICE
+    assert [notice.kind for notice in decision.notices] == [NoticeKind.AUTO_CANCELLED]
+
+
+def test_an_order_first_seen_after_its_promise_gets_its_first_notice_now() -> None:
+    decision = run(facts(date(2027, 3, 15)), None, date(2027, 3, 8))
+
+    assert decision.cancel is None
+    (notice,) = decision.notices
+    assert (notice.kind, notice.silence_means) == (NoticeKind.DELAY_FIRST, "consent")
+    assert notice.decision_deadline == date(2027, 3, 8)
+
+
+def test_a_date_back_within_the_promise_withdraws_the_pending_cancellation() -> None:
+    order = facts(None)
+    noticed = run(order, None, BEFORE_T).state
+
+    decision = run(later(order, date(2027, 2, 26)), noticed, date(2027, 2, 25))
+
+    assert [notice.kind for notice in decision.notices] == [NoticeKind.GOOD_NEWS]
+    assert decision.state.auto_cancel_on is None
+    assert run(later(order, date(2027, 2, 26)), decision.state, date(2027, 2, 26)).cancel is None
+
+
+def test_a_cancellation_decided_earlier_is_retried_without_a_second_notice() -> None:
+    order = facts(None)
+    noticed = run(order, None, BEFORE_T).state
+    cancelled = run(order, noticed, date(2027, 3, 31)).state
+
+    retry = run(order, cancelled, date(2027, 4, 1))
+
+    assert retry.cancel is not None
+    assert retry.notices == ()

@@ -1,0 +1,102 @@
+"""The real bot polling the sandbox over a chair shop in real SQLite, with users made up front."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import BotApplication, build_application, polling
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.context import Services
+from bot.i18n import Catalogs
+from bot.sandbox.client import SandboxClient
+from bot.sandbox.config import SandboxConfig
+from bot.sandbox.server import Sandbox
+from storage.sqlite import SqliteStore, open_store
+from tests.notices import shop
+
+# Why: control calls reach bot 100000001 before it calls getMe, so users exist before it starts.
+TOKEN = "100000001:notices-test"
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> Catalogs:
+    """The shipped catalogs, compiled once."""
+    return Catalogs.load()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """Where the shop's database lives."""
+    return tmp_path / "shop.sqlite3"
+
+
+@pytest.fixture
+async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
+    """An empty, migrated store."""
+    opened = await open_store(db_path)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    """A sandbox Bot API without flood limits (tests tighten them when they want 429s)."""
+    server = Sandbox(SandboxConfig(global_rate=None, per_chat_rate=None))
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def client(sandbox: Sandbox) -> AsyncIterator[SandboxClient]:
+    """The control-API client that plays the users."""
+    async with SandboxClient(sandbox.base_url) as opened:
+        yield opened
+
+
+RunBot = Callable[[], Any]
+
+
+@pytest.fixture
+def run_bot(
+    sandbox: Sandbox, store: SqliteStore, catalogs: Catalogs, db_path: Path
+) -> Callable[[], Any]:
+    """Start the real application (jobs and dispatcher included) for an `async with` block."""
+
+    @asynccontextmanager
+    async def running() -> AsyncIterator[BotApplication]:
+        settings = Settings(token=TOKEN, api_base_url=sandbox.api_base_url, db_path=db_path)
+        services = Services(
+            settings=settings,
+            store=store,
+            clock=FrozenClock(shop.NOW),
+            rules=shop.RULES,
+            catalogs=catalogs,
+        )
+        async with polling(build_application(services), poll_timeout=1) as application:
+            yield application
+
+    return running
+
+
+async def make_users(client: SandboxClient, buyers: list[shop.Buyer]) -> None:
+    """A sandbox user for each buyer, speaking the buyer's language."""
+    await asyncio.gather(
+        *(
+            client.create_user(b.chat_id, f"Buyer{b.chat_id}", language_code=b.language)
+            for b in buyers
+        )
+    )
+
+
+async def bot_messages(client: SandboxClient, chat_id: int) -> list[dict[str, Any]]:
+    """Every message the bot sent to a chat (edits not included)."""
+    events = await client.transcript(chat_id)
+    return [event for event in events if event["kind"] == "bot_message"]
