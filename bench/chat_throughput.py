@@ -2,7 +2,11 @@
 
 Both bots poll the same sandbox (flood limits off) and get the same queued updates: every simulated
 customer's messages are queued first, then the bot starts polling and the clock runs until every
-customer has every reply. Prints JSON.
+customer has every reply. With the sandbox's flood limits off, our bot's own send limits are set
+out of the way too (`BOT_SEND_RATE`), so both bots send as fast as they can. Our bot runs as
+`backorder-bot run` does: the start-up catch-up (recompute, sweep) and the dispatch of the notices
+it queues happen before the clock starts; the notice sweep job and the outbox dispatcher keep
+running in the background while it answers. Prints JSON.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
@@ -25,7 +29,9 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.context import Services
 from bot.demo.seed import Shop, seed_store
+from bot.domain.outbox import OutboxStore
 from bot.i18n import Catalogs
+from bot.jobs import catch_up, start_dispatching, stop_dispatching
 from bot.runtime import make_clock, make_rules
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.config import SandboxConfig
@@ -38,6 +44,8 @@ MESSAGES_PER_CUSTOMER = 5
 FIRST_USER_ID = 900000
 SEND_CONCURRENCY = 64
 REPLY_TIMEOUT = 600.0
+# Why: the sandbox has no flood limits here, so the bot's limiter would be the only cap measured.
+BOT_SEND_RATE = 1_000_000.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,13 +85,22 @@ def build_echo_application(token: str, base_url: str) -> Application[Any, Any, A
 
 
 @asynccontextmanager
-async def initialized(application: Any) -> AsyncIterator[Callable[[], Awaitable[None]]]:
-    """An initialized application (post_init run) and a function that starts its polling."""
+async def initialized(
+    application: Any, services: Services | None = None
+) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+    """An initialized application (post_init run) and a function that starts its polling.
+
+    With `services`, the application is our bot and runs as `bot.app.polling` runs it.
+    """
     await application.initialize()
     polling = False
     try:
         if application.post_init is not None:
             await application.post_init(application)
+        if services is not None:
+            await catch_up(application.bot_data, services)
+            start_dispatching(application.bot_data, services)
+            await _outbox_drained(services)
 
         async def start_polling() -> None:
             nonlocal polling
@@ -93,10 +110,21 @@ async def initialized(application: Any) -> AsyncIterator[Callable[[], Awaitable[
 
         yield start_polling
     finally:
+        await stop_dispatching(application.bot_data)
         if polling:
             await application.updater.stop()
             await application.stop()
         await application.shutdown()
+
+
+async def _outbox_drained(services: Services) -> None:
+    """Wait until the dispatcher has sent the start-up notices, so the clock counts only replies."""
+    store = cast(OutboxStore, services.store)
+    deadline = time.perf_counter() + REPLY_TIMEOUT
+    while await store.due_messages(now=services.clock.now(), after_id=0, limit=1):
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the dispatcher did not send the start-up notices in time")
+        await asyncio.sleep(0.05)
 
 
 async def _send_all(client: SandboxClient, users: Sequence[int], work: Workload) -> None:
@@ -116,10 +144,14 @@ async def _replies_sent(client: SandboxClient) -> int:
 
 
 async def _timed_run(
-    client: SandboxClient, application: Any, users: Sequence[int], work: Workload
+    client: SandboxClient,
+    application: Any,
+    users: Sequence[int],
+    work: Workload,
+    services: Services | None = None,
 ) -> float:
     """Updates per second from starting to poll until the bot has sent every reply."""
-    async with initialized(application) as start_polling:
+    async with initialized(application, services) as start_polling:
         await _send_all(client, users, work)
         expected = await _replies_sent(client) + work.updates
         started = time.perf_counter()
@@ -157,7 +189,12 @@ async def measure(work: Workload) -> dict[str, float]:
     """Run both bots on one sandbox with the same users and messages; return the figures."""
     with tempfile.TemporaryDirectory(prefix="bench-chat-") as workdir:
         async with AsyncExitStack() as cleanup:
-            settings = Settings(token=BOT_TOKEN, db_path=Path(workdir) / "bench.sqlite3")
+            settings = Settings(
+                token=BOT_TOKEN,
+                db_path=Path(workdir) / "bench.sqlite3",
+                send_rate=BOT_SEND_RATE,
+                chat_send_rate=BOT_SEND_RATE,
+            )
             store = await open_store(settings.db_path)
             cleanup.push_async_callback(store.close)
             users = await _linked_users(store, work, settings)
@@ -177,7 +214,8 @@ async def measure(work: Workload) -> dict[str, float]:
                 make_rules(settings),
                 Catalogs.load(default_language="en"),
             )
-            bot_rate = await _timed_run(client, build_application(services), users, work)
+            bot = build_application(services)
+            bot_rate = await _timed_run(client, bot, users, work, services)
             echo = build_echo_application(BOT_TOKEN, sandbox.api_base_url)
             echo_rate = await _timed_run(client, echo, users, work)
     return {
@@ -191,7 +229,12 @@ async def measure(work: Workload) -> dict[str, float]:
 
 def run(scale: float) -> dict[str, object]:
     """The figures at this scale, for `python -m bench`."""
-    return {"benchmark": "chat_throughput", **asyncio.run(measure(workload(scale)))}
+    return {
+        "benchmark": "chat_throughput",
+        **asyncio.run(measure(workload(scale))),
+        "bot_send_rate": "unlimited: sandbox flood limits off",
+        "bot_background": "notice sweep job and outbox dispatcher running",
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

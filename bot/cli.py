@@ -96,6 +96,9 @@ async def _import(settings: Settings, kind: str, path: Path) -> int:
         print(f"{path}: nothing imported ({_plural(count, 'error')})", file=sys.stderr)
         return 1
     print(f"{path}: imported {_plural(report.rows, 'row')} of {kind}")
+    if report.kept_status:
+        kept = _plural(report.kept_status, "line")
+        print(f"{path}: note: kept the shipped or cancelled status of {kept}")
     return 0
 
 

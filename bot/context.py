@@ -10,11 +10,13 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.chat_profile import ChatProfile, read_chat_profile
 from bot.domain.eta import EtaRules
 from bot.domain.store import Store
 from bot.i18n import Catalogs, Translator
 
 SERVICES_KEY = "services"
+_NO_CHAT = ChatProfile(None, None, None)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,9 @@ class Services:
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """CallbackContext with typed access to the services."""
 
+    # Why: PTB makes one context per update, so the chat's profile is read once per update.
+    _chat_profile: ChatProfile | None = None
+
     @property
     def services(self) -> Services:
         """The application's services."""
@@ -38,28 +43,38 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         assert isinstance(services, Services)
         return services
 
+    async def chat_profile(self, update: Update) -> ChatProfile:
+        """The linked customer and languages of this update's chat, read once per update."""
+        if self._chat_profile is None:
+            chat = update.effective_chat
+            self._chat_profile = (
+                await read_chat_profile(self.services.store, chat.id) if chat else _NO_CHAT
+            )
+        return self._chat_profile
+
+    def forget_chat_profile(self) -> None:
+        """Read the chat's profile afresh next time: this update changed its link or language."""
+        self._chat_profile = None
+
     async def translator(self, update: Update) -> Translator:
         """The translator for the chat of this update."""
-        chat = update.effective_chat
         user = update.effective_user
-        language = await chat_language(
-            self.services, chat.id if chat else None, user.language_code if user else None
+        language = language_of(
+            self.services, await self.chat_profile(update), user.language_code if user else None
         )
         return self.services.catalogs.translator(language)
+
+
+def language_of(services: Services, profile: ChatProfile, telegram_language: str | None) -> str:
+    """Customer's choice, else the order's language, else the chat's choice, else Telegram's."""
+    return services.catalogs.negotiate(
+        profile.customer_language, profile.chat_language, telegram_language
+    )
 
 
 async def chat_language(
     services: Services, chat_id: int | None, telegram_language: str | None
 ) -> str:
-    """Customer's choice, else the order's language, else the chat's choice, else Telegram's."""
-    store = services.store
-    candidates: list[str | None] = []
-    if chat_id is not None:
-        customer_id = await store.linked_customer(chat_id)
-        if customer_id is not None:
-            # Why: the store reports the customer's own choice first, else the orders' language.
-            customer = await store.get_customer(customer_id)
-            candidates.append(customer.language if customer else None)
-        candidates.append(await store.chat_language(chat_id))
-    candidates.append(telegram_language)
-    return services.catalogs.negotiate(*candidates)
+    """The language of a chat (see `language_of`)."""
+    profile = await read_chat_profile(services.store, chat_id) if chat_id is not None else _NO_CHAT
+    return language_of(services, profile, telegram_language)

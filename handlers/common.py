@@ -33,8 +33,7 @@ async def respond(update: Update, text: str, markup: Markup = None) -> Message |
 
 async def linked_customer_id(update: Update, context: BotContext) -> str | None:
     """The customer this update's chat is linked to."""
-    chat = update.effective_chat
-    return await context.services.store.linked_customer(chat.id) if chat else None
+    return (await context.chat_profile(update)).customer_id
 
 
 def label(text: str) -> str:

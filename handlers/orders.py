@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.domain.model import Confidence, LineEta
+from bot.domain.notice_store import NoticeStore
 from bot.i18n import Translator
 from bot.services.linking import normalize_order_id
-from bot.services.status import LineView, OrderView, customer_orders, order_view
+from bot.services.notices import mark_shown
+from bot.services.status import (
+    LineView,
+    OrderView,
+    open_order_views,
+    order_view,
+    read_open_orders,
+)
 from handlers.common import label, linked_customer_id, respond
 from handlers.menu import ORDERS_DATA, main_menu
-from handlers.notices import dates_seen
+from handlers.notices import sweep_lock
 
 ORDER_PREFIX = "o:"
 # The customer actions offered on an order (handlers/cancel.py, swap.py, split.py).
@@ -40,10 +48,25 @@ async def show_orders(update: Update, context: BotContext) -> None:
     if context.args:
         await _show_requested_order(update, context, t, customer_id, " ".join(context.args))
         return
-    views = await customer_orders(context.services.store, customer_id)
-    await dates_seen(context, customer_id)
+    views = await seen_orders(context, customer_id)
     keyboard = orders_keyboard(t, views) if views else main_menu(t, linked=True)
     await respond(update, orders_text(t, views), keyboard)
+
+
+async def seen_orders(context: BotContext, customer_id: str) -> list[OrderView]:
+    """The customer's open orders, with the dates about to be shown recorded as told."""
+    services = context.services
+    shown = await read_open_orders(services.store, customer_id)
+    # Why: the dates recorded are the ones this reply shows, read once for both.
+    async with sweep_lock(context.bot_data):
+        await mark_shown(
+            cast(NoticeStore, services.store),
+            customer_id,
+            shown.orders,
+            shown.etas,
+            now=services.clock.now(),
+        )
+    return open_order_views(shown)
 
 
 async def show_order(update: Update, context: BotContext) -> None:

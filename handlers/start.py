@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, cast
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import (
@@ -17,7 +17,9 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
+from bot.domain.notice_store import NoticeStore
 from bot.i18n import Translator
+from bot.services.dispatcher import keyboard
 from bot.services.linking import (
     Expired,
     Linked,
@@ -28,11 +30,11 @@ from bot.services.linking import (
     link_by_order_contact,
     link_by_token,
 )
-from bot.services.status import customer_orders
+from bot.services.notices import pending_questions
 from handlers.common import label, linked_customer_id, respond
 from handlers.menu import LINK_DATA, main_menu
-from handlers.notices import dates_seen
-from handlers.orders import orders_keyboard, orders_text
+from handlers.notices import dates_seen, render_notices
+from handlers.orders import orders_keyboard, orders_text, seen_orders
 
 ASK_ORDER, ASK_EMAIL_OR_PHONE = range(2)
 END = ConversationHandler.END
@@ -150,6 +152,7 @@ async def _report(update: Update, context: BotContext, result: LinkResult) -> in
     if isinstance(result, Linked):
         await dates_seen(context, result.customer_id)
         # Why: the customer's own language is known only now that the chat is linked.
+        context.forget_chat_profile()
         t = await context.translator(update)
         customer = await context.services.store.get_customer(result.customer_id)
         name = customer.name if customer else ""
@@ -158,6 +161,7 @@ async def _report(update: Update, context: BotContext, result: LinkResult) -> in
             reply_markup=ReplyKeyboardRemove(),
         )
         await _send_orders(update, context)
+        await _send_pending_questions(update, context, result.customer_id)
         return END
     t = await context.translator(update)
     if isinstance(result, LockedOut):
@@ -191,13 +195,23 @@ async def _send_orders(update: Update, context: BotContext) -> None:
     customer_id = await linked_customer_id(update, context)
     if customer_id is None:
         return
-    views = await customer_orders(context.services.store, customer_id)
-    await dates_seen(context, customer_id)
+    views = await seen_orders(context, customer_id)
     await respond(
         update,
         orders_text(t, views),
         orders_keyboard(t, views) if views else main_menu(t, linked=True),
     )
+
+
+async def _send_pending_questions(update: Update, context: BotContext, customer_id: str) -> None:
+    """Delay questions decided while no chat was linked, with their answer buttons."""
+    chat = update.effective_chat
+    # Why: the application's store is the SQLite one, which implements every port.
+    questions = await pending_questions(cast(NoticeStore, context.services.store), customer_id)
+    if chat is None or not questions:
+        return
+    rendered = render_notices(await context.translator(update), questions)
+    await chat.send_message(rendered.text, reply_markup=keyboard(rendered.buttons))
 
 
 def contact_keyboard(t: Translator) -> ReplyKeyboardMarkup:

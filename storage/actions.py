@@ -18,11 +18,11 @@ from bot.domain.actions import (
     OrderState,
     RefundReason,
     RefundRecord,
-    StoredEvent,
 )
-from bot.domain.model import LineEta, LineStatus, Product
+from bot.domain.model import LineStatus, Product
 from storage.audit import Change, write_changes
 from storage.codec import jurisdiction_or_none, product_from, row_dict, utc_text
+from storage.events import append_event
 from storage.transaction import transaction
 
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
@@ -128,78 +128,6 @@ async def read_refunds(
     ]
 
 
-async def read_events(conn: aiosqlite.Connection, after_id: int, limit: int) -> list[StoredEvent]:
-    """Events with an id above `after_id`, in id order."""
-    rows = await _all(
-        conn,
-        "SELECT id, type, order_id, payload, created_at FROM events WHERE id > ? ORDER BY id"
-        " LIMIT ?",
-        (after_id, limit),
-    )
-    return [
-        StoredEvent(
-            event_id=int(row["id"]),
-            type=str(row["type"]),
-            order_id=row["order_id"],
-            payload=json.loads(row["payload"]),
-            created_at=datetime.fromisoformat(row["created_at"]),
-        )
-        for row in rows
-    ]
-
-
-async def write_changed_etas(
-    conn: aiosqlite.Connection, etas: Sequence[LineEta], *, skus: Collection[str], computed_on: date
-) -> int:
-    """Replace these SKUs' ETAs as write_etas does, writing only changed rows; return how many."""
-    # Why: a cancel on a SKU with thousands of waiting lines moves only a few of them.
-    stored: dict[tuple[str, int], tuple[object, ...]] = {}
-    cursor = await conn.cursor()
-    try:
-        cursor.row_factory = None
-        await cursor.execute(
-            f"""SELECT order_id, line_no, sku, available_date, ship_date, confidence,
-                       waiting_for_po_date, lead_time_days
-                  FROM line_etas WHERE sku {_IN_JSON}""",
-            (json.dumps(sorted(set(skus))),),
-        )
-        for found in await cursor.fetchall():
-            stored[found[0], found[1]] = tuple(found)
-    finally:
-        await cursor.close()
-    changed: list[tuple[object, ...]] = []
-    computed = computed_on.isoformat()
-    texts: dict[date | None, str | None] = {None: None}
-    for eta in etas:
-        available, ship, waiting = eta.available_date, eta.ship_date, eta.waiting_for_po_date
-        for day in (available, ship, waiting):
-            if day is not None and day not in texts:
-                texts[day] = day.isoformat()
-        row = (
-            eta.order_id,
-            eta.line_no,
-            eta.sku,
-            texts[available],
-            texts[ship],
-            str(eta.confidence),
-            texts[waiting],
-            eta.lead_time_days,
-        )
-        if stored.pop((eta.order_id, eta.line_no), None) != row:
-            changed.append((*row, computed))
-    async with transaction(conn):
-        await conn.executemany(
-            "DELETE FROM line_etas WHERE order_id = ? AND line_no = ?", list(stored)
-        )
-        await conn.executemany(
-            """INSERT OR REPLACE INTO line_etas (order_id, line_no, sku, available_date,
-                   ship_date, confidence, waiting_for_po_date, lead_time_days, computed_on)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            changed,
-        )
-    return len(changed) + len(stored)
-
-
 async def _write(
     conn: aiosqlite.Connection, order_id: str, change: OrderChange, at: datetime
 ) -> None:
@@ -260,18 +188,8 @@ async def _write(
             for refund in change.refunds
         ],
     )
-    await conn.executemany(
-        "INSERT INTO events (type, order_id, payload, created_at) VALUES (?, ?, ?, ?)",
-        [
-            (
-                event.type,
-                order_id,
-                json.dumps(dict(event.payload), ensure_ascii=False, sort_keys=True),
-                created,
-            )
-            for event in change.events
-        ],
-    )
+    for event in change.events:
+        await append_event(conn, event.type, order_id, event.payload, at=at)
 
 
 async def _order_record(conn: aiosqlite.Connection, order_id: str) -> dict[str, Any]:

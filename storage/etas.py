@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import aiosqlite
 
+from bot.domain.eta import EtaOutcome, EtaQueue, QueuedLine
 from bot.domain.model import Confidence, LineEta, PoStatus, PurchaseOrder
 from bot.domain.store import Demand, SkuBook
 from storage.transaction import transaction
@@ -31,6 +32,23 @@ _DEMAND = """
       FROM order_lines AS l JOIN orders AS o ON o.order_id = l.order_id
      WHERE l.status = 'open' {and_sku}
      ORDER BY l.sku, o.priority DESC, queued, l.order_id, l.line_no"""
+# Why: stored ETAs come along by primary key (`+` keeps the planner off the sku index), so a
+# refresh needs no second pass over the SKU; queue times are utc_text, which sorts in time order.
+_QUEUE = f"""
+    SELECT l.sku, l.order_id, l.line_no, l.quantity, e.available_date, e.ship_date, e.confidence,
+           e.waiting_for_po_date, e.lead_time_days
+      FROM order_lines AS l JOIN orders AS o ON o.order_id = l.order_id
+      LEFT JOIN line_etas AS e
+             ON e.order_id = l.order_id AND e.line_no = l.line_no AND +e.sku = l.sku
+     WHERE l.status = 'open' AND l.sku {_IN_JSON}
+     ORDER BY l.sku, o.priority DESC, COALESCE(l.queued_at, o.placed_at_utc), l.order_id,
+              l.line_no"""
+_DELETE_NOT_OPEN = f"""
+    DELETE FROM line_etas
+     WHERE sku {_IN_JSON}
+       AND NOT EXISTS (SELECT 1 FROM order_lines AS l
+                        WHERE l.order_id = line_etas.order_id AND l.line_no = line_etas.line_no
+                          AND l.sku = line_etas.sku AND l.status = 'open')"""
 # Why: REPLACE, because a line moved to another SKU still has its old row under the old SKU.
 _INSERT_ETA = """
     INSERT OR REPLACE INTO line_etas (order_id, line_no, sku, available_date, ship_date, confidence,
@@ -45,17 +63,7 @@ _SELECT_ETAS = f"""
 async def read_sku_books(conn: aiosqlite.Connection, skus: Collection[str] | None) -> list[SkuBook]:
     """Supply and open demand of these SKUs (all products when None), in SKU order."""
     params: tuple[str, ...] = () if skus is None else (json.dumps(sorted(set(skus))),)
-    where = "" if skus is None else f"WHERE sku {_IN_JSON}"
-    and_sku = "" if skus is None else f"AND sku {_IN_JSON}"
     and_line_sku = "" if skus is None else f"AND l.sku {_IN_JSON}"
-    day = _DateCache()
-    purchase_orders: dict[str, list[PurchaseOrder]] = {}
-    async for sku, po_id, quantity, received, expected, status, supplier in _rows(
-        conn, _PURCHASE_ORDERS.format(and_sku=and_sku), params
-    ):
-        purchase_orders.setdefault(sku, []).append(
-            PurchaseOrder(po_id, sku, quantity, day(expected), received, PoStatus(status), supplier)
-        )
     demand: dict[str, list[Demand]] = {}
     moments: dict[str, datetime] = {}
     async for sku, order_id, line_no, quantity, priority, placed_at in _rows(
@@ -67,8 +75,65 @@ async def read_sku_books(conn: aiosqlite.Connection, skus: Collection[str] | Non
         demand.setdefault(sku, []).append(Demand(order_id, line_no, quantity, priority, moment))
     return [
         SkuBook(
-            sku, on_hand, lead_time, handling, purchase_orders.get(sku, ()), demand.get(sku, ())
+            book.sku,
+            book.on_hand,
+            book.lead_time_days,
+            book.handling_days,
+            book.purchase_orders,
+            demand.get(book.sku, ()),
         )
+        for book in await _read_supply(conn, params)
+    ]
+
+
+async def read_eta_queues(conn: aiosqlite.Connection, skus: Collection[str]) -> list[EtaQueue]:
+    """Supply and open lines in serving order of these SKUs, each line with its stored ETA."""
+    params = (json.dumps(sorted(set(skus))),)
+    day = _DateCache()
+    stored: dict[tuple[Any, ...], EtaOutcome] = {}
+    lines: dict[str, list[QueuedLine]] = {}
+    async for batch in _batches(conn, _QUEUE, params):
+        for row in batch:
+            # Why: a long queue holds only a few distinct ETAs; parse each once.
+            key = row[4:]
+            outcome = stored.get(key)
+            if outcome is None and key[2] is not None:
+                available, ship, confidence, waiting, lead_time = key
+                outcome = stored[key] = EtaOutcome(
+                    day.maybe(available),
+                    day.maybe(ship),
+                    Confidence(confidence),
+                    day.maybe(waiting),
+                    lead_time,
+                )
+            lines.setdefault(row[0], []).append(QueuedLine(row[1], row[2], row[3], outcome))
+    return [EtaQueue(book, lines.get(book.sku, ())) for book in await _read_supply(conn, params)]
+
+
+async def write_moved_etas(
+    conn: aiosqlite.Connection, etas: Sequence[LineEta], *, skus: Collection[str], computed_on: date
+) -> int:
+    """Write these ETAs and drop these SKUs' rows of lines no longer open; return how many."""
+    async with transaction(conn):
+        dropped = await conn.execute(_DELETE_NOT_OPEN, (json.dumps(sorted(set(skus))),))
+        await conn.executemany(_INSERT_ETA, _eta_rows(etas, computed_on.isoformat()))
+    return len(etas) + max(dropped.rowcount, 0)
+
+
+async def _read_supply(conn: aiosqlite.Connection, params: tuple[str, ...]) -> list[SkuBook]:
+    """Products (all, or those listed in `params`) with their open purchase orders, no demand."""
+    where = f"WHERE sku {_IN_JSON}" if params else ""
+    and_sku = f"AND sku {_IN_JSON}" if params else ""
+    day = _DateCache()
+    purchase_orders: dict[str, list[PurchaseOrder]] = {}
+    async for sku, po_id, quantity, received, expected, status, supplier in _rows(
+        conn, _PURCHASE_ORDERS.format(and_sku=and_sku), params
+    ):
+        purchase_orders.setdefault(sku, []).append(
+            PurchaseOrder(po_id, sku, quantity, day(expected), received, PoStatus(status), supplier)
+        )
+    return [
+        SkuBook(sku, on_hand, lead_time, handling, purchase_orders.get(sku, ()), ())
         async for sku, on_hand, lead_time, handling in _rows(
             conn, _PRODUCTS.format(where=where), params
         )
@@ -158,12 +223,20 @@ def _eta_rows(etas: Sequence[LineEta], computed_on: str) -> Iterator[tuple[objec
 
 async def _rows(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> AsyncIterator[Any]:
     """Plain tuples of a query, fetched in large batches (few thread hops, no Row objects)."""
+    async for batch in _batches(conn, sql, params):
+        for row in batch:
+            yield row
+
+
+async def _batches(
+    conn: aiosqlite.Connection, sql: str, params: Sequence[Any]
+) -> AsyncIterator[Iterable[Any]]:
+    """A query's plain tuples in large batches; hot loops iterate these without an await per row."""
     cursor = await conn.cursor()
     cursor.row_factory = None
     try:
         await cursor.execute(sql, params)
         while batch := await cursor.fetchmany(FETCH_BATCH):
-            for row in batch:
-                yield row
+            yield batch
     finally:
         await cursor.close()

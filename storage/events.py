@@ -39,7 +39,12 @@ async def append_event(
     """Add one event inside the caller's transaction; return its id."""
     async with conn.execute(
         "INSERT INTO events (type, order_id, payload, created_at) VALUES (?, ?, ?, ?)",
-        (type_, order_id, json.dumps(payload, ensure_ascii=False), at.isoformat()),
+        (
+            type_,
+            order_id,
+            json.dumps(dict(payload), ensure_ascii=False, sort_keys=True),
+            at.isoformat(),
+        ),
     ) as cursor:
         event_id = cursor.lastrowid
     if event_id is None:

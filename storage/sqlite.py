@@ -11,9 +11,11 @@ from typing import Any
 import aiosqlite
 
 import storage.actions as action_tables
+import storage.chat_profile as chat_profile_table
 import storage.etas as eta_tables
 import storage.events as event_tables
 import storage.notices as notice_tables
+import storage.open_orders as open_order_table
 import storage.outbox as outbox_tables
 from bot.domain.actions import (
     ActionResult,
@@ -21,12 +23,14 @@ from bot.domain.actions import (
     OrderChange,
     OrderState,
     RefundRecord,
-    StoredEvent,
 )
+from bot.domain.chat_profile import ChatProfile
 from bot.domain.delays import NoticeState
+from bot.domain.eta import EtaQueue
 from bot.domain.events import Event
 from bot.domain.model import Customer, LineEta, Order, OrderLine, Product, PurchaseOrder
 from bot.domain.notice_store import NoticeChange, NoticeRecord, VersionedOrder
+from bot.domain.open_orders import OpenOrders
 from bot.domain.outbox import Delivery, OutboxSummary, OutgoingMessage, QueuedMessage
 from bot.domain.store import AuditEntry, SkuBook
 from storage.audit import Change, changed, read_entries, write_changes
@@ -184,7 +188,8 @@ class SqliteStore:
                VALUES (:order_id, :line_no, :sku, :quantity, :unit_price_minor, :status)
                ON CONFLICT (order_id, line_no) DO UPDATE SET sku = excluded.sku,
                    quantity = excluded.quantity, unit_price_minor = excluded.unit_price_minor,
-                   status = excluded.status""",
+                   status = CASE WHEN order_lines.status IN ('shipped', 'cancelled')
+                       THEN order_lines.status ELSE excluded.status END""",
             [line_params(line) for order in orders for line in order.lines],
         )
         after = await self._order_records(order_ids)
@@ -261,6 +266,18 @@ class SqliteStore:
         """Stored ETAs of the lines of these orders, keyed by (order_id, line_no)."""
         return await eta_tables.read_line_etas(self._conn, order_ids)
 
+    async def eta_queues(self, skus: Collection[str]) -> list[EtaQueue]:
+        """Each SKU's supply and open lines in serving order (DESIGN §5.2), with stored ETAs."""
+        return await eta_tables.read_eta_queues(self._conn, skus)
+
+    async def save_moved_etas(
+        self, etas: Sequence[LineEta], *, skus: Collection[str], computed_on: date
+    ) -> int:
+        """Write these ETAs and drop those SKUs' rows of lines no longer open; return how many."""
+        return await eta_tables.write_moved_etas(
+            self._conn, etas, skus=skus, computed_on=computed_on
+        )
+
     # --- reading ---
     async def get_order(self, order_id: str) -> Order | None:
         """One order with all its lines."""
@@ -302,6 +319,10 @@ class SqliteStore:
             for row in headers
         ]
 
+    async def customer_open_orders(self, customer_id: str) -> OpenOrders:
+        """A customer's open orders, newest first, with their ETAs and product names."""
+        return await open_order_table.read_open_orders(self._conn, customer_id)
+
     async def get_customer(self, customer_id: str) -> Customer | None:
         """One customer."""
         rows = await self._all("SELECT * FROM customers WHERE customer_id = ?", (customer_id,))
@@ -326,6 +347,10 @@ class SqliteStore:
         return {row["sku"]: product_from(row) for row in rows}
 
     # --- chats ---
+    async def chat_profile(self, chat_id: int) -> ChatProfile:
+        """The chat's linked customer, that customer's language and the chat's language."""
+        return await chat_profile_table.read_chat_profile(self._conn, chat_id)
+
     async def linked_customer(self, chat_id: int) -> str | None:
         """The customer a chat is linked to."""
         rows = await self._all("SELECT customer_id FROM chat_links WHERE chat_id = ?", (chat_id,))
@@ -450,14 +475,6 @@ class SqliteStore:
             self._conn, order_id, decide, actor=actor, at=at
         )
 
-    async def save_changed_etas(
-        self, etas: Sequence[LineEta], *, skus: Collection[str], computed_on: date
-    ) -> int:
-        """Replace these SKUs' ETAs with `etas`, writing only changed rows; return how many."""
-        return await action_tables.write_changed_etas(
-            self._conn, etas, skus=skus, computed_on=computed_on
-        )
-
     async def products_in_category(self, category: str, currency: str) -> list[Product]:
         """Products of one category priced in one currency."""
         return await action_tables.read_products_in_category(self._conn, category, currency)
@@ -465,10 +482,6 @@ class SqliteStore:
     async def refunds(self, order_ids: Collection[str] | None = None) -> list[RefundRecord]:
         """Refund obligations, oldest first (of these orders, or all)."""
         return await action_tables.read_refunds(self._conn, order_ids)
-
-    async def events_since(self, after_id: int = 0, limit: int = 1000) -> list[StoredEvent]:
-        """Events with an id above `after_id`, in order."""
-        return await action_tables.read_events(self._conn, after_id, limit)
 
     # --- outbox ---
     async def enqueue_messages(self, messages: list[OutgoingMessage], *, now: datetime) -> int:

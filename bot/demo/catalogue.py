@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class DemoProduct:
-    """One catalogue entry; prices are in the shop's base currency (EUR)."""
+    """One catalogue entry; prices are in the shop's base currency (USD)."""
 
     sku: str
     name: str
@@ -20,7 +20,8 @@ class DemoProduct:
     handling_days: int | None = None
 
 
-BASE_CURRENCY = "EUR"
+# Why: substitutes are offered only in the order's own currency, and the demo customer pays USD.
+BASE_CURRENCY = "USD"
 BREWLINE = "Brewline GmbH"
 NORDIC = "Nordic Kitchenworks AB"
 TRAILHEAD = "Trailhead Supply Co."
@@ -131,7 +132,7 @@ REGIONS: tuple[Region, ...] = (
         "en",
         "US",
         "USD",
-        "1.08",
+        "1",
         ("America/New_York", "America/Chicago", "America/Los_Angeles"),
         "+1 555 01",
         "example.com",
@@ -149,7 +150,7 @@ REGIONS: tuple[Region, ...] = (
         "en",
         "UK",
         "GBP",
-        "0.86",
+        "0.79",
         ("Europe/London",),
         "+44 7700 900",
         "example.co.uk",
@@ -165,7 +166,7 @@ REGIONS: tuple[Region, ...] = (
         "de",
         "EU",
         "EUR",
-        "1",
+        "0.92",
         ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich"),
         "+49 151 2345",
         "beispiel.de",
@@ -183,7 +184,7 @@ REGIONS: tuple[Region, ...] = (
         "es",
         "EU",
         "EUR",
-        "1",
+        "0.92",
         ("Europe/Madrid", "Atlantic/Canary"),
         "+34 612 34",
         "ejemplo.es",
@@ -200,7 +201,7 @@ REGIONS: tuple[Region, ...] = (
         "fr",
         "EU",
         "EUR",
-        "1",
+        "0.92",
         ("Europe/Paris", "Europe/Brussels"),
         "+33 6 12 34",
         "exemple.fr",
@@ -217,7 +218,7 @@ REGIONS: tuple[Region, ...] = (
         "ru",
         "EU",
         "EUR",
-        "1",
+        "0.92",
         ("Europe/Riga", "Europe/Berlin", "Europe/Tallinn"),
         "+371 2 123",
         "primer.lv",

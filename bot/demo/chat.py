@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from bot.demo.transcript import (
@@ -22,6 +22,7 @@ FIRST_REPLY_TIMEOUT = 10.0
 # Why: a send refused by the flood limits is retried by the bot after `retry_after` seconds.
 RETRY_WINDOW = 3.0
 SETTLE_LIMIT = 30.0
+POLL_SECONDS = 0.05
 
 
 class DemoChatError(RuntimeError):
@@ -61,6 +62,7 @@ class DemoChat:
         write: Callable[[str], None] = print,
         quiet_seconds: float = QUIET_SECONDS,
         reply_timeout: float = FIRST_REPLY_TIMEOUT,
+        on_first_wait: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._client = client
         self._user_id = user_id
@@ -68,6 +70,7 @@ class DemoChat:
         self._write = write
         self._quiet = quiet_seconds
         self._reply_timeout = reply_timeout
+        self._on_first_wait = on_first_wait
         self._seq = 0
         # The latest bot message that has an inline keyboard: (message_id, buttons).
         self._keyboard: tuple[int, list[Mapping[str, Any]]] | None = None
@@ -100,9 +103,17 @@ class DemoChat:
         await self._settle()
 
     async def wait(self, seconds: float) -> None:
-        """Let time pass, printing whatever the bot sends meanwhile."""
-        await asyncio.sleep(seconds)
+        """Let time pass (the shop may act first), printing what the bot sends meanwhile."""
         await self._flush()
+        if self._on_first_wait is not None:
+            shop_acts, self._on_first_wait = self._on_first_wait, None
+            await shop_acts()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        # Why: what the bot sends on its own shows up as it arrives, not when the wait is over.
+        while (remaining := deadline - loop.time()) > 0:
+            await asyncio.sleep(min(POLL_SECONDS, remaining))
+            await self._flush()
 
     def _find_button(self, label: str) -> tuple[int, Mapping[str, Any]]:
         if self._keyboard is None:
@@ -121,34 +132,27 @@ class DemoChat:
     async def _settle(self) -> None:
         """Wait for the bot's first reaction, then until it is quiet and owes no retried send."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + SETTLE_LIMIT
+        started = loop.time()
         refused = await self._refused_sends()
-        if not await self._wait_for_bot(self._reply_timeout):
-            return
-        while loop.time() < deadline:
-            while loop.time() < deadline and await self._wait_for_bot(self._quiet):
-                pass
-            refused_now = await self._refused_sends()
-            if refused_now == refused:
+        last_event: float | None = None
+        # Why: a send refused by the flood limit is retried later; its retry is worth waiting for.
+        owed_since: float | None = None
+        while (now := loop.time()) < started + SETTLE_LIMIT:
+            # Stats before transcript: a retry lands in a later poll than the refusal it answers.
+            refused_before, refused = refused, await self._refused_sends()
+            fresh_refusal = refused != refused_before
+            if await self._flush(bot_only=True):
+                last_event = loop.time()
+                owed_since = now if fresh_refusal else None
+            elif fresh_refusal:
+                owed_since = now
+            elif _settled(now, started, last_event, owed_since, self._quiet, self._reply_timeout):
                 return
-            refused = refused_now
-            await self._wait_for_bot(RETRY_WINDOW)
+            await asyncio.sleep(POLL_SECONDS)
 
     async def _refused_sends(self) -> int:
         stats = await self._client.stats()
         return int(stats.get("rate_limited", 0))
-
-    async def _wait_for_bot(self, timeout: float) -> bool:
-        """Print new bot events; False when none came within `timeout` seconds."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            if await self._flush(bot_only=True):
-                return True
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return False
-            await asyncio.sleep(min(0.05, remaining))
 
     async def _flush(self, *, bot_only: bool = False) -> bool:
         """Print every event since the last one printed; True if any bot event was among them."""
@@ -177,3 +181,19 @@ class DemoChat:
     def _print_lines(self, lines: Sequence[str]) -> None:
         for line in lines:
             self._write(line)
+
+
+def _settled(
+    now: float,
+    started: float,
+    last_event: float | None,
+    owed_since: float | None,
+    quiet: float,
+    reply_timeout: float,
+) -> bool:
+    """True when the bot has had its say: quiet long enough and no refused send left to retry."""
+    if owed_since is not None:
+        return now - owed_since >= RETRY_WINDOW
+    if last_event is None:
+        return now - started >= reply_timeout
+    return now - last_event >= quiet

@@ -8,6 +8,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import time
 from pathlib import Path
 
 from bot.app import build_application, polling
@@ -15,9 +16,12 @@ from bot.config import Settings
 from bot.context import Services
 from bot.demo.actions import perform
 from bot.demo.chat import DemoChat, DemoChatError
+from bot.demo.history import record_open_ended_wait
 from bot.demo.script import ScriptError, ScriptStep, parse_script
 from bot.demo.seed import DemoCustomer, seed_store
+from bot.demo.shop import StagedUpdate, staged_slip
 from bot.demo.terminal import QUIT_COMMAND, chat_on_terminal
+from bot.domain.quiet_hours import QuietHours
 from bot.i18n import Catalogs
 from bot.runtime import make_clock, make_rules
 from bot.sandbox.client import SandboxClient
@@ -31,6 +35,8 @@ DEMO_TOKEN = "100000001:demo-token"
 DEMO_USER_ID = 700100
 # Why: short long-polls let the demo stop at once when it is over.
 POLL_TIMEOUT = 1.0
+# Why: the demo runs at any hour; held until the customer's morning, its notice would never show.
+NO_QUIET_HOURS = QuietHours(time(0), time(0))
 
 
 def run_demo(settings: Settings, script: Path | None) -> int:
@@ -62,9 +68,19 @@ async def _run(settings: Settings, steps: list[ScriptStep] | None, script: Path 
             return await _play(chat, steps, script)
 
 
+def _to_stderr(line: str) -> None:
+    # Why: stdout is the transcript (DESIGN §3); what the shop does is told beside it.
+    sys.stdout.flush()
+    print(line, file=sys.stderr, flush=True)
+
+
 @asynccontextmanager
 async def demo_chat(
-    settings: Settings, workdir: Path, *, write: Callable[[str], None] = print
+    settings: Settings,
+    workdir: Path,
+    *,
+    write: Callable[[str], None] = print,
+    announce: Callable[[str], None] = _to_stderr,
 ) -> AsyncIterator[tuple[DemoChat, DemoCustomer, str]]:
     """A seeded store, a running sandbox and bot, and the demo customer's chat; all torn down."""
     clock = make_clock(settings)
@@ -78,11 +94,16 @@ async def demo_chat(
         shop = await seed_store(
             store, data_dir, now=clock.now(), timezone=settings.timezone, rules=rules
         )
+        await record_open_ended_wait(store, shop, at=clock.now())
         sandbox = Sandbox(SandboxConfig())
         await sandbox.start("127.0.0.1", port=0)
         cleanup.push_async_callback(sandbox.stop)
         demo_settings = dataclasses.replace(
-            settings, token=DEMO_TOKEN, api_base_url=sandbox.api_base_url, db_path=db_path
+            settings,
+            token=DEMO_TOKEN,
+            api_base_url=sandbox.api_base_url,
+            db_path=db_path,
+            quiet_hours=NO_QUIET_HOURS,
         )
         catalogs = Catalogs.load(default_language=settings.default_language)
         services = Services(demo_settings, store, clock, rules, catalogs)
@@ -102,7 +123,18 @@ async def demo_chat(
         deep_link = await deep_link_for_order(
             store, demo_settings, customer.order_ids[0], now=clock.now()
         )
-        chat = DemoChat(client, DEMO_USER_ID, customer.phone, write=write)
+        supplier = StagedUpdate(
+            store,
+            staged_slip(shop),
+            workdir,
+            clock=clock,
+            timezone=settings.timezone,
+            rules=rules,
+            announce=announce,
+        )
+        chat = DemoChat(
+            client, DEMO_USER_ID, customer.phone, write=write, on_first_wait=supplier.apply_once
+        )
         yield chat, customer, deep_link or ""
 
 
@@ -118,6 +150,7 @@ def _print_intro(customer: DemoCustomer, deep_link: str, *, scripted: bool) -> N
         print("order number and email, or type 'contact' to share your phone number.")
         print("Then try /orders, /language and /help. 'tap: LABEL' presses a button,")
         print(f"'wait: SECONDS' lets the bot work, {QUIT_COMMAND} (or Ctrl-D) ends the demo.")
+        print("On your first 'wait:', a supplier moves a delivery and the bot tells you about it.")
     print()
 
 

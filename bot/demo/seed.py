@@ -45,7 +45,10 @@ FIRST_ORDER_NUMBER = 10401
 DEMO_SEED = 20261125
 # Why: the demo customer's orders must be first in line for their SKUs, so random orders of
 # those SKUs are only placed after this many days before today.
-DEMO_ORDER_AGES = (12, 5)
+DEMO_ORDER_AGES = (8, 4)
+# Why: promised dates beyond every seeded estimate, so the first delay notice the demo customer
+# gets is the one the staged supplier slip causes (see bot/demo/shop.py).
+DEMO_PROMISED_DAYS = (35, 30)
 RANDOM_ORDER_MAX_AGE = 70
 SHIPPED_AFTER_DAYS = 35
 
@@ -203,18 +206,19 @@ def _people(rng: random.Random, count: int | None) -> list[_Person]:
 def _demo_drafts(today: date) -> list[_Draft]:
     """Two orders whose lines together show every confidence kind."""
     first_age, second_age = DEMO_ORDER_AGES
+    first_promise, second_promise = DEMO_PROMISED_DAYS
     return [
         _Draft(
             DEMO_PERSON,
             _moment(today, first_age, hour=9, minute=41),
             [(IN_STOCK_SKU, 1, "open"), (CONFIRMED_SKU, 1, "open"), (PLANNED_SKU, 1, "open")],
-            promised_days=5,
+            promised_days=first_promise,
         ),
         _Draft(
             DEMO_PERSON,
             _moment(today, second_age, hour=20, minute=15),
             [(ESTIMATE_SKU, 1, "open"), (UNKNOWN_SKU, 1, "open")],
-            promised_days=7,
+            promised_days=second_promise,
         ),
     ]
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol
 
-from bot.domain.model import Jurisdiction, LineEta, LineStatus, Product
-from bot.domain.store import Store
+from bot.domain.eta import EtaQueueStore
+from bot.domain.model import Jurisdiction, LineStatus, Product
 
 RefusalReason = Literal[
     "shipped", "not_open", "no_substitute", "nothing_ready", "price_increase_not_accepted"
@@ -181,21 +181,10 @@ class RefundRecord:
     reason: RefundReason
 
 
-@dataclass(frozen=True)
-class StoredEvent:
-    """An event as stored in the feed, with its sequence number."""
-
-    event_id: int
-    type: str
-    order_id: str | None
-    payload: Mapping[str, object] = field(default_factory=dict)
-    created_at: datetime | None = None
-
-
 Decide = Callable[[OrderState | None], Awaitable[OrderChange | ActionResult]]
 
 
-class ActionStore(Store, Protocol):
+class ActionStore(EtaQueueStore, Protocol):
     """Persistence the customer actions need beyond the foundation's Store."""
 
     async def order_state(self, order_id: str) -> OrderState | None:
@@ -208,20 +197,10 @@ class ActionStore(Store, Protocol):
         """In one transaction: re-read the order, let `decide` plan, write the plan with audit."""
         ...
 
-    async def save_changed_etas(
-        self, etas: Sequence[LineEta], *, skus: Collection[str], computed_on: date
-    ) -> int:
-        """Replace these SKUs' ETAs with `etas`, writing only changed rows; return how many."""
-        ...
-
     async def products_in_category(self, category: str, currency: str) -> list[Product]:
         """Products of one category priced in one currency."""
         ...
 
     async def refunds(self, order_ids: Collection[str] | None = None) -> list[RefundRecord]:
         """Refund obligations, oldest first (of these orders, or all)."""
-        ...
-
-    async def events_since(self, after_id: int = 0, limit: int = 1000) -> list[StoredEvent]:
-        """Events with an id above `after_id`, in order."""
         ...

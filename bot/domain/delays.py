@@ -14,6 +14,7 @@ from bot.domain.quiet_hours import QuietHours
 from bot.domain.refunds import refund_due_date
 
 __all__ = [
+    "QUESTION_KINDS",
     "CancelReason",
     "ConsentState",
     "Decision",
@@ -37,7 +38,8 @@ SilenceMeans = Literal["consent", "cancel", "nothing"]
 # Why: 16 CFR 435.2 — a first delay beyond 30 days needs the buyer's express consent.
 US_CONSENT_WINDOW = timedelta(days=30)
 UNPROMISED_SHIP_WINDOW = timedelta(days=30)
-# Why: rolling estimates creep a day at a time; an open question is re-asked on a real slip only.
+# Why: rolling estimates creep a day at a time; an open question is re-asked on a real slip only,
+# and a date already told late is re-told only when it moves this much (or to "no date").
 REASK_SLIP = timedelta(days=7)
 
 
@@ -51,6 +53,12 @@ class NoticeKind(StrEnum):
     GOOD_NEWS = "good_news"
     READY_TO_SHIP = "ready_to_ship"
     AUTO_CANCELLED = "auto_cancelled"
+
+
+# The notices that ask the customer to choose between waiting and cancelling.
+QUESTION_KINDS = frozenset(
+    {NoticeKind.DELAY_FIRST, NoticeKind.DELAY_RENEWED, NoticeKind.DELAY_CONSENT_REQUEST}
+)
 
 
 class ConsentState(StrEnum):
@@ -348,12 +356,22 @@ def _news_kind(
         # Why: a ready order's date moves with each day it waits for packing; that is not news.
         return None if state.ready_notified else NoticeKind.READY_TO_SHIP
     if _later(facts.estimate, told):
-        return NoticeKind.DELAY_INFO
+        return NoticeKind.DELAY_INFO if _slip_is_news(facts, told) else None
     if facts.estimate is not None and (
         told is None or calendar.next_business_day_on_or_after(facts.estimate) < told
     ):
         return NoticeKind.GOOD_NEWS
     return None
+
+
+def _slip_is_news(facts: OrderFacts, told: date | None) -> bool:
+    """True when a later estimate breaks the promise for the first time, or moves a week or more."""
+    estimate = facts.estimate
+    if estimate is None or told is None:
+        return True
+    if told <= facts.promised_date < estimate:
+        return True
+    return estimate - told >= REASK_SLIP
 
 
 def _ready_seen(state: NoticeState, facts: OrderFacts) -> NoticeState:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple, Protocol
 
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.model import Confidence, LineEta, PoStatus
-from bot.domain.store import Demand, SkuBook
+from bot.domain.store import Demand, SkuBook, Store
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,47 @@ class EtaRules:
 
     calendar: BusinessCalendar
     default_handling_days: int
+
+
+class EtaOutcome(NamedTuple):
+    """What allocation gives a line; every line getting the same shares one value."""
+
+    available_date: date | None
+    ship_date: date | None
+    confidence: Confidence
+    waiting_for_po_date: date | None
+    lead_time_days: int | None
+
+
+class QueuedLine(NamedTuple):
+    """An open line in serving order, with the ETA stored for it (None when it has none)."""
+
+    order_id: str
+    line_no: int
+    quantity: int
+    stored: EtaOutcome | None
+
+
+@dataclass(frozen=True, slots=True)
+class EtaQueue:
+    """One SKU's supply (its book's demand is not used) and its open lines in serving order."""
+
+    supply: SkuBook
+    lines: Sequence[QueuedLine]
+
+
+class EtaQueueStore(Store, Protocol):
+    """Persistence for refreshing a few SKUs' ETAs by writing only the lines that moved."""
+
+    async def eta_queues(self, skus: Collection[str]) -> list[EtaQueue]:
+        """Each SKU's supply and open lines in serving order (DESIGN §5.2), with stored ETAs."""
+        ...
+
+    async def save_moved_etas(
+        self, etas: Sequence[LineEta], *, skus: Collection[str], computed_on: date
+    ) -> int:
+        """Write these ETAs and drop those SKUs' rows of lines no longer open; return how many."""
+        ...
 
 
 @dataclass(slots=True)
@@ -30,13 +72,9 @@ class _Lot:
     expected_date: date | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Draw:
-    """What a fully covered line took: when its last units come, and from what kind of supply."""
-
-    available: date
-    confidence: Confidence
-    waiting_for_po_date: date | None
+# What a fully covered line took: the date its last units come, whether any come from a planned
+# purchase order, and the latest supplier date it waits for (None when all come from stock).
+_Draw = tuple[date, bool, date | None]
 
 
 class _Supply:
@@ -67,11 +105,7 @@ class _Supply:
             if lot.units == 0:
                 self._next += 1
             if quantity == 0:
-                break
-        if waiting_for is None:
-            return _Draw(lot.available, Confidence.IN_STOCK, None)
-        confidence = Confidence.PLANNED if planned else Confidence.CONFIRMED
-        return _Draw(lot.available, confidence, waiting_for)
+                return lot.available, planned, waiting_for
 
 
 def supply_lots(book: SkuBook, today: date) -> list[_Lot]:
@@ -99,40 +133,71 @@ def demand_queue(demand: Iterable[Demand]) -> list[Demand]:
 
 def allocate(book: SkuBook, *, today: date, rules: EtaRules) -> list[LineEta]:
     """Give each open line of one SKU its whole quantity from the earliest supply, or a fallback."""
-    supply = _Supply(supply_lots(book, today))
-    handling = book.handling_days if book.handling_days is not None else rules.default_handling_days
+    queue = demand_queue(book.demand)
+    outcomes = allocate_in_order(book, [line.quantity for line in queue], today=today, rules=rules)
+    sku = book.sku
+    return [
+        LineEta(line.order_id, line.line_no, sku, *outcome)
+        for line, outcome in zip(queue, outcomes, strict=True)
+    ]
+
+
+def moved_etas(queue: EtaQueue, *, today: date, rules: EtaRules) -> list[LineEta]:
+    """The ETAs of one SKU's lines whose allocation now differs from the stored one."""
+    lines = queue.lines
+    outcomes = allocate_in_order(
+        queue.supply, [line.quantity for line in lines], today=today, rules=rules
+    )
+    sku = queue.supply.sku
+    return [
+        LineEta(line.order_id, line.line_no, sku, *outcome)
+        for line, outcome in zip(lines, outcomes, strict=True)
+        if outcome != line.stored
+    ]
+
+
+def allocate_in_order(
+    supply: SkuBook, quantities: Iterable[int], *, today: date, rules: EtaRules
+) -> list[EtaOutcome]:
+    """What each line, given by quantity in serving order, gets from the book's supply."""
+    lots = _Supply(supply_lots(supply, today))
+    take = lots.take
+    handling = (
+        supply.handling_days if supply.handling_days is not None else rules.default_handling_days
+    )
     ship_date = rules.calendar.ship_date
-    lead_time = book.lead_time_days
+    lead_time = supply.lead_time_days
     # Rule 3: an uncovered line waits for the supplier's lead time, or has no date without one.
     estimated = None if lead_time is None else today + timedelta(days=lead_time)
-    estimated_ship = None if estimated is None else ship_date(estimated, handling)
-    fallback = Confidence.UNKNOWN if estimated is None else Confidence.ESTIMATE
-    etas: list[LineEta] = []
-    for line in demand_queue(book.demand):
+    uncovered = EtaOutcome(
+        estimated,
+        None if estimated is None else ship_date(estimated, handling),
+        Confidence.UNKNOWN if estimated is None else Confidence.ESTIMATE,
+        None,
+        lead_time,
+    )
+    # Why: long queues draw the same few outcomes over and over; build each one once.
+    covered: dict[_Draw, EtaOutcome] = {}
+    outcomes: list[EtaOutcome] = []
+    for quantity in quantities:
         # Why: the schema forbids empty lines; never let bad data hand out a free slot.
-        draw = supply.take(max(line.quantity, 1))
+        draw = take(max(quantity, 1))
         if draw is None:
-            eta = LineEta(
-                line.order_id,
-                line.line_no,
-                book.sku,
-                estimated,
-                estimated_ship,
-                fallback,
-                lead_time_days=lead_time,
-            )
-        else:
-            eta = LineEta(
-                line.order_id,
-                line.line_no,
-                book.sku,
-                draw.available,
-                ship_date(draw.available, handling),
-                draw.confidence,
-                waiting_for_po_date=draw.waiting_for_po_date,
-            )
-        etas.append(eta)
-    return etas
+            outcomes.append(uncovered)
+            continue
+        outcome = covered.get(draw)
+        if outcome is None:
+            outcome = covered[draw] = _covered_outcome(draw, ship_date(draw[0], handling))
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _covered_outcome(draw: _Draw, ship: date) -> EtaOutcome:
+    available, planned, waiting_for = draw
+    if waiting_for is None:
+        return EtaOutcome(available, ship, Confidence.IN_STOCK, None, None)
+    confidence = Confidence.PLANNED if planned else Confidence.CONFIRMED
+    return EtaOutcome(available, ship, confidence, waiting_for, None)
 
 
 def order_estimate(etas: Iterable[LineEta | None]) -> date | None:

@@ -23,7 +23,7 @@ from bot.domain.actions import (
     RefundDue,
     ShopEvent,
 )
-from bot.domain.eta import EtaRules, allocate
+from bot.domain.eta import EtaRules, moved_etas
 from bot.domain.model import LineStatus
 from bot.domain.refunds import refund_due_date
 from bot.services.eta import RECOMPUTE_MARK
@@ -131,12 +131,13 @@ async def refresh_etas(
     store: ActionStore, *, rules: EtaRules, today: date, skus: Collection[str]
 ) -> int:
     """Recompute the ETAs of the SKUs an action touched at once; return how many rows moved."""
+    # Why: a cancel on a SKU with thousands of waiting lines moves only a few of them.
     etas = [
         eta
-        for book in await store.sku_books(skus)
-        for eta in allocate(book, today=today, rules=rules)
+        for queue in await store.eta_queues(skus)
+        for eta in moved_etas(queue, today=today, rules=rules)
     ]
-    moved = await store.save_changed_etas(etas, skus=skus, computed_on=today)
+    moved = await store.save_moved_etas(etas, skus=skus, computed_on=today)
     # Why: as after any recompute, so a running bot notices dates that moved.
     await store.set_setting(RECOMPUTE_MARK, uuid4().hex)
     return moved

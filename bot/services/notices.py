@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllowed, NotFound
 from bot.domain.delays import (
+    QUESTION_KINDS,
     CancelReason,
     Decision,
     Notice,
@@ -163,9 +164,22 @@ async def mark_communicated(store: NoticeStore, customer_id: str, *, now: dateti
     orders = await store.versioned_open_orders(customer_id)
     if not orders:
         return
-    order_ids = [entry.order.order_id for entry in orders]
-    etas = await store.line_etas(order_ids)
-    states = await store.notice_states(order_ids)
+    etas = await store.line_etas([entry.order.order_id for entry in orders])
+    await mark_shown(store, customer_id, orders, etas, now=now)
+
+
+async def mark_shown(
+    store: NoticeStore,
+    customer_id: str,
+    orders: Sequence[VersionedOrder],
+    etas: Mapping[tuple[str, int], LineEta],
+    *,
+    now: datetime,
+) -> None:
+    """Record the estimated dates of these open orders, as just shown, as told to the customer."""
+    if not orders:
+        return
+    states = await store.notice_states([entry.order.order_id for entry in orders])
     told: list[NoticeState] = []
     for entry in orders:
         facts = order_facts(entry, etas)
@@ -180,6 +194,22 @@ async def mark_communicated(store: NoticeStore, customer_id: str, *, now: dateti
         await store.save_notice_states(
             told, action="notice.communicated", actor=f"customer:{customer_id}", at=now
         )
+
+
+async def pending_questions(store: NoticeStore, customer_id: str) -> list[Notice]:
+    """The latest delay question of each open order still waiting for the customer's answer."""
+    orders = await store.versioned_open_orders(customer_id)
+    states = await store.notice_states([entry.order.order_id for entry in orders])
+    questions: list[Notice] = []
+    for entry in orders:
+        state = states.get(entry.order.order_id)
+        if state is None or not state.awaiting_answer:
+            continue
+        history = await store.notice_history(entry.order.order_id)
+        asked = [record.notice for record in history if record.notice.kind in QUESTION_KINDS]
+        if asked:
+            questions.append(asked[-1])
+    return questions
 
 
 def order_facts(entry: VersionedOrder, etas: Mapping[tuple[str, int], LineEta]) -> OrderFacts:

@@ -8,7 +8,9 @@ from datetime import date
 from typing import Literal
 
 from bot.domain.eta import order_estimate
-from bot.domain.model import Confidence, LineEta, LineStatus, Order, OrderLine, Product
+from bot.domain.model import Confidence, LineEta, LineStatus, Order, OrderLine
+from bot.domain.notice_store import VersionedOrder
+from bot.domain.open_orders import OpenOrders, OpenOrdersStore
 from bot.domain.store import Store
 
 Status = Literal["ready", "backordered", "shipped", "cancelled"]
@@ -47,7 +49,30 @@ async def order_view(store: Store, order_id: str) -> OrderView | None:
 
 async def customer_orders(store: Store, customer_id: str) -> list[OrderView]:
     """A customer's open orders, newest first."""
-    return await _views(store, await store.open_orders(customer_id))
+    return open_order_views(await read_open_orders(store, customer_id))
+
+
+async def read_open_orders(store: Store, customer_id: str) -> OpenOrders:
+    """A customer's open orders with their ETAs and product names, in one read when possible."""
+    if isinstance(store, OpenOrdersStore):
+        return await store.customer_open_orders(customer_id)
+    orders = await store.open_orders(customer_id)
+    etas = await store.line_etas([order.order_id for order in orders]) if orders else {}
+    products = await store.get_products({line.sku for order in orders for line in order.lines})
+    # Why: a store without versions serves tests of the views, which never quote a version.
+    return OpenOrders(
+        tuple(VersionedOrder(order, 0) for order in orders),
+        etas,
+        {sku: product.name for sku, product in products.items()},
+    )
+
+
+def open_order_views(open_orders: OpenOrders) -> list[OrderView]:
+    """The views of orders read with `read_open_orders`, in the same order."""
+    return [
+        _order_view(entry.order, open_orders.etas, open_orders.product_names)
+        for entry in open_orders.orders
+    ]
 
 
 async def _views(store: Store, orders: Sequence[Order]) -> list[OrderView]:
@@ -55,21 +80,21 @@ async def _views(store: Store, orders: Sequence[Order]) -> list[OrderView]:
         return []
     etas = await store.line_etas([order.order_id for order in orders])
     products = await store.get_products({line.sku for order in orders for line in order.lines})
-    return [_order_view(order, etas, products) for order in orders]
+    names = {sku: product.name for sku, product in products.items()}
+    return [_order_view(order, etas, names) for order in orders]
 
 
 def _order_view(
-    order: Order, etas: dict[tuple[str, int], LineEta], products: dict[str, Product]
+    order: Order, etas: dict[tuple[str, int], LineEta], product_names: dict[str, str]
 ) -> OrderView:
-    lines = tuple(_line_view(line, etas, products) for line in order.lines)
+    lines = tuple(_line_view(line, etas, product_names) for line in order.lines)
     open_etas = [line.eta for line in lines if line.status in ("ready", "backordered")]
     return OrderView(order, _order_status(lines), order_estimate(open_etas), lines)
 
 
 def _line_view(
-    line: OrderLine, etas: dict[tuple[str, int], LineEta], products: dict[str, Product]
+    line: OrderLine, etas: dict[tuple[str, int], LineEta], product_names: dict[str, str]
 ) -> LineView:
-    product = products.get(line.sku)
     eta = etas.get((line.order_id, line.line_no)) if line.status == LineStatus.OPEN else None
     status: Status
     if line.status == LineStatus.SHIPPED:
@@ -83,7 +108,7 @@ def _line_view(
     return LineView(
         line_no=line.line_no,
         sku=line.sku,
-        product_name=product.name if product else line.sku,
+        product_name=product_names.get(line.sku, line.sku),
         quantity=line.quantity,
         unit_price_minor=line.unit_price_minor,
         status=status,

@@ -108,7 +108,7 @@ async def test_cancelling_a_line_records_the_refund_the_events_and_the_audit(
         "due",
         "cancel",
     )
-    events = await store.events_since(0)
+    events = await store.events_after(0, limit=1000)
     assert [event.type for event in events] == ["line.cancelled", "refund.due"]
     assert events[0].payload["sku"] == "MUG" and events[0].payload["quantity"] == 2
     assert events[1].payload["due_date"] == in_days(14).isoformat()
@@ -122,7 +122,7 @@ async def test_cancelling_the_last_open_line_cancels_the_order(store: SqliteStor
     await two_line_order(store)
     await cancel(store, 1, await version_of(store))
     await cancel(store, 2, await version_of(store))
-    types = [event.type for event in await store.events_since(0)]
+    types = [event.type for event in await store.events_after(0, limit=1000)]
     assert types.count("order.cancelled") == 1
     assert types[-2:] == ["order.cancelled", "refund.due"]
 
@@ -144,7 +144,7 @@ async def test_a_shipped_line_cannot_be_cancelled_and_nothing_changes(store: Sql
     assert await cancel(store, None, await version_of(store)) == NotAllowed("1042", "shipped")
     quote = await quote_cancel(store, CUSTOMER, "1042", 1, rules=RULES, refund_days=14, today=TODAY)
     assert quote == NotAllowed("1042", "shipped")
-    assert await store.events_since(0) == []
+    assert await store.events_after(0, limit=1000) == []
 
 
 async def test_a_double_tap_cancels_once_and_then_says_already_done(store: SqliteStore) -> None:
@@ -153,7 +153,7 @@ async def test_a_double_tap_cancels_once_and_then_says_already_done(store: Sqlit
     assert isinstance(await cancel(store, 1, version), Done)
     assert await cancel(store, 1, version) == AlreadyDone("1042")
     assert len(await store.refunds()) == 1
-    assert len(await store.events_since(0)) == 2
+    assert len(await store.events_after(0, limit=1000)) == 2
 
 
 async def test_a_button_from_before_the_order_changed_is_refused_as_stale(
@@ -197,7 +197,7 @@ async def test_the_system_can_cancel_any_order_without_a_version(store: SqliteSt
         store, "1042", reason="deadline", now=NOW, timezone=UTC_ZONE, rules=RULES, refund_days=14
     )
     assert result == Done("1042", 3300, "EUR", in_days(14))
-    events = await store.events_since(0)
+    events = await store.events_after(0, limit=1000)
     assert {event.payload["actor"] for event in events} == {"system"}
     assert events[0].payload["reason"] == "deadline"
     assert (await store.audit_entries("order:1042"))[-1].actor == "system"

@@ -39,7 +39,7 @@ async def assert_cancelled_once(store: SqliteStore, results: list[object]) -> No
     assert Done("1042", 2500, "EUR", NOW.date().replace(day=16)) in results
     assert AlreadyDone("1042") in results
     assert len(await store.refunds()) == 2
-    types = [event.type for event in await store.events_since(0)]
+    types = [event.type for event in await store.events_after(0, limit=1000)]
     assert sorted(types) == ["line.cancelled"] * 2 + ["order.cancelled"] + ["refund.due"] * 2
     cancels = [e for e in await store.audit_entries("order:1042") if e.action == "order.cancel"]
     assert len(cancels) == 1

@@ -104,7 +104,7 @@ async def test_a_cheaper_swap_cancels_the_line_adds_the_new_one_and_owes_the_dif
     assert (await store.line_etas(["1042"]))["1042", 2].ship_date == TODAY
     [refund] = await store.refunds()
     assert (refund.amount_minor, refund.reason) == (800, "swap_price_decrease")
-    events = await store.events_since(0)
+    events = await store.events_after(0, limit=1000)
     assert [event.type for event in events] == ["line.swapped", "refund.due"]
     assert events[0].payload["new_line"] == {
         "line_no": 2,
@@ -119,10 +119,10 @@ async def test_a_dearer_swap_needs_the_increase_accepted(store: SqliteStore) -> 
     version = await shop(store)
     refused = await swap(store, "MUG-XL", version)
     assert refused == NotAllowed("1042", "price_increase_not_accepted")
-    assert await store.events_since(0) == []
+    assert await store.events_after(0, limit=1000) == []
 
     assert await swap(store, "MUG-XL", version, accept=True) == Done("1042", 0, "EUR", None)
-    [event] = await store.events_since(0)
+    [event] = await store.events_after(0, limit=1000)
     assert event.payload["price_difference_minor"] == 300
     assert await store.refunds() == []
 

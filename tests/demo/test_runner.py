@@ -20,33 +20,54 @@ def demo_settings(tmp_path: Path) -> Settings:
     return Settings(db_path=tmp_path / "real-shop.sqlite3", frozen_now=NOW)
 
 
-def test_the_shipped_tour_links_the_chat_and_shows_every_confidence_with_its_date(
+def test_the_shipped_tour_shows_every_flow_and_the_delay_notice_the_supplier_slip_causes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run_demo(demo_settings(tmp_path), TOUR) == 0
-    out = capsys.readouterr().out
-    transcript = out[out.index("you: /start") :]
-    for expected in (
-        "you: 10479",
-        "you: alex.morgan@example.com",
+    captured = capsys.readouterr()
+    transcript = captured.out[captured.out.index("you: /start") :]
+    steps = (
+        # Linked, with every confidence kind and its date.
         "bot: Thank you, Alex Morgan! This chat is now linked to your orders.",
-        "  [Order 10479 · ships about Dec 21]",
-        "you tap: [Order 10479]",
-        "bot (edited): Order 10479",
         "  Ready · ships Nov 26, 2026",
-        "  In stock.",
-        "  Backordered · estimated to ship Dec 2, 2026",
         "  Confirmed by the supplier: waiting for a supplier delivery due Dec 1.",
         "  Planned, may still change: waiting for a supplier delivery due Dec 19.",
-        "  Backordered · estimated to ship Dec 17, 2026",
-        "  Rough estimate: our supplier needs about 3 weeks.",
-        "  No date from the supplier yet.",
-        "  Voraussichtliches Versanddatum der gesamten Bestellung: 21.12.2026",
+        # Cancelling one item: the refund and its due date, then done.
+        "you tap: [Cancel Gooseneck Kettle]",
+        "  You will get a refund of $69.90, paid by Dec 4, 2026 at the latest.",
+        "bot (edited): ✅ Cancelled. We will refund $69.90 by Dec 4, 2026 at the latest.",
+        # A substitute that ships sooner, with its price difference.
+        "you tap: [Alternatives to Conical Burr Grinder Pro]",
+        "  • Hand Grinder Compact — −$90.00 · ships Nov 26, 2026",
+        # A typed question answered with the order.
+        "you: when will 10485 arrive",
+        "  Estimated ship date for the whole order: Dec 21, 2026",
+        # The supplier slip during the wait: the FTC delay notice and its two choices.
+        "bot: Order 10485 is delayed",
+        "  We expected to ship it by Dec 21, 2026; the new estimated ship date is Jan 4, 2027.",
+        "  You may cancel the order for a full refund of $468.00.",
+        "  [Keep waiting]",
+        "  [Cancel for a full refund]",
+        "you tap: [Keep waiting]",
+        "  ✅ Thank you: we keep order 10485 for you with the new date.",
+        # Ship what is ready; the rest follows with its new date.
+        "  • Ultralight Tent 2P × 1 — estimated to ship Jan 4, 2027",
+        "bot (edited): ✅ Done: the ready items ship now, the rest follows when it arrives.",
+        # German and back, then the help.
+        "  Voraussichtliches Versanddatum der gesamten Bestellung: 04.01.2027",
         "bot (edited): Done. I will write to you in English from now on.",
         "/help – this message",
-    ):
-        assert expected in transcript
-    assert transcript.index("Ready · ships") < transcript.index("tap: [Deutsch]")
+    )
+    seen_up_to = 0
+    for step in steps:
+        found = transcript.find(step, seen_up_to)
+        assert found >= 0, f"not in the transcript after what came before: {step!r}"
+        seen_up_to = found + len(step)
+    assert transcript.count(" is delayed") == 2  # the notice and its edit, nothing at start
+    assert "(shop) supplier moved PO-7002 (Ultralight Tent 2P) from Dec 19 to Jan 2" in (
+        captured.err
+    )
+    assert "(shop)" not in captured.out
 
 
 def test_the_demo_never_touches_the_configured_database(

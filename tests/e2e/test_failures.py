@@ -11,6 +11,7 @@ from bot.app import build_application, polling
 from bot.config import Settings
 from bot.context import Services
 from bot.domain.model import Order
+from bot.domain.open_orders import OpenOrders
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from storage.sqlite import SqliteStore
@@ -22,6 +23,10 @@ class BrokenOrdersStore(SqliteStore):
     """The real store, except that listing orders fails."""
 
     async def open_orders(self, customer_id: str) -> list[Order]:
+        """Always fails."""
+        raise RuntimeError("the orders table is on fire")
+
+    async def customer_open_orders(self, customer_id: str) -> OpenOrders:
         """Always fails."""
         raise RuntimeError("the orders table is on fire")
 

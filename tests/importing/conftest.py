@@ -29,6 +29,16 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 
 
 @pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory with its own database; returns the database path."""
+    monkeypatch.chdir(tmp_path)
+    database = tmp_path / "cli.sqlite3"
+    monkeypatch.setenv("BACKORDER_DB", str(database))
+    monkeypatch.setenv("BACKORDER_NOW", "2026-03-02T09:00:00+00:00")
+    return database
+
+
+@pytest.fixture
 def csv_path(tmp_path: Path) -> Path:
     """Where the CSV under test is written."""
     return tmp_path / "input.csv"

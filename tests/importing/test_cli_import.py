@@ -10,16 +10,6 @@ from bot.cli import main
 from tests.importing.samples import PRODUCTS
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A working directory with its own database; returns the database path."""
-    monkeypatch.chdir(tmp_path)
-    database = tmp_path / "cli.sqlite3"
-    monkeypatch.setenv("BACKORDER_DB", str(database))
-    monkeypatch.setenv("BACKORDER_NOW", "2026-03-02T09:00:00+00:00")
-    return database
-
-
 def test_importing_a_good_file_exits_0_and_reports_the_rows(
     cli_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,6 +12,7 @@ from bot.domain.store import Store
 from bot.services.eta import recompute_etas
 from bot.services.importing import orders, products, purchase_orders
 from bot.services.importing.table import Problems, Record, read_table
+from bot.services.importing.terminal import keep_final_statuses
 
 COLUMNS = {
     "products": (products.REQUIRED, products.OPTIONAL),
@@ -26,6 +27,8 @@ class ImportReport:
 
     rows: int
     errors: list[str] = field(default_factory=list)
+    # Lines the file lists with another status than the shipped or cancelled one they keep.
+    kept_status: int = 0
 
 
 async def import_csv(
@@ -47,11 +50,12 @@ async def import_csv(
     if problems.messages:
         return ImportReport(0, problems.messages)
     write = {"products": _products, "orders": _orders, "purchase-orders": _purchase_orders}[kind]
-    affected = await write(store, records, problems, _Context(timezone, now, actor))
+    written = await write(store, records, problems, _Context(timezone, now, actor))
     if problems.messages:
         return ImportReport(0, problems.messages)
-    await recompute_etas(store, rules=rules, today=now.astimezone(timezone).date(), skus=affected)
-    return ImportReport(len(records), [])
+    today = now.astimezone(timezone).date()
+    await recompute_etas(store, rules=rules, today=today, skus=written.skus)
+    return ImportReport(len(records), [], kept_status=written.kept_status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,19 +65,25 @@ class _Context:
     actor: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Written:
+    skus: set[str]
+    kept_status: int = 0
+
+
 async def _products(
     store: Store, records: list[Record], problems: Problems, context: _Context
-) -> set[str]:
+) -> _Written:
     items = products.parse_products(records, problems, stored_skus=await store.known_skus())
     if problems.messages:
-        return set()
+        return _Written(set())
     await store.upsert_products(items, actor=context.actor, at=context.now)
-    return {item.sku for item in items}
+    return _Written({item.sku for item in items})
 
 
 async def _orders(
     store: Store, records: list[Record], problems: Problems, context: _Context
-) -> set[str]:
+) -> _Written:
     order_ids = dict.fromkeys(
         record.cells["order_id"] for record in records if record.cells["order_id"]
     )
@@ -86,19 +96,21 @@ async def _orders(
         timezone=context.timezone,
     )
     if problems.messages:
-        return set()
-    await store.upsert_orders(parsed.customers, parsed.orders, actor=context.actor, at=context.now)
+        return _Written(set())
+    final = keep_final_statuses(parsed.orders, previous)
+    await store.upsert_orders(parsed.customers, final.orders, actor=context.actor, at=context.now)
     # Why: a line moved to another SKU frees units of the SKU it had before.
-    return {line.sku for order in [*parsed.orders, *previous] for line in order.lines}
+    skus = {line.sku for order in [*final.orders, *previous] for line in order.lines}
+    return _Written(skus, final.kept)
 
 
 async def _purchase_orders(
     store: Store, records: list[Record], problems: Problems, context: _Context
-) -> set[str]:
+) -> _Written:
     items = purchase_orders.parse_purchase_orders(
         records, problems, stored_skus=await store.known_skus()
     )
     if problems.messages:
-        return set()
+        return _Written(set())
     await store.upsert_purchase_orders(items, actor=context.actor, at=context.now)
-    return {item.sku for item in items}
+    return _Written({item.sku for item in items})

@@ -1,0 +1,28 @@
+"""A customer's open orders as read at one moment: what `/orders` shows and records as seen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from bot.domain.model import LineEta
+from bot.domain.notice_store import VersionedOrder
+from bot.domain.store import Store
+
+
+@dataclass(frozen=True)
+class OpenOrders:
+    """Open orders (newest first) with their lines' stored ETAs and the names of their products."""
+
+    orders: tuple[VersionedOrder, ...]
+    etas: dict[tuple[str, int], LineEta]
+    product_names: dict[str, str]
+
+
+@runtime_checkable
+class OpenOrdersStore(Store, Protocol):
+    """A store that reads a customer's open orders, ETAs and product names in one round trip."""
+
+    async def customer_open_orders(self, customer_id: str) -> OpenOrders:
+        """The customer's orders with an open line, newest first, with every line."""
+        ...
