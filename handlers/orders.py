@@ -56,15 +56,16 @@ async def show_orders(update: Update, context: BotContext) -> None:
 async def seen_orders(context: BotContext, customer_id: str) -> list[OrderView]:
     """The customer's open orders, with the dates about to be shown recorded as told."""
     services = context.services
-    shown = await read_open_orders(services.store, customer_id)
-    # Why: the dates recorded are the ones this reply shows, read once for both.
+    # Why: the dates recorded are the ones this reply shows, read once (states too) for both.
     async with sweep_lock(context.bot_data):
+        shown = await read_open_orders(services.store, customer_id)
         await mark_shown(
             cast(NoticeStore, services.store),
             customer_id,
             shown.orders,
             shown.etas,
             now=services.clock.now(),
+            states=shown.notice_states,
         )
     return open_order_views(shown)
 

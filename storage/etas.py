@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Collection, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.domain.eta import EtaOutcome, EtaQueue, QueuedLine
+from bot.domain.eta import EtaOutcome, EtaQueue
 from bot.domain.model import Confidence, LineEta, PoStatus, PurchaseOrder
 from bot.domain.store import Demand, SkuBook
 from storage.transaction import transaction
@@ -34,15 +34,16 @@ _DEMAND = """
      ORDER BY l.sku, o.priority DESC, queued, l.order_id, l.line_no"""
 # Why: stored ETAs come along by primary key (`+` keeps the planner off the sku index), so a
 # refresh needs no second pass over the SKU; queue times are utc_text, which sorts in time order.
-_QUEUE = f"""
-    SELECT l.sku, l.order_id, l.line_no, l.quantity, e.available_date, e.ship_date, e.confidence,
-           e.waiting_for_po_date, e.lead_time_days
+# Each stored ETA comes as one text, the key of its parsed form: a long queue repeats a few.
+_QUEUE = """
+    SELECT l.order_id, l.line_no, l.quantity,
+           e.confidence || ' ' || IFNULL(e.available_date, '') || ' ' || IFNULL(e.ship_date, '')
+           || ' ' || IFNULL(e.waiting_for_po_date, '') || ' ' || IFNULL(e.lead_time_days, '')
       FROM order_lines AS l JOIN orders AS o ON o.order_id = l.order_id
       LEFT JOIN line_etas AS e
              ON e.order_id = l.order_id AND e.line_no = l.line_no AND +e.sku = l.sku
-     WHERE l.status = 'open' AND l.sku {_IN_JSON}
-     ORDER BY l.sku, o.priority DESC, COALESCE(l.queued_at, o.placed_at_utc), l.order_id,
-              l.line_no"""
+     WHERE l.status = 'open' AND l.sku = ?
+     ORDER BY o.priority DESC, COALESCE(l.queued_at, o.placed_at_utc), l.order_id, l.line_no"""
 _DELETE_NOT_OPEN = f"""
     DELETE FROM line_etas
      WHERE sku {_IN_JSON}
@@ -88,26 +89,13 @@ async def read_sku_books(conn: aiosqlite.Connection, skus: Collection[str] | Non
 
 async def read_eta_queues(conn: aiosqlite.Connection, skus: Collection[str]) -> list[EtaQueue]:
     """Supply and open lines in serving order of these SKUs, each line with its stored ETA."""
-    params = (json.dumps(sorted(set(skus))),)
     day = _DateCache()
-    stored: dict[tuple[Any, ...], EtaOutcome] = {}
-    lines: dict[str, list[QueuedLine]] = {}
-    async for batch in _batches(conn, _QUEUE, params):
-        for row in batch:
-            # Why: a long queue holds only a few distinct ETAs; parse each once.
-            key = row[4:]
-            outcome = stored.get(key)
-            if outcome is None and key[2] is not None:
-                available, ship, confidence, waiting, lead_time = key
-                outcome = stored[key] = EtaOutcome(
-                    day.maybe(available),
-                    day.maybe(ship),
-                    Confidence(confidence),
-                    day.maybe(waiting),
-                    lead_time,
-                )
-            lines.setdefault(row[0], []).append(QueuedLine(row[1], row[2], row[3], outcome))
-    return [EtaQueue(book, lines.get(book.sku, ())) for book in await _read_supply(conn, params)]
+    queues: list[EtaQueue] = []
+    for supply in await _read_supply(conn, (json.dumps(sorted(set(skus))),)):
+        lines = await _all_rows(conn, _QUEUE, (supply.sku,))
+        stored = {text: _stored_eta(text, day) for text in {line[3] for line in lines} - {None}}
+        queues.append(EtaQueue(supply, lines, stored))
+    return queues
 
 
 async def write_moved_etas(
@@ -115,9 +103,11 @@ async def write_moved_etas(
 ) -> int:
     """Write these ETAs and drop these SKUs' rows of lines no longer open; return how many."""
     async with transaction(conn):
-        dropped = await conn.execute(_DELETE_NOT_OPEN, (json.dumps(sorted(set(skus))),))
-        await conn.executemany(_INSERT_ETA, _eta_rows(etas, computed_on.isoformat()))
-    return len(etas) + max(dropped.rowcount, 0)
+        async with conn.execute(_DELETE_NOT_OPEN, (json.dumps(sorted(set(skus))),)) as deleted:
+            dropped = max(deleted.rowcount, 0)
+        if etas:
+            await conn.executemany(_INSERT_ETA, _eta_rows(etas, computed_on.isoformat()))
+    return len(etas) + dropped
 
 
 async def _read_supply(conn: aiosqlite.Connection, params: tuple[str, ...]) -> list[SkuBook]:
@@ -126,16 +116,16 @@ async def _read_supply(conn: aiosqlite.Connection, params: tuple[str, ...]) -> l
     and_sku = f"AND sku {_IN_JSON}" if params else ""
     day = _DateCache()
     purchase_orders: dict[str, list[PurchaseOrder]] = {}
-    async for sku, po_id, quantity, received, expected, status, supplier in _rows(
-        conn, _PURCHASE_ORDERS.format(and_sku=and_sku), params
+    for sku, po_id, quantity, received, expected, status, supplier in await conn.execute_fetchall(
+        _PURCHASE_ORDERS.format(and_sku=and_sku), params
     ):
         purchase_orders.setdefault(sku, []).append(
             PurchaseOrder(po_id, sku, quantity, day(expected), received, PoStatus(status), supplier)
         )
     return [
         SkuBook(sku, on_hand, lead_time, handling, purchase_orders.get(sku, ()), ())
-        async for sku, on_hand, lead_time, handling in _rows(
-            conn, _PRODUCTS.format(where=where), params
+        for sku, on_hand, lead_time, handling in await conn.execute_fetchall(
+            _PRODUCTS.format(where=where), params
         )
     ]
 
@@ -182,6 +172,18 @@ async def read_line_etas(
     return etas
 
 
+def _stored_eta(text: str, day: _DateCache) -> EtaOutcome:
+    """Parse the one-text form of a stored ETA that the queue query builds."""
+    confidence, available, ship, waiting, lead_time = text.split(" ")
+    return EtaOutcome(
+        day.maybe(available or None),
+        day.maybe(ship or None),
+        Confidence(confidence),
+        day.maybe(waiting or None),
+        int(lead_time) if lead_time else None,
+    )
+
+
 class _DateCache:
     """ISO date text to `date`, parsed once per distinct string."""
 
@@ -221,22 +223,21 @@ def _eta_rows(etas: Sequence[LineEta], computed_on: str) -> Iterator[tuple[objec
         )
 
 
+async def _all_rows(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[Any]:
+    """Every plain tuple of a small query, in one round trip for the rows."""
+    async with conn.execute(sql, params) as cursor:
+        cursor.row_factory = None
+        return list(await cursor.fetchall())
+
+
 async def _rows(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> AsyncIterator[Any]:
     """Plain tuples of a query, fetched in large batches (few thread hops, no Row objects)."""
-    async for batch in _batches(conn, sql, params):
-        for row in batch:
-            yield row
-
-
-async def _batches(
-    conn: aiosqlite.Connection, sql: str, params: Sequence[Any]
-) -> AsyncIterator[Iterable[Any]]:
-    """A query's plain tuples in large batches; hot loops iterate these without an await per row."""
     cursor = await conn.cursor()
     cursor.row_factory = None
     try:
         await cursor.execute(sql, params)
         while batch := await cursor.fetchmany(FETCH_BATCH):
-            yield batch
+            for row in batch:
+                yield row
     finally:
         await cursor.close()

@@ -7,21 +7,27 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.delays import NoticeState
 from bot.domain.model import Confidence, LineEta, LineStatus, Order, OrderLine
 from bot.domain.notice_store import VersionedOrder
 from bot.domain.open_orders import OpenOrders
 from storage.codec import date_or_none, jurisdiction_or_none
+from storage.notices import _state_from as state_from
 
 _OPEN_ORDER_LINES = """
     SELECT o.order_id, o.customer_id, o.placed_at, o.currency, o.promised_ship_date,
            o.jurisdiction, o.priority, o.version,
            l.line_no, l.sku, l.quantity, l.unit_price_minor, l.status,
            e.sku, e.available_date, e.ship_date, e.confidence, e.waiting_for_po_date,
-           e.lead_time_days, p.name
+           e.lead_time_days, p.name, s.order_id, s.deadline, s.communicated_date,
+           s.communicated_at, s.consent, s.awaiting_answer, s.silence_means,
+           s.decision_deadline, s.auto_cancel_on, s.offered_date, s.ready_notified,
+           s.auto_cancelled_on
       FROM orders AS o
       JOIN order_lines AS l ON l.order_id = o.order_id
       LEFT JOIN line_etas AS e ON e.order_id = l.order_id AND e.line_no = l.line_no
       LEFT JOIN products AS p ON p.sku = l.sku
+      LEFT JOIN notice_state AS s ON s.order_id = o.order_id
      WHERE o.customer_id = ? AND EXISTS (SELECT 1 FROM order_lines AS open
                                           WHERE open.order_id = o.order_id
                                             AND open.status = 'open')
@@ -30,12 +36,13 @@ _OPEN_ORDER_LINES = """
 
 async def read_open_orders(conn: aiosqlite.Connection, customer_id: str) -> OpenOrders:
     """The customer's orders with an open line, newest first, each with all its lines."""
-    async with conn.execute(_OPEN_ORDER_LINES, (customer_id,)) as cursor:
-        rows = list(await cursor.fetchall())
+    # Why: one hop to the database thread; execute, fetch and close would be three.
+    rows = await conn.execute_fetchall(_OPEN_ORDER_LINES, (customer_id,))
     headers: dict[str, tuple[Any, ...]] = {}
     lines: dict[str, list[OrderLine]] = {}
     etas: dict[tuple[str, int], LineEta] = {}
     names: dict[str, str] = {}
+    states: dict[str, NoticeState] = {}
     for row in rows:
         order_id, line_no, sku = str(row[0]), int(row[8]), str(row[9])
         if order_id not in headers:
@@ -57,11 +64,14 @@ async def read_open_orders(conn: aiosqlite.Connection, customer_id: str) -> Open
             )
         if row[19] is not None:
             names[sku] = str(row[19])
+        if row[20] is not None and order_id not in states:
+            # Why: the state's columns carry their table's names, which `state_from` reads.
+            states[order_id] = state_from(row)
     orders = tuple(
         VersionedOrder(_order(header, lines[order_id]), int(header[7]))
         for order_id, header in headers.items()
     )
-    return OpenOrders(orders, etas, names)
+    return OpenOrders(orders, etas, names, states)
 
 
 def _order(header: tuple[Any, ...], lines: list[OrderLine]) -> Order:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from functools import cache
+from typing import Protocol, cast, runtime_checkable
 
 from bot.domain.store import Store
 
@@ -28,8 +29,8 @@ class ChatProfileStore(Store, Protocol):
 
 async def read_chat_profile(store: Store, chat_id: int) -> ChatProfile:
     """The chat's profile, in one read when the store offers it."""
-    if isinstance(store, ChatProfileStore):
-        return await store.chat_profile(chat_id)
+    if _reads_profiles(type(store)):
+        return await cast(ChatProfileStore, store).chat_profile(chat_id)
     customer_id = await store.linked_customer(chat_id)
     customer = await store.get_customer(customer_id) if customer_id is not None else None
     return ChatProfile(
@@ -37,3 +38,9 @@ async def read_chat_profile(store: Store, chat_id: int) -> ChatProfile:
         customer.language if customer is not None else None,
         await store.chat_language(chat_id),
     )
+
+
+@cache
+def _reads_profiles(store_type: type[Store]) -> bool:
+    # Why: a runtime protocol check inspects every method; once per store class is enough.
+    return issubclass(store_type, ChatProfileStore)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple, Protocol
@@ -23,6 +23,7 @@ class EtaRules:
 class EtaOutcome(NamedTuple):
     """What allocation gives a line; every line getting the same shares one value."""
 
+    # Why: LineEta's fields after (order_id, line_no, sku), in its order: LineEta(o, n, s, *this).
     available_date: date | None
     ship_date: date | None
     confidence: Confidence
@@ -30,21 +31,18 @@ class EtaOutcome(NamedTuple):
     lead_time_days: int | None
 
 
-class QueuedLine(NamedTuple):
-    """An open line in serving order, with the ETA stored for it (None when it has none)."""
-
-    order_id: str
-    line_no: int
-    quantity: int
-    stored: EtaOutcome | None
+# An open line as the store hands it over: order_id, line_no, quantity and the key of its stored
+# ETA in EtaQueue.stored (None when it has none). Plain tuples, so a long queue stays cheap.
+QueuedLine = tuple[str, int, int, Hashable | None]
 
 
 @dataclass(frozen=True, slots=True)
 class EtaQueue:
-    """One SKU's supply (its book's demand is not used) and its open lines in serving order."""
+    """One SKU's supply (its book's demand unused), open lines in serving order, stored ETAs."""
 
     supply: SkuBook
     lines: Sequence[QueuedLine]
+    stored: Mapping[Hashable, EtaOutcome]
 
 
 class EtaQueueStore(Store, Protocol):
@@ -82,6 +80,8 @@ class _Supply:
 
     def __init__(self, lots: list[_Lot]) -> None:
         self._lots = lots
+        # Why: a line drawn from one lot alone needs no new value; queues reuse these.
+        self._alone = [(lot.available, lot.planned, lot.expected_date) for lot in lots]
         self._next = 0
         self.units_left = sum(lot.units for lot in lots)
 
@@ -90,6 +90,10 @@ class _Supply:
         if quantity > self.units_left:
             return None
         self.units_left -= quantity
+        lot = self._lots[self._next]
+        if quantity < lot.units:
+            lot.units -= quantity
+            return self._alone[self._next]
         planned = False
         waiting_for: date | None = None
         while True:
@@ -146,13 +150,14 @@ def moved_etas(queue: EtaQueue, *, today: date, rules: EtaRules) -> list[LineEta
     """The ETAs of one SKU's lines whose allocation now differs from the stored one."""
     lines = queue.lines
     outcomes = allocate_in_order(
-        queue.supply, [line.quantity for line in lines], today=today, rules=rules
+        queue.supply, [line[2] for line in lines], today=today, rules=rules
     )
     sku = queue.supply.sku
+    stored = queue.stored.get
     return [
-        LineEta(line.order_id, line.line_no, sku, *outcome)
-        for line, outcome in zip(lines, outcomes, strict=True)
-        if outcome != line.stored
+        LineEta(order_id, line_no, sku, *outcome)
+        for (order_id, line_no, _, key), outcome in zip(lines, outcomes, strict=True)
+        if outcome != stored(key)
     ]
 
 

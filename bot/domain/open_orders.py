@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Protocol, runtime_checkable
 
+from bot.domain.delays import NoticeState
 from bot.domain.model import LineEta
 from bot.domain.notice_store import VersionedOrder
 from bot.domain.store import Store
@@ -12,17 +14,25 @@ from bot.domain.store import Store
 
 @dataclass(frozen=True)
 class OpenOrders:
-    """Open orders (newest first) with their lines' stored ETAs and the names of their products."""
+    """Open orders (newest first) with their lines' ETAs, product names and notice states."""
 
     orders: tuple[VersionedOrder, ...]
     etas: dict[tuple[str, int], LineEta]
     product_names: dict[str, str]
+    # Why: None when the store keeps no notice states; then they are read when needed.
+    notice_states: dict[str, NoticeState] | None = None
 
 
 @runtime_checkable
 class OpenOrdersStore(Store, Protocol):
-    """A store that reads a customer's open orders, ETAs and product names in one round trip."""
+    """A store that reads a customer's open orders and all that goes with them in one round trip."""
 
     async def customer_open_orders(self, customer_id: str) -> OpenOrders:
         """The customer's orders with an open line, newest first, with every line."""
         ...
+
+
+@cache
+def reads_open_orders(store_type: type[Store]) -> bool:
+    """Whether stores of this class read open orders in one round trip (checked once per class)."""
+    return issubclass(store_type, OpenOrdersStore)

@@ -175,11 +175,14 @@ async def mark_shown(
     etas: Mapping[tuple[str, int], LineEta],
     *,
     now: datetime,
+    states: Mapping[str, NoticeState] | None = None,
 ) -> None:
     """Record the estimated dates of these open orders, as just shown, as told to the customer."""
     if not orders:
         return
-    states = await store.notice_states([entry.order.order_id for entry in orders])
+    # Why: a caller that read the states with the orders (under the sweep lock) passes them.
+    if states is None:
+        states = await store.notice_states([entry.order.order_id for entry in orders])
     told: list[NoticeState] = []
     for entry in orders:
         facts = order_facts(entry, etas)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, cast
 
 from bot.domain.eta import order_estimate
 from bot.domain.model import Confidence, LineEta, LineStatus, Order, OrderLine
 from bot.domain.notice_store import VersionedOrder
-from bot.domain.open_orders import OpenOrders, OpenOrdersStore
+from bot.domain.open_orders import OpenOrders, OpenOrdersStore, reads_open_orders
 from bot.domain.store import Store
 
 Status = Literal["ready", "backordered", "shipped", "cancelled"]
@@ -54,8 +54,8 @@ async def customer_orders(store: Store, customer_id: str) -> list[OrderView]:
 
 async def read_open_orders(store: Store, customer_id: str) -> OpenOrders:
     """A customer's open orders with their ETAs and product names, in one read when possible."""
-    if isinstance(store, OpenOrdersStore):
-        return await store.customer_open_orders(customer_id)
+    if reads_open_orders(type(store)):
+        return await cast(OpenOrdersStore, store).customer_open_orders(customer_id)
     orders = await store.open_orders(customer_id)
     etas = await store.line_etas([order.order_id for order in orders]) if orders else {}
     products = await store.get_products({line.sku for order in orders for line in order.lines})

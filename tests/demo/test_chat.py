@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.demo.chat import DemoChat, DemoChatError
@@ -92,3 +94,28 @@ async def test_messages_the_bot_sends_on_its_own_show_up_after_a_wait(
     sandbox_chat.bot_says("Good news: your kettle ships tomorrow.")
     await chat.wait(0)
     assert printed == ["bot: Good news: your kettle ships tomorrow."]
+
+
+async def test_a_reply_the_flood_limit_refused_at_first_still_belongs_to_its_action(
+    sandbox_chat: FakeSandboxChat,
+) -> None:
+    def linked_then_refused(chat: FakeSandboxChat) -> None:
+        chat.bot_says("Thank you, Alex Morgan! This chat is now linked to your orders.")
+        chat.rate_limited += 1
+
+    def reply(chat: FakeSandboxChat, text: str) -> None:
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.02, linked_then_refused, chat)
+        # The bot retries the refused send once the flood limit lets it.
+        loop.call_later(0.3, chat.bot_says, "You have 2 open orders.")
+
+    sandbox_chat.on_text = reply
+    printed: list[str] = []
+    chat = make_chat(sandbox_chat, printed)
+    await chat.say("alex.morgan@example.com")
+    await chat.say("/help")
+    assert printed[:3] == [
+        "you: alex.morgan@example.com",
+        "bot: Thank you, Alex Morgan! This chat is now linked to your orders.",
+        "bot: You have 2 open orders.",
+    ]

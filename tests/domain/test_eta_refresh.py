@@ -36,14 +36,12 @@ def outcome_of(eta: LineEta) -> EtaOutcome:
 
 def queue_of(current: SkuBook, stored: dict[Key, LineEta]) -> EtaQueue:
     """The SKU as the store hands it over: supply, open lines in serving order, stored ETAs."""
-    lines = [
-        QueuedLine(
+    lines: list[QueuedLine] = [
+        (
             d.order_id,
             d.line_no,
             d.quantity,
-            outcome_of(stored[d.order_id, d.line_no])
-            if (d.order_id, d.line_no) in stored
-            else None,
+            (d.order_id, d.line_no) if (d.order_id, d.line_no) in stored else None,
         )
         for d in demand_queue(current.demand)
     ]
@@ -55,7 +53,7 @@ def queue_of(current: SkuBook, stored: dict[Key, LineEta]) -> EtaQueue:
         current.purchase_orders,
         (),
     )
-    return EtaQueue(supply, lines)
+    return EtaQueue(supply, lines, {key: outcome_of(eta) for key, eta in stored.items()})
 
 
 def etas_by_key(etas: list[LineEta]) -> dict[Key, LineEta]:
