@@ -22,7 +22,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
@@ -31,7 +31,6 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.context import Services
 from bot.demo.seed import Shop, seed_store
-from bot.domain.outbox import OutboxStore
 from bot.i18n import Catalogs
 from bot.jobs import catch_up, start_dispatching, stop_dispatching
 from bot.runtime import make_clock, make_rules
@@ -123,7 +122,7 @@ async def initialized(
 
 async def _outbox_drained(services: Services) -> None:
     """Wait until the dispatcher has sent the start-up notices, so the clock counts only replies."""
-    store = cast(OutboxStore, services.store)
+    store = services.store
     deadline = time.perf_counter() + REPLY_TIMEOUT
     while await store.due_messages(now=services.clock.now(), after_id=0, limit=1):
         if time.perf_counter() > deadline:

@@ -23,7 +23,6 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, Services
-from bot.domain.events import EventStore
 from bot.i18n import SHIPPED_LANGUAGES, Catalogs
 from bot.jobs import (
     catch_up,
@@ -76,8 +75,6 @@ def _schedule_event_delivery(application: BotApplication, services: Services) ->
     target = webhook_target(services.settings)
     if target is None:
         return
-    if not isinstance(services.store, EventStore):
-        raise TypeError("event delivery needs a store that reads the event feed")
     if application.job_queue is None:
         raise RuntimeError("event delivery needs PTB's job queue (python-telegram-bot[job-queue])")
     delivery = WebhookDelivery(services.store, target)

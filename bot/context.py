@@ -10,9 +10,9 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.chat_profile import ChatProfile, read_chat_profile
+from bot.domain.app_store import AppStore
+from bot.domain.chat_profile import ChatProfile
 from bot.domain.eta import EtaRules
-from bot.domain.store import Store
 from bot.i18n import Catalogs, Translator
 
 SERVICES_KEY = "services"
@@ -24,7 +24,7 @@ class Services:
     """Everything a handler may use, built once at start-up."""
 
     settings: Settings
-    store: Store
+    store: AppStore
     clock: Clock
     rules: EtaRules
     catalogs: Catalogs
@@ -48,7 +48,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         if self._chat_profile is None:
             chat = update.effective_chat
             self._chat_profile = (
-                await read_chat_profile(self.services.store, chat.id) if chat else _NO_CHAT
+                await self.services.store.chat_profile(chat.id) if chat else _NO_CHAT
             )
         return self._chat_profile
 
@@ -76,5 +76,5 @@ async def chat_language(
     services: Services, chat_id: int | None, telegram_language: str | None
 ) -> str:
     """The language of a chat (see `language_of`)."""
-    profile = await read_chat_profile(services.store, chat_id) if chat_id is not None else _NO_CHAT
+    profile = await services.store.chat_profile(chat_id) if chat_id is not None else _NO_CHAT
     return language_of(services, profile, telegram_language)

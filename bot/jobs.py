@@ -6,15 +6,13 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from datetime import time, timedelta
-from typing import Any, cast
+from typing import Any
 
 from telegram import Bot
 from telegram.ext import JobQueue
 
 from bot.clock import business_today
 from bot.context import BotContext, Services
-from bot.domain.notice_store import NoticeStore
-from bot.domain.outbox import OutboxStore
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
 from bot.services.eta import RECOMPUTE_MARK, recompute_etas
 from bot.services.notices import sweep
@@ -90,8 +88,7 @@ async def sweep_if_recomputed(bot_data: dict[Any, Any], services: Services) -> N
             return
         settings = services.settings
         report = await sweep(
-            # Why: the application's store is the SQLite one, which implements every port.
-            cast(NoticeStore, services.store),
+            services.store,
             now=services.clock.now(),
             timezone=settings.timezone,
             rules=services.rules,
@@ -113,7 +110,7 @@ def start_dispatching(bot_data: dict[Any, Any], services: Services) -> NoticeDis
     limits = DispatchLimits(
         send_rate=services.settings.send_rate, chat_send_rate=services.settings.chat_send_rate
     )
-    dispatcher = Dispatcher(cast(OutboxStore, services.store), services.clock, limits=limits)
+    dispatcher = Dispatcher(services.store, services.clock, limits=limits)
     dispatch = NoticeDispatch(dispatcher, sender)
     dispatch.task = asyncio.create_task(dispatch.dispatcher.run(sender, dispatch.stop))
     bot_data[DISPATCH_KEY] = dispatch

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.clock import business_today
 from bot.context import BotContext
-from bot.domain.actions import (
-    ActionResult,
-    ActionStore,
-    AlreadyDone,
-    Changed,
-    Done,
-    NotAllowed,
-    NotFound,
-)
-from bot.domain.store import Store
+from bot.domain.actions import ActionResult, ActionStore, AlreadyDone, Done, NotAllowed, NotFound
 from bot.i18n import Translator
 from bot.services.cancel import CancelQuote, confirm_cancel, quote_cancel
-from bot.services.status import OrderView, order_view
-from handlers.common import label, linked_customer_id, respond
-from handlers.orders import CANCEL_PREFIX, ORDER_PREFIX, order_keyboard, order_text
+from bot.services.status import OrderView
+from handlers.actions_common import (
+    actor,
+    line_number,
+    not_available,
+    owned_view,
+    read_tap,
+    show_outcome,
+    show_with_order,
+    unchanged_text,
+)
+from handlers.common import label, respond
+from handlers.orders import CANCEL_PREFIX, ORDER_PREFIX
 
 CONFIRM_PREFIX = "cy:"
 WHOLE_ORDER = "*"
@@ -31,75 +32,22 @@ WHOLE_ORDER = "*"
 
 def action_store(context: BotContext) -> ActionStore:
     """The application's store, which implements the customer actions too."""
-    return cast(ActionStore, context.services.store)
-
-
-def actor(customer_id: str) -> str:
-    """Who the audit log and the shop's events name for a customer's action."""
-    return f"customer:{customer_id}"
-
-
-def fields(data: str, prefix: str, count: int) -> list[str] | None:
-    """The `count` colon-separated fields after `prefix`, or None for anything malformed."""
-    parts = data.removeprefix(prefix).split(":")
-    return parts if len(parts) == count and all(parts) else None
-
-
-def line_number(text: str) -> int | None:
-    """A line number from callback data, None for the whole order or anything else."""
-    return int(text) if text.isdigit() else None
-
-
-async def owned_view(store: Store, customer_id: str, order_id: str) -> OrderView | None:
-    """The order as it stands now, only for its own customer."""
-    view = await order_view(store, order_id)
-    return view if view is not None and view.order.customer_id == customer_id else None
-
-
-async def not_available(update: Update, t: Translator) -> None:
-    """The one answer for a missing order, another customer's order and forged data."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer(
-            t.gettext("Sorry, that order is not available in this chat."), show_alert=True
-        )
-
-
-async def show_with_order(
-    update: Update, context: BotContext, t: Translator, customer_id: str, order_id: str, text: str
-) -> None:
-    """A sentence about the outcome, then the order as it stands now with its actions."""
-    view = await owned_view(context.services.store, customer_id, order_id)
-    if view is None:
-        await respond(update, text)
-        return
-    await respond(update, f"{text}\n\n{order_text(t, view)}", order_keyboard(t, view))
-
-
-def changed_text(t: Translator) -> str:
-    """A stale button: the order moved on since the screen was shown."""
-    return t.gettext("This order changed in the meantime. Here is where it stands now:")
+    return context.services.store
 
 
 async def ask_cancel(update: Update, context: BotContext) -> None:
     """[Cancel order] or [Cancel item]: show exactly what would happen and ask to confirm."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    tap = await read_tap(update, context, CANCEL_PREFIX, 1, 2)
+    if tap is None:
         return
-    t = await context.translator(update)
-    customer_id = await linked_customer_id(update, context)
-    parts = query.data.removeprefix(CANCEL_PREFIX).split(":")
-    if customer_id is None or not parts[0] or len(parts) > 2:
-        await not_available(update, t)
+    line_no = line_number(tap.fields[1]) if len(tap.fields) == 2 else None
+    if len(tap.fields) == 2 and line_no is None:
+        await not_available(update, tap.t)
         return
-    line_no = line_number(parts[1]) if len(parts) == 2 else None
-    if len(parts) == 2 and line_no is None:
-        await not_available(update, t)
-        return
-    if await present_cancel(update, context, t, customer_id, parts[0], line_no):
-        await query.answer()
+    if await present_cancel(update, context, tap.t, tap.customer_id, tap.fields[0], line_no):
+        await tap.query.answer()
     else:
-        await not_available(update, t)
+        await not_available(update, tap.t)
 
 
 async def present_cancel(
@@ -177,38 +125,28 @@ def confirm_keyboard(
 
 async def confirm(update: Update, context: BotContext) -> None:
     """[Yes, cancel]: the service re-checks owner, state and version; show the outcome."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    tap = await read_tap(update, context, CONFIRM_PREFIX, 3)
+    if tap is None:
         return
-    t = await context.translator(update)
-    customer_id = await linked_customer_id(update, context)
-    parts = fields(query.data, CONFIRM_PREFIX, 3)
-    if customer_id is None or parts is None or not parts[2].isdigit():
-        await not_available(update, t)
-        return
-    order_id, which, version = parts
+    order_id, which, version = tap.fields
     line_no = line_number(which)
-    if line_no is None and which != WHOLE_ORDER:
-        await not_available(update, t)
+    if not version.isdigit() or (line_no is None and which != WHOLE_ORDER):
+        await not_available(update, tap.t)
         return
     services = context.services
     result = await confirm_cancel(
         action_store(context),
-        customer_id,
+        tap.customer_id,
         order_id,
         line_no,
         int(version),
-        actor=actor(customer_id),
+        actor=actor(tap.customer_id),
         now=services.clock.now(),
         timezone=services.settings.timezone,
         rules=services.rules,
         refund_days=services.settings.refund_days,
     )
-    if isinstance(result, NotFound):
-        await not_available(update, t)
-        return
-    await query.answer()
-    await show_with_order(update, context, t, customer_id, order_id, outcome_text(t, result))
+    await show_outcome(update, context, tap, order_id, result, outcome_text)
 
 
 def outcome_text(t: Translator, result: ActionResult) -> str:
@@ -223,11 +161,7 @@ def outcome_text(t: Translator, result: ActionResult) -> str:
         return t.gettext("✅ Cancelled.")
     if isinstance(result, AlreadyDone):
         return t.gettext("This was already cancelled — nothing more to do.")
-    if isinstance(result, Changed):
-        return changed_text(t)
-    if isinstance(result, NotAllowed):
-        return refused_text(t, result)
-    return t.gettext("Sorry, that order is not available in this chat.")
+    return unchanged_text(t, result, refused_text)
 
 
 def refused_text(t: Translator, refusal: NotAllowed) -> str:

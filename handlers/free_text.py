@@ -13,14 +13,14 @@ from bot.services.intents import Intent, IntentKind, Vocabulary, parse_intent
 from bot.services.linking import normalize_order_id
 from bot.services.status import customer_orders
 from handlers import fallback
-from handlers.cancel import owned_view, present_cancel
+from handlers.actions_common import owned_view
+from handlers.cancel import present_cancel
 from handlers.common import linked_customer_id, respond
 from handlers.help import show_help
 from handlers.menu import main_menu
 from handlers.orders import (
     not_linked_text,
-    order_keyboard,
-    order_text,
+    order_screen,
     orders_keyboard,
     orders_text,
 )
@@ -76,7 +76,7 @@ async def _follow(
         if view is None:
             await respond(update, not_found_text(t))
             return
-        await respond(update, order_text(t, view), order_keyboard(t, view))
+        await respond(update, *await order_screen(context, t, view))
         return
     views = await customer_orders(context.services.store, customer_id)
     if not views:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
@@ -12,7 +12,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.context import BotContext
 from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllowed, NotFound
 from bot.domain.delays import Notice, NoticeKind
-from bot.domain.notice_store import NoticeStore
 from bot.domain.outbox import Button
 from bot.i18n import Catalogs, Translator
 from bot.services.notices import RenderedMessage, Renderer, answer_delay, mark_communicated
@@ -224,8 +223,7 @@ async def answer_notice(update: Update, context: BotContext) -> None:
     services = context.services
     user = update.effective_user
     result = await answer_delay(
-        # Why: the application's store is the SQLite one, which implements every port.
-        cast(NoticeStore, services.store),
+        services.store,
         customer_id,
         order_id,
         keep_waiting=keep_waiting,
@@ -308,9 +306,7 @@ async def dates_seen(context: BotContext, customer_id: str) -> None:
     """The customer sees their orders: the dates shown count as told, so no notice repeats them."""
     services = context.services
     async with sweep_lock(context.bot_data):
-        await mark_communicated(
-            cast(NoticeStore, services.store), customer_id, now=services.clock.now()
-        )
+        await mark_communicated(services.store, customer_id, now=services.clock.now())
 
 
 def sweep_lock(bot_data: dict[Any, Any]) -> asyncio.Lock:

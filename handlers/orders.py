@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.clock import business_today
 from bot.context import BotContext
 from bot.domain.model import Confidence, LineEta
-from bot.domain.notice_store import NoticeStore
 from bot.i18n import Translator
 from bot.services.linking import normalize_order_id
 from bot.services.notices import mark_shown
+from bot.services.split import offers_split
 from bot.services.status import (
     LineView,
     OrderView,
     open_order_views,
     order_view,
-    read_open_orders,
 )
 from handlers.common import label, linked_customer_id, respond
 from handlers.menu import ORDERS_DATA, main_menu
@@ -58,9 +58,9 @@ async def seen_orders(context: BotContext, customer_id: str) -> list[OrderView]:
     services = context.services
     # Why: the dates recorded are the ones this reply shows, read once (states too) for both.
     async with sweep_lock(context.bot_data):
-        shown = await read_open_orders(services.store, customer_id)
+        shown = await services.store.customer_open_orders(customer_id)
         await mark_shown(
-            cast(NoticeStore, services.store),
+            services.store,
             customer_id,
             shown.orders,
             shown.etas,
@@ -84,7 +84,7 @@ async def show_order(update: Update, context: BotContext) -> None:
         )
         return
     await query.answer()
-    await respond(update, order_text(t, view), order_keyboard(t, view))
+    await respond(update, *await order_screen(context, t, view))
 
 
 async def _show_requested_order(
@@ -98,7 +98,21 @@ async def _show_requested_order(
         )
         await respond(update, text)
         return
-    await respond(update, order_text(t, view), order_keyboard(t, view))
+    await respond(update, *await order_screen(context, t, view))
+
+
+async def order_screen(
+    context: BotContext, t: Translator, view: OrderView
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The order's text and the actions that apply to it now."""
+    services = context.services
+    ship_ready = await offers_split(
+        services.store,
+        view,
+        rules=services.rules,
+        today=business_today(services.clock, services.settings.timezone),
+    )
+    return order_text(t, view), order_keyboard(t, view, ship_ready=ship_ready)
 
 
 async def _owned_order(
@@ -165,17 +179,14 @@ def back_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button]])
 
 
-def order_keyboard(t: Translator, view: OrderView) -> InlineKeyboardMarkup:
+def order_keyboard(t: Translator, view: OrderView, *, ship_ready: bool) -> InlineKeyboardMarkup:
     """The actions an open order offers, per order and per backordered line, then the way back."""
     order_id = view.order.order_id
     open_lines = [line for line in view.lines if line.status in ("ready", "backordered")]
     rows: list[list[InlineKeyboardButton | None]] = []
     if open_lines:
         top = [_action(t.gettext("Cancel order"), f"{CANCEL_PREFIX}{order_id}")]
-        # Why: only a waiting order with several lines or units has a part that could go first.
-        if view.status == "backordered" and (
-            len(open_lines) > 1 or any(line.quantity > 1 for line in open_lines)
-        ):
+        if ship_ready:
             top.append(_action(t.gettext("Ship what's ready"), f"{SPLIT_PREFIX}{order_id}"))
         rows.append(top)
     for line in open_lines:
@@ -205,7 +216,16 @@ def _action(text: str, data: str) -> InlineKeyboardButton | None:
 def order_text(t: Translator, view: OrderView) -> str:
     """Every line of an order: product, quantity, status, date, confidence and why."""
     heading = t.gettext("<b>Order {order_id}</b>", order_id=view.order.order_id)
-    if view.estimated_ship_date is not None:
+    if view.ships_in_parts:
+        overall = (
+            t.gettext(
+                "Ready items ship now; the rest is estimated to ship {date}",
+                date=t.date(view.estimated_ship_date),
+            )
+            if view.estimated_ship_date is not None
+            else t.gettext("Ready items ship now; we can't give a date for the rest yet.")
+        )
+    elif view.estimated_ship_date is not None:
         overall = t.gettext(
             "Estimated ship date for the whole order: {date}",
             date=t.date(view.estimated_ship_date),
@@ -228,6 +248,8 @@ def line_text(t: Translator, line: LineView) -> str:
     eta = line.eta
     if eta is None or eta.ship_date is None:
         when = t.gettext("Backordered · no estimated ship date yet")
+    elif line.status == "ready" and line.ship_now:
+        when = t.gettext("Shipping now")
     elif line.status == "ready":
         when = t.gettext("Ready · ships {date}", date=t.date(eta.ship_date))
     else:

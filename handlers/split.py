@@ -9,20 +9,21 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.clock import business_today
 from bot.context import BotContext
-from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllowed, NotFound
+from bot.domain.actions import ActionResult, AlreadyDone, Done, NotAllowed, NotFound
 from bot.i18n import Translator
 from bot.services.split import SplitQuote, confirm_split, quote_split, set_ship_complete
 from bot.services.status import OrderView
-from handlers.cancel import (
-    action_store,
+from handlers.actions_common import (
     actor,
-    changed_text,
-    fields,
     not_available,
     owned_view,
+    read_tap,
+    show_outcome,
     show_with_order,
+    unchanged_text,
 )
-from handlers.common import label, linked_customer_id, respond
+from handlers.cancel import action_store
+from handlers.common import label, respond
 from handlers.orders import ORDER_PREFIX, SPLIT_PREFIX
 
 CONFIRM_PREFIX = "sy:"
@@ -31,16 +32,10 @@ COMPLETE_PREFIX = "sc:"
 
 async def ask_split(update: Update, context: BotContext) -> None:
     """[Ship what's ready]: what ships now, what keeps waiting and until when; ask to confirm."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    tap = await read_tap(update, context, SPLIT_PREFIX, 1)
+    if tap is None:
         return
-    t = await context.translator(update)
-    customer_id = await linked_customer_id(update, context)
-    parts = fields(query.data, SPLIT_PREFIX, 1)
-    if customer_id is None or parts is None:
-        await not_available(update, t)
-        return
-    (order_id,) = parts
+    t, customer_id, (order_id,) = tap.t, tap.customer_id, tap.fields
     services = context.services
     quote = await quote_split(
         action_store(context),
@@ -52,7 +47,7 @@ async def ask_split(update: Update, context: BotContext) -> None:
     if isinstance(quote, NotFound):
         await not_available(update, t)
         return
-    await query.answer()
+    await tap.query.answer()
     if isinstance(quote, NotAllowed):
         await show_with_order(update, context, t, customer_id, order_id, refused_text(t, quote))
         return
@@ -128,62 +123,42 @@ def split_keyboard(t: Translator, quote: SplitQuote) -> InlineKeyboardMarkup:
 
 async def confirm(update: Update, context: BotContext) -> None:
     """[Yes, ship what's ready]: the service re-checks owner, state and version."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    tap = await read_tap(update, context, CONFIRM_PREFIX, 2)
+    if tap is None:
         return
-    t = await context.translator(update)
-    customer_id = await linked_customer_id(update, context)
-    parts = fields(query.data, CONFIRM_PREFIX, 2)
-    if customer_id is None or parts is None or not parts[1].isdigit():
-        await not_available(update, t)
+    order_id, version = tap.fields
+    if not version.isdigit():
+        await not_available(update, tap.t)
         return
-    order_id, version = parts
     services = context.services
     result = await confirm_split(
         action_store(context),
-        customer_id,
+        tap.customer_id,
         order_id,
         int(version),
-        actor=actor(customer_id),
+        actor=actor(tap.customer_id),
         now=services.clock.now(),
         timezone=services.settings.timezone,
         rules=services.rules,
     )
-    if isinstance(result, NotFound):
-        await not_available(update, t)
-        return
-    await query.answer()
-    await show_with_order(update, context, t, customer_id, order_id, outcome_text(t, result))
+    await show_outcome(update, context, tap, order_id, result, outcome_text)
 
 
 async def prefer_complete(update: Update, context: BotContext) -> None:
     """[I prefer one complete delivery]: remember it on the order."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    tap = await read_tap(update, context, COMPLETE_PREFIX, 1)
+    if tap is None:
         return
-    t = await context.translator(update)
-    customer_id = await linked_customer_id(update, context)
-    parts = fields(query.data, COMPLETE_PREFIX, 1)
-    if customer_id is None or parts is None:
-        await not_available(update, t)
-        return
-    (order_id,) = parts
+    (order_id,) = tap.fields
     result = await set_ship_complete(
         action_store(context),
-        customer_id,
+        tap.customer_id,
         order_id,
         True,
-        actor=actor(customer_id),
+        actor=actor(tap.customer_id),
         now=context.services.clock.now(),
     )
-    if isinstance(result, NotFound):
-        await not_available(update, t)
-        return
-    await query.answer()
-    text = t.gettext(
-        "All right: we will ship order {order_id} in one complete delivery.", order_id=order_id
-    )
-    await show_with_order(update, context, t, customer_id, order_id, text)
+    await show_outcome(update, context, tap, order_id, result, complete_text)
 
 
 def outcome_text(t: Translator, result: ActionResult) -> str:
@@ -192,11 +167,15 @@ def outcome_text(t: Translator, result: ActionResult) -> str:
         return t.gettext("✅ Done: the ready items ship now, the rest follows when it arrives.")
     if isinstance(result, AlreadyDone):
         return t.gettext("The ready items are already on their way — nothing more to do.")
-    if isinstance(result, Changed):
-        return changed_text(t)
-    if isinstance(result, NotAllowed):
-        return refused_text(t, result)
-    return t.gettext("Sorry, that order is not available in this chat.")
+    return unchanged_text(t, result, refused_text)
+
+
+def complete_text(t: Translator, result: ActionResult) -> str:
+    """One complete delivery stored (or already wanted): the same sentence either way."""
+    return t.gettext(
+        "All right: we will ship order {order_id} in one complete delivery.",
+        order_id=result.order_id,
+    )
 
 
 def refused_text(t: Translator, refusal: NotAllowed) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, cast
+from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import (
@@ -17,7 +17,6 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
-from bot.domain.notice_store import NoticeStore
 from bot.i18n import Translator
 from bot.services.dispatcher import keyboard
 from bot.services.linking import (
@@ -206,8 +205,7 @@ async def _send_orders(update: Update, context: BotContext) -> None:
 async def _send_pending_questions(update: Update, context: BotContext, customer_id: str) -> None:
     """Delay questions decided while no chat was linked, with their answer buttons."""
     chat = update.effective_chat
-    # Why: the application's store is the SQLite one, which implements every port.
-    questions = await pending_questions(cast(NoticeStore, context.services.store), customer_id)
+    questions = await pending_questions(context.services.store, customer_id)
     if chat is None or not questions:
         return
     rendered = render_notices(await context.translator(update), questions)

@@ -9,21 +9,22 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.clock import business_today
 from bot.context import BotContext
-from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllowed, NotFound
+from bot.domain.actions import ActionResult, AlreadyDone, Done, NotAllowed, NotFound
 from bot.i18n import Translator
 from bot.services.status import LineView
 from bot.services.swap import SubstituteOffer, confirm_swap, offer_substitutes
-from handlers.cancel import (
-    action_store,
+from handlers.actions_common import (
     actor,
-    changed_text,
-    fields,
     line_number,
     not_available,
     owned_view,
+    read_tap,
+    show_outcome,
     show_with_order,
+    unchanged_text,
 )
-from handlers.common import label, linked_customer_id, respond
+from handlers.cancel import action_store
+from handlers.common import label, respond
 from handlers.orders import (
     ALTERNATIVES_PREFIX,
     CALLBACK_DATA_LIMIT,
@@ -37,24 +38,17 @@ CONFIRM_PREFIX = "ay:"
 
 async def show_offers(update: Update, context: BotContext) -> None:
     """[Alternatives]: up to three products that ship sooner, each with its price and date."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    tap = await read_tap(update, context, ALTERNATIVES_PREFIX, 2)
+    if tap is None:
         return
-    t = await context.translator(update)
-    customer_id = await linked_customer_id(update, context)
-    parts = fields(query.data, ALTERNATIVES_PREFIX, 2)
-    line_no = line_number(parts[1]) if parts else None
-    if customer_id is None or parts is None or line_no is None:
+    t, customer_id, (order_id, which) = tap.t, tap.customer_id, tap.fields
+    line_no = line_number(which)
+    offers = None if line_no is None else await _offers(context, customer_id, order_id, line_no)
+    if line_no is None or offers is None or isinstance(offers, NotFound):
         await not_available(update, t)
         return
-    order_id = parts[0]
-    offers = await _offers(context, customer_id, order_id, line_no)
-    if isinstance(offers, NotFound):
-        await not_available(update, t)
-        return
-    await query.answer()
-    view = await owned_view(context.services.store, customer_id, order_id)
-    line = next((line for line in view.lines if line.line_no == line_no), None) if view else None
+    await tap.query.answer()
+    line = await _line(context, customer_id, order_id, line_no)
     if line is None:
         await not_available(update, t)
         return
@@ -140,29 +134,22 @@ def no_substitute_keyboard(t: Translator, order_id: str, line: LineView) -> Inli
 
 async def pick_offer(update: Update, context: BotContext) -> None:
     """An offer chosen: confirm it, accepting a price increase explicitly."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    tap = await read_tap(update, context, PICK_PREFIX, 3)
+    if tap is None:
         return
-    t = await context.translator(update)
-    customer_id = await linked_customer_id(update, context)
-    parts = fields(query.data, PICK_PREFIX, 3)
-    line_no = line_number(parts[1]) if parts else None
-    if customer_id is None or parts is None or line_no is None:
+    t, customer_id, (order_id, which, sku) = tap.t, tap.customer_id, tap.fields
+    line_no = line_number(which)
+    offers = None if line_no is None else await _offers(context, customer_id, order_id, line_no)
+    if line_no is None or offers is None or isinstance(offers, NotFound):
         await not_available(update, t)
         return
-    order_id, _, sku = parts
-    offers = await _offers(context, customer_id, order_id, line_no)
-    if isinstance(offers, NotFound):
-        await not_available(update, t)
-        return
-    await query.answer()
+    await tap.query.answer()
     offer = (
         next((offer for offer in offers if offer.sku == sku), None)
         if isinstance(offers, list)
         else None
     )
-    view = await owned_view(context.services.store, customer_id, order_id)
-    line = next((line for line in view.lines if line.line_no == line_no), None) if view else None
+    line = await _line(context, customer_id, order_id, line_no)
     state = await action_store(context).order_state(order_id)
     if offer is None or line is None or state is None:
         text = t.gettext("Sorry, that alternative is not available for this item any more.")
@@ -221,41 +208,29 @@ def swap_keyboard(
 
 async def confirm(update: Update, context: BotContext) -> None:
     """The swap confirmed: the service re-checks owner, state, version, offer and price."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    tap = await read_tap(update, context, CONFIRM_PREFIX, 5)
+    if tap is None:
         return
-    t = await context.translator(update)
-    customer_id = await linked_customer_id(update, context)
-    parts = fields(query.data, CONFIRM_PREFIX, 5)
-    if (
-        customer_id is None
-        or parts is None
-        or not (parts[1].isdigit() and parts[2].isdigit())
-        or parts[3] not in ("0", "1")
-    ):
-        await not_available(update, t)
+    order_id, line_no, version, accept, sku = tap.fields
+    if not (line_no.isdigit() and version.isdigit()) or accept not in ("0", "1"):
+        await not_available(update, tap.t)
         return
-    order_id, line_no, version, accept, sku = parts
     services = context.services
     result = await confirm_swap(
         action_store(context),
-        customer_id,
+        tap.customer_id,
         order_id,
         int(line_no),
         sku,
         int(version),
         accept_price_increase=accept == "1",
-        actor=actor(customer_id),
+        actor=actor(tap.customer_id),
         now=services.clock.now(),
         timezone=services.settings.timezone,
         rules=services.rules,
         refund_days=services.settings.refund_days,
     )
-    if isinstance(result, NotFound):
-        await not_available(update, t)
-        return
-    await query.answer()
-    await show_with_order(update, context, t, customer_id, order_id, outcome_text(t, result))
+    await show_outcome(update, context, tap, order_id, result, outcome_text)
 
 
 def outcome_text(t: Translator, result: ActionResult) -> str:
@@ -270,11 +245,7 @@ def outcome_text(t: Translator, result: ActionResult) -> str:
         return t.gettext("✅ Swapped. The new item is on your order now.")
     if isinstance(result, AlreadyDone):
         return t.gettext("This swap is already done — nothing more to do.")
-    if isinstance(result, Changed):
-        return changed_text(t)
-    if isinstance(result, NotAllowed):
-        return refused_text(t, result)
-    return t.gettext("Sorry, that order is not available in this chat.")
+    return unchanged_text(t, result, refused_text)
 
 
 def refused_text(t: Translator, refusal: NotAllowed) -> str:
@@ -300,6 +271,13 @@ async def _offers(
         rules=services.rules,
         today=business_today(services.clock, services.settings.timezone),
     )
+
+
+async def _line(
+    context: BotContext, customer_id: str, order_id: str, line_no: int
+) -> LineView | None:
+    view = await owned_view(context.services.store, customer_id, order_id)
+    return next((line for line in view.lines if line.line_no == line_no), None) if view else None
 
 
 def _back(t: Translator, order_id: str, text: str) -> InlineKeyboardButton:

@@ -120,6 +120,7 @@ def line_from(row: sqlite3.Row) -> OrderLine:
         quantity=_int(row["quantity"]),
         unit_price_minor=_int(row["unit_price_minor"]),
         status=LineStatus(str(row["status"])),
+        ship_now=bool(row["ship_now"]),
     )
 
 

@@ -22,7 +22,7 @@ _OPEN_ORDER_LINES = """
            e.lead_time_days, p.name, s.order_id, s.deadline, s.communicated_date,
            s.communicated_at, s.consent, s.awaiting_answer, s.silence_means,
            s.decision_deadline, s.auto_cancel_on, s.offered_date, s.ready_notified,
-           s.auto_cancelled_on
+           s.auto_cancelled_on, l.ship_now
       FROM orders AS o
       JOIN order_lines AS l ON l.order_id = o.order_id
       LEFT JOIN line_etas AS e ON e.order_id = l.order_id AND e.line_no = l.line_no
@@ -49,7 +49,15 @@ async def read_open_orders(conn: aiosqlite.Connection, customer_id: str) -> Open
             headers[order_id] = tuple(row[:8])
             lines[order_id] = []
         lines[order_id].append(
-            OrderLine(order_id, line_no, sku, int(row[10]), int(row[11]), LineStatus(row[12]))
+            OrderLine(
+                order_id,
+                line_no,
+                sku,
+                int(row[10]),
+                int(row[11]),
+                LineStatus(row[12]),
+                ship_now=bool(row[32]),
+            )
         )
         if row[13] is not None:
             etas[order_id, line_no] = LineEta(

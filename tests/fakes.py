@@ -1,4 +1,4 @@
-"""An in-memory Store for service tests that are about rules, not SQL."""
+"""An in-memory Store (plus open-order reads) for service tests about rules, not SQL."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from bot.domain.model import (
     Product,
     PurchaseOrder,
 )
+from bot.domain.notice_store import VersionedOrder
+from bot.domain.open_orders import OpenOrders
 from bot.domain.store import AuditEntry, Demand, SkuBook
 
 
@@ -129,6 +131,17 @@ class FakeStore:
             and any(line.status == LineStatus.OPEN for line in order.lines)
         ]
         return sorted(found, key=lambda order: (order.placed_at, order.order_id), reverse=True)
+
+    async def customer_open_orders(self, customer_id: str) -> OpenOrders:
+        """Open orders with their ETAs and product names; the fake keeps no versions or states."""
+        orders = await self.open_orders(customer_id)
+        skus = {line.sku for order in orders for line in order.lines}
+        return OpenOrders(
+            tuple(VersionedOrder(order, 0) for order in orders),
+            await self.line_etas([order.order_id for order in orders]),
+            {sku: product.name for sku, product in (await self.get_products(skus)).items()},
+            {},
+        )
 
     async def get_customer(self, customer_id: str) -> Customer | None:
         """One customer; language is the chosen one, else the imported one."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,6 @@ class Event:
         }
 
 
-@runtime_checkable
 class EventStore(Protocol):
     """Reading the feed and remembering how far the webhook has delivered it."""
 

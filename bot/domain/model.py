@@ -79,6 +79,8 @@ class OrderLine:
     quantity: int
     unit_price_minor: int
     status: LineStatus = LineStatus.OPEN
+    # Why: the customer chose to ship this line ahead of the rest of the order (a split).
+    ship_now: bool = False
 
 
 @dataclass(frozen=True, slots=True)

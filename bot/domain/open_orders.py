@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from bot.domain.delays import NoticeState
 from bot.domain.model import LineEta
@@ -19,20 +18,12 @@ class OpenOrders:
     orders: tuple[VersionedOrder, ...]
     etas: dict[tuple[str, int], LineEta]
     product_names: dict[str, str]
-    # Why: None when the store keeps no notice states; then they are read when needed.
-    notice_states: dict[str, NoticeState] | None = None
+    notice_states: dict[str, NoticeState]
 
 
-@runtime_checkable
 class OpenOrdersStore(Store, Protocol):
     """A store that reads a customer's open orders and all that goes with them in one round trip."""
 
     async def customer_open_orders(self, customer_id: str) -> OpenOrders:
         """The customer's orders with an open line, newest first, with every line."""
         ...
-
-
-@cache
-def reads_open_orders(store_type: type[Store]) -> bool:
-    """Whether stores of this class read open orders in one round trip (checked once per class)."""
-    return issubclass(store_type, OpenOrdersStore)

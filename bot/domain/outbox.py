@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,6 @@ class OutboxSummary:
     unreachable: tuple[UnreachableChat, ...]
 
 
-@runtime_checkable
 class OutboxStore(Protocol):
     """Persistence the dispatcher and the reachability service need."""
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
-from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from bot.domain.actions import (
@@ -23,10 +21,10 @@ from bot.domain.actions import (
     RefundDue,
     ShopEvent,
 )
-from bot.domain.eta import EtaRules, moved_etas
+from bot.domain.eta import EtaRules
 from bot.domain.model import LineStatus
 from bot.domain.refunds import refund_due_date
-from bot.services.eta import RECOMPUTE_MARK
+from bot.services.order_changes import change_order, owned_state
 
 SYSTEM_ACTOR = "system"
 
@@ -54,9 +52,9 @@ async def quote_cancel(
     today: date,
 ) -> CancelQuote | NotFound | NotAllowed:
     """The confirmation screen's facts for cancelling one line, or all open lines (None)."""
-    state = await store.order_state(order_id)
-    if state is None or not state.belongs_to(customer_id):
-        return NotFound(order_id)
+    state = await owned_state(store, customer_id, order_id)
+    if isinstance(state, NotFound):
+        return state
     lines = cancellable_lines(state, line_no)
     if isinstance(lines, AlreadyDone):
         return NotAllowed(order_id, "not_open")
@@ -127,22 +125,6 @@ async def cancel_for_system(
     )
 
 
-async def refresh_etas(
-    store: ActionStore, *, rules: EtaRules, today: date, skus: Collection[str]
-) -> int:
-    """Recompute the ETAs of the SKUs an action touched at once; return how many rows moved."""
-    # Why: a cancel on a SKU with thousands of waiting lines moves only a few of them.
-    etas = [
-        eta
-        for queue in await store.eta_queues(skus)
-        for eta in moved_etas(queue, today=today, rules=rules)
-    ]
-    moved = await store.save_moved_etas(etas, skus=skus, computed_on=today)
-    # Why: as after any recompute, so a running bot notices dates that moved.
-    await store.set_setting(RECOMPUTE_MARK, uuid4().hex)
-    return moved
-
-
 def cancellable_lines(
     state: OrderState, line_no: int | None
 ) -> tuple[ActionLine, ...] | AlreadyDone | NotAllowed | NotFound:
@@ -179,9 +161,7 @@ async def _cancel(
 ) -> ActionResult:
     today = now.astimezone(timezone).date()
 
-    async def decide(state: OrderState | None) -> OrderChange | ActionResult:
-        if state is None or not state.belongs_to(customer_id):
-            return NotFound(order_id)
+    async def plan(state: OrderState) -> OrderChange | ActionResult:
         lines = cancellable_lines(state, line_no)
         if not isinstance(lines, tuple):
             return lines
@@ -190,11 +170,16 @@ async def _cancel(
         due = _due(state, today, rules, refund_days)
         return cancellation(state, lines, due=due, actor=actor, reason=reason, now=now)
 
-    outcome = await store.apply_order_change(order_id, decide, actor=actor, at=now)
-    if not isinstance(outcome, OrderChange):
-        return outcome
-    await refresh_etas(store, rules=rules, today=today, skus=outcome.skus)
-    return outcome.result
+    return await change_order(
+        store,
+        customer_id,
+        order_id,
+        plan,
+        actor=actor,
+        now=now,
+        timezone=timezone,
+        rules=rules,
+    )
 
 
 def cancellation(

@@ -5,10 +5,8 @@ from __future__ import annotations
 from bot.domain.outbox import OutboxStore, OutboxSummary
 
 
-async def outbox_status(store: object) -> OutboxSummary:
+async def outbox_status(store: OutboxStore) -> OutboxSummary:
     """The outbox's counts and unreachable chats."""
-    if not isinstance(store, OutboxStore):
-        raise TypeError("this store keeps no outbox")
     return await store.outbox_summary()
 
 

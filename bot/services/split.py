@@ -22,7 +22,8 @@ from bot.domain.actions import (
 )
 from bot.domain.eta import EtaRules
 from bot.domain.split import ReadyPart, ready_parts
-from bot.services.cancel import refresh_etas
+from bot.services.order_changes import apply_owned_change, change_order, owned_state
+from bot.services.status import OrderView
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,9 @@ async def quote_split(
     store: ActionStore, customer_id: str, order_id: str, *, rules: EtaRules, today: date
 ) -> SplitQuote | NotFound | NotAllowed:
     """The confirmation screen's facts for shipping what is ready now."""
-    state = await store.order_state(order_id)
-    if state is None or not state.belongs_to(customer_id):
-        return NotFound(order_id)
+    state = await owned_state(store, customer_id, order_id)
+    if isinstance(state, NotFound):
+        return state
     if not state.open_lines:
         return NotAllowed(order_id, "not_open")
     parts = await _parts(store, state)
@@ -77,6 +78,22 @@ async def quote_split(
     )
 
 
+async def offers_split(
+    store: ActionStore, view: OrderView, *, rules: EtaRules, today: date
+) -> bool:
+    """Whether [Ship what's ready] would send something new ahead of the rest of the order."""
+    waiting = [line for line in view.lines if line.is_open and not line.ship_now]
+    # Why: only a waiting order with several lines or units has a part that could go first.
+    if view.status != "backordered" or (
+        len(waiting) < 2 and sum(line.quantity for line in waiting) < 2
+    ):
+        return False
+    quote = await quote_split(
+        store, view.order.customer_id, view.order.order_id, rules=rules, today=today
+    )
+    return isinstance(quote, SplitQuote)
+
+
 async def confirm_split(
     store: ActionStore,
     customer_id: str,
@@ -89,11 +106,8 @@ async def confirm_split(
     rules: EtaRules,
 ) -> ActionResult:
     """Release the ready part to ship now; a partly ready line becomes two lines."""
-    today = now.astimezone(timezone).date()
 
-    async def decide(state: OrderState | None) -> OrderChange | ActionResult:
-        if state is None or not state.belongs_to(customer_id):
-            return NotFound(order_id)
+    async def plan(state: OrderState) -> OrderChange | ActionResult:
         if not state.open_lines:
             return NotAllowed(order_id, "not_open")
         parts = [part for part in await _parts(store, state) if part.ready]
@@ -106,11 +120,16 @@ async def confirm_split(
             return NotAllowed(order_id, "nothing_ready")
         return split(state, parts, actor=actor, now=now)
 
-    outcome = await store.apply_order_change(order_id, decide, actor=actor, at=now)
-    if not isinstance(outcome, OrderChange):
-        return outcome
-    await refresh_etas(store, rules=rules, today=today, skus=outcome.skus)
-    return outcome.result
+    return await change_order(
+        store,
+        customer_id,
+        order_id,
+        plan,
+        actor=actor,
+        now=now,
+        timezone=timezone,
+        rules=rules,
+    )
 
 
 async def set_ship_complete(
@@ -124,9 +143,7 @@ async def set_ship_complete(
 ) -> ActionResult:
     """Save whether the customer wants one complete delivery (audited)."""
 
-    async def decide(state: OrderState | None) -> OrderChange | ActionResult:
-        if state is None or not state.belongs_to(customer_id):
-            return NotFound(order_id)
+    async def plan(state: OrderState) -> OrderChange | ActionResult:
         if state.ship_complete == complete:
             return AlreadyDone(order_id)
         return OrderChange(
@@ -136,7 +153,7 @@ async def set_ship_complete(
             ship_complete=complete,
         )
 
-    outcome = await store.apply_order_change(order_id, decide, actor=actor, at=now)
+    outcome = await apply_owned_change(store, customer_id, order_id, plan, actor=actor, now=now)
     return outcome.result if isinstance(outcome, OrderChange) else outcome
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, cast
+from typing import Literal
 
 from bot.domain.eta import order_estimate
 from bot.domain.model import Confidence, LineEta, LineStatus, Order, OrderLine
-from bot.domain.notice_store import VersionedOrder
-from bot.domain.open_orders import OpenOrders, OpenOrdersStore, reads_open_orders
+from bot.domain.open_orders import OpenOrders, OpenOrdersStore
 from bot.domain.store import Store
 
 Status = Literal["ready", "backordered", "shipped", "cancelled"]
@@ -27,6 +26,13 @@ class LineView:
     unit_price_minor: int
     status: Status
     eta: LineEta | None
+    # Why: released by the customer's split to ship ahead of the rest of the order.
+    ship_now: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        """Neither shipped nor cancelled."""
+        return self.status in ("ready", "backordered")
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,14 @@ class OrderView:
     estimated_ship_date: date | None
     lines: tuple[LineView, ...]
 
+    @property
+    def ships_in_parts(self) -> bool:
+        """The customer split it: some items ship now while others still wait."""
+        open_lines = [line for line in self.lines if line.is_open]
+        return any(line.ship_now for line in open_lines) and not all(
+            line.ship_now for line in open_lines
+        )
+
 
 async def order_view(store: Store, order_id: str) -> OrderView | None:
     """The view of one order, or None when there is no such order."""
@@ -47,28 +61,13 @@ async def order_view(store: Store, order_id: str) -> OrderView | None:
     return (await _views(store, [order]))[0]
 
 
-async def customer_orders(store: Store, customer_id: str) -> list[OrderView]:
+async def customer_orders(store: OpenOrdersStore, customer_id: str) -> list[OrderView]:
     """A customer's open orders, newest first."""
-    return open_order_views(await read_open_orders(store, customer_id))
-
-
-async def read_open_orders(store: Store, customer_id: str) -> OpenOrders:
-    """A customer's open orders with their ETAs and product names, in one read when possible."""
-    if reads_open_orders(type(store)):
-        return await cast(OpenOrdersStore, store).customer_open_orders(customer_id)
-    orders = await store.open_orders(customer_id)
-    etas = await store.line_etas([order.order_id for order in orders]) if orders else {}
-    products = await store.get_products({line.sku for order in orders for line in order.lines})
-    # Why: a store without versions serves tests of the views, which never quote a version.
-    return OpenOrders(
-        tuple(VersionedOrder(order, 0) for order in orders),
-        etas,
-        {sku: product.name for sku, product in products.items()},
-    )
+    return open_order_views(await store.customer_open_orders(customer_id))
 
 
 def open_order_views(open_orders: OpenOrders) -> list[OrderView]:
-    """The views of orders read with `read_open_orders`, in the same order."""
+    """The views of orders read with `customer_open_orders`, in the same order."""
     return [
         _order_view(entry.order, open_orders.etas, open_orders.product_names)
         for entry in open_orders.orders
@@ -88,8 +87,14 @@ def _order_view(
     order: Order, etas: dict[tuple[str, int], LineEta], product_names: dict[str, str]
 ) -> OrderView:
     lines = tuple(_line_view(line, etas, product_names) for line in order.lines)
-    open_etas = [line.eta for line in lines if line.status in ("ready", "backordered")]
-    return OrderView(order, _order_status(lines), order_estimate(open_etas), lines)
+    return OrderView(order, _order_status(lines), _estimated_ship_date(lines), lines)
+
+
+def _estimated_ship_date(lines: Sequence[LineView]) -> date | None:
+    open_lines = [line for line in lines if line.is_open]
+    # Why: DESIGN §5.6 — once split, the order ships in parts; its date is the waiting part's.
+    dated = [line for line in open_lines if not line.ship_now] or open_lines
+    return order_estimate(line.eta for line in dated)
 
 
 def _line_view(
@@ -113,6 +118,7 @@ def _line_view(
         unit_price_minor=line.unit_price_minor,
         status=status,
         eta=eta,
+        ship_now=line.ship_now,
     )
 
 
@@ -137,7 +143,6 @@ def order_json(view: OrderView) -> dict[str, object]:
 
 
 def _line_json(line: LineView) -> dict[str, object]:
-    is_open = line.status in ("ready", "backordered")
     confidence = line.eta.confidence.value if line.eta else Confidence.UNKNOWN.value
     return {
         "line_no": line.line_no,
@@ -146,7 +151,8 @@ def _line_json(line: LineView) -> dict[str, object]:
         "status": line.status,
         "available_date": _iso(line.eta.available_date if line.eta else None),
         "estimated_ship_date": _iso(line.eta.ship_date if line.eta else None),
-        "confidence": confidence if is_open else None,
+        "confidence": confidence if line.is_open else None,
+        "ship_now": line.ship_now,
     }
 
 

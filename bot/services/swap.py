@@ -26,7 +26,8 @@ from bot.domain.eta import EtaRules, allocate
 from bot.domain.model import Confidence, LineStatus
 from bot.domain.refunds import refund_due_date
 from bot.domain.substitutes import Substitute, candidates, rank, simulate_new_line
-from bot.services.cancel import refresh_etas, refund_event
+from bot.services.cancel import refund_event
+from bot.services.order_changes import change_order, owned_state
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,9 @@ async def offer_substitutes(
     today: date,
 ) -> list[SubstituteOffer] | NotFound | NotAllowed:
     """Up to three products that would ship sooner than the waiting line, best first."""
-    state = await store.order_state(order_id)
-    if state is None or not state.belongs_to(customer_id):
-        return NotFound(order_id)
+    state = await owned_state(store, customer_id, order_id)
+    if isinstance(state, NotFound):
+        return state
     line = _swappable(state, line_no)
     if not isinstance(line, ActionLine):
         return line
@@ -64,10 +65,8 @@ async def offer_substitutes(
 
 async def order_version(store: ActionStore, customer_id: str, order_id: str) -> int | None:
     """The order's current version for a confirmation button, or None when not the customer's."""
-    state = await store.order_state(order_id)
-    if state is None or not state.belongs_to(customer_id):
-        return None
-    return state.version
+    state = await owned_state(store, customer_id, order_id)
+    return None if isinstance(state, NotFound) else state.version
 
 
 async def confirm_swap(
@@ -88,9 +87,7 @@ async def confirm_swap(
     """Cancel the line and add the substitute (same quantity) in one transaction, once."""
     today = now.astimezone(timezone).date()
 
-    async def decide(state: OrderState | None) -> OrderChange | ActionResult:
-        if state is None or not state.belongs_to(customer_id):
-            return NotFound(order_id)
+    async def plan(state: OrderState) -> OrderChange | ActionResult:
         old = state.line(line_no)
         if old is None:
             return NotFound(order_id)
@@ -114,11 +111,16 @@ async def confirm_swap(
         )
         return swap(state, line, offer, due=due, actor=actor, now=now)
 
-    outcome = await store.apply_order_change(order_id, decide, actor=actor, at=now)
-    if not isinstance(outcome, OrderChange):
-        return outcome
-    await refresh_etas(store, rules=rules, today=today, skus=outcome.skus)
-    return outcome.result
+    return await change_order(
+        store,
+        customer_id,
+        order_id,
+        plan,
+        actor=actor,
+        now=now,
+        timezone=timezone,
+        rules=rules,
+    )
 
 
 async def substitute_offers(

@@ -26,6 +26,24 @@ async def test_the_split_screen_shows_what_ships_now_and_what_follows_with_its_d
     assert [event.type for event in await store.events_after(0, limit=1000)] == ["order.split"]
 
 
+async def test_after_a_split_the_order_shows_the_ready_part_shipping_now_and_no_second_split(
+    linked: Linker,
+) -> None:
+    olga = await linked("olga", "C-OLGA")
+    await olga.say("/orders 6006")
+    question = await olga.tap_data("sa:6006")
+    (confirm,) = data_starting(question, "sy:")
+    done = text(await olga.tap_data(confirm))
+    lamp = done.split("Desk lamp × 2")[1].split("Standing desk")[0]
+    assert "Отправляем сейчас" in lamp
+    assert "Готовые товары отправляем сейчас; остальное — ориентировочно 24 дек. 2026" in done
+
+    (shown,) = await olga.say("/orders 6006")
+    assert "Отправляем сейчас" in text(shown)
+    assert data_starting(shown, "sa:") == []
+    assert data_starting(shown, "ca:6006")
+
+
 async def test_a_customer_who_prefers_one_delivery_has_it_stored_on_the_order_in_german(
     linked: Linker, store: SqliteStore
 ) -> None:

@@ -54,7 +54,7 @@ def test_the_shipped_tour_shows_every_flow_and_the_delay_notice_the_supplier_sli
         "  • Ultralight Tent 2P × 1 — estimated to ship Jan 4, 2027",
         "bot (edited): ✅ Done: the ready items ship now, the rest follows when it arrives.",
         # German and back, then the help.
-        "  Voraussichtliches Versanddatum der gesamten Bestellung: 04.01.2027",
+        "  Die lieferbaren Artikel werden jetzt versandt; der Rest voraussichtlich am 04.01.2027",
         "bot (edited): Done. I will write to you in English from now on.",
         "/help – this message",
     )

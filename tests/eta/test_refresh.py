@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.domain.model import Confidence
-from bot.services.cancel import refresh_etas
 from bot.services.eta import recompute_etas
+from bot.services.order_changes import refresh_etas
 from storage.sqlite import SqliteStore, open_store
 from tests.eta.shop import NOW, TODAY, add_order, add_po, add_product
 

@@ -63,6 +63,7 @@ def test_order_json_prints_the_contract_object(
                 "available_date": "2026-03-02",
                 "estimated_ship_date": "2026-03-03",
                 "confidence": "in_stock",
+                "ship_now": False,
             },
             {
                 "line_no": 2,
@@ -72,6 +73,7 @@ def test_order_json_prints_the_contract_object(
                 "available_date": "2026-03-13",
                 "estimated_ship_date": "2026-03-16",
                 "confidence": "confirmed",
+                "ship_now": False,
             },
             {
                 "line_no": 3,
@@ -81,6 +83,7 @@ def test_order_json_prints_the_contract_object(
                 "available_date": None,
                 "estimated_ship_date": None,
                 "confidence": None,
+                "ship_now": False,
             },
         ],
     }

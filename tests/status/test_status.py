@@ -127,7 +127,9 @@ async def test_a_customer_sees_only_their_open_orders_newest_first(store: FakeSt
     assert await customer_orders(store, "nobody") == []
 
 
-async def test_the_json_has_exactly_the_contract_keys_and_values(store: FakeStore) -> None:
+async def test_the_json_has_the_contract_keys_and_values_and_the_added_ship_now_flag(
+    store: FakeStore,
+) -> None:
     put_order(store, "1", ("MUG-1", OPEN), ("CUP-1", CANCELLED))
     store.etas["1", 1] = LineEta(
         "1", 1, "MUG-1", date(2026, 3, 16), date(2026, 3, 17), Confidence.PLANNED
@@ -149,6 +151,7 @@ async def test_the_json_has_exactly_the_contract_keys_and_values(store: FakeStor
                 "available_date": "2026-03-16",
                 "estimated_ship_date": "2026-03-17",
                 "confidence": "planned",
+                "ship_now": False,
             },
             {
                 "line_no": 2,
@@ -158,6 +161,7 @@ async def test_the_json_has_exactly_the_contract_keys_and_values(store: FakeStor
                 "available_date": None,
                 "estimated_ship_date": None,
                 "confidence": None,
+                "ship_now": False,
             },
         ],
     }

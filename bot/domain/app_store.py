@@ -1,0 +1,15 @@
+"""The application's store: every port the running bot uses, implemented by SQLite."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.domain.chat_profile import ChatProfileStore
+from bot.domain.events import EventStore
+from bot.domain.notice_store import NoticeStore
+from bot.domain.open_orders import OpenOrdersStore
+from bot.domain.outbox import OutboxStore
+
+
+class AppStore(NoticeStore, OutboxStore, EventStore, ChatProfileStore, OpenOrdersStore, Protocol):
+    """What handlers and jobs reach through `Services.store`; use cases take narrower ports."""
