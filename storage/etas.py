@@ -28,10 +28,10 @@ _PURCHASE_ORDERS = """
      ORDER BY sku, expected_date, po_id"""
 _DEMAND = """
     SELECT l.sku, l.order_id, l.line_no, l.quantity, o.priority,
-           COALESCE(l.queued_at, o.placed_at_utc) AS queued
+           COALESCE(l.queued_at, o.placed_at_utc) AS queued, l.ship_now
       FROM order_lines AS l JOIN orders AS o ON o.order_id = l.order_id
      WHERE l.status = 'open' {and_sku}
-     ORDER BY l.sku, o.priority DESC, queued, l.order_id, l.line_no"""
+     ORDER BY l.sku, l.ship_now DESC, o.priority DESC, queued, l.order_id, l.line_no"""
 # Why: stored ETAs come along by primary key (`+` keeps the planner off the sku index), so a
 # refresh needs no second pass over the SKU; queue times are utc_text, which sorts in time order.
 # Each stored ETA comes as one text, the key of its parsed form: a long queue repeats a few.
@@ -43,7 +43,8 @@ _QUEUE = """
       LEFT JOIN line_etas AS e
              ON e.order_id = l.order_id AND e.line_no = l.line_no AND +e.sku = l.sku
      WHERE l.status = 'open' AND l.sku = ?
-     ORDER BY o.priority DESC, COALESCE(l.queued_at, o.placed_at_utc), l.order_id, l.line_no"""
+     ORDER BY l.ship_now DESC, o.priority DESC, COALESCE(l.queued_at, o.placed_at_utc),
+              l.order_id, l.line_no"""
 _DELETE_NOT_OPEN = f"""
     DELETE FROM line_etas
      WHERE sku {_IN_JSON}
@@ -67,13 +68,15 @@ async def read_sku_books(conn: aiosqlite.Connection, skus: Collection[str] | Non
     and_line_sku = "" if skus is None else f"AND l.sku {_IN_JSON}"
     demand: dict[str, list[Demand]] = {}
     moments: dict[str, datetime] = {}
-    async for sku, order_id, line_no, quantity, priority, placed_at in _rows(
+    async for sku, order_id, line_no, quantity, priority, placed_at, ship_now in _rows(
         conn, _DEMAND.format(and_sku=and_line_sku), params
     ):
         moment = moments.get(placed_at)
         if moment is None:
             moment = moments[placed_at] = datetime.fromisoformat(placed_at)
-        demand.setdefault(sku, []).append(Demand(order_id, line_no, quantity, priority, moment))
+        demand.setdefault(sku, []).append(
+            Demand(order_id, line_no, quantity, priority, moment, bool(ship_now))
+        )
     return [
         SkuBook(
             book.sku,

@@ -87,7 +87,14 @@ class FakeStore:
 
     def _book(self, product: Product) -> SkuBook:
         demand = [
-            Demand(order.order_id, line.line_no, line.quantity, order.priority, order.placed_at)
+            Demand(
+                order.order_id,
+                line.line_no,
+                line.quantity,
+                order.priority,
+                order.placed_at,
+                line.ship_now,
+            )
             for order in self.orders.values()
             for line in order.lines
             if line.sku == product.sku and line.status == LineStatus.OPEN

@@ -131,8 +131,10 @@ def supply_lots(book: SkuBook, today: date) -> list[_Lot]:
 
 
 def demand_queue(demand: Iterable[Demand]) -> list[Demand]:
-    """Open lines in serving order: priority (higher first), placed_at, order_id, line_no."""
-    return sorted(demand, key=lambda d: (-d.priority, d.placed_at, d.order_id, d.line_no))
+    """Open lines in serving order: released first, priority (higher first), placed_at, ids."""
+    return sorted(
+        demand, key=lambda d: (not d.released, -d.priority, d.placed_at, d.order_id, d.line_no)
+    )
 
 
 def allocate(book: SkuBook, *, today: date, rules: EtaRules) -> list[LineEta]:
@@ -214,3 +216,11 @@ def order_estimate(etas: Iterable[LineEta | None]) -> date | None:
         if latest is None or eta.ship_date > latest:
             latest = eta.ship_date
     return latest
+
+
+def split_order_estimate(open_lines: Iterable[tuple[LineEta | None, bool]]) -> date | None:
+    """An order's estimate from (eta, released) per open line: once split, its waiting part's."""
+    lines = list(open_lines)
+    # Why: DESIGN §5.6 — after "ship what is ready" the order ships in parts; date the rest.
+    waiting = [eta for eta, released in lines if not released]
+    return order_estimate(waiting if waiting else [eta for eta, _ in lines])

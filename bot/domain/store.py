@@ -19,6 +19,8 @@ class Demand:
     quantity: int
     priority: int
     placed_at: datetime
+    # Why: stock released to the customer ("ship what is ready") stays theirs; it queues first.
+    released: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from bot.domain.delays import (
     initial_state,
     promised_date,
 )
-from bot.domain.eta import EtaRules, order_estimate
+from bot.domain.eta import EtaRules, split_order_estimate
 from bot.domain.model import Confidence, Customer, LineEta, LineStatus
 from bot.domain.notice_store import NoticeChange, NoticeStore, VersionedOrder
 from bot.domain.outbox import Button, OutgoingMessage
@@ -225,7 +225,9 @@ def order_facts(entry: VersionedOrder, etas: Mapping[tuple[str, int], LineEta]) 
         customer_id=order.customer_id,
         jurisdiction=order.jurisdiction,
         promised_date=promised_date(order.promised_ship_date, order.placed_at.date()),
-        estimate=order_estimate(line_etas),
+        estimate=split_order_estimate(
+            zip(line_etas, (line.ship_now for line in open_lines), strict=True)
+        ),
         ready=bool(line_etas)
         and all(eta is not None and eta.confidence == Confidence.IN_STOCK for eta in line_etas),
         refund_minor=sum(line.quantity * line.unit_price_minor for line in open_lines),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from bot.domain.eta import order_estimate
+from bot.domain.eta import split_order_estimate
 from bot.domain.model import Confidence, LineEta, LineStatus, Order, OrderLine
 from bot.domain.open_orders import OpenOrders, OpenOrdersStore
 from bot.domain.store import Store
@@ -91,10 +91,7 @@ def _order_view(
 
 
 def _estimated_ship_date(lines: Sequence[LineView]) -> date | None:
-    open_lines = [line for line in lines if line.is_open]
-    # Why: DESIGN §5.6 — once split, the order ships in parts; its date is the waiting part's.
-    dated = [line for line in open_lines if not line.ship_now] or open_lines
-    return order_estimate(line.eta for line in dated)
+    return split_order_estimate((line.eta, line.ship_now) for line in lines if line.is_open)
 
 
 def _line_view(

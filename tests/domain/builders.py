@@ -39,6 +39,7 @@ def line(
     line_no: int = 1,
     priority: int = 0,
     placed_days_ago: int = 10,
+    released: bool = False,
 ) -> Demand:
     """An open order line for the test SKU, placed some days before TODAY."""
     placed_at = datetime(2026, 12, 2, 9, 0, tzinfo=UTC) - timedelta(days=placed_days_ago)
@@ -48,6 +49,7 @@ def line(
         quantity=quantity,
         priority=priority,
         placed_at=placed_at,
+        released=released,
     )
 
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import holidays
 
 from bot.domain.calendar import BusinessCalendar
-from bot.domain.eta import EtaRules, allocate, order_estimate
+from bot.domain.eta import EtaRules, allocate, order_estimate, split_order_estimate
 from bot.domain.model import Confidence, LineEta, PoStatus, PurchaseOrder
 from bot.domain.store import Demand
 from tests.domain.builders import SKU, TODAY, book, line, po
@@ -135,6 +135,34 @@ def test_equal_placement_times_fall_back_to_order_id_then_line_number() -> None:
     )
     in_stock = {(eta.order_id, eta.line_no) for eta in result if eta.confidence == "in_stock"}
     assert in_stock == {("A", 1), ("A", 2)}
+
+
+def test_a_line_released_to_ship_now_keeps_its_stock_when_a_higher_priority_order_arrives() -> None:
+    etas = etas_by_order(
+        on_hand=2,
+        demand=[
+            line("SHIPPING", 2, placed_days_ago=3, released=True),
+            line("VIP", 2, priority=9, placed_days_ago=20),
+        ],
+        lead_time_days=14,
+    )
+    assert etas["SHIPPING"].confidence is Confidence.IN_STOCK
+    assert etas["VIP"].confidence is Confidence.ESTIMATE
+
+
+def test_released_lines_share_the_front_of_the_queue_by_the_usual_keys() -> None:
+    etas = etas_by_order(
+        on_hand=1,
+        demand=[
+            line("RELEASED-NEW", 1, placed_days_ago=1, released=True),
+            line("RELEASED-VIP", 1, priority=3, placed_days_ago=1, released=True),
+            line("WAITING-VIP", 1, priority=9, placed_days_ago=30),
+        ],
+        lead_time_days=14,
+    )
+    assert etas["RELEASED-VIP"].confidence is Confidence.IN_STOCK
+    assert etas["RELEASED-NEW"].confidence is Confidence.ESTIMATE
+    assert etas["WAITING-VIP"].confidence is Confidence.ESTIMATE
 
 
 # --- rule 3: whole-quantity allocation ---
@@ -285,3 +313,12 @@ def test_an_orders_estimate_is_unknown_if_a_line_has_no_eta_yet() -> None:
 
 def test_an_order_without_open_lines_has_no_estimate() -> None:
     assert order_estimate([]) is None
+
+
+def test_a_split_orders_estimate_is_the_waiting_parts_date_not_the_released_parts() -> None:
+    released, waiting = _eta(date(2026, 12, 20)), _eta(date(2026, 12, 9))
+    assert split_order_estimate([(released, True), (waiting, False)]) == date(2026, 12, 9)
+
+
+def test_an_order_whose_open_lines_are_all_released_is_dated_by_them() -> None:
+    assert split_order_estimate([(_eta(date(2026, 12, 4)), True)]) == date(2026, 12, 4)

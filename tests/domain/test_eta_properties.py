@@ -40,6 +40,7 @@ demand_lines = st.lists(
         placed_at=st.integers(0, 5).map(
             lambda hours: datetime(2026, 11, 1, tzinfo=UTC) + timedelta(hours=hours)
         ),
+        released=st.booleans(),
     ),
     max_size=12,
     unique_by=lambda d: (d.order_id, d.line_no),

@@ -33,7 +33,7 @@ async def stored_rows(store: SqliteStore) -> set[Row]:
         return {tuple(row) for row in await cursor.fetchall()}
 
 
-async def set_line(store: SqliteStore, order_id: str, column: str, value: str) -> None:
+async def set_line(store: SqliteStore, order_id: str, column: str, value: str | int) -> None:
     """Change one line behind the store's back, as an action or import would."""
     await store.connection.execute(
         f"UPDATE order_lines SET {column} = ? WHERE order_id = ? AND line_no = 1",
@@ -42,7 +42,9 @@ async def set_line(store: SqliteStore, order_id: str, column: str, value: str) -
 
 
 order_spec = st.tuples(st.sampled_from(SKUS), st.integers(1, 4), st.integers(0, 2))
-change_spec = st.tuples(st.sampled_from(["cancelled", "shipped", "MUG", "CUP"]), st.integers(0, 11))
+change_spec = st.tuples(
+    st.sampled_from(["cancelled", "shipped", "MUG", "CUP", "released"]), st.integers(0, 11)
+)
 
 
 async def scenario(
@@ -68,6 +70,9 @@ async def scenario(
 
         for change, index in changes:
             order_id = f"O-{index % len(orders)}"
+            if change == "released":
+                await set_line(store, order_id, "ship_now", 1)
+                continue
             column = "status" if change in ("cancelled", "shipped") else "sku"
             await set_line(store, order_id, column, change)
         await add_product(store, "MUG", on_hand=restock, lead_time_days=14, handling_days=1)
@@ -128,3 +133,21 @@ async def test_a_refresh_of_an_untouched_sku_writes_nothing(store: SqliteStore) 
     await recompute_etas(store, rules=RULES, today=TODAY)
 
     assert await refresh_etas(store, rules=RULES, today=TODAY, skus=["MUG"]) == 0
+
+
+async def test_a_released_line_keeps_its_stock_when_a_higher_priority_order_is_imported(
+    store: SqliteStore,
+) -> None:
+    await add_product(store, "MUG", on_hand=2, lead_time_days=21, handling_days=0)
+    await add_order(store, "O-SHIP", [("MUG", 2)])
+    await set_line(store, "O-SHIP", "ship_now", 1)
+    await add_order(store, "O-VIP", [("MUG", 2)], placed_at=NOW - timedelta(days=9), priority=5)
+
+    await refresh_etas(store, rules=RULES, today=TODAY, skus=["MUG"])
+    refreshed = await store.line_etas(["O-SHIP", "O-VIP"])
+    await recompute_etas(store, rules=RULES, today=TODAY)
+    recomputed = await store.line_etas(["O-SHIP", "O-VIP"])
+
+    for etas in (refreshed, recomputed):
+        assert etas["O-SHIP", 1].confidence is Confidence.IN_STOCK
+        assert etas["O-VIP", 1].confidence is Confidence.ESTIMATE

@@ -59,3 +59,17 @@ async def test_a_product_without_open_lines_still_has_a_book_and_unknown_skus_ha
     books = await store.sku_books(["MUG", "NO-SUCH-SKU"])
 
     assert [(book.sku, list(book.demand)) for book in books] == [("MUG", [])]
+
+
+async def test_a_released_line_comes_first_in_its_skus_demand(store: SqliteStore) -> None:
+    await add_product(store, "MUG")
+    await add_order(store, "O-VIP", [("MUG", 1)], placed_at=NOW - timedelta(days=9), priority=5)
+    await add_order(store, "O-SHIP", [("MUG", 1)], placed_at=NOW)
+    await store.connection.execute("UPDATE order_lines SET ship_now = 1 WHERE order_id = 'O-SHIP'")
+
+    [book] = await store.sku_books(["MUG"])
+
+    assert [(line.order_id, line.released) for line in book.demand] == [
+        ("O-SHIP", True),
+        ("O-VIP", False),
+    ]
