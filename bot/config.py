@@ -41,6 +41,8 @@ class Settings:
     events_secret: str | None = None
     send_rate: float = 30.0
     chat_send_rate: float = 1.0
+    # Why: every send in flight when the process dies may repeat once after a restart.
+    sends_in_flight: int = 8
 
     def __repr__(self) -> str:
         # Why: the token must never reach a log line through a repr.
@@ -81,12 +83,6 @@ def load_settings(
         timezone = ZoneInfo(get("BACKORDER_TIMEZONE") or "UTC")
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError("BACKORDER_TIMEZONE is not a known IANA time zone") from exc
-    try:
-        handling_days = int(get("BACKORDER_HANDLING_DAYS") or "1")
-    except ValueError as exc:
-        raise ConfigError("BACKORDER_HANDLING_DAYS must be a whole number") from exc
-    if handling_days < 0:
-        raise ConfigError("BACKORDER_HANDLING_DAYS must not be negative")
     frozen_now = None
     if raw_now := get("BACKORDER_NOW"):
         try:
@@ -95,12 +91,6 @@ def load_settings(
             raise ConfigError("BACKORDER_NOW must be an ISO-8601 timestamp") from exc
         if frozen_now.tzinfo is None:
             frozen_now = frozen_now.replace(tzinfo=timezone)
-    try:
-        refund_days = int(get("BACKORDER_REFUND_DAYS") or "14")
-    except ValueError as exc:
-        raise ConfigError("BACKORDER_REFUND_DAYS must be a whole number") from exc
-    if refund_days < 0:
-        raise ConfigError("BACKORDER_REFUND_DAYS must not be negative")
     try:
         quiet_hours = QuietHours.parse(get("BACKORDER_QUIET_HOURS") or "21:00-08:00")
     except ValueError as exc:
@@ -119,18 +109,36 @@ def load_settings(
         staff_ids=staff,
         timezone=timezone,
         default_language=get("BACKORDER_DEFAULT_LANGUAGE") or "en",
-        handling_days=handling_days,
+        handling_days=_whole(get("BACKORDER_HANDLING_DAYS"), "BACKORDER_HANDLING_DAYS", 1),
         holidays_country=(get("BACKORDER_HOLIDAYS") or "").upper() or None,
         link_secret=get("BACKORDER_LINK_SECRET"),
         frozen_now=frozen_now,
         quiet_hours=quiet_hours,
         daily_sweep_at=daily_sweep_at,
-        refund_days=refund_days,
+        refund_days=_whole(get("BACKORDER_REFUND_DAYS"), "BACKORDER_REFUND_DAYS", 14),
         events_webhook_url=webhook_url,
         events_secret=get("BACKORDER_EVENTS_SECRET"),
         send_rate=_rate(get("BACKORDER_SEND_RATE"), "BACKORDER_SEND_RATE", 30.0),
         chat_send_rate=_rate(get("BACKORDER_CHAT_SEND_RATE"), "BACKORDER_CHAT_SEND_RATE", 1.0),
+        sends_in_flight=_whole(
+            get("BACKORDER_SENDS_IN_FLIGHT"), "BACKORDER_SENDS_IN_FLIGHT", 8, minimum=1
+        ),
     )
+
+
+def _whole(raw: str | None, name: str, default: int, *, minimum: int = 0) -> int:
+    """A whole-number setting of at least `minimum`."""
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number") from exc
+    if value < minimum:
+        raise ConfigError(
+            f"{name} must not be negative" if minimum == 0 else f"{name} must be at least {minimum}"
+        )
+    return value
 
 
 def _rate(raw: str | None, name: str, default: float) -> float:

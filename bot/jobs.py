@@ -105,10 +105,14 @@ async def sweep_if_recomputed(bot_data: dict[Any, Any], services: Services) -> N
 
 def start_dispatching(bot_data: dict[Any, Any], services: Services) -> NoticeDispatch:
     """Start sending the outbox in the background with a bot of its own (429s must reach it)."""
-    token = services.settings.token or ""
-    sender = sending_bot(token, services.settings.api_base_url)
+    settings = services.settings
+    sender = sending_bot(
+        settings.token or "", settings.api_base_url, connections=settings.sends_in_flight
+    )
     limits = DispatchLimits(
-        send_rate=services.settings.send_rate, chat_send_rate=services.settings.chat_send_rate
+        send_rate=settings.send_rate,
+        chat_send_rate=settings.chat_send_rate,
+        max_in_flight=settings.sends_in_flight,
     )
     dispatcher = Dispatcher(services.store, services.clock, limits=limits)
     dispatch = NoticeDispatch(dispatcher, sender)
