@@ -1,13 +1,16 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+UV_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
-.PHONY: demo test bench install lint clean
+.PHONY: demo test bench install lint lock clean
 
-$(BIN)/backorder-bot: pyproject.toml
+# Installs exactly the locked versions (hashes checked); the project itself goes in without its own
+# dependency resolution so nothing outside the lock file is ever picked.
+$(BIN)/backorder-bot: pyproject.toml requirements/test.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(BIN)/backorder-bot
@@ -25,6 +28,13 @@ test: lint
 
 bench: install
 	$(BIN)/python -m bench
+
+# Refreshes both lock files to the newest versions pyproject.toml allows (test tools on top of the
+# runtime set, so the two never disagree). Run `make test` afterwards and commit requirements/.
+lock: install
+	$(BIN)/python -m pip install --quiet uv
+	$(UV_COMPILE) --upgrade --extra test pyproject.toml requirements/build.in -o requirements/test.txt
+	$(UV_COMPILE) pyproject.toml requirements/build.in -c requirements/test.txt -o requirements/main.txt
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -46,8 +46,10 @@ def test_the_bot_serves_every_plural_form_of_a_catalog(language: str, shipped: C
     for entry in read_catalog(language):
         if isinstance(entry.id, tuple) and isinstance(entry.string, tuple):
             singular, plural = entry.id[0], entry.id[1]
-            # Why: counts up to 30 reach every plural form of every shipped language.
-            served = {translations.ngettext(singular, plural, n) for n in range(31)}
+            # Why: counts up to 30 and a million reach every CLDR plural form of every shipped
+            # language (es/fr/pt "many" is n % 1000000 == 0).
+            counts = [*range(31), 1_000_000]
+            served = {translations.ngettext(singular, plural, n) for n in counts}
             assert served == set(entry.string)
 
 
