@@ -95,6 +95,9 @@ async def _import(settings: Settings, kind: str, path: Path) -> int:
         count = len(report.errors)
         print(f"{path}: nothing imported ({_plural(count, 'error')})", file=sys.stderr)
         return 1
+    if not report.rows:
+        print(f"{path}: nothing to import (the file has a header but no rows)")
+        return 0
     print(f"{path}: imported {_plural(report.rows, 'row')} of {kind}")
     if report.kept_status:
         kept = _plural(report.kept_status, "line")

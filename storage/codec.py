@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from bot.domain.model import (
     Jurisdiction,
     LineStatus,
     OrderLine,
+    PoStatus,
     Product,
     PurchaseOrder,
 )
@@ -89,12 +91,18 @@ def customer_params(customer: Customer) -> dict[str, object]:
 
 def customer_from(row: sqlite3.Row) -> Customer:
     """A customer from a `customers` row; language is the chosen one, else the imported one."""
+    imported = imported_customer_from(row)
+    return replace(imported, language=_str_or_none(row["chosen_language"]) or imported.language)
+
+
+def imported_customer_from(row: sqlite3.Row) -> Customer:
+    """A customer from a `customers` row as the orders CSV set it (the imported language)."""
     return Customer(
         customer_id=str(row["customer_id"]),
         name=str(row["name"]),
         email=_str_or_none(row["email"]),
         phone=_str_or_none(row["phone"]),
-        language=_str_or_none(row["chosen_language"]) or _str_or_none(row["language"]),
+        language=_str_or_none(row["language"]),
         timezone=_str_or_none(row["timezone"]),
     )
 
@@ -140,6 +148,19 @@ def purchase_order_params(po: PurchaseOrder) -> dict[str, object]:
         "status": po.status.value,
         "supplier": po.supplier,
     }
+
+
+def purchase_order_from(row: sqlite3.Row) -> PurchaseOrder:
+    """A purchase order from a `purchase_orders` row."""
+    return PurchaseOrder(
+        po_id=str(row["po_id"]),
+        sku=str(row["sku"]),
+        quantity=_int(row["quantity"]),
+        expected_date=date.fromisoformat(str(row["expected_date"])),
+        received_quantity=_int(row["received_quantity"]),
+        status=PoStatus(str(row["status"])),
+        supplier=_str_or_none(row["supplier"]),
+    )
 
 
 def row_dict(row: sqlite3.Row) -> dict[str, Any]:

@@ -40,12 +40,14 @@ from storage.codec import (
     customer_params,
     date_or_none,
     digits_of,
+    imported_customer_from,
     iso_or_none,
     jurisdiction_or_none,
     line_from,
     line_params,
     product_from,
     product_params,
+    purchase_order_from,
     purchase_order_params,
     row_dict,
     utc_text,
@@ -345,6 +347,16 @@ class SqliteStore:
         """Products by SKU."""
         rows = await self._in("SELECT * FROM products WHERE sku IN", list(skus))
         return {row["sku"]: product_from(row) for row in rows}
+
+    async def get_purchase_orders(self, po_ids: Collection[str]) -> dict[str, PurchaseOrder]:
+        """Purchase orders by po_id."""
+        rows = await self._in("SELECT * FROM purchase_orders WHERE po_id IN", list(po_ids))
+        return {row["po_id"]: purchase_order_from(row) for row in rows}
+
+    async def imported_customers(self, customer_ids: Collection[str]) -> dict[str, Customer]:
+        """Customers by id as the orders CSV set them (imported language, not the chosen one)."""
+        rows = await self._in("SELECT * FROM customers WHERE customer_id IN", list(customer_ids))
+        return {row["customer_id"]: imported_customer_from(row) for row in rows}
 
     # --- chats ---
     async def chat_profile(self, chat_id: int) -> ChatProfile:

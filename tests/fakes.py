@@ -171,6 +171,16 @@ class FakeStore:
         """Products by SKU."""
         return {sku: self.products[sku] for sku in skus if sku in self.products}
 
+    async def get_purchase_orders(self, po_ids: Collection[str]) -> dict[str, PurchaseOrder]:
+        """Purchase orders by po_id."""
+        return {
+            po_id: self.purchase_orders[po_id] for po_id in po_ids if po_id in self.purchase_orders
+        }
+
+    async def imported_customers(self, customer_ids: Collection[str]) -> dict[str, Customer]:
+        """Customers by id as the orders CSV set them (imported language, not the chosen one)."""
+        return {key: self.customers[key] for key in customer_ids if key in self.customers}
+
     async def linked_customer(self, chat_id: int) -> str | None:
         """The customer a chat is linked to."""
         return self.chat_links.get(chat_id)

@@ -109,6 +109,14 @@ class Store(Protocol):
         """Products by SKU."""
         ...
 
+    async def get_purchase_orders(self, po_ids: Collection[str]) -> dict[str, PurchaseOrder]:
+        """Purchase orders by po_id."""
+        ...
+
+    async def imported_customers(self, customer_ids: Collection[str]) -> dict[str, Customer]:
+        """Customers by id as the orders CSV set them (imported language, not the chosen one)."""
+        ...
+
     # --- chats ---
     async def linked_customer(self, chat_id: int) -> str | None:
         """The customer a chat is linked to."""

@@ -90,11 +90,10 @@ BAD_FILES = {
         "products",
         PRODUCT_HEADER.encode() + b"NEW-1,A,1.00,EUR,1\nNEW-2,Caf\xe9,1.00,EUR,1\n",
         3,
-        "name",
-        "UTF-8",
+        "file",
+        "byte 0xE9 is not UTF-8",
     ),
     "empty file": BadFile("products", "", 1, "header", "empty"),
-    "header only": BadFile("products", PRODUCT_HEADER, 1, "header", "no data rows"),
     "quantity 0": BadFile(
         "orders", ORDER_HEADER + order_row(quantity="0"), 2, "quantity", "at least 1"
     ),

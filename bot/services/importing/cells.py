@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
@@ -10,7 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 
-from bot.money import MoneyError, known_currencies, to_minor
+from bot.money import MoneyError, known_currencies, to_major, to_minor
+from bot.services.importing.bounds import MAX_DIGITS, MAX_MINOR_UNITS, Bounds, day_problem
 from bot.services.importing.table import Problems, Record
 
 WHOLE = re.compile(r"^[+-]?\d+$")
@@ -36,6 +38,10 @@ class Cells:
         self.failed = True
         self._problems.add(self.line, column, message)
 
+    def absent(self, fields: Mapping[str, str]) -> list[str]:
+        """The fields (values) whose column (key) the file leaves out: they keep stored values."""
+        return [field for column, field in fields.items() if column not in self._cells]
+
     def optional(self, column: str) -> str | None:
         """The cell's text, None when blank or when the column is absent."""
         return self._cells.get(column) or None
@@ -47,25 +53,29 @@ class Cells:
             self.fail(column, "a value is required")
         return value
 
-    def whole(self, column: str, *, minimum: int | None = None) -> int | None:
-        """An optional whole number, at least `minimum`."""
+    def whole(self, column: str, bounds: Bounds) -> int | None:
+        """An optional whole number within `bounds` (the one check every imported count passes)."""
         text = self.optional(column)
         if text is None:
             return None
         if not WHOLE.match(text):
             self.fail(column, f"{text!r} is not a whole number")
             return None
+        if len(text.lstrip("+-")) > MAX_DIGITS:
+            self.fail(column, f"must be between {bounds.minimum} and {bounds.maximum}, got {text}")
+            return None
         number = int(text)
-        if minimum is not None and number < minimum:
-            self.fail(column, f"must be at least {minimum}, got {number}")
+        problem = bounds.problem(number)
+        if problem is not None:
+            self.fail(column, problem)
             return None
         return number
 
-    def required_whole(self, column: str, *, minimum: int | None = None) -> int:
-        """A required whole number, at least `minimum`."""
+    def required_whole(self, column: str, bounds: Bounds) -> int:
+        """A required whole number within `bounds`."""
         if not self.required(column):
             return 0
-        number = self.whole(column, minimum=minimum)
+        number = self.whole(column, bounds)
         return 0 if number is None else number
 
     def day(self, column: str) -> date | None:
@@ -76,10 +86,11 @@ class Cells:
         try:
             if not ISO_DATE.match(text):
                 raise ValueError(text)
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             self.fail(column, f"{text!r} is not a date like 2025-12-31")
             return None
+        return self._within_days(column, day)
 
     def required_day(self, column: str) -> date:
         """A required date written YYYY-MM-DD."""
@@ -97,7 +108,16 @@ class Cells:
         except ValueError:
             self.fail(column, f"{text!r} is not an ISO-8601 timestamp like 2025-12-31T14:30")
             return datetime.min.replace(tzinfo=timezone)
+        if self._within_days(column, moment.date()) is None:
+            return datetime.min.replace(tzinfo=timezone)
         return moment if moment.tzinfo else moment.replace(tzinfo=timezone)
+
+    def _within_days(self, column: str, day: date) -> date | None:
+        problem = day_problem(day)
+        if problem is not None:
+            self.fail(column, problem)
+            return None
+        return day
 
     def currency(self, column: str) -> str | None:
         """A required ISO 4217 currency code babel knows."""
@@ -121,6 +141,10 @@ class Cells:
             return 0
         if minor < 0:
             self.fail(column, f"must not be negative, got {text}")
+        elif minor > MAX_MINOR_UNITS:
+            largest = to_major(MAX_MINOR_UNITS, currency)
+            self.fail(column, f"must be at most {largest} {currency}, got {text}")
+            return 0
         return minor
 
     def choice(self, column: str, allowed: type[Choice], default: Choice | None) -> Choice | None:

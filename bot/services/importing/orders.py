@@ -8,7 +8,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.model import Customer, Jurisdiction, LineStatus, Order, OrderLine
+from bot.services.importing.bounds import LINE_NUMBER, PRIORITY, QUANTITY
 from bot.services.importing.cells import Cells
+from bot.services.importing.partial import keep_stored
 from bot.services.importing.table import Problems, Record
 
 REQUIRED = (
@@ -39,6 +41,19 @@ CUSTOMER_COLUMNS = {
     "language": "customer_language",
     "timezone": "customer_timezone",
 }
+# Optional column -> field it sets on the Customer, the order header, or the OrderLine.
+CUSTOMER_FIELDS = {
+    "customer_email": "email",
+    "customer_phone": "phone",
+    "customer_language": "language",
+    "customer_timezone": "timezone",
+}
+HEADER_FIELDS = {
+    "promised_ship_date": "promised_ship_date",
+    "jurisdiction": "jurisdiction",
+    "priority": "priority",
+}
+LINE_FIELDS = {"status": "status"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +81,8 @@ class LineRow:
     quantity: int
     unit_price_minor: int
     status: LineStatus
+    # OrderLine fields whose column the file leaves out (kept from the stored line).
+    kept_line_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,62 +98,76 @@ def parse_orders(
     problems: Problems,
     *,
     stored_skus: Collection[str],
-    stored_currencies: Mapping[str, str],
+    stored_orders: Mapping[str, Order],
+    stored_customers: Mapping[str, Customer],
     timezone: ZoneInfo,
 ) -> ParsedOrders:
-    """Customers and orders from valid rows; problems for everything else."""
+    """Customers and orders from valid rows, omitted columns kept from the stored ones."""
+    stored = _Stored(stored_skus, stored_orders, stored_customers)
     rows = [
         row
         for record in records
-        if (row := _parse_row(Cells(record, problems), stored_skus, timezone)) is not None
+        if (row := _parse_row(Cells(record, problems), stored, timezone)) is not None
     ]
     by_order: dict[str, list[LineRow]] = {}
     for row in rows:
         by_order.setdefault(row.order_id, []).append(row)
     orders = [
-        _order(order_id, order_rows, problems, stored_currencies.get(order_id))
+        _order(order_id, order_rows, problems, stored_orders.get(order_id))
         for order_id, order_rows in by_order.items()
     ]
     return ParsedOrders(_customers(rows, problems), orders)
 
 
-def _parse_row(cells: Cells, stored_skus: Collection[str], timezone: ZoneInfo) -> LineRow | None:
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    skus: Collection[str]
+    orders: Mapping[str, Order]
+    customers: Mapping[str, Customer]
+
+
+def _parse_row(cells: Cells, stored: _Stored, timezone: ZoneInfo) -> LineRow | None:
     sku = cells.required("sku")
-    if sku and sku not in stored_skus:
+    if sku and sku not in stored.skus:
         cells.fail("sku", f"unknown SKU {sku!r} (import it with the products first)")
     currency = cells.currency("currency")
     customer_id = cells.required("customer_id")
+    order_id = cells.required("order_id")
+    header = OrderHeader(
+        customer_id=customer_id,
+        placed_at=cells.required_moment("placed_at", timezone),
+        promised_ship_date=cells.day("promised_ship_date"),
+        jurisdiction=cells.choice("jurisdiction", Jurisdiction, None),
+        priority=cells.whole("priority", PRIORITY) or 0,
+        currency=currency or "",
+    )
+    customer = Customer(
+        customer_id=customer_id,
+        name=cells.required("customer_name"),
+        email=cells.email("customer_email"),
+        phone=cells.phone("customer_phone"),
+        language=cells.language("customer_language"),
+        timezone=cells.time_zone("customer_timezone"),
+    )
     row = LineRow(
         line=cells.line,
-        order_id=cells.required("order_id"),
-        line_no=cells.whole("line_no", minimum=1),
-        header=OrderHeader(
-            customer_id=customer_id,
-            placed_at=cells.required_moment("placed_at", timezone),
-            promised_ship_date=cells.day("promised_ship_date"),
-            jurisdiction=cells.choice("jurisdiction", Jurisdiction, None),
-            priority=cells.whole("priority") or 0,
-            currency=currency or "",
-        ),
-        customer=Customer(
-            customer_id=customer_id,
-            name=cells.required("customer_name"),
-            email=cells.email("customer_email"),
-            phone=cells.phone("customer_phone"),
-            language=cells.language("customer_language"),
-            timezone=cells.time_zone("customer_timezone"),
+        order_id=order_id,
+        line_no=cells.whole("line_no", LINE_NUMBER),
+        header=keep_stored(header, stored.orders.get(order_id), cells.absent(HEADER_FIELDS)),
+        customer=keep_stored(
+            customer, stored.customers.get(customer_id), cells.absent(CUSTOMER_FIELDS)
         ),
         sku=sku,
-        quantity=cells.required_whole("quantity", minimum=1),
+        quantity=cells.required_whole("quantity", QUANTITY),
         unit_price_minor=cells.money("unit_price", currency),
         status=cells.choice("status", LineStatus, LineStatus.OPEN) or LineStatus.OPEN,
+        kept_line_fields=tuple(cells.absent(LINE_FIELDS)),
     )
     return None if cells.failed else row
 
 
-def _order(
-    order_id: str, rows: list[LineRow], problems: Problems, stored_currency: str | None
-) -> Order:
+def _order(order_id: str, rows: list[LineRow], problems: Problems, stored: Order | None) -> Order:
+    stored_lines = {line.line_no: line for line in stored.lines} if stored else {}
     first = rows[0]
     line_of: dict[int, int] = {}
     lines = []
@@ -158,14 +189,13 @@ def _order(
                 f"order {order_id!r} already has line {line_no} (line {line_of[line_no]})",
             )
         line_of.setdefault(line_no, row.line)
-        lines.append(
-            OrderLine(order_id, line_no, row.sku, row.quantity, row.unit_price_minor, row.status)
-        )
-    if stored_currency is not None and stored_currency != first.header.currency:
+        line = OrderLine(order_id, line_no, row.sku, row.quantity, row.unit_price_minor, row.status)
+        lines.append(keep_stored(line, stored_lines.get(line_no), row.kept_line_fields))
+    if stored is not None and stored.currency != first.header.currency:
         problems.add(
             first.line,
             "currency",
-            f"order {order_id!r} is stored in {stored_currency}; one order has one currency",
+            f"order {order_id!r} is stored in {stored.currency}; one order has one currency",
         )
     header = first.header
     return Order(

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from bot.domain.model import Product
+from bot.services.importing.bounds import DAYS, STOCK
 from bot.services.importing.cells import Cells
+from bot.services.importing.partial import keep_stored
 from bot.services.importing.table import Problems, Record
 
 REQUIRED = ("sku", "name", "price", "currency", "on_hand")
 OPTIONAL = ("category", "lead_time_days", "handling_days", "supplier", "alternatives")
+# Optional column -> Product field (the same names).
+FIELDS = {column: column for column in OPTIONAL}
 
 
 def parse_products(
-    records: Sequence[Record], problems: Problems, *, stored_skus: Collection[str]
+    records: Sequence[Record],
+    problems: Problems,
+    *,
+    stored_skus: Collection[str],
+    stored: Mapping[str, Product],
 ) -> list[Product]:
-    """Products from valid rows; problems for everything else."""
+    """Products from valid rows, omitted columns kept from `stored`; problems for the rest."""
     first_line: dict[str, int] = {}
     for record in records:
         first_line.setdefault(record.cells.get("sku", ""), record.line)
@@ -32,15 +40,15 @@ def parse_products(
             name=cells.required("name"),
             price_minor=cells.money("price", currency),
             currency=currency or "",
-            on_hand=cells.required_whole("on_hand", minimum=0),
+            on_hand=cells.required_whole("on_hand", STOCK),
             category=cells.optional("category"),
-            lead_time_days=cells.whole("lead_time_days", minimum=0),
-            handling_days=cells.whole("handling_days", minimum=0),
+            lead_time_days=cells.whole("lead_time_days", DAYS),
+            handling_days=cells.whole("handling_days", DAYS),
             supplier=cells.optional("supplier"),
             alternatives=_alternatives(cells, sku, known),
         )
         if not cells.failed:
-            products.append(product)
+            products.append(keep_stored(product, stored.get(sku), cells.absent(FIELDS)))
     return products
 
 

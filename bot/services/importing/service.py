@@ -49,6 +49,9 @@ async def import_csv(
     records = read_table(path, required=required, optional=optional, problems=problems)
     if problems.messages:
         return ImportReport(0, problems.messages)
+    if not records:
+        # Why: a nightly export with nothing new is a header-only file; that is not an error.
+        return ImportReport(0)
     write = {"products": _products, "orders": _orders, "purchase-orders": _purchase_orders}[kind]
     written = await write(store, records, problems, _Context(timezone, now, actor))
     if problems.messages:
@@ -74,7 +77,13 @@ class _Written:
 async def _products(
     store: Store, records: list[Record], problems: Problems, context: _Context
 ) -> _Written:
-    items = products.parse_products(records, problems, stored_skus=await store.known_skus())
+    skus = {record.cells["sku"] for record in records}
+    items = products.parse_products(
+        records,
+        problems,
+        stored_skus=await store.known_skus(),
+        stored=await store.get_products(skus),
+    )
     if problems.messages:
         return _Written(set())
     await store.upsert_products(items, actor=context.actor, at=context.now)
@@ -88,11 +97,13 @@ async def _orders(
         record.cells["order_id"] for record in records if record.cells["order_id"]
     )
     previous = [order for order_id in order_ids if (order := await store.get_order(order_id))]
+    customer_ids = {record.cells["customer_id"] for record in records}
     parsed = orders.parse_orders(
         records,
         problems,
         stored_skus=await store.known_skus(),
-        stored_currencies={order.order_id: order.currency for order in previous},
+        stored_orders={order.order_id: order for order in previous},
+        stored_customers=await store.imported_customers(customer_ids),
         timezone=context.timezone,
     )
     if problems.messages:
@@ -107,8 +118,12 @@ async def _orders(
 async def _purchase_orders(
     store: Store, records: list[Record], problems: Problems, context: _Context
 ) -> _Written:
+    po_ids = {record.cells["po_id"] for record in records}
     items = purchase_orders.parse_purchase_orders(
-        records, problems, stored_skus=await store.known_skus()
+        records,
+        problems,
+        stored_skus=await store.known_skus(),
+        stored=await store.get_purchase_orders(po_ids),
     )
     if problems.messages:
         return _Written(set())

@@ -1,0 +1,22 @@
+"""A re-import changes only the columns the file has; an omitted column keeps its stored value."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Item = TypeVar("Item", bound="DataclassInstance")
+
+
+def keep_stored(item: Item, stored: object | None, fields: Collection[str]) -> Item:
+    """`item` with each of `fields` copied from `stored`; a key not stored yet keeps the defaults.
+
+    DESIGN §4: a column left out of a re-import keeps the stored value; a blank cell clears it.
+    """
+    if stored is None or not fields:
+        return item
+    return replace(item, **{name: getattr(stored, name) for name in fields})
