@@ -66,7 +66,16 @@ CASES = {
         "products", product(on_hand="1000000001"), "on_hand", "must be at most 1000000000"
     ),
     "a 5000-digit stock count": OutOfBounds(
-        "products", product(on_hand=HUGE), "on_hand", "must be between 0 and 1000000000"
+        "products",
+        product(on_hand=HUGE),
+        "on_hand",
+        f"must be between 0 and 1000000000, got {HUGE[:30]}... (5000 characters)",
+    ),
+    "a 5000-digit price": OutOfBounds(
+        "products",
+        product(price=HUGE),
+        "price",
+        f"must be at most 10000000000.00 EUR, got {HUGE[:30]}... (5000 characters)",
     ),
     "ordered quantity beyond 10^9": OutOfBounds(
         "orders",

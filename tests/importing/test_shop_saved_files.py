@@ -109,6 +109,11 @@ WRONG_FILES = {
         1,
         f"the file is saved as UTF-16 (Unicode text), not UTF-8; {SAVE_AS}",
     ),
+    "a NUL byte inside": WrongFile(
+        PRODUCT_ROWS.encode().replace(b"Saucer", b"Sau\x00cer"),
+        2,
+        f"contains a NUL byte, so it is not a text CSV file; {SAVE_AS}",
+    ),
     "Windows-1252": WrongFile(
         PRODUCT_ROWS.encode("cp1252"),
         3,

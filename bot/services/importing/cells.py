@@ -20,6 +20,7 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[\d\s().\-/]+$")
 MIN_PHONE_DIGITS = 3
+SHOWN_DIGITS = 30
 
 Choice = TypeVar("Choice", bound=StrEnum)
 
@@ -62,7 +63,8 @@ class Cells:
             self.fail(column, f"{text!r} is not a whole number")
             return None
         if len(text.lstrip("+-")) > MAX_DIGITS:
-            self.fail(column, f"must be between {bounds.minimum} and {bounds.maximum}, got {text}")
+            shown = _shortened(text)
+            self.fail(column, f"must be between {bounds.minimum} and {bounds.maximum}, got {shown}")
             return None
         number = int(text)
         problem = bounds.problem(number)
@@ -143,7 +145,7 @@ class Cells:
             self.fail(column, f"must not be negative, got {text}")
         elif minor > MAX_MINOR_UNITS:
             largest = to_major(MAX_MINOR_UNITS, currency)
-            self.fail(column, f"must be at most {largest} {currency}, got {text}")
+            self.fail(column, f"must be at most {largest} {currency}, got {_shortened(text)}")
             return 0
         return minor
 
@@ -200,3 +202,10 @@ class Cells:
             self.fail(column, f"{text!r} is not a phone number")
             return None
         return text
+
+
+def _shortened(text: str) -> str:
+    """A number's text, cut short when it is too long to show in one error line."""
+    if len(text) <= SHOWN_DIGITS:
+        return text
+    return f"{text[:SHOWN_DIGITS]}... ({len(text)} characters)"

@@ -87,10 +87,15 @@ def read_table(
 
 def _utf8_text(raw: bytes, problems: Problems) -> str | None:
     """The file as text, or None with one problem saying which encoding it has instead."""
-    if raw.startswith(UTF16_BOMS) or b"\x00" in raw:
+    # Why: a UTF-16 header is ASCII letters, so without a BOM one of its first two bytes is NUL.
+    if raw.startswith(UTF16_BOMS) or b"\x00" in raw[:2]:
         problems.add(
             HEADER_LINE, "file", f"the file is saved as UTF-16 (Unicode text), not UTF-8; {SAVE_AS}"
         )
+        return None
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        problems.add(line, "file", f"contains a NUL byte, so it is not a text CSV file; {SAVE_AS}")
         return None
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")
