@@ -13,10 +13,7 @@ Item = TypeVar("Item", bound="DataclassInstance")
 
 
 def keep_stored(item: Item, stored: object | None, fields: Collection[str]) -> Item:
-    """`item` with each of `fields` copied from `stored`; a key not stored yet keeps the defaults.
-
-    DESIGN §4: a column left out of a re-import keeps the stored value; a blank cell clears it.
-    """
+    """`item` with `fields` copied from `stored` (None: a new key keeps defaults); DESIGN §4."""
     if stored is None or not fields:
         return item
     return replace(item, **{name: getattr(stored, name) for name in fields})

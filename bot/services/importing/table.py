@@ -32,12 +32,10 @@ class Problems:
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One data row: its first physical line and its cells by (lower-case) column name.
-
-    A column the file leaves out has no key here, so a re-import can keep its stored value.
-    """
+    """One data row: its first physical line and its cells by (lower-case) column name."""
 
     line: int
+    # Why: a column the file leaves out has no key here, so a re-import keeps its stored value.
     cells: dict[str, str]
 
 
