@@ -71,7 +71,8 @@ class _Lot:
 
 
 # What a fully covered line took: the date its last units come, whether any come from a planned
-# purchase order, and the latest supplier date it waits for (None when all come from stock).
+# purchase order, and the supplier date it waits for (None when all come from stock): the
+# earliest overdue one if any purchase order it draws from is overdue, else the latest one.
 _Draw = tuple[date, bool, date | None]
 
 
@@ -96,20 +97,24 @@ class _Supply:
             return self._alone[self._next]
         planned = False
         waiting_for: date | None = None
+        late: date | None = None
         while True:
             lot = self._lots[self._next]
             taken = min(lot.units, quantity)
             lot.units -= taken
             quantity -= taken
             planned = planned or lot.planned
-            if lot.expected_date is not None and (
-                waiting_for is None or lot.expected_date > waiting_for
-            ):
-                waiting_for = lot.expected_date
+            expected = lot.expected_date
+            if expected is not None:
+                if expected < lot.available:
+                    if late is None or expected < late:
+                        late = expected
+                elif waiting_for is None or expected > waiting_for:
+                    waiting_for = expected
             if lot.units == 0:
                 self._next += 1
             if quantity == 0:
-                return lot.available, planned, waiting_for
+                return lot.available, planned, late if late is not None else waiting_for
 
 
 def supply_lots(book: SkuBook, today: date) -> list[_Lot]:
@@ -175,23 +180,31 @@ def allocate_in_order(
     ship_date = rules.calendar.ship_date
     lead_time = supply.lead_time_days
     # Rule 3: an uncovered line waits for the supplier's lead time, or has no date without one.
-    estimated = None if lead_time is None else today + timedelta(days=lead_time)
-    uncovered = EtaOutcome(
-        estimated,
-        None if estimated is None else ship_date(estimated, handling),
-        Confidence.UNKNOWN if estimated is None else Confidence.ESTIMATE,
-        None,
-        lead_time,
-    )
+    unknown = EtaOutcome(None, None, Confidence.UNKNOWN, None, None)
+    estimated = today if lead_time is None else today + timedelta(days=lead_time)
+    # Why: rule 3 — an uncovered line is not served before the lines ahead of it; covered lines
+    # take lots front to back, so the latest date ahead is the last covered line's.
+    latest = estimated
     # Why: long queues draw the same few outcomes over and over; build each one once.
     covered: dict[_Draw, EtaOutcome] = {}
+    uncovered: dict[date, EtaOutcome] = {}
     outcomes: list[EtaOutcome] = []
     for quantity in quantities:
         # Why: the schema forbids empty lines; never let bad data hand out a free slot.
         draw = take(max(quantity, 1))
         if draw is None:
-            outcomes.append(uncovered)
+            if lead_time is None:
+                outcomes.append(unknown)
+                continue
+            outcome = uncovered.get(latest)
+            if outcome is None:
+                outcome = uncovered[latest] = EtaOutcome(
+                    latest, ship_date(latest, handling), Confidence.ESTIMATE, None, lead_time
+                )
+            outcomes.append(outcome)
             continue
+        if draw[0] > latest:
+            latest = draw[0]
         outcome = covered.get(draw)
         if outcome is None:
             outcome = covered[draw] = _covered_outcome(draw, ship_date(draw[0], handling))
