@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple, Protocol
@@ -205,36 +205,56 @@ def allocate_in_order(
     ship_date = rules.calendar.ship_date
     lead_time = supply.lead_time_days
     # Rule 3: an uncovered line waits for the supplier's lead time, or has no date without one.
-    unknown = EtaOutcome(None, None, Confidence.UNKNOWN, None, None)
-    estimated = today if lead_time is None else today + timedelta(days=lead_time)
-    # Why: rule 3 — an uncovered line is not served before the lines ahead of it; covered lines
-    # take lots front to back, so the latest date ahead is the last covered line's.
-    latest = estimated
+    estimated = None if lead_time is None else today + timedelta(days=lead_time)
     # Why: long queues draw the same few outcomes over and over; build each one once.
     covered: dict[_Draw, EtaOutcome] = {}
     uncovered: dict[date, EtaOutcome] = {}
     outcomes: list[EtaOutcome] = []
+    # Why: rule 3 — an uncovered line is not served before the lines ahead of it. Covered lines
+    # take lots front to back, so the latest date ahead is the last covered line's draw.
+    ahead: _Draw | None = None
+    dated_after: object = _NOTHING
+    waiting = _UNKNOWN
     for quantity in quantities:
         # Why: the schema forbids empty lines; never let bad data hand out a free slot.
         draw = take(max(quantity, 1))
         if draw is None:
-            if lead_time is None:
-                outcomes.append(unknown)
-                continue
-            outcome = uncovered.get(latest)
-            if outcome is None:
-                outcome = uncovered[latest] = EtaOutcome(
-                    latest, ship_date(latest, handling), Confidence.ESTIMATE, None, lead_time
+            if ahead is not dated_after:
+                dated_after = ahead
+                waiting = _uncovered_outcome(
+                    estimated, ahead, lead_time, uncovered, lambda day: ship_date(day, handling)
                 )
-            outcomes.append(outcome)
+            outcomes.append(waiting)
             continue
-        if draw[0] > latest:
-            latest = draw[0]
+        ahead = draw
         outcome = covered.get(draw)
         if outcome is None:
             outcome = covered[draw] = _covered_outcome(draw, ship_date(draw[0], handling))
         outcomes.append(outcome)
     return outcomes
+
+
+_NOTHING = object()
+_UNKNOWN = EtaOutcome(None, None, Confidence.UNKNOWN, None, None)
+
+
+def _uncovered_outcome(
+    estimated: date | None,
+    ahead: _Draw | None,
+    lead_time: int | None,
+    known: dict[date, EtaOutcome],
+    ship_date: Callable[[date], date],
+) -> EtaOutcome:
+    """Rule 3: the later of the lead-time date and the last covered line's, or no date."""
+    if estimated is None:
+        return _UNKNOWN
+    available = estimated if ahead is None or ahead[0] <= estimated else ahead[0]
+    outcome = known.get(available)
+    if outcome is None:
+        outcome = known[available] = EtaOutcome(
+            available, ship_date(available), Confidence.ESTIMATE, None, lead_time
+        )
+    return outcome
 
 
 def _covered_outcome(draw: _Draw, ship: date) -> EtaOutcome:
