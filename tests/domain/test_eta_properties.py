@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.calendar import BusinessCalendar
-from bot.domain.eta import EtaRules, allocate, demand_queue
+from bot.domain.eta import EtaRules, allocate, demand_queue, lines_by_purchase_order
 from bot.domain.model import Confidence, PoStatus, PurchaseOrder
 from bot.domain.store import Demand, SkuBook
 from tests.domain.builders import SKU, TODAY
@@ -138,6 +138,26 @@ def test_only_covered_lines_waiting_for_a_date_before_today_are_supply_overdue(
             assert not eta.supply_overdue
     if overdue_units == 0:
         assert not any(eta.supply_overdue for eta in etas)
+
+
+@settings(max_examples=300, deadline=None)
+@given(books)
+def test_a_line_is_supply_overdue_exactly_when_it_draws_on_an_overdue_purchase_order(
+    book: SkuBook,
+) -> None:
+    overdue = {po.po_id for po in book.purchase_orders if po.expected_date < TODAY and po.remaining}
+    drawing = {
+        (line.order_id, line.line_no)
+        for po_id, lines in lines_by_purchase_order(book, today=TODAY).items()
+        if po_id in overdue
+        for line in lines
+    }
+    flagged = {
+        (e.order_id, e.line_no)
+        for e in allocate(book, today=TODAY, rules=RULES)
+        if e.supply_overdue
+    }
+    assert flagged == drawing
 
 
 @settings(max_examples=300, deadline=None)
