@@ -154,12 +154,21 @@ async def _events(settings: Settings, since: int, *, as_json: bool) -> int:
 
 
 async def _outbox(settings: Settings, *, as_json: bool) -> int:
-    from bot.runtime import store_session
+    from bot.clock import business_today
+    from bot.runtime import make_clock, store_session
     from bot.services.outbox_status import outbox_status, status_json, status_text
+    from bot.services.overdue_supply import overdue_json, overdue_supply, overdue_text
 
     async with store_session(settings) as store:
         summary = await outbox_status(store)
-    print(json.dumps(status_json(summary), ensure_ascii=False) if as_json else status_text(summary))
+        today = business_today(make_clock(settings), settings.timezone)
+        overdue = await overdue_supply(store, today=today)
+    if as_json:
+        shown = {**status_json(summary), "overdue_purchase_orders": overdue_json(overdue)}
+        print(json.dumps(shown, ensure_ascii=False))
+    else:
+        print(status_text(summary))
+        print(overdue_text(overdue))
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from typing import Any
@@ -16,8 +17,11 @@ from bot.context import BotContext, Services
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
 from bot.services.eta import RECOMPUTE_MARK, recompute_etas
 from bot.services.notices import sweep
+from bot.services.overdue_supply import overdue_to_report
 from bot.services.webhook import WebhookDelivery
 from handlers.notices import make_renderer, sweep_lock
+
+logger = logging.getLogger(__name__)
 
 
 async def deliver_events(context: BotContext) -> None:
@@ -75,6 +79,24 @@ async def catch_up(bot_data: dict[Any, Any], services: Services) -> None:
     async with sweep_lock(bot_data):
         await recompute_etas(services.store, rules=services.rules, today=today)
     await sweep_if_recomputed(bot_data, services)
+    await report_overdue_supply(services)
+
+
+async def report_overdue_supply(services: Services) -> None:
+    """Log one WARNING per purchase order past its date with customers waiting, once a day (§5)."""
+    today = business_today(services.clock, services.settings.timezone)
+    for po in await overdue_to_report(services.store, today=today):
+        logger.warning(
+            "purchase order %s (sku %s, supplier %s) was due %s, %d days ago, and has not "
+            "arrived: %d lines of %d customers wait on it",
+            po.po_id,
+            po.sku,
+            po.supplier or "unknown",
+            po.expected_date.isoformat(),
+            po.days_overdue,
+            len(po.lines),
+            len(po.customers),
+        )
 
 
 async def sweep_if_recomputed(bot_data: dict[Any, Any], services: Services) -> None:

@@ -264,6 +264,13 @@ def confidence_text(t: Translator, eta: LineEta | None) -> str:
         return t.gettext("No date from the supplier yet.")
     if confidence is Confidence.IN_STOCK:
         return t.gettext("In stock.")
+    if eta.supply_overdue and eta.waiting_for_po_date is not None:
+        # Why: DESIGN §5 — a past supplier date is not "confirmed"; the ship date is the earliest.
+        return t.gettext(
+            "Delayed: the supplier's delivery was due {date} and is late; "
+            "we'll ship as soon as it arrives.",
+            date=t.short_date(eta.waiting_for_po_date),
+        )
     # Why: abbreviated months end with a dot ("14. Dez."), and the sentence adds its own.
     why = _reason(t, eta).rstrip(".")
     if confidence is Confidence.CONFIRMED:

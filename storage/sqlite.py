@@ -17,6 +17,7 @@ import storage.events as event_tables
 import storage.notices as notice_tables
 import storage.open_orders as open_order_table
 import storage.outbox as outbox_tables
+import storage.overdue_supply as overdue_tables
 from bot.domain.actions import (
     ActionResult,
     Decide,
@@ -279,6 +280,15 @@ class SqliteStore:
         return await eta_tables.write_moved_etas(
             self._conn, etas, skus=skus, computed_on=computed_on
         )
+
+    # --- overdue supply ---
+    async def overdue_purchase_order_skus(self, today: date) -> list[str]:
+        """SKUs with a non-cancelled purchase order expected before `today` and units to come."""
+        return await overdue_tables.read_overdue_skus(self._conn, today)
+
+    async def order_customers(self, order_ids: Collection[str]) -> dict[str, str]:
+        """The customer_id of each of these orders, by order_id."""
+        return await overdue_tables.read_order_customers(self._conn, order_ids)
 
     # --- reading ---
     async def get_order(self, order_id: str) -> Order | None:

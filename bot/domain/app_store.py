@@ -9,7 +9,16 @@ from bot.domain.events import EventStore
 from bot.domain.notice_store import NoticeStore
 from bot.domain.open_orders import OpenOrdersStore
 from bot.domain.outbox import OutboxStore
+from bot.domain.overdue_supply import OverdueSupplyStore
 
 
-class AppStore(NoticeStore, OutboxStore, EventStore, ChatProfileStore, OpenOrdersStore, Protocol):
+class AppStore(
+    NoticeStore,
+    OutboxStore,
+    EventStore,
+    ChatProfileStore,
+    OpenOrdersStore,
+    OverdueSupplyStore,
+    Protocol,
+):
     """What handlers and jobs reach through `Services.store`; use cases take narrower ports."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple, Protocol
@@ -68,10 +68,12 @@ class _Lot:
     planned: bool
     # Why: None for on-hand stock; the supplier's own (possibly overdue) date for purchase orders.
     expected_date: date | None
+    po_id: str | None = None
 
 
 # What a fully covered line took: the date its last units come, whether any come from a planned
-# purchase order, and the latest supplier date it waits for (None when all come from stock).
+# purchase order, and the supplier date it waits for (None when all come from stock): the
+# earliest overdue one if any purchase order it draws from is overdue, else the latest one.
 _Draw = tuple[date, bool, date | None]
 
 
@@ -96,20 +98,24 @@ class _Supply:
             return self._alone[self._next]
         planned = False
         waiting_for: date | None = None
+        late: date | None = None
         while True:
             lot = self._lots[self._next]
             taken = min(lot.units, quantity)
             lot.units -= taken
             quantity -= taken
             planned = planned or lot.planned
-            if lot.expected_date is not None and (
-                waiting_for is None or lot.expected_date > waiting_for
-            ):
-                waiting_for = lot.expected_date
+            expected = lot.expected_date
+            if expected is not None:
+                if expected < lot.available:
+                    if late is None or expected < late:
+                        late = expected
+                elif waiting_for is None or expected > waiting_for:
+                    waiting_for = expected
             if lot.units == 0:
                 self._next += 1
             if quantity == 0:
-                return lot.available, planned, waiting_for
+                return lot.available, planned, late if late is not None else waiting_for
 
 
 def supply_lots(book: SkuBook, today: date) -> list[_Lot]:
@@ -124,10 +130,34 @@ def supply_lots(book: SkuBook, today: date) -> list[_Lot]:
         key=lambda item: (item[0], item[1]),
     )
     lots.extend(
-        _Lot(effective, po.remaining, po.status == PoStatus.PLANNED, po.expected_date)
+        _Lot(effective, po.remaining, po.status == PoStatus.PLANNED, po.expected_date, po.po_id)
         for effective, _, po in incoming
     )
     return lots
+
+
+def lines_by_purchase_order(book: SkuBook, *, today: date) -> dict[str, list[Demand]]:
+    """The open lines that draw units from each purchase order, by po_id, in serving order."""
+    # Why: the same walk as allocate_in_order (rules 1-3), kept apart so it stays fast.
+    lots = supply_lots(book, today)
+    units_left = sum(lot.units for lot in lots)
+    waiting: dict[str, list[Demand]] = {}
+    front = 0
+    for line in demand_queue(book.demand):
+        quantity = max(line.quantity, 1)
+        if quantity > units_left:
+            continue
+        units_left -= quantity
+        while quantity:
+            lot = lots[front]
+            taken = min(lot.units, quantity)
+            lot.units -= taken
+            quantity -= taken
+            if lot.po_id is not None:
+                waiting.setdefault(lot.po_id, []).append(line)
+            if lot.units == 0:
+                front += 1
+    return waiting
 
 
 def demand_queue(demand: Iterable[Demand]) -> list[Demand]:
@@ -176,27 +206,55 @@ def allocate_in_order(
     lead_time = supply.lead_time_days
     # Rule 3: an uncovered line waits for the supplier's lead time, or has no date without one.
     estimated = None if lead_time is None else today + timedelta(days=lead_time)
-    uncovered = EtaOutcome(
-        estimated,
-        None if estimated is None else ship_date(estimated, handling),
-        Confidence.UNKNOWN if estimated is None else Confidence.ESTIMATE,
-        None,
-        lead_time,
-    )
     # Why: long queues draw the same few outcomes over and over; build each one once.
     covered: dict[_Draw, EtaOutcome] = {}
+    uncovered: dict[date, EtaOutcome] = {}
     outcomes: list[EtaOutcome] = []
+    # Why: rule 3 — an uncovered line is not served before the lines ahead of it. Covered lines
+    # take lots front to back, so the latest date ahead is the last covered line's draw.
+    ahead: _Draw | None = None
+    dated_after: object = _NOTHING
+    waiting = _UNKNOWN
     for quantity in quantities:
         # Why: the schema forbids empty lines; never let bad data hand out a free slot.
         draw = take(max(quantity, 1))
         if draw is None:
-            outcomes.append(uncovered)
+            if ahead is not dated_after:
+                dated_after = ahead
+                waiting = _uncovered_outcome(
+                    estimated, ahead, lead_time, uncovered, lambda day: ship_date(day, handling)
+                )
+            outcomes.append(waiting)
             continue
+        ahead = draw
         outcome = covered.get(draw)
         if outcome is None:
             outcome = covered[draw] = _covered_outcome(draw, ship_date(draw[0], handling))
         outcomes.append(outcome)
     return outcomes
+
+
+_NOTHING = object()
+_UNKNOWN = EtaOutcome(None, None, Confidence.UNKNOWN, None, None)
+
+
+def _uncovered_outcome(
+    estimated: date | None,
+    ahead: _Draw | None,
+    lead_time: int | None,
+    known: dict[date, EtaOutcome],
+    ship_date: Callable[[date], date],
+) -> EtaOutcome:
+    """Rule 3: the later of the lead-time date and the last covered line's, or no date."""
+    if estimated is None:
+        return _UNKNOWN
+    available = estimated if ahead is None or ahead[0] <= estimated else ahead[0]
+    outcome = known.get(available)
+    if outcome is None:
+        outcome = known[available] = EtaOutcome(
+            available, ship_date(available), Confidence.ESTIMATE, None, lead_time
+        )
+    return outcome
 
 
 def _covered_outcome(draw: _Draw, ship: date) -> EtaOutcome:

@@ -125,7 +125,15 @@ class LineEta:
     available_date: date | None
     ship_date: date | None
     confidence: Confidence
-    # Why: the expected date of the latest supplier delivery the line waits for, if any.
+    # Why: the expected date of the latest supplier delivery the line waits for, if any; of the
+    # earliest overdue one when a delivery it waits for is overdue (then before available_date).
     waiting_for_po_date: date | None = None
     # Why: the supplier lead time used for an `estimate`.
     lead_time_days: int | None = None
+
+    @property
+    def supply_overdue(self) -> bool:
+        """True when the line waits on a purchase order whose expected date has passed (§5)."""
+        waiting, available = self.waiting_for_po_date, self.available_date
+        # Why: an overdue order is dated the day of the computation, after its expected date.
+        return waiting is not None and available is not None and waiting < available

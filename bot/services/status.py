@@ -150,6 +150,7 @@ def _line_json(line: LineView) -> dict[str, object]:
         "estimated_ship_date": _iso(line.eta.ship_date if line.eta else None),
         "confidence": confidence if line.is_open else None,
         "ship_now": line.ship_now,
+        "supply_overdue": bool(line.is_open and line.eta and line.eta.supply_overdue),
     }
 
 
@@ -175,7 +176,8 @@ def order_text(view: OrderView) -> str:
                 line.status,
                 str(data["available_date"] or "-"),
                 str(data["estimated_ship_date"] or "-"),
-                str(data["confidence"] or "-"),
+                str(data["confidence"] or "-")
+                + (", supply overdue" if data["supply_overdue"] else ""),
             )
         )
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]

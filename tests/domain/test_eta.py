@@ -67,6 +67,47 @@ def test_an_overdue_purchase_order_is_dated_today() -> None:
     assert eta.waiting_for_po_date == overdue
 
 
+def test_a_line_waiting_on_an_overdue_purchase_order_is_flagged_supply_overdue() -> None:
+    overdue = TODAY - timedelta(days=19)
+    eta = etas_by_order(purchase_orders=[po("PO-1", 1, overdue)], demand=[line("A", 1)])["A"]
+    assert eta.supply_overdue
+    assert eta.waiting_for_po_date == overdue
+
+
+def test_a_line_waiting_on_a_purchase_order_due_today_or_later_is_not_overdue() -> None:
+    etas = etas_by_order(
+        on_hand=1,
+        purchase_orders=[po("PO-1", 1, TODAY), po("PO-2", 1, TODAY + timedelta(days=4))],
+        demand=[
+            line("STOCK", 1, placed_days_ago=9),
+            line("TODAY", 1, placed_days_ago=8),
+            line("LATER", 1, placed_days_ago=7),
+            line("NONE", 1, placed_days_ago=6),
+        ],
+        lead_time_days=10,
+    )
+    assert not any(eta.supply_overdue for eta in etas.values())
+
+
+def test_a_line_drawing_on_an_overdue_and_a_later_delivery_is_overdue_since_the_first() -> None:
+    overdue, later = TODAY - timedelta(days=3), TODAY + timedelta(days=6)
+    eta = etas_by_order(
+        purchase_orders=[po("PO-9", 1, overdue), po("PO-1", 1, TODAY), po("PO-2", 1, later)],
+        demand=[line("A", 3)],
+    )["A"]
+    assert eta.available_date == later
+    assert eta.supply_overdue
+    assert eta.waiting_for_po_date == overdue
+
+
+def test_stock_topped_up_by_an_overdue_delivery_is_overdue() -> None:
+    overdue = TODAY - timedelta(days=1)
+    etas = etas_by_order(on_hand=1, purchase_orders=[po("PO-1", 1, overdue)], demand=[line("A", 2)])
+    eta = etas["A"]
+    assert eta.supply_overdue
+    assert eta.confidence is Confidence.CONFIRMED
+
+
 def test_received_quantities_reduce_what_a_purchase_order_still_brings() -> None:
     due = TODAY + timedelta(days=5)
     etas = etas_by_order(
@@ -205,6 +246,52 @@ def test_a_line_that_does_not_fit_takes_nothing_from_the_lines_behind_it() -> No
     )
     assert etas["FIRST"].confidence is Confidence.IN_STOCK
     assert etas["SECOND"].confidence is Confidence.ESTIMATE
+
+
+def test_a_later_order_that_does_not_fit_is_not_dated_before_the_order_ahead_of_it() -> None:
+    # Issue 7 item 8: one unit due in eight weeks, a 14-day lead time, two one-unit orders.
+    due = TODAY + timedelta(days=58)
+    etas = etas_by_order(
+        purchase_orders=[po("PO-1", 1, due)],
+        demand=[line("A", 1, placed_days_ago=31), line("B", 1, placed_days_ago=12)],
+        lead_time_days=14,
+    )
+    assert etas["A"].confidence is Confidence.CONFIRMED
+    assert etas["A"].available_date == due
+    assert etas["B"].confidence is Confidence.ESTIMATE
+    assert etas["B"].available_date == due
+    assert etas["B"].ship_date is not None and etas["A"].ship_date is not None
+    assert etas["B"].ship_date >= etas["A"].ship_date
+
+
+def test_an_uncovered_line_is_dated_by_the_lead_time_when_that_is_later_than_the_lines_ahead() -> (
+    None
+):
+    etas = etas_by_order(
+        purchase_orders=[po("PO-1", 1, TODAY + timedelta(days=3))],
+        demand=[line("A", 1, placed_days_ago=9), line("B", 1, placed_days_ago=5)],
+        lead_time_days=14,
+    )
+    assert etas["B"].available_date == TODAY + timedelta(days=14)
+
+
+def test_a_line_that_fits_behind_an_uncovered_one_keeps_its_earlier_supply() -> None:
+    etas = etas_by_order(
+        on_hand=1,
+        purchase_orders=[po("PO-1", 2, TODAY + timedelta(days=30))],
+        demand=[
+            line("FIRST", 1, placed_days_ago=9),
+            line("LATER", 2, placed_days_ago=7),
+            line("BIG", 5, placed_days_ago=5),
+            line("SMALL", 1, placed_days_ago=1),
+        ],
+        lead_time_days=7,
+    )
+    assert etas["LATER"].available_date == TODAY + timedelta(days=30)
+    assert etas["BIG"].available_date == TODAY + timedelta(days=30)
+    assert etas["BIG"].confidence is Confidence.ESTIMATE
+    # Uncovered lines take no supply: nothing is left after LATER, so SMALL waits too.
+    assert etas["SMALL"].available_date == TODAY + timedelta(days=30)
 
 
 def test_unknown_lead_time_gives_no_date() -> None:

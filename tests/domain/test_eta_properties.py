@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.calendar import BusinessCalendar
-from bot.domain.eta import EtaRules, allocate, demand_queue
+from bot.domain.eta import EtaRules, allocate, demand_queue, lines_by_purchase_order
 from bot.domain.model import Confidence, PoStatus, PurchaseOrder
 from bot.domain.store import Demand, SkuBook
 from tests.domain.builders import SKU, TODAY
@@ -102,6 +102,62 @@ def test_a_line_later_in_the_queue_never_gets_earlier_supply_than_a_covered_line
         if by_key[d.order_id, d.line_no].confidence in COVERED
     ]
     assert covered_dates == sorted(covered_dates)  # type: ignore[type-var]
+
+
+@settings(max_examples=300, deadline=None)
+@given(books)
+def test_no_uncovered_line_is_available_before_a_line_ahead_of_it_in_the_queue(
+    book: SkuBook,
+) -> None:
+    by_key = {(e.order_id, e.line_no): e for e in allocate(book, today=TODAY, rules=RULES)}
+    ahead: list[date] = []
+    for line in demand_queue(book.demand):
+        eta = by_key[line.order_id, line.line_no]
+        if eta.confidence is Confidence.ESTIMATE:
+            assert eta.available_date is not None
+            assert all(eta.available_date >= day for day in ahead)
+        if eta.available_date is not None:
+            ahead.append(eta.available_date)
+
+
+@settings(max_examples=300, deadline=None)
+@given(books)
+def test_only_covered_lines_waiting_for_a_date_before_today_are_supply_overdue(
+    book: SkuBook,
+) -> None:
+    etas = allocate(book, today=TODAY, rules=RULES)
+    open_pos = [
+        po for po in book.purchase_orders if po.status != PoStatus.CANCELLED and po.remaining
+    ]
+    overdue_units = sum(po.remaining for po in open_pos if po.expected_date < TODAY)
+    for eta in etas:
+        if eta.supply_overdue:
+            assert eta.confidence in (Confidence.CONFIRMED, Confidence.PLANNED)
+            assert eta.waiting_for_po_date is not None and eta.waiting_for_po_date < TODAY
+        if eta.confidence not in COVERED:
+            assert not eta.supply_overdue
+    if overdue_units == 0:
+        assert not any(eta.supply_overdue for eta in etas)
+
+
+@settings(max_examples=300, deadline=None)
+@given(books)
+def test_a_line_is_supply_overdue_exactly_when_it_draws_on_an_overdue_purchase_order(
+    book: SkuBook,
+) -> None:
+    overdue = {po.po_id for po in book.purchase_orders if po.expected_date < TODAY and po.remaining}
+    drawing = {
+        (line.order_id, line.line_no)
+        for po_id, lines in lines_by_purchase_order(book, today=TODAY).items()
+        if po_id in overdue
+        for line in lines
+    }
+    flagged = {
+        (e.order_id, e.line_no)
+        for e in allocate(book, today=TODAY, rules=RULES)
+        if e.supply_overdue
+    }
+    assert flagged == drawing
 
 
 @settings(max_examples=300, deadline=None)

@@ -25,8 +25,10 @@ def eta(
 ) -> LineEta:
     """An ETA for line 1 of order 1 shipping on SHIPS (no date when unknown)."""
     ship_date = None if confidence is Confidence.UNKNOWN else SHIPS
+    # Why: as the engine dates it, a line is available when the delivery it waits for is due.
+    available = waiting_for_po_date or ship_date
     return LineEta(
-        "1", 1, "LAMP", ship_date, ship_date, confidence, waiting_for_po_date, lead_time_days
+        "1", 1, "LAMP", available, ship_date, confidence, waiting_for_po_date, lead_time_days
     )
 
 
@@ -108,3 +110,40 @@ def test_every_language_shows_the_date_the_babel_way_without_doubled_dots(
 def test_the_order_button_is_plain_text(catalogs: Catalogs) -> None:
     view = OrderView(Order("A&B", "C-1", NOW, "EUR"), "backordered", SHIPS, ())
     assert order_summary(catalogs.translator("en"), view) == "Order A&B · ships about Dec 15"
+
+
+def overdue_eta(confidence: Confidence) -> LineEta:
+    """A line dated today-based because the delivery it waits for, due PAST_DUE, is late."""
+    return LineEta("1", 1, "LAMP", date(2026, 12, 9), SHIPS, confidence, PAST_DUE)
+
+
+PAST_DUE = date(2026, 11, 20)
+
+
+@pytest.mark.parametrize("confidence", [Confidence.CONFIRMED, Confidence.PLANNED])
+def test_a_line_waiting_on_a_late_delivery_says_it_is_late_not_confirmed(
+    catalogs: Catalogs, confidence: Confidence
+) -> None:
+    text = line_text(catalogs.translator("en"), line("backordered", overdue_eta(confidence)))
+    assert text == (
+        "<b>Lamp</b> × 2\n"
+        "Backordered · estimated to ship Dec 15, 2026\n"
+        "Delayed: the supplier's delivery was due Nov 20 and is late; "
+        "we'll ship as soon as it arrives."
+    )
+
+
+@pytest.mark.parametrize("language", SHIPPED_LANGUAGES)
+def test_every_language_says_a_late_delivery_is_late_with_its_due_date_and_the_estimate(
+    catalogs: Catalogs, language: str
+) -> None:
+    t = catalogs.translator(language)
+    late = line_text(t, line("backordered", overdue_eta(Confidence.CONFIRMED)))
+    confirmed = line_text(
+        t, line("backordered", eta(Confidence.CONFIRMED, waiting_for_po_date=PO_DUE))
+    )
+    confirmed_words = confirmed.split("\n")[2].split(":")[0].split("\u00a0")[0].strip()
+    assert t.short_date(PAST_DUE) in late
+    assert format_date(SHIPS, "medium", locale=language) in late
+    assert confirmed_words not in late
+    assert ".." not in late

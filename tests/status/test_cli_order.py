@@ -64,6 +64,7 @@ def test_order_json_prints_the_contract_object(
                 "estimated_ship_date": "2026-03-03",
                 "confidence": "in_stock",
                 "ship_now": False,
+                "supply_overdue": False,
             },
             {
                 "line_no": 2,
@@ -74,6 +75,7 @@ def test_order_json_prints_the_contract_object(
                 "estimated_ship_date": "2026-03-16",
                 "confidence": "confirmed",
                 "ship_now": False,
+                "supply_overdue": False,
             },
             {
                 "line_no": 3,
@@ -84,6 +86,7 @@ def test_order_json_prints_the_contract_object(
                 "estimated_ship_date": None,
                 "confidence": None,
                 "ship_now": False,
+                "supply_overdue": False,
             },
         ],
     }
@@ -111,3 +114,22 @@ def test_an_unknown_order_is_an_error_on_stderr_with_exit_1(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "9999" in captured.err
+
+
+def test_a_line_waiting_on_a_purchase_order_past_its_date_is_flagged_supply_overdue(
+    imported: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # PO-1 was due on 13 March and has not arrived a week later.
+    monkeypatch.setenv("BACKORDER_NOW", "2026-03-20T09:00:00+00:00")
+    assert main(["import", "purchase-orders", str(tmp_path / "purchase-orders.csv")]) == 0
+    capsys.readouterr()
+
+    assert main(["order", "1001", "--json"]) == 0
+    lines = json.loads(capsys.readouterr().out)["lines"]
+    assert [line["supply_overdue"] for line in lines] == [False, True, False]
+
+    assert main(["order", "1001"]) == 0
+    assert "supply overdue" in capsys.readouterr().out

@@ -127,7 +127,7 @@ async def test_a_customer_sees_only_their_open_orders_newest_first(store: FakeSt
     assert await customer_orders(store, "nobody") == []
 
 
-async def test_the_json_has_the_contract_keys_and_values_and_the_added_ship_now_flag(
+async def test_the_json_has_the_contract_keys_and_values_and_the_added_flags(
     store: FakeStore,
 ) -> None:
     put_order(store, "1", ("MUG-1", OPEN), ("CUP-1", CANCELLED))
@@ -152,6 +152,7 @@ async def test_the_json_has_the_contract_keys_and_values_and_the_added_ship_now_
                 "estimated_ship_date": "2026-03-17",
                 "confidence": "planned",
                 "ship_now": False,
+                "supply_overdue": False,
             },
             {
                 "line_no": 2,
@@ -162,6 +163,7 @@ async def test_the_json_has_the_contract_keys_and_values_and_the_added_ship_now_
                 "estimated_ship_date": None,
                 "confidence": None,
                 "ship_now": False,
+                "supply_overdue": False,
             },
         ],
     }
