@@ -1,0 +1,21 @@
+"""Finding orders by the number a customer typed, through the one normalised key (DESIGN §6)."""
+
+from __future__ import annotations
+
+from bot.domain.order_number import order_key
+from bot.domain.store import Store
+
+
+async def orders_named(store: Store, typed: str) -> list[str]:
+    """Ids of the orders a typed number ("order #1001", "１００１.") may mean; [] without digits."""
+    key = order_key(typed)
+    return [] if key is None else await store.order_ids_by_key(key)
+
+
+async def customer_order_id(store: Store, customer_id: str, typed: str) -> str | None:
+    """The id of the customer's own order the typed number means, else None (theirs only, §6)."""
+    for order_id in await orders_named(store, typed):
+        order = await store.get_order(order_id)
+        if order is not None and order.customer_id == customer_id:
+            return order_id
+    return None
