@@ -44,12 +44,12 @@ def test_no_message_doubles_the_full_stop_of_a_value_in_any_language(
     for message in catalog:
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = [str(text) for text in message.id] if message.pluralizable else [str(message.id)]
+        strings = message.string if isinstance(message.string, tuple) else (str(message.string),)
         params = dict.fromkeys(placeholders(*ids, *strings), value)
         if not params:
             continue
-        if isinstance(message.id, tuple):
+        if len(ids) == 2:
             rendered = [t.ngettext(ids[0], ids[1], count, **params) for count in (1, 2, 5)]
         else:
             rendered = [t.gettext(ids[0], **params)]
