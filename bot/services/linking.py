@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from bot.config import Settings
 from bot.domain.model import Customer
 from bot.domain.store import Store
-from bot.services.order_lookup import orders_named
+from bot.services.order_lookup import orders_named, staff_order_id
 
 TOKEN_LIFETIME = timedelta(days=30)
 MAX_FAILURES = 5
@@ -133,10 +133,14 @@ def _b64decode(text: str) -> bytes:
 async def deep_link_for_order(
     store: Store, settings: Settings, order_id: str, *, now: datetime
 ) -> str | None:
-    """`https://t.me/<bot>?start=<token>` linking a chat to the order's customer, or None."""
-    if await store.get_order(order_id) is None:
+    """`https://t.me/<bot>?start=<token>` linking a chat to the order's customer, or None.
+
+    The order may be given as staff type it ("1001" for the shop's "#1001").
+    """
+    found = await staff_order_id(store, order_id)
+    if found is None:
         return None
-    token = make_token(await link_secret(store, settings), order_id, now=now)
+    token = make_token(await link_secret(store, settings), found, now=now)
     username = await bot_username(store, settings)
     return f"https://t.me/{username}?start={token}"
 

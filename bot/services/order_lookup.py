@@ -19,3 +19,14 @@ async def customer_order_id(store: Store, customer_id: str, typed: str) -> str |
         if order is not None and order.customer_id == customer_id:
             return order_id
     return None
+
+
+async def staff_order_id(store: Store, typed: str) -> str | None:
+    """The order a staff member means: the exact id, else the only order with the typed key.
+
+    Why: staff may type "1001" for the shop's "#1001"; with several candidates none is guessed.
+    """
+    if await store.get_order(typed) is not None:
+        return typed
+    candidates = await orders_named(store, typed)
+    return candidates[0] if len(candidates) == 1 else None

@@ -229,3 +229,23 @@ async def test_unlinking_forgets_the_customer_and_is_audited_with_the_chat_as_ac
     assert (last.action, last.actor, last.after) == ("chat.unlink", f"chat:{CHAT}", None)
     assert last.before is not None and "C-ALICE" in last.before
     assert await unlink(store, CHAT, now=NOW) is False
+
+
+async def test_staff_get_a_deep_link_for_a_shopify_order_by_its_bare_number(
+    store: SqliteStore, settings: Settings
+) -> None:
+    await shopify_order(store, "#3003", "C-BOB")
+    await store.set_setting("bot_username", "ShopBot")
+    url = await deep_link_for_order(store, settings, "3003", now=NOW)
+    assert url is not None
+    token = url.removeprefix("https://t.me/ShopBot?start=")
+    assert await link_by_token(store, settings, CHAT, token, now=NOW) == Linked("C-BOB", "#3003")
+
+
+async def test_a_bare_number_two_orders_share_gets_no_deep_link_but_the_exact_id_does(
+    store: SqliteStore, settings: Settings
+) -> None:
+    await shopify_order(store, "#1001", "C-BOB")
+    await store.set_setting("bot_username", "ShopBot")
+    assert await deep_link_for_order(store, settings, "order 1001", now=NOW) is None
+    assert await deep_link_for_order(store, settings, "#1001", now=NOW) is not None
