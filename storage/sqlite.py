@@ -417,7 +417,7 @@ class SqliteStore:
         return int(rows[0][0])
 
     async def chat_language(self, chat_id: int) -> str | None:
-        """Language chosen in a chat that is not linked yet."""
+        """Language chosen in a chat; it wins in that chat, linked or not (DESIGN §7)."""
         rows = await self._all("SELECT language FROM chat_prefs WHERE chat_id = ?", (chat_id,))
         return rows[0][0] if rows else None
 

@@ -206,7 +206,7 @@ class FakeStore:
         return sum(1 for chat, at in self.link_failures if chat == chat_id and at >= since)
 
     async def chat_language(self, chat_id: int) -> str | None:
-        """Language chosen in a chat that is not linked yet."""
+        """Language chosen in a chat; it wins in that chat, linked or not (DESIGN §7)."""
         return self.chat_languages.get(chat_id)
 
     async def set_chat_language(

@@ -137,7 +137,7 @@ class Store(Protocol):
         ...
 
     async def chat_language(self, chat_id: int) -> str | None:
-        """Language chosen in a chat that is not linked yet."""
+        """Language chosen in a chat; it wins in that chat, linked or not (DESIGN §7)."""
         ...
 
     async def set_chat_language(
