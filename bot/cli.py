@@ -111,10 +111,12 @@ def _plural(count: int, noun: str) -> str:
 
 async def _order(settings: Settings, order_id: str, *, as_json: bool) -> int:
     from bot.runtime import store_session
+    from bot.services.order_lookup import staff_order_id
     from bot.services.status import order_json, order_text, order_view
 
     async with store_session(settings) as store:
-        view = await order_view(store, order_id)
+        found = await staff_order_id(store, order_id)
+        view = await order_view(store, found) if found is not None else None
     if view is None:
         print(f"backorder-bot: no order {order_id!r}", file=sys.stderr)
         return 1

@@ -57,19 +57,27 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         self._chat_profile = None
 
     async def translator(self, update: Update) -> Translator:
-        """The translator for the chat of this update."""
+        """The translator for the chat of this update (languages as in `language_candidates`)."""
         user = update.effective_user
-        language = language_of(
-            self.services, await self.chat_profile(update), user.language_code if user else None
+        candidates = language_candidates(
+            await self.chat_profile(update), user.language_code if user else None
         )
-        return self.services.catalogs.translator(language)
+        return self.services.catalogs.translator(*candidates)
+
+
+def language_candidates(
+    profile: ChatProfile, telegram_language: str | None
+) -> tuple[str | None, ...]:
+    """The chat's own choice, else the customer's (chosen or from the orders), else Telegram's.
+
+    DESIGN §7: the choice made in the chat wins, before or after linking.
+    """
+    return (profile.chat_language, profile.customer_language, telegram_language)
 
 
 def language_of(services: Services, profile: ChatProfile, telegram_language: str | None) -> str:
-    """Customer's choice, else the order's language, else the chat's choice, else Telegram's."""
-    return services.catalogs.negotiate(
-        profile.customer_language, profile.chat_language, telegram_language
-    )
+    """The shipped language a chat is written to in (see `language_candidates`)."""
+    return services.catalogs.negotiate(*language_candidates(profile, telegram_language))
 
 
 async def chat_language(

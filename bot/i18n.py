@@ -6,11 +6,13 @@ import datetime as dt
 import gettext
 import html
 import io
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -53,6 +55,21 @@ def _escaped(params: dict[str, object]) -> dict[str, str]:
     return {name: html.escape(str(value)) for name, value in params.items()}
 
 
+def fill(text: str, params: dict[str, object]) -> str:
+    """Fill `{name}` placeholders with HTML-escaped values, without doubling a full stop.
+
+    Why: a value may end with its own full stop ("8 дек. 2026 г.", "12 dic."); the message's full
+    stop right after it (tags such as `</b>` in between) is then dropped, in every language.
+    """
+    escaped = _escaped(params)
+    for name, value in escaped.items():
+        if value.endswith("."):
+            placeholder = "{" + name + "}"
+            stop = re.compile(re.escape(placeholder) + r"((?:</[a-z]+>)*)\.(?!\.)")
+            text = stop.sub(placeholder.replace("\\", "\\\\") + r"\1", text)
+    return text.format(**escaped)
+
+
 @dataclass(frozen=True)
 class Translator:
     """Messages and formatting for one language."""
@@ -67,12 +84,12 @@ class Translator:
         """Translate, then fill `{name}` placeholders with HTML-escaped params."""
         text = self.translations.gettext(message)
         # Why: formatting only with params keeps param-less messages safe from stray braces.
-        return text.format(**_escaped(params)) if params else text
+        return fill(text, params) if params else text
 
     def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
         """Translate the plural form for `n`; `{n}` is the locale-formatted count."""
         text = self.translations.ngettext(singular, plural, n)
-        return text.format(n=self.number(n), **_escaped(params))
+        return fill(text, {"n": self.number(n), **params})
 
     def keywords(self, message: str) -> list[str]:
         """A translated comma-separated keyword list, as its stripped entries."""
@@ -120,9 +137,13 @@ class Catalogs:
         default = _match_shipped(default_language) or SOURCE_LANGUAGE
         return cls(default_language=default, translators=translators)
 
-    def translator(self, language: str | None) -> Translator:
-        """The translator for a language tag; unknown or missing tags get the default."""
-        return self.translators[self.negotiate(language)]
+    def translator(self, *candidates: str | None) -> Translator:
+        """Text in the first shipped candidate's language (else the default), formats in the
+        customer's own locale: the first candidate babel knows, even when not shipped (DESIGN §7).
+        """
+        base = self.translators[self.negotiate(*candidates)]
+        locale = format_locale(candidates)
+        return base if locale is None or locale == base.locale else replace(base, locale=locale)
 
     def negotiate(self, *candidates: str | None) -> str:
         """The first candidate that matches a shipped language, else the default language."""
@@ -130,6 +151,30 @@ class Catalogs:
             if match := _match_shipped(candidate):
                 return match
         return self.default_language
+
+
+def format_locale(candidates: tuple[str | None, ...]) -> Locale | None:
+    """The locale for dates and numbers: the first known candidate, made regional by a later
+    candidate of the same language ("en" then "en-GB" -> en_GB); None when none is known."""
+    known = [locale for tag in candidates if (locale := _parse_locale(tag)) is not None]
+    if not known:
+        return None
+    first = known[0]
+    if first.territory is None:
+        for later in known[1:]:
+            if later.language == first.language and later.territory is not None:
+                return later
+    return first
+
+
+@lru_cache(maxsize=256)
+def _parse_locale(tag: str | None) -> Locale | None:
+    if not tag:
+        return None
+    try:
+        return Locale.parse(tag.strip().replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
 
 
 def _match_shipped(tag: str | None) -> str | None:

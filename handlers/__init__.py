@@ -20,6 +20,7 @@ from handlers import (
     split,
     start,
     swap,
+    unlink,
 )
 
 
@@ -34,6 +35,7 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         *split.handlers(),
         *notices.handlers(),
         *language.handlers(),
+        *unlink.handlers(),
         *help.handlers(),
         *free_text.handlers(),
         *fallback.handlers(),

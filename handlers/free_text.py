@@ -8,9 +8,9 @@ from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import N_, SOURCE_LANGUAGE, Translator
+from bot.i18n import N_, SHIPPED_LANGUAGES, Catalogs, Translator
 from bot.services.intents import Intent, IntentKind, Vocabulary, parse_intent
-from bot.services.linking import normalize_order_id
+from bot.services.order_lookup import customer_order_id
 from bot.services.status import customer_orders
 from handlers import fallback
 from handlers.actions_common import owned_view
@@ -30,6 +30,8 @@ CANCEL_WORDS = N_("cancel*, call off")
 STATUS_WORDS = N_("where, when, status, arriv*, deliver*, ship*, track*, eta")
 ORDER_WORDS = N_("order*, package*, parcel*")
 HELP_WORDS = N_("help, hello, hi, hey")
+# TRANSLATORS: words that stand before an order number ("Nr. 1042"); not the word for "order".
+NUMBER_WORDS = N_("number, no, num, nr, n")
 
 
 def vocabulary(t: Translator) -> Vocabulary:
@@ -39,17 +41,22 @@ def vocabulary(t: Translator) -> Vocabulary:
         status=tuple(t.keywords(STATUS_WORDS)),
         orders=tuple(t.keywords(ORDER_WORDS)),
         help=tuple(t.keywords(HELP_WORDS)),
+        number=tuple(t.keywords(NUMBER_WORDS)),
     )
 
 
+def vocabularies(catalogs: Catalogs) -> list[Vocabulary]:
+    """Every shipped language's keywords: a message is understood whatever the chat's language."""
+    return [vocabulary(catalogs.translator(language)) for language in SHIPPED_LANGUAGES]
+
+
 async def understand(update: Update, context: BotContext) -> None:
-    """Parse the message in the chat's language (and English), then show the matching flow."""
+    """Parse the message in every shipped language, then show the matching flow."""
     message = update.effective_message
     if message is None or not message.text:
         return
     t = await context.translator(update)
-    english = context.services.catalogs.translator(SOURCE_LANGUAGE)
-    intent = parse_intent(message.text, [vocabulary(t), vocabulary(english)])
+    intent = parse_intent(message.text, vocabularies(context.services.catalogs))
     if intent.kind is IntentKind.HELP:
         await show_help(update, context)
         return
@@ -66,19 +73,25 @@ async def understand(update: Update, context: BotContext) -> None:
 async def _follow(
     update: Update, context: BotContext, t: Translator, customer_id: str, intent: Intent
 ) -> None:
-    order_id = normalize_order_id(intent.order_id) if intent.order_id else None
+    store = context.services.store
+    order_id = (
+        await customer_order_id(store, customer_id, intent.order_id) if intent.order_id else None
+    )
+    if intent.order_id is not None and order_id is None:
+        await respond(update, not_found_text(t))
+        return
     if intent.kind is IntentKind.CANCEL and order_id is not None:
         if not await present_cancel(update, context, t, customer_id, order_id, None):
             await respond(update, not_found_text(t))
         return
     if intent.kind is IntentKind.SHOW_ORDER and order_id is not None:
-        view = await owned_view(context.services.store, customer_id, order_id)
+        view = await owned_view(store, customer_id, order_id)
         if view is None:
             await respond(update, not_found_text(t))
             return
         await respond(update, *await order_screen(context, t, view))
         return
-    views = await customer_orders(context.services.store, customer_id)
+    views = await customer_orders(store, customer_id)
     if not views:
         await respond(update, orders_text(t, views), main_menu(t, linked=True))
         return

@@ -20,6 +20,7 @@ def help_text(t: Translator) -> str:
         "/orders – your open orders, with an estimated ship date for every item and why\n"
         "/start – link this chat to your orders (order number and email or phone, "
         "or your phone number)\n"
+        "/unlink – make this chat forget your orders\n"
         "/language – choose the language I write in\n"
         "/help – this message\n\n"
         "I only show the orders of the customer this chat is linked to."

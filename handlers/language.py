@@ -1,4 +1,4 @@
-"""/language: choose among the shipped languages; saved per customer, or per chat before linking."""
+"""/language: choose among the shipped languages; saved for the chat and its linked customer."""
 
 from __future__ import annotations
 
@@ -48,11 +48,12 @@ async def set_language(update: Update, context: BotContext) -> None:
     now = services.clock.now()
     customer_id = await linked_customer_id(update, context)
     actor = f"chat:{chat.id}"
+    # Why: the chat's choice wins in this chat (DESIGN §7); the customer's follows for notices.
+    await services.store.set_chat_language(chat.id, code, actor=actor, at=now)
     if customer_id is not None:
         await services.store.set_customer_language(customer_id, code, actor=actor, at=now)
-    else:
-        await services.store.set_chat_language(chat.id, code, actor=actor, at=now)
-    t = services.catalogs.translator(code)
+    context.forget_chat_profile()
+    t = await context.translator(update)
     await query.answer()
     text = t.gettext(
         "Done. I will write to you in {language} from now on.", language=LANGUAGE_NAMES[code]

@@ -15,6 +15,7 @@ LINK_DATA = "link"
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("orders", N_("See your open orders and their dates")),
     ("start", N_("Link this chat to your orders")),
+    ("unlink", N_("Make this chat forget your orders")),
     ("language", N_("Choose your language")),
     ("help", N_("What I can do")),
 )

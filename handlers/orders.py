@@ -11,8 +11,8 @@ from bot.clock import business_today
 from bot.context import BotContext
 from bot.domain.model import Confidence, LineEta
 from bot.i18n import Translator
-from bot.services.linking import normalize_order_id
 from bot.services.notices import mark_shown
+from bot.services.order_lookup import customer_order_id
 from bot.services.split import offers_split
 from bot.services.status import (
     LineView,
@@ -90,7 +90,8 @@ async def show_order(update: Update, context: BotContext) -> None:
 async def _show_requested_order(
     update: Update, context: BotContext, t: Translator, customer_id: str, typed: str
 ) -> None:
-    view = await _owned_order(context, customer_id, normalize_order_id(typed))
+    order_id = await customer_order_id(context.services.store, customer_id, typed)
+    view = await _owned_order(context, customer_id, order_id or "")
     if view is None:
         # Why: the same answer for another customer's order and a missing one reveals nothing.
         text = t.gettext(

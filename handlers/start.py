@@ -17,6 +17,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
+from bot.domain.order_number import order_key
 from bot.i18n import Translator
 from bot.services.dispatcher import keyboard
 from bot.services.linking import (
@@ -53,7 +54,11 @@ async def start(update: Update, context: BotContext) -> int:
         return await _report(update, context, result)
     if await linked_customer_id(update, context) is not None:
         t = await context.translator(update)
-        await chat.send_message(t.gettext("Welcome back!"), reply_markup=ReplyKeyboardRemove())
+        text = t.gettext(
+            "Welcome back! This chat is linked to your orders. "
+            "To link it to someone else's orders, first send /unlink."
+        )
+        await chat.send_message(text, reply_markup=ReplyKeyboardRemove())
         await _send_orders(update, context)
         return END
     return await ask_order_number(update, context)
@@ -82,8 +87,18 @@ async def got_order_number(update: Update, context: BotContext) -> int:
     message = update.effective_message
     if message is None or not message.text or context.chat_data is None:
         return ASK_ORDER
-    context.chat_data[_ORDER_KEY] = message.text
     t = await context.translator(update)
+    # Why: a message without a digit is no order number, so it must not use up an attempt (§6).
+    if order_key(message.text) is None:
+        await message.reply_text(
+            t.gettext(
+                "An order number has digits in it, like 1042. Please send the "
+                "<b>order number</b> from your order confirmation."
+            ),
+            reply_markup=contact_keyboard(t),
+        )
+        return ASK_ORDER
+    context.chat_data[_ORDER_KEY] = message.text
     await message.reply_text(
         t.gettext(
             "Thank you. Now please send the <b>email address or phone number</b> on that order."

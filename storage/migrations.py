@@ -9,6 +9,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.domain.order_number import order_key
+
 MIGRATION_NAME = re.compile(r"^(\d{4})_\w+\.sql$")
 BUNDLED_FOLDER = Path(__file__).parent / "migrations"
 
@@ -43,6 +45,8 @@ async def apply_migrations(
     conn: aiosqlite.Connection, migrations: list[Migration] | None = None
 ) -> list[str]:
     """Apply the pending migrations, each in its own transaction; return the names applied."""
+    # Why: migrations fill derived columns with the same pure rules the code applies (0007).
+    await conn.create_function("order_key", 1, order_key, deterministic=True)
     current = await schema_version(conn)
     applied = []
     for migration in migrations if migrations is not None else migrations_in(BUNDLED_FOLDER):

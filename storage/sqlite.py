@@ -32,6 +32,7 @@ from bot.domain.events import Event
 from bot.domain.model import Customer, LineEta, Order, OrderLine, Product, PurchaseOrder
 from bot.domain.notice_store import NoticeChange, NoticeRecord, VersionedOrder
 from bot.domain.open_orders import OpenOrders
+from bot.domain.order_number import order_key
 from bot.domain.outbox import Delivery, OutboxSummary, OutgoingMessage, QueuedMessage
 from bot.domain.store import AuditEntry, SkuBook
 from storage.audit import Change, changed, read_entries, write_changes
@@ -176,9 +177,9 @@ class SqliteStore:
         before = await self._order_records(order_ids)
         headers = [_order_header(order) for order in orders]
         await self._conn.executemany(
-            """INSERT INTO orders (order_id, customer_id, placed_at, placed_at_utc, currency,
-                   promised_ship_date, jurisdiction, priority)
-               VALUES (:order_id, :customer_id, :placed_at, :placed_at_utc, :currency,
+            """INSERT INTO orders (order_id, order_key, customer_id, placed_at, placed_at_utc,
+                   currency, promised_ship_date, jurisdiction, priority)
+               VALUES (:order_id, :order_key, :customer_id, :placed_at, :placed_at_utc, :currency,
                    :promised_ship_date, :jurisdiction, :priority)
                ON CONFLICT (order_id) DO UPDATE SET customer_id = excluded.customer_id,
                    placed_at = excluded.placed_at, placed_at_utc = excluded.placed_at_utc,
@@ -211,6 +212,7 @@ class SqliteStore:
         }
         for record in records.values():
             record.pop("placed_at_utc")
+            record.pop("order_key", None)
             record["lines"] = []
         for row in await self._in(
             "SELECT * FROM order_lines WHERE order_id IN", order_ids, " ORDER BY order_id, line_no"
@@ -297,6 +299,13 @@ class SqliteStore:
             await self._all("SELECT * FROM orders WHERE order_id = ?", (order_id,))
         )
         return orders[0] if orders else None
+
+    async def order_ids_by_key(self, key: str) -> list[str]:
+        """Ids of the orders whose lookup key (bot.domain.order_number) is `key`, in id order."""
+        rows = await self._all(
+            "SELECT order_id FROM orders WHERE order_key = ? ORDER BY order_id", (key,)
+        )
+        return [str(row[0]) for row in rows]
 
     async def open_orders(self, customer_id: str) -> list[Order]:
         """A customer's orders that still have an open line, newest first, with all lines."""
@@ -398,6 +407,19 @@ class SqliteStore:
             change = Change("chat.link", f"chat:{chat_id}", before, after)
             await write_changes(self._conn, [change], actor=actor, at=at)
 
+    async def unlink_chat(self, chat_id: int, *, actor: str, at: datetime) -> bool:
+        """Make a chat forget its customer (audited); False when it was not linked."""
+        async with transaction(self._conn):
+            rows = await self._all(
+                "SELECT customer_id, via, linked_at FROM chat_links WHERE chat_id = ?", (chat_id,)
+            )
+            if not rows:
+                return False
+            await self._conn.execute("DELETE FROM chat_links WHERE chat_id = ?", (chat_id,))
+            change = Change("chat.unlink", f"chat:{chat_id}", row_dict(rows[0]), None)
+            await write_changes(self._conn, [change], actor=actor, at=at)
+        return True
+
     async def record_link_failure(self, chat_id: int, *, at: datetime) -> None:
         """Remember one failed linking attempt."""
         async with transaction(self._conn):
@@ -417,7 +439,7 @@ class SqliteStore:
         return int(rows[0][0])
 
     async def chat_language(self, chat_id: int) -> str | None:
-        """Language chosen in a chat that is not linked yet."""
+        """Language chosen in a chat; it wins in that chat, linked or not (DESIGN §7)."""
         rows = await self._all("SELECT language FROM chat_prefs WHERE chat_id = ?", (chat_id,))
         return rows[0][0] if rows else None
 
@@ -596,6 +618,7 @@ def _keys(params: Iterable[dict[str, object]], column: str) -> list[str]:
 def _order_header(order: Order) -> dict[str, object]:
     return {
         "order_id": order.order_id,
+        "order_key": order_key(order.order_id),
         "customer_id": order.customer_id,
         "placed_at": order.placed_at.isoformat(),
         "placed_at_utc": utc_text(order.placed_at),

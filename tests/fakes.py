@@ -17,6 +17,7 @@ from bot.domain.model import (
 )
 from bot.domain.notice_store import VersionedOrder
 from bot.domain.open_orders import OpenOrders
+from bot.domain.order_number import order_key
 from bot.domain.store import AuditEntry, Demand, SkuBook
 
 
@@ -129,6 +130,10 @@ class FakeStore:
         """One order with all its lines."""
         return self.orders.get(order_id)
 
+    async def order_ids_by_key(self, key: str) -> list[str]:
+        """Ids of the orders whose lookup key (bot.domain.order_number) is `key`, in id order."""
+        return sorted(order_id for order_id in self.orders if order_key(order_id) == key)
+
     async def open_orders(self, customer_id: str) -> list[Order]:
         """A customer's orders that still have an open line, newest first, with all lines."""
         found = [
@@ -194,6 +199,14 @@ class FakeStore:
         after = {"customer_id": customer_id, "via": via}
         self._log(actor, at, "chat.link", f"chat:{chat_id}", before, after)
 
+    async def unlink_chat(self, chat_id: int, *, actor: str, at: datetime) -> bool:
+        """Make a chat forget its customer (audited); False when it was not linked."""
+        before = self.chat_links.pop(chat_id, None)
+        if before is None:
+            return False
+        self._log(actor, at, "chat.unlink", f"chat:{chat_id}", {"customer_id": before}, None)
+        return True
+
     async def record_link_failure(self, chat_id: int, *, at: datetime) -> None:
         """Remember one failed linking attempt."""
         self.link_failures.append((chat_id, at))
@@ -203,7 +216,7 @@ class FakeStore:
         return sum(1 for chat, at in self.link_failures if chat == chat_id and at >= since)
 
     async def chat_language(self, chat_id: int) -> str | None:
-        """Language chosen in a chat that is not linked yet."""
+        """Language chosen in a chat; it wins in that chat, linked or not (DESIGN §7)."""
         return self.chat_languages.get(chat_id)
 
     async def set_chat_language(

@@ -93,6 +93,10 @@ class Store(Protocol):
         """One order with all its lines."""
         ...
 
+    async def order_ids_by_key(self, key: str) -> list[str]:
+        """Ids of the orders whose lookup key (bot.domain.order_number) is `key`, in id order."""
+        ...
+
     async def open_orders(self, customer_id: str) -> list[Order]:
         """A customer's orders that still have an open line, newest first, with all lines."""
         ...
@@ -128,6 +132,10 @@ class Store(Protocol):
         """Link a chat to a customer (replacing any earlier link of that chat)."""
         ...
 
+    async def unlink_chat(self, chat_id: int, *, actor: str, at: datetime) -> bool:
+        """Make a chat forget its customer (audited); False when it was not linked."""
+        ...
+
     async def record_link_failure(self, chat_id: int, *, at: datetime) -> None:
         """Remember one failed linking attempt."""
         ...
@@ -137,7 +145,7 @@ class Store(Protocol):
         ...
 
     async def chat_language(self, chat_id: int) -> str | None:
-        """Language chosen in a chat that is not linked yet."""
+        """Language chosen in a chat; it wins in that chat, linked or not (DESIGN §7)."""
         ...
 
     async def set_chat_language(

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-# Why: order numbers are typed as "1042", "#1042" or "A-1042"; any token with a digit is one.
-_ORDER_TOKEN = re.compile(r"#?([^\W_](?:[\w/-]*[^\W_])?)")
+from bot.domain.order_number import order_key
+
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -25,7 +25,7 @@ class IntentKind(StrEnum):
 
 @dataclass(frozen=True)
 class Intent:
-    """The understood request, with the order number it names (if any)."""
+    """The understood request, with the lookup key of the order number it names (if any)."""
 
     kind: IntentKind
     order_id: str | None = None
@@ -39,11 +39,15 @@ class Vocabulary:
     status: tuple[str, ...] = ()
     orders: tuple[str, ...] = ()
     help: tuple[str, ...] = ()
+    number: tuple[str, ...] = ()
 
 
 def parse_intent(text: str, vocabularies: Sequence[Vocabulary]) -> Intent:
-    """Understand a message: cancel beats an order number, which beats a general question."""
-    order_id = _order_number(text)
+    """Understand a message in any vocabulary: cancel beats an order number, which beats a question.
+
+    A number among words none of which is known ("asdkjh 123") is not understood.
+    """
+    order_id = order_key(text)
     words = _words(text)
 
     def said(pick: str) -> bool:
@@ -55,13 +59,21 @@ def parse_intent(text: str, vocabularies: Sequence[Vocabulary]) -> Intent:
 
     if said("cancel"):
         return Intent(IntentKind.CANCEL, order_id)
-    if order_id is not None:
+    asks = said("status") or said("orders")
+    if order_id is not None and (asks or _only_a_number(words, order_id, vocabularies)):
         return Intent(IntentKind.SHOW_ORDER, order_id)
-    if said("status") or said("orders"):
+    if asks:
         return Intent(IntentKind.LIST_ORDERS)
     if said("help"):
         return Intent(IntentKind.HELP)
     return Intent(IntentKind.UNKNOWN)
+
+
+def _only_a_number(words: Sequence[str], key: str, vocabularies: Sequence[Vocabulary]) -> bool:
+    """Whether every word is part of the number or a number sign ("Nr. 1042", "#A-1042")."""
+    allowed = set(_words(key))
+    allowed.update(word for v in vocabularies for entry in v.number for word in _words(entry))
+    return all(word in allowed for word in words)
 
 
 def fold(text: str) -> str:
@@ -69,14 +81,6 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return plain.replace("ё", "е")
-
-
-def _order_number(text: str) -> str | None:
-    for match in _ORDER_TOKEN.finditer(text):
-        token = match.group(1)
-        if any(char.isdigit() for char in token):
-            return token
-    return None
 
 
 def _words(text: str) -> list[str]:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from bot.config import Settings
 from bot.domain.model import Customer
 from bot.domain.store import Store
+from bot.services.order_lookup import orders_named, staff_order_id
 
 TOKEN_LIFETIME = timedelta(days=30)
 MAX_FAILURES = 5
@@ -132,10 +133,14 @@ def _b64decode(text: str) -> bytes:
 async def deep_link_for_order(
     store: Store, settings: Settings, order_id: str, *, now: datetime
 ) -> str | None:
-    """`https://t.me/<bot>?start=<token>` linking a chat to the order's customer, or None."""
-    if await store.get_order(order_id) is None:
+    """`https://t.me/<bot>?start=<token>` linking a chat to the order's customer, or None.
+
+    The order may be given as staff type it ("1001" for the shop's "#1001").
+    """
+    found = await staff_order_id(store, order_id)
+    if found is None:
         return None
-    token = make_token(await link_secret(store, settings), order_id, now=now)
+    token = make_token(await link_secret(store, settings), found, now=now)
     username = await bot_username(store, settings)
     return f"https://t.me/{username}?start={token}"
 
@@ -192,17 +197,19 @@ async def link_by_token(
 
 
 async def link_by_order_contact(
-    store: Store, chat_id: int, order_id: str, email_or_phone: str, *, now: datetime
+    store: Store, chat_id: int, order_number: str, email_or_phone: str, *, now: datetime
 ) -> LinkResult:
-    """Link a chat by an order number plus the email or phone on that order."""
+    """Link a chat by an order number as typed ("order #1001") plus the email or phone on it."""
     if (locked := await _lockout(store, chat_id, now)) is not None:
         return locked
-    order = await store.get_order(normalize_order_id(order_id))
-    customer = await store.get_customer(order.customer_id) if order is not None else None
-    if order is None or customer is None or not _matches(customer, email_or_phone):
-        return await _fail(store, chat_id, now)
-    await _link(store, chat_id, customer.customer_id, via="order_contact", now=now)
-    return Linked(customer.customer_id, order.order_id)
+    # Why: several shops' ids may share a key ("#1001", "1001"); the contact decides which is meant.
+    for order_id in await orders_named(store, order_number):
+        order = await store.get_order(order_id)
+        customer = await store.get_customer(order.customer_id) if order is not None else None
+        if order is not None and customer is not None and _matches(customer, email_or_phone):
+            await _link(store, chat_id, customer.customer_id, via="order_contact", now=now)
+            return Linked(customer.customer_id, order.order_id)
+    return await _fail(store, chat_id, now)
 
 
 async def link_by_contact(store: Store, chat_id: int, phone: str, *, now: datetime) -> LinkResult:
@@ -222,11 +229,6 @@ async def link_by_contact(store: Store, chat_id: int, phone: str, *, now: dateti
     (customer_id,) = matching
     await _link(store, chat_id, customer_id, via="contact", now=now)
     return Linked(customer_id)
-
-
-def normalize_order_id(text: str) -> str:
-    """An order number as typed ("#1042 ") reduced to its id ("1042")."""
-    return text.strip().lstrip("#").strip()
 
 
 def phone_digits(phone: str) -> str:
@@ -255,7 +257,11 @@ def _matches(customer: Customer, email_or_phone: str) -> bool:
 
 
 async def _link(store: Store, chat_id: int, customer_id: str, *, via: str, now: datetime) -> None:
-    await store.link_chat(chat_id, customer_id, via=via, actor=f"chat:{chat_id}", at=now)
+    actor = f"chat:{chat_id}"
+    await store.link_chat(chat_id, customer_id, via=via, actor=actor, at=now)
+    # Why: a language chosen in the chat before linking carries over to the customer (DESIGN §7).
+    if chosen := await store.chat_language(chat_id):
+        await store.set_customer_language(customer_id, chosen, actor=actor, at=now)
 
 
 async def _fail(store: Store, chat_id: int, now: datetime) -> LinkResult:
@@ -279,3 +285,8 @@ async def _lockout(store: Store, chat_id: int, now: datetime) -> LockedOut | Non
         else:
             low = middle + 1
     return LockedOut(retry_in_minutes=low)
+
+
+async def unlink(store: Store, chat_id: int, *, now: datetime) -> bool:
+    """Make the chat forget its customer, audited with the chat as actor; False if not linked."""
+    return await store.unlink_chat(chat_id, actor=f"chat:{chat_id}", at=now)

@@ -62,3 +62,32 @@ async def test_an_unlinked_chat_asking_for_its_order_is_asked_to_link_first(user
     (reply,) = await eve.say("where is my order 1001")
     assert "link this chat" in text(reply)
     assert "Desk lamp" not in text(reply)
+
+
+async def test_cancelling_in_german_from_an_english_chat_offers_to_cancel(
+    linked: Linker, store: SqliteStore
+) -> None:
+    bob = await linked("bob", "C-BOB")
+    (question,) = await bob.say("Bestellung stornieren 2002")
+    assert "Cancel order 2002?" in text(question)
+    assert set(buttons(question)) == {"Yes, cancel", "No, keep it"}
+    order = await store.get_order("2002")
+    assert order is not None and order.lines[0].status == LineStatus.OPEN
+
+
+async def test_gibberish_with_a_number_gets_the_help_with_buttons(linked: Linker) -> None:
+    bob = await linked("bob", "C-BOB")
+    (reply,) = await bob.say("asdkjh qwe 123")
+    assert "Sorry, I didn't understand that" in text(reply)
+    assert set(buttons(reply)) == {"My orders", "Language", "Help"}
+
+
+async def test_a_russian_confirmation_ends_its_date_with_a_single_full_stop(
+    linked: Linker,
+) -> None:
+    olga = await linked("olga", "C-OLGA")
+    (question,) = await olga.say("отменить заказ 6006")
+    assert "г." in text(question)
+    assert ".." not in text(question)
+    done = await olga.tap("Да, отменить")
+    assert "г." in text(done) and ".." not in text(done)

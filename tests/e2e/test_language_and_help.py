@@ -57,6 +57,7 @@ async def test_a_chat_that_is_not_linked_keeps_its_language_choice(
         "/orders – your open orders, with an estimated ship date for every item and why\n"
         "/start – link this chat to your orders (order number and email or phone, "
         "or your phone number)\n"
+        "/unlink – make this chat forget your orders\n"
         "/language – choose the language I write in\n"
         "/help – this message\n\n"
         "I only show the orders of the customer this chat is linked to."
@@ -75,7 +76,7 @@ async def test_telegrams_language_is_used_until_the_customer_chooses(
 async def test_help_lists_the_commands(users: Users) -> None:
     ann = await users.create(705, "Ann", language_code="en")
     (reply,) = await ann.say("/help")
-    for command in ("/orders", "/start", "/language", "/help"):
+    for command in ("/orders", "/start", "/unlink", "/language", "/help"):
         assert command in reply["text"]
 
 

@@ -27,9 +27,16 @@ async def test_a_chats_own_choice_beats_telegrams_language(services: Services) -
 async def test_a_linked_chat_speaks_the_language_of_the_customers_orders(
     services: Services,
 ) -> None:
-    await services.store.set_chat_language(CHAT, "ru", actor="test", at=NOW)
     await services.store.link_chat(CHAT, "C-1", via="contact", actor="test", at=NOW)
     assert await chat_language(services, CHAT, "fr") == "es"
+
+
+async def test_a_choice_made_in_the_chat_beats_the_language_of_the_customers_orders(
+    services: Services,
+) -> None:
+    await services.store.set_chat_language(CHAT, "ru", actor="test", at=NOW)
+    await services.store.link_chat(CHAT, "C-1", via="contact", actor="test", at=NOW)
+    assert await chat_language(services, CHAT, "fr") == "ru"
 
 
 async def test_the_customers_own_choice_beats_the_orders_language(services: Services) -> None:

@@ -50,4 +50,4 @@ def test_an_unshipped_default_language_falls_back_to_english() -> None:
 
 def test_a_translator_knows_its_language_and_locale(shipped: Catalogs) -> None:
     translator = shipped.translator("es-MX")
-    assert (translator.language, str(translator.locale)) == ("es", "es")
+    assert (translator.language, str(translator.locale)) == ("es", "es_MX")

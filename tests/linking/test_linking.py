@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.config import Settings
+from bot.domain.model import Order, OrderLine
 from bot.services.linking import (
     Expired,
     Linked,
@@ -19,6 +20,7 @@ from bot.services.linking import (
     link_secret,
     make_token,
     phones_match,
+    unlink,
 )
 from storage.sqlite import SqliteStore
 from tests.linking.conftest import NOW
@@ -166,3 +168,84 @@ async def test_every_link_is_written_to_the_audit_log(store: SqliteStore) -> Non
 )
 def test_phone_numbers_compare_by_digits(stored: str, given: str, same: bool) -> None:
     assert phones_match(stored, given) is same
+
+
+async def shopify_order(store: SqliteStore, order_id: str, customer_id: str) -> None:
+    """Store an order under a Shopify-style name such as "#3003"."""
+    order = Order(
+        order_id, customer_id, NOW, "EUR", lines=(OrderLine(order_id, 1, "LAMP", 1, 2999),)
+    )
+    customer = await store.get_customer(customer_id)
+    assert customer is not None
+    await store.upsert_orders([customer], [order], actor="test", at=NOW)
+
+
+@pytest.mark.parametrize(
+    "typed", ["3003", "#3003", "order #3003", "Order 3003.", "Nr. 3003", "３００３", "№3003"]
+)
+async def test_a_shopify_order_name_is_found_however_the_customer_types_its_number(
+    store: SqliteStore, typed: str
+) -> None:
+    await shopify_order(store, "#3003", "C-BOB")
+    result = await link_by_order_contact(store, CHAT, typed, "bob@example.com", now=NOW)
+    assert result == Linked("C-BOB", "#3003")
+
+
+@pytest.mark.parametrize("typed", ["order 1001", "1001.", "Nr. 1001", "１００１", "n° 1001"])
+async def test_a_plain_order_number_in_a_phrase_links_at_the_first_try(
+    store: SqliteStore, typed: str
+) -> None:
+    result = await link_by_order_contact(store, CHAT, typed, "alice@example.com", now=NOW)
+    assert result == Linked("C-ALICE", "1001")
+    assert await store.link_failures_since(CHAT, NOW) == 0
+
+
+async def test_two_shops_ids_with_one_key_link_the_one_whose_contact_matches(
+    store: SqliteStore,
+) -> None:
+    await shopify_order(store, "#1001", "C-BOB")
+    bob = await link_by_order_contact(store, CHAT, "1001", "bob@example.com", now=NOW)
+    alice = await link_by_order_contact(store, CHAT + 1, "1001", "alice@example.com", now=NOW)
+    assert (bob, alice) == (Linked("C-BOB", "#1001"), Linked("C-ALICE", "1001"))
+
+
+async def test_a_language_chosen_before_linking_becomes_the_customers(store: SqliteStore) -> None:
+    await store.set_chat_language(CHAT, "fr", actor=f"chat:{CHAT}", at=NOW)
+    await link_by_order_contact(store, CHAT, "1001", "alice@example.com", now=NOW)
+    customer = await store.get_customer("C-ALICE")
+    assert customer is not None and customer.language == "fr"
+    entries = await store.audit_entries("customer:C-ALICE")
+    (entry,) = [e for e in entries if e.action == "customer.language"]
+    assert entry.actor == f"chat:{CHAT}"
+
+
+async def test_unlinking_forgets_the_customer_and_is_audited_with_the_chat_as_actor(
+    store: SqliteStore,
+) -> None:
+    await link_by_order_contact(store, CHAT, "1001", "alice@example.com", now=NOW)
+    assert await unlink(store, CHAT, now=NOW) is True
+    assert await store.linked_customer(CHAT) is None
+    last = (await store.audit_entries(f"chat:{CHAT}"))[-1]
+    assert (last.action, last.actor, last.after) == ("chat.unlink", f"chat:{CHAT}", None)
+    assert last.before is not None and "C-ALICE" in last.before
+    assert await unlink(store, CHAT, now=NOW) is False
+
+
+async def test_staff_get_a_deep_link_for_a_shopify_order_by_its_bare_number(
+    store: SqliteStore, settings: Settings
+) -> None:
+    await shopify_order(store, "#3003", "C-BOB")
+    await store.set_setting("bot_username", "ShopBot")
+    url = await deep_link_for_order(store, settings, "3003", now=NOW)
+    assert url is not None
+    token = url.removeprefix("https://t.me/ShopBot?start=")
+    assert await link_by_token(store, settings, CHAT, token, now=NOW) == Linked("C-BOB", "#3003")
+
+
+async def test_a_bare_number_two_orders_share_gets_no_deep_link_but_the_exact_id_does(
+    store: SqliteStore, settings: Settings
+) -> None:
+    await shopify_order(store, "#1001", "C-BOB")
+    await store.set_setting("bot_username", "ShopBot")
+    assert await deep_link_for_order(store, settings, "order 1001", now=NOW) is None
+    assert await deep_link_for_order(store, settings, "#1001", now=NOW) is not None

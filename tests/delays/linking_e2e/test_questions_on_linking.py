@@ -25,13 +25,13 @@ async def unlinked_eu_buyer(store: SqliteStore, catalogs: Catalogs, directory: P
     await shop.seed(store, [])
     customer = Customer("C-IVY", "Ivy", email="ivy@example.com", language="en")
     order = Order(
-        "O-IVY",
+        "O-IVY-7",
         "C-IVY",
         shop.NOW - timedelta(days=1),
         "EUR",
         promised_ship_date=shop.PROMISED,
         jurisdiction=EU,
-        lines=(OrderLine("O-IVY", 1, "CHAIR", 1, shop.CHAIR_PRICE),),
+        lines=(OrderLine("O-IVY-7", 1, "CHAIR", 1, shop.CHAIR_PRICE),),
     )
     await store.upsert_orders([customer], [order], actor="test", at=shop.NOW)
     await shop.import_slip(store, directory)
@@ -58,10 +58,10 @@ async def test_linking_the_chat_shows_the_undelivered_question_and_its_buttons_w
     await client.create_user(777, "Ivy", language_code="en")
     async with run_bot():
         await _say(client, 777, "/start")
-        await _say(client, 777, "O-IVY")
+        await _say(client, 777, "O-IVY-7")
         welcome, _, question = await _say(client, 777, "ivy@example.com", replies=3)
         assert "Ivy" in welcome["text"]
-        assert "Order O-IVY is delayed" in question["text"]
+        assert "Order O-IVY-7 is delayed" in question["text"]
         labels = [button["text"] for row in question["buttons"] for button in row]
         assert labels == ["Keep waiting", "Cancel for a full refund"]
 
@@ -69,7 +69,7 @@ async def test_linking_the_chat_shows_the_undelivered_question_and_its_buttons_w
         await client.press(777, label="Keep waiting")
         (edit,) = await client.wait_for(777, after=after, count=1, timeout=15)
 
-    assert "we keep order O-IVY for you" in edit["text"]
+    assert "we keep order O-IVY-7 for you" in edit["text"]
     assert await pending_questions(store, "C-IVY") == []
 
 
