@@ -25,10 +25,10 @@ from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, Services
 from bot.i18n import SHIPPED_LANGUAGES, Catalogs
 from bot.jobs import (
-    catch_up,
     deliver_events,
     schedule_notice_jobs,
     start_dispatching,
+    start_up,
     stop_dispatching,
 )
 from bot.runtime import make_clock, make_rules, store_session
@@ -66,7 +66,7 @@ def build_application(services: Services) -> BotApplication:
     _schedule_event_delivery(application, services)
     if application.job_queue is None:
         raise RuntimeError("notices need PTB's job queue (python-telegram-bot[job-queue])")
-    schedule_notice_jobs(application.job_queue, daily_at=services.settings.daily_sweep_at)
+    schedule_notice_jobs(application.job_queue)
     return application
 
 
@@ -147,7 +147,7 @@ async def polling(
         if application.post_init is not None:
             await application.post_init(application)
         # Why: what fell due while the bot was down is settled before the first update is read.
-        await catch_up(application.bot_data, application.bot_data[SERVICES_KEY])
+        await start_up(application.bot_data, application.bot_data[SERVICES_KEY])
         assert application.updater is not None
         await application.updater.start_polling(timeout=timedelta(seconds=poll_timeout))
         await application.start()
