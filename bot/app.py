@@ -9,11 +9,11 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, TextIO
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -173,13 +173,35 @@ class TokenRedactingFormatter(logging.Formatter):
         return super().format(record).replace(self._token, "<token>")
 
 
-def configure_logging(token: str) -> None:
-    """Log to stderr at INFO, quiet httpx, and redact the token from every line."""
-    logging.basicConfig(level=logging.INFO)
+class RoutineSchedulerRuns(logging.Filter):
+    """APScheduler's INFO lines (a job ran, was added) become DEBUG (DESIGN §2, log level)."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self._level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Downgrade routine scheduler records; keep them only when DEBUG is on."""
+        if record.name.startswith("apscheduler") and record.levelno == logging.INFO:
+            record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+            return self._level <= logging.DEBUG
+        return True
+
+
+def configure_logging(
+    token: str, level: int = logging.INFO, stream: TextIO | None = None
+) -> logging.Handler:
+    """Log to stderr (or `stream`) at `level`, routine scheduler runs at DEBUG, token redacted."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(
+        TokenRedactingFormatter(token, "%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    handler.addFilter(RoutineSchedulerRuns(level))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    formatter = TokenRedactingFormatter(token, "%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.setFormatter(formatter)
+    return handler
 
 
 def run_bot(settings: Settings) -> int:
@@ -196,9 +218,21 @@ def run_bot(settings: Settings) -> int:
     except WebhookConfigError as exc:
         print(f"backorder-bot: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.token)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(settings))
+    configure_logging(settings.token, settings.log_level)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(settings))
+    except InvalidToken:
+        print("backorder-bot: the Bot API rejected TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        # Why: the message may quote the URL, which holds the token.
+        print(
+            "backorder-bot: cannot reach the Bot API at TELEGRAM_API_BASE_URL "
+            f"({type(exc).__name__})",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
