@@ -117,3 +117,40 @@ def test_run_against_an_unreachable_bot_api_says_which_setting_to_check(shop_dir
     assert done.returncode == 1
     assert "TELEGRAM_API_BASE_URL" in done.stderr
     assert "Traceback" not in done.stderr and "unreachable" not in done.stderr
+
+
+async def test_run_with_a_token_the_bot_api_rejects_names_the_token_setting(shop_dir: Path) -> None:
+    import asyncio
+    import os
+    import sys
+
+    from aiohttp import web
+
+    async def unauthorized(request: web.Request) -> web.Response:
+        body = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        return web.json_response(body, status=401)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", unauthorized)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": "100000001:revoked",
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+    }
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", env=env, cwd=shop_dir,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    finally:
+        await runner.cleanup()
+
+    assert process.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in err.decode()
+    assert "Traceback" not in err.decode() and "revoked" not in err.decode()
