@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 _ONE_DAY = timedelta(days=1)
-_ONE_SECOND = timedelta(seconds=1)
 
 
 def sweep_instant(day: date, zone: ZoneInfo, at: time) -> datetime:
@@ -26,15 +26,15 @@ def sweep_instant(day: date, zone: ZoneInfo, at: time) -> datetime:
 def _gap_end(zone: ZoneInfo, before: datetime, after: datetime) -> datetime:
     """The first instant in (before, after] with `after`'s UTC offset: where the clock jumped."""
     target = after.astimezone(zone).utcoffset()
-    low, high = before, after
-    while high - low > _ONE_SECOND:
-        middle = low + (high - low) / 2
-        middle = middle.replace(microsecond=0)
-        if middle.astimezone(zone).utcoffset() == target:
+    # Why: whole POSIX seconds, as tzdata transitions are; the search then ends on one exactly.
+    low, high = math.floor(before.timestamp()), math.ceil(after.timestamp())
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, zone).utcoffset() == target:
             high = middle
         else:
             low = middle
-    return high
+    return datetime.fromtimestamp(high, UTC)
 
 
 def due_sweep_day(now: datetime, zone: ZoneInfo, at: time, last_swept: date | None) -> date | None:

@@ -103,3 +103,9 @@ def test_before_todays_run_a_missed_run_of_yesterday_is_still_due() -> None:
 
     assert due_sweep_day(early, SANTIAGO, time(6, 0), date(2026, 9, 8)) == date(2026, 9, 9)
     assert due_sweep_day(early, SANTIAGO, time(6, 0), None) == date(2026, 9, 9)
+
+
+def test_a_time_with_seconds_inside_a_gap_still_runs_when_the_gap_ends() -> None:
+    instant = sweep_instant(date(2026, 9, 6), SANTIAGO, time(0, 15, 30, 250_000))
+
+    assert instant == datetime(2026, 9, 6, 4, 0, tzinfo=UTC)
