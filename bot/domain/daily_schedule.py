@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from bot.domain.wall_clock import wall_clock_instant
 
 _ONE_DAY = timedelta(days=1)
 
 
 def sweep_instant(day: date, zone: ZoneInfo, at: time) -> datetime:
-    """The UTC instant of `day`'s run at wall-clock `at` in `zone` (DESIGN §2 schedules).
-
-    A wall-clock time that does not exist that day (a DST gap) runs at the first instant after
-    the gap; one that happens twice (a DST fold) runs at its first occurrence only.
-    """
-    wall = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
-    # Why: fold=0 is the first occurrence in a fold, and in a gap it lands after the gap.
-    first = wall.replace(fold=0).astimezone(UTC)
-    if first.astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None):
-        return first
-    return _gap_end(zone, wall.replace(fold=1).astimezone(UTC), first)
-
-
-def _gap_end(zone: ZoneInfo, before: datetime, after: datetime) -> datetime:
-    """The first instant in (before, after] with `after`'s UTC offset: where the clock jumped."""
-    target = after.astimezone(zone).utcoffset()
-    # Why: whole POSIX seconds, as tzdata transitions are; the search then ends on one exactly.
-    low, high = math.floor(before.timestamp()), math.ceil(after.timestamp())
-    while high - low > 1:
-        middle = (low + high) // 2
-        if datetime.fromtimestamp(middle, zone).utcoffset() == target:
-            high = middle
-        else:
-            low = middle
-    return datetime.fromtimestamp(high, UTC)
+    """The UTC instant of `day`'s run: `at` in `zone`, after a DST gap, first of a DST fold."""
+    return wall_clock_instant(day, at, zone)
 
 
 def due_sweep_day(now: datetime, zone: ZoneInfo, at: time, last_swept: date | None) -> date | None:
