@@ -9,11 +9,11 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, TextIO
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -25,10 +25,10 @@ from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, Services
 from bot.i18n import SHIPPED_LANGUAGES, Catalogs
 from bot.jobs import (
-    catch_up,
     deliver_events,
     schedule_notice_jobs,
     start_dispatching,
+    start_up,
     stop_dispatching,
 )
 from bot.runtime import make_clock, make_rules, store_session
@@ -66,7 +66,7 @@ def build_application(services: Services) -> BotApplication:
     _schedule_event_delivery(application, services)
     if application.job_queue is None:
         raise RuntimeError("notices need PTB's job queue (python-telegram-bot[job-queue])")
-    schedule_notice_jobs(application.job_queue, daily_at=services.settings.daily_sweep_at)
+    schedule_notice_jobs(application.job_queue)
     return application
 
 
@@ -147,7 +147,7 @@ async def polling(
         if application.post_init is not None:
             await application.post_init(application)
         # Why: what fell due while the bot was down is settled before the first update is read.
-        await catch_up(application.bot_data, application.bot_data[SERVICES_KEY])
+        await start_up(application.bot_data, application.bot_data[SERVICES_KEY])
         assert application.updater is not None
         await application.updater.start_polling(timeout=timedelta(seconds=poll_timeout))
         await application.start()
@@ -173,13 +173,35 @@ class TokenRedactingFormatter(logging.Formatter):
         return super().format(record).replace(self._token, "<token>")
 
 
-def configure_logging(token: str) -> None:
-    """Log to stderr at INFO, quiet httpx, and redact the token from every line."""
-    logging.basicConfig(level=logging.INFO)
+class RoutineSchedulerRuns(logging.Filter):
+    """APScheduler's INFO lines (a job ran, was added) become DEBUG (DESIGN §2, log level)."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self._level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Downgrade routine scheduler records; keep them only when DEBUG is on."""
+        if record.name.startswith("apscheduler") and record.levelno == logging.INFO:
+            record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+            return self._level <= logging.DEBUG
+        return True
+
+
+def configure_logging(
+    token: str, level: int = logging.INFO, stream: TextIO | None = None
+) -> logging.Handler:
+    """Log to stderr (or `stream`) at `level`, routine scheduler runs at DEBUG, token redacted."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(
+        TokenRedactingFormatter(token, "%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    handler.addFilter(RoutineSchedulerRuns(level))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    formatter = TokenRedactingFormatter(token, "%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.setFormatter(formatter)
+    return handler
 
 
 def run_bot(settings: Settings) -> int:
@@ -196,9 +218,21 @@ def run_bot(settings: Settings) -> int:
     except WebhookConfigError as exc:
         print(f"backorder-bot: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.token)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(settings))
+    configure_logging(settings.token, settings.log_level)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(settings))
+    except InvalidToken:
+        print("backorder-bot: the Bot API rejected TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        # Why: the message may quote the URL, which holds the token.
+        print(
+            "backorder-bot: cannot reach the Bot API at TELEGRAM_API_BASE_URL "
+            f"({type(exc).__name__})",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -30,18 +30,27 @@ def build_parser() -> argparse.ArgumentParser:
     order.add_argument("order_id")
     order.add_argument("--json", action="store_true", help="print the contract's JSON")
     link = commands.add_parser("link", help="print a signed deep link for an order's customer")
-    link.add_argument("order_id")
+    link.add_argument("order_id", nargs="?")
+    link.add_argument(
+        "--all", action="store_true", help="a link for every customer with an open order"
+    )
+    link.add_argument("--csv", action="store_true", help="with --all: CSV with a header row")
     events = commands.add_parser("events", help="list the events for the shop's system")
     events.add_argument("--since", type=int, default=0, metavar="ID", help="events after ID")
     events.add_argument("--json", action="store_true", help="one JSON object per line")
     outbox = commands.add_parser("outbox", help="outbox counts and chats that blocked the bot")
     outbox.add_argument("--json", action="store_true", help="print one JSON object")
+    backup = commands.add_parser("backup", help="a consistent copy of the live database")
+    backup.add_argument("file", type=Path)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "link" and (args.all == bool(args.order_id) or (args.csv and not args.all)):
+        parser.error("link needs ORDER_ID or --all (--csv goes with --all)")
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -65,12 +74,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_import(settings, args.kind, args.file))
         case "order":
             return asyncio.run(_order(settings, args.order_id, as_json=args.json))
+        case "link" if args.all:
+            return asyncio.run(_link_all(settings, as_csv=args.csv))
         case "link":
             return asyncio.run(_link(settings, args.order_id))
         case "events":
             return asyncio.run(_events(settings, args.since, as_json=args.json))
         case "outbox":
             return asyncio.run(_outbox(settings, as_json=args.json))
+        case "backup":
+            return _backup(settings, args.file)
     return 2
 
 
@@ -142,6 +155,21 @@ async def _link(settings: Settings, order_id: str) -> int:
     return 0
 
 
+async def _link_all(settings: Settings, *, as_csv: bool) -> int:
+    from bot.runtime import make_clock, store_session
+    from bot.services.link_all import deep_links_for_all, links_csv, links_text
+    from bot.services.linking import LinkError
+
+    async with store_session(settings) as store:
+        try:
+            links = await deep_links_for_all(store, settings, now=make_clock(settings).now())
+        except LinkError as exc:
+            print(f"backorder-bot: {exc}", file=sys.stderr)
+            return 1
+    sys.stdout.write(links_csv(links) if as_csv else links_text(links))
+    return 0
+
+
 async def _events(settings: Settings, since: int, *, as_json: bool) -> int:
     from bot.runtime import store_session
     from bot.services.events import TABLE_HEADING, event_json_text, event_table_row, events_since
@@ -171,6 +199,18 @@ async def _outbox(settings: Settings, *, as_json: bool) -> int:
     else:
         print(status_text(summary))
         print(overdue_text(overdue))
+    return 0
+
+
+def _backup(settings: Settings, target: Path) -> int:
+    from storage.backup import BackupError, backup_database
+
+    try:
+        size = backup_database(settings.db_path, target)
+    except BackupError as exc:
+        print(f"backorder-bot: {exc}", file=sys.stderr)
+        return 1
+    print(f"{target}: backed up {settings.db_path} ({size} bytes)")
     return 0
 
 

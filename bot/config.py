@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -14,6 +16,8 @@ from bot.domain.quiet_hours import QuietHours
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 UTC_ZONE = ZoneInfo("UTC")
 DEFAULT_QUIET_HOURS = QuietHours(time(21, 0), time(8, 0))
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TOKEN_SHAPE = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 
 
 class ConfigError(ValueError):
@@ -43,6 +47,7 @@ class Settings:
     chat_send_rate: float = 1.0
     # Why: every send in flight when the process dies may repeat once after a restart.
     sends_in_flight: int = 8
+    log_level: int = logging.INFO
 
     def __repr__(self) -> str:
         # Why: the token must never reach a log line through a repr.
@@ -54,7 +59,13 @@ def read_dotenv(path: Path) -> dict[str, str]:
     values: dict[str, str] = {}
     if not path.is_file():
         return values
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be read: {exc.strerror}") from exc
+    for raw in text.splitlines():
         line = raw.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
@@ -66,7 +77,7 @@ def read_dotenv(path: Path) -> dict[str, str]:
 def load_settings(
     environ: Mapping[str, str] | None = None, dotenv: Path = Path(".env")
 ) -> Settings:
-    """Build settings from `.env` overlaid by the process environment."""
+    """Settings from `.env` overlaid by the environment; ConfigError names the bad setting."""
     env = {**read_dotenv(dotenv), **(os.environ if environ is None else environ)}
 
     def get(name: str) -> str | None:
@@ -81,7 +92,8 @@ def load_settings(
         raise ConfigError("BACKORDER_STAFF_IDS must be comma-separated user ids") from exc
     try:
         timezone = ZoneInfo(get("BACKORDER_TIMEZONE") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    # Why: a zone directory ("America") or an unreadable file is an OSError, not "not found".
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ConfigError("BACKORDER_TIMEZONE is not a known IANA time zone") from exc
     frozen_now = None
     if raw_now := get("BACKORDER_NOW"):
@@ -99,18 +111,34 @@ def load_settings(
         daily_sweep_at = time.fromisoformat(get("BACKORDER_DAILY_SWEEP_AT") or "06:00")
     except ValueError as exc:
         raise ConfigError("BACKORDER_DAILY_SWEEP_AT must be a time like 06:00") from exc
+    if daily_sweep_at.tzinfo is not None:
+        raise ConfigError(
+            "BACKORDER_DAILY_SWEEP_AT must be a wall-clock time like 06:00 "
+            "(it is read in BACKORDER_TIMEZONE)"
+        )
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token and not _TOKEN_SHAPE.fullmatch(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN must look like 123456:ABC-def (from @BotFather)")
+    api_base_url = get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL
+    if not api_base_url.startswith(("http://", "https://")):
+        raise ConfigError("TELEGRAM_API_BASE_URL must be an http:// or https:// URL")
+    db_path = _db_path(get("BACKORDER_DB"))
+    default_language = _default_language(get("BACKORDER_DEFAULT_LANGUAGE"))
+    log_level = (get("BACKORDER_LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError("BACKORDER_LOG_LEVEL must be one of " + ", ".join(LOG_LEVELS))
     webhook_url = get("BACKORDER_EVENTS_WEBHOOK_URL")
     if webhook_url and not webhook_url.startswith(("http://", "https://")):
         raise ConfigError("BACKORDER_EVENTS_WEBHOOK_URL must be an http:// or https:// URL")
     return Settings(
-        token=get("TELEGRAM_BOT_TOKEN"),
-        api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
-        db_path=Path(get("BACKORDER_DB") or "backorder.sqlite3"),
+        token=token,
+        api_base_url=api_base_url,
+        db_path=db_path,
         staff_ids=staff,
         timezone=timezone,
-        default_language=get("BACKORDER_DEFAULT_LANGUAGE") or "en",
+        default_language=default_language,
         handling_days=_whole(get("BACKORDER_HANDLING_DAYS"), "BACKORDER_HANDLING_DAYS", 1),
-        holidays_country=(get("BACKORDER_HOLIDAYS") or "").upper() or None,
+        holidays_country=_holidays_country(get("BACKORDER_HOLIDAYS")),
         link_secret=get("BACKORDER_LINK_SECRET"),
         frozen_now=frozen_now,
         quiet_hours=quiet_hours,
@@ -123,7 +151,46 @@ def load_settings(
         sends_in_flight=_whole(
             get("BACKORDER_SENDS_IN_FLIGHT"), "BACKORDER_SENDS_IN_FLIGHT", 8, minimum=1
         ),
+        log_level=logging.getLevelNamesMapping()[log_level],
     )
+
+
+def _db_path(raw: str | None) -> Path:
+    """The SQLite file: its folder must exist and the path must not be a folder."""
+    path = Path(raw or "backorder.sqlite3")
+    if path.is_dir():
+        raise ConfigError(f"BACKORDER_DB must be a file, not the folder {path}")
+    if not path.parent.is_dir():
+        raise ConfigError(f"BACKORDER_DB: the folder {path.parent} does not exist")
+    return path
+
+
+def _default_language(raw: str | None) -> str:
+    """One of the shipped languages (en, de, es, fr, ru)."""
+    from bot.i18n import SHIPPED_LANGUAGES
+
+    # Why: a regional tag ("de-AT", "fr_CA") names its shipped language.
+    language = (raw or "en").replace("_", "-").split("-", 1)[0].lower()
+    if language not in SHIPPED_LANGUAGES:
+        raise ConfigError(
+            "BACKORDER_DEFAULT_LANGUAGE must be one of " + ", ".join(SHIPPED_LANGUAGES)
+        )
+    return language
+
+
+def _holidays_country(raw: str | None) -> str | None:
+    """A country code the `holidays` package knows (ISO 3166-1, e.g. US, DE), or None."""
+    if raw is None:
+        return None
+    import holidays
+
+    code = raw.upper()
+    if code not in holidays.list_supported_countries():
+        raise ConfigError(
+            f"BACKORDER_HOLIDAYS: {raw!r} is not a country code the holidays package knows "
+            "(use one country's ISO code, such as US, DE or FR)"
+        )
+    return code
 
 
 def _whole(raw: str | None, name: str, default: int, *, minimum: int = 0) -> int:

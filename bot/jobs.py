@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
@@ -14,10 +14,18 @@ from telegram.ext import JobQueue
 
 from bot.clock import business_today
 from bot.context import BotContext, Services
+from bot.domain.daily_schedule import due_sweep_day
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
 from bot.services.eta import RECOMPUTE_MARK, recompute_etas
 from bot.services.notices import sweep
 from bot.services.overdue_supply import overdue_to_report
+from bot.services.run_state import (
+    changed_date_settings,
+    date_settings,
+    last_swept_day,
+    record_swept_day,
+    remember_date_settings,
+)
 from bot.services.webhook import WebhookDelivery
 from handlers.notices import make_renderer, sweep_lock
 
@@ -34,7 +42,13 @@ async def deliver_events(context: BotContext) -> None:
 
 # --- proactive notices: sweeps on the JobQueue, the outbox dispatcher beside it ---
 
+logger = logging.getLogger(__name__)
+
 SWEEP_INTERVAL = timedelta(seconds=1)
+# Why: the daily sweep is due at a wall-clock time in the business's zone; checking against the
+# clock (not a timer armed in advance) survives DST gaps and folds, suspends and clock changes.
+DAILY_CHECK_INTERVAL = timedelta(seconds=20)
+_DAILY_LOCK_KEY = "daily_sweep_lock"
 DISPATCH_KEY = "notice_dispatch"
 DISPATCH_STOP_SECONDS = 5.0
 _SWEPT_MARK_KEY = "notice_swept_mark"
@@ -50,7 +64,7 @@ class NoticeDispatch:
     task: asyncio.Task[None] | None = None
 
 
-def schedule_notice_jobs(job_queue: JobQueue[BotContext], *, daily_at: time) -> None:
+def schedule_notice_jobs(job_queue: JobQueue[BotContext]) -> None:
     """A sweep after every recompute (checked each second) and the daily sweep."""
     job_queue.run_repeating(
         sweep_when_recomputed,
@@ -60,12 +74,48 @@ def schedule_notice_jobs(job_queue: JobQueue[BotContext], *, daily_at: time) -> 
         # Why: the sweep skips itself while another runs; one instance would log every skip.
         job_kwargs={"max_instances": 3},
     )
-    job_queue.run_daily(daily_sweep, time=daily_at, name="notices-daily")
+    job_queue.run_repeating(
+        daily_sweep,
+        interval=DAILY_CHECK_INTERVAL,
+        first=DAILY_CHECK_INTERVAL,
+        name="notices-daily",
+    )
 
 
 async def daily_sweep(context: BotContext) -> None:
-    """Recompute every ETA for the business day, then apply deadlines and queue notices."""
-    await catch_up(context.bot_data, context.services)
+    """Run the daily sweep when its time in the business's zone has come and it has not run."""
+    await sweep_if_due(context.bot_data, context.services)
+
+
+async def sweep_if_due(bot_data: dict[Any, Any], services: Services) -> bool:
+    """The daily sweep (recompute, deadlines, notices) once per calendar day; True if it ran.
+
+    Every calendar day, not only business days: EU/UK deadlines run in calendar days.
+    """
+    lock = bot_data.setdefault(_DAILY_LOCK_KEY, asyncio.Lock())
+    if lock.locked():
+        return False
+    async with lock:
+        settings = services.settings
+        last = await last_swept_day(services.store)
+        day = due_sweep_day(services.clock.now(), settings.timezone, settings.daily_sweep_at, last)
+        if day is None:
+            return False
+        await catch_up(bot_data, services)
+        await record_swept_day(services.store, day)
+        return True
+
+
+async def start_up(bot_data: dict[Any, Any], services: Services) -> None:
+    """Settle what changed while the bot was down: date settings, a missed daily sweep, notices."""
+    current = date_settings(services.settings)
+    changed = await changed_date_settings(services.store, current)
+    if changed:
+        logger.info("%s changed since the last run: recomputing every date", ", ".join(changed))
+    if not await sweep_if_due(bot_data, services) and changed != []:
+        await catch_up(bot_data, services)
+    await remember_date_settings(services.store, current)
+    await sweep_if_recomputed(bot_data, services)
 
 
 async def sweep_when_recomputed(context: BotContext) -> None:

@@ -14,6 +14,7 @@ import storage.actions as action_tables
 import storage.chat_profile as chat_profile_table
 import storage.etas as eta_tables
 import storage.events as event_tables
+import storage.link_targets as link_target_table
 import storage.notices as notice_tables
 import storage.open_orders as open_order_table
 import storage.outbox as outbox_tables
@@ -348,6 +349,10 @@ class SqliteStore:
         """One customer."""
         rows = await self._all("SELECT * FROM customers WHERE customer_id = ?", (customer_id,))
         return customer_from(rows[0]) if rows else None
+
+    async def link_targets(self) -> list[tuple[Customer, str]]:
+        """(customer, newest open order id) for every customer with an open order."""
+        return await link_target_table.read_link_targets(self._conn)
 
     async def customers_by_phone(self, phone_digits: str) -> list[Customer]:
         """Customers whose phone, reduced to digits, ends with or equals `phone_digits`."""

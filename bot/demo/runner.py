@@ -37,6 +37,8 @@ DEMO_USER_ID = 700100
 POLL_TIMEOUT = 1.0
 # Why: the demo runs at any hour; held until the customer's morning, its notice would never show.
 NO_QUIET_HOURS = QuietHours(time(0), time(0))
+# Why: the demo shop sells in dollars to US customers; its calendar is the US one unless set.
+DEMO_HOLIDAYS = "US"
 
 
 def run_demo(settings: Settings, script: Path | None) -> int:
@@ -83,6 +85,9 @@ async def demo_chat(
     announce: Callable[[str], None] = _to_stderr,
 ) -> AsyncIterator[tuple[DemoChat, DemoCustomer, str]]:
     """A seeded store, a running sandbox and bot, and the demo customer's chat; all torn down."""
+    settings = dataclasses.replace(
+        settings, holidays_country=settings.holidays_country or DEMO_HOLIDAYS
+    )
     clock = make_clock(settings)
     rules = make_rules(settings)
     async with AsyncExitStack() as cleanup:

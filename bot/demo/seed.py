@@ -23,6 +23,7 @@ from bot.demo.catalogue import (
     DemoProduct,
     Region,
 )
+from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.domain.store import Store
 
@@ -108,9 +109,15 @@ DEMO_SKUS = frozenset({IN_STOCK_SKU, CONFIRMED_SKU, PLANNED_SKU, ESTIMATE_SKU, U
 
 
 def build_shop(
-    today: date, *, customers: int | None = None, orders: int = 100, seed: int = DEMO_SEED
+    today: date,
+    *,
+    customers: int | None = None,
+    orders: int = 100,
+    seed: int = DEMO_SEED,
+    calendar: BusinessCalendar | None = None,
 ) -> Shop:
-    """The demo shop's rows, dated relative to `today` and identical for the same seed."""
+    """The demo shop's rows, dated relative to `today`, promising business days of `calendar`."""
+    days = calendar or BusinessCalendar()
     rng = random.Random(seed)
     people = _people(rng, customers)
     drafts = _demo_drafts(today) + _random_drafts(rng, people, today, orders - 2)
@@ -126,7 +133,7 @@ def build_shop(
         DEMO_PERSON.region.language,
         demo_orders,
     )
-    order_rows = [row for draft in drafts for row in _order_rows(draft)]
+    order_rows = [row for draft in drafts for row in _order_rows(draft, days)]
     return Shop(
         products=[_product_row(product) for product in PRODUCTS],
         orders=order_rows,
@@ -171,7 +178,12 @@ async def seed_store(
     """Generate the shop for the business's today, write it as CSV and import it for real."""
     from bot.services.importing import import_csv
 
-    shop = build_shop(now.astimezone(timezone).date(), customers=customers, orders=orders)
+    shop = build_shop(
+        now.astimezone(timezone).date(),
+        customers=customers,
+        orders=orders,
+        calendar=rules.calendar,
+    )
     for kind, path in write_csv_files(shop, workdir).items():
         report = await import_csv(
             store, kind, path, timezone=timezone, rules=rules, now=now, actor="demo"
@@ -285,13 +297,16 @@ def _product_row(product: DemoProduct) -> Row:
 _PRICES: Mapping[str, Decimal] = {product.sku: Decimal(product.price) for product in PRODUCTS}
 
 
-def _order_rows(draft: _Draft) -> list[Row]:
+def _order_rows(draft: _Draft, calendar: BusinessCalendar) -> list[Row]:
     person = draft.person
     region = person.region
+    # Why: a shop promises a day it ships on, never a weekend or a public holiday.
     promised = (
         ""
         if draft.promised_days is None
-        else (draft.placed_at.date() + timedelta(days=draft.promised_days)).isoformat()
+        else calendar.next_business_day_on_or_after(
+            draft.placed_at.date() + timedelta(days=draft.promised_days)
+        ).isoformat()
     )
     rows: list[Row] = []
     for line_no, (sku, quantity, status) in enumerate(draft.lines, start=1):

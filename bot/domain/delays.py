@@ -12,6 +12,7 @@ from bot.domain.calendar import BusinessCalendar
 from bot.domain.model import Jurisdiction
 from bot.domain.quiet_hours import QuietHours
 from bot.domain.refunds import refund_due_date
+from bot.domain.wall_clock import wall_clock_instant
 
 __all__ = [
     "QUESTION_KINDS",
@@ -239,7 +240,7 @@ def hold_for_quiet_hours(
         return Hold(None, urgent)
     if deadlines:
         # Why: a deadline day ends at local midnight; the customer must hear before then.
-        cutoff = datetime.combine(min(deadlines) + timedelta(days=1), time(0), tzinfo=zone)
+        cutoff = wall_clock_instant(min(deadlines) + timedelta(days=1), time(0), zone)
         if release >= cutoff:
             return Hold(None, urgent)
     return Hold(release, urgent)

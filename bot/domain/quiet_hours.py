@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
+from bot.domain.wall_clock import wall_clock_instant
+
 
 @dataclass(frozen=True)
 class QuietHours:
@@ -30,11 +32,11 @@ class QuietHours:
         return moment >= self.start or moment < self.end
 
     def release_at(self, moment: datetime, zone: tzinfo) -> datetime | None:
-        """When a message held at `moment` may go out in `zone`, or None when it is not quiet."""
+        """When (UTC) a message held at `moment` may go out in `zone`, or None when not quiet."""
         local = moment.astimezone(zone)
         if not self.contains(local.time().replace(tzinfo=None)):
             return None
         day = local.date()
         if local.time().replace(tzinfo=None) >= self.end:
             day += timedelta(days=1)
-        return datetime.combine(day, self.end, tzinfo=zone)
+        return wall_clock_instant(day, self.end, zone)

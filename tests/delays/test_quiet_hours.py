@@ -66,3 +66,27 @@ def test_a_deadline_notice_on_its_last_evening_goes_at_once() -> None:
     hold = hold_for_quiet_hours([due_today], now=evening, zone=BERLIN, quiet_hours=NIGHT)
 
     assert hold == replace(hold, not_before=None, urgent=True)
+
+
+def test_quiet_hours_ending_at_a_time_the_clocks_skip_end_when_the_jump_is_over() -> None:
+    # Santiago's clocks jump from 00:00 to 01:00 on 2026-09-06: 00:30 never shows.
+    santiago = ZoneInfo("America/Santiago")
+    short_night = QuietHours(time(21, 0), time(0, 30))
+    evening = datetime(2026, 9, 5, 22, 0, tzinfo=santiago)
+
+    hold = hold_for_quiet_hours(GOOD_NEWS, now=evening, zone=santiago, quiet_hours=short_night)
+
+    assert hold.not_before == datetime(2026, 9, 6, 1, 0, tzinfo=santiago)
+
+
+def test_quiet_hours_ending_at_a_time_that_happens_twice_end_the_first_time() -> None:
+    # Berlin's clocks go back from 03:00 to 02:00 on 2026-10-25: 02:30 happens twice.
+    late_night = QuietHours(time(21, 0), time(2, 30))
+    evening = datetime(2026, 10, 24, 23, 0, tzinfo=BERLIN)
+
+    hold = hold_for_quiet_hours(GOOD_NEWS, now=evening, zone=BERLIN, quiet_hours=late_night)
+
+    assert hold.not_before is not None
+    assert hold.not_before.astimezone(ZoneInfo("UTC")) == datetime(
+        2026, 10, 25, 0, 30, tzinfo=ZoneInfo("UTC")
+    )

@@ -11,7 +11,8 @@ import pytest
 from bot.config import Settings
 from bot.demo.runner import demo_chat, run_demo
 
-# A Wednesday: the dates below follow from it and the seeded shop.
+# The Wednesday before Thanksgiving: the dates below follow from it, the seeded shop and the
+# demo's US holidays (nothing ships on Thursday Nov 26).
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 TOUR = Path(str(files("bot.demo").joinpath("tour.txt")))
 
@@ -29,16 +30,16 @@ def test_the_shipped_tour_shows_every_flow_and_the_delay_notice_the_supplier_sli
     steps = (
         # Linked, with every confidence kind and its date.
         "bot: Thank you, Alex Morgan! This chat is now linked to your orders.",
-        "  Ready · ships Nov 26, 2026",
+        "  Ready · ships Nov 27, 2026",
         "  Confirmed by the supplier: waiting for a supplier delivery due Dec 1.",
         "  Planned, may still change: waiting for a supplier delivery due Dec 19.",
         # Cancelling one item: the refund and its due date, then done.
         "you tap: [Cancel Gooseneck Kettle]",
-        "  You will get a refund of $69.90, paid by Dec 4, 2026 at the latest.",
-        "bot (edited): ✅ Cancelled. We will refund $69.90 by Dec 4, 2026 at the latest.",
+        "  You will get a refund of $69.90, paid by Dec 7, 2026 at the latest.",
+        "bot (edited): ✅ Cancelled. We will refund $69.90 by Dec 7, 2026 at the latest.",
         # A substitute that ships sooner, with its price difference.
         "you tap: [Alternatives to Conical Burr Grinder Pro]",
-        "  • Hand Grinder Compact — −$90.00 · ships Nov 26, 2026",
+        "  • Hand Grinder Compact — −$90.00 · ships Nov 27, 2026",
         # A typed question answered with the order.
         "you: when will 10485 arrive",
         "  Estimated ship date for the whole order: Dec 21, 2026",

@@ -95,3 +95,20 @@ async def test_the_demo_customer_can_be_found_by_the_phone_on_their_orders(
     shop = await seed_store(store, tmp_path, now=NOW, timezone=ZoneInfo("UTC"), rules=RULES)
     found = await store.customers_by_phone("4155550100")
     assert [customer.customer_id for customer in found] == [shop.demo_customer.customer_id]
+
+
+def test_a_us_shop_never_promises_shipping_on_a_weekend_or_a_us_holiday() -> None:
+    import holidays
+
+    us = holidays.country_holidays("US", years=range(2026, 2028))
+    calendar = BusinessCalendar(holidays=us)
+    promised = {
+        date.fromisoformat(row["promised_ship_date"])
+        for today in (date(2026, 12, day) for day in range(1, 32))
+        for row in build_shop(today, calendar=calendar).orders
+        if row["promised_ship_date"]
+    }
+
+    assert promised
+    assert all(calendar.is_business_day(day) for day in promised)
+    assert date(2026, 12, 25) not in promised

@@ -1,0 +1,102 @@
+"""`backorder-bot link --all [--csv]`: a working deep link for each customer with an open order."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import Settings
+from bot.domain.model import Customer, LineStatus, Order, OrderLine
+from bot.services.linking import Linked, link_by_token
+from storage.sqlite import SqliteStore
+from tests.linking.conftest import NOW
+
+
+@pytest.fixture
+async def shop(store: SqliteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Alice and Bob (one open order each), Cid (two open), Dee (only a shipped order)."""
+    customers = [
+        Customer("C-CID", "Cid, Jr.", email="cid@example.com"),
+        Customer("C-DEE", "Dee", email="dee@example.com"),
+    ]
+    orders = [
+        Order("3003", "C-CID", NOW - timedelta(days=3), "EUR", lines=(_lamp("3003"),)),
+        Order("3004", "C-CID", NOW - timedelta(days=1), "EUR", lines=(_lamp("3004"),)),
+        Order("4004", "C-DEE", NOW, "EUR", lines=(_lamp("4004", LineStatus.SHIPPED),)),
+    ]
+    await store.upsert_orders(customers, orders, actor="test", at=NOW)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BACKORDER_DB", str(tmp_path / "db.sqlite3"))
+    monkeypatch.setenv("BACKORDER_LINK_SECRET", "test-secret")
+    monkeypatch.setenv("BACKORDER_NOW", NOW.isoformat())
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    return Settings(db_path=tmp_path / "db.sqlite3", link_secret="test-secret")
+
+
+def _lamp(order_id: str, status: LineStatus = LineStatus.OPEN) -> OrderLine:
+    return OrderLine(order_id, 1, "LAMP", 1, 2999, status=status)
+
+
+async def test_the_csv_has_a_header_and_one_working_link_per_customer_with_an_open_order(
+    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await store.set_setting("bot_username", "shop_bot")
+
+    assert await asyncio.to_thread(main, ["link", "--all", "--csv"]) == 0
+
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["customer_id"], r["name"], r["email"], r["order_id"]) for r in rows] == [
+        ("C-ALICE", "Alice", "Alice@Example.com", "1001"),
+        ("C-BOB", "Bob", "bob@example.com", "2002"),
+        ("C-CID", "Cid, Jr.", "cid@example.com", "3004"),
+    ]
+    for chat_id, row in enumerate(rows, start=500):
+        assert row["deep_link"].startswith("https://t.me/shop_bot?start=")
+        token = row["deep_link"].partition("?start=")[2]
+        linked = await link_by_token(store, shop, chat_id, token, now=NOW)
+        assert linked == Linked(row["customer_id"], row["order_id"])
+
+
+async def test_the_plain_listing_has_one_line_per_customer_ending_in_the_link(
+    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await store.set_setting("bot_username", "shop_bot")
+
+    assert await asyncio.to_thread(main, ["link", "--all"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[:4] for line in lines] == [
+        ["C-ALICE", "Alice", "Alice@Example.com", "1001"],
+        ["C-BOB", "Bob", "bob@example.com", "2002"],
+        ["C-CID", "Cid, Jr.", "cid@example.com", "3004"],
+    ]
+    assert all(line.split("\t")[4].startswith("https://t.me/shop_bot?start=") for line in lines)
+
+
+async def test_without_the_bots_username_link_all_fails_like_link(
+    shop: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await asyncio.to_thread(main, ["link", "1001"]) == 1
+    single = capsys.readouterr().err
+    assert await asyncio.to_thread(main, ["link", "--all", "--csv"]) == 1
+    every = capsys.readouterr()
+
+    assert every.err == single
+    assert "username is unknown" in every.err and every.out == ""
+
+
+@pytest.mark.parametrize("argv", [["link"], ["link", "1001", "--all"], ["link", "1001", "--csv"]])
+def test_link_needs_an_order_or_all_and_csv_only_goes_with_all(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+
+    assert exit_info.value.code == 2
+    assert "ORDER_ID or --all" in capsys.readouterr().err
