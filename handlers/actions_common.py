@@ -12,7 +12,7 @@ from bot.domain.actions import ActionResult, Changed, NotAllowed, NotFound
 from bot.domain.store import Store
 from bot.i18n import Translator
 from bot.services.status import OrderView, order_view
-from handlers.common import linked_customer_id, respond
+from handlers.common import answer_press, label, linked_customer_id, respond
 from handlers.orders import order_screen
 
 Refusal = Callable[[Translator, NotAllowed], str]
@@ -66,11 +66,8 @@ async def owned_view(store: Store, customer_id: str, order_id: str) -> OrderView
 
 async def not_available(update: Update, t: Translator) -> None:
     """The one answer for a missing order, another customer's order and forged data."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer(
-            t.gettext("Sorry, that order is not available in this chat."), show_alert=True
-        )
+    text = label(t.gettext("Sorry, that order is not available in this chat."))
+    await answer_press(update, text, alert=True)
 
 
 async def show_with_order(
@@ -97,7 +94,7 @@ async def show_outcome(
     if isinstance(result, NotFound):
         await not_available(update, tap.t)
         return
-    await tap.query.answer()
+    await answer_press(update)
     text = describe(tap.t, result)
     await show_with_order(update, context, tap.t, tap.customer_id, order_id, text)
 

@@ -23,7 +23,7 @@ from handlers.actions_common import (
     show_with_order,
     unchanged_text,
 )
-from handlers.common import label, respond
+from handlers.common import answer_press, label, respond
 from handlers.orders import CANCEL_PREFIX, ORDER_PREFIX
 
 CONFIRM_PREFIX = "cy:"
@@ -45,7 +45,7 @@ async def ask_cancel(update: Update, context: BotContext) -> None:
         await not_available(update, tap.t)
         return
     if await present_cancel(update, context, tap.t, tap.customer_id, tap.fields[0], line_no):
-        await tap.query.answer()
+        await answer_press(update)
     else:
         await not_available(update, tap.t)
 

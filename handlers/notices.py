@@ -15,7 +15,7 @@ from bot.domain.delays import Notice, NoticeKind
 from bot.domain.outbox import Button
 from bot.i18n import Catalogs, Translator
 from bot.services.notices import RenderedMessage, Renderer, answer_delay, mark_communicated
-from handlers.common import label, linked_customer_id
+from handlers.common import answer_press, edit_in_place, label, linked_customer_id, send_new
 
 KEEP_PREFIX = "dw:"
 CANCEL_PREFIX = "dx:"
@@ -215,9 +215,8 @@ async def answer_notice(update: Update, context: BotContext) -> None:
     parsed = parse_answer(query.data)
     customer_id = await linked_customer_id(update, context)
     if parsed is None or customer_id is None:
-        await query.answer(
-            t.gettext("Sorry, that order is not available in this chat."), show_alert=True
-        )
+        text = label(t.gettext("Sorry, that order is not available in this chat."))
+        await answer_press(update, text, alert=True)
         return
     keep_waiting, order_id, version = parsed
     services = context.services
@@ -236,11 +235,11 @@ async def answer_notice(update: Update, context: BotContext) -> None:
     )
     outcome = outcome_text(t, result, order_id=order_id, keep_waiting=keep_waiting)
     if isinstance(result, NotFound):
-        await query.answer(outcome, show_alert=True)
+        await answer_press(update, label(outcome), alert=True)
         return
-    await query.answer(label(outcome))
-    if isinstance(query.message, Message):
-        await _show_outcome(query.message, order_id, outcome)
+    # Why: the edit below shows the outcome too, so a press too old for a toast loses nothing.
+    await answer_press(update, label(outcome), resend=False)
+    await _show_outcome(update, order_id, outcome)
 
 
 def outcome_text(t: Translator, result: ActionResult, *, order_id: str, keep_waiting: bool) -> str:
@@ -282,8 +281,13 @@ def outcome_text(t: Translator, result: ActionResult, *, order_id: str, keep_wai
     return t.gettext("Sorry, that order is not available in this chat.")
 
 
-async def _show_outcome(message: Message, order_id: str, outcome: str) -> None:
-    """Edit the notice in place: the outcome below it, that order's buttons gone."""
+async def _show_outcome(update: Update, order_id: str, outcome: str) -> None:
+    """Edit the notice in place: the outcome below it, that order's buttons gone (else anew)."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if not isinstance(message, Message):
+        await send_new(update, outcome)
+        return
     suffixes = (f"{KEEP_PREFIX}{order_id}:", f"{CANCEL_PREFIX}{order_id}:")
     rows: list[list[InlineKeyboardButton]] = []
     if message.reply_markup is not None:
@@ -299,7 +303,9 @@ async def _show_outcome(message: Message, order_id: str, outcome: str) -> None:
             if kept:
                 rows.append(kept)
     text = f"{message.text_html}\n\n{outcome}" if message.text else outcome
-    await message.edit_text(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+    markup = InlineKeyboardMarkup(rows) if rows else None
+    if await edit_in_place(message, text, markup) is None:
+        await send_new(update, outcome)
 
 
 async def dates_seen(context: BotContext, customer_id: str) -> None:

@@ -20,7 +20,7 @@ from bot.services.status import (
     open_order_views,
     order_view,
 )
-from handlers.common import label, linked_customer_id, respond
+from handlers.common import answer_press, label, linked_customer_id, respond
 from handlers.menu import ORDERS_DATA, main_menu
 from handlers.notices import sweep_lock
 
@@ -38,8 +38,7 @@ _WEEKS_FROM_DAYS = 14
 
 async def show_orders(update: Update, context: BotContext) -> None:
     """List the open orders (or one for `/orders <number>`), editing in place after a button."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    await answer_press(update)
     t = await context.translator(update)
     customer_id = await linked_customer_id(update, context)
     if customer_id is None:
@@ -79,11 +78,10 @@ async def show_order(update: Update, context: BotContext) -> None:
     customer_id = await linked_customer_id(update, context)
     view = await _owned_order(context, customer_id, query.data.removeprefix(ORDER_PREFIX))
     if view is None:
-        await query.answer(
-            t.gettext("Sorry, that order is not available in this chat."), show_alert=True
-        )
+        text = label(t.gettext("Sorry, that order is not available in this chat."))
+        await answer_press(update, text, alert=True)
         return
-    await query.answer()
+    await answer_press(update)
     await respond(update, *await order_screen(context, t, view))
 
 

@@ -23,7 +23,7 @@ from handlers.actions_common import (
     unchanged_text,
 )
 from handlers.cancel import action_store
-from handlers.common import label, respond
+from handlers.common import answer_press, label, respond
 from handlers.orders import ORDER_PREFIX, SPLIT_PREFIX
 
 CONFIRM_PREFIX = "sy:"
@@ -47,7 +47,7 @@ async def ask_split(update: Update, context: BotContext) -> None:
     if isinstance(quote, NotFound):
         await not_available(update, t)
         return
-    await tap.query.answer()
+    await answer_press(update)
     if isinstance(quote, NotAllowed):
         await show_with_order(update, context, t, customer_id, order_id, refused_text(t, quote))
         return

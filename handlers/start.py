@@ -30,7 +30,7 @@ from bot.services.linking import (
     link_by_token,
 )
 from bot.services.notices import pending_questions
-from handlers.common import label, linked_customer_id, respond
+from handlers.common import answer_press, label, linked_customer_id, respond
 from handlers.menu import LINK_DATA, main_menu
 from handlers.notices import dates_seen, render_notices
 from handlers.orders import orders_keyboard, orders_text, seen_orders
@@ -64,8 +64,7 @@ async def ask_order_number(update: Update, context: BotContext) -> int:
     chat = update.effective_chat
     if chat is None:
         return END
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    await answer_press(update)
     t = await context.translator(update)
     text = t.gettext(
         "Hello! I can tell you when the items you ordered will ship.\n\n"

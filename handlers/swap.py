@@ -24,7 +24,7 @@ from handlers.actions_common import (
     unchanged_text,
 )
 from handlers.cancel import action_store
-from handlers.common import label, respond
+from handlers.common import answer_press, label, respond
 from handlers.orders import (
     ALTERNATIVES_PREFIX,
     CALLBACK_DATA_LIMIT,
@@ -47,7 +47,7 @@ async def show_offers(update: Update, context: BotContext) -> None:
     if line_no is None or offers is None or isinstance(offers, NotFound):
         await not_available(update, t)
         return
-    await tap.query.answer()
+    await answer_press(update)
     line = await _line(context, customer_id, order_id, line_no)
     if line is None:
         await not_available(update, t)
@@ -143,7 +143,7 @@ async def pick_offer(update: Update, context: BotContext) -> None:
     if line_no is None or offers is None or isinstance(offers, NotFound):
         await not_available(update, t)
         return
-    await tap.query.answer()
+    await answer_press(update)
     offer = (
         next((offer for offer in offers if offer.sku == sku), None)
         if isinstance(offers, list)
