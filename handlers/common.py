@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import BadRequest
 
 from bot.context import BotContext
@@ -19,7 +25,11 @@ _GONE = (
     "message can't be edited",
 )
 _NOT_MODIFIED = "message is not modified"
-_LABEL_LIMIT = 40
+# Why: a product name in a button shows in full only up to about this; the rest is cut with "…".
+NAME_IN_LABEL = 28
+# Why: a label longer than a phone's width is cut by the app anyway, and long labels add up to
+# Telegram's "reply markup is too long".
+_LABEL_LIMIT = 64
 _ELLIPSIS = "…"
 
 
@@ -89,7 +99,12 @@ def label(text: str) -> str:
     return html.unescape(text)
 
 
-def short(name: str, limit: int = _LABEL_LIMIT) -> str:
+def button(text: str, data: str) -> InlineKeyboardButton:
+    """A callback button: the translated (HTML) `text` as a plain label of at most 64 characters."""
+    return InlineKeyboardButton(short(label(text), _LABEL_LIMIT), callback_data=data)
+
+
+def short(name: str, limit: int = NAME_IN_LABEL) -> str:
     """A product name cut to `limit` characters with "…", for a button label (DESIGN §7)."""
     name = " ".join(name.split())
     if len(name) <= limit:

@@ -14,6 +14,7 @@ from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllo
 from bot.domain.delays import Notice, NoticeKind
 from bot.domain.outbox import Button
 from bot.i18n import Catalogs, Translator
+from bot.services.handles import customer_order, order_handle
 from bot.services.notices import RenderedMessage, Renderer, answer_delay, mark_communicated
 from handlers.common import answer_press, edit_in_place, label, linked_customer_id, send_new
 
@@ -69,7 +70,7 @@ def notice_buttons(t: Translator, notice: Notice, *, several: bool) -> tuple[But
     """[Keep waiting] [Cancel for a full refund] for a delay that needs an answer."""
     if notice.kind not in _CANCELLABLE:
         return ()
-    suffix = f"{notice.order_id}:{notice.order_version}"
+    suffix = f"{order_handle(notice.order_id)}:{notice.order_version}"
     order_id = notice.order_id
     cancel = (
         t.gettext("Order {order_id}: cancel for a full refund", order_id=order_id)
@@ -197,12 +198,12 @@ def _auto_cancelled(t: Translator, notice: Notice) -> str:
 
 
 def parse_answer(data: str) -> tuple[bool, str, int] | None:
-    """(keep waiting?, order id, version) from callback data; None when it is not well formed."""
+    """(keep waiting?, order handle, version) from "dw:/dx:<handle>:<version>"; None if not."""
     for prefix, keep_waiting in ((KEEP_PREFIX, True), (CANCEL_PREFIX, False)):
         if data.startswith(prefix):
-            order_id, _, version = data.removeprefix(prefix).rpartition(":")
-            if order_id and version.isdigit():
-                return keep_waiting, order_id, int(version)
+            handle, _, version = data.removeprefix(prefix).rpartition(":")
+            if handle and version.isdigit():
+                return keep_waiting, handle, int(version)
     return None
 
 
@@ -214,11 +215,16 @@ async def answer_notice(update: Update, context: BotContext) -> None:
     t = await context.translator(update)
     parsed = parse_answer(query.data)
     customer_id = await linked_customer_id(update, context)
-    if parsed is None or customer_id is None:
+    order_id = (
+        await customer_order(context.services.store, customer_id, parsed[1])
+        if parsed is not None and customer_id is not None
+        else None
+    )
+    if parsed is None or customer_id is None or order_id is None:
         text = label(t.gettext("Sorry, that order is not available in this chat."))
         await answer_press(update, text, alert=True)
         return
-    keep_waiting, order_id, version = parsed
+    keep_waiting, _, version = parsed
     services = context.services
     user = update.effective_user
     result = await answer_delay(
@@ -288,7 +294,8 @@ async def _show_outcome(update: Update, order_id: str, outcome: str) -> None:
     if not isinstance(message, Message):
         await send_new(update, outcome)
         return
-    suffixes = (f"{KEEP_PREFIX}{order_id}:", f"{CANCEL_PREFIX}{order_id}:")
+    handle = order_handle(order_id)
+    suffixes = (f"{KEEP_PREFIX}{handle}:", f"{CANCEL_PREFIX}{handle}:")
     rows: list[list[InlineKeyboardButton]] = []
     if message.reply_markup is not None:
         for row in message.reply_markup.inline_keyboard:

@@ -31,9 +31,9 @@ from bot.services.linking import (
 )
 from bot.services.notices import pending_questions
 from handlers.common import answer_press, label, linked_customer_id, respond
-from handlers.menu import LINK_DATA, main_menu
+from handlers.menu import LINK_DATA
 from handlers.notices import dates_seen, render_notices
-from handlers.orders import orders_keyboard, orders_text, seen_orders
+from handlers.orders import orders_screen, seen_orders
 
 ASK_ORDER, ASK_EMAIL_OR_PHONE = range(2)
 END = ConversationHandler.END
@@ -194,11 +194,7 @@ async def _send_orders(update: Update, context: BotContext) -> None:
     if customer_id is None:
         return
     views = await seen_orders(context, customer_id)
-    await respond(
-        update,
-        orders_text(t, views),
-        orders_keyboard(t, views) if views else main_menu(t, linked=True),
-    )
+    await respond(update, *orders_screen(t, views))
 
 
 async def _send_pending_questions(update: Update, context: BotContext, customer_id: str) -> None:

@@ -129,6 +129,12 @@ class FakeStore:
         """One order with all its lines."""
         return self.orders.get(order_id)
 
+    async def customer_order_ids(self, customer_id: str) -> list[str]:
+        """Every order id of a customer, open or closed."""
+        return [
+            order.order_id for order in self.orders.values() if order.customer_id == customer_id
+        ]
+
     async def open_orders(self, customer_id: str) -> list[Order]:
         """A customer's orders that still have an open line, newest first, with all lines."""
         found = [

@@ -11,6 +11,7 @@ import pytest
 from bot import cli
 from bot.domain.model import Jurisdiction
 from bot.sandbox.client import SandboxClient
+from bot.services.handles import order_handle
 from storage.sqlite import SqliteStore
 from tests.notices import shop
 from tests.notices.conftest import RunBot, bot_messages, make_users
@@ -56,8 +57,8 @@ async def test_a_slip_imported_by_the_command_line_reaches_the_customer_without_
     version = (await store.order_state(dana.order_id)).version  # type: ignore[union-attr]
     assert button_rows(notice) == [
         [
-            ("Keep waiting", f"dw:O-901:{version}"),
-            ("Cancel for a full refund", f"dx:O-901:{version}"),
+            ("Keep waiting", f"dw:{order_handle('O-901')}:{version}"),
+            ("Cancel for a full refund", f"dx:{order_handle('O-901')}:{version}"),
         ]
     ]
 
@@ -119,7 +120,7 @@ async def test_another_customers_button_data_does_not_touch_their_order(
         await shop.import_slip(store, tmp_path)
         await client.wait_for(mallory.chat_id, after=0, count=1, timeout=15)
         after = await client.last_seq(mallory.chat_id)
-        await client.press(mallory.chat_id, data=f"dx:{dana.order_id}:1")
+        await client.press(mallory.chat_id, data=f"dx:{order_handle(dana.order_id)}:1")
         answer = await _callback_answer(client, mallory.chat_id, after)
     assert "not available in this chat" in str(answer["callback_answer_text"])
     order = await store.get_order(dana.order_id)
