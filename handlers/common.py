@@ -31,6 +31,9 @@ NAME_IN_LABEL = 28
 # Telegram's "reply markup is too long".
 _LABEL_LIMIT = 64
 _ELLIPSIS = "…"
+# Telegram's limits: a message's text, and the text of an answer to a press (Bot API).
+MESSAGE_LIMIT = 4096
+_ANSWER_LIMIT = 200
 
 
 async def answer_press(
@@ -41,7 +44,7 @@ async def answer_press(
     if query is None:
         return
     try:
-        await query.answer(text, show_alert=alert)
+        await query.answer(cut(text, _ANSWER_LIMIT) if text else None, show_alert=alert)
     except BadRequest as exc:
         if not _gone(exc):
             raise
@@ -105,8 +108,12 @@ def button(text: str, data: str) -> InlineKeyboardButton:
 
 
 def short(name: str, limit: int = NAME_IN_LABEL) -> str:
-    """A product name cut to `limit` characters with "…", for a button label (DESIGN §7)."""
-    name = " ".join(name.split())
-    if len(name) <= limit:
-        return name
-    return name[: limit - 1].rstrip() + _ELLIPSIS
+    """A product name on one line, cut to `limit` characters with "…" (DESIGN §7)."""
+    return cut(" ".join(name.split()), limit)
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` as it is when it fits `limit` characters, else cut with "…"."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + _ELLIPSIS

@@ -16,7 +16,14 @@ from bot.domain.outbox import Button
 from bot.i18n import Catalogs, Translator
 from bot.services.handles import customer_order, order_handle
 from bot.services.notices import RenderedMessage, Renderer, answer_delay, mark_communicated
-from handlers.common import answer_press, edit_in_place, label, linked_customer_id, send_new
+from handlers.common import (
+    MESSAGE_LIMIT,
+    answer_press,
+    edit_in_place,
+    label,
+    linked_customer_id,
+    send_new,
+)
 
 KEEP_PREFIX = "dw:"
 CANCEL_PREFIX = "dx:"
@@ -311,7 +318,10 @@ async def _show_outcome(update: Update, order_id: str, outcome: str) -> None:
                 rows.append(kept)
     text = f"{message.text_html}\n\n{outcome}" if message.text else outcome
     markup = InlineKeyboardMarkup(rows) if rows else None
-    if await edit_in_place(message, text, markup) is None:
+    # Why: a notice near Telegram's limit has no room for the outcome; it then comes anew.
+    fits = len(text) <= MESSAGE_LIMIT
+    edited = await edit_in_place(message, text if fits else message.text_html, markup)
+    if edited is None or not fits:
         await send_new(update, outcome)
 
 

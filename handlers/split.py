@@ -96,22 +96,26 @@ def split_parts(t: Translator, quote: SplitQuote, view: OrderView | None) -> lis
         )
         for part in quote.waiting
     ]
-    # Why: each section's heading travels with its first item, so a page never ends on one.
-    if now:
-        now[0] = "\n".join((t.gettext("<b>Ships now:</b>"), now[0]))
-    if later:
-        later[0] = "\n".join(("", t.gettext("<b>Follows later:</b>"), later[0]))
     return [*now, *later]
 
 
 def split_text(
     t: Translator, quote: SplitQuote, parts: list[str], pages: list[range], page: int
 ) -> str:
-    """The heading, then one page of the two deliveries."""
+    """The heading, then one page of the two deliveries, each under its own heading."""
     heading = t.gettext("<b>Ship what is ready in order {order_id}?</b>", order_id=quote.order_id)
+    ready = len(quote.ready)
+    shown = pages[page]
+    now = [parts[index] for index in shown if index < ready]
+    later = [parts[index] for index in shown if index >= ready]
+    lines = [heading]
+    # Why: every page names the delivery its items belong to, even when it starts mid-list.
+    if now:
+        lines.extend(["", t.gettext("<b>Ships now:</b>"), *now])
+    if later:
+        lines.extend(["", t.gettext("<b>Follows later:</b>"), *later])
     note = page_note(t, page, len(pages))
-    shown = [parts[index] for index in pages[page]]
-    return "\n".join([heading, "", *shown, *(["", note] if note else [])])
+    return "\n".join([*lines, *(["", note] if note else [])])
 
 
 def split_keyboard(

@@ -19,15 +19,33 @@ BUTTON_LIMIT = 100
 
 
 async def _shop_for_gina(
-    store: SqliteStore, orders: dict[str, int], *, name: str = PAN, on_hand: int = 0
+    store: SqliteStore,
+    orders: dict[str, int],
+    *,
+    name: str = PAN,
+    in_stock: int = 0,
+    alternative: str | None = None,
 ) -> list[str]:
-    """Gina's orders (id -> number of lines), each line a product of its own; the SKUs."""
+    """Gina's orders (id -> number of lines), each line a product of its own, the first
+    `in_stock` of them in stock, each with an in-stock `alternative` when named; the SKUs."""
     lines = max(orders.values())
     skus = [f"GN-PAN-{number:03}" for number in range(1, lines + 1)]
     products = [
-        Product(sku, f"{name}{number:02}", 2500, "EUR", on_hand=on_hand, lead_time_days=20)
+        Product(
+            sku,
+            f"{name}{number:02}",
+            2500,
+            "EUR",
+            on_hand=10 if number <= in_stock else 0,
+            lead_time_days=20,
+            category="pans",
+            alternatives=("GN-ALT-001",) if alternative else (),
+        )
         for number, sku in enumerate(skus, start=1)
     ]
+    if alternative is not None:
+        products.append(Product("GN-ALT-001", alternative, 2600, "EUR", 50, category="pans"))
+        skus.append("GN-ALT-001")
     await store.upsert_products(products, actor="test", at=NOW)
     placed = [
         Order(
@@ -180,3 +198,46 @@ async def test_an_order_everything_of_which_shipped_or_was_cancelled_says_nothin
     )
     [view] = await gina.say("/orders G-2")
     assert "Nothing left to ship: every item has shipped or was cancelled." in text(view)
+
+
+async def test_shipping_what_is_ready_of_a_60_line_order_pages_both_parts_then_ships_them(
+    users: Users, store: SqliteStore
+) -> None:
+    skus = await _shop_for_gina(store, {"G-60": 60}, in_stock=30)
+    gina = await users.create(GINA_CHAT, "Gina")
+    await gina.say("/orders G-60")
+    question = await gina.tap("Ship what's ready")
+    pages = await _walk(gina, question, secrets=["G-60", *skus])
+    assert len(pages) > 1
+    listed = "\n".join(text(page) for page in pages)
+    assert all(f"• {PAN}{number:02} × 1" in listed for number in range(1, 61))
+    assert "Ships now:" in text(pages[0]) and "Follows later:" in text(pages[-1])
+    assert all(
+        text(page).count("Ships now:") + text(page).count("Follows later:") for page in pages
+    )
+    done = await gina.tap("Yes, ship what's ready")
+    _assert_fits(done, secrets=["G-60", *skus])
+    assert "the ready items ship now" in text(done)
+    order = await store.get_order("G-60")
+    assert order is not None and sum(line.ship_now for line in order.lines) == 30
+
+
+async def test_an_alternative_with_a_300_character_name_gets_a_short_label_and_no_sku_in_data(
+    users: Users, store: SqliteStore
+) -> None:
+    name = ("Stainless gastronorm pan 1/1 GN, heavy duty, with lid and handles " * 5)[:297]
+    skus = await _shop_for_gina(store, {"G-1": 2}, alternative=name)
+    gina = await users.create(GINA_CHAT, "Gina")
+    await gina.say("/orders G-1")
+    offers = await gina.tap("Alternatives to")
+    _assert_fits(offers, secrets=["G-1", *skus])
+    (offer,) = [
+        b for b in _buttons(offers) if str(b["text"]).startswith("Stainless gastronorm pan")
+    ]
+    assert len(str(offer["text"])) <= 64 and "…" in str(offer["text"])
+    question = await gina.tap("Stainless gastronorm pan 1/")
+    _assert_fits(question, secrets=["G-1", *skus])
+    done = await gina.tap("I accept the extra")
+    assert "Swapped" in text(done)
+    order = await store.get_order("G-1")
+    assert order is not None and "GN-ALT-001" in {line.sku for line in order.lines}

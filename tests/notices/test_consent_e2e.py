@@ -135,3 +135,25 @@ async def _callback_answer(client: SandboxClient, chat_id: int, after: int) -> d
             return answers[-1]
         await asyncio.sleep(0.05)
     raise AssertionError("the bot never answered the button press")
+
+
+async def test_a_notice_answered_while_the_bot_was_down_then_deleted_gets_its_outcome_anew(
+    store: SqliteStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
+) -> None:
+    dana = shop.Buyer(906)
+    await shop.seed(store, [dana])
+    await make_users(client, [dana])
+    async with run_bot():
+        await shop.import_slip(store, tmp_path)
+        (notice,) = await client.wait_for(dana.chat_id, after=0, count=1, timeout=15)
+    after = await client.last_seq(dana.chat_id)
+    await client.press(dana.chat_id, label="Cancel for a full refund")
+    await client.delete_message(dana.chat_id, notice["message_id"])
+    await client.expire_callbacks()
+    async with run_bot():
+        (outcome,) = await client.wait_for(dana.chat_id, after=after, count=1, timeout=15)
+    assert outcome["kind"] == "bot_message"
+    assert "Order O-906 is cancelled. You will get a full refund" in outcome["text"]
+    assert "something went wrong" not in str(await client.transcript(dana.chat_id))
+    order = await store.get_order(dana.order_id)
+    assert order is not None and all(line.status == "cancelled" for line in order.lines)
