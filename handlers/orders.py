@@ -54,7 +54,7 @@ async def show_orders(update: Update, context: BotContext) -> None:
     query = update.callback_query
     data = query.data if query is not None and query.data else ""
     page = page_number(data.removeprefix(LIST_PAGE_PREFIX)) or 0
-    views = await seen_orders(context, customer_id)
+    views = await seen_orders(context, t, customer_id, page)
     await respond(update, *orders_screen(t, views, page))
 
 
@@ -64,7 +64,7 @@ def orders_screen(
     """One page of the order list: the heading and a button per order, paged by ten."""
     if not views:
         return orders_text(t, views), main_menu(t, linked=True)
-    pages = paginate([order_summary(t, view) for view in views])
+    pages = list_pages(t, views)
     page = clamp(page, pages)
     shown = [views[index] for index in pages[page]]
     text = "\n".join(
@@ -76,21 +76,31 @@ def orders_screen(
     return text, InlineKeyboardMarkup(rows)
 
 
-async def seen_orders(context: BotContext, customer_id: str) -> list[OrderView]:
-    """The customer's open orders, with the dates about to be shown recorded as told."""
+def list_pages(t: Translator, views: list[OrderView]) -> list[range]:
+    """The order list's pages, ten orders at most to a page."""
+    return paginate([order_summary(t, view) for view in views])
+
+
+async def seen_orders(
+    context: BotContext, t: Translator, customer_id: str, page: int = 0
+) -> list[OrderView]:
+    """The customer's open orders, with the dates on the list page about to be shown recorded
+    as told."""
     services = context.services
     # Why: the dates recorded are the ones this reply shows, read once (states too) for both.
     async with sweep_lock(context.bot_data):
         shown = await services.store.customer_open_orders(customer_id)
+        views = open_order_views(shown)
+        pages = list_pages(t, views)
         await mark_shown(
             services.store,
             customer_id,
-            shown.orders,
+            [shown.orders[index] for index in pages[clamp(page, pages)]],
             shown.etas,
             now=services.clock.now(),
             states=shown.notice_states,
         )
-    return open_order_views(shown)
+    return views
 
 
 async def show_order(update: Update, context: BotContext) -> None:

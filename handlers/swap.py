@@ -27,7 +27,7 @@ from handlers.actions_common import (
 )
 from handlers.cancel import action_store
 from handlers.common import answer_press, button, label, respond, short
-from handlers.orders import ALTERNATIVES_PREFIX, CANCEL_PREFIX, order_data
+from handlers.orders import ALTERNATIVES_PREFIX, CANCEL_PREFIX, NAME_IN_TEXT, order_data
 
 PICK_PREFIX = "ap:"
 CONFIRM_PREFIX = "ay:"
@@ -66,7 +66,9 @@ async def show_offers(update: Update, context: BotContext) -> None:
 
 def offers_text(t: Translator, line: LineView, offers: list[SubstituteOffer]) -> str:
     """The waiting item's date, then each offer with its price difference and ship date."""
-    heading = t.gettext("<b>Alternatives to {product}</b>", product=line.product_name)
+    heading = t.gettext(
+        "<b>Alternatives to {product}</b>", product=short(line.product_name, NAME_IN_TEXT)
+    )
     eta = line.eta
     waiting = (
         t.gettext("Your item is estimated to ship {date}.", date=t.date(eta.ship_date))
@@ -79,7 +81,7 @@ def offers_text(t: Translator, line: LineView, offers: list[SubstituteOffer]) ->
     items = [
         t.gettext(
             "• <b>{product}</b> — {price} · ships {date}",
-            product=offer.name,
+            product=short(offer.name, NAME_IN_TEXT),
             price=price_difference(t, offer),
             date=t.date(offer.ship_date) if offer.ship_date else "—",
         )
@@ -121,7 +123,7 @@ def no_substitute_text(t: Translator, line: LineView) -> str:
     return t.gettext(
         "Sorry, we have no alternative to <b>{product}</b> that would ship sooner. "
         "You can cancel this item or keep waiting for it.",
-        product=line.product_name,
+        product=short(line.product_name, NAME_IN_TEXT),
     )
 
 
@@ -167,11 +169,15 @@ async def pick_offer(update: Update, context: BotContext) -> None:
 
 def swap_text(t: Translator, line: LineView, offer: SubstituteOffer) -> str:
     """Exactly what the swap does: the new item and date, and what it costs or refunds."""
-    heading = t.gettext("<b>Swap {old} for {new}?</b>", old=line.product_name, new=offer.name)
+    heading = t.gettext(
+        "<b>Swap {old} for {new}?</b>",
+        old=short(line.product_name, NAME_IN_TEXT),
+        new=short(offer.name, NAME_IN_TEXT),
+    )
     when = (
         t.gettext(
             "{product} × {quantity} is estimated to ship {date}.",
-            product=offer.name,
+            product=short(offer.name, NAME_IN_TEXT),
             quantity=t.number(line.quantity),
             date=t.date(offer.ship_date),
         )

@@ -241,3 +241,21 @@ async def test_an_alternative_with_a_300_character_name_gets_a_short_label_and_n
     assert "Swapped" in text(done)
     order = await store.get_order("G-1")
     assert order is not None and "GN-ALT-001" in {line.sku for line in order.lines}
+
+
+async def test_only_the_dates_on_the_list_page_shown_count_as_told(
+    users: Users, store: SqliteStore
+) -> None:
+    order_ids = [f"G-{number:02}" for number in range(1, 13)]
+    await _shop_for_gina(store, dict.fromkeys(order_ids, 1))
+    gina = await users.create(GINA_CHAT, "Gina")
+    await gina.say("/orders")
+
+    async def told() -> set[str]:
+        states = await store.notice_states(order_ids)
+        return {order_id for order_id, state in states.items() if state.communicated_date}
+
+    first_page = await told()
+    assert len(first_page) == 10
+    await gina.tap("Next ›")
+    assert await told() == set(order_ids)
