@@ -106,13 +106,16 @@ async def _post_init(application: BotApplication) -> None:
     if me.username:
         await services.store.set_setting("bot_username", me.username)
     catalogs = services.catalogs
-    await application.bot.set_my_commands(
-        bot_commands(catalogs.translator(catalogs.default_language))
-    )
-    for language in SHIPPED_LANGUAGES:
-        await application.bot.set_my_commands(
-            bot_commands(catalogs.translator(language)), language_code=language
-        )
+    menus: list[tuple[str, str | None]] = [(catalogs.default_language, None)]
+    menus.extend((language, language) for language in SHIPPED_LANGUAGES)
+    for language, language_code in menus:
+        try:
+            await application.bot.set_my_commands(
+                bot_commands(catalogs.translator(language)), language_code=language_code
+            )
+        except TelegramError as exc:
+            # Why: the command menu is a convenience; the bot answers commands without it.
+            logger.warning("could not set the command menu (%s): %s", language_code, exc)
 
 
 async def _on_error(update: object, context: BotContext) -> None:

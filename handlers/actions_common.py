@@ -11,8 +11,9 @@ from bot.context import BotContext
 from bot.domain.actions import ActionResult, Changed, NotAllowed, NotFound
 from bot.domain.store import Store
 from bot.i18n import Translator
+from bot.services.handles import customer_order
 from bot.services.status import OrderView, order_view
-from handlers.common import linked_customer_id, respond
+from handlers.common import answer_press, label, linked_customer_id, respond
 from handlers.orders import order_screen
 
 Refusal = Callable[[Translator, NotAllowed], str]
@@ -20,26 +21,33 @@ Refusal = Callable[[Translator, NotAllowed], str]
 
 @dataclass(frozen=True)
 class Tap:
-    """A button press from a linked customer, with its callback data split into fields."""
+    """A press from a linked customer on one of their orders, with the other fields of its data."""
 
     query: CallbackQuery
     t: Translator
     customer_id: str
+    order_id: str
     fields: list[str]
 
 
 async def read_tap(update: Update, context: BotContext, prefix: str, *counts: int) -> Tap | None:
-    """The press and its fields; None (after saying the order is unavailable) for anything else."""
+    """The press, its order (the first field's handle among the chat's own orders) and the other
+    fields (`counts` include the handle); None, after saying the order is unavailable, else."""
     query = update.callback_query
     if query is None or query.data is None:
         return None
     t = await context.translator(update)
     customer_id = await linked_customer_id(update, context)
     parts = fields(query.data, prefix, *counts)
-    if customer_id is None or parts is None:
+    order_id = (
+        await customer_order(context.services.store, customer_id, parts[0])
+        if customer_id is not None and parts is not None
+        else None
+    )
+    if customer_id is None or parts is None or order_id is None:
         await not_available(update, t)
         return None
-    return Tap(query, t, customer_id, parts)
+    return Tap(query, t, customer_id, order_id, parts[1:])
 
 
 def actor(customer_id: str) -> str:
@@ -66,11 +74,8 @@ async def owned_view(store: Store, customer_id: str, order_id: str) -> OrderView
 
 async def not_available(update: Update, t: Translator) -> None:
     """The one answer for a missing order, another customer's order and forged data."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer(
-            t.gettext("Sorry, that order is not available in this chat."), show_alert=True
-        )
+    text = label(t.gettext("Sorry, that order is not available in this chat."))
+    await answer_press(update, text, alert=True)
 
 
 async def show_with_order(
@@ -97,7 +102,7 @@ async def show_outcome(
     if isinstance(result, NotFound):
         await not_available(update, tap.t)
         return
-    await tap.query.answer()
+    await answer_press(update)
     text = describe(tap.t, result)
     await show_with_order(update, context, tap.t, tap.customer_id, order_id, text)
 

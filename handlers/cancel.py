@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.clock import business_today
@@ -12,6 +12,7 @@ from bot.context import BotContext
 from bot.domain.actions import ActionResult, ActionStore, AlreadyDone, Done, NotAllowed, NotFound
 from bot.i18n import Translator
 from bot.services.cancel import CancelQuote, confirm_cancel, quote_cancel
+from bot.services.handles import order_handle
 from bot.services.status import OrderView
 from handlers.actions_common import (
     actor,
@@ -23,8 +24,9 @@ from handlers.actions_common import (
     show_with_order,
     unchanged_text,
 )
-from handlers.common import label, respond
-from handlers.orders import CANCEL_PREFIX, ORDER_PREFIX
+from handlers.common import answer_press, button, respond, short
+from handlers.orders import CANCEL_PREFIX, NAME_IN_TEXT, order_data
+from handlers.paging import clamp, nav_row, page_note, page_number, paginate
 
 CONFIRM_PREFIX = "cy:"
 WHOLE_ORDER = "*"
@@ -36,16 +38,21 @@ def action_store(context: BotContext) -> ActionStore:
 
 
 async def ask_cancel(update: Update, context: BotContext) -> None:
-    """[Cancel order] or [Cancel item]: show exactly what would happen and ask to confirm."""
-    tap = await read_tap(update, context, CANCEL_PREFIX, 1, 2)
+    """[Cancel order] or [Cancel item] ("ca:<order>[:<line or *>[:<page>]]"): ask to confirm."""
+    tap = await read_tap(update, context, CANCEL_PREFIX, 1, 2, 3)
     if tap is None:
         return
-    line_no = line_number(tap.fields[1]) if len(tap.fields) == 2 else None
-    if len(tap.fields) == 2 and line_no is None:
+    which = tap.fields[0] if tap.fields else WHOLE_ORDER
+    line_no = line_number(which)
+    page = page_number(tap.fields[1]) if len(tap.fields) == 2 else 0
+    if (line_no is None and which != WHOLE_ORDER) or page is None:
         await not_available(update, tap.t)
         return
-    if await present_cancel(update, context, tap.t, tap.customer_id, tap.fields[0], line_no):
-        await tap.query.answer()
+    shown = await present_cancel(
+        update, context, tap.t, tap.customer_id, tap.order_id, line_no, page=page
+    )
+    if shown:
+        await answer_press(update)
     else:
         await not_available(update, tap.t)
 
@@ -57,6 +64,8 @@ async def present_cancel(
     customer_id: str,
     order_id: str,
     line_no: int | None,
+    *,
+    page: int = 0,
 ) -> bool:
     """Show the confirmation (or why not); False, showing nothing, when the order is not theirs."""
     services = context.services
@@ -75,52 +84,73 @@ async def present_cancel(
         await show_with_order(update, context, t, customer_id, order_id, refused_text(t, quote))
         return True
     view = await owned_view(services.store, customer_id, order_id)
-    text = confirmation_text(t, quote, view, whole=line_no is None)
-    await respond(update, text, confirm_keyboard(t, quote, line_no))
+    items = cancelled_items(t, quote, view)
+    pages = paginate(items)
+    page = clamp(page, pages)
+    text = confirmation_text(t, quote, items, pages, page, whole=line_no is None)
+    await respond(update, text, confirm_keyboard(t, quote, line_no, pages, page))
     return True
 
 
+def cancelled_items(t: Translator, quote: CancelQuote, view: OrderView | None) -> list[str]:
+    """ "• Office chair × 1" for each item the cancellation covers."""
+    chosen = set(quote.line_nos)
+    return [
+        t.gettext(
+            "• {product} × {quantity}",
+            product=short(line.product_name, NAME_IN_TEXT),
+            quantity=t.number(line.quantity),
+        )
+        for line in (view.lines if view else ())
+        if line.line_no in chosen
+    ]
+
+
 def confirmation_text(
-    t: Translator, quote: CancelQuote, view: OrderView | None, *, whole: bool
+    t: Translator,
+    quote: CancelQuote,
+    items: list[str],
+    pages: list[range],
+    page: int,
+    *,
+    whole: bool,
 ) -> str:
-    """What cancelling does: the items, the refund and when it is due."""
+    """What cancelling does: the items (one page of them), the refund and when it is due."""
     heading = (
         t.gettext("<b>Cancel order {order_id}?</b>", order_id=quote.order_id)
         if whole
         else t.gettext("<b>Cancel this item of order {order_id}?</b>", order_id=quote.order_id)
     )
-    chosen = set(quote.line_nos)
-    items = [
-        t.gettext(
-            "• {product} × {quantity}", product=line.product_name, quantity=t.number(line.quantity)
-        )
-        for line in (view.lines if view else ())
-        if line.line_no in chosen
-    ]
+    shown = [items[index] for index in pages[page]]
+    note = page_note(t, page, len(pages))
     refund = t.gettext(
         "You will get a refund of <b>{amount}</b>, paid by {date} at the latest.",
         amount=t.money(quote.refund_minor, quote.currency),
         date=t.date(quote.refund_due),
     )
-    return "\n".join([heading, t.gettext("These items will be cancelled:"), *items, "", refund])
+    listed = [heading, t.gettext("These items will be cancelled:"), *shown]
+    return "\n".join([*listed, *([note] if note else []), "", refund])
 
 
 def confirm_keyboard(
-    t: Translator, quote: CancelQuote, line_no: int | None
+    t: Translator,
+    quote: CancelQuote,
+    line_no: int | None,
+    pages: list[range] | None = None,
+    page: int = 0,
 ) -> InlineKeyboardMarkup:
-    """[Yes, cancel] with the order's version, [No, keep it] back to the order."""
+    """[Yes, cancel] with the order's version, [No, keep it] back to the order; paging."""
     which = WHOLE_ORDER if line_no is None else str(line_no)
-    data = f"{CONFIRM_PREFIX}{quote.order_id}:{which}:{quote.version}"
-    return InlineKeyboardMarkup(
+    handle = order_handle(quote.order_id)
+    rows = [
         [
-            [
-                InlineKeyboardButton(label(t.gettext("Yes, cancel")), callback_data=data),
-                InlineKeyboardButton(
-                    label(t.gettext("No, keep it")), callback_data=ORDER_PREFIX + quote.order_id
-                ),
-            ]
+            button(t.gettext("Yes, cancel"), f"{CONFIRM_PREFIX}{handle}:{which}:{quote.version}"),
+            button(t.gettext("No, keep it"), order_data(quote.order_id)),
         ]
-    )
+    ]
+    count = len(pages) if pages else 1
+    nav = nav_row(t, page, count, lambda number: f"{CANCEL_PREFIX}{handle}:{which}:{number}")
+    return InlineKeyboardMarkup([*rows, nav] if nav else rows)
 
 
 async def confirm(update: Update, context: BotContext) -> None:
@@ -128,7 +158,7 @@ async def confirm(update: Update, context: BotContext) -> None:
     tap = await read_tap(update, context, CONFIRM_PREFIX, 3)
     if tap is None:
         return
-    order_id, which, version = tap.fields
+    order_id, (which, version) = tap.order_id, tap.fields
     line_no = line_number(which)
     if not version.isdigit() or (line_no is None and which != WHOLE_ORDER):
         await not_available(update, tap.t)

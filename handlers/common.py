@@ -1,34 +1,95 @@
-"""Telegram mechanics shared by the flows: edit-or-send, the chat's customer, button labels."""
+"""Telegram mechanics shared by the flows: best-effort answers and edits, the chat's customer."""
 
 from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import BadRequest
 
 from bot.context import BotContext
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardRemove | None
+# Why: after a change is committed, these refusals only mean the press or the message is past
+# reach (answered late, deleted, too old); the outcome must still reach the customer.
+_GONE = (
+    "query is too old",
+    "query id is invalid",
+    "message to edit not found",
+    "message can't be edited",
+)
+_NOT_MODIFIED = "message is not modified"
+# Why: a product name in a button shows in full only up to about this; the rest is cut with "…".
+NAME_IN_LABEL = 28
+# Why: a label longer than a phone's width is cut by the app anyway, and long labels add up to
+# Telegram's "reply markup is too long".
+_LABEL_LIMIT = 64
+_ELLIPSIS = "…"
+# Telegram's limits: a message's text, and the text of an answer to a press (Bot API).
+MESSAGE_LIMIT = 4096
+_ANSWER_LIMIT = 200
+
+
+async def answer_press(
+    update: Update, text: str | None = None, *, alert: bool = False, resend: bool = True
+) -> None:
+    """Answer the press (plain `text`, a toast or alert); too late, send it (when `resend`)."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(cut(text, _ANSWER_LIMIT) if text else None, show_alert=alert)
+    except BadRequest as exc:
+        if not _gone(exc):
+            raise
+        if text and resend:
+            await send_new(update, html.escape(text))
 
 
 async def respond(update: Update, text: str, markup: Markup = None) -> Message | None:
-    """Edit the message under a pressed button in place, else send a new message."""
+    """Edit the message under a pressed button in place, else (or when it is gone) send anew."""
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
         inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
-        try:
-            edited = await query.message.edit_text(text, reply_markup=inline)
-        except BadRequest as exc:
-            # Why: pressing the same button twice asks for an edit that changes nothing.
-            if "not modified" not in str(exc).lower():
-                raise
-            return query.message
-        return edited if isinstance(edited, Message) else query.message
+        edited = await edit_in_place(query.message, text, inline)
+        if edited is not None:
+            return edited
+    return await send_new(update, text, markup)
+
+
+async def send_new(update: Update, text: str, markup: Markup = None) -> Message | None:
+    """A new message in the update's chat (HTML `text`); None without a chat."""
     chat = update.effective_chat
     if chat is None:
         return None
     return await chat.send_message(text, reply_markup=markup)
+
+
+async def edit_in_place(
+    message: Message, text: str, markup: InlineKeyboardMarkup | None
+) -> Message | None:
+    """The message edited (unchanged counts as edited); None when it can no longer be edited."""
+    try:
+        edited = await message.edit_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        # Why: pressing the same button twice asks for an edit that changes nothing.
+        if _NOT_MODIFIED in str(exc).lower():
+            return message
+        if _gone(exc):
+            return None
+        raise
+    return edited if isinstance(edited, Message) else message
+
+
+def _gone(exc: BadRequest) -> bool:
+    reason = str(exc).lower()
+    return any(marker in reason for marker in _GONE)
 
 
 async def linked_customer_id(update: Update, context: BotContext) -> str | None:
@@ -39,3 +100,20 @@ async def linked_customer_id(update: Update, context: BotContext) -> str | None:
 def label(text: str) -> str:
     """A translated message made fit for a button, which shows plain text, not HTML."""
     return html.unescape(text)
+
+
+def button(text: str, data: str) -> InlineKeyboardButton:
+    """A callback button: the translated (HTML) `text` as a plain label of at most 64 characters."""
+    return InlineKeyboardButton(short(label(text), _LABEL_LIMIT), callback_data=data)
+
+
+def short(name: str, limit: int = NAME_IN_LABEL) -> str:
+    """A product name on one line, cut to `limit` characters with "…" (DESIGN §7)."""
+    return cut(" ".join(name.split()), limit)
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` as it is when it fits `limit` characters, else cut with "…"."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + _ELLIPSIS

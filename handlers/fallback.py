@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from handlers.common import linked_customer_id
+from handlers.common import answer_press, label, linked_customer_id
 from handlers.menu import main_menu
 
 
@@ -32,11 +32,10 @@ async def unknown_message(update: Update, context: BotContext) -> None:
 
 async def stale_button(update: Update, context: BotContext) -> None:
     """A button this bot no longer knows (old message or forged data): say so, change nothing."""
-    query = update.callback_query
-    if query is None:
+    if update.callback_query is None:
         return
     t = await context.translator(update)
-    await query.answer(t.gettext("This button is no longer available."), show_alert=True)
+    await answer_press(update, label(t.gettext("This button is no longer available.")), alert=True)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

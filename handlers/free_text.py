@@ -21,8 +21,7 @@ from handlers.menu import main_menu
 from handlers.orders import (
     not_linked_text,
     order_screen,
-    orders_keyboard,
-    orders_text,
+    orders_screen,
 )
 
 # Keyword lists, translated per language; an entry ending in "*" matches words starting with it.
@@ -91,16 +90,11 @@ async def _follow(
             return
         await respond(update, *await order_screen(context, t, view))
         return
-    views = await customer_orders(store, customer_id)
-    if not views:
-        await respond(update, orders_text(t, views), main_menu(t, linked=True))
-        return
-    text = (
-        t.gettext("Which order do you want to cancel? Choose it, then tap “Cancel order”.")
-        if intent.kind is IntentKind.CANCEL
-        else orders_text(t, views)
-    )
-    await respond(update, text, orders_keyboard(t, views))
+    views = await customer_orders(context.services.store, customer_id)
+    text, keyboard = orders_screen(t, views)
+    if views and intent.kind is IntentKind.CANCEL:
+        text = t.gettext("Which order do you want to cancel? Choose it, then tap “Cancel order”.")
+    await respond(update, text, keyboard)
 
 
 def not_found_text(t: Translator) -> str:

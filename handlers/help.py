@@ -9,7 +9,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers.common import linked_customer_id, respond
+from handlers.common import answer_press, linked_customer_id, respond
 from handlers.menu import HELP_DATA, main_menu
 
 
@@ -29,8 +29,7 @@ def help_text(t: Translator) -> str:
 
 async def show_help(update: Update, context: BotContext) -> None:
     """Send or show the help in place."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    await answer_press(update)
     t = await context.translator(update)
     linked = await linked_customer_id(update, context) is not None
     await respond(update, help_text(t), main_menu(t, linked=linked))

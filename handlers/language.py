@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.i18n import LANGUAGE_NAMES, SHIPPED_LANGUAGES
-from handlers.common import linked_customer_id, respond
+from handlers.common import answer_press, label, linked_customer_id, respond
 from handlers.menu import LANGUAGE_DATA, bot_commands, main_menu
 
 LANGUAGE_PREFIX = "lang:"
@@ -22,8 +22,7 @@ logger = logging.getLogger(__name__)
 
 async def choose_language(update: Update, context: BotContext) -> None:
     """Offer the shipped languages as buttons."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    await answer_press(update)
     t = await context.translator(update)
     buttons = [
         InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=LANGUAGE_PREFIX + code)
@@ -42,7 +41,9 @@ async def set_language(update: Update, context: BotContext) -> None:
     code = query.data.removeprefix(LANGUAGE_PREFIX)
     if code not in SHIPPED_LANGUAGES:
         t = await context.translator(update)
-        await query.answer(t.gettext("This button is no longer available."), show_alert=True)
+        await answer_press(
+            update, label(t.gettext("This button is no longer available.")), alert=True
+        )
         return
     services = context.services
     now = services.clock.now()
@@ -54,7 +55,7 @@ async def set_language(update: Update, context: BotContext) -> None:
         await services.store.set_customer_language(customer_id, code, actor=actor, at=now)
     context.forget_chat_profile()
     t = await context.translator(update)
-    await query.answer()
+    await answer_press(update)
     text = t.gettext(
         "Done. I will write to you in {language} from now on.", language=LANGUAGE_NAMES[code]
     )

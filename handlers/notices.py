@@ -14,8 +14,16 @@ from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllo
 from bot.domain.delays import Notice, NoticeKind
 from bot.domain.outbox import Button
 from bot.i18n import Catalogs, Translator
+from bot.services.handles import customer_order, order_handle
 from bot.services.notices import RenderedMessage, Renderer, answer_delay, mark_communicated
-from handlers.common import label, linked_customer_id
+from handlers.common import (
+    MESSAGE_LIMIT,
+    answer_press,
+    edit_in_place,
+    label,
+    linked_customer_id,
+    send_new,
+)
 
 KEEP_PREFIX = "dw:"
 CANCEL_PREFIX = "dx:"
@@ -69,7 +77,7 @@ def notice_buttons(t: Translator, notice: Notice, *, several: bool) -> tuple[But
     """[Keep waiting] [Cancel for a full refund] for a delay that needs an answer."""
     if notice.kind not in _CANCELLABLE:
         return ()
-    suffix = f"{notice.order_id}:{notice.order_version}"
+    suffix = f"{order_handle(notice.order_id)}:{notice.order_version}"
     order_id = notice.order_id
     cancel = (
         t.gettext("Order {order_id}: cancel for a full refund", order_id=order_id)
@@ -197,12 +205,12 @@ def _auto_cancelled(t: Translator, notice: Notice) -> str:
 
 
 def parse_answer(data: str) -> tuple[bool, str, int] | None:
-    """(keep waiting?, order id, version) from callback data; None when it is not well formed."""
+    """(keep waiting?, order handle, version) from "dw:/dx:<handle>:<version>"; None if not."""
     for prefix, keep_waiting in ((KEEP_PREFIX, True), (CANCEL_PREFIX, False)):
         if data.startswith(prefix):
-            order_id, _, version = data.removeprefix(prefix).rpartition(":")
-            if order_id and version.isdigit():
-                return keep_waiting, order_id, int(version)
+            handle, _, version = data.removeprefix(prefix).rpartition(":")
+            if handle and version.isdigit():
+                return keep_waiting, handle, int(version)
     return None
 
 
@@ -214,12 +222,16 @@ async def answer_notice(update: Update, context: BotContext) -> None:
     t = await context.translator(update)
     parsed = parse_answer(query.data)
     customer_id = await linked_customer_id(update, context)
-    if parsed is None or customer_id is None:
-        await query.answer(
-            t.gettext("Sorry, that order is not available in this chat."), show_alert=True
-        )
+    order_id = (
+        await customer_order(context.services.store, customer_id, parsed[1])
+        if parsed is not None and customer_id is not None
+        else None
+    )
+    if parsed is None or customer_id is None or order_id is None:
+        text = label(t.gettext("Sorry, that order is not available in this chat."))
+        await answer_press(update, text, alert=True)
         return
-    keep_waiting, order_id, version = parsed
+    keep_waiting, _, version = parsed
     services = context.services
     user = update.effective_user
     result = await answer_delay(
@@ -236,11 +248,11 @@ async def answer_notice(update: Update, context: BotContext) -> None:
     )
     outcome = outcome_text(t, result, order_id=order_id, keep_waiting=keep_waiting)
     if isinstance(result, NotFound):
-        await query.answer(outcome, show_alert=True)
+        await answer_press(update, label(outcome), alert=True)
         return
-    await query.answer(label(outcome))
-    if isinstance(query.message, Message):
-        await _show_outcome(query.message, order_id, outcome)
+    # Why: the edit below shows the outcome too, so a press too old for a toast loses nothing.
+    await answer_press(update, label(outcome), resend=False)
+    await _show_outcome(update, order_id, outcome)
 
 
 def outcome_text(t: Translator, result: ActionResult, *, order_id: str, keep_waiting: bool) -> str:
@@ -282,9 +294,15 @@ def outcome_text(t: Translator, result: ActionResult, *, order_id: str, keep_wai
     return t.gettext("Sorry, that order is not available in this chat.")
 
 
-async def _show_outcome(message: Message, order_id: str, outcome: str) -> None:
-    """Edit the notice in place: the outcome below it, that order's buttons gone."""
-    suffixes = (f"{KEEP_PREFIX}{order_id}:", f"{CANCEL_PREFIX}{order_id}:")
+async def _show_outcome(update: Update, order_id: str, outcome: str) -> None:
+    """Edit the notice in place: the outcome below it, that order's buttons gone (else anew)."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if not isinstance(message, Message):
+        await send_new(update, outcome)
+        return
+    handle = order_handle(order_id)
+    suffixes = (f"{KEEP_PREFIX}{handle}:", f"{CANCEL_PREFIX}{handle}:")
     rows: list[list[InlineKeyboardButton]] = []
     if message.reply_markup is not None:
         for row in message.reply_markup.inline_keyboard:
@@ -299,7 +317,12 @@ async def _show_outcome(message: Message, order_id: str, outcome: str) -> None:
             if kept:
                 rows.append(kept)
     text = f"{message.text_html}\n\n{outcome}" if message.text else outcome
-    await message.edit_text(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+    markup = InlineKeyboardMarkup(rows) if rows else None
+    # Why: a notice near Telegram's limit has no room for the outcome; it then comes anew.
+    fits = len(text) <= MESSAGE_LIMIT
+    edited = await edit_in_place(message, text if fits else message.text_html, markup)
+    if edited is None or not fits:
+        await send_new(update, outcome)
 
 
 async def dates_seen(context: BotContext, customer_id: str) -> None:

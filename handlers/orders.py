@@ -11,6 +11,7 @@ from bot.clock import business_today
 from bot.context import BotContext
 from bot.domain.model import Confidence, LineEta
 from bot.i18n import Translator
+from bot.services.handles import customer_order, order_handle
 from bot.services.notices import mark_shown
 from bot.services.order_lookup import customer_order_id
 from bot.services.split import offers_split
@@ -20,26 +21,28 @@ from bot.services.status import (
     open_order_views,
     order_view,
 )
-from handlers.common import label, linked_customer_id, respond
+from handlers.common import answer_press, button, label, linked_customer_id, respond, short
 from handlers.menu import ORDERS_DATA, main_menu
 from handlers.notices import sweep_lock
+from handlers.paging import clamp, nav_row, page_note, page_number, paginate
 
+# Callback data carries short handles (bot/services/handles.py), never the shop's ids (DESIGN §7):
+# "o:<order>[:<page>]" opens an order, "ol:<page>" pages the list.
 ORDER_PREFIX = "o:"
+LIST_PAGE_PREFIX = "ol:"
 # The customer actions offered on an order (handlers/cancel.py, swap.py, split.py).
 CANCEL_PREFIX = "ca:"
 ALTERNATIVES_PREFIX = "aa:"
 SPLIT_PREFIX = "sa:"
-CALLBACK_DATA_LIMIT = 64
-# Why: a flow's confirm button adds ":<version>" (and a line number) to the order's data.
-_CONFIRM_ROOM = 12
+# Why: the text shows a product name whole up to this; a longer one is cut so a line fits a page.
+NAME_IN_TEXT = 300
 # Why: lead times of two weeks and more read better in weeks ("about 3 weeks").
 _WEEKS_FROM_DAYS = 14
 
 
 async def show_orders(update: Update, context: BotContext) -> None:
     """List the open orders (or one for `/orders <number>`), editing in place after a button."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    await answer_press(update)
     t = await context.translator(update)
     customer_id = await linked_customer_id(update, context)
     if customer_id is None:
@@ -48,26 +51,56 @@ async def show_orders(update: Update, context: BotContext) -> None:
     if context.args:
         await _show_requested_order(update, context, t, customer_id, " ".join(context.args))
         return
-    views = await seen_orders(context, customer_id)
-    keyboard = orders_keyboard(t, views) if views else main_menu(t, linked=True)
-    await respond(update, orders_text(t, views), keyboard)
+    query = update.callback_query
+    data = query.data if query is not None and query.data else ""
+    page = page_number(data.removeprefix(LIST_PAGE_PREFIX)) or 0
+    views = await seen_orders(context, t, customer_id, page)
+    await respond(update, *orders_screen(t, views, page))
 
 
-async def seen_orders(context: BotContext, customer_id: str) -> list[OrderView]:
-    """The customer's open orders, with the dates about to be shown recorded as told."""
+def orders_screen(
+    t: Translator, views: list[OrderView], page: int = 0
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One page of the order list: the heading and a button per order, paged by ten."""
+    if not views:
+        return orders_text(t, views), main_menu(t, linked=True)
+    pages = list_pages(t, views)
+    page = clamp(page, pages)
+    shown = [views[index] for index in pages[page]]
+    text = "\n".join(
+        part for part in (orders_text(t, views), page_note(t, page, len(pages))) if part
+    )
+    keyboard = orders_keyboard(t, shown)
+    nav = nav_row(t, page, len(pages), lambda number: f"{LIST_PAGE_PREFIX}{number}")
+    rows = [*keyboard.inline_keyboard, nav] if nav else keyboard.inline_keyboard
+    return text, InlineKeyboardMarkup(rows)
+
+
+def list_pages(t: Translator, views: list[OrderView]) -> list[range]:
+    """The order list's pages, ten orders at most to a page."""
+    return paginate([order_summary(t, view) for view in views])
+
+
+async def seen_orders(
+    context: BotContext, t: Translator, customer_id: str, page: int = 0
+) -> list[OrderView]:
+    """The customer's open orders, with the dates on the list page about to be shown recorded
+    as told."""
     services = context.services
     # Why: the dates recorded are the ones this reply shows, read once (states too) for both.
     async with sweep_lock(context.bot_data):
         shown = await services.store.customer_open_orders(customer_id)
+        views = open_order_views(shown)
+        pages = list_pages(t, views)
         await mark_shown(
             services.store,
             customer_id,
-            shown.orders,
+            [shown.orders[index] for index in pages[clamp(page, pages)]],
             shown.etas,
             now=services.clock.now(),
             states=shown.notice_states,
         )
-    return open_order_views(shown)
+    return views
 
 
 async def show_order(update: Update, context: BotContext) -> None:
@@ -77,14 +110,18 @@ async def show_order(update: Update, context: BotContext) -> None:
         return
     t = await context.translator(update)
     customer_id = await linked_customer_id(update, context)
-    view = await _owned_order(context, customer_id, query.data.removeprefix(ORDER_PREFIX))
-    if view is None:
-        await query.answer(
-            t.gettext("Sorry, that order is not available in this chat."), show_alert=True
-        )
+    target, _, page = query.data.removeprefix(ORDER_PREFIX).partition(":")
+    order_id = (
+        await customer_order(context.services.store, customer_id, target) if customer_id else None
+    )
+    view = await _owned_order(context, customer_id, order_id or "")
+    number = page_number(page) if page else 0
+    if view is None or number is None:
+        text = label(t.gettext("Sorry, that order is not available in this chat."))
+        await answer_press(update, text, alert=True)
         return
-    await query.answer()
-    await respond(update, *await order_screen(context, t, view))
+    await answer_press(update)
+    await respond(update, *await order_screen(context, t, view, number))
 
 
 async def _show_requested_order(
@@ -103,9 +140,9 @@ async def _show_requested_order(
 
 
 async def order_screen(
-    context: BotContext, t: Translator, view: OrderView
+    context: BotContext, t: Translator, view: OrderView, page: int = 0
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The order's text and the actions that apply to it now."""
+    """One page of the order's text and the actions that apply to it now."""
     services = context.services
     ship_ready = await offers_split(
         services.store,
@@ -113,7 +150,17 @@ async def order_screen(
         rules=services.rules,
         today=business_today(services.clock, services.settings.timezone),
     )
-    return order_text(t, view), order_keyboard(t, view, ship_ready=ship_ready)
+    pages = order_pages(t, view)
+    page = clamp(page, pages)
+    return (
+        order_text(t, view, pages, page),
+        order_keyboard(t, view, pages, page, ship_ready=ship_ready),
+    )
+
+
+def order_pages(t: Translator, view: OrderView) -> list[range]:
+    """The order's lines in pages that fit one message with their buttons."""
+    return paginate([line_text(t, line) for line in view.lines])
 
 
 async def _owned_order(
@@ -147,15 +194,14 @@ def orders_text(t: Translator, views: list[OrderView]) -> str:
 
 def orders_keyboard(t: Translator, views: list[OrderView]) -> InlineKeyboardMarkup:
     """One button per order with a one-line summary."""
-    rows = [
-        [
-            InlineKeyboardButton(
-                order_summary(t, view), callback_data=ORDER_PREFIX + view.order.order_id
-            )
-        ]
-        for view in views
-    ]
+    rows = [[button(order_summary(t, view), order_data(view.order.order_id))] for view in views]
     return InlineKeyboardMarkup(rows)
+
+
+def order_data(order_id: str, page: int = 0) -> str:
+    """The callback data that opens an order (at a page of its lines)."""
+    suffix = f":{page}" if page else ""
+    return f"{ORDER_PREFIX}{order_handle(order_id)}{suffix}"
 
 
 def order_summary(t: Translator, view: OrderView) -> str:
@@ -174,48 +220,50 @@ def order_summary(t: Translator, view: OrderView) -> str:
 
 def back_keyboard(t: Translator) -> InlineKeyboardMarkup:
     """The way back to the list."""
-    button = InlineKeyboardButton(
-        label(t.gettext("« Back to my orders")), callback_data=ORDERS_DATA
-    )
-    return InlineKeyboardMarkup([[button]])
+    return InlineKeyboardMarkup([[button(t.gettext("« Back to my orders"), ORDERS_DATA)]])
 
 
-def order_keyboard(t: Translator, view: OrderView, *, ship_ready: bool) -> InlineKeyboardMarkup:
-    """The actions an open order offers, per order and per backordered line, then the way back."""
-    order_id = view.order.order_id
-    open_lines = [line for line in view.lines if line.status in ("ready", "backordered")]
-    rows: list[list[InlineKeyboardButton | None]] = []
-    if open_lines:
-        top = [_action(t.gettext("Cancel order"), f"{CANCEL_PREFIX}{order_id}")]
+def order_keyboard(
+    t: Translator,
+    view: OrderView,
+    pages: list[range] | None = None,
+    page: int = 0,
+    *,
+    ship_ready: bool,
+) -> InlineKeyboardMarkup:
+    """The order's actions, the actions of the backordered lines on this page, paging, back."""
+    pages = pages or [range(len(view.lines))]
+    handle = order_handle(view.order.order_id)
+    rows: list[list[InlineKeyboardButton]] = []
+    if any(line.is_open for line in view.lines):
+        top = [button(t.gettext("Cancel order"), f"{CANCEL_PREFIX}{handle}")]
         if ship_ready:
-            top.append(_action(t.gettext("Ship what's ready"), f"{SPLIT_PREFIX}{order_id}"))
+            top.append(button(t.gettext("Ship what's ready"), f"{SPLIT_PREFIX}{handle}"))
         rows.append(top)
-    for line in open_lines:
+    for line in (view.lines[index] for index in pages[page]):
         if line.status == "backordered":
-            suffix = f"{order_id}:{line.line_no}"
-            product = line.product_name
-            cancel = t.gettext("Cancel {product}", product=product)
-            alternatives = t.gettext("Alternatives to {product}", product=product)
+            suffix = f"{handle}:{line.line_no}"
+            product = short(line.product_name)
             rows.append(
                 [
-                    _action(cancel, CANCEL_PREFIX + suffix),
-                    _action(alternatives, ALTERNATIVES_PREFIX + suffix),
+                    button(t.gettext("Cancel {product}", product=product), CANCEL_PREFIX + suffix),
+                    button(
+                        t.gettext("Alternatives to {product}", product=product),
+                        ALTERNATIVES_PREFIX + suffix,
+                    ),
                 ]
             )
+    nav = nav_row(t, page, len(pages), lambda number: order_data(view.order.order_id, number))
+    if nav:
+        rows.append(nav)
     rows.extend(list(row) for row in back_keyboard(t).inline_keyboard)
-    kept = [[button for button in row if button is not None] for row in rows]
-    return InlineKeyboardMarkup([row for row in kept if row])
+    return InlineKeyboardMarkup(rows)
 
 
-def _action(text: str, data: str) -> InlineKeyboardButton | None:
-    # Why: an id too long for Telegram's 64-byte callback data loses that button, not the view.
-    if len(data.encode()) + _CONFIRM_ROOM > CALLBACK_DATA_LIMIT:
-        return None
-    return InlineKeyboardButton(label(text), callback_data=data)
-
-
-def order_text(t: Translator, view: OrderView) -> str:
-    """Every line of an order: product, quantity, status, date, confidence and why."""
+def order_text(
+    t: Translator, view: OrderView, pages: list[range] | None = None, page: int = 0
+) -> str:
+    """One page of an order: the overall date, then each line's product, status, date and why."""
     heading = t.gettext("<b>Order {order_id}</b>", order_id=view.order.order_id)
     if view.ships_in_parts:
         overall = (
@@ -226,6 +274,10 @@ def order_text(t: Translator, view: OrderView) -> str:
             if view.estimated_ship_date is not None
             else t.gettext("Ready items ship now; we can't give a date for the rest yet.")
         )
+    elif view.status == "cancelled":
+        overall = t.gettext("This order is cancelled.")
+    elif view.status == "shipped":
+        overall = t.gettext("Nothing left to ship: every item has shipped or was cancelled.")
     elif view.estimated_ship_date is not None:
         overall = t.gettext(
             "Estimated ship date for the whole order: {date}",
@@ -233,14 +285,18 @@ def order_text(t: Translator, view: OrderView) -> str:
         )
     else:
         overall = t.gettext("We can't give a ship date for the whole order yet.")
-    lines = "\n\n".join(line_text(t, line) for line in view.lines)
-    return f"{heading}\n{overall}\n\n{lines}"
+    pages = pages or [range(len(view.lines))]
+    lines = "\n\n".join(line_text(t, view.lines[index]) for index in pages[page])
+    note = page_note(t, page, len(pages))
+    return f"{heading}\n{overall}\n\n{lines}" + (f"\n\n{note}" if note else "")
 
 
 def line_text(t: Translator, line: LineView) -> str:
     """One order line, in two or three short lines of text."""
     title = t.gettext(
-        "<b>{product}</b> × {quantity}", product=line.product_name, quantity=t.number(line.quantity)
+        "<b>{product}</b> × {quantity}",
+        product=short(line.product_name, NAME_IN_TEXT),
+        quantity=t.number(line.quantity),
     )
     if line.status == "shipped":
         return "\n".join((title, t.gettext("Shipped")))
@@ -309,6 +365,6 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """This flow's handlers."""
     return [
         CommandHandler("orders", show_orders),
-        CallbackQueryHandler(show_orders, pattern=f"^{ORDERS_DATA}$"),
+        CallbackQueryHandler(show_orders, pattern=f"^({ORDERS_DATA}$|{LIST_PAGE_PREFIX})"),
         CallbackQueryHandler(show_order, pattern=f"^{ORDER_PREFIX}"),
     ]

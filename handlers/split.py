@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.clock import business_today
 from bot.context import BotContext
 from bot.domain.actions import ActionResult, AlreadyDone, Done, NotAllowed, NotFound
 from bot.i18n import Translator
+from bot.services.handles import order_handle
 from bot.services.split import SplitQuote, confirm_split, quote_split, set_ship_complete
 from bot.services.status import OrderView
 from handlers.actions_common import (
@@ -23,19 +24,24 @@ from handlers.actions_common import (
     unchanged_text,
 )
 from handlers.cancel import action_store
-from handlers.common import label, respond
-from handlers.orders import ORDER_PREFIX, SPLIT_PREFIX
+from handlers.common import answer_press, button, respond, short
+from handlers.orders import NAME_IN_TEXT, SPLIT_PREFIX, order_data
+from handlers.paging import clamp, nav_row, page_note, page_number, paginate
 
 CONFIRM_PREFIX = "sy:"
 COMPLETE_PREFIX = "sc:"
 
 
 async def ask_split(update: Update, context: BotContext) -> None:
-    """[Ship what's ready]: what ships now, what keeps waiting and until when; ask to confirm."""
-    tap = await read_tap(update, context, SPLIT_PREFIX, 1)
+    """[Ship what's ready] ("sa:<order>[:<page>]"): what ships now, what waits; ask to confirm."""
+    tap = await read_tap(update, context, SPLIT_PREFIX, 1, 2)
     if tap is None:
         return
-    t, customer_id, (order_id,) = tap.t, tap.customer_id, tap.fields
+    t, customer_id, order_id = tap.t, tap.customer_id, tap.order_id
+    page = page_number(tap.fields[0]) if tap.fields else 0
+    if page is None:
+        await not_available(update, t)
+        return
     services = context.services
     quote = await quote_split(
         action_store(context),
@@ -47,78 +53,86 @@ async def ask_split(update: Update, context: BotContext) -> None:
     if isinstance(quote, NotFound):
         await not_available(update, t)
         return
-    await tap.query.answer()
+    await answer_press(update)
     if isinstance(quote, NotAllowed):
         await show_with_order(update, context, t, customer_id, order_id, refused_text(t, quote))
         return
     view = await owned_view(services.store, customer_id, order_id)
-    await respond(update, split_text(t, quote, view), split_keyboard(t, quote))
+    parts = split_parts(t, quote, view)
+    pages = paginate(parts)
+    page = clamp(page, pages)
+    await respond(
+        update, split_text(t, quote, parts, pages, page), split_keyboard(t, quote, pages, page)
+    )
 
 
-def split_text(t: Translator, quote: SplitQuote, view: OrderView | None) -> str:
-    """The two deliveries: the ready part now, the rest with its own estimated date."""
+def split_parts(t: Translator, quote: SplitQuote, view: OrderView | None) -> list[str]:
+    """The two deliveries as items: the ready part now, the rest with its own estimated date."""
     dates = {
         line.line_no: line.eta.ship_date
         for line in (view.lines if view else ())
         if line.eta is not None and line.eta.ship_date is not None
     }
-    heading = t.gettext("<b>Ship what is ready in order {order_id}?</b>", order_id=quote.order_id)
     now = [
-        t.gettext("• {product} × {quantity}", product=part.name, quantity=t.number(part.quantity))
+        t.gettext(
+            "• {product} × {quantity}",
+            product=short(part.name, NAME_IN_TEXT),
+            quantity=t.number(part.quantity),
+        )
         for part in quote.ready
     ]
     later = [
         t.gettext(
             "• {product} × {quantity} — estimated to ship {date}",
-            product=part.name,
+            product=short(part.name, NAME_IN_TEXT),
             quantity=t.number(part.quantity),
             date=t.date(ship_date),
         )
         if (ship_date := dates.get(part.line_no)) is not None
         else t.gettext(
             "• {product} × {quantity} — no estimated ship date yet",
-            product=part.name,
+            product=short(part.name, NAME_IN_TEXT),
             quantity=t.number(part.quantity),
         )
         for part in quote.waiting
     ]
-    return "\n".join(
-        [
-            heading,
-            "",
-            t.gettext("<b>Ships now:</b>"),
-            *now,
-            "",
-            t.gettext("<b>Follows later:</b>"),
-            *later,
-        ]
-    )
+    return [*now, *later]
 
 
-def split_keyboard(t: Translator, quote: SplitQuote) -> InlineKeyboardMarkup:
-    """[Yes, ship what's ready] with the version; [I prefer one complete delivery]."""
-    order_id = quote.order_id
-    confirm_data = f"{CONFIRM_PREFIX}{order_id}:{quote.version}"
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    label(t.gettext("Yes, ship what's ready")), callback_data=confirm_data
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    label(t.gettext("I prefer one complete delivery")),
-                    callback_data=COMPLETE_PREFIX + order_id,
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    label(t.gettext("« Back to the order")), callback_data=ORDER_PREFIX + order_id
-                )
-            ],
-        ]
-    )
+def split_text(
+    t: Translator, quote: SplitQuote, parts: list[str], pages: list[range], page: int
+) -> str:
+    """The heading, then one page of the two deliveries, each under its own heading."""
+    heading = t.gettext("<b>Ship what is ready in order {order_id}?</b>", order_id=quote.order_id)
+    ready = len(quote.ready)
+    shown = pages[page]
+    now = [parts[index] for index in shown if index < ready]
+    later = [parts[index] for index in shown if index >= ready]
+    lines = [heading]
+    # Why: every page names the delivery its items belong to, even when it starts mid-list.
+    if now:
+        lines.extend(["", t.gettext("<b>Ships now:</b>"), *now])
+    if later:
+        lines.extend(["", t.gettext("<b>Follows later:</b>"), *later])
+    note = page_note(t, page, len(pages))
+    return "\n".join([*lines, *(["", note] if note else [])])
+
+
+def split_keyboard(
+    t: Translator, quote: SplitQuote, pages: list[range] | None = None, page: int = 0
+) -> InlineKeyboardMarkup:
+    """[Yes, ship what's ready] with the version; [I prefer one complete delivery]; paging."""
+    handle = order_handle(quote.order_id)
+    rows = [
+        [button(t.gettext("Yes, ship what's ready"), f"{CONFIRM_PREFIX}{handle}:{quote.version}")],
+        [button(t.gettext("I prefer one complete delivery"), COMPLETE_PREFIX + handle)],
+    ]
+    count = len(pages) if pages else 1
+    nav = nav_row(t, page, count, lambda number: f"{SPLIT_PREFIX}{handle}:{number}")
+    if nav:
+        rows.append(nav)
+    rows.append([button(t.gettext("« Back to the order"), order_data(quote.order_id))])
+    return InlineKeyboardMarkup(rows)
 
 
 async def confirm(update: Update, context: BotContext) -> None:
@@ -126,7 +140,7 @@ async def confirm(update: Update, context: BotContext) -> None:
     tap = await read_tap(update, context, CONFIRM_PREFIX, 2)
     if tap is None:
         return
-    order_id, version = tap.fields
+    order_id, (version,) = tap.order_id, tap.fields
     if not version.isdigit():
         await not_available(update, tap.t)
         return
@@ -149,7 +163,7 @@ async def prefer_complete(update: Update, context: BotContext) -> None:
     tap = await read_tap(update, context, COMPLETE_PREFIX, 1)
     if tap is None:
         return
-    (order_id,) = tap.fields
+    order_id = tap.order_id
     result = await set_ship_complete(
         action_store(context),
         tap.customer_id,

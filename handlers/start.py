@@ -31,10 +31,10 @@ from bot.services.linking import (
     link_by_token,
 )
 from bot.services.notices import pending_questions
-from handlers.common import label, linked_customer_id, respond
-from handlers.menu import LINK_DATA, main_menu
+from handlers.common import answer_press, label, linked_customer_id, respond
+from handlers.menu import LINK_DATA
 from handlers.notices import dates_seen, render_notices
-from handlers.orders import orders_keyboard, orders_text, seen_orders
+from handlers.orders import orders_screen, seen_orders
 
 ASK_ORDER, ASK_EMAIL_OR_PHONE = range(2)
 END = ConversationHandler.END
@@ -69,8 +69,7 @@ async def ask_order_number(update: Update, context: BotContext) -> int:
     chat = update.effective_chat
     if chat is None:
         return END
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    await answer_press(update)
     t = await context.translator(update)
     text = t.gettext(
         "Hello! I can tell you when the items you ordered will ship.\n\n"
@@ -209,12 +208,8 @@ async def _send_orders(update: Update, context: BotContext) -> None:
     customer_id = await linked_customer_id(update, context)
     if customer_id is None:
         return
-    views = await seen_orders(context, customer_id)
-    await respond(
-        update,
-        orders_text(t, views),
-        orders_keyboard(t, views) if views else main_menu(t, linked=True),
-    )
+    views = await seen_orders(context, t, customer_id)
+    await respond(update, *orders_screen(t, views))
 
 
 async def _send_pending_questions(update: Update, context: BotContext, customer_id: str) -> None:

@@ -10,7 +10,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.clock import business_today
 from bot.context import BotContext
 from bot.domain.actions import ActionResult, AlreadyDone, Done, NotAllowed, NotFound
+from bot.domain.handles import resolve
 from bot.i18n import Translator
+from bot.services.handles import order_handle, product_handle
 from bot.services.status import LineView
 from bot.services.swap import SubstituteOffer, confirm_swap, offer_substitutes
 from handlers.actions_common import (
@@ -24,13 +26,8 @@ from handlers.actions_common import (
     unchanged_text,
 )
 from handlers.cancel import action_store
-from handlers.common import label, respond
-from handlers.orders import (
-    ALTERNATIVES_PREFIX,
-    CALLBACK_DATA_LIMIT,
-    CANCEL_PREFIX,
-    ORDER_PREFIX,
-)
+from handlers.common import answer_press, button, label, respond, short
+from handlers.orders import ALTERNATIVES_PREFIX, CANCEL_PREFIX, NAME_IN_TEXT, order_data
 
 PICK_PREFIX = "ap:"
 CONFIRM_PREFIX = "ay:"
@@ -41,13 +38,13 @@ async def show_offers(update: Update, context: BotContext) -> None:
     tap = await read_tap(update, context, ALTERNATIVES_PREFIX, 2)
     if tap is None:
         return
-    t, customer_id, (order_id, which) = tap.t, tap.customer_id, tap.fields
+    t, customer_id, order_id, (which,) = tap.t, tap.customer_id, tap.order_id, tap.fields
     line_no = line_number(which)
     offers = None if line_no is None else await _offers(context, customer_id, order_id, line_no)
     if line_no is None or offers is None or isinstance(offers, NotFound):
         await not_available(update, t)
         return
-    await tap.query.answer()
+    await answer_press(update)
     line = await _line(context, customer_id, order_id, line_no)
     if line is None:
         await not_available(update, t)
@@ -69,7 +66,9 @@ async def show_offers(update: Update, context: BotContext) -> None:
 
 def offers_text(t: Translator, line: LineView, offers: list[SubstituteOffer]) -> str:
     """The waiting item's date, then each offer with its price difference and ship date."""
-    heading = t.gettext("<b>Alternatives to {product}</b>", product=line.product_name)
+    heading = t.gettext(
+        "<b>Alternatives to {product}</b>", product=short(line.product_name, NAME_IN_TEXT)
+    )
     eta = line.eta
     waiting = (
         t.gettext("Your item is estimated to ship {date}.", date=t.date(eta.ship_date))
@@ -82,7 +81,7 @@ def offers_text(t: Translator, line: LineView, offers: list[SubstituteOffer]) ->
     items = [
         t.gettext(
             "• <b>{product}</b> — {price} · ships {date}",
-            product=offer.name,
+            product=short(offer.name, NAME_IN_TEXT),
             price=price_difference(t, offer),
             date=t.date(offer.ship_date) if offer.ship_date else "—",
         )
@@ -105,10 +104,15 @@ def offers_keyboard(
     t: Translator, order_id: str, line_no: int, offers: list[SubstituteOffer]
 ) -> InlineKeyboardMarkup:
     """One button per offer, then the way back to the order."""
+    handle = order_handle(order_id)
     rows = [
-        [InlineKeyboardButton(f"{offer.name} · {price_difference(t, offer)}", callback_data=data)]
+        [
+            InlineKeyboardButton(
+                f"{short(offer.name)} · {price_difference(t, offer)}",
+                callback_data=f"{PICK_PREFIX}{handle}:{line_no}:{product_handle(offer.sku)}",
+            )
+        ]
         for offer in offers
-        if _fits(data := f"{PICK_PREFIX}{order_id}:{line_no}:{offer.sku}")
     ]
     rows.append([_back(t, order_id, t.gettext("« Back to the order"))])
     return InlineKeyboardMarkup(rows)
@@ -119,15 +123,15 @@ def no_substitute_text(t: Translator, line: LineView) -> str:
     return t.gettext(
         "Sorry, we have no alternative to <b>{product}</b> that would ship sooner. "
         "You can cancel this item or keep waiting for it.",
-        product=line.product_name,
+        product=short(line.product_name, NAME_IN_TEXT),
     )
 
 
 def no_substitute_keyboard(t: Translator, order_id: str, line: LineView) -> InlineKeyboardMarkup:
     """[Cancel item] [Keep waiting]."""
-    cancel = InlineKeyboardButton(
-        label(t.gettext("Cancel {product}", product=line.product_name)),
-        callback_data=f"{CANCEL_PREFIX}{order_id}:{line.line_no}",
+    cancel = button(
+        t.gettext("Cancel {product}", product=short(line.product_name)),
+        f"{CANCEL_PREFIX}{order_handle(order_id)}:{line.line_no}",
     )
     return InlineKeyboardMarkup([[cancel, _back(t, order_id, t.gettext("Keep waiting"))]])
 
@@ -137,22 +141,23 @@ async def pick_offer(update: Update, context: BotContext) -> None:
     tap = await read_tap(update, context, PICK_PREFIX, 3)
     if tap is None:
         return
-    t, customer_id, (order_id, which, sku) = tap.t, tap.customer_id, tap.fields
+    t, customer_id, order_id = tap.t, tap.customer_id, tap.order_id
+    which, product = tap.fields
     line_no = line_number(which)
     offers = None if line_no is None else await _offers(context, customer_id, order_id, line_no)
     if line_no is None or offers is None or isinstance(offers, NotFound):
         await not_available(update, t)
         return
-    await tap.query.answer()
+    await answer_press(update)
     offer = (
-        next((offer for offer in offers if offer.sku == sku), None)
+        next((offer for offer in offers if product_handle(offer.sku) == product), None)
         if isinstance(offers, list)
         else None
     )
     line = await _line(context, customer_id, order_id, line_no)
     state = await action_store(context).order_state(order_id)
     if offer is None or line is None or state is None:
-        text = t.gettext("Sorry, that alternative is not available for this item any more.")
+        text = unavailable_text(t)
         await show_with_order(update, context, t, customer_id, order_id, text)
         return
     await respond(
@@ -164,11 +169,15 @@ async def pick_offer(update: Update, context: BotContext) -> None:
 
 def swap_text(t: Translator, line: LineView, offer: SubstituteOffer) -> str:
     """Exactly what the swap does: the new item and date, and what it costs or refunds."""
-    heading = t.gettext("<b>Swap {old} for {new}?</b>", old=line.product_name, new=offer.name)
+    heading = t.gettext(
+        "<b>Swap {old} for {new}?</b>",
+        old=short(line.product_name, NAME_IN_TEXT),
+        new=short(offer.name, NAME_IN_TEXT),
+    )
     when = (
         t.gettext(
             "{product} × {quantity} is estimated to ship {date}.",
-            product=offer.name,
+            product=short(offer.name, NAME_IN_TEXT),
             quantity=t.number(line.quantity),
             date=t.date(offer.ship_date),
         )
@@ -192,7 +201,8 @@ def swap_keyboard(
 ) -> InlineKeyboardMarkup:
     """[I accept the extra 4,00 €] or [Yes, swap]; [No, keep waiting]."""
     accept = offer.price_difference_minor > 0
-    data = f"{CONFIRM_PREFIX}{order_id}:{line_no}:{version}:{int(accept)}:{offer.sku}"
+    handle, product = order_handle(order_id), product_handle(offer.sku)
+    data = f"{CONFIRM_PREFIX}{handle}:{line_no}:{version}:{int(accept)}:{product}"
     text = (
         t.gettext(
             "I accept the extra {amount}",
@@ -201,8 +211,7 @@ def swap_keyboard(
         if accept
         else t.gettext("Yes, swap")
     )
-    rows = [[InlineKeyboardButton(label(text), callback_data=data)]] if _fits(data) else []
-    rows.append([_back(t, order_id, t.gettext("No, keep waiting"))])
+    rows = [[button(text, data)], [_back(t, order_id, t.gettext("No, keep waiting"))]]
     return InlineKeyboardMarkup(rows)
 
 
@@ -211,11 +220,18 @@ async def confirm(update: Update, context: BotContext) -> None:
     tap = await read_tap(update, context, CONFIRM_PREFIX, 5)
     if tap is None:
         return
-    order_id, line_no, version, accept, sku = tap.fields
+    order_id, (line_no, version, accept, product) = tap.order_id, tap.fields
     if not (line_no.isdigit() and version.isdigit()) or accept not in ("0", "1"):
         await not_available(update, tap.t)
         return
     services = context.services
+    sku = await _offered_sku(context, tap.customer_id, order_id, int(line_no), product)
+    if sku is None:
+        await answer_press(update)
+        await show_with_order(
+            update, context, tap.t, tap.customer_id, order_id, unavailable_text(tap.t)
+        )
+        return
     result = await confirm_swap(
         action_store(context),
         tap.customer_id,
@@ -256,7 +272,7 @@ def refused_text(t: Translator, refusal: NotAllowed) -> str:
         return t.gettext("This item is no longer on the order, so it can't be swapped.")
     if refusal.reason == "price_increase_not_accepted":
         return t.gettext("Please confirm that you accept the higher price first.")
-    return t.gettext("Sorry, that alternative is not available for this item any more.")
+    return unavailable_text(t)
 
 
 async def _offers(
@@ -280,12 +296,25 @@ async def _line(
     return next((line for line in view.lines if line.line_no == line_no), None) if view else None
 
 
+async def _offered_sku(
+    context: BotContext, customer_id: str, order_id: str, line_no: int, product: str
+) -> str | None:
+    """The SKU a product handle stands for among the line's offers and the order's own items."""
+    offers = await _offers(context, customer_id, order_id, line_no)
+    view = await owned_view(context.services.store, customer_id, order_id)
+    # Why: after the swap the new item is on the order, so a second press hears "already done".
+    skus = [offer.sku for offer in offers] if isinstance(offers, list) else []
+    skus.extend(line.sku for line in (view.lines if view else ()))
+    return resolve("product", product, skus)
+
+
+def unavailable_text(t: Translator) -> str:
+    """The alternative pressed is not offered for this item any more."""
+    return t.gettext("Sorry, that alternative is not available for this item any more.")
+
+
 def _back(t: Translator, order_id: str, text: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label(text), callback_data=ORDER_PREFIX + order_id)
-
-
-def _fits(data: str) -> bool:
-    return len(data.encode()) <= CALLBACK_DATA_LIMIT
+    return button(text, order_data(order_id))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

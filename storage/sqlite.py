@@ -319,6 +319,11 @@ class SqliteStore:
         )
         return await self._orders_with_lines(headers)
 
+    async def customer_order_ids(self, customer_id: str) -> list[str]:
+        """Every order id of a customer, open or closed."""
+        rows = await self._all("SELECT order_id FROM orders WHERE customer_id = ?", (customer_id,))
+        return [str(row["order_id"]) for row in rows]
+
     async def _orders_with_lines(self, headers: Sequence[sqlite3.Row]) -> list[Order]:
         lines: dict[str, list[OrderLine]] = {row["order_id"]: [] for row in headers}
         for row in await self._in(

@@ -134,6 +134,12 @@ class FakeStore:
         """Ids of the orders whose lookup key (bot.domain.order_number) is `key`, in id order."""
         return sorted(order_id for order_id in self.orders if order_key(order_id) == key)
 
+    async def customer_order_ids(self, customer_id: str) -> list[str]:
+        """Every order id of a customer, open or closed."""
+        return [
+            order.order_id for order in self.orders.values() if order.customer_id == customer_id
+        ]
+
     async def open_orders(self, customer_id: str) -> list[Order]:
         """A customer's orders that still have an open line, newest first, with all lines."""
         found = [

@@ -101,6 +101,10 @@ class Store(Protocol):
         """A customer's orders that still have an open line, newest first, with all lines."""
         ...
 
+    async def customer_order_ids(self, customer_id: str) -> list[str]:
+        """Every order id of a customer, open or closed."""
+        ...
+
     async def get_customer(self, customer_id: str) -> Customer | None:
         """One customer."""
         ...

@@ -37,6 +37,9 @@ async def _dispatch(world: SandboxState, request: web.Request) -> object:
     if method is None:
         raise ApiError(404, "Not Found")
     world.stats.calls[method.name] += 1
+    if world.config.fails(method.name):
+        world.stats.faults_injected += 1
+        raise ApiError(500, "Internal Server Error")
     values = await read_parameters(request)
     for name in method.required:
         if values.get(name) in (None, ""):

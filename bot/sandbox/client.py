@@ -100,6 +100,15 @@ class SandboxClient:
         result = await self._call("POST", f"/sandbox/users/{user_id}/press", body)
         return str(result["callback_query_id"])
 
+    async def delete_message(self, user_id: int, message_id: int) -> None:
+        """The user deletes a message from their chat."""
+        await self._call("POST", f"/sandbox/users/{user_id}/messages/{message_id}/delete")
+
+    async def expire_callbacks(self) -> int:
+        """Unanswered presses become too old to answer (Telegram's timeout); how many."""
+        result = await self._call("POST", "/sandbox/callbacks/expire")
+        return int(result["expired"])
+
     async def block(self, user_id: int) -> None:
         """The user blocks the bot: sends get 403."""
         await self._call("POST", f"/sandbox/users/{user_id}/block")

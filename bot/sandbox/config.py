@@ -16,10 +16,17 @@ class SandboxConfig:
     delay_ms: int = 0
     seed: int = 0
     bot_username: str = "BackorderDemoBot"
+    # Why: a named method failing on its own (e.g. setMyCommands at start-up) is a fault to test.
+    failing_methods: str = ""
 
     def as_dict(self) -> dict[str, object]:
         """The settings as JSON-ready values."""
         return asdict(self)
+
+    def fails(self, method: str) -> bool:
+        """Whether `failing_methods` (comma-separated Bot API names) makes `method` answer 500."""
+        names = {name.strip().lower() for name in self.failing_methods.split(",")}
+        return method.lower() in names
 
     def apply(self, changes: dict[str, object]) -> None:
         """Change the named fields, checking names and types; nothing changes on error."""
@@ -36,6 +43,7 @@ class SandboxConfig:
             delay_ms=_whole(updated["delay_ms"], "delay_ms", minimum=0),
             seed=_whole(updated["seed"], "seed", minimum=None),
             bot_username=str(updated["bot_username"]),
+            failing_methods=str(updated["failing_methods"]),
         )
         for field in fields(self):
             setattr(self, field.name, getattr(checked, field.name))

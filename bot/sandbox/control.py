@@ -134,6 +134,20 @@ async def press(request: web.Request) -> web.Response:
     return _ok({"callback_query_id": query_id})
 
 
+async def delete_message(request: web.Request) -> web.Response:
+    """POST /sandbox/users/{user_id}/messages/{message_id}/delete: the user deletes a message."""
+    world, bot = _world_and_bot(request)
+    message_id = _int(request.match_info["message_id"], "message_id")
+    users.delete_message(world, bot, _user_id(request), message_id)
+    return _ok(True)
+
+
+async def expire_callbacks(request: web.Request) -> web.Response:
+    """POST /sandbox/callbacks/expire: unanswered presses become too old; how many."""
+    _, bot = _world_and_bot(request)
+    return _ok({"expired": users.expire_callback_queries(bot)})
+
+
 async def block(request: web.Request) -> web.Response:
     """POST /sandbox/users/{user_id}/block."""
     world, bot = _world_and_bot(request)
@@ -205,6 +219,8 @@ ROUTES = [
     web.post("/sandbox/users/{user_id}/messages", send_text),
     web.post("/sandbox/users/{user_id}/contact", share_contact),
     web.post("/sandbox/users/{user_id}/press", press),
+    web.post("/sandbox/users/{user_id}/messages/{message_id}/delete", delete_message),
+    web.post("/sandbox/callbacks/expire", expire_callbacks),
     web.post("/sandbox/users/{user_id}/block", block),
     web.post("/sandbox/users/{user_id}/unblock", unblock),
     web.get("/sandbox/chats/{chat_id}/transcript", transcript),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -10,6 +11,12 @@ from bot.sandbox.errors import ApiError, bad_request
 
 KeyboardKind = Literal["inline", "reply", "remove", "force_reply"]
 CALLBACK_DATA_LIMIT = 64
+# Why: Telegram refuses inline keyboards of more than 100 buttons, more than 8 in a row, or over
+# about 10 kB of JSON (long labels), all as REPLY_MARKUP_TOO_LONG.
+INLINE_BUTTONS_LIMIT = 100
+INLINE_ROW_LIMIT = 8
+MARKUP_BYTES_LIMIT = 10_240
+MARKUP_TOO_LONG = "reply markup is too long"
 _INLINE_ACTIONS = (
     "callback_data",
     "url",
@@ -53,6 +60,7 @@ def parse_markup(value: object, *, inline_only: bool = False) -> Markup | None:
         raise _unparsable()
     if "inline_keyboard" in value:
         rows = _rows(value["inline_keyboard"], _inline_button)
+        _check_inline_size(rows, value)
         return Markup("inline", rows, value)
     if inline_only:
         raise bad_request("inline keyboard expected")
@@ -71,6 +79,16 @@ def _rows(
     if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
         raise _unparsable()
     return tuple(tuple(parse_button(button) for button in row) for row in value)
+
+
+def _check_inline_size(
+    rows: tuple[tuple[dict[str, object], ...], ...], source: dict[str, object]
+) -> None:
+    too_many = sum(len(row) for row in rows) > INLINE_BUTTONS_LIMIT
+    too_wide = any(len(row) > INLINE_ROW_LIMIT for row in rows)
+    too_big = len(json.dumps(source, ensure_ascii=False).encode()) > MARKUP_BYTES_LIMIT
+    if too_many or too_wide or too_big:
+        raise bad_request(MARKUP_TOO_LONG)
 
 
 def _inline_button(button: object) -> dict[str, object]:

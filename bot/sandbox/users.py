@@ -148,6 +148,21 @@ def _pressed_message(chat: Chat, message_id: int | None, *, need_keyboard: bool)
     return message
 
 
+def delete_message(world: SandboxState, bot: BotState, user_id: int, message_id: int) -> None:
+    """The user deletes a message from their private chat (for both sides, as Telegram allows)."""
+    chat = user_chat(bot, user_id)
+    if chat.messages.pop(message_id, None) is None:
+        raise ControlError(404, f"no message {message_id} in chat {chat.chat_id}")
+    world.record(chat, "user_delete", message_id=message_id, text="")
+
+
+def expire_callback_queries(bot: BotState) -> int:
+    """Every unanswered press becomes too old to answer, as after Telegram's timeout; how many."""
+    expired = len(bot.open_callback_queries)
+    bot.open_callback_queries.clear()
+    return expired
+
+
 def set_blocked(world: SandboxState, bot: BotState, user_id: int, *, blocked: bool) -> None:
     """Block or unblock the bot; the bot hears of it through a my_chat_member update."""
     chat = user_chat(bot, user_id)

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 
 from bot.domain.model import LineStatus
+from bot.services.handles import order_handle
 from storage.sqlite import SqliteStore
 from tests.actions_e2e.chat import buttons, data_starting, text
 from tests.actions_e2e.conftest import Linker
@@ -24,7 +25,7 @@ async def test_cancelling_an_item_shows_the_refund_and_its_date_before_anything_
     bob = await linked("bob", "C-BOB")
     await bob.say("/orders")
     order = await bob.tap("2002")
-    assert buttons(order)["Cancel Office chair"] == "ca:2002:1"
+    assert buttons(order)["Cancel Office chair"] == f"ca:{order_handle('2002')}:1"
     question = await bob.tap("Cancel Office chair")
     assert "Cancel this item of order 2002?" in text(question)
     assert "Office chair × 1" in text(question)
@@ -46,8 +47,8 @@ async def test_a_german_customer_cancels_the_whole_order_in_german(
     alice = await linked("alice", "C-ALICE")
     await alice.say("/orders")
     order = await alice.tap("1001")
-    assert "ca:1001" in buttons(order).values()
-    question = await alice.tap_data("ca:1001")
+    assert f"ca:{order_handle('1001')}" in buttons(order).values()
+    question = await alice.tap_data(f"ca:{order_handle('1001')}")
     assert "Bestellung 1001 stornieren?" in text(question)
     # Lamp, two chairs, desk and sofa at 10 € each; due 14 days from 2 Dec.
     assert "50,00 €" in text(question) and "16.12.2026" in text(question)
@@ -120,10 +121,10 @@ async def test_a_stale_confirm_button_shows_the_order_as_it_stands_now(
 ) -> None:
     alice = await linked("alice", "C-ALICE", language_code="en")
     await alice.say("/orders 1001")
-    whole = await alice.tap_data("ca:1001")
+    whole = await alice.tap_data(f"ca:{order_handle('1001')}")
     (stale,) = data_starting(whole, "cy:")
     await alice.say("/orders 1001")
-    await alice.tap_data("ca:1001:3")
+    await alice.tap_data(f"ca:{order_handle('1001')}:3")
     await alice.tap("stornieren")
     assert await line_status(store, "1001", 3) == LineStatus.CANCELLED
 
@@ -140,7 +141,14 @@ async def test_a_forged_cancel_for_another_customers_order_changes_nothing(
     bob = await linked("bob", "C-BOB")
     await bob.say("/orders")
     events_before = await store.events_after(0, limit=1000)
-    for forged in ("ca:1001", "ca:1001:2", "cy:1001:*:0", "cy:1001:2:0", "cy:1001:2:99", "cy:x"):
+    for forged in (
+        f"ca:{order_handle('1001')}",
+        f"ca:{order_handle('1001')}:2",
+        f"cy:{order_handle('1001')}:*:0",
+        f"cy:{order_handle('1001')}:2:0",
+        f"cy:{order_handle('1001')}:2:99",
+        "cy:x",
+    ):
         answer = await bob.press_data(forged)
         assert answer["callback_answer_text"] == "Sorry, that order is not available in this chat."
     assert await line_status(store, "1001", 2) == LineStatus.OPEN
@@ -159,7 +167,7 @@ async def test_a_shipped_line_cannot_be_cancelled_and_the_customer_is_told_why(
     await store.upsert_orders([customer], [shipped], actor="test", at=order.placed_at)
     olga = await linked("olga", "C-OLGA")
     await olga.say("/orders 6006")
-    refused = await olga.tap_data("ca:6006:1")
+    refused = await olga.tap_data(f"ca:{order_handle('6006')}:1")
     assert "уже отправлен" in text(refused)
     assert await line_status(store, "6006", 1) == LineStatus.SHIPPED
     assert await store.refunds(["6006"]) == []

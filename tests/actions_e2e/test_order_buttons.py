@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from bot.domain.model import Confidence, LineEta, Order
 from bot.i18n import Catalogs
+from bot.services.handles import order_handle
 from bot.services.status import LineView, OrderView
 from handlers.orders import order_keyboard
 
@@ -35,20 +36,32 @@ def data(order: OrderView, *, ship_ready: bool = False) -> list[str]:
 
 def test_a_waiting_order_offers_cancel_split_and_per_line_cancel_and_alternatives() -> None:
     shown = data(view("1042", line(1, "ready"), line(2, "backordered")), ship_ready=True)
-    assert shown == ["ca:1042", "sa:1042", "ca:1042:2", "aa:1042:2", "orders"]
+    assert shown == [
+        f"ca:{order_handle('1042')}",
+        f"sa:{order_handle('1042')}",
+        f"ca:{order_handle('1042')}:2",
+        f"aa:{order_handle('1042')}:2",
+        "orders",
+    ]
 
 
 def test_a_waiting_order_with_nothing_to_ship_ahead_offers_no_split() -> None:
     shown = data(view("1042", line(1, "ready"), line(2, "backordered")), ship_ready=False)
-    assert shown == ["ca:1042", "ca:1042:2", "aa:1042:2", "orders"]
+    assert shown == [
+        f"ca:{order_handle('1042')}",
+        f"ca:{order_handle('1042')}:2",
+        f"aa:{order_handle('1042')}:2",
+        "orders",
+    ]
 
 
 def test_an_order_ready_to_ship_offers_only_cancel() -> None:
-    assert data(view("1042", line(1, "ready"))) == ["ca:1042", "orders"]
+    assert data(view("1042", line(1, "ready"))) == [f"ca:{order_handle('1042')}", "orders"]
 
 
-def test_an_order_id_too_long_for_callback_data_keeps_the_view_without_those_buttons() -> None:
+def test_a_shop_order_id_of_50_characters_gets_every_button_with_short_data_not_the_id() -> None:
     long_id = "X" * 50
     shown = data(view(long_id, line(1, "backordered", quantity=2)), ship_ready=True)
-    assert shown == ["orders"]
-    assert all(len(item.encode()) <= 64 for item in shown)
+    handle = order_handle(long_id)
+    assert shown == [f"ca:{handle}", f"sa:{handle}", f"ca:{handle}:1", f"aa:{handle}:1", "orders"]
+    assert all(len(item.encode()) <= 20 and long_id not in item for item in shown)

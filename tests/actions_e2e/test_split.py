@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.services.handles import order_handle
 from storage.sqlite import SqliteStore
 from tests.actions_e2e.chat import buttons, data_starting, text
 from tests.actions_e2e.conftest import Linker
@@ -12,7 +13,7 @@ async def test_the_split_screen_shows_what_ships_now_and_what_follows_with_its_d
 ) -> None:
     olga = await linked("olga", "C-OLGA")
     await olga.say("/orders 6006")
-    question = await olga.tap_data("sa:6006")
+    question = await olga.tap_data(f"sa:{order_handle('6006')}")
     shown = text(question)
     now, later = shown.split("Desk lamp × 2")[1], shown.split("Desk lamp × 2")[0]
     assert "Standing desk × 1" in now and "24 дек. 2026" in now
@@ -31,7 +32,7 @@ async def test_after_a_split_the_order_shows_the_ready_part_shipping_now_and_no_
 ) -> None:
     olga = await linked("olga", "C-OLGA")
     await olga.say("/orders 6006")
-    question = await olga.tap_data("sa:6006")
+    question = await olga.tap_data(f"sa:{order_handle('6006')}")
     (confirm,) = data_starting(question, "sy:")
     done = text(await olga.tap_data(confirm))
     lamp = done.split("Desk lamp × 2")[1].split("Standing desk")[0]
@@ -41,7 +42,7 @@ async def test_after_a_split_the_order_shows_the_ready_part_shipping_now_and_no_
     (shown,) = await olga.say("/orders 6006")
     assert "Отправляем сейчас" in text(shown)
     assert data_starting(shown, "sa:") == []
-    assert data_starting(shown, "ca:6006")
+    assert data_starting(shown, f"ca:{order_handle('6006')}")
 
 
 async def test_a_customer_who_prefers_one_delivery_has_it_stored_on_the_order_in_german(
@@ -49,7 +50,7 @@ async def test_a_customer_who_prefers_one_delivery_has_it_stored_on_the_order_in
 ) -> None:
     alice = await linked("alice", "C-ALICE")
     await alice.say("/orders 1001")
-    screen = await alice.tap_data("sa:1001")
+    screen = await alice.tap_data(f"sa:{order_handle('1001')}")
     (confirm,) = data_starting(screen, "sy:")
     (one_delivery,) = data_starting(screen, "sc:")
     one_delivery_label = next(k for k, v in buttons(screen).items() if v == one_delivery)
@@ -70,7 +71,7 @@ async def test_an_order_with_nothing_ready_says_so_and_changes_nothing(
 ) -> None:
     bob = await linked("bob", "C-BOB")
     await bob.say("/orders 2002")
-    refused = await bob.tap_data("sa:2002")
+    refused = await bob.tap_data(f"sa:{order_handle('2002')}")
     assert "Nothing in this order is ready to ship yet" in text(refused)
     assert await store.events_after(0, limit=1000) == []
 
@@ -80,7 +81,12 @@ async def test_a_forged_split_for_another_customers_order_changes_nothing(
 ) -> None:
     bob = await linked("bob", "C-BOB")
     await bob.say("/orders")
-    for forged in ("sa:6006", "sy:6006:0", "sc:6006", "sy:6006"):
+    for forged in (
+        f"sa:{order_handle('6006')}",
+        f"sy:{order_handle('6006')}:0",
+        f"sc:{order_handle('6006')}",
+        f"sy:{order_handle('6006')}",
+    ):
         answer = await bob.press_data(forged)
         assert answer["callback_answer_text"] == "Sorry, that order is not available in this chat."
     state = await store.order_state("6006")

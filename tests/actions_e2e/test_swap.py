@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.model import LineStatus
+from bot.services.handles import order_handle, product_handle
 from storage.sqlite import SqliteStore
 from tests.actions_e2e.chat import buttons, data_starting, text
 from tests.actions_e2e.conftest import Linker
@@ -20,14 +21,17 @@ async def test_offers_show_each_alternative_with_its_price_difference_and_date_i
 ) -> None:
     francois = await linked("francois", "C-FRANCOIS")
     await francois.say("/orders 5005")
-    offers = await francois.tap_data("aa:5005:2")
+    offers = await francois.tap_data(f"aa:{order_handle('5005')}:2")
     shown = text(offers)
     assert "Mesh chair" in shown and "+4,00 €" in shown
     assert "Wooden chair" in shown and "−10,00 €" in shown
     # In stock today: ships the next business day, 3 Dec; the chair itself waits for 15 Dec.
     assert "3 déc. 2026" in shown and "15 déc. 2026" in shown
     # Both ship on the same day; the closer price comes first.
-    assert data_starting(offers, "ap:") == ["ap:5005:2:CHAIR-MESH", "ap:5005:2:CHAIR-WOOD"]
+    assert data_starting(offers, "ap:") == [
+        f"ap:{order_handle('5005')}:2:{product_handle('CHAIR-MESH')}",
+        f"ap:{order_handle('5005')}:2:{product_handle('CHAIR-WOOD')}",
+    ]
 
 
 async def test_a_dearer_alternative_must_be_accepted_explicitly_then_replaces_the_line(
@@ -43,7 +47,8 @@ async def test_a_dearer_alternative_must_be_accepted_explicitly_then_replaces_th
     assert "I accept the extra €129.00" in buttons(question)
     assert offers is not None
 
-    unaccepted = accept.replace(":1:CHAIR-WOOD", ":0:CHAIR-WOOD")
+    head, _, product = accept.rpartition(":")
+    unaccepted = f"{head.removesuffix(':1')}:0:{product}"
     refused = await bob.tap_data(unaccepted)
     assert "accept the higher price" in text(refused)
     assert await lines(store, "2002") == [(1, "CHAIR", LineStatus.OPEN)]
@@ -63,7 +68,7 @@ async def test_a_cheaper_alternative_shows_the_refund_and_records_it_in_french(
 ) -> None:
     francois = await linked("francois", "C-FRANCOIS")
     await francois.say("/orders 5005")
-    await francois.tap_data("aa:5005:2")
+    await francois.tap_data(f"aa:{order_handle('5005')}:2")
     question = await francois.tap("Wooden chair")
     assert "10,00 €" in text(question)
     (confirm,) = data_starting(question, "ay:")
@@ -81,9 +86,12 @@ async def test_without_a_sooner_alternative_the_customer_may_cancel_or_keep_wait
 ) -> None:
     alice = await linked("alice", "C-ALICE")
     await alice.say("/orders 1001")
-    none = await alice.tap_data("aa:1001:4")
+    none = await alice.tap_data(f"aa:{order_handle('1001')}:4")
     assert "Corner sofa" in text(none) and "keine Alternative" in text(none)
-    assert sorted(buttons(none).values()) == ["ca:1001:4", "o:1001"]
+    assert sorted(buttons(none).values()) == [
+        f"ca:{order_handle('1001')}:4",
+        f"o:{order_handle('1001')}",
+    ]
 
 
 async def test_a_forged_swap_for_another_customers_order_changes_nothing(
@@ -91,7 +99,12 @@ async def test_a_forged_swap_for_another_customers_order_changes_nothing(
 ) -> None:
     bob = await linked("bob", "C-BOB")
     await bob.say("/orders")
-    for forged in ("aa:5005:2", "ap:5005:2:CHAIR-WOOD", "ay:5005:2:0:0:CHAIR-WOOD", "ay:5005"):
+    for forged in (
+        f"aa:{order_handle('5005')}:2",
+        f"ap:{order_handle('5005')}:2:{product_handle('CHAIR-WOOD')}",
+        f"ay:{order_handle('5005')}:2:0:0:{product_handle('CHAIR-WOOD')}",
+        f"ay:{order_handle('5005')}",
+    ):
         answer = await bob.press_data(forged)
         assert answer["callback_answer_text"] == "Sorry, that order is not available in this chat."
     assert await lines(store, "5005") == [
@@ -107,11 +120,11 @@ async def test_a_swap_confirmed_after_the_order_changed_shows_the_order_as_it_st
 ) -> None:
     francois = await linked("francois", "C-FRANCOIS")
     await francois.say("/orders 5005")
-    await francois.tap_data("aa:5005:2")
+    await francois.tap_data(f"aa:{order_handle('5005')}:2")
     question = await francois.tap("Mesh chair")
     (stale,) = data_starting(question, "ay:")
     await francois.say("/orders 5005")
-    cancel_lamp = await francois.tap_data("ca:5005:1")
+    cancel_lamp = await francois.tap_data(f"ca:{order_handle('5005')}:1")
     (yes,) = data_starting(cancel_lamp, "cy:")
     await francois.tap_data(yes)
 

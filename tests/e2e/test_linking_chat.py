@@ -5,6 +5,7 @@ from __future__ import annotations
 from babel.dates import format_date
 
 from bot.config import Settings
+from bot.services.handles import order_handle
 from bot.services.linking import deep_link_for_order
 from storage.sqlite import SqliteStore
 from tests.e2e import shop
@@ -26,7 +27,7 @@ async def test_a_deep_link_links_the_chat_at_once_and_lists_the_orders(
     alice = await users.create(501, "Alice", language_code="en")
     welcome, orders = await alice.say(f"/start {url.split('start=')[1]}", replies=2)
     assert "Alice" in welcome["text"]
-    assert buttons_data(orders) == ["o:1001"]
+    assert buttons_data(orders) == [f"o:{order_handle('1001')}"]
     assert await store.linked_customer(501) == "C-ALICE"
 
 
@@ -58,7 +59,7 @@ async def test_a_customer_links_by_order_number_and_email_and_sees_the_right_dat
     assert "email address or phone number" in ask_email["text"]
     welcome, orders = await bob.say("BOB@example.com", replies=2)
     assert "Bob" in welcome["text"]
-    assert buttons_data(orders) == ["o:2002"]
+    assert buttons_data(orders) == [f"o:{order_handle('2002')}"]
     detail = await bob.tap("2002")
     assert detail["kind"] == "bot_edit" and detail["message_id"] == orders["message_id"]
     assert "Office chair × 1" in detail["text"]
@@ -82,7 +83,7 @@ async def test_a_customer_links_by_sharing_their_own_contact(
     await bob.say("/start")
     welcome, orders = await bob.share_contact(replies=2)
     assert "Bob" in welcome["text"]
-    assert buttons_data(orders) == ["o:2002"]
+    assert buttons_data(orders) == [f"o:{order_handle('2002')}"]
     assert await store.linked_customer(505) == "C-BOB"
 
 
@@ -114,7 +115,7 @@ async def test_the_back_button_returns_to_the_list_in_the_same_message(
     back = await alice.tap_data("orders")
     assert detail["message_id"] == back["message_id"] == listing["message_id"]
     assert back["text"] == listing["text"]
-    assert buttons_data(back) == ["o:1001"]
+    assert buttons_data(back) == [f"o:{order_handle('1001')}"]
 
 
 async def test_a_linked_customer_who_sends_start_again_sees_their_orders(
@@ -123,4 +124,4 @@ async def test_a_linked_customer_who_sends_start_again_sees_their_orders(
     await store.link_chat(509, "C-BOB", via="contact", actor="test", at=shop.NOW)
     bob = await users.create(509, "Bob", language_code="en")
     _, orders = await bob.say("/start", replies=2)
-    assert buttons_data(orders) == ["o:2002"]
+    assert buttons_data(orders) == [f"o:{order_handle('2002')}"]

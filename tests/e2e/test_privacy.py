@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.services.handles import order_handle
 from storage.sqlite import SqliteStore
 from tests.e2e.conftest import User, Users
 
@@ -20,7 +21,7 @@ async def test_a_forged_button_for_another_customers_order_shows_nothing(
 ) -> None:
     bob = await linked_bob(users, 601)
     after = await bob.client.last_seq(601)
-    answer = await bob.press_data("o:1001")
+    answer = await bob.press_data(f"o:{order_handle('1001')}")
     assert answer["callback_answer_text"] == "Sorry, that order is not available in this chat."
     shown = await bob.bot_events_after(after)
     assert shown == []
@@ -55,7 +56,7 @@ async def test_guessing_an_order_number_gives_the_same_answer_as_a_wrong_email(
 async def test_an_unlinked_chat_cannot_open_any_order(users: Users) -> None:
     eve = await users.create(604, "Eve", language_code="en")
     await eve.say("/help")
-    answer = await eve.press_data("o:1001")
+    answer = await eve.press_data(f"o:{order_handle('1001')}")
     assert answer["callback_answer_text"] == "Sorry, that order is not available in this chat."
     (orders,) = await eve.say("/orders")
     assert "link this chat" in orders["text"]

@@ -11,6 +11,7 @@ import pytest
 from bot import cli
 from bot.domain.model import Jurisdiction
 from bot.sandbox.client import SandboxClient
+from bot.services.handles import order_handle
 from storage.sqlite import SqliteStore
 from tests.notices import shop
 from tests.notices.conftest import RunBot, bot_messages, make_users
@@ -56,8 +57,8 @@ async def test_a_slip_imported_by_the_command_line_reaches_the_customer_without_
     version = (await store.order_state(dana.order_id)).version  # type: ignore[union-attr]
     assert button_rows(notice) == [
         [
-            ("Keep waiting", f"dw:O-901:{version}"),
-            ("Cancel for a full refund", f"dx:O-901:{version}"),
+            ("Keep waiting", f"dw:{order_handle('O-901')}:{version}"),
+            ("Cancel for a full refund", f"dx:{order_handle('O-901')}:{version}"),
         ]
     ]
 
@@ -119,7 +120,7 @@ async def test_another_customers_button_data_does_not_touch_their_order(
         await shop.import_slip(store, tmp_path)
         await client.wait_for(mallory.chat_id, after=0, count=1, timeout=15)
         after = await client.last_seq(mallory.chat_id)
-        await client.press(mallory.chat_id, data=f"dx:{dana.order_id}:1")
+        await client.press(mallory.chat_id, data=f"dx:{order_handle(dana.order_id)}:1")
         answer = await _callback_answer(client, mallory.chat_id, after)
     assert "not available in this chat" in str(answer["callback_answer_text"])
     order = await store.get_order(dana.order_id)
@@ -134,3 +135,25 @@ async def _callback_answer(client: SandboxClient, chat_id: int, after: int) -> d
             return answers[-1]
         await asyncio.sleep(0.05)
     raise AssertionError("the bot never answered the button press")
+
+
+async def test_a_notice_answered_while_the_bot_was_down_then_deleted_gets_its_outcome_anew(
+    store: SqliteStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
+) -> None:
+    dana = shop.Buyer(906)
+    await shop.seed(store, [dana])
+    await make_users(client, [dana])
+    async with run_bot():
+        await shop.import_slip(store, tmp_path)
+        (notice,) = await client.wait_for(dana.chat_id, after=0, count=1, timeout=15)
+    after = await client.last_seq(dana.chat_id)
+    await client.press(dana.chat_id, label="Cancel for a full refund")
+    await client.delete_message(dana.chat_id, notice["message_id"])
+    await client.expire_callbacks()
+    async with run_bot():
+        (outcome,) = await client.wait_for(dana.chat_id, after=after, count=1, timeout=15)
+    assert outcome["kind"] == "bot_message"
+    assert "Order O-906 is cancelled. You will get a full refund" in outcome["text"]
+    assert "something went wrong" not in str(await client.transcript(dana.chat_id))
+    order = await store.get_order(dana.order_id)
+    assert order is not None and all(line.status == "cancelled" for line in order.lines)

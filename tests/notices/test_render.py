@@ -10,6 +10,7 @@ from bot.domain.delays import NoticeKind
 from bot.domain.model import Jurisdiction
 from bot.domain.outbox import Button
 from bot.i18n import Catalogs
+from bot.services.handles import order_handle
 from handlers.notices import make_renderer, parse_answer, render_notices
 from tests.notices.builders import DEADLINE, REFUND_DUE, notice
 
@@ -35,7 +36,7 @@ def test_a_us_delay_within_30_days_gives_both_dates_the_refund_and_what_silence_
     assert "If we don't hear from you by Feb 3, 2027, we'll keep your order" in message.text
     assert labels(message.buttons) == [["Keep waiting", "Cancel for a full refund"]]
     assert [[b.callback_data for b in row] for row in message.buttons] == [
-        ["dw:1001:3", "dx:1001:3"]
+        [f"dw:{order_handle('1001')}:3", f"dx:{order_handle('1001')}:3"]
     ]
 
 
@@ -160,7 +161,7 @@ def test_several_orders_come_in_one_digest_with_a_choice_per_order(catalogs: Cat
 def test_order_numbers_are_escaped_in_the_text_and_kept_in_the_buttons(catalogs: Catalogs) -> None:
     message = render_notices(catalogs.translator("en"), [notice(NoticeKind.DELAY_FIRST, "A<1>&B")])
     assert "Order A&lt;1&gt;&amp;B is delayed" in message.text
-    assert message.buttons[0][0].callback_data == "dw:A<1>&B:3"
+    assert message.buttons[0][0].callback_data == f"dw:{order_handle('A<1>&B')}:3"
 
 
 def test_the_renderer_of_the_sweep_picks_the_customers_language(catalogs: Catalogs) -> None:
@@ -172,9 +173,9 @@ def test_the_renderer_of_the_sweep_picks_the_customers_language(catalogs: Catalo
 @pytest.mark.parametrize(
     ("data", "parsed"),
     [
-        ("dw:1001:3", (True, "1001", 3)),
+        (f"dw:{order_handle('1001')}:3", (True, order_handle("1001"), 3)),
         ("dx:A:B:12", (False, "A:B", 12)),
-        ("dw:1001:x", None),
+        (f"dw:{order_handle('1001')}:x", None),
         ("dw::3", None),
         ("dz:1001:3", None),
     ],

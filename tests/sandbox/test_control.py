@@ -177,3 +177,27 @@ async def test_acting_for_a_user_who_was_never_created_fails_clearly(
         404,
         True,
     )
+
+
+async def test_a_press_left_unanswered_until_it_expires_is_too_old_to_answer(
+    api: BotApi, client: SandboxClient, customer: int
+) -> None:
+    await api.result("sendMessage", chat_id=customer, text="Orders", reply_markup=ORDER_BUTTONS)
+    query_id = await client.press(customer, label="A-1001")
+    assert await client.expire_callbacks() == 1
+    status, body = await api.call("answerCallbackQuery", callback_query_id=query_id)
+    assert (status, body["description"]) == (
+        400,
+        "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    )
+
+
+async def test_a_method_named_in_failing_methods_answers_500_and_others_work(
+    api: BotApi, client: SandboxClient, customer: int
+) -> None:
+    await client.configure(failing_methods="setMyCommands")
+    commands = [{"command": "orders", "description": "Your orders"}]
+    status, body = await api.call("setMyCommands", commands=commands)
+    assert (status, body["description"]) == (500, "Internal Server Error")
+    status, _ = await api.call("sendMessage", chat_id=customer, text="still here")
+    assert status == 200

@@ -220,3 +220,70 @@ async def test_a_deleted_message_is_gone_from_the_chat(api: BotApi, customer: in
     assert await api.result("deleteMessage", chat_id=customer, message_id=sent["message_id"])
     status, body = await api.call("deleteMessage", chat_id=customer, message_id=sent["message_id"])
     assert (status, body["description"]) == (400, "Bad Request: message to delete not found")
+
+
+def _keyboard(rows: int, per_row: int, text: str = "Go") -> dict[str, object]:
+    return {
+        "inline_keyboard": [
+            [{"text": text, "callback_data": f"{row}-{column}"} for column in range(per_row)]
+            for row in range(rows)
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("rows", "per_row", "text"),
+    [(101, 1, "Go"), (1, 9, "Go"), (60, 1, "Stainless gastronorm pan 1/1 GN no.07 " * 8)],
+)
+async def test_a_keyboard_over_100_buttons_8_a_row_or_10_kb_is_refused_as_too_long(
+    api: BotApi, client: SandboxClient, customer: int, rows: int, per_row: int, text: str
+) -> None:
+    status, body = await api.call(
+        "sendMessage", chat_id=customer, text="a", reply_markup=_keyboard(rows, per_row, text)
+    )
+    assert (status, body["description"]) == (400, "Bad Request: reply markup is too long")
+    assert await client.transcript(customer) == []
+
+
+async def test_a_keyboard_of_100_buttons_8_a_row_is_accepted(api: BotApi, customer: int) -> None:
+    status, _ = await api.call(
+        "sendMessage", chat_id=customer, text="a", reply_markup=_keyboard(12, 8)
+    )
+    assert status == 200
+    status, _ = await api.call(
+        "sendMessage", chat_id=customer, text="a", reply_markup=_keyboard(100, 1)
+    )
+    assert status == 200
+
+
+async def test_an_edit_with_too_many_buttons_is_refused_and_changes_nothing(
+    api: BotApi, client: SandboxClient, customer: int
+) -> None:
+    sent = await api.result("sendMessage", chat_id=customer, text="a", reply_markup=YES_BUTTON)
+    status, body = await api.call(
+        "editMessageText",
+        chat_id=customer,
+        message_id=sent["message_id"],
+        text="b",
+        reply_markup=_keyboard(101, 1),
+    )
+    assert (status, body["description"]) == (400, "Bad Request: reply markup is too long")
+    [event] = await client.transcript(customer)
+    assert event["text"] == "a"
+
+
+async def test_a_message_the_user_deleted_can_no_longer_be_edited(
+    api: BotApi, client: SandboxClient, customer: int
+) -> None:
+    sent = await api.result(
+        "sendMessage", chat_id=customer, text="Cancel?", reply_markup=YES_BUTTON
+    )
+    await client.delete_message(customer, sent["message_id"])
+    status, body = await api.call(
+        "editMessageText", chat_id=customer, message_id=sent["message_id"], text="Cancelled"
+    )
+    assert (status, body["description"]) == (400, "Bad Request: message to edit not found")
+    assert [event["kind"] for event in await client.transcript(customer)] == [
+        "bot_message",
+        "user_delete",
+    ]
