@@ -285,10 +285,10 @@ def _us_step(facts: OrderFacts, state: NoticeState, today: date) -> _Step:
                 state, consent=ConsentState.DEEMED, deadline=estimate, offered_date=estimate
             )
             return _Step(deemed, NoticeKind.DELAY_FIRST, deadline)
-        pending = _awaiting(state, estimate, cancel_on=limit)
+        pending = _awaiting(state, estimate, answer_by=limit)
         return _Step(pending, NoticeKind.DELAY_FIRST, limit)
-    # Why: an agreed (or deemed) date will be missed; silence now means cancellation on it.
-    return _Step(_awaiting(state, estimate, cancel_on=deadline), NoticeKind.DELAY_RENEWED, deadline)
+    # Why: an agreed (or deemed) date will be missed; silence until it passes means cancellation.
+    return _Step(_awaiting(state, estimate, answer_by=deadline), NoticeKind.DELAY_RENEWED, deadline)
 
 
 def _eu_uk_step(facts: OrderFacts, state: NoticeState) -> _Step:
@@ -308,13 +308,15 @@ def _eu_uk_step(facts: OrderFacts, state: NoticeState) -> _Step:
     return _Step(asked, NoticeKind.DELAY_CONSENT_REQUEST)
 
 
-def _awaiting(state: NoticeState, offered: date | None, *, cancel_on: date) -> NoticeState:
+def _awaiting(state: NoticeState, offered: date | None, *, answer_by: date) -> NoticeState:
+    # Why: 16 CFR 435.2(b) — consent given, or the order shipped, within the period keeps the
+    # order; the period's last day is the customer's, so silence cancels on the day after.
     return replace(
         state,
         awaiting_answer=True,
         silence_means="cancel",
-        decision_deadline=cancel_on,
-        auto_cancel_on=cancel_on,
+        decision_deadline=answer_by,
+        auto_cancel_on=answer_by + timedelta(days=1),
         offered_date=offered,
     )
 
