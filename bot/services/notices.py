@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllowed, NotFound
@@ -41,6 +41,13 @@ class RenderedMessage:
 
 
 Renderer = Callable[[str, Sequence[Notice]], RenderedMessage]
+
+
+@dataclass(frozen=True)
+class KeptWaiting(Done):
+    """The customer agreed to wait: until `agreed_date`, or with no date (an indefinite delay)."""
+
+    agreed_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -156,7 +163,7 @@ async def answer_delay(
     if agreed is None:
         return AlreadyDone(order_id)
     await store.save_notice_states([agreed], action="notice.consent", actor=actor, at=now)
-    return Done(order_id, 0, order.currency, None)
+    return KeptWaiting(order_id, 0, order.currency, None, agreed.deadline)
 
 
 async def mark_communicated(store: NoticeStore, customer_id: str, *, now: datetime) -> None:
