@@ -30,6 +30,8 @@ class NoticeChange:
     notices: tuple[Notice, ...] = ()
     chats: int = 0
     dedupe_key: str | None = None
+    # The state the notices were decided from: where an undelivered notice leaves the order.
+    before: NoticeState | None = None
 
 
 @dataclass(frozen=True)

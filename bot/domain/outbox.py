@@ -27,6 +27,9 @@ class OutgoingMessage:
     customer_id: str | None = None
     not_before: datetime | None = None
     urgent: bool = False
+    # A digest's sweep key and the orders whose notices it carries (told once delivered).
+    notice_key: str | None = None
+    notice_orders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
