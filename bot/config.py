@@ -43,6 +43,7 @@ class Settings:
     chat_send_rate: float = 1.0
     # Why: every send in flight when the process dies may repeat once after a restart.
     sends_in_flight: int = 8
+    support_chat_id: int | None = None
 
     def __repr__(self) -> str:
         # Why: the token must never reach a log line through a repr.
@@ -99,6 +100,14 @@ def load_settings(
         daily_sweep_at = time.fromisoformat(get("BACKORDER_DAILY_SWEEP_AT") or "06:00")
     except ValueError as exc:
         raise ConfigError("BACKORDER_DAILY_SWEEP_AT must be a time like 06:00") from exc
+    support_chat_id = None
+    if raw_support := get("BACKORDER_SUPPORT_CHAT_ID"):
+        try:
+            support_chat_id = int(raw_support)
+        except ValueError as exc:
+            raise ConfigError(
+                "BACKORDER_SUPPORT_CHAT_ID must be a chat id (a supergroup's starts with -100)"
+            ) from exc
     webhook_url = get("BACKORDER_EVENTS_WEBHOOK_URL")
     if webhook_url and not webhook_url.startswith(("http://", "https://")):
         raise ConfigError("BACKORDER_EVENTS_WEBHOOK_URL must be an http:// or https:// URL")
@@ -123,6 +132,7 @@ def load_settings(
         sends_in_flight=_whole(
             get("BACKORDER_SENDS_IN_FLIGHT"), "BACKORDER_SENDS_IN_FLIGHT", 8, minimum=1
         ),
+        support_chat_id=support_chat_id,
     )
 
 

@@ -195,27 +195,32 @@ async def read_notice_history(
         NoticeRecord(
             order_id=row["order_id"],
             customer_id=row["customer_id"],
-            notice=Notice(
-                kind=NoticeKind(row["kind"]),
-                order_id=row["order_id"],
-                jurisdiction=jurisdiction_or_none(row["jurisdiction"]),
-                promised_date=date.fromisoformat(row["promised_date"]),
-                previous_date=date_or_none(row["previous_date"]),
-                revised_date=date_or_none(row["revised_date"]),
-                silence_means=row["silence_means"],
-                decision_deadline=date_or_none(row["decision_deadline"]),
-                auto_cancel_on=date_or_none(row["auto_cancel_on"]),
-                refund_minor=row["refund_minor"],
-                currency=row["currency"],
-                refund_due=date_or_none(row["refund_due"]),
-                order_version=row["version"],
-            ),
+            notice=_notice_from(row),
             decided_at=datetime.fromisoformat(row["decided_at"]),
             chats=row["chats"],
             dedupe_key=row["dedupe_key"],
         )
         for row in rows
     ]
+
+
+def _notice_from(row: sqlite3.Row) -> Notice:
+    """A notice from a notice_log row joined with its order's jurisdiction and version."""
+    return Notice(
+        kind=NoticeKind(row["kind"]),
+        order_id=row["order_id"],
+        jurisdiction=jurisdiction_or_none(row["jurisdiction"]),
+        promised_date=date.fromisoformat(row["promised_date"]),
+        previous_date=date_or_none(row["previous_date"]),
+        revised_date=date_or_none(row["revised_date"]),
+        silence_means=row["silence_means"],
+        decision_deadline=date_or_none(row["decision_deadline"]),
+        auto_cancel_on=date_or_none(row["auto_cancel_on"]),
+        refund_minor=row["refund_minor"],
+        currency=row["currency"],
+        refund_due=date_or_none(row["refund_due"]),
+        order_version=row["version"],
+    )
 
 
 def _state_from(row: sqlite3.Row) -> NoticeState:
