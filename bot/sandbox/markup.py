@@ -10,6 +10,8 @@ from bot.sandbox.errors import ApiError, bad_request
 
 KeyboardKind = Literal["inline", "reply", "remove", "force_reply"]
 CALLBACK_DATA_LIMIT = 64
+# Why: Telegram refuses an inline keyboard of more than 100 buttons.
+INLINE_BUTTON_LIMIT = 100
 _INLINE_ACTIONS = (
     "callback_data",
     "url",
@@ -53,6 +55,8 @@ def parse_markup(value: object, *, inline_only: bool = False) -> Markup | None:
         raise _unparsable()
     if "inline_keyboard" in value:
         rows = _rows(value["inline_keyboard"], _inline_button)
+        if sum(len(row) for row in rows) > INLINE_BUTTON_LIMIT:
+            raise bad_request("reply markup is too long")
         return Markup("inline", rows, value)
     if inline_only:
         raise bad_request("inline keyboard expected")
