@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.domain.delays import CancelReason, ConsentState, NoticeKind, accept_delay
+from bot.domain.delays import (
+    CancelReason,
+    ConsentState,
+    NoticeKind,
+    accept_delay,
+    initial_state,
+    undelivered,
+)
 from tests.delays.rules import T, facts, later, run
 
 BEFORE_T = date(2027, 2, 24)
@@ -176,3 +183,19 @@ def test_a_renewed_notice_on_an_agreed_date_of_28_dec_cancels_on_29_dec() -> Non
     slipped = later(order, date(2027, 1, 20))
     assert run(slipped, renewed.state, date(2026, 12, 28)).cancel is None
     assert run(slipped, renewed.state, date(2026, 12, 29)).cancel == CancelReason.NO_ANSWER
+
+
+def test_an_undelivered_first_notice_leaves_t_binding_and_is_not_decided_again() -> None:
+    order = facts(date(2027, 3, 15))
+    before = run(order, None, BEFORE_T)
+    (notice,) = before.notices
+    gone = undelivered(initial_state(order, BEFORE_T), notice)
+
+    again = run(order, gone, date(2027, 2, 25))
+    moved = run(later(order, date(2027, 3, 22)), gone, date(2027, 2, 25))
+
+    assert (again.notices, again.state) == ((), gone)
+    assert (gone.consent, gone.deadline) == (ConsentState.NONE, T)
+    assert [n.kind for n in moved.notices] == [NoticeKind.DELAY_FIRST]
+    assert moved.state.undelivered is None
+    assert run(order, gone, date(2027, 3, 2)).cancel == CancelReason.NO_VALID_NOTICE
