@@ -48,6 +48,7 @@ class Settings:
     # Why: every send in flight when the process dies may repeat once after a restart.
     sends_in_flight: int = 8
     log_level: int = logging.INFO
+    support_chat_id: int | None = None
 
     def __repr__(self) -> str:
         # Why: the token must never reach a log line through a repr.
@@ -127,6 +128,14 @@ def load_settings(
     log_level = (get("BACKORDER_LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError("BACKORDER_LOG_LEVEL must be one of " + ", ".join(LOG_LEVELS))
+    support_chat_id = None
+    if raw_support := get("BACKORDER_SUPPORT_CHAT_ID"):
+        try:
+            support_chat_id = int(raw_support)
+        except ValueError as exc:
+            raise ConfigError(
+                "BACKORDER_SUPPORT_CHAT_ID must be a chat id (a supergroup's starts with -100)"
+            ) from exc
     webhook_url = get("BACKORDER_EVENTS_WEBHOOK_URL")
     if webhook_url and not webhook_url.startswith(("http://", "https://")):
         raise ConfigError("BACKORDER_EVENTS_WEBHOOK_URL must be an http:// or https:// URL")
@@ -152,6 +161,7 @@ def load_settings(
             get("BACKORDER_SENDS_IN_FLIGHT"), "BACKORDER_SENDS_IN_FLIGHT", 8, minimum=1
         ),
         log_level=logging.getLevelNamesMapping()[log_level],
+        support_chat_id=support_chat_id,
     )
 
 

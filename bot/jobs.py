@@ -17,6 +17,7 @@ from bot.context import BotContext, Services
 from bot.domain.daily_schedule import due_sweep_day
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
 from bot.services.eta import RECOMPUTE_MARK, recompute_etas
+from bot.services.notice_delivery import StaffAlerts, alert_chats, settle_notices
 from bot.services.notices import sweep
 from bot.services.overdue_supply import overdue_to_report
 from bot.services.run_state import (
@@ -27,6 +28,7 @@ from bot.services.run_state import (
     remember_date_settings,
 )
 from bot.services.webhook import WebhookDelivery
+from handlers.notice_alerts import make_alert_renderer
 from handlers.notices import make_renderer, sweep_lock
 
 logger = logging.getLogger(__name__)
@@ -150,11 +152,19 @@ async def report_overdue_supply(services: Services) -> None:
 
 
 async def sweep_if_recomputed(bot_data: dict[Any, Any], services: Services) -> None:
-    """Sweep unless nothing was recomputed since the last sweep or a sweep is running."""
+    """Settle notices on their way; sweep unless nothing was recomputed or a sweep is running."""
     lock = sweep_lock(bot_data)
     if lock.locked():
         return
     async with lock:
+        settled = await settle_notices(
+            services.store,
+            now=services.clock.now(),
+            render=make_renderer(services.catalogs),
+            alerts=staff_alerts(services),
+        )
+        if settled.alerts_queued or settled.resent:
+            _wake_dispatcher(bot_data)
         mark = await services.store.get_setting(RECOMPUTE_MARK)
         if _SWEPT_MARK_KEY in bot_data and bot_data[_SWEPT_MARK_KEY] == mark:
             return
@@ -170,8 +180,22 @@ async def sweep_if_recomputed(bot_data: dict[Any, Any], services: Services) -> N
         )
         # Why: the mark was read before the sweep; a recompute during it means one more sweep.
         bot_data[_SWEPT_MARK_KEY] = mark
+    if report.messages_queued:
+        _wake_dispatcher(bot_data)
+
+
+def staff_alerts(services: Services) -> StaffAlerts:
+    """Where staff alerts go and the language they are written in."""
+    settings = services.settings
+    return StaffAlerts(
+        alert_chats(settings.support_chat_id, settings.staff_ids),
+        make_alert_renderer(services.catalogs, settings.default_language),
+    )
+
+
+def _wake_dispatcher(bot_data: dict[Any, Any]) -> None:
     dispatch = bot_data.get(DISPATCH_KEY)
-    if report.messages_queued and isinstance(dispatch, NoticeDispatch):
+    if isinstance(dispatch, NoticeDispatch):
         dispatch.dispatcher.wake()
 
 

@@ -15,7 +15,13 @@ from bot.domain.delays import Notice, NoticeKind
 from bot.domain.outbox import Button
 from bot.i18n import Catalogs, Translator
 from bot.services.handles import customer_order, order_handle
-from bot.services.notices import RenderedMessage, Renderer, answer_delay, mark_communicated
+from bot.services.notices import (
+    KeptWaiting,
+    RenderedMessage,
+    Renderer,
+    answer_delay,
+    mark_communicated,
+)
 from handlers.common import (
     MESSAGE_LIMIT,
     answer_press,
@@ -104,8 +110,11 @@ def _delay_heading(t: Translator, notice: Notice) -> str:
 def _new_date(t: Translator, notice: Notice) -> str:
     before = notice.previous_date or notice.promised_date
     if notice.revised_date is None:
+        # Why: 16 CFR 435.2(b)(1)(ii) — without a revised date the notice gives the reason and
+        # says the length of the delay is unknown.
         return t.gettext(
-            "We expected to ship it by {before}, but we cannot give a new date yet.",
+            "We expected to ship it by {before}, but our supplier has not given us a delivery "
+            "date yet, so we cannot say how long the delay will be.",
             before=t.date(before),
         )
     return t.gettext(
@@ -128,38 +137,53 @@ def _cancel_option(t: Translator, notice: Notice) -> str:
 
 
 def _what_happens_next(t: Translator, notice: Notice) -> list[str]:
-    deadline = notice.decision_deadline or notice.auto_cancel_on
+    """What the customer can do, until when, and what silence means (16 CFR 435.2(b))."""
+    until_it_ships = t.gettext("You can cancel at any time until the order ships.")
+    deadline = notice.decision_deadline
     if notice.kind is NoticeKind.DELAY_CONSENT_REQUEST:
-        ask = (
-            t.gettext(
-                "Please tell us by {deadline} whether you agree to the new date or would "
-                "rather cancel.",
-                deadline=t.date(deadline),
-            )
-            if deadline is not None
-            else t.gettext(
-                "Please tell us whether you agree to the new date or would rather cancel."
-            )
-        )
-        return [ask, t.gettext("You can cancel at any time until the order ships.")]
+        return [_consent_question(t, notice), until_it_ships]
     if notice.kind is NoticeKind.DELAY_INFO:
-        return [t.gettext("You can cancel at any time until the order ships.")]
-    if notice.silence_means == "consent" and deadline is not None:
+        return [until_it_ships]
+    if notice.silence_means == "consent" and notice.revised_date is not None:
+        # Why: silence is consent to the new date; the right to cancel lasts until shipping.
         return [
             t.gettext(
-                "If we don't hear from you by {deadline}, we'll keep your order with the new date.",
-                deadline=t.date(deadline),
-            )
+                "If you are happy to wait, you don't need to reply: we'll keep your order "
+                "for the new date."
+            ),
+            until_it_ships,
         ]
     if notice.silence_means == "cancel" and deadline is not None:
+        cancel_on = notice.auto_cancel_on or deadline
         return [
             t.gettext(
-                "If we don't hear from you by {deadline}, we will cancel your order and refund "
-                "you in full.",
+                "To keep your order, tell us by {deadline} that you agree to wait. If we don't "
+                "hear from you by then, we will cancel it on {cancel_on} and refund you in full.",
                 deadline=t.date(deadline),
-            )
+                cancel_on=t.date(cancel_on),
+            ),
+            t.gettext(
+                "If you agree to wait, you can still cancel at any time until the order ships."
+            ),
         ]
     return [t.gettext("Please let us know whether you want to keep waiting or cancel.")]
+
+
+def _consent_question(t: Translator, notice: Notice) -> str:
+    deadline = notice.decision_deadline or notice.auto_cancel_on
+    if notice.revised_date is None:
+        if deadline is None:
+            return t.gettext("Please tell us whether you agree to wait or would rather cancel.")
+        return t.gettext(
+            "Please tell us by {deadline} whether you agree to wait or would rather cancel.",
+            deadline=t.date(deadline),
+        )
+    if deadline is None:
+        return t.gettext("Please tell us whether you agree to the new date or would rather cancel.")
+    return t.gettext(
+        "Please tell us by {deadline} whether you agree to the new date or would rather cancel.",
+        deadline=t.date(deadline),
+    )
 
 
 def _good_news(t: Translator, notice: Notice) -> str:
@@ -257,12 +281,19 @@ async def answer_notice(update: Update, context: BotContext) -> None:
 
 def outcome_text(t: Translator, result: ActionResult, *, order_id: str, keep_waiting: bool) -> str:
     """What became of the customer's answer, in one sentence."""
-    if isinstance(result, Done):
-        if keep_waiting:
+    if isinstance(result, KeptWaiting):
+        if result.agreed_date is None:
             return t.gettext(
-                "✅ Thank you: we keep order {order_id} for you with the new date.",
+                "✅ Thank you: we keep order {order_id} for you and will tell you as soon as "
+                "we have a date. You can still cancel at any time until it ships.",
                 order_id=order_id,
             )
+        return t.gettext(
+            "✅ Thank you: we keep order {order_id} for you with the new date, {date}.",
+            order_id=order_id,
+            date=t.date(result.agreed_date),
+        )
+    if isinstance(result, Done):
         amount = t.money(result.refund_minor, result.currency)
         if result.refund_due is None:
             return t.gettext(

@@ -150,6 +150,7 @@ async def order_screen(
         rules=services.rules,
         today=business_today(services.clock, services.settings.timezone),
     )
+    await _seen_order(context, view)
     pages = order_pages(t, view)
     page = clamp(page, pages)
     return (
@@ -161,6 +162,23 @@ async def order_screen(
 def order_pages(t: Translator, view: OrderView) -> list[range]:
     """The order's lines in pages that fit one message with their buttons."""
     return paginate([line_text(t, line) for line in view.lines])
+
+
+async def _seen_order(context: BotContext, view: OrderView) -> None:
+    """The order's dates, about to be shown (after a confirmation too), recorded as told."""
+    services = context.services
+    customer_id = view.order.customer_id
+    async with sweep_lock(context.bot_data):
+        shown = await services.store.customer_open_orders(customer_id)
+        orders = [entry for entry in shown.orders if entry.order.order_id == view.order.order_id]
+        await mark_shown(
+            services.store,
+            customer_id,
+            orders,
+            shown.etas,
+            now=services.clock.now(),
+            states=shown.notice_states,
+        )
 
 
 async def _owned_order(

@@ -45,7 +45,7 @@ async def apply_migrations(
     conn: aiosqlite.Connection, migrations: list[Migration] | None = None
 ) -> list[str]:
     """Apply the pending migrations, each in its own transaction; return the names applied."""
-    # Why: migrations fill derived columns with the same pure rules the code applies (0007).
+    # Why: migrations fill derived columns with the same pure rules the code applies (0006).
     await conn.create_function("order_key", 1, order_key, deterministic=True)
     current = await schema_version(conn)
     applied = []

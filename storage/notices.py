@@ -25,27 +25,28 @@ _IN_JSON = "IN (SELECT value FROM json_each(?))"
 _STATE_COLUMNS = (
     "order_id, deadline, communicated_date, communicated_at, consent, awaiting_answer,"
     " silence_means, decision_deadline, auto_cancel_on, offered_date, ready_notified,"
-    " auto_cancelled_on, updated_at"
+    " auto_cancelled_on, undelivered, updated_at"
 )
 _UPSERT_STATE = f"""
     INSERT INTO notice_state ({_STATE_COLUMNS})
     VALUES (:order_id, :deadline, :communicated_date, :communicated_at, :consent,
         :awaiting_answer, :silence_means, :decision_deadline, :auto_cancel_on, :offered_date,
-        :ready_notified, :auto_cancelled_on, :updated_at)
+        :ready_notified, :auto_cancelled_on, :undelivered, :updated_at)
     ON CONFLICT (order_id) DO UPDATE SET deadline = excluded.deadline,
         communicated_date = excluded.communicated_date,
         communicated_at = excluded.communicated_at, consent = excluded.consent,
         awaiting_answer = excluded.awaiting_answer, silence_means = excluded.silence_means,
         decision_deadline = excluded.decision_deadline, auto_cancel_on = excluded.auto_cancel_on,
         offered_date = excluded.offered_date, ready_notified = excluded.ready_notified,
-        auto_cancelled_on = excluded.auto_cancelled_on, updated_at = excluded.updated_at"""
+        auto_cancelled_on = excluded.auto_cancelled_on, undelivered = excluded.undelivered,
+        updated_at = excluded.updated_at"""
 _INSERT_LOG = """
     INSERT INTO notice_log (order_id, customer_id, kind, promised_date, previous_date,
         revised_date, silence_means, decision_deadline, auto_cancel_on, refund_minor, currency,
-        refund_due, decided_at, chats, dedupe_key)
+        refund_due, decided_at, chats, dedupe_key, delivery, state_before)
     VALUES (:order_id, :customer_id, :kind, :promised_date, :previous_date, :revised_date,
         :silence_means, :decision_deadline, :auto_cancel_on, :refund_minor, :currency,
-        :refund_due, :decided_at, :chats, :dedupe_key)"""
+        :refund_due, :decided_at, :chats, :dedupe_key, :delivery, :state_before)"""
 _OPEN_ORDERS = """
     SELECT * FROM orders AS o
      WHERE EXISTS (SELECT 1 FROM order_lines AS l
@@ -132,11 +133,14 @@ async def write_sweep(
     """States, notice history, outbox rows and audit entries, all in one transaction."""
     async with transaction(conn):
         await conn.executemany(_UPSERT_STATE, [_state_params(c.state, now) for c in changes])
-        await conn.executemany(
-            _INSERT_LOG,
-            [_log_params(change, notice, now) for change in changes for notice in change.notices],
-        )
+        notice_ids: dict[tuple[str | None, str], int] = {}
+        for change in changes:
+            for notice in change.notices:
+                cursor = await conn.execute(_INSERT_LOG, _log_params(change, notice, now))
+                assert cursor.lastrowid is not None
+                notice_ids[(change.dedupe_key, notice.order_id)] = cursor.lastrowid
         queued = await insert_outbox_rows(conn, messages, now=now)
+        await link_outbox_notices(conn, messages, notice_ids)
         audit = [
             Change(
                 "notice.sent" if change.chats else "notice.undeliverable",
@@ -191,27 +195,32 @@ async def read_notice_history(
         NoticeRecord(
             order_id=row["order_id"],
             customer_id=row["customer_id"],
-            notice=Notice(
-                kind=NoticeKind(row["kind"]),
-                order_id=row["order_id"],
-                jurisdiction=jurisdiction_or_none(row["jurisdiction"]),
-                promised_date=date.fromisoformat(row["promised_date"]),
-                previous_date=date_or_none(row["previous_date"]),
-                revised_date=date_or_none(row["revised_date"]),
-                silence_means=row["silence_means"],
-                decision_deadline=date_or_none(row["decision_deadline"]),
-                auto_cancel_on=date_or_none(row["auto_cancel_on"]),
-                refund_minor=row["refund_minor"],
-                currency=row["currency"],
-                refund_due=date_or_none(row["refund_due"]),
-                order_version=row["version"],
-            ),
+            notice=_notice_from(row),
             decided_at=datetime.fromisoformat(row["decided_at"]),
             chats=row["chats"],
             dedupe_key=row["dedupe_key"],
         )
         for row in rows
     ]
+
+
+def _notice_from(row: sqlite3.Row) -> Notice:
+    """A notice from a notice_log row joined with its order's jurisdiction and version."""
+    return Notice(
+        kind=NoticeKind(row["kind"]),
+        order_id=row["order_id"],
+        jurisdiction=jurisdiction_or_none(row["jurisdiction"]),
+        promised_date=date.fromisoformat(row["promised_date"]),
+        previous_date=date_or_none(row["previous_date"]),
+        revised_date=date_or_none(row["revised_date"]),
+        silence_means=row["silence_means"],
+        decision_deadline=date_or_none(row["decision_deadline"]),
+        auto_cancel_on=date_or_none(row["auto_cancel_on"]),
+        refund_minor=row["refund_minor"],
+        currency=row["currency"],
+        refund_due=date_or_none(row["refund_due"]),
+        order_version=row["version"],
+    )
 
 
 def _state_from(row: sqlite3.Row) -> NoticeState:
@@ -229,6 +238,7 @@ def _state_from(row: sqlite3.Row) -> NoticeState:
         offered_date=date_or_none(row["offered_date"]),
         ready_notified=bool(row["ready_notified"]),
         auto_cancelled_on=date_or_none(row["auto_cancelled_on"]),
+        undelivered=row["undelivered"],
     )
 
 
@@ -245,6 +255,7 @@ def _state_json(state: NoticeState) -> dict[str, object]:
         "offered_date": iso_or_none(state.offered_date),
         "ready_notified": state.ready_notified,
         "auto_cancelled_on": iso_or_none(state.auto_cancelled_on),
+        "undelivered": state.undelivered,
     }
 
 
@@ -267,6 +278,7 @@ def _notice_json(notice: Notice) -> dict[str, object]:
 
 
 def _log_params(change: NoticeChange, notice: Notice, now: datetime) -> dict[str, object]:
+    before = change.before
     return {
         **_notice_json(notice),
         "kind": notice.kind.value,
@@ -275,7 +287,49 @@ def _log_params(change: NoticeChange, notice: Notice, now: datetime) -> dict[str
         "decided_at": now.isoformat(),
         "chats": change.chats,
         "dedupe_key": change.dedupe_key,
+        "delivery": "pending" if change.chats else "no_chat",
+        "state_before": json.dumps(_state_json(before)) if before is not None else None,
     }
+
+
+async def link_outbox_notices(
+    conn: aiosqlite.Connection,
+    messages: Sequence[OutgoingMessage],
+    notice_ids: dict[tuple[str | None, str], int],
+) -> None:
+    """Record which notices each queued message carries (inside the caller's transaction)."""
+    links: list[tuple[str, int]] = []
+    for message in messages:
+        for order_id in message.notice_orders:
+            notice_id = notice_ids.get((message.notice_key, order_id))
+            if notice_id is not None:
+                links.append((message.dedupe_key, notice_id))
+    await conn.executemany(
+        """INSERT OR IGNORE INTO outbox_notices (outbox_id, notice_id)
+           SELECT id, ? FROM outbox WHERE dedupe_key = ?""",
+        [(notice_id, key) for key, notice_id in links],
+    )
+
+
+def state_from_json(order_id: str, raw: str) -> NoticeState:
+    """A notice state from its audit JSON."""
+    values = json.loads(raw)
+    at = values.get("communicated_at")
+    return NoticeState(
+        order_id=order_id,
+        deadline=date_or_none(values.get("deadline")),
+        communicated_date=date_or_none(values.get("communicated_date")),
+        communicated_at=datetime.fromisoformat(at) if at else None,
+        consent=ConsentState(values.get("consent", "none")),
+        awaiting_answer=bool(values.get("awaiting_answer")),
+        silence_means=values.get("silence_means", "nothing"),
+        decision_deadline=date_or_none(values.get("decision_deadline")),
+        auto_cancel_on=date_or_none(values.get("auto_cancel_on")),
+        offered_date=date_or_none(values.get("offered_date")),
+        ready_notified=bool(values.get("ready_notified")),
+        auto_cancelled_on=date_or_none(values.get("auto_cancelled_on")),
+        undelivered=values.get("undelivered"),
+    )
 
 
 async def _all(conn: aiosqlite.Connection, query: str, params: Any = ()) -> list[sqlite3.Row]:

@@ -22,7 +22,7 @@ _OPEN_ORDER_LINES = """
            e.lead_time_days, p.name, s.order_id, s.deadline, s.communicated_date,
            s.communicated_at, s.consent, s.awaiting_answer, s.silence_means,
            s.decision_deadline, s.auto_cancel_on, s.offered_date, s.ready_notified,
-           s.auto_cancelled_on, l.ship_now
+           s.auto_cancelled_on, l.ship_now, s.undelivered
       FROM orders AS o
       JOIN order_lines AS l ON l.order_id = o.order_id
       LEFT JOIN line_etas AS e ON e.order_id = l.order_id AND e.line_no = l.line_no

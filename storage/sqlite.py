@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import storage.chat_profile as chat_profile_table
 import storage.etas as eta_tables
 import storage.events as event_tables
 import storage.link_targets as link_target_table
+import storage.notice_delivery as notice_delivery_tables
 import storage.notices as notice_tables
 import storage.open_orders as open_order_table
 import storage.outbox as outbox_tables
@@ -31,6 +33,7 @@ from bot.domain.delays import NoticeState
 from bot.domain.eta import EtaQueue
 from bot.domain.events import Event
 from bot.domain.model import Customer, LineEta, Order, OrderLine, Product, PurchaseOrder
+from bot.domain.notice_delivery import PendingNotice, Settlement
 from bot.domain.notice_store import NoticeChange, NoticeRecord, VersionedOrder
 from bot.domain.open_orders import OpenOrders
 from bot.domain.order_number import order_key
@@ -573,8 +576,10 @@ class SqliteStore:
         return await outbox_tables.mark_chat_reachable(self._conn, chat_id, at=at)
 
     async def outbox_summary(self) -> OutboxSummary:
-        """Counts by state and the unreachable chats."""
-        return await outbox_tables.outbox_summary(self._conn)
+        """Counts by state, the unreachable chats and the notices no chat received."""
+        summary = await outbox_tables.outbox_summary(self._conn)
+        undelivered = await notice_delivery_tables.read_undelivered_notices(self._conn)
+        return replace(summary, undelivered_notices=tuple(undelivered))
 
     # --- delay notices ---
     async def versioned_open_orders(self, customer_id: str | None = None) -> list[VersionedOrder]:
@@ -606,6 +611,14 @@ class SqliteStore:
     async def notice_history(self, order_id: str | None = None) -> list[NoticeRecord]:
         """Notices decided, oldest first (of one order, or all)."""
         return await notice_tables.read_notice_history(self._conn, order_id)
+
+    async def pending_notices(self) -> list[PendingNotice]:
+        """Notices not known to be delivered yet, with the outbox rows carrying each."""
+        return await notice_delivery_tables.read_pending_notices(self._conn)
+
+    async def settle_notices(self, settlement: Settlement, *, now: datetime) -> int:
+        """Record delivered and undelivered notices, resends and alerts; outbox rows queued."""
+        return await notice_delivery_tables.write_settlement(self._conn, settlement, now=now)
 
     # --- helpers ---
     async def _all(self, query: str, params: Any = ()) -> list[sqlite3.Row]:

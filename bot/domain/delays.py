@@ -29,9 +29,11 @@ __all__ = [
     "accept_delay",
     "communicate",
     "decide",
+    "fingerprint",
     "hold_for_quiet_hours",
     "initial_state",
     "promised_date",
+    "undelivered",
 ]
 
 SilenceMeans = Literal["consent", "cancel", "nothing"]
@@ -130,6 +132,8 @@ class NoticeState:
     offered_date: date | None = None
     ready_notified: bool = False
     auto_cancelled_on: date | None = None
+    # The notice (see `fingerprint`) last decided from this state that no chat received.
+    undelivered: str | None = None
 
 
 @dataclass(frozen=True)
@@ -192,12 +196,34 @@ def decide(
     if step.notice_kind is not None:
         notice = _notice(step.notice_kind, facts, current, told, step.notice_deadline)
         told = communicate(told, facts.estimate, None)
-        return Decision(_ready_seen(told, facts), (notice,))
+        return _unless_undelivered(current, Decision(_ready_seen(told, facts), (notice,)))
     kind = _news_kind(facts, told, calendar)
     if kind is None:
         return Decision(_ready_seen(told, facts))
     notice = _notice(kind, facts, current, told, told.decision_deadline)
-    return Decision(_ready_seen(communicate(told, facts.estimate, None), facts), (notice,))
+    told = _ready_seen(communicate(told, facts.estimate, None), facts)
+    return _unless_undelivered(current, Decision(told, (notice,)))
+
+
+def fingerprint(notice: Notice) -> str:
+    """What identifies a notice's content for "the same notice again": kind and revised date."""
+    revised = notice.revised_date.isoformat() if notice.revised_date else "none"
+    return f"{notice.kind.value}:{revised}"
+
+
+def undelivered(before: NoticeState, notice: Notice) -> NoticeState:
+    """The state after `notice` reached no chat: as if it had not been sent (nothing was told)."""
+    return replace(before, undelivered=fingerprint(notice))
+
+
+def _unless_undelivered(current: NoticeState, decision: Decision) -> Decision:
+    """The decision, unless it repeats the notice that could not be delivered from this state."""
+    if current.undelivered is not None and any(
+        fingerprint(notice) == current.undelivered for notice in decision.notices
+    ):
+        # Why: the same content would fail the same way; staff were alerted once already.
+        return Decision(current)
+    return Decision(replace(decision.state, undelivered=None), decision.notices)
 
 
 def communicate(state: NoticeState, estimate: date | None, at: datetime | None) -> NoticeState:
@@ -286,10 +312,10 @@ def _us_step(facts: OrderFacts, state: NoticeState, today: date) -> _Step:
                 state, consent=ConsentState.DEEMED, deadline=estimate, offered_date=estimate
             )
             return _Step(deemed, NoticeKind.DELAY_FIRST, deadline)
-        pending = _awaiting(state, estimate, cancel_on=limit)
+        pending = _awaiting(state, estimate, answer_by=limit)
         return _Step(pending, NoticeKind.DELAY_FIRST, limit)
-    # Why: an agreed (or deemed) date will be missed; silence now means cancellation on it.
-    return _Step(_awaiting(state, estimate, cancel_on=deadline), NoticeKind.DELAY_RENEWED, deadline)
+    # Why: an agreed (or deemed) date will be missed; silence until it passes means cancellation.
+    return _Step(_awaiting(state, estimate, answer_by=deadline), NoticeKind.DELAY_RENEWED, deadline)
 
 
 def _eu_uk_step(facts: OrderFacts, state: NoticeState) -> _Step:
@@ -309,13 +335,15 @@ def _eu_uk_step(facts: OrderFacts, state: NoticeState) -> _Step:
     return _Step(asked, NoticeKind.DELAY_CONSENT_REQUEST)
 
 
-def _awaiting(state: NoticeState, offered: date | None, *, cancel_on: date) -> NoticeState:
+def _awaiting(state: NoticeState, offered: date | None, *, answer_by: date) -> NoticeState:
+    # Why: 16 CFR 435.2(b) — consent given, or the order shipped, within the period keeps the
+    # order; the period's last day is the customer's, so silence cancels on the day after.
     return replace(
         state,
         awaiting_answer=True,
         silence_means="cancel",
-        decision_deadline=cancel_on,
-        auto_cancel_on=cancel_on,
+        decision_deadline=answer_by,
+        auto_cancel_on=answer_by + timedelta(days=1),
         offered_date=offered,
     )
 

@@ -10,6 +10,7 @@ from typing import Protocol
 from bot.domain.actions import ActionStore
 from bot.domain.delays import Notice, NoticeState
 from bot.domain.model import Customer, Order
+from bot.domain.notice_delivery import PendingNotice, Settlement
 from bot.domain.outbox import OutgoingMessage
 
 
@@ -30,6 +31,8 @@ class NoticeChange:
     notices: tuple[Notice, ...] = ()
     chats: int = 0
     dedupe_key: str | None = None
+    # The state the notices were decided from: where an undelivered notice leaves the order.
+    before: NoticeState | None = None
 
 
 @dataclass(frozen=True)
@@ -75,4 +78,12 @@ class NoticeStore(ActionStore, Protocol):
 
     async def notice_history(self, order_id: str | None = None) -> list[NoticeRecord]:
         """Notices decided, oldest first (of one order, or all)."""
+        ...
+
+    async def pending_notices(self) -> list[PendingNotice]:
+        """Notices not known to be delivered yet, with the outbox rows carrying each."""
+        ...
+
+    async def settle_notices(self, settlement: Settlement, *, now: datetime) -> int:
+        """Record delivered and undelivered notices, resends and alerts; outbox rows queued."""
         ...

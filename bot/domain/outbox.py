@@ -27,6 +27,9 @@ class OutgoingMessage:
     customer_id: str | None = None
     not_before: datetime | None = None
     urgent: bool = False
+    # A digest's sweep key and the orders whose notices it carries (told once delivered).
+    notice_key: str | None = None
+    notice_orders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,14 +64,27 @@ class UnreachableChat:
 
 
 @dataclass(frozen=True)
+class UndeliveredNoticeRow:
+    """A notice no chat received: whose, which order, what kind, and why."""
+
+    customer_id: str
+    customer_name: str | None
+    order_id: str
+    kind: str
+    error: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
 class OutboxSummary:
-    """Counts by state and the unreachable chats, for staff."""
+    """Counts by state, the unreachable chats and the undelivered notices, for staff."""
 
     pending: int
     held: int
     sent: int
     failed: int
     unreachable: tuple[UnreachableChat, ...]
+    undelivered_notices: tuple[UndeliveredNoticeRow, ...] = ()
 
 
 class OutboxStore(Protocol):

@@ -299,4 +299,6 @@ def _retry_after(exc: RetryAfter) -> float:
 
 
 def _describe(exc: TelegramError) -> str:
-    return f"{type(exc).__name__}: {exc.message}"
+    kind = type(exc).__name__
+    # Why: Telegram's own text often starts with the same word ("Forbidden: bot was blocked").
+    return exc.message if exc.message.startswith(f"{kind}:") else f"{kind}: {exc.message}"

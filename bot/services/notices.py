@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllowed, NotFound
@@ -26,6 +26,7 @@ from bot.domain.delays import (
     promised_date,
 )
 from bot.domain.eta import EtaRules, split_order_estimate
+from bot.domain.fitting import fits, pages, split_lines
 from bot.domain.model import Confidence, Customer, LineEta, LineStatus
 from bot.domain.notice_store import NoticeChange, NoticeStore, VersionedOrder
 from bot.domain.outbox import Button, OutgoingMessage
@@ -41,6 +42,13 @@ class RenderedMessage:
 
 
 Renderer = Callable[[str, Sequence[Notice]], RenderedMessage]
+
+
+@dataclass(frozen=True)
+class KeptWaiting(Done):
+    """The customer agreed to wait: until `agreed_date`, or with no date (an indefinite delay)."""
+
+    agreed_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -103,8 +111,9 @@ async def sweep(
                 decision.notices,
                 len(chats) if decision.notices else 0,
                 key if decision.notices else None,
+                states.get(entry.order.order_id) or initial_state(order_facts(entry, etas), today),
             )
-            for _, decision in pairs
+            for entry, decision in pairs
         ]
     queued = await store.record_sweep(changes, messages, now=now) if changes else 0
     cancelled = await _cancel_due(store, decisions, now, timezone, rules, refund_days)
@@ -156,7 +165,7 @@ async def answer_delay(
     if agreed is None:
         return AlreadyDone(order_id)
     await store.save_notice_states([agreed], action="notice.consent", actor=actor, at=now)
-    return Done(order_id, 0, order.currency, None)
+    return KeptWaiting(order_id, 0, order.currency, None, agreed.deadline)
 
 
 async def mark_communicated(store: NoticeStore, customer_id: str, *, now: datetime) -> None:
@@ -257,19 +266,45 @@ def _digests(
     language = customer.language if customer and customer.language else ""
     zone = _zone(customer.timezone if customer else None, timezone)
     hold = hold_for_quiet_hours(notices, now=now, zone=zone, quiet_hours=quiet_hours)
-    rendered = render(language, notices)
     return [
         OutgoingMessage(
-            dedupe_key=f"{key}:{chat_id}",
+            dedupe_key=f"{key}:{chat_id}" + (f":{number}" if number else ""),
             chat_id=chat_id,
             text=rendered.text,
             buttons=rendered.buttons,
             customer_id=customer.customer_id if customer else None,
             not_before=hold.not_before,
             urgent=hold.urgent,
+            notice_key=key,
+            notice_orders=orders,
         )
+        for number, (rendered, orders) in enumerate(fitted(render, language, notices))
         for chat_id in chats
     ]
+
+
+def fitted(
+    render: Renderer, language: str, notices: Sequence[Notice]
+) -> list[tuple[RenderedMessage, tuple[str, ...]]]:
+    """The notices as messages within Telegram's limits, each with the orders it tells about."""
+
+    def measure(group: Sequence[Notice]) -> tuple[str, int]:
+        rendered = render(language, group)
+        return rendered.text, sum(len(row) for row in rendered.buttons)
+
+    messages: list[tuple[RenderedMessage, tuple[str, ...]]] = []
+    for group in pages(notices, measure):
+        rendered = render(language, group)
+        orders = tuple(notice.order_id for notice in group)
+        if fits(*measure(group)):
+            messages.append((rendered, orders))
+            continue
+        # Why: one notice longer than a message (a huge order id) is paged, buttons on the last.
+        pieces = split_lines(rendered.text)
+        for number, piece in enumerate(pieces, start=1):
+            buttons = rendered.buttons if number == len(pieces) else ()
+            messages.append((RenderedMessage(piece, buttons), orders))
+    return messages
 
 
 def _dedupe_key(customer_id: str, notices: Sequence[Notice], now: datetime) -> str:

@@ -28,6 +28,17 @@ def status_json(summary: OutboxSummary) -> dict[str, object]:
             }
             for chat in summary.unreachable
         ],
+        "undelivered_notices": [
+            {
+                "customer_id": notice.customer_id,
+                "customer_name": notice.customer_name,
+                "order_id": notice.order_id,
+                "kind": notice.kind,
+                "error": notice.error,
+                "decided_at": notice.decided_at.isoformat(),
+            }
+            for notice in summary.undelivered_notices
+        ],
     }
 
 
@@ -47,5 +58,12 @@ def status_text(summary: OutboxSummary) -> str:
         lines.append(
             f"  chat {chat.chat_id}  customer {who}  since {chat.since:%Y-%m-%d %H:%M} UTC"
             f"  held {chat.held}  {chat.reason}"
+        )
+    lines.append(f"undelivered notices: {len(summary.undelivered_notices)}")
+    for notice in summary.undelivered_notices:
+        who = notice.customer_id + (f" ({notice.customer_name})" if notice.customer_name else "")
+        lines.append(
+            f"  order {notice.order_id}  customer {who}  {notice.kind}"
+            f"  decided {notice.decided_at:%Y-%m-%d %H:%M}  {notice.error}"
         )
     return "\n".join(lines)

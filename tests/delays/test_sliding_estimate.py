@@ -65,9 +65,9 @@ async def test_a_thirty_day_us_slide_still_gets_every_notice_the_ftc_rule_requir
 
     sent = await tl.run_until(30, start=0)
 
-    # Day 0 the deemed date is set; day 1 it is missed (renewed, silence cancels on it);
-    # day 8 the offered date moved a week and is re-asked; day 11 the unanswered order is cancelled.
-    assert {day for day, rows in sent.items() if rows} == {0, 1, 8, 11}
+    # Day 0 the deemed date (day 11) is set; day 1 it is missed (renewed, answer by day 11);
+    # day 8 the offered date moved a week and is re-asked; day 12 the unanswered order is cancelled.
+    assert {day for day, rows in sent.items() if rows} == {0, 1, 8, 12}
     assert await tl.kinds("US-9") == [FIRST, RENEWED, RENEWED, CANCELLED]
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bot.domain.actions import AlreadyDone, Changed, Done, NotFound
 from bot.domain.delays import ConsentState, NoticeKind
-from bot.domain.model import Customer, Jurisdiction
+from bot.domain.model import Customer, Jurisdiction, LineStatus
 from bot.services.eta import recompute_etas
 from bot.services.notices import answer_delay, mark_communicated
 from tests.delays.timeline import REFUND_DAYS, RULES, UTC_ZONE, Timeline, on
@@ -119,3 +119,21 @@ async def test_keeping_waiting_is_recorded_once_and_checked_against_the_order(
     state = (await timeline.store.notice_states(["O-2"]))["O-2"]
     assert (state.consent, state.auto_cancel_on) == (ConsentState.INDEFINITE, None)
     assert (await timeline.audit_actions("O-2")).count("notice.consent") == 1
+
+
+async def test_keep_waiting_tapped_on_the_thirtieth_day_after_t_keeps_the_order(
+    timeline: Timeline,
+) -> None:
+    await timeline.product("mug")
+    await timeline.po("PO-MUG", "mug", on(50))
+    await timeline.order("O-3", "cat", "mug", promised=on(7), jurisdiction=Jurisdiction.US)
+    await timeline.link(103, "cat")
+    await timeline.day(0)
+
+    await timeline.run_until(37)
+    answer = await timeline.answer("cat", "O-3", keep_waiting=True)
+    await timeline.run_until(45)
+
+    assert isinstance(answer, Done)
+    assert await timeline.line_status("O-3") == LineStatus.OPEN
+    assert NoticeKind.AUTO_CANCELLED not in await timeline.kinds("O-3")

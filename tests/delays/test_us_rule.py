@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.domain.delays import CancelReason, ConsentState, NoticeKind, accept_delay
+from bot.domain.delays import (
+    CancelReason,
+    ConsentState,
+    NoticeKind,
+    accept_delay,
+    initial_state,
+    undelivered,
+)
 from tests.delays.rules import T, facts, later, run
 
 BEFORE_T = date(2027, 2, 24)
@@ -32,14 +39,14 @@ def test_a_slip_within_30_days_sends_a_first_notice_where_silence_means_consent(
     assert decision.state.deadline == date(2027, 3, 15)
 
 
-def test_a_slip_beyond_30_days_says_the_order_is_cancelled_at_t_plus_30() -> None:
+def test_a_slip_beyond_30_days_asks_for_an_answer_by_t_plus_30_and_cancels_the_day_after() -> None:
     decision = run(facts(date(2027, 4, 2)), None, BEFORE_T)
 
     (notice,) = decision.notices
     assert notice.kind == NoticeKind.DELAY_FIRST
     assert notice.silence_means == "cancel"
-    assert notice.auto_cancel_on == date(2027, 3, 31)
     assert notice.decision_deadline == date(2027, 3, 31)
+    assert notice.auto_cancel_on == date(2027, 4, 1)
 
 
 def test_no_date_at_all_is_treated_like_a_slip_beyond_30_days() -> None:
@@ -48,20 +55,20 @@ def test_no_date_at_all_is_treated_like_a_slip_beyond_30_days() -> None:
     (notice,) = decision.notices
     assert notice.revised_date is None
     assert notice.silence_means == "cancel"
-    assert notice.auto_cancel_on == date(2027, 3, 31)
+    assert notice.auto_cancel_on == date(2027, 4, 1)
 
 
-def test_silence_until_t_plus_30_cancels_with_a_refund_due_in_seven_business_days() -> None:
+def test_silence_through_t_plus_30_cancels_the_day_after_with_a_refund_in_7_business_days() -> None:
     order = facts(None)
     noticed = run(order, None, BEFORE_T).state
 
-    assert run(order, noticed, date(2027, 3, 30)).cancel is None
-    decision = run(order, noticed, date(2027, 3, 31))
+    assert run(order, noticed, date(2027, 3, 31)).cancel is None
+    decision = run(order, noticed, date(2027, 4, 1))
 
     assert decision.cancel == CancelReason.NO_ANSWER
     (notice,) = decision.notices
     assert notice.kind == NoticeKind.AUTO_CANCELLED
-    assert notice.refund_due == date(2027, 4, 9)
+    assert notice.refund_due == date(2027, 4, 12)
     assert notice.refund_minor == 2500
 
 
@@ -94,8 +101,11 @@ def test_missing_an_agreed_date_sends_a_renewed_notice_where_silence_means_cance
     assert notice.kind == NoticeKind.DELAY_RENEWED
     assert (notice.previous_date, notice.revised_date) == (date(2027, 3, 15), date(2027, 3, 29))
     assert notice.silence_means == "cancel"
-    assert notice.auto_cancel_on == date(2027, 3, 15)
-    cancelled = run(later(order, date(2027, 3, 29)), decision.state, date(2027, 3, 15))
+    assert notice.decision_deadline == date(2027, 3, 15)
+    assert notice.auto_cancel_on == date(2027, 3, 16)
+    on_r = run(later(order, date(2027, 3, 29)), decision.state, date(2027, 3, 15))
+    assert on_r.cancel is None
+    cancelled = run(later(order, date(2027, 3, 29)), decision.state, date(2027, 3, 16))
     assert cancelled.cancel == CancelReason.NO_ANSWER
 
 
@@ -131,9 +141,61 @@ def test_a_date_back_within_the_promise_withdraws_the_pending_cancellation() -> 
 def test_a_cancellation_decided_earlier_is_retried_without_a_second_notice() -> None:
     order = facts(None)
     noticed = run(order, None, BEFORE_T).state
-    cancelled = run(order, noticed, date(2027, 3, 31)).state
+    cancelled = run(order, noticed, date(2027, 4, 1)).state
 
-    retry = run(order, cancelled, date(2027, 4, 1))
+    retry = run(order, cancelled, date(2027, 4, 2))
 
     assert retry.cancel is not None
     assert retry.notices == ()
+
+
+# The FTC's Business Guide, read to the day: T = 14 Dec, a revised date 31 days later.
+DEC_14 = date(2026, 12, 14)
+
+
+def test_an_answer_on_the_thirtieth_day_keeps_the_order_and_silence_cancels_on_the_31st() -> None:
+    order = facts(date(2027, 1, 14), promised=DEC_14)
+    noticed = run(order, None, date(2026, 12, 1)).state
+    assert (noticed.decision_deadline, noticed.auto_cancel_on) == (
+        date(2027, 1, 13),
+        date(2027, 1, 14),
+    )
+
+    assert run(order, noticed, date(2027, 1, 13)).cancel is None
+    agreed = accept_delay(noticed)
+    assert agreed is not None and agreed.consent == ConsentState.CONSENTED
+    assert run(order, noticed, date(2027, 1, 14)).cancel == CancelReason.NO_ANSWER
+
+
+def test_a_renewed_notice_on_an_agreed_date_of_28_dec_cancels_on_29_dec() -> None:
+    order = facts(date(2026, 12, 28), promised=DEC_14)
+    agreed = accept_delay(run(order, None, date(2026, 12, 1)).state)
+    assert agreed is not None and agreed.deadline == date(2026, 12, 28)
+
+    renewed = run(later(order, date(2027, 1, 20)), agreed, date(2026, 12, 20))
+
+    (notice,) = renewed.notices
+    assert notice.kind == NoticeKind.DELAY_RENEWED
+    assert (notice.decision_deadline, notice.auto_cancel_on) == (
+        date(2026, 12, 28),
+        date(2026, 12, 29),
+    )
+    slipped = later(order, date(2027, 1, 20))
+    assert run(slipped, renewed.state, date(2026, 12, 28)).cancel is None
+    assert run(slipped, renewed.state, date(2026, 12, 29)).cancel == CancelReason.NO_ANSWER
+
+
+def test_an_undelivered_first_notice_leaves_t_binding_and_is_not_decided_again() -> None:
+    order = facts(date(2027, 3, 15))
+    before = run(order, None, BEFORE_T)
+    (notice,) = before.notices
+    gone = undelivered(initial_state(order, BEFORE_T), notice)
+
+    again = run(order, gone, date(2027, 2, 25))
+    moved = run(later(order, date(2027, 3, 22)), gone, date(2027, 2, 25))
+
+    assert (again.notices, again.state) == ((), gone)
+    assert (gone.consent, gone.deadline) == (ConsentState.NONE, T)
+    assert [n.kind for n in moved.notices] == [NoticeKind.DELAY_FIRST]
+    assert moved.state.undelivered is None
+    assert run(order, gone, date(2027, 3, 2)).cancel == CancelReason.NO_VALID_NOTICE

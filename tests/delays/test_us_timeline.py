@@ -45,7 +45,7 @@ async def test_ninety_days_of_us_delays_notices_consent_and_automatic_cancellati
     assert [(s.chat_id, s.kinds) for s in sent[0]] == [(102, [("delay_first", "US-2")])]
     (lamp_notice,) = [r.notice for r in await tl.history("US-2")]
     assert lamp_notice.revised_date is None
-    assert (lamp_notice.silence_means, lamp_notice.auto_cancel_on) == ("cancel", on(41))
+    assert (lamp_notice.silence_means, lamp_notice.auto_cancel_on) == ("cancel", on(42))
     (desk_notice,) = [r.notice for r in await tl.history("US-4")]
     assert (desk_notice.revised_date, desk_notice.silence_means) == (on(25), "consent")
     assert (await tl.history("US-4"))[0].chats == 0
@@ -71,9 +71,9 @@ async def test_ninety_days_of_us_delays_notices_consent_and_automatic_cancellati
     sent |= await tl.run_until(14)
     assert [(s.chat_id, s.kinds) for s in sent[9]] == [(102, [("good_news", "US-2")])]
     renewed_desk = (await tl.history("US-4"))[-1].notice
-    assert (renewed_desk.kind, renewed_desk.auto_cancel_on) == (RENEWED, on(25))
+    assert (renewed_desk.kind, renewed_desk.auto_cancel_on) == (RENEWED, on(26))
 
-    # Day 15: the mugs slip past the agreed date: a renewed notice for both, cancel on day 22.
+    # Day 15: the mugs slip past the agreed date: a renewed notice for both, answer by day 22.
     await tl.po("PO-MUG", "mug", on(49))
     sent |= await tl.run_until(16)
     assert [(s.chat_id, s.kinds) for s in sent[15]] == [
@@ -81,19 +81,22 @@ async def test_ninety_days_of_us_delays_notices_consent_and_automatic_cancellati
     ]
     renewed = (await tl.history("US-1"))[-1].notice
     assert (renewed.previous_date, renewed.revised_date) == (on(22), on(50))
-    assert (renewed.silence_means, renewed.auto_cancel_on) == ("cancel", on(22))
+    assert (renewed.silence_means, renewed.decision_deadline) == ("cancel", on(22))
+    assert renewed.auto_cancel_on == on(23)
     assert isinstance(await tl.answer("ann", "US-3", keep_waiting=True), Done)
 
-    # Day 22: ann said nothing about US-1, so it is cancelled with a refund due in 7 business days.
+    # Day 23: ann said nothing about US-1 by day 22, so it is cancelled with a refund due in
+    # 7 business days.
     sent |= await tl.run_until(29)
-    assert [(s.chat_id, s.kinds) for s in sent[22]] == [(101, [("auto_cancelled", "US-1")])]
+    assert sent[22] == []
+    assert [(s.chat_id, s.kinds) for s in sent[23]] == [(101, [("auto_cancelled", "US-1")])]
     cancelled = (await tl.history("US-1"))[-1].notice
-    assert cancelled.refund_due == on(31)
+    assert cancelled.refund_due == on(32)
     assert await tl.line_status("US-1") == LineStatus.CANCELLED
     assert await tl.line_status("US-3") == LineStatus.OPEN
-    assert await tl.refunds_due("US-1") == [on(31).isoformat()]
+    assert await tl.refunds_due("US-1") == [on(32).isoformat()]
     assert "order.cancelled" in [event["type"] for event in await tl.events("US-1")]
-    # Day 25: cid never heard (no chat), and the desk is cancelled all the same.
+    # Day 26: cid never heard (no chat), and the desk is cancelled all the same.
     assert await tl.line_status("US-4") == LineStatus.CANCELLED
     assert (await tl.history("US-4"))[-1].notice.refund_due == on(36)
 
@@ -104,12 +107,12 @@ async def test_ninety_days_of_us_delays_notices_consent_and_automatic_cancellati
     sent |= await tl.run_until(32)
     chair = (await tl.history("US-5"))[0].notice
     assert (chair.kind, chair.revised_date, chair.decision_deadline) == (FIRST, on(46), on(30))
-    # Day 33: the chair delivery is cancelled; no date at all: silence now cancels on day 46.
+    # Day 33: the chair delivery is cancelled; no date at all: silence now cancels on day 47.
     cancelled_po = PurchaseOrder("PO-CHAIR", "chair", 5, on(45), status=PoStatus.CANCELLED)
     await tl.store.upsert_purchase_orders([cancelled_po], actor="test", at=tl.clock.now())
     sent |= await tl.run_until(34)
     chair = (await tl.history("US-5"))[-1].notice
-    assert (chair.kind, chair.revised_date, chair.auto_cancel_on) == (RENEWED, None, on(46))
+    assert (chair.kind, chair.revised_date, chair.auto_cancel_on) == (RENEWED, None, on(47))
 
     # Day 35: the mugs come earlier; day 42 they arrive; day 43 US-3 ships.
     await tl.po("PO-MUG", "mug", on(42))
@@ -142,16 +145,16 @@ async def test_ninety_days_of_us_delays_notices_consent_and_automatic_cancellati
         3,
         9,
         15,
-        22,
+        23,
         30,
         33,
         35,
         42,
-        46,
+        47,
         56,
         62,
     }
-    assert [(s.chat_id, s.kinds) for s in sent[46]] == [(104, [("auto_cancelled", "US-5")])]
+    assert [(s.chat_id, s.kinds) for s in sent[47]] == [(104, [("auto_cancelled", "US-5")])]
     assert await tl.kinds("US-1") == [FIRST, RENEWED, CANCELLED]
     assert await tl.kinds("US-2") == [FIRST, GOOD, READY]
     assert await tl.kinds("US-3") == [FIRST, RENEWED, GOOD, READY]

@@ -50,7 +50,7 @@ def test_the_shipped_tour_shows_every_flow_and_the_delay_notice_the_supplier_sli
         "  [Keep waiting]",
         "  [Cancel for a full refund]",
         "you tap: [Keep waiting]",
-        "  ✅ Thank you: we keep order 10485 for you with the new date.",
+        "  ✅ Thank you: we keep order 10485 for you with the new date, Jan 4, 2027.",
         # Ship what is ready; the rest follows with its new date.
         "  • Ultralight Tent 2P × 1 — estimated to ship Jan 4, 2027",
         "bot (edited): ✅ Done: the ready items ship now, the rest follows when it arrives.",

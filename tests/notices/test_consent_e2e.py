@@ -50,8 +50,9 @@ async def test_a_slip_imported_by_the_command_line_reaches_the_customer_without_
         assert await asyncio.to_thread(cli.main, ["import", "purchase-orders", slip]) == 0
         (notice,) = await client.wait_for(dana.chat_id, after=0, count=1, timeout=15)
     assert "Order O-901 is delayed" in notice["text"]
-    assert "Dec 18, 2026" in notice["text"] and "Dec 29, 2026" in notice["text"]
-    assert "we'll keep your order with the new date" in notice["text"]
+    assert "Dec 15, 2026" in notice["text"] and "Dec 29, 2026" in notice["text"]
+    assert "you don't need to reply: we'll keep your order for the new date" in notice["text"]
+    assert "You can cancel at any time until the order ships." in notice["text"]
     order = await store.get_order(dana.order_id)
     assert order is not None
     version = (await store.order_state(dana.order_id)).version  # type: ignore[union-attr]
@@ -76,7 +77,7 @@ async def test_keep_waiting_records_consent_and_edits_the_notice_in_place(
         again = await client.transcript(dana.chat_id, after=edit["seq"])
     assert edit["kind"] == "bot_edit" and edit["message_id"] == notice["message_id"]
     assert "Order O-902 is delayed" in edit["text"]
-    assert "Thank you: we keep order O-902 for you with the new date." in edit["text"]
+    assert "Thank you: we keep order O-902 for you with the new date, Dec 29, 2026." in edit["text"]
     assert edit["buttons"] == []
     assert [e for e in again if e["kind"] == "bot_message"] == []
     audit = await store.audit_entries()

@@ -33,7 +33,9 @@ def test_a_us_delay_within_30_days_gives_both_dates_the_refund_and_what_silence_
     assert "<b>Order 1001 is delayed</b>" in message.text
     assert "Jan 15, 2027" in message.text and "Feb 3, 2027" in message.text
     assert "full refund of €149.00" in message.text
-    assert "If we don't hear from you by Feb 3, 2027, we'll keep your order" in message.text
+    assert "you don't need to reply: we'll keep your order for the new date." in message.text
+    assert "You can cancel at any time until the order ships." in message.text
+    assert "by Feb 3, 2027, we" not in message.text
     assert labels(message.buttons) == [["Keep waiting", "Cancel for a full refund"]]
     assert [[b.callback_data for b in row] for row in message.buttons] == [
         [f"dw:{order_handle('1001')}:3", f"dx:{order_handle('1001')}:3"]
@@ -45,7 +47,7 @@ def test_the_same_delay_reads_in_german_with_german_dates_and_money(catalogs: Ca
     assert "<b>Bestellung 1001 verzögert sich</b>" in message.text
     assert "15.01.2027" in message.text and "03.02.2027" in message.text
     assert "149,00\xa0€" in message.text
-    assert "Wenn wir bis zum 03.02.2027 nichts von Ihnen hören" in message.text
+    assert "müssen Sie nicht antworten" in message.text
     ((keep, cancel),) = labels(message.buttons)
     assert keep == "Weiter warten" and cancel.startswith("Stornieren")
 
@@ -58,16 +60,18 @@ def test_a_delay_without_a_date_says_so_and_warns_of_the_automatic_cancellation(
         revised_date=None,
         silence_means="cancel",
         decision_deadline=date(2027, 2, 14),
-        auto_cancel_on=date(2027, 2, 14),
+        auto_cancel_on=date(2027, 2, 15),
     )
     for language, no_date, cancel in [
-        ("en", "we cannot give a new date yet", "we will cancel your order and refund you in full"),
-        ("fr", "nous ne pouvons pas encore", "nous annulerons votre commande"),
+        ("en", "our supplier has not given us a delivery date yet", "we will cancel it on"),
+        ("fr", "notre fournisseur ne nous a pas encore donné", "nous l’annulerons le"),
     ]:
         text = render_notices(catalogs.translator(language), [late]).text
         assert no_date in text
         assert cancel in text
-    assert "Feb 14, 2027" in render_notices(catalogs.translator("en"), [late]).text
+    en = render_notices(catalogs.translator("en"), [late]).text
+    assert "tell us by Feb 14, 2027 that you agree to wait" in en
+    assert "we will cancel it on Feb 15, 2027" in en
 
 
 def test_a_renewed_delay_starts_from_the_date_the_customer_agreed_to(catalogs: Catalogs) -> None:
@@ -77,11 +81,12 @@ def test_a_renewed_delay_starts_from_the_date_the_customer_agreed_to(catalogs: C
         revised_date=date(2027, 3, 1),
         silence_means="cancel",
         decision_deadline=date(2027, 2, 3),
+        auto_cancel_on=date(2027, 2, 4),
     )
     text = render_notices(catalogs.translator("en"), [renewed]).text
     assert "<b>Order 1001 is delayed again</b>" in text
     assert "by Feb 3, 2027; the new estimated ship date is Mar 1, 2027" in text
-    assert "we will cancel your order" in text
+    assert "we will cancel it on Feb 4, 2027" in text
 
 
 def test_an_eu_delay_asks_to_agree_or_cancel_and_gives_the_refund_date(catalogs: Catalogs) -> None:

@@ -52,6 +52,7 @@ def test_outbox_json_counts_each_state_and_names_the_blocked_customer(
         "sent": 1,
         "failed": 0,
     }
+    assert shown["undelivered_notices"] == []
     (chat,) = shown["unreachable"]
     assert (chat["chat_id"], chat["customer_id"], chat["customer_name"], chat["held"]) == (
         501,
@@ -68,3 +69,4 @@ def test_outbox_text_lists_the_unreachable_chat_for_staff(
     out = capsys.readouterr().out
     assert "held (unreachable chats): 2" in out
     assert "chat 501  customer C-7 (Ada Lovelace)" in out
+    assert "undelivered notices: 0" in out

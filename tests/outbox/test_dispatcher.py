@@ -153,6 +153,19 @@ async def test_a_user_who_unblocks_the_bot_gets_the_messages_held_for_them(
     assert await bot_texts(client, FIRST_USER) == ["held 0", "held 1"]
 
 
+async def test_the_reason_a_blocked_chat_is_held_says_forbidden_once(
+    store: SqliteStore, client: SandboxClient, bot: Bot
+) -> None:
+    await client.create_user(FIRST_USER, "Ann")
+    await client.block(FIRST_USER)
+    await store.enqueue_messages([OutgoingMessage("n", FIRST_USER, "held")], now=NOW)
+
+    await dispatcher(store).run_once(bot, now=NOW)
+
+    (chat,) = (await store.outbox_summary()).unreachable
+    assert chat.reason == "Forbidden: bot was blocked by the user"
+
+
 async def test_a_user_who_blocks_the_bot_is_marked_before_any_send_fails(
     store: SqliteStore, sandbox: Sandbox, client: SandboxClient, bot: Bot
 ) -> None:

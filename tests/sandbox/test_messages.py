@@ -73,6 +73,24 @@ async def test_callback_data_up_to_64_bytes_is_accepted_and_65_refused(
     assert (status, body["description"]) == (400, "Bad Request: BUTTON_DATA_INVALID")
 
 
+async def test_an_inline_keyboard_of_100_buttons_is_accepted_and_101_refused(
+    api: BotApi, customer: int
+) -> None:
+    def keyboard(count: int) -> dict[str, object]:
+        return {
+            "inline_keyboard": [[{"text": f"{n}", "callback_data": f"b{n}"}] for n in range(count)]
+        }
+
+    status, _ = await api.call(
+        "sendMessage", chat_id=customer, text="a", reply_markup=keyboard(100)
+    )
+    assert status == 200
+    status, body = await api.call(
+        "sendMessage", chat_id=customer, text="a", reply_markup=keyboard(101)
+    )
+    assert (status, body["description"]) == (400, "Bad Request: reply markup is too long")
+
+
 async def test_a_message_to_an_unknown_chat_is_refused(api: BotApi) -> None:
     status, body = await api.call("sendMessage", chat_id=999999, text="hello")
     assert (status, body["description"]) == (400, "Bad Request: chat not found")

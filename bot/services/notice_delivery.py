@@ -1,0 +1,149 @@
+"""Use case: settle notices on their way — told when delivered, else undelivered and escalated."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.delays import undelivered
+from bot.domain.model import Customer
+from bot.domain.notice_delivery import (
+    NoticeDelivery,
+    PendingNotice,
+    Resend,
+    Settlement,
+    UndeliveredAlert,
+    UndeliveredNotice,
+    delivery,
+    delivery_error,
+)
+from bot.domain.notice_store import NoticeStore
+from bot.domain.outbox import OutgoingMessage
+from bot.services.notices import Renderer, fitted
+
+logger = logging.getLogger(__name__)
+
+AlertRenderer = Callable[[UndeliveredAlert], str]
+
+
+@dataclass(frozen=True)
+class StaffAlerts:
+    """Where alerts go (the support chat, else each staff member's chat) and how they read."""
+
+    chats: tuple[int, ...]
+    render: AlertRenderer
+
+
+@dataclass(frozen=True)
+class SettleReport:
+    """What one look at the pending notices did."""
+
+    delivered: int
+    resent: int
+    undelivered: tuple[str, ...]
+    alerts_queued: int
+
+
+def alert_chats(support_chat_id: int | None, staff_ids: frozenset[int]) -> tuple[int, ...]:
+    """The support chat when configured, else every staff member's private chat (DESIGN §12)."""
+    return (support_chat_id,) if support_chat_id is not None else tuple(sorted(staff_ids))
+
+
+async def settle_notices(
+    store: NoticeStore, *, now: datetime, render: Renderer, alerts: StaffAlerts
+) -> SettleReport:
+    """Mark notices delivered, resend refused digests one order at a time, escalate the rest.
+
+    A notice no chat received leaves its order as if it had not been sent (16 CFR 435.2: no
+    valid notice), is listed by `outbox`, logged at WARNING and alerted to staff once.
+    """
+    pending = await store.pending_notices()
+    outcomes = [(notice, delivery(notice.rows)) for notice in pending]
+    troubled = {
+        notice.customer_id
+        for notice, outcome in outcomes
+        if outcome in (NoticeDelivery.RESEND_ALONE, NoticeDelivery.UNDELIVERED)
+    }
+    customers = await store.customers_with_chats(troubled) if troubled else {}
+    delivered: list[int] = []
+    resends: list[Resend] = []
+    gone: list[UndeliveredNotice] = []
+    messages: list[OutgoingMessage] = []
+    for notice, outcome in outcomes:
+        customer = customers.get(notice.customer_id, (None, ()))[0]
+        if outcome is NoticeDelivery.DELIVERED:
+            delivered.append(notice.notice_id)
+        elif outcome is NoticeDelivery.RESEND_ALONE:
+            resends.append(_resend(notice, customer, render))
+        elif outcome is NoticeDelivery.UNDELIVERED:
+            gone.append(_undelivered(notice))
+            messages += _alerts(notice, customer, alerts)
+    if not (delivered or resends or gone):
+        return SettleReport(0, 0, (), 0)
+    settlement = Settlement(tuple(delivered), tuple(resends), tuple(gone), tuple(messages))
+    queued = await store.settle_notices(settlement, now=now)
+    return SettleReport(len(delivered), len(resends), tuple(item.order_id for item in gone), queued)
+
+
+def _resend(notice: PendingNotice, customer: Customer | None, render: Renderer) -> Resend:
+    language = customer.language if customer and customer.language else ""
+    failed = [row for row in notice.rows if row.status == "failed" and row.notices > 1]
+    pages = fitted(render, language, [notice.notice])
+    return Resend(
+        notice.notice_id,
+        tuple(row.row_id for row in failed),
+        tuple(
+            OutgoingMessage(
+                dedupe_key=f"notice:{notice.notice_id}:alone:{row.chat_id}"
+                + (f":{number}" if number else ""),
+                chat_id=row.chat_id,
+                text=rendered.text,
+                buttons=rendered.buttons,
+                customer_id=notice.customer_id,
+                urgent=True,
+            )
+            for row in failed
+            for number, (rendered, _) in enumerate(pages)
+        ),
+    )
+
+
+def _undelivered(notice: PendingNotice) -> UndeliveredNotice:
+    error = delivery_error(notice.rows)
+    logger.warning(
+        "%s notice for order %s (customer %s) was not delivered: %s",
+        notice.notice.kind.value,
+        notice.notice.order_id,
+        notice.customer_id,
+        error,
+    )
+    # Why: only the latest notice of an order shaped its state; a later one supersedes it.
+    state = (
+        undelivered(notice.before, notice.notice)
+        if notice.latest and notice.before is not None
+        else None
+    )
+    held = tuple(row.row_id for row in notice.rows if row.status == "pending")
+    return UndeliveredNotice(notice.notice_id, notice.notice.order_id, error, state, held)
+
+
+def _alerts(
+    notice: PendingNotice, customer: Customer | None, alerts: StaffAlerts
+) -> Sequence[OutgoingMessage]:
+    if not alerts.chats:
+        return ()
+    text = alerts.render(
+        UndeliveredAlert(
+            notice=notice.notice,
+            customer=customer,
+            customer_id=notice.customer_id,
+            error=delivery_error(notice.rows),
+            ship_by=notice.before.deadline if notice.before is not None else None,
+        )
+    )
+    return [
+        OutgoingMessage(f"alert:notice:{notice.notice_id}:{chat_id}", chat_id, text, urgent=True)
+        for chat_id in alerts.chats
+    ]

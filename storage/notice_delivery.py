@@ -1,0 +1,141 @@
+"""Notices on their way: the outbox rows carrying each, and the transaction that settles them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.notice_delivery import CarrierRow, PendingNotice, Settlement
+from bot.domain.outbox import UndeliveredNoticeRow
+from storage.audit import Change, write_changes
+from storage.notices import (
+    _UPSERT_STATE,
+    _notice_from,
+    _state_json,
+    _state_params,
+    state_from_json,
+)
+from storage.outbox import insert_outbox_rows
+from storage.transaction import transaction
+
+_PENDING = """
+    SELECT l.*, o.jurisdiction, o.version,
+           NOT EXISTS (SELECT 1 FROM notice_log AS n
+                        WHERE n.order_id = l.order_id AND n.id > l.id) AS latest
+      FROM notice_log AS l JOIN orders AS o ON o.order_id = l.order_id
+     WHERE l.delivery = 'pending' ORDER BY l.id"""
+_CARRIERS = """
+    SELECT n.notice_id, x.id, x.chat_id, x.status, COALESCE(x.last_error, u.reason),
+           u.chat_id IS NOT NULL,
+           (SELECT count(*) FROM outbox_notices AS m WHERE m.outbox_id = x.id)
+      FROM outbox_notices AS n
+      JOIN outbox AS x ON x.id = n.outbox_id
+      LEFT JOIN unreachable_chats AS u ON u.chat_id = x.chat_id
+     WHERE n.notice_id IN (SELECT value FROM json_each(?))
+     ORDER BY x.id"""
+
+
+async def read_pending_notices(conn: aiosqlite.Connection) -> list[PendingNotice]:
+    """Notices not known to be delivered yet, oldest first, with the rows carrying each."""
+    notices = await _all(conn, _PENDING)
+    if not notices:
+        return []
+    rows: dict[int, list[CarrierRow]] = {int(row["id"]): [] for row in notices}
+    for row in await _all(conn, _CARRIERS, (json.dumps(list(rows)),)):
+        rows[int(row[0])].append(
+            CarrierRow(
+                row_id=int(row[1]),
+                chat_id=int(row[2]),
+                status=str(row[3]),
+                error=row[4],
+                chat_unreachable=bool(row[5]),
+                notices=int(row[6]),
+            )
+        )
+    return [
+        PendingNotice(
+            notice_id=int(row["id"]),
+            customer_id=row["customer_id"],
+            notice=_notice_from(row),
+            before=state_from_json(row["order_id"], row["state_before"])
+            if row["state_before"]
+            else None,
+            rows=tuple(rows[int(row["id"])]),
+            latest=bool(row["latest"]),
+        )
+        for row in notices
+    ]
+
+
+async def write_settlement(
+    conn: aiosqlite.Connection, settlement: Settlement, *, now: datetime
+) -> int:
+    """Delivered and undelivered notices, resends, reverted states and staff alerts, at once."""
+    at = now.isoformat()
+    async with transaction(conn):
+        await conn.executemany(
+            "UPDATE notice_log SET delivery = 'delivered', settled_at = ? WHERE id = ?",
+            [(at, notice_id) for notice_id in settlement.delivered],
+        )
+        for resend in settlement.resends:
+            await conn.executemany(
+                "DELETE FROM outbox_notices WHERE notice_id = ? AND outbox_id = ?",
+                [(resend.notice_id, row_id) for row_id in resend.failed_rows],
+            )
+            await insert_outbox_rows(conn, resend.messages, now=now)
+            await conn.executemany(
+                """INSERT OR IGNORE INTO outbox_notices (outbox_id, notice_id)
+                   SELECT id, ? FROM outbox WHERE dedupe_key = ?""",
+                [(resend.notice_id, message.dedupe_key) for message in resend.messages],
+            )
+        audit: list[Change] = []
+        for gone in settlement.undelivered:
+            await conn.execute(
+                """UPDATE notice_log SET delivery = 'undelivered', delivery_error = ?,
+                       settled_at = ? WHERE id = ?""",
+                (gone.error, at, gone.notice_id),
+            )
+            # Why: a notice held for a blocked chat must not arrive later, stale, as if valid.
+            await conn.executemany(
+                """UPDATE outbox SET status = 'dropped_unreachable'
+                   WHERE id = ? AND status = 'pending'""",
+                [(row_id,) for row_id in gone.held_rows],
+            )
+            if gone.state is not None:
+                await conn.execute(_UPSERT_STATE, _state_params(gone.state, now))
+            after: dict[str, object] = {"error": gone.error}
+            if gone.state is not None:
+                after |= {"state": _state_json(gone.state)}
+            audit.append(Change("notice.undelivered", f"order:{gone.order_id}", None, after))
+        queued = await insert_outbox_rows(conn, settlement.alerts, now=now)
+        await write_changes(conn, audit, actor="system", at=now)
+    return queued
+
+
+async def read_undelivered_notices(conn: aiosqlite.Connection) -> list[UndeliveredNoticeRow]:
+    """Every notice no chat received, newest first, with its customer."""
+    return [
+        UndeliveredNoticeRow(
+            customer_id=row[0],
+            customer_name=row[1],
+            order_id=row[2],
+            kind=row[3],
+            error=row[4] or "",
+            decided_at=datetime.fromisoformat(row[5]),
+        )
+        for row in await _all(
+            conn,
+            """SELECT l.customer_id, c.name, l.order_id, l.kind, l.delivery_error, l.decided_at
+                 FROM notice_log AS l LEFT JOIN customers AS c ON c.customer_id = l.customer_id
+                WHERE l.delivery = 'undelivered' ORDER BY l.id DESC""",
+        )
+    ]
+
+
+async def _all(conn: aiosqlite.Connection, query: str, params: Any = ()) -> list[sqlite3.Row]:
+    async with conn.execute(query, params) as cursor:
+        return list(await cursor.fetchall())

@@ -1,0 +1,137 @@
+"""What the dispatcher could not deliver is not told: resent alone, then undelivered and alerted."""
+
+from __future__ import annotations
+
+from bot.domain.delays import ConsentState, NoticeKind
+from bot.domain.model import Jurisdiction
+from bot.domain.notice_delivery import UndeliveredAlert
+from bot.domain.outbox import Delivery
+from bot.services.notice_delivery import SettleReport, StaffAlerts, alert_chats, settle_notices
+from bot.services.notices import pending_questions
+from tests.delays.timeline import Timeline, on, render
+
+STAFF_CHATS = (900, 901)
+
+
+def alert(item: UndeliveredAlert) -> str:
+    """A test alert: the order and where the shop is bound now."""
+    return f"undelivered {item.notice.order_id} ship by {item.ship_by}"
+
+
+async def settle(tl: Timeline, chats: tuple[int, ...] = STAFF_CHATS) -> SettleReport:
+    """One look at the notices on their way, as the job does each second."""
+    return await settle_notices(
+        tl.store, now=tl.clock.now(), render=render, alerts=StaffAlerts(chats, alert)
+    )
+
+
+async def send_all(
+    tl: Timeline, *, refuse: frozenset[int] = frozenset(), blocked: frozenset[int] = frozenset()
+) -> None:
+    """Play the dispatcher over what is due: refuse some chats with a 400, find others blocked."""
+    rows = await tl.store.due_messages(now=tl.clock.now(), after_id=0, limit=100)
+    for row in rows:
+        if row.chat_id in blocked:
+            await tl.store.mark_chat_unreachable(
+                row.chat_id, reason="Forbidden: bot was blocked by the user", at=tl.clock.now()
+            )
+        elif row.chat_id in refuse:
+            await tl.store.mark_failed(row.row_id, attempts=1, error="BadRequest: Chat not found")
+        else:
+            await tl.store.mark_sent([Delivery(row.row_id, row.row_id)], at=tl.clock.now())
+
+
+async def two_delayed_orders(
+    tl: Timeline, jurisdiction: Jurisdiction | None = Jurisdiction.US
+) -> None:
+    """ann's two mugs, promised for day 7, now wait for a delivery on day 21; chat 101."""
+    await tl.product("mug")
+    await tl.po("PO-MUG", "mug", on(21))
+    await tl.order("O-1", "ann", "mug", promised=on(7), jurisdiction=jurisdiction)
+    await tl.order("O-2", "ann", "mug", promised=on(7), jurisdiction=jurisdiction)
+    await tl.link(101, "ann")
+
+
+async def test_a_digest_refused_whole_is_resent_one_order_at_a_time(timeline: Timeline) -> None:
+    await two_delayed_orders(timeline)
+    (digest,) = await timeline.day(0)
+    assert len(digest.kinds) == 2
+
+    await send_all(timeline, refuse=frozenset({101}))
+    report = await settle(timeline)
+    alone = await timeline.new_outbox()
+
+    assert report.resent == 2 and report.undelivered == ()
+    assert [sent.kinds for sent in alone] == [[("delay_first", "O-1")], [("delay_first", "O-2")]]
+    await send_all(timeline)
+    assert (await settle(timeline)).delivered == 2
+    states = await timeline.store.notice_states(["O-1", "O-2"])
+    assert {state.consent for state in states.values()} == {ConsentState.DEEMED}
+
+
+async def test_refused_alone_too_the_notice_is_undelivered_and_each_staff_chat_alerted_once(
+    timeline: Timeline,
+) -> None:
+    await two_delayed_orders(timeline)
+    await timeline.day(0)
+    await send_all(timeline, refuse=frozenset({101}))
+    await settle(timeline)
+    await timeline.new_outbox()
+    await send_all(timeline, refuse=frozenset({101}))
+
+    report = await settle(timeline)
+    alerts = await timeline.new_outbox()
+
+    assert report.undelivered == ("O-1", "O-2")
+    assert sorted((sent.chat_id, sent.text) for sent in alerts) == [
+        (900, f"undelivered O-1 ship by {on(7)}"),
+        (900, f"undelivered O-2 ship by {on(7)}"),
+        (901, f"undelivered O-1 ship by {on(7)}"),
+        (901, f"undelivered O-2 ship by {on(7)}"),
+    ]
+    assert (await settle(timeline)).alerts_queued == 0
+    state = (await timeline.store.notice_states(["O-1"]))["O-1"]
+    assert (state.consent, state.deadline) == (ConsentState.NONE, on(7))
+    assert "notice.undelivered" in await timeline.audit_actions("O-1")
+
+
+async def test_a_notice_held_for_a_chat_that_blocked_the_bot_is_undelivered_and_never_sent_stale(
+    timeline: Timeline,
+) -> None:
+    await two_delayed_orders(timeline, Jurisdiction.EU)
+    await timeline.day(0)
+    await send_all(timeline, blocked=frozenset({101}))
+
+    report = await settle(timeline)
+
+    assert report.undelivered == ("O-1", "O-2")
+    assert await pending_questions(timeline.store, "ann") == []
+    await timeline.store.mark_chat_reachable(101, at=timeline.clock.now())
+    due = await timeline.store.due_messages(now=timeline.clock.now(), after_id=0, limit=100)
+    assert [row for row in due if row.chat_id == 101] == []
+    state = (await timeline.store.notice_states(["O-1"]))["O-1"]
+    assert (state.awaiting_answer, state.offered_date) == (False, None)
+
+
+async def test_an_undelivered_update_is_not_decided_again_until_the_news_changes(
+    timeline: Timeline,
+) -> None:
+    await two_delayed_orders(timeline, None)
+    await timeline.day(0)
+    await send_all(timeline, refuse=frozenset({101}))
+    await settle(timeline)
+    await send_all(timeline, refuse=frozenset({101}))
+    await settle(timeline)
+    await timeline.new_outbox()
+
+    assert await timeline.day(1) == []
+    await timeline.po("PO-MUG", "mug", on(35))
+    (again,) = await timeline.day(2)
+
+    assert [kind for kind, _ in again.kinds] == [NoticeKind.DELAY_INFO.value] * 2
+
+
+def test_alerts_go_to_the_support_chat_else_to_each_staff_member() -> None:
+    assert alert_chats(-1001234, frozenset({7, 3})) == (-1001234,)
+    assert alert_chats(None, frozenset({7, 3})) == (3, 7)
+    assert alert_chats(None, frozenset()) == ()
