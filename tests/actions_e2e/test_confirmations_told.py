@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from bot.config import DEFAULT_QUIET_HOURS
 from bot.domain.delays import NoticeKind
 from bot.i18n import Catalogs
+from bot.services.handles import order_handle
 from bot.services.notices import sweep
 from handlers.notices import make_renderer
 from storage.sqlite import SqliteStore
@@ -35,7 +36,7 @@ async def test_the_date_a_split_confirmation_showed_is_not_announced_again(
 ) -> None:
     olga = await linked("olga", "C-OLGA")
     await olga.say("/orders 6006")
-    question = await olga.tap_data("sa:6006")
+    question = await olga.tap_data("sa:" + order_handle("6006"))
     (confirm,) = data_starting(question, "sy:")
     assert "✅" in text(await olga.tap_data(confirm))
 
@@ -47,7 +48,7 @@ async def test_the_date_an_item_cancellation_showed_is_not_announced_again(
 ) -> None:
     alice = await linked("alice", "C-ALICE")
     await alice.say("/orders 1001")
-    question = await alice.tap_data("ca:1001:4")
+    question = await alice.tap_data("ca:" + order_handle("1001") + ":4")
     (confirm,) = data_starting(question, "cy:")
     await alice.tap_data(confirm)
 
