@@ -195,3 +195,21 @@ async def test_a_notice_telegram_refuses_is_undelivered_escalated_once_and_not_d
     await recompute_etas(store, rules=shop.RULES, today=after_t.date())
     late = await sweep(store, now=after_t, **common)  # type: ignore[arg-type]
     assert sorted(late.cancelled) == order_ids
+
+
+async def test_a_notice_for_an_order_with_a_69_character_id_is_delivered_with_short_buttons(
+    store: SqliteStore, client: SandboxClient, run_shop_bot: Any, tmp_path: Path
+) -> None:
+    long_id = "SHOP-" + "7" * 64
+    await seed_orders(store, "C-LONG", 9102, [long_id])
+    await client.create_user(9102, "Lee", language_code="en")
+
+    async with run_shop_bot():
+        await shop.import_slip(store, tmp_path)
+        assert await settled(store, [long_id]) == ["delivered"]
+
+    (message,) = await bot_messages(client, 9102)
+    assert f"Order {long_id} is delayed" in message["text"]
+    data = [str(button["callback_data"]) for row in message["buttons"] for button in row]
+    assert len(data) == 2
+    assert all(len(item.encode()) <= 64 and long_id not in item for item in data)
