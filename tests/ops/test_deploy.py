@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -172,3 +173,28 @@ def test_the_image_runs_the_bot_as_a_non_root_user_with_the_database_on_a_volume
     assert database is not None
     assert str(PurePosixPath(database[1]).parent) in volume
     assert entrypoint + command == [CONSOLE_SCRIPT, "run"]
+
+
+def test_a_non_editable_install_carries_the_catalogs_migrations_and_demo(tmp_path: Path) -> None:
+    from bot.i18n import SHIPPED_LANGUAGES
+
+    # Why: setuptools builds in the source tree; a copy keeps build/ out of the checkout.
+    source = tmp_path / "source"
+    for name in ("bot", "handlers", "storage", "locales"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    wheel_options = ["--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(tmp_path)]
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", *wheel_options, str(source)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+
+    assert {f"locales/{lang}/LC_MESSAGES/messages.po" for lang in SHIPPED_LANGUAGES} <= names
+    migrations = {path.name for path in (ROOT / "storage" / "migrations").glob("*.sql")}
+    assert {f"storage/migrations/{name}" for name in migrations} <= names
+    assert "bot/demo/tour.txt" in names
