@@ -139,13 +139,13 @@ async def report_overdue_supply(services: Services) -> None:
     today = business_today(services.clock, services.settings.timezone)
     for po in await overdue_to_report(services.store, today=today):
         logger.warning(
-            "purchase order %s (sku %s, supplier %s) was due %s, %d days ago, and has not "
+            "purchase order %s (sku %s, supplier %s) was due %s (%s overdue) and has not "
             "arrived: %d lines of %d customers wait on it",
             po.po_id,
             po.sku,
             po.supplier or "unknown",
             po.expected_date.isoformat(),
-            po.days_overdue,
+            "1 day" if po.days_overdue == 1 else f"{po.days_overdue} days",
             len(po.lines),
             len(po.customers),
         )

@@ -152,4 +152,4 @@ async def test_the_running_bot_warns_once_a_day_per_overdue_purchase_order(
     assert len(same_day) == 1
     assert "PO-LATE" in same_day[0] and "2026-11-20" in same_day[0]
     assert "3 lines of 2 customers" in same_day[0]
-    assert len(next_day) == 1 and "20 days ago" in next_day[0]
+    assert len(next_day) == 1 and "(20 days overdue)" in next_day[0]
