@@ -1,10 +1,11 @@
-"""The `backorder-bot` command line (DESIGN §3)."""
+"""The `backorder-bot` command line: run the bot, the demo, imports and the shop's tools."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,7 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script."""
+    """Entry point of the console script: the command's exit code."""
+    try:
+        return _run(argv)
+    except BrokenPipeError:
+        # Why: `backorder-bot events | head` closes the pipe early; stop quietly as Unix tools do,
+        # with stdout pointed at /dev/null so the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "link" and (args.all == bool(args.order_id) or (args.csv and not args.all)):

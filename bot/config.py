@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.domain.quiet_hours import QuietHours
 
@@ -91,11 +91,7 @@ def load_settings(
         )
     except ValueError as exc:
         raise ConfigError("BACKORDER_STAFF_IDS must be comma-separated user ids") from exc
-    try:
-        timezone = ZoneInfo(get("BACKORDER_TIMEZONE") or "UTC")
-    # Why: a zone directory ("America") or an unreadable file is an OSError, not "not found".
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise ConfigError("BACKORDER_TIMEZONE is not a known IANA time zone") from exc
+    timezone = _zone(get("BACKORDER_TIMEZONE") or "UTC")
     frozen_now = None
     if raw_now := get("BACKORDER_NOW"):
         try:
@@ -201,6 +197,24 @@ def _holidays_country(raw: str | None) -> str | None:
             "(use one country's ISO code, such as US, DE or FR)"
         )
     return code
+
+
+def _zone(name: str) -> ZoneInfo:
+    """The IANA zone of BACKORDER_TIMEZONE, its name in any letter case; ConfigError if unknown."""
+    try:
+        return ZoneInfo(name)
+    # Why: a zone directory ("America") or an unreadable file is an OSError, not "not found".
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    # Why: zone names are case-sensitive file names, but "utc" or "europe/berlin" mean one zone.
+    folded = name.casefold()
+    match = next((zone for zone in available_timezones() if zone.casefold() == folded), None)
+    if match is None:
+        raise ConfigError(
+            f"BACKORDER_TIMEZONE: {name!r} is not a known IANA time zone "
+            "(such as Europe/Berlin, America/New_York or UTC)"
+        )
+    return ZoneInfo(match)
 
 
 def _whole(raw: str | None, name: str, default: int, *, minimum: int = 0) -> int:

@@ -140,15 +140,20 @@ async def report_overdue_supply(services: Services) -> None:
     for po in await overdue_to_report(services.store, today=today):
         logger.warning(
             "purchase order %s (sku %s, supplier %s) was due %s (%s overdue) and has not "
-            "arrived: %d lines of %d customers wait on it",
+            "arrived: %s of %s wait on it",
             po.po_id,
             po.sku,
             po.supplier or "unknown",
             po.expected_date.isoformat(),
-            "1 day" if po.days_overdue == 1 else f"{po.days_overdue} days",
-            len(po.lines),
-            len(po.customers),
+            _counted(po.days_overdue, "day"),
+            _counted(len(po.lines), "line"),
+            _counted(len(po.customers), "customer"),
         )
+
+
+def _counted(count: int, noun: str) -> str:
+    """'1 day', '3 days': the log's English counts (staff read logs in English)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 async def sweep_if_recomputed(bot_data: dict[Any, Any], services: Services) -> None:

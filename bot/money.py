@@ -35,6 +35,8 @@ def to_minor(amount: str, currency: str) -> int:
         raise MoneyError(f"{amount!r} is not a number like 19.99")
     fraction = amount.partition(".")[2]
     if len(fraction) > digits:
+        if digits == 0:
+            raise MoneyError(f"{amount!r} has decimals, but {currency} has no minor unit")
         raise MoneyError(f"{amount!r} has more than {digits} decimals for {currency}")
     return int(Decimal(amount).scaleb(digits))
 

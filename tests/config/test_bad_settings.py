@@ -73,10 +73,12 @@ def test_holidays_of_a_real_country_and_regional_language_tags_are_accepted(
             "BACKORDER_HOLIDAYS": "de",
             "BACKORDER_DEFAULT_LANGUAGE": "fr_CA",
             "BACKORDER_LOG_LEVEL": "debug",
+            "BACKORDER_TIMEZONE": "europe/berlin",
         },
         dotenv=shop_dir / ".env",
     )
 
+    assert settings.timezone.key == "Europe/Berlin"
     assert settings.holidays_country == "DE"
     assert settings.default_language == "fr"
     assert settings.log_level == logging.DEBUG
@@ -154,3 +156,28 @@ async def test_run_with_a_token_the_bot_api_rejects_names_the_token_setting(shop
     assert process.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in err.decode()
     assert "Traceback" not in err.decode() and "revoked" not in err.decode()
+
+
+def test_output_cut_short_by_a_closed_pipe_ends_quietly(shop_dir: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    reader, writer = os.pipe()
+    # Why: the reader goes away before the command writes, as `| head -1` does after one line.
+    os.close(reader)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "outbox"],
+            cwd=shop_dir,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+
+    assert done.returncode == 1
+    assert done.stderr == ""

@@ -61,7 +61,7 @@ BAD_FILES = {
         "products", PRODUCT_HEADER + 'NEW-1,Thing,"1,99",EUR,1\n', 2, "price", "not a number"
     ),
     "decimals on a currency without minor units": BadFile(
-        "products", PRODUCT_HEADER + "NEW-1,Thing,1.5,JPY,1\n", 2, "price", "decimals"
+        "products", PRODUCT_HEADER + "NEW-1,Thing,1.5,JPY,1\n", 2, "price", "JPY has no minor unit"
     ),
     "unknown currency": BadFile(
         "products", PRODUCT_HEADER + "NEW-1,Thing,1.00,XYZ,1\n", 2, "currency", "currency"

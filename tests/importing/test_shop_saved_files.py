@@ -37,6 +37,7 @@ ACCEPTED = {
     "byte-order mark and CRLF line ends": (
         "\ufeffsku,name,price,currency,on_hand\r\nNEW-1,Saucer,3.00,EUR,4\r\n"
     ),
+    "a currency code in lower case": "sku,name,price,currency,on_hand\nNEW-1,Saucer,3.00,eur,4\n",
 }
 
 
@@ -49,6 +50,18 @@ async def test_a_product_file_as_excel_saves_it_is_imported(
     assert (report.rows, report.errors) == (1, [])
     saucer = (await store.get_products(["NEW-1"]))["NEW-1"]
     assert (saucer.name, saucer.price_minor, saucer.on_hand) == ("Saucer", 300, 4)
+    assert saucer.currency == "EUR"
+
+
+async def test_statuses_and_jurisdictions_are_read_in_any_letter_case(
+    seeded: SqliteStore, run_import: Importer
+) -> None:
+    header = "po_id,sku,quantity,expected_date,status\n"
+    report = await run_import("purchase-orders", header + "PO-CASE,MUG-1,2,2026-12-20,Planned\n")
+
+    assert report.errors == []
+    po = (await seeded.get_purchase_orders({"PO-CASE"}))["PO-CASE"]
+    assert po.status.value == "planned"
 
 
 async def test_a_header_only_nightly_file_imports_nothing_and_succeeds(

@@ -126,10 +126,11 @@ class Cells:
         text = self.required(column)
         if not text:
             return None
-        if text not in known_currencies():
-            self.fail(column, f"{text!r} is not a known ISO 4217 currency code")
+        code = text.upper()
+        if code not in known_currencies():
+            self.fail(column, f"{text!r} is not a known ISO 4217 currency code such as USD or EUR")
             return None
-        return text
+        return code
 
     def money(self, column: str, currency: str | None) -> int:
         """A required non-negative amount in major units, as minor units of `currency`."""
@@ -150,16 +151,16 @@ class Cells:
         return minor
 
     def choice(self, column: str, allowed: type[Choice], default: Choice | None) -> Choice | None:
-        """One of an enumeration's values; blank gives `default`."""
+        """An enumeration value in any letter case (`Open`, `us`); blank gives `default`."""
         text = self.optional(column)
         if text is None:
             return default
-        try:
-            return allowed(text)
-        except ValueError:
-            names = ", ".join(member.value for member in allowed)
-            self.fail(column, f"{text!r} is not one of: {names}")
-            return default
+        for member in allowed:
+            if member.value.casefold() == text.casefold():
+                return member
+        names = ", ".join(member.value for member in allowed)
+        self.fail(column, f"{text!r} is not one of: {names}")
+        return default
 
     def language(self, column: str) -> str | None:
         """An optional BCP 47 language tag babel knows (e.g. de, pt-BR)."""
