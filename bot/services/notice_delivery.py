@@ -18,6 +18,7 @@ from bot.domain.notice_delivery import (
     UndeliveredNotice,
     delivery,
     delivery_error,
+    worth_alerting,
 )
 from bot.domain.notice_store import NoticeStore
 from bot.domain.outbox import OutgoingMessage
@@ -56,8 +57,9 @@ async def settle_notices(
 ) -> SettleReport:
     """Mark notices delivered, resend refused digests one order at a time, escalate the rest.
 
-    A notice no chat received leaves its order as if it had not been sent (16 CFR 435.2: no
-    valid notice), is listed by `outbox`, logged at WARNING and alerted to staff once.
+    A notice no chat received (refused, blocked, or no chat linked) leaves its order as if it had
+    not been sent (16 CFR 435.2: no valid notice), is listed by `outbox`, logged at WARNING and
+    alerted to staff once (see `worth_alerting`).
     """
     pending = await store.pending_notices()
     outcomes = [(notice, delivery(notice.rows)) for notice in pending]
@@ -79,7 +81,8 @@ async def settle_notices(
             resends.append(_resend(notice, customer, render))
         elif outcome is NoticeDelivery.UNDELIVERED:
             gone.append(_undelivered(notice))
-            messages += _alerts(notice, customer, alerts)
+            if worth_alerting(notice.notice, notice.rows):
+                messages += _alerts(notice, customer, alerts)
     if not (delivered or resends or gone):
         return SettleReport(0, 0, (), 0)
     settlement = Settlement(tuple(delivered), tuple(resends), tuple(gone), tuple(messages))
@@ -141,6 +144,7 @@ def _alerts(
             customer_id=notice.customer_id,
             error=delivery_error(notice.rows),
             ship_by=notice.before.deadline if notice.before is not None else None,
+            no_chat=not notice.rows,
         )
     )
     return [
