@@ -96,8 +96,8 @@ async def write_settlement(
         for gone in settlement.undelivered:
             await conn.execute(
                 """UPDATE notice_log SET delivery = 'undelivered', delivery_error = ?,
-                       settled_at = ? WHERE id = ?""",
-                (gone.error, at, gone.notice_id),
+                       settled_at = ?, retried_at = ? WHERE id = ?""",
+                (gone.error, at, at if gone.retry else None, gone.notice_id),
             )
             # Why: a notice held for a blocked chat must not arrive later, stale, as if valid.
             await conn.executemany(

@@ -55,6 +55,8 @@ class UndeliveredNotice:
     error: str
     state: NoticeState | None
     held_rows: tuple[int, ...]
+    # True when a chat was linked since: the sweep decides the notice afresh (not listed, no alert).
+    retry: bool = False
 
 
 @dataclass(frozen=True)

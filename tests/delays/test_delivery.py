@@ -220,6 +220,24 @@ async def test_a_notice_an_older_version_kept_as_told_with_no_chat_is_undelivere
     assert (state.consent, state.deadline) == (ConsentState.NONE, on(7))
 
 
+async def test_a_notice_decided_just_before_a_chat_linked_is_decided_again_for_that_chat(
+    timeline: Timeline,
+) -> None:
+    await timeline.product("mug")
+    await timeline.po("PO-MUG", "mug", on(21))
+    await timeline.order("O-1", "ann", "mug", promised=on(7), jurisdiction=Jurisdiction.US)
+    assert await timeline.day(0) == []
+    await timeline.link(101, "ann")
+
+    report = await settle(timeline)
+    (digest,) = await timeline.new_outbox() + await timeline.sweep()
+
+    assert report.undelivered == ("O-1",) and report.alerts_queued == 0
+    assert (digest.chat_id, digest.kinds) == (101, [("delay_first", "O-1")])
+    summary = await timeline.store.outbox_summary()
+    assert summary.undelivered_notices == ()
+
+
 def test_alerts_go_to_the_support_chat_else_to_each_staff_member() -> None:
     assert alert_chats(-1001234, frozenset({7, 3})) == (-1001234,)
     assert alert_chats(None, frozenset({7, 3})) == (3, 7)
