@@ -33,7 +33,9 @@ def alert_text(t: Translator, alert: UndeliveredAlert) -> str:
                 customer=name,
                 customer_id=alert.customer_id,
             ),
-            t.gettext("Telegram refused it: {error}", error=alert.error),
+            t.gettext("The customer has no Telegram chat linked to their orders.")
+            if alert.no_chat
+            else t.gettext("Telegram refused it: {error}", error=alert.error),
             _what_the_law_requires(t, alert),
         ]
     )

@@ -31,6 +31,7 @@ from bot.services.linking import (
     link_by_token,
 )
 from bot.services.notices import pending_questions
+from bot.services.reachability import customer_reachable
 from handlers.common import answer_press, label, linked_customer_id, respond
 from handlers.menu import LINK_DATA
 from handlers.notices import dates_seen, render_notices
@@ -175,6 +176,10 @@ async def _report(update: Update, context: BotContext, result: LinkResult) -> in
         )
         await _send_orders(update, context)
         await _send_pending_questions(update, context, result.customer_id)
+        # Why: after the orders were shown, so the fresh notices follow what the customer saw.
+        await customer_reachable(
+            context.services.store, result.customer_id, now=context.services.clock.now()
+        )
         return END
     t = await context.translator(update)
     if isinstance(result, LockedOut):

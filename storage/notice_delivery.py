@@ -96,8 +96,8 @@ async def write_settlement(
         for gone in settlement.undelivered:
             await conn.execute(
                 """UPDATE notice_log SET delivery = 'undelivered', delivery_error = ?,
-                       settled_at = ? WHERE id = ?""",
-                (gone.error, at, gone.notice_id),
+                       settled_at = ?, retried_at = ? WHERE id = ?""",
+                (gone.error, at, at if gone.retry else None, gone.notice_id),
             )
             # Why: a notice held for a blocked chat must not arrive later, stale, as if valid.
             await conn.executemany(
@@ -131,9 +131,48 @@ async def read_undelivered_notices(conn: aiosqlite.Connection) -> list[Undeliver
             conn,
             """SELECT l.customer_id, c.name, l.order_id, l.kind, l.delivery_error, l.decided_at
                  FROM notice_log AS l LEFT JOIN customers AS c ON c.customer_id = l.customer_id
-                WHERE l.delivery = 'undelivered' ORDER BY l.id DESC""",
+                WHERE l.delivery = 'undelivered' AND l.retried_at IS NULL
+                ORDER BY l.id DESC""",
         )
     ]
+
+
+async def retry_undelivered(
+    conn: aiosqlite.Connection, customer_id: str, *, at: datetime
+) -> tuple[str, ...]:
+    """Hand a customer's undelivered notices back to the sweep (audited); their order ids."""
+    async with transaction(conn):
+        rows = await _all(
+            conn,
+            """SELECT DISTINCT l.order_id FROM notice_log AS l
+                WHERE l.customer_id = ? AND l.delivery = 'undelivered' AND l.retried_at IS NULL
+               UNION
+               SELECT s.order_id FROM notice_state AS s JOIN orders AS o USING (order_id)
+                WHERE o.customer_id = ? AND s.undelivered IS NOT NULL
+               ORDER BY 1""",
+            (customer_id, customer_id),
+        )
+        order_ids = tuple(str(row[0]) for row in rows)
+        if not order_ids:
+            return ()
+        await conn.execute(
+            """UPDATE notice_log SET retried_at = ?
+                WHERE customer_id = ? AND delivery = 'undelivered' AND retried_at IS NULL""",
+            (at.isoformat(), customer_id),
+        )
+        # Why: the marker only stops the sweep repeating a notice that would fail the same way.
+        await conn.execute(
+            """UPDATE notice_state SET undelivered = NULL, updated_at = ?
+                WHERE undelivered IS NOT NULL
+                  AND order_id IN (SELECT order_id FROM orders WHERE customer_id = ?)""",
+            (at.isoformat(), customer_id),
+        )
+        audit = [
+            Change("notice.retry", f"order:{order_id}", None, {"customer_id": customer_id})
+            for order_id in order_ids
+        ]
+        await write_changes(conn, audit, actor="system", at=at)
+    return order_ids
 
 
 async def _all(conn: aiosqlite.Connection, query: str, params: Any = ()) -> list[sqlite3.Row]:

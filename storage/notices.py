@@ -287,7 +287,8 @@ def _log_params(change: NoticeChange, notice: Notice, now: datetime) -> dict[str
         "decided_at": now.isoformat(),
         "chats": change.chats,
         "dedupe_key": change.dedupe_key,
-        "delivery": "pending" if change.chats else "no_chat",
+        # Why: a notice with no chat to carry it is settled like a failed send: undelivered.
+        "delivery": "pending",
         "state_before": json.dumps(_state_json(before)) if before is not None else None,
     }
 

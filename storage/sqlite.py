@@ -620,6 +620,10 @@ class SqliteStore:
         """Record delivered and undelivered notices, resends and alerts; outbox rows queued."""
         return await notice_delivery_tables.write_settlement(self._conn, settlement, now=now)
 
+    async def retry_undelivered_notices(self, customer_id: str, *, at: datetime) -> tuple[str, ...]:
+        """Hand a customer's undelivered notices back to the sweep (audited); their order ids."""
+        return await notice_delivery_tables.retry_undelivered(self._conn, customer_id, at=at)
+
     # --- helpers ---
     async def _all(self, query: str, params: Any = ()) -> list[sqlite3.Row]:
         async with self._conn.execute(query, params) as cursor:

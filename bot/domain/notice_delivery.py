@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from bot.domain.delays import Notice, NoticeState
-from bot.domain.model import Customer
+from bot.domain.delays import QUESTION_KINDS, Notice, NoticeKind, NoticeState
+from bot.domain.model import Customer, Jurisdiction
 from bot.domain.outbox import OutgoingMessage
+
+NO_CHAT = "no linked chat"
 
 
 class NoticeDelivery(StrEnum):
@@ -53,6 +55,8 @@ class UndeliveredNotice:
     error: str
     state: NoticeState | None
     held_rows: tuple[int, ...]
+    # True when a chat was linked since: the sweep decides the notice afresh (not listed, no alert).
+    retry: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ class UndeliveredAlert:
     error: str
     # The date the shop is bound to ship by now that no valid notice was given (None: no date).
     ship_by: date | None
+    # True when the customer has no linked chat (nothing was sent), not a refused send.
+    no_chat: bool = False
 
 
 def delivery(rows: tuple[CarrierRow, ...]) -> NoticeDelivery:
@@ -99,8 +105,21 @@ def delivery(rows: tuple[CarrierRow, ...]) -> NoticeDelivery:
 
 
 def delivery_error(rows: tuple[CarrierRow, ...]) -> str:
-    """The reason to show staff for a notice no row delivered."""
+    """The reason to show staff for a notice no row delivered; NO_CHAT when none carried it."""
+    if not rows:
+        return NO_CHAT
     for row in rows:
         if row.error:
             return row.error
     return "no message could be queued"
+
+
+def worth_alerting(notice: Notice, rows: tuple[CarrierRow, ...]) -> bool:
+    """Alert staff? Each refused send; with no chat, US questions (16 CFR 435.2), cancellations."""
+    if rows:
+        return True
+    # Why: many customers never use Telegram; alerting on each of their news notices would bury
+    # the alerts staff must act on.
+    if notice.kind is NoticeKind.AUTO_CANCELLED:
+        return True
+    return notice.jurisdiction is Jurisdiction.US and notice.kind in QUESTION_KINDS

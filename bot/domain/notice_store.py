@@ -87,3 +87,7 @@ class NoticeStore(ActionStore, Protocol):
     async def settle_notices(self, settlement: Settlement, *, now: datetime) -> int:
         """Record delivered and undelivered notices, resends and alerts; outbox rows queued."""
         ...
+
+    async def retry_undelivered_notices(self, customer_id: str, *, at: datetime) -> tuple[str, ...]:
+        """Hand a customer's undelivered notices back to the sweep (audited); their order ids."""
+        ...

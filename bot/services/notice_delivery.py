@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from uuid import uuid4
 
-from bot.domain.delays import undelivered
+from bot.domain.delays import NoticeState, undelivered
 from bot.domain.model import Customer
 from bot.domain.notice_delivery import (
     NoticeDelivery,
@@ -18,9 +19,11 @@ from bot.domain.notice_delivery import (
     UndeliveredNotice,
     delivery,
     delivery_error,
+    worth_alerting,
 )
 from bot.domain.notice_store import NoticeStore
 from bot.domain.outbox import OutgoingMessage
+from bot.services.eta import RECOMPUTE_MARK
 from bot.services.notices import Renderer, fitted
 
 logger = logging.getLogger(__name__)
@@ -56,8 +59,9 @@ async def settle_notices(
 ) -> SettleReport:
     """Mark notices delivered, resend refused digests one order at a time, escalate the rest.
 
-    A notice no chat received leaves its order as if it had not been sent (16 CFR 435.2: no
-    valid notice), is listed by `outbox`, logged at WARNING and alerted to staff once.
+    A notice no chat received (refused, blocked, or no chat linked) leaves its order as if it had
+    not been sent (16 CFR 435.2: no valid notice), is listed by `outbox`, logged at WARNING and
+    alerted to staff once (see `worth_alerting`).
     """
     pending = await store.pending_notices()
     outcomes = [(notice, delivery(notice.rows)) for notice in pending]
@@ -78,12 +82,18 @@ async def settle_notices(
         elif outcome is NoticeDelivery.RESEND_ALONE:
             resends.append(_resend(notice, customer, render))
         elif outcome is NoticeDelivery.UNDELIVERED:
-            gone.append(_undelivered(notice))
-            messages += _alerts(notice, customer, alerts)
+            # Why: decided while no chat was linked, but one is now (linked in the meantime).
+            retry = not notice.rows and bool(customers.get(notice.customer_id, (None, ()))[1])
+            gone.append(_undelivered(notice, retry=retry))
+            if not retry and worth_alerting(notice.notice, notice.rows):
+                messages += _alerts(notice, customer, alerts)
     if not (delivered or resends or gone):
         return SettleReport(0, 0, (), 0)
     settlement = Settlement(tuple(delivered), tuple(resends), tuple(gone), tuple(messages))
     queued = await store.settle_notices(settlement, now=now)
+    if any(item.retry for item in gone):
+        # Why: the sweep runs only after a change; the state it must decide from just changed.
+        await store.set_setting(RECOMPUTE_MARK, uuid4().hex)
     return SettleReport(len(delivered), len(resends), tuple(item.order_id for item in gone), queued)
 
 
@@ -110,7 +120,7 @@ def _resend(notice: PendingNotice, customer: Customer | None, render: Renderer) 
     )
 
 
-def _undelivered(notice: PendingNotice) -> UndeliveredNotice:
+def _undelivered(notice: PendingNotice, *, retry: bool) -> UndeliveredNotice:
     error = delivery_error(notice.rows)
     logger.warning(
         "%s notice for order %s (customer %s) was not delivered: %s",
@@ -120,13 +130,12 @@ def _undelivered(notice: PendingNotice) -> UndeliveredNotice:
         error,
     )
     # Why: only the latest notice of an order shaped its state; a later one supersedes it.
-    state = (
-        undelivered(notice.before, notice.notice)
-        if notice.latest and notice.before is not None
-        else None
-    )
+    state: NoticeState | None = None
+    if notice.latest and notice.before is not None:
+        before = notice.before
+        state = replace(before, undelivered=None) if retry else undelivered(before, notice.notice)
     held = tuple(row.row_id for row in notice.rows if row.status == "pending")
-    return UndeliveredNotice(notice.notice_id, notice.notice.order_id, error, state, held)
+    return UndeliveredNotice(notice.notice_id, notice.notice.order_id, error, state, held, retry)
 
 
 def _alerts(
@@ -141,6 +150,7 @@ def _alerts(
             customer_id=notice.customer_id,
             error=delivery_error(notice.rows),
             ship_by=notice.before.deadline if notice.before is not None else None,
+            no_chat=not notice.rows,
         )
     )
     return [

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+
 from bot.domain.delays import ConsentState, NoticeKind
 from bot.domain.model import Jurisdiction
 from bot.domain.notice_delivery import UndeliveredAlert
 from bot.domain.outbox import Delivery
 from bot.services.notice_delivery import SettleReport, StaffAlerts, alert_chats, settle_notices
 from bot.services.notices import pending_questions
+from bot.services.reachability import customer_reachable
+from storage.migrations import BUNDLED_FOLDER, apply_migrations, migrations_in
+from storage.sqlite import SqliteStore, open_store
 from tests.delays.timeline import Timeline, on, render
 
 STAFF_CHATS = (900, 901)
@@ -129,6 +137,105 @@ async def test_an_undelivered_update_is_not_decided_again_until_the_news_changes
     (again,) = await timeline.day(2)
 
     assert [kind for kind, _ in again.kinds] == [NoticeKind.DELAY_INFO.value] * 2
+
+
+async def test_with_no_chat_linked_staff_are_alerted_only_where_silence_has_a_legal_effect(
+    timeline: Timeline,
+) -> None:
+    await timeline.product("mug")
+    await timeline.po("PO-MUG", "mug", on(21))
+    await timeline.order("O-US", "ann", "mug", promised=on(7), jurisdiction=Jurisdiction.US)
+    await timeline.order("O-EU", "bob", "mug", promised=on(7), jurisdiction=Jurisdiction.EU)
+    await timeline.order("O-ANY", "cy", "mug", promised=on(7), jurisdiction=None)
+    assert await timeline.day(0) == []
+
+    report = await settle(timeline)
+    alerts = await timeline.new_outbox()
+
+    assert sorted(report.undelivered) == ["O-ANY", "O-EU", "O-US"]
+    assert sorted((sent.chat_id, sent.text) for sent in alerts) == [
+        (900, f"undelivered O-US ship by {on(7)}"),
+        (901, f"undelivered O-US ship by {on(7)}"),
+    ]
+    states = await timeline.store.notice_states(["O-US", "O-EU", "O-ANY"])
+    assert (states["O-US"].consent, states["O-US"].deadline) == (ConsentState.NONE, on(7))
+    assert not states["O-EU"].awaiting_answer
+    assert states["O-ANY"].communicated_date == on(7)
+    assert await timeline.day(1) == []
+
+
+async def test_a_customer_who_links_a_chat_is_told_the_facts_of_that_day_not_the_stale_notice(
+    timeline: Timeline,
+) -> None:
+    await timeline.product("mug")
+    await timeline.po("PO-MUG", "mug", on(21))
+    await timeline.order("O-1", "ann", "mug", promised=on(7), jurisdiction=Jurisdiction.US)
+    await timeline.day(0)
+    await settle(timeline)
+    await timeline.new_outbox()
+    await timeline.po("PO-MUG", "mug", on(28))
+    assert await timeline.day(1) == []
+    assert (await settle(timeline)).undelivered == ("O-1",)
+    await timeline.new_outbox()
+
+    await timeline.link(101, "ann")
+    assert await customer_reachable(timeline.store, "ann", now=timeline.clock.now()) == ("O-1",)
+    (digest,) = await timeline.sweep()
+    await send_all(timeline)
+    await settle(timeline)
+
+    assert (digest.chat_id, digest.kinds) == (101, [("delay_first", "O-1")])
+    told = (await timeline.history("O-1"))[-1].notice
+    state = (await timeline.store.notice_states(["O-1"]))["O-1"]
+    assert (told.previous_date, told.revised_date) == (on(7), state.deadline)
+    assert state.consent is ConsentState.DEEMED and state.deadline is not None
+    assert state.deadline > on(28)
+    assert await customer_reachable(timeline.store, "ann", now=timeline.clock.now()) == ()
+    assert await timeline.sweep() == []
+
+
+async def test_a_notice_an_older_version_kept_as_told_with_no_chat_is_undelivered_after_upgrade(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    await apply_migrations(conn, [m for m in migrations_in(BUNDLED_FOLDER) if m.version < 7])
+    old = Timeline(SqliteStore(conn))
+    await old.product("mug")
+    await old.po("PO-MUG", "mug", on(21))
+    await old.order("O-1", "ann", "mug", promised=on(7), jurisdiction=Jurisdiction.US)
+    await old.day(0)
+    # Why: what the version before this one recorded for a notice decided with no chat linked.
+    await conn.execute("UPDATE notice_log SET delivery = 'no_chat'")
+    assert (await old.store.notice_states(["O-1"]))["O-1"].consent is ConsentState.DEEMED
+    await conn.close()
+
+    upgraded = Timeline(await open_store(path), clock=old.clock)
+    report = await settle(upgraded)
+    state = (await upgraded.store.notice_states(["O-1"]))["O-1"]
+    await upgraded.store.close()
+
+    assert report.undelivered == ("O-1",)
+    assert (state.consent, state.deadline) == (ConsentState.NONE, on(7))
+
+
+async def test_a_notice_decided_just_before_a_chat_linked_is_decided_again_for_that_chat(
+    timeline: Timeline,
+) -> None:
+    await timeline.product("mug")
+    await timeline.po("PO-MUG", "mug", on(21))
+    await timeline.order("O-1", "ann", "mug", promised=on(7), jurisdiction=Jurisdiction.US)
+    assert await timeline.day(0) == []
+    await timeline.link(101, "ann")
+
+    report = await settle(timeline)
+    (digest,) = await timeline.new_outbox() + await timeline.sweep()
+
+    assert report.undelivered == ("O-1",) and report.alerts_queued == 0
+    assert (digest.chat_id, digest.kinds) == (101, [("delay_first", "O-1")])
+    summary = await timeline.store.outbox_summary()
+    assert summary.undelivered_notices == ()
 
 
 def test_alerts_go_to_the_support_chat_else_to_each_staff_member() -> None:

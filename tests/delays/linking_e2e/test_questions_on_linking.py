@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,11 @@ async def test_linking_the_chat_shows_the_undelivered_question_and_its_buttons_w
         after = await client.last_seq(777)
         await client.press(777, label="Keep waiting")
         (edit,) = await client.wait_for(777, after=after, count=1, timeout=15)
+        await asyncio.sleep(2.5)
+        transcript = await client.transcript(777)
+
+    asked = [e for e in transcript if e["kind"] == "bot_message" and "is delayed" in e["text"]]
+    assert len(asked) == 1
 
     assert "we keep order O-IVY-7 for you" in edit["text"]
     assert await pending_questions(store, "C-IVY") == []
