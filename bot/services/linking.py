@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
+from bot.domain.contact_details import ContactDetail, contact_detail
 from bot.domain.model import Customer, Order
 from bot.domain.store import Store
 from bot.services.handles import order_handle
@@ -58,6 +59,11 @@ class Refused:
 
 
 @dataclass(frozen=True, slots=True)
+class NotContact:
+    """The text holds no email address or phone number; no attempt was used up."""
+
+
+@dataclass(frozen=True, slots=True)
 class Expired:
     """A genuine deep link whose time is over."""
 
@@ -69,7 +75,7 @@ class LockedOut:
     retry_in_minutes: int
 
 
-LinkResult = Linked | Refused | Expired | LockedOut
+LinkResult = Linked | Refused | NotContact | Expired | LockedOut
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,14 +244,21 @@ async def _claimed_order(store: Store, claim: TokenClaim) -> Order | None:
 async def link_by_order_contact(
     store: Store, chat_id: int, order_number: str, email_or_phone: str, *, now: datetime
 ) -> LinkResult:
-    """Link a chat by an order number as typed ("order #1001") plus the email or phone on it."""
+    """Link a chat by an order number as typed ("order #1001") plus the email or phone on it.
+
+    Text with neither an email address nor a phone number in it is NotContact and costs no
+    attempt, like a message without digits at the order-number step (issue 7 item 5).
+    """
     if (locked := await _lockout(store, chat_id, now)) is not None:
         return locked
+    given = contact_detail(email_or_phone)
+    if given is None:
+        return NotContact()
     # Why: several shops' ids may share a key ("#1001", "1001"); the contact decides which is meant.
     for order_id in await orders_named(store, order_number):
         order = await store.get_order(order_id)
         customer = await store.get_customer(order.customer_id) if order is not None else None
-        if order is not None and customer is not None and _matches(customer, email_or_phone):
+        if order is not None and customer is not None and _matches(customer, given):
             await _link(store, chat_id, customer.customer_id, via="order_contact", now=now)
             return Linked(customer.customer_id, order.order_id)
     return await _fail(store, chat_id, now)
@@ -286,13 +299,11 @@ def phones_match(stored: str, given: str) -> bool:
     return len(shorter) >= _MIN_PHONE_SUFFIX and longer.endswith(shorter)
 
 
-def _matches(customer: Customer, email_or_phone: str) -> bool:
-    given = email_or_phone.strip()
-    if "@" in given:
-        return (
-            bool(customer.email) and given.casefold() == (customer.email or "").strip().casefold()
-        )
-    return phones_match(customer.phone or "", given)
+def _matches(customer: Customer, given: ContactDetail) -> bool:
+    if given.kind == "email":
+        stored = (customer.email or "").strip().casefold()
+        return bool(stored) and given.value.casefold() == stored
+    return phones_match(customer.phone or "", given.value)
 
 
 async def _link(store: Store, chat_id: int, customer_id: str, *, via: str, now: datetime) -> None:
