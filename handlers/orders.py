@@ -23,7 +23,15 @@ from bot.services.status import (
     order_view,
 )
 from bot.services.swap import lines_with_alternatives
-from handlers.common import answer_press, button, label, linked_customer_id, respond, short
+from handlers.common import (
+    answer_press,
+    button,
+    distinct_shorts,
+    label,
+    linked_customer_id,
+    respond,
+    short,
+)
 from handlers.menu import ORDERS_DATA, main_menu
 from handlers.notices import sweep_lock
 from handlers.paging import clamp, nav_row, page_note, page_number, paginate
@@ -265,19 +273,25 @@ def order_keyboard(
         if ship_ready:
             top.append(button(t.gettext("Ship what's ready"), f"{SPLIT_PREFIX}{handle}"))
         rows.append(top)
-    for line in (view.lines[index] for index in pages[page]):
-        if line.status == "backordered":
-            suffix = f"{handle}:{line.line_no}"
-            product = short(line.product_name)
-            row = [button(t.gettext("Cancel {product}", product=product), CANCEL_PREFIX + suffix)]
-            if line.line_no in swappable:
-                row.append(
-                    button(
-                        t.gettext("Alternatives to {product}", product=product),
-                        ALTERNATIVES_PREFIX + suffix,
-                    )
+    waiting = [
+        (index + 1, view.lines[index])
+        for index in pages[page]
+        if view.lines[index].status == "backordered"
+    ]
+    # Why: numbered as the customer counts the order's items, so alike names are told apart.
+    products = distinct_shorts(t, [(number, line.product_name) for number, line in waiting])
+    for number, line in waiting:
+        suffix = f"{handle}:{line.line_no}"
+        product = products[number]
+        row = [button(t.gettext("Cancel {product}", product=product), CANCEL_PREFIX + suffix)]
+        if line.line_no in swappable:
+            row.append(
+                button(
+                    t.gettext("Alternatives to {product}", product=product),
+                    ALTERNATIVES_PREFIX + suffix,
                 )
-            rows.append(row)
+            )
+        rows.append(row)
     nav = nav_row(t, page, len(pages), lambda number: order_data(view.order.order_id, number))
     if nav:
         rows.append(nav)
