@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.i18n import Catalogs
 from handlers.common import cut, distinct_shorts, short
@@ -51,3 +53,15 @@ def test_names_still_alike_when_shortened_get_their_item_number_in_the_chats_lan
     assert distinct_shorts(german, names)[2] == "Office chair (Artikel 2)"
     alike = [(n, f"Stainless pan no.{n:02}, heavy duty, with lid, 1/1 GN") for n in (9, 10)]
     assert all(len(label) <= 28 for label in distinct_shorts(english, alike).values())
+
+
+@given(st.text(alphabet=" ab-/.1", max_size=120), st.integers(min_value=1, max_value=80))
+def test_a_shortened_name_never_exceeds_its_limit_and_keeps_both_ends(
+    name: str, limit: int
+) -> None:
+    shortened = short(name, limit)
+    whole = " ".join(name.split())
+    assert len(shortened) <= limit
+    if len(whole) > limit >= 8:
+        head, _, tail = shortened.partition("…")
+        assert whole.startswith(head.rstrip()) and whole.endswith(tail.lstrip())

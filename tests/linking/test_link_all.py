@@ -156,3 +156,19 @@ async def test_a_name_with_a_tab_or_line_break_keeps_its_customer_on_one_line(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split("\t")[:2] == ["C-ALICE", "Alice of Accounts"]
     assert len(lines) == 3 and all(len(line.split("\t")) == 5 for line in lines)
+
+
+async def test_link_prints_a_working_link_for_an_order_id_longer_than_a_start_payload(
+    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long_id = "gid://shopify/Order/" + "8" * 49
+    await store.upsert_orders(
+        [], [Order(long_id, "C-BOB", NOW, "EUR", lines=(_lamp(long_id),))], actor="test", at=NOW
+    )
+    await store.set_setting("bot_username", "shop_bot")
+
+    assert await asyncio.to_thread(main, ["link", long_id]) == 0
+
+    token = capsys.readouterr().out.strip().partition("?start=")[2]
+    assert len(token) <= 64
+    assert await link_by_token(store, shop, 601, token, now=NOW) == Linked("C-BOB", long_id)
