@@ -173,12 +173,18 @@ async def _link_all(settings: Settings, *, as_csv: bool) -> int:
 
     async with store_session(settings) as store:
         try:
-            links = await deep_links_for_all(store, settings, now=make_clock(settings).now())
+            sheet = await deep_links_for_all(store, settings, now=make_clock(settings).now())
         except LinkError as exc:
             print(f"backorder-bot: {exc}", file=sys.stderr)
             return 1
-    sys.stdout.write(links_csv(links) if as_csv else links_text(links))
-    return 0
+    sys.stdout.write(links_csv(sheet.links) if as_csv else links_text(sheet.links))
+    for skipped in sheet.skipped:
+        print(
+            f"backorder-bot: no link for customer {skipped.customer.customer_id!r} "
+            f"(order {skipped.order_id!r}): {skipped.reason}",
+            file=sys.stderr,
+        )
+    return 1 if sheet.skipped else 0
 
 
 async def _events(settings: Settings, since: int, *, as_json: bool) -> int:

@@ -96,6 +96,13 @@ class Translator:
         entries = self.translations.gettext(message).split(",")
         return [entry.strip() for entry in entries if entry.strip()]
 
+    def language_name(self, code: str) -> str:
+        """How this language names language `code` mid-sentence (CLDR): "español", "Deutsch".
+
+        Why: the capitalised endonyms of LANGUAGE_NAMES are for buttons, not inside sentences.
+        """
+        return str(Locale.parse(code).get_display_name(self.language))
+
     def date(self, value: dt.date, format: str = "medium") -> str:
         """A date in this locale (babel `format_date`)."""
         return format_date(value, format=format, locale=self.locale)

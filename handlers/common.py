@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+from collections import Counter
+from collections.abc import Sequence
 
 from telegram import (
     InlineKeyboardButton,
@@ -14,6 +16,7 @@ from telegram import (
 from telegram.error import BadRequest
 
 from bot.context import BotContext
+from bot.i18n import N_, Translator
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardRemove | None
 # Why: after a change is committed, these refusals only mean the press or the message is past
@@ -31,6 +34,10 @@ NAME_IN_LABEL = 28
 # Telegram's "reply markup is too long".
 _LABEL_LIMIT = 64
 _ELLIPSIS = "…"
+# TRANSLATORS: a product on a button, told apart from a like-named one by its place in the order.
+NUMBERED_ITEM = N_("{product} (item {number})")
+# Why: below this a name has no room for both of its ends.
+_MIDDLE_CUT_MIN = 8
 # Telegram's limits: a message's text, and the text of an answer to a press (Bot API).
 MESSAGE_LIMIT = 4096
 _ANSWER_LIMIT = 200
@@ -108,8 +115,54 @@ def button(text: str, data: str) -> InlineKeyboardButton:
 
 
 def short(name: str, limit: int = NAME_IN_LABEL) -> str:
-    """A product name on one line, cut to `limit` characters with "…" (DESIGN §7)."""
-    return cut(" ".join(name.split()), limit)
+    """A product name on one line, cut in the middle to `limit` characters with "…" (DESIGN §7).
+
+    Why the middle: the names of a range differ at their end ("… pan 1/1 GN no.07"), so the end
+    keeps most of the room; both cuts fall between words where a word boundary is near.
+    """
+    text = " ".join(name.split())
+    if len(text) <= limit or limit < _MIDDLE_CUT_MIN:
+        return cut(text, limit)
+    head = _word_start(text, max(1, (limit - 1) // 3))
+    room = max(1, limit - len(head) - len(_ELLIPSIS))
+    return head + _ELLIPSIS + _word_end(text, room)
+
+
+def _word_start(text: str, size: int) -> str:
+    """At most `size` leading characters (one more for a space), not ending inside a word."""
+    piece = text[:size]
+    if text[size] == " ":
+        return piece + " "
+    boundary = piece.rfind(" ")
+    # Why: snapping back to a word boundary must not throw away most of the room.
+    return piece[: boundary + 1] if boundary >= size // 2 else piece
+
+
+def _word_end(text: str, size: int) -> str:
+    """At most `size` trailing characters, not starting inside a word."""
+    piece = text[-size:]
+    boundary = piece.find(" ")
+    return piece[boundary:] if 0 <= boundary <= size // 2 else piece
+
+
+def distinct_shorts(
+    t: Translator, names: Sequence[tuple[int, str]], limit: int = NAME_IN_LABEL
+) -> dict[int, str]:
+    """Short names (`short`) for items numbered as the customer counts them, told apart.
+
+    Names still alike when shortened (or the same product twice) get their item's number:
+    "Stainless … no.07 (item 3)". Keys are the given numbers.
+    """
+    shorts = {number: short(name, limit) for number, name in names}
+    seen = Counter(shorts.values())
+    for number, name in names:
+        if seen[shorts[number]] > 1:
+            count = t.number(number)
+            room = limit - len(label(t.gettext(NUMBERED_ITEM, product="", number=count)))
+            shorts[number] = label(
+                t.gettext(NUMBERED_ITEM, product=short(name, max(1, room)), number=count)
+            )
+    return shorts
 
 
 def cut(text: str, limit: int) -> str:

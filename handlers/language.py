@@ -57,7 +57,7 @@ async def set_language(update: Update, context: BotContext) -> None:
     t = await context.translator(update)
     await answer_press(update)
     text = t.gettext(
-        "Done. I will write to you in {language} from now on.", language=LANGUAGE_NAMES[code]
+        "Done. I will write to you in {language} from now on.", language=t.language_name(code)
     )
     await respond(update, text, main_menu(t, linked=customer_id is not None))
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -21,7 +22,16 @@ from bot.services.status import (
     open_order_views,
     order_view,
 )
-from handlers.common import answer_press, button, label, linked_customer_id, respond, short
+from bot.services.swap import lines_with_alternatives
+from handlers.common import (
+    answer_press,
+    button,
+    distinct_shorts,
+    label,
+    linked_customer_id,
+    respond,
+    short,
+)
 from handlers.menu import ORDERS_DATA, main_menu
 from handlers.notices import sweep_lock
 from handlers.paging import clamp, nav_row, page_note, page_number, paginate
@@ -150,12 +160,13 @@ async def order_screen(
         rules=services.rules,
         today=business_today(services.clock, services.settings.timezone),
     )
+    swappable = await lines_with_alternatives(services.store, view)
     await _seen_order(context, view)
     pages = order_pages(t, view)
     page = clamp(page, pages)
     return (
         order_text(t, view, pages, page),
-        order_keyboard(t, view, pages, page, ship_ready=ship_ready),
+        order_keyboard(t, view, pages, page, ship_ready=ship_ready, swappable=swappable),
     )
 
 
@@ -248,8 +259,12 @@ def order_keyboard(
     page: int = 0,
     *,
     ship_ready: bool,
+    swappable: Collection[int],
 ) -> InlineKeyboardMarkup:
-    """The order's actions, the actions of the backordered lines on this page, paging, back."""
+    """The order's actions, the actions of the backordered lines on this page, paging, back.
+
+    [Alternatives] shows only for the lines in `swappable` (lines_with_alternatives).
+    """
     pages = pages or [range(len(view.lines))]
     handle = order_handle(view.order.order_id)
     rows: list[list[InlineKeyboardButton]] = []
@@ -258,19 +273,25 @@ def order_keyboard(
         if ship_ready:
             top.append(button(t.gettext("Ship what's ready"), f"{SPLIT_PREFIX}{handle}"))
         rows.append(top)
-    for line in (view.lines[index] for index in pages[page]):
-        if line.status == "backordered":
-            suffix = f"{handle}:{line.line_no}"
-            product = short(line.product_name)
-            rows.append(
-                [
-                    button(t.gettext("Cancel {product}", product=product), CANCEL_PREFIX + suffix),
-                    button(
-                        t.gettext("Alternatives to {product}", product=product),
-                        ALTERNATIVES_PREFIX + suffix,
-                    ),
-                ]
+    waiting = [
+        (index + 1, view.lines[index])
+        for index in pages[page]
+        if view.lines[index].status == "backordered"
+    ]
+    # Why: numbered as the customer counts the order's items, so alike names are told apart.
+    products = distinct_shorts(t, [(number, line.product_name) for number, line in waiting])
+    for number, line in waiting:
+        suffix = f"{handle}:{line.line_no}"
+        product = products[number]
+        row = [button(t.gettext("Cancel {product}", product=product), CANCEL_PREFIX + suffix)]
+        if line.line_no in swappable:
+            row.append(
+                button(
+                    t.gettext("Alternatives to {product}", product=product),
+                    ALTERNATIVES_PREFIX + suffix,
+                )
             )
+        rows.append(row)
     nav = nav_row(t, page, len(pages), lambda number: order_data(view.order.order_id, number))
     if nav:
         rows.append(nav)

@@ -20,11 +20,13 @@ from bot.context import BotContext
 from bot.domain.order_number import order_key
 from bot.i18n import Translator
 from bot.services.dispatcher import keyboard
+from bot.services.intents import IntentKind, parse_intent
 from bot.services.linking import (
     Expired,
     Linked,
     LinkResult,
     LockedOut,
+    NotContact,
     Refused,
     link_by_contact,
     link_by_order_contact,
@@ -32,14 +34,17 @@ from bot.services.linking import (
 )
 from bot.services.notices import pending_questions
 from bot.services.reachability import customer_reachable
+from handlers import free_text
 from handlers.common import answer_press, label, linked_customer_id, respond
+from handlers.free_text import vocabularies
 from handlers.menu import LINK_DATA
 from handlers.notices import dates_seen, render_notices
-from handlers.orders import orders_screen, seen_orders
+from handlers.orders import orders_screen, seen_orders, show_orders
 
 ASK_ORDER, ASK_EMAIL_OR_PHONE = range(2)
 END = ConversationHandler.END
 _ORDER_KEY = "linking_order_id"
+_ORDER_INTENTS = (IntentKind.SHOW_ORDER, IntentKind.CANCEL)
 
 
 async def start(update: Update, context: BotContext) -> int:
@@ -48,6 +53,8 @@ async def start(update: Update, context: BotContext) -> int:
     if chat is None:
         return END
     services = context.services
+    if context.chat_data is not None:
+        context.chat_data.pop(_ORDER_KEY, None)
     if context.args:
         result = await link_by_token(
             services.store, services.settings, chat.id, context.args[0], now=services.clock.now()
@@ -71,6 +78,8 @@ async def ask_order_number(update: Update, context: BotContext) -> int:
     if chat is None:
         return END
     await answer_press(update)
+    if context.chat_data is not None:
+        context.chat_data.pop(_ORDER_KEY, None)
     t = await context.translator(update)
     text = t.gettext(
         "Hello! I can tell you when the items you ordered will ship.\n\n"
@@ -113,12 +122,64 @@ async def got_email_or_phone(update: Update, context: BotContext) -> int:
     chat = update.effective_chat
     if message is None or chat is None or not message.text or context.chat_data is None:
         return ASK_EMAIL_OR_PHONE
-    order_id = str(context.chat_data.pop(_ORDER_KEY, ""))
+    order_id = str(context.chat_data.get(_ORDER_KEY, ""))
     services = context.services
     result = await link_by_order_contact(
         services.store, chat.id, order_id, message.text, now=services.clock.now()
     )
+    if isinstance(result, NotContact):
+        # Why: "ok thanks" is no wrong answer; the order number stays and no attempt is used up.
+        t = await context.translator(update)
+        await message.reply_text(
+            t.gettext(
+                "That doesn't look like an email address or a phone number. Please send the "
+                "<b>email address or phone number</b> on that order, or /cancel to stop."
+            )
+        )
+        return ASK_EMAIL_OR_PHONE
+    context.chat_data.pop(_ORDER_KEY, None)
     return await _report(update, context, result)
+
+
+async def typed_order_number(update: Update, context: BotContext) -> int:
+    """A message with digits outside linking: an unlinked chat's order number starts linking.
+
+    Why: customers send "10485" or "where is order 10485" without /start; anything else (and
+    every message of a linked chat) is ordinary free text.
+    """
+    message = update.effective_message
+    text = message.text if message is not None else None
+    if text and await linked_customer_id(update, context) is None:
+        intent = parse_intent(text, vocabularies(context.services.catalogs))
+        if intent.order_id is not None and intent.kind in _ORDER_INTENTS:
+            return await _ask_contact_for(update, context, text)
+    await free_text.understand(update, context)
+    return END
+
+
+async def orders_command_number(update: Update, context: BotContext) -> int:
+    """`/orders 10485` in an unlinked chat starts linking with that number; else lists orders."""
+    typed = " ".join(context.args or ())
+    if await linked_customer_id(update, context) is None and order_key(typed) is not None:
+        return await _ask_contact_for(update, context, typed)
+    await show_orders(update, context)
+    return END
+
+
+async def _ask_contact_for(update: Update, context: BotContext, order_number: str) -> int:
+    message = update.effective_message
+    if message is None or context.chat_data is None:
+        return END
+    context.chat_data[_ORDER_KEY] = order_number
+    t = await context.translator(update)
+    await message.reply_text(
+        t.gettext(
+            "To show you that order, I first need to link this chat to your orders. Please "
+            "send the <b>email address or phone number</b> on that order, or /cancel to stop."
+        ),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+    return ASK_EMAIL_OR_PHONE
 
 
 async def got_contact(update: Update, context: BotContext) -> int:
@@ -236,21 +297,27 @@ def contact_keyboard(t: Translator) -> ReplyKeyboardMarkup:
 def _conversation() -> ConversationHandler[BotContext]:
     text = filters.TEXT & ~filters.COMMAND
     contact: BaseHandler[Update, BotContext, object] = MessageHandler(filters.CONTACT, got_contact)
+    restart: list[BaseHandler[Update, BotContext, object]] = [
+        CommandHandler("start", start),
+        CallbackQueryHandler(ask_order_number, pattern=f"^{LINK_DATA}$"),
+    ]
     with warnings.catch_warnings():
         # Why: the "Find my orders" button only starts the flow; later steps are plain messages.
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message=False")
         return ConversationHandler(
             entry_points=[
-                CommandHandler("start", start),
-                CallbackQueryHandler(ask_order_number, pattern=f"^{LINK_DATA}$"),
+                *restart,
                 contact,
+                MessageHandler(text & filters.Regex(r"\d"), typed_order_number),
+                CommandHandler("orders", orders_command_number, has_args=True),
             ],
             states={
                 ASK_ORDER: [MessageHandler(text, got_order_number), contact],
                 ASK_EMAIL_OR_PHONE: [MessageHandler(text, got_email_or_phone), contact],
             },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            allow_reentry=True,
+            # Why: re-entry through fallbacks, not allow_reentry, so a phone number typed at a
+            # step is that step's answer and never a new start by the order-number entry point.
+            fallbacks=[CommandHandler("cancel", cancel), *restart],
             name="linking",
         )
 

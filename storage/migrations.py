@@ -9,6 +9,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.domain.handles import handle
 from bot.domain.order_number import order_key
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_\w+\.sql$")
@@ -47,6 +48,7 @@ async def apply_migrations(
     """Apply the pending migrations, each in its own transaction; return the names applied."""
     # Why: migrations fill derived columns with the same pure rules the code applies (0006).
     await conn.create_function("order_key", 1, order_key, deterministic=True)
+    await conn.create_function("order_handle", 1, _order_handle, deterministic=True)
     current = await schema_version(conn)
     applied = []
     for migration in migrations if migrations is not None else migrations_in(BUNDLED_FOLDER):
@@ -55,6 +57,10 @@ async def apply_migrations(
         await _apply_one(conn, migration)
         applied.append(migration.name)
     return applied
+
+
+def _order_handle(order_id: str) -> str:
+    return handle("order", order_id)
 
 
 async def _apply_one(conn: aiosqlite.Connection, migration: Migration) -> None:

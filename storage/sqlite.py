@@ -32,6 +32,7 @@ from bot.domain.chat_profile import ChatProfile
 from bot.domain.delays import NoticeState
 from bot.domain.eta import EtaQueue
 from bot.domain.events import Event
+from bot.domain.handles import handle
 from bot.domain.model import Customer, LineEta, Order, OrderLine, Product, PurchaseOrder
 from bot.domain.notice_delivery import PendingNotice, Settlement
 from bot.domain.notice_store import NoticeChange, NoticeRecord, VersionedOrder
@@ -181,10 +182,10 @@ class SqliteStore:
         before = await self._order_records(order_ids)
         headers = [_order_header(order) for order in orders]
         await self._conn.executemany(
-            """INSERT INTO orders (order_id, order_key, customer_id, placed_at, placed_at_utc,
-                   currency, promised_ship_date, jurisdiction, priority)
-               VALUES (:order_id, :order_key, :customer_id, :placed_at, :placed_at_utc, :currency,
-                   :promised_ship_date, :jurisdiction, :priority)
+            """INSERT INTO orders (order_id, order_key, link_handle, customer_id, placed_at,
+                   placed_at_utc, currency, promised_ship_date, jurisdiction, priority)
+               VALUES (:order_id, :order_key, :link_handle, :customer_id, :placed_at,
+                   :placed_at_utc, :currency, :promised_ship_date, :jurisdiction, :priority)
                ON CONFLICT (order_id) DO UPDATE SET customer_id = excluded.customer_id,
                    placed_at = excluded.placed_at, placed_at_utc = excluded.placed_at_utc,
                    currency = excluded.currency, promised_ship_date = excluded.promised_ship_date,
@@ -217,6 +218,7 @@ class SqliteStore:
         for record in records.values():
             record.pop("placed_at_utc")
             record.pop("order_key", None)
+            record.pop("link_handle", None)
             record["lines"] = []
         for row in await self._in(
             "SELECT * FROM order_lines WHERE order_id IN", order_ids, " ORDER BY order_id, line_no"
@@ -308,6 +310,13 @@ class SqliteStore:
         """Ids of the orders whose lookup key (bot.domain.order_number) is `key`, in id order."""
         rows = await self._all(
             "SELECT order_id FROM orders WHERE order_key = ? ORDER BY order_id", (key,)
+        )
+        return [str(row[0]) for row in rows]
+
+    async def order_ids_by_handle(self, order_handle: str) -> list[str]:
+        """Ids of the orders whose short handle (bot.domain.handles) is `order_handle`."""
+        rows = await self._all(
+            "SELECT order_id FROM orders WHERE link_handle = ? ORDER BY order_id", (order_handle,)
         )
         return [str(row[0]) for row in rows]
 
@@ -646,6 +655,7 @@ def _order_header(order: Order) -> dict[str, object]:
     return {
         "order_id": order.order_id,
         "order_key": order_key(order.order_id),
+        "link_handle": handle("order", order.order_id),
         "customer_id": order.customer_id,
         "placed_at": order.placed_at.isoformat(),
         "placed_at_utc": utc_text(order.placed_at),

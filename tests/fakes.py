@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 
+from bot.domain.handles import handle
 from bot.domain.model import (
     Customer,
     LineEta,
@@ -133,6 +134,10 @@ class FakeStore:
     async def order_ids_by_key(self, key: str) -> list[str]:
         """Ids of the orders whose lookup key (bot.domain.order_number) is `key`, in id order."""
         return sorted(order_id for order_id in self.orders if order_key(order_id) == key)
+
+    async def order_ids_by_handle(self, order_handle: str) -> list[str]:
+        """Ids of the orders whose short handle (bot.domain.handles) is `order_handle`."""
+        return sorted(i for i in self.orders if handle("order", i) == order_handle)
 
     async def customer_order_ids(self, customer_id: str) -> list[str]:
         """Every order id of a customer, open or closed."""

@@ -97,6 +97,10 @@ class Store(Protocol):
         """Ids of the orders whose lookup key (bot.domain.order_number) is `key`, in id order."""
         ...
 
+    async def order_ids_by_handle(self, order_handle: str) -> list[str]:
+        """Ids of the orders whose short handle (bot.domain.handles) is `order_handle`."""
+        ...
+
     async def open_orders(self, customer_id: str) -> list[Order]:
         """A customer's orders that still have an open line, newest first, with all lines."""
         ...

@@ -17,18 +17,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
-from bot.domain.model import Customer
+from bot.domain.contact_details import ContactDetail, contact_detail
+from bot.domain.model import Customer, Order
 from bot.domain.store import Store
+from bot.services.handles import order_handle
 from bot.services.order_lookup import orders_named, staff_order_id
 
 TOKEN_LIFETIME = timedelta(days=30)
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(hours=1)
 MAX_PAYLOAD_CHARS = 64
-# Why: 96 bits of MAC is far beyond online guessing and leaves room for the order id in 64 chars.
+# Why: 96 bits of MAC is far beyond online guessing; the whole token stays at 27 characters.
 _MAC_BYTES = 12
 _EXPIRY = struct.Struct(">I")
-MAX_TOKEN_ORDER_ID_BYTES = MAX_PAYLOAD_CHARS * 3 // 4 - _EXPIRY.size - _MAC_BYTES
+# Why: the order's handle (bot.domain.handles), not its id, so any length of shop id fits.
+_HANDLE_BYTES = 6
+_HANDLE_DOMAIN = b"deep-link-handle\x00"
+# Why: the previous release signed the order id itself; its links stay valid until they expire.
+_ORDER_ID_DOMAIN = b"deep-link\x00"
 # Why: shorter phone suffixes would match strangers' numbers too easily.
 _MIN_PHONE_SUFFIX = 8
 _SECRET_SETTING = "link_secret"
@@ -53,6 +59,11 @@ class Refused:
 
 
 @dataclass(frozen=True, slots=True)
+class NotContact:
+    """The text holds no email address or phone number; no attempt was used up."""
+
+
+@dataclass(frozen=True, slots=True)
 class Expired:
     """A genuine deep link whose time is over."""
 
@@ -64,15 +75,16 @@ class LockedOut:
     retry_in_minutes: int
 
 
-LinkResult = Linked | Refused | Expired | LockedOut
+LinkResult = Linked | Refused | NotContact | Expired | LockedOut
 
 
 @dataclass(frozen=True, slots=True)
 class TokenClaim:
-    """What a valid deep-link token vouches for."""
+    """What a valid deep-link token vouches for: an order's handle (or, from old links, its id)."""
 
-    order_id: str
     expires_at: datetime
+    order_handle: str | None = None
+    legacy_order_id: str | None = None
 
 
 # --- tokens ---
@@ -89,18 +101,27 @@ async def link_secret(store: Store, settings: Settings) -> bytes:
     return stored.encode()
 
 
-def make_token(secret: bytes, order_id: str, *, now: datetime) -> str:
-    """A URL-safe /start payload (at most 64 chars) naming an order, valid for TOKEN_LIFETIME."""
-    order_bytes = order_id.encode()
-    if not order_bytes or len(order_bytes) > MAX_TOKEN_ORDER_ID_BYTES:
-        raise LinkError(f"order ids for deep links must be 1-{MAX_TOKEN_ORDER_ID_BYTES} bytes")
+def make_token(secret: bytes, order_handle_: str, *, now: datetime) -> str:
+    """A 27-char URL-safe /start payload naming an order by its handle, valid for TOKEN_LIFETIME.
+
+    Raises ValueError for anything but an order handle (bot.services.handles.order_handle).
+    """
+    try:
+        raw_handle = _b64decode(order_handle_)
+    except ValueError:
+        raw_handle = b""
+    if len(raw_handle) != _HANDLE_BYTES or _b64encode(raw_handle) != order_handle_:
+        raise ValueError(f"not an order handle: {order_handle_!r}")
     expires = math.ceil((now + TOKEN_LIFETIME).timestamp())
-    body = _EXPIRY.pack(expires) + order_bytes
-    return _b64encode(body + _mac(secret, body))
+    body = _EXPIRY.pack(expires) + raw_handle
+    return _b64encode(body + _mac(secret, _HANDLE_DOMAIN, body))
 
 
 def read_token(secret: bytes, token: str) -> TokenClaim | None:
-    """The claim of an authentic token (expired or not), or None for anything forged or garbled."""
+    """The claim of an authentic token (expired or not), or None for anything forged or garbled.
+
+    Tokens of the previous release, which carry the order id itself, are still read.
+    """
     if not token or len(token) > MAX_PAYLOAD_CHARS or not re.fullmatch(r"[A-Za-z0-9_-]+", token):
         return None
     try:
@@ -108,18 +129,23 @@ def read_token(secret: bytes, token: str) -> TokenClaim | None:
     except (binascii.Error, ValueError):
         return None
     body, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
-    if len(body) <= _EXPIRY.size or not hmac.compare_digest(mac, _mac(secret, body)):
+    if len(body) <= _EXPIRY.size:
         return None
     (expires,) = _EXPIRY.unpack(body[: _EXPIRY.size])
+    expires_at = datetime.fromtimestamp(expires, UTC)
+    named = body[_EXPIRY.size :]
+    if len(named) == _HANDLE_BYTES and hmac.compare_digest(mac, _mac(secret, _HANDLE_DOMAIN, body)):
+        return TokenClaim(expires_at, order_handle=_b64encode(named))
+    if not hmac.compare_digest(mac, _mac(secret, _ORDER_ID_DOMAIN, body)):
+        return None
     try:
-        order_id = body[_EXPIRY.size :].decode()
+        return TokenClaim(expires_at, legacy_order_id=named.decode())
     except UnicodeDecodeError:
         return None
-    return TokenClaim(order_id=order_id, expires_at=datetime.fromtimestamp(expires, UTC))
 
 
-def _mac(secret: bytes, body: bytes) -> bytes:
-    return hmac.new(secret, b"deep-link\x00" + body, hashlib.sha256).digest()[:_MAC_BYTES]
+def _mac(secret: bytes, domain: bytes, body: bytes) -> bytes:
+    return hmac.new(secret, domain + body, hashlib.sha256).digest()[:_MAC_BYTES]
 
 
 def _b64encode(raw: bytes) -> str:
@@ -128,6 +154,17 @@ def _b64encode(raw: bytes) -> str:
 
 def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+async def order_token(store: Store, secret: bytes, order_id: str, *, now: datetime) -> str:
+    """The deep-link token of a stored order; LinkError if its handle is not its own alone.
+
+    Why: handles are 48-bit digests; in the unlikely clash a link could not tell two orders apart.
+    """
+    order_handle_ = order_handle(order_id)
+    if await store.order_ids_by_handle(order_handle_) != [order_id]:
+        raise LinkError(f"order {order_id!r} shares its link handle with another order")
+    return make_token(secret, order_handle_, now=now)
 
 
 async def deep_link_for_order(
@@ -140,7 +177,7 @@ async def deep_link_for_order(
     found = await staff_order_id(store, order_id)
     if found is None:
         return None
-    token = make_token(await link_secret(store, settings), found, now=now)
+    token = await order_token(store, await link_secret(store, settings), found, now=now)
     username = await bot_username(store, settings)
     return f"https://t.me/{username}?start={token}"
 
@@ -187,7 +224,7 @@ async def link_by_token(
     if (locked := await _lockout(store, chat_id, now)) is not None:
         return locked
     claim = read_token(await link_secret(store, settings), token)
-    order = await store.get_order(claim.order_id) if claim is not None else None
+    order = await _claimed_order(store, claim) if claim is not None else None
     if claim is None or order is None:
         return await _fail(store, chat_id, now)
     if claim.expires_at <= now:
@@ -196,17 +233,32 @@ async def link_by_token(
     return Linked(order.customer_id, order.order_id)
 
 
+async def _claimed_order(store: Store, claim: TokenClaim) -> Order | None:
+    if claim.legacy_order_id is not None:
+        return await store.get_order(claim.legacy_order_id)
+    found = await store.order_ids_by_handle(claim.order_handle or "")
+    # Why: a handle shared by two orders vouches for neither.
+    return await store.get_order(found[0]) if len(found) == 1 else None
+
+
 async def link_by_order_contact(
     store: Store, chat_id: int, order_number: str, email_or_phone: str, *, now: datetime
 ) -> LinkResult:
-    """Link a chat by an order number as typed ("order #1001") plus the email or phone on it."""
+    """Link a chat by an order number as typed ("order #1001") plus the email or phone on it.
+
+    Text with neither an email address nor a phone number in it is NotContact and costs no
+    attempt, like a message without digits at the order-number step (issue 7 item 5).
+    """
     if (locked := await _lockout(store, chat_id, now)) is not None:
         return locked
+    given = contact_detail(email_or_phone)
+    if given is None:
+        return NotContact()
     # Why: several shops' ids may share a key ("#1001", "1001"); the contact decides which is meant.
     for order_id in await orders_named(store, order_number):
         order = await store.get_order(order_id)
         customer = await store.get_customer(order.customer_id) if order is not None else None
-        if order is not None and customer is not None and _matches(customer, email_or_phone):
+        if order is not None and customer is not None and _matches(customer, given):
             await _link(store, chat_id, customer.customer_id, via="order_contact", now=now)
             return Linked(customer.customer_id, order.order_id)
     return await _fail(store, chat_id, now)
@@ -247,13 +299,11 @@ def phones_match(stored: str, given: str) -> bool:
     return len(shorter) >= _MIN_PHONE_SUFFIX and longer.endswith(shorter)
 
 
-def _matches(customer: Customer, email_or_phone: str) -> bool:
-    given = email_or_phone.strip()
-    if "@" in given:
-        return (
-            bool(customer.email) and given.casefold() == (customer.email or "").strip().casefold()
-        )
-    return phones_match(customer.phone or "", given)
+def _matches(customer: Customer, given: ContactDetail) -> bool:
+    if given.kind == "email":
+        stored = (customer.email or "").strip().casefold()
+        return bool(stored) and given.value.casefold() == stored
+    return phones_match(customer.phone or "", given.value)
 
 
 async def _link(store: Store, chat_id: int, customer_id: str, *, via: str, now: datetime) -> None:

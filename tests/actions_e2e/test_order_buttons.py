@@ -28,9 +28,13 @@ def line(line_no: int, status: str, quantity: int = 1) -> LineView:
     return LineView(line_no, f"P{line_no}", f"Product {line_no}", quantity, 1000, status, eta)  # type: ignore[arg-type]
 
 
-def data(order: OrderView, *, ship_ready: bool = False) -> list[str]:
-    """The callback data of every button under the order."""
-    keyboard = order_keyboard(Catalogs.load().translator("en"), order, ship_ready=ship_ready)
+def data(
+    order: OrderView, *, ship_ready: bool = False, swappable: frozenset[int] = frozenset({1, 2})
+) -> list[str]:
+    """The callback data of every button under the order (lines 1 and 2 have alternatives)."""
+    keyboard = order_keyboard(
+        Catalogs.load().translator("en"), order, ship_ready=ship_ready, swappable=swappable
+    )
     return [str(button.callback_data) for row in keyboard.inline_keyboard for button in row]
 
 
@@ -65,3 +69,16 @@ def test_a_shop_order_id_of_50_characters_gets_every_button_with_short_data_not_
     handle = order_handle(long_id)
     assert shown == [f"ca:{handle}", f"sa:{handle}", f"ca:{handle}:1", f"aa:{handle}:1", "orders"]
     assert all(len(item.encode()) <= 20 and long_id not in item for item in shown)
+
+
+def test_a_waiting_line_without_alternatives_offers_cancel_but_no_alternatives() -> None:
+    shown = data(
+        view("1042", line(1, "backordered"), line(2, "backordered")), swappable=frozenset({2})
+    )
+    assert shown == [
+        f"ca:{order_handle('1042')}",
+        f"ca:{order_handle('1042')}:1",
+        f"ca:{order_handle('1042')}:2",
+        f"aa:{order_handle('1042')}:2",
+        "orders",
+    ]

@@ -135,3 +135,14 @@ async def test_a_swap_confirmed_after_the_order_changed_shows_the_order_as_it_st
         (1, "LAMP", LineStatus.CANCELLED),
         (2, "CHAIR", LineStatus.OPEN),
     ]
+
+
+async def test_alternatives_are_offered_only_for_items_that_have_some(linked: Linker) -> None:
+    alice = await linked("alice", "C-ALICE")
+
+    (order,) = await alice.say("/orders 1001")
+
+    handle = order_handle("1001")
+    # The chair has a curated alternative, the desk one in its category; the sofa has none.
+    assert data_starting(order, "aa:") == [f"aa:{handle}:2", f"aa:{handle}:3"]
+    assert f"ca:{handle}:4" in data_starting(order, "ca:")

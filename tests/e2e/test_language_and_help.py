@@ -39,9 +39,30 @@ async def test_the_language_choice_edits_the_menu_in_place_and_confirms_in_the_n
     assert confirmation["kind"] == "bot_edit"
     assert confirmation["message_id"] == menu["message_id"]
     expected = catalogs.translator("fr").gettext(
-        "Done. I will write to you in {language} from now on.", language="Français"
+        "Done. I will write to you in {language} from now on.", language="français"
     )
     assert confirmation["text"] == expected
+
+
+@pytest.mark.parametrize(
+    ("button", "said"),
+    [
+        ("English", "in English"),
+        ("Deutsch", "auf Deutsch"),
+        ("Español", "en español"),
+        ("Français", "en français"),
+        ("Русский", "на языке: русский"),
+    ],
+)
+async def test_the_confirmation_names_the_language_as_that_language_writes_it_mid_sentence(
+    users: Users, button: str, said: str
+) -> None:
+    zoe = await users.create(704, "Zoë", language_code="en")
+    await zoe.say("/language")
+
+    confirmation = await zoe.tap(button)
+
+    assert said in confirmation["text"]
 
 
 async def test_a_chat_that_is_not_linked_keeps_its_language_choice(

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import math
+import struct
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +15,7 @@ import pytest
 
 from bot.config import Settings
 from bot.domain.model import Customer, Order, OrderLine, Product
+from bot.services.linking import TOKEN_LIFETIME
 from storage.sqlite import SqliteStore, open_store
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -38,3 +44,10 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 def settings(tmp_path: Path) -> Settings:
     """Settings with a fixed link secret."""
     return Settings(db_path=tmp_path / "db.sqlite3", link_secret="test-secret")
+
+
+def previous_release_token(secret: bytes, order_id: str) -> str:
+    """A token as the previous release signed it: expiry + the order id itself + 12-byte MAC."""
+    body = struct.pack(">I", math.ceil((NOW + TOKEN_LIFETIME).timestamp())) + order_id.encode()
+    mac = hmac.new(secret, b"deep-link\x00" + body, hashlib.sha256).digest()[:12]
+    return base64.urlsafe_b64encode(body + mac).rstrip(b"=").decode()

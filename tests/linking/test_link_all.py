@@ -100,3 +100,75 @@ def test_link_needs_an_order_or_all_and_csv_only_goes_with_all(
 
     assert exit_info.value.code == 2
     assert "ORDER_ID or --all" in capsys.readouterr().err
+
+
+async def test_a_customer_whose_order_id_is_longer_than_a_start_payload_gets_a_link_too(
+    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long_id = "gid://shopify/Order/" + "7" * 49
+    await store.upsert_orders(
+        [Customer("C-EVE", "Eve", email="eve@example.com")],
+        [Order(long_id, "C-EVE", NOW, "EUR", lines=(_lamp(long_id),))],
+        actor="test",
+        at=NOW,
+    )
+    await store.set_setting("bot_username", "shop_bot")
+
+    assert await asyncio.to_thread(main, ["link", "--all", "--csv"]) == 0
+
+    rows = {r["customer_id"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert sorted(rows) == ["C-ALICE", "C-BOB", "C-CID", "C-EVE"]
+    token = rows["C-EVE"]["deep_link"].partition("?start=")[2]
+    assert len(token) <= 64
+    assert await link_by_token(store, shop, 600, token, now=NOW) == Linked("C-EVE", long_id)
+
+
+async def test_an_order_that_cannot_be_linked_costs_no_other_customer_their_link(
+    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await store.set_setting("bot_username", "shop_bot")
+    # Why: a 48-bit handle clash cannot be found in a test's time, so the stored handle is forced.
+    await store.connection.execute(
+        "UPDATE orders SET link_handle = (SELECT link_handle FROM orders WHERE order_id = '1001')"
+        " WHERE order_id = '4004'"
+    )
+
+    assert await asyncio.to_thread(main, ["link", "--all"]) == 1
+
+    out = capsys.readouterr()
+    assert [line.split("\t")[0] for line in out.out.splitlines()] == ["C-BOB", "C-CID"]
+    assert "C-ALICE" in out.err and "'1001'" in out.err
+
+
+async def test_a_name_with_a_tab_or_line_break_keeps_its_customer_on_one_line(
+    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await store.upsert_orders(
+        [Customer("C-ALICE", "Alice\tof\nAccounts", email="Alice@Example.com")],
+        [],
+        actor="test",
+        at=NOW,
+    )
+    await store.set_setting("bot_username", "shop_bot")
+
+    assert await asyncio.to_thread(main, ["link", "--all"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t")[:2] == ["C-ALICE", "Alice of Accounts"]
+    assert len(lines) == 3 and all(len(line.split("\t")) == 5 for line in lines)
+
+
+async def test_link_prints_a_working_link_for_an_order_id_longer_than_a_start_payload(
+    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long_id = "gid://shopify/Order/" + "8" * 49
+    await store.upsert_orders(
+        [], [Order(long_id, "C-BOB", NOW, "EUR", lines=(_lamp(long_id),))], actor="test", at=NOW
+    )
+    await store.set_setting("bot_username", "shop_bot")
+
+    assert await asyncio.to_thread(main, ["link", long_id]) == 0
+
+    token = capsys.readouterr().out.strip().partition("?start=")[2]
+    assert len(token) <= 64
+    assert await link_by_token(store, shop, 601, token, now=NOW) == Linked("C-BOB", long_id)

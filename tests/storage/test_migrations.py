@@ -7,6 +7,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.services.handles import order_handle
 from storage.migrations import BUNDLED_FOLDER, apply_migrations, migrations_in, schema_version
 from storage.sqlite import open_store
 
@@ -82,4 +83,22 @@ async def test_orders_stored_before_the_lookup_key_existed_are_found_by_it(tmp_p
 
     store = await open_store(tmp_path / "db.sqlite3")
     assert await store.order_ids_by_key("1001") == ["#1001"]
+    await store.close()
+
+
+async def test_orders_stored_before_link_handles_existed_are_found_by_their_handle(
+    tmp_path: Path,
+) -> None:
+    bundled = migrations_in(BUNDLED_FOLDER)
+    conn = await aiosqlite.connect(tmp_path / "db.sqlite3", isolation_level=None)
+    await apply_migrations(conn, [m for m in bundled if m.version < 8])
+    await conn.execute("INSERT INTO customers (customer_id, name) VALUES ('C-1', 'Ann')")
+    await conn.execute(
+        """INSERT INTO orders (order_id, customer_id, placed_at, placed_at_utc, currency)
+           VALUES ('#1001', 'C-1', '2026-12-01T09:00:00+00:00', '2026-12-01T09:00:00Z', 'EUR')"""
+    )
+    await conn.close()
+
+    store = await open_store(tmp_path / "db.sqlite3")
+    assert await store.order_ids_by_handle(order_handle("#1001")) == ["#1001"]
     await store.close()
