@@ -200,7 +200,7 @@ async def test_a_notice_an_older_version_kept_as_told_with_no_chat_is_undelivere
     path = tmp_path / "old.sqlite3"
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    await apply_migrations(conn, [m for m in migrations_in(BUNDLED_FOLDER) if m.version < 7])
+    await apply_migrations(conn, [m for m in migrations_in(BUNDLED_FOLDER) if m.version < 8])
     old = Timeline(SqliteStore(conn))
     await old.product("mug")
     await old.po("PO-MUG", "mug", on(21))
