@@ -194,7 +194,10 @@ def decide(
         step = _Step(current, None)
     told = step.state
     if step.notice_kind is not None:
-        notice = _notice(step.notice_kind, facts, current, told, step.notice_deadline)
+        notice = replace(
+            _notice(step.notice_kind, facts, current, told, step.notice_deadline),
+            previous_date=_binding_date(facts, current),
+        )
         told = communicate(told, facts.estimate, None)
         return _unless_undelivered(current, Decision(_ready_seen(told, facts), (notice,)))
     kind = _news_kind(facts, told, calendar)
@@ -401,6 +404,20 @@ def _slip_is_news(facts: OrderFacts, told: date | None) -> bool:
     if told <= facts.promised_date < estimate:
         return True
     return estimate - told >= REASK_SLIP
+
+
+def _binding_date(facts: OrderFacts, state: NoticeState) -> date | None:
+    """The date a legal notice says we expected: the one the customer holds us to.
+
+    16 CFR 435.2 and the EU/UK rules measure a delay against the promised date, an agreed (or
+    deemed) date, or the date a pending question offered, never against an estimate the
+    customer merely saw on an order screen.
+    """
+    if state.awaiting_answer and state.offered_date is not None:
+        return state.offered_date
+    if state.consent in (ConsentState.CONSENTED, ConsentState.DEEMED) and state.deadline:
+        return state.deadline
+    return facts.promised_date
 
 
 def _ready_seen(state: NoticeState, facts: OrderFacts) -> NoticeState:

@@ -9,6 +9,7 @@ from bot.domain.delays import (
     ConsentState,
     NoticeKind,
     accept_delay,
+    communicate,
     initial_state,
     undelivered,
 )
@@ -37,6 +38,17 @@ def test_a_slip_within_30_days_sends_a_first_notice_where_silence_means_consent(
     assert (notice.refund_minor, notice.currency, notice.order_version) == (2500, "USD", 3)
     assert decision.state.consent == ConsentState.DEEMED
     assert decision.state.deadline == date(2027, 3, 15)
+
+
+def test_a_first_notice_measures_the_delay_from_the_promise_not_a_date_seen_on_screen() -> None:
+    # The customer opened their order and saw the new estimate before the sweep decided the
+    # notice (a chat linked after an undelivered notice does exactly this).
+    seen = communicate(initial_state(facts(date(2027, 3, 15)), BEFORE_T), date(2027, 3, 15), None)
+
+    (notice,) = run(facts(date(2027, 3, 15)), seen, BEFORE_T).notices
+
+    assert notice.kind == NoticeKind.DELAY_FIRST
+    assert (notice.previous_date, notice.revised_date) == (T, date(2027, 3, 15))
 
 
 def test_a_slip_beyond_30_days_asks_for_an_answer_by_t_plus_30_and_cancels_the_day_after() -> None:

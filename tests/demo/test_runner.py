@@ -45,7 +45,7 @@ def test_the_shipped_tour_shows_every_flow_and_the_delay_notice_the_supplier_sli
         "  Estimated ship date for the whole order: Dec 21, 2026",
         # The supplier slip during the wait: the FTC delay notice and its two choices.
         "bot: Order 10485 is delayed",
-        "  We expected to ship it by Dec 21, 2026; the new estimated ship date is Jan 4, 2027.",
+        "  We expected to ship it by Dec 22, 2026; the new estimated ship date is Jan 4, 2027.",
         "  You may cancel the order for a full refund of $468.00.",
         "  [Keep waiting]",
         "  [Cancel for a full refund]",

@@ -154,7 +154,11 @@ async def test_a_notice_decided_with_no_chat_linked_is_not_told_and_arrives_when
 
     assert "Nell" in welcome["text"]
     assert "Order 9301 is delayed" in notice["text"]
-    assert "Dec 29, 2026" in notice["text"]
+    # Why: the order list shown on linking must not become the date the delay is measured from.
+    assert (
+        "We expected to ship it by Dec 18, 2026; the new estimated ship date is Dec 29, 2026"
+        in (notice["text"])
+    )
     assert [button["text"] for row in notice["buttons"] for button in row] == [
         "Keep waiting",
         "Cancel for a full refund",
