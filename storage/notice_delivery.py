@@ -117,7 +117,7 @@ async def write_settlement(
 
 
 async def read_undelivered_notices(conn: aiosqlite.Connection) -> list[UndeliveredNoticeRow]:
-    """Every notice no chat received, newest first, with its customer."""
+    """Each order's latest notice when no chat received it, newest first, with its customer."""
     return [
         UndeliveredNoticeRow(
             customer_id=row[0],
@@ -132,6 +132,8 @@ async def read_undelivered_notices(conn: aiosqlite.Connection) -> list[Undeliver
             """SELECT l.customer_id, c.name, l.order_id, l.kind, l.delivery_error, l.decided_at
                  FROM notice_log AS l LEFT JOIN customers AS c ON c.customer_id = l.customer_id
                 WHERE l.delivery = 'undelivered' AND l.retried_at IS NULL
+                  -- Why: a later notice of the same order supersedes this one.
+                  AND l.id = (SELECT max(n.id) FROM notice_log AS n WHERE n.order_id = l.order_id)
                 ORDER BY l.id DESC""",
         )
     ]

@@ -114,6 +114,16 @@ def delivery_error(rows: tuple[CarrierRow, ...]) -> str:
     return "no message could be queued"
 
 
+# The notices that only inform: nothing is owed when a customer without a chat misses one.
+NEWS_KINDS = frozenset({NoticeKind.GOOD_NEWS, NoticeKind.DELAY_INFO, NoticeKind.READY_TO_SHIP})
+
+
+def worth_listing(kind: str, error: str) -> bool:
+    """Show staff an undelivered notice (`outbox`, WARNING)? Every refused send; with no chat,
+    all but news: a shop whose customers mostly use email would otherwise drown in them."""
+    return error != NO_CHAT or kind not in NEWS_KINDS
+
+
 def worth_alerting(notice: Notice, rows: tuple[CarrierRow, ...]) -> bool:
     """Alert staff? Each refused send; with no chat, US questions (16 CFR 435.2), cancellations."""
     if rows:

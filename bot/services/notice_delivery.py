@@ -20,6 +20,7 @@ from bot.domain.notice_delivery import (
     delivery,
     delivery_error,
     worth_alerting,
+    worth_listing,
 )
 from bot.domain.notice_store import NoticeStore
 from bot.domain.outbox import OutgoingMessage
@@ -122,7 +123,8 @@ def _resend(notice: PendingNotice, customer: Customer | None, render: Renderer) 
 
 def _undelivered(notice: PendingNotice, *, retry: bool) -> UndeliveredNotice:
     error = delivery_error(notice.rows)
-    logger.warning(
+    logger.log(
+        logging.WARNING if worth_listing(notice.notice.kind, error) else logging.DEBUG,
         "%s notice for order %s (customer %s) was not delivered: %s",
         notice.notice.kind.value,
         notice.notice.order_id,

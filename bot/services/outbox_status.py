@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from bot.domain.notice_delivery import worth_listing
 from bot.domain.outbox import OutboxStore, OutboxSummary
 
 
 async def outbox_status(store: OutboxStore) -> OutboxSummary:
-    """The outbox's counts and unreachable chats."""
-    return await store.outbox_summary()
+    """The outbox's counts, unreachable chats and the undelivered notices staff should see."""
+    summary = await store.outbox_summary()
+    listed = tuple(
+        notice for notice in summary.undelivered_notices if worth_listing(notice.kind, notice.error)
+    )
+    return replace(summary, undelivered_notices=listed)
 
 
 def status_json(summary: OutboxSummary) -> dict[str, object]:

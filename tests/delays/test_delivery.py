@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
 import aiosqlite
+import pytest
 
 from bot.domain.delays import ConsentState, NoticeKind
 from bot.domain.model import Jurisdiction
@@ -13,6 +15,7 @@ from bot.domain.notice_delivery import UndeliveredAlert
 from bot.domain.outbox import Delivery
 from bot.services.notice_delivery import SettleReport, StaffAlerts, alert_chats, settle_notices
 from bot.services.notices import pending_questions
+from bot.services.outbox_status import outbox_status
 from bot.services.reachability import customer_reachable
 from storage.migrations import BUNDLED_FOLDER, apply_migrations, migrations_in
 from storage.sqlite import SqliteStore, open_store
@@ -242,3 +245,22 @@ def test_alerts_go_to_the_support_chat_else_to_each_staff_member() -> None:
     assert alert_chats(-1001234, frozenset({7, 3})) == (-1001234,)
     assert alert_chats(None, frozenset({7, 3})) == (3, 7)
     assert alert_chats(None, frozenset()) == ()
+
+
+async def test_news_that_reached_no_chat_is_not_put_before_staff(
+    timeline: Timeline, caplog: pytest.LogCaptureFixture
+) -> None:
+    await timeline.product("mug")
+    await timeline.po("PO-MUG", "mug", on(3))
+    await timeline.order("O-1", "ann", "mug", promised=on(14), jurisdiction=Jurisdiction.US)
+    assert await timeline.day(0) == []
+    caplog.set_level(logging.DEBUG)
+
+    report = await settle(timeline)
+
+    assert report.undelivered == ("O-1",) and report.alerts_queued == 0
+    settled = [r for r in caplog.records if "was not delivered" in r.getMessage()]
+    assert [record.levelno for record in settled] == [logging.DEBUG]
+    assert (await outbox_status(timeline.store)).undelivered_notices == ()
+    (notice,) = await timeline.history("O-1")
+    assert notice.notice.kind is NoticeKind.GOOD_NEWS
