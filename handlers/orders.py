@@ -34,7 +34,7 @@ from handlers.common import (
 )
 from handlers.menu import ORDERS_DATA, main_menu
 from handlers.notices import sweep_lock
-from handlers.paging import clamp, nav_row, page_note, page_number, paginate
+from handlers.paging import clamp, in_pages, nav_row, page_note, page_number, paginate
 
 # Callback data carries short handles (bot/services/handles.py), never the shop's ids (DESIGN §7):
 # "o:<order>[:<page>]" opens an order, "ol:<page>" pages the list.
@@ -74,7 +74,7 @@ def orders_screen(
     """One page of the order list: the heading and a button per order, paged by ten."""
     if not views:
         return orders_text(t, views), main_menu(t, linked=True)
-    pages = list_pages(t, views)
+    pages = list_pages(views)
     page = clamp(page, pages)
     shown = [views[index] for index in pages[page]]
     text = "\n".join(
@@ -86,9 +86,9 @@ def orders_screen(
     return text, InlineKeyboardMarkup(rows)
 
 
-def list_pages(t: Translator, views: list[OrderView]) -> list[range]:
-    """The order list's pages, ten orders at most to a page."""
-    return paginate([order_summary(t, view) for view in views])
+def list_pages(views: list[OrderView]) -> list[range]:
+    """The order list's pages, ten orders to a page (each order is a button, not text)."""
+    return in_pages(len(views))
 
 
 async def seen_orders(
@@ -101,7 +101,7 @@ async def seen_orders(
     async with sweep_lock(context.bot_data):
         shown = await services.store.customer_open_orders(customer_id)
         views = open_order_views(shown)
-        pages = list_pages(t, views)
+        pages = list_pages(views)
         await mark_shown(
             services.store,
             customer_id,

@@ -32,6 +32,13 @@ def paginate(
     return pages
 
 
+def in_pages(count: int, *, per_page: int = ITEMS_PER_PAGE) -> list[range]:
+    """`count` items as consecutive ranges of `per_page` (one empty page when there are none)."""
+    return [range(start, min(start + per_page, count)) for start in range(0, count, per_page)] or [
+        range(0, 0)
+    ]
+
+
 def clamp(page: int, pages: Sequence[range]) -> int:
     """A page number within the pages there are (an old button may ask for one that is gone)."""
     return max(0, min(page, len(pages) - 1))
