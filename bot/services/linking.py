@@ -246,13 +246,17 @@ async def link_by_order_contact(
 ) -> LinkResult:
     """Link a chat by an order number as typed ("order #1001") plus the email or phone on it.
 
-    Text with neither an email address nor a phone number in it is NotContact and costs no
-    attempt, like a message without digits at the order-number step (issue 7 item 5).
+    Text with neither an email address nor a phone number in it, or the order number sent again,
+    is NotContact and costs no attempt, like a message without digits at the order-number step
+    (issue 7 item 5).
     """
     if (locked := await _lockout(store, chat_id, now)) is not None:
         return locked
     given = contact_detail(email_or_phone)
-    if given is None:
+    # Why: the order number sent again ("10485", "order 10485") is not a wrong phone number.
+    if given is None or (
+        given.kind == "phone" and phone_digits(given.value) == phone_digits(order_number)
+    ):
         return NotContact()
     # Why: several shops' ids may share a key ("#1001", "1001"); the contact decides which is meant.
     for order_id in await orders_named(store, order_number):

@@ -10,9 +10,11 @@ from bot.config import Settings
 from bot.domain.model import Order, OrderLine
 from bot.services.handles import order_handle
 from bot.services.linking import (
+    MAX_FAILURES,
     Expired,
     Linked,
     LockedOut,
+    NotContact,
     Refused,
     deep_link_for_order,
     link_by_contact,
@@ -135,6 +137,20 @@ async def test_an_unknown_order_and_a_wrong_email_get_the_same_answer(store: Sql
     wrong = await link_by_order_contact(store, CHAT, "1001", "bob@example.com", now=NOW)
     assert unknown == wrong == Refused()
     assert await store.linked_customer(CHAT) is None
+
+
+async def test_the_order_number_sent_again_at_the_contact_step_costs_no_attempt(
+    store: SqliteStore,
+) -> None:
+    results = [
+        await link_by_order_contact(store, CHAT, "order 10485", again, now=NOW)
+        for again in ["10485", "order 10485", "Nr. 10485"] * MAX_FAILURES
+    ]
+
+    assert set(results) == {NotContact()}
+    assert await link_by_order_contact(store, CHAT, "1001", "alice@example.com", now=NOW) == (
+        Linked("C-ALICE", "1001")
+    )
 
 
 async def test_someone_elses_order_number_with_ones_own_email_does_not_link(
