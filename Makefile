@@ -7,9 +7,9 @@ UV_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --
 
 # Installs exactly the locked versions (hashes checked); the project itself goes in without its own
 # dependency resolution so nothing outside the lock file is ever picked.
-$(BIN)/backorder-bot: pyproject.toml requirements/test.txt
+$(BIN)/backorder-bot: pyproject.toml requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-test.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
@@ -30,11 +30,11 @@ bench: install
 	$(BIN)/python -m bench
 
 # Refreshes both lock files to the newest versions pyproject.toml allows (test tools on top of the
-# runtime set, so the two never disagree). Run `make test` afterwards and commit requirements/.
+# runtime set, so the two never disagree). Run `make test` afterwards and commit the lock files.
 lock: install
 	$(BIN)/python -m pip install --quiet uv
-	$(UV_COMPILE) --upgrade --extra test pyproject.toml requirements/build.in -o requirements/test.txt
-	$(UV_COMPILE) pyproject.toml requirements/build.in -c requirements/test.txt -o requirements/main.txt
+	$(UV_COMPILE) --upgrade --extra test pyproject.toml requirements-build.in -o requirements-test.txt
+	$(UV_COMPILE) pyproject.toml requirements-build.in -c requirements-test.txt -o requirements.txt
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -130,7 +130,7 @@ def test_the_image_installs_the_locked_dependencies_with_hashes_then_the_project
     locked = next(i for i, run in enumerate(runs) if "--require-hashes" in run)
     project = next(i for i, run in enumerate(runs) if "--no-deps" in run)
 
-    assert "-r requirements/main.txt" in runs[locked]
+    assert "-r requirements.txt" in runs[locked]
     assert locked < project
     assert runs[project].rstrip().endswith(" .")
 
