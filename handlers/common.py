@@ -38,8 +38,7 @@ _ELLIPSIS = "…"
 NUMBERED_ITEM = N_("{product} (item {number})")
 # Why: below this a name has no room for both of its ends.
 _MIDDLE_CUT_MIN = 8
-# Telegram's limits: a message's text, and the text of an answer to a press (Bot API).
-MESSAGE_LIMIT = 4096
+# Telegram's limit on the text of an answer to a press (Bot API answerCallbackQuery).
 _ANSWER_LIMIT = 200
 
 

@@ -12,6 +12,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.context import BotContext
 from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllowed, NotFound
 from bot.domain.delays import Notice, NoticeKind
+from bot.domain.fitting import MESSAGE_LIMIT, visible_length
 from bot.domain.outbox import Button
 from bot.i18n import Catalogs, Translator
 from bot.services.handles import customer_order, order_handle
@@ -23,7 +24,6 @@ from bot.services.notices import (
     mark_communicated,
 )
 from handlers.common import (
-    MESSAGE_LIMIT,
     answer_press,
     edit_in_place,
     label,
@@ -350,7 +350,7 @@ async def _show_outcome(update: Update, order_id: str, outcome: str) -> None:
     text = f"{message.text_html}\n\n{outcome}" if message.text else outcome
     markup = InlineKeyboardMarkup(rows) if rows else None
     # Why: a notice near Telegram's limit has no room for the outcome; it then comes anew.
-    fits = len(text) <= MESSAGE_LIMIT
+    fits = visible_length(text) <= MESSAGE_LIMIT
     edited = await edit_in_place(message, text if fits else message.text_html, markup)
     if edited is None or not fits:
         await send_new(update, outcome)

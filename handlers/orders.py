@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence, Sized
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -11,6 +11,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.clock import business_today
 from bot.context import BotContext
 from bot.domain.model import Confidence, LineEta
+from bot.domain.notice_store import VersionedOrder
+from bot.domain.open_orders import OpenOrders
 from bot.i18n import Translator
 from bot.services.handles import customer_order, order_handle
 from bot.services.notices import mark_shown
@@ -64,7 +66,7 @@ async def show_orders(update: Update, context: BotContext) -> None:
     query = update.callback_query
     data = query.data if query is not None and query.data else ""
     page = page_number(data.removeprefix(LIST_PAGE_PREFIX)) or 0
-    views = await seen_orders(context, t, customer_id, page)
+    views = await seen_orders(context, customer_id, page)
     await respond(update, *orders_screen(t, views, page))
 
 
@@ -86,31 +88,25 @@ def orders_screen(
     return text, InlineKeyboardMarkup(rows)
 
 
-def list_pages(views: list[OrderView]) -> list[range]:
+def list_pages(views: Sized) -> list[range]:
     """The order list's pages, ten orders to a page (each order is a button, not text)."""
     return in_pages(len(views))
 
 
-async def seen_orders(
-    context: BotContext, t: Translator, customer_id: str, page: int = 0
-) -> list[OrderView]:
+def _list_page(views: Sized, page: int) -> range:
+    pages = list_pages(views)
+    return pages[clamp(page, pages)]
+
+
+async def seen_orders(context: BotContext, customer_id: str, page: int = 0) -> list[OrderView]:
     """The customer's open orders, with the dates on the list page about to be shown recorded
     as told."""
-    services = context.services
-    # Why: the dates recorded are the ones this reply shows, read once (states too) for both.
-    async with sweep_lock(context.bot_data):
-        shown = await services.store.customer_open_orders(customer_id)
-        views = open_order_views(shown)
-        pages = list_pages(views)
-        await mark_shown(
-            services.store,
-            customer_id,
-            [shown.orders[index] for index in pages[clamp(page, pages)]],
-            shown.etas,
-            now=services.clock.now(),
-            states=shown.notice_states,
-        )
-    return views
+    shown = await _record_shown(
+        context,
+        customer_id,
+        lambda read: [read.orders[index] for index in _list_page(read.orders, page)],
+    )
+    return open_order_views(shown)
 
 
 async def show_order(update: Update, context: BotContext) -> None:
@@ -177,19 +173,33 @@ def order_pages(t: Translator, view: OrderView) -> list[range]:
 
 async def _seen_order(context: BotContext, view: OrderView) -> None:
     """The order's dates, about to be shown (after a confirmation too), recorded as told."""
+    order_id = view.order.order_id
+    await _record_shown(
+        context,
+        view.order.customer_id,
+        lambda read: [entry for entry in read.orders if entry.order.order_id == order_id],
+    )
+
+
+async def _record_shown(
+    context: BotContext,
+    customer_id: str,
+    shown_of: Callable[[OpenOrders], Sequence[VersionedOrder]],
+) -> OpenOrders:
+    """Read the customer's open orders and record the dates of `shown_of(them)` as told."""
     services = context.services
-    customer_id = view.order.customer_id
+    # Why: the dates recorded are the ones the reply shows, read once (states too) for both.
     async with sweep_lock(context.bot_data):
-        shown = await services.store.customer_open_orders(customer_id)
-        orders = [entry for entry in shown.orders if entry.order.order_id == view.order.order_id]
+        read = await services.store.customer_open_orders(customer_id)
         await mark_shown(
             services.store,
             customer_id,
-            orders,
-            shown.etas,
+            shown_of(read),
+            read.etas,
             now=services.clock.now(),
-            states=shown.notice_states,
+            states=read.notice_states,
         )
+    return read
 
 
 async def _owned_order(

@@ -274,7 +274,7 @@ async def _send_orders(update: Update, context: BotContext) -> None:
     customer_id = await linked_customer_id(update, context)
     if customer_id is None:
         return
-    views = await seen_orders(context, t, customer_id)
+    views = await seen_orders(context, customer_id)
     await respond(update, *orders_screen(t, views))
 
 
