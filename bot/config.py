@@ -20,6 +20,10 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TOKEN_SHAPE = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 
 
+# Why: day settings beyond ten years overflow date arithmetic; the CSV's day columns stop there too.
+MAX_DAYS = 3650
+
+
 class ConfigError(ValueError):
     """A setting has a value the bot cannot use."""
 
@@ -142,13 +146,17 @@ def load_settings(
         staff_ids=staff,
         timezone=timezone,
         default_language=default_language,
-        handling_days=_whole(get("BACKORDER_HANDLING_DAYS"), "BACKORDER_HANDLING_DAYS", 1),
+        handling_days=_whole(
+            get("BACKORDER_HANDLING_DAYS"), "BACKORDER_HANDLING_DAYS", 1, maximum=MAX_DAYS
+        ),
         holidays_country=_holidays_country(get("BACKORDER_HOLIDAYS")),
         link_secret=get("BACKORDER_LINK_SECRET"),
         frozen_now=frozen_now,
         quiet_hours=quiet_hours,
         daily_sweep_at=daily_sweep_at,
-        refund_days=_whole(get("BACKORDER_REFUND_DAYS"), "BACKORDER_REFUND_DAYS", 14),
+        refund_days=_whole(
+            get("BACKORDER_REFUND_DAYS"), "BACKORDER_REFUND_DAYS", 14, maximum=MAX_DAYS
+        ),
         events_webhook_url=webhook_url,
         events_secret=get("BACKORDER_EVENTS_SECRET"),
         send_rate=_rate(get("BACKORDER_SEND_RATE"), "BACKORDER_SEND_RATE", 30.0),
@@ -217,8 +225,10 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(match)
 
 
-def _whole(raw: str | None, name: str, default: int, *, minimum: int = 0) -> int:
-    """A whole-number setting of at least `minimum`."""
+def _whole(
+    raw: str | None, name: str, default: int, *, minimum: int = 0, maximum: int | None = None
+) -> int:
+    """A whole-number setting of at least `minimum` (and at most `maximum`)."""
     if raw is None:
         return default
     try:
@@ -229,6 +239,8 @@ def _whole(raw: str | None, name: str, default: int, *, minimum: int = 0) -> int
         raise ConfigError(
             f"{name} must not be negative" if minimum == 0 else f"{name} must be at least {minimum}"
         )
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}")
     return value
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.domain.notice_delivery import CHAT_UNLINKED
 from bot.domain.outbox import (
     Button,
     Delivery,
@@ -198,4 +199,17 @@ async def outbox_summary(conn: aiosqlite.Connection) -> OutboxSummary:
         sent=count("sent"),
         failed=count("failed"),
         unreachable=chats,
+    )
+
+
+async def drop_for_other_customers(
+    conn: aiosqlite.Connection, chat_id: int, customer_id: str | None
+) -> None:
+    """Fail the chat's pending messages for any customer but `customer_id` (inside the caller's
+    transaction): a chat that unlinked or linked to someone else gets none of them."""
+    await conn.execute(
+        """UPDATE outbox SET status = 'failed', last_error = ?
+           WHERE chat_id = ? AND status = 'pending' AND customer_id IS NOT NULL
+             AND customer_id IS NOT ?""",
+        (CHAT_UNLINKED, chat_id, customer_id),
     )

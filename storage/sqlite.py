@@ -425,6 +425,7 @@ class SqliteStore:
                        via = excluded.via, linked_at = excluded.linked_at""",
                 {"chat_id": chat_id, **after},
             )
+            await outbox_tables.drop_for_other_customers(self._conn, chat_id, customer_id)
             before = row_dict(rows[0]) if rows else None
             change = Change("chat.link", f"chat:{chat_id}", before, after)
             await write_changes(self._conn, [change], actor=actor, at=at)
@@ -438,6 +439,7 @@ class SqliteStore:
             if not rows:
                 return False
             await self._conn.execute("DELETE FROM chat_links WHERE chat_id = ?", (chat_id,))
+            await outbox_tables.drop_for_other_customers(self._conn, chat_id, None)
             change = Change("chat.unlink", f"chat:{chat_id}", row_dict(rows[0]), None)
             await write_changes(self._conn, [change], actor=actor, at=at)
         return True

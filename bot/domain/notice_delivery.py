@@ -11,6 +11,9 @@ from bot.domain.model import Customer, Jurisdiction
 from bot.domain.outbox import OutgoingMessage
 
 NO_CHAT = "no linked chat"
+# Why: a message queued for a chat that then unlinked (or linked to someone else) must not go to
+# it: the customer's data would reach another person, and nothing would be told to the customer.
+CHAT_UNLINKED = "the chat was unlinked from the customer"
 
 
 class NoticeDelivery(StrEnum):
@@ -98,7 +101,9 @@ def delivery(rows: tuple[CarrierRow, ...]) -> NoticeDelivery:
         return NoticeDelivery.DELIVERED
     if any(row.status == "pending" and not row.chat_unreachable for row in rows):
         return NoticeDelivery.WAITING
-    if any(row.status == "failed" and row.notices > 1 for row in rows):
+    if any(
+        row.status == "failed" and row.notices > 1 and row.error != CHAT_UNLINKED for row in rows
+    ):
         # Why: a digest refused as a whole gets a second chance, one message per order.
         return NoticeDelivery.RESEND_ALONE
     return NoticeDelivery.UNDELIVERED

@@ -64,10 +64,15 @@ def links_csv(links: Sequence[CustomerLink]) -> str:
     writer.writerow(CSV_COLUMNS)
     for link in links:
         customer = link.customer
-        writer.writerow(
-            (customer.customer_id, customer.name, customer.email or "", link.order_id, link.url)
-        )
+        fields = (customer.customer_id, customer.name, customer.email or "", link.order_id)
+        writer.writerow((*map(_inert, fields), link.url))
     return out.getvalue()
+
+
+def _inert(cell: str) -> str:
+    """A cell a spreadsheet shows as text: a leading =, +, - or @ would make it a formula."""
+    # Why: OWASP CSV injection; the shop opens this file in a spreadsheet.
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
 
 
 def links_text(links: Sequence[CustomerLink]) -> str:

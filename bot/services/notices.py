@@ -324,7 +324,7 @@ def _zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
         return fallback
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return fallback
 
 

@@ -264,3 +264,20 @@ async def test_news_that_reached_no_chat_is_not_put_before_staff(
     assert (await outbox_status(timeline.store)).undelivered_notices == ()
     (notice,) = await timeline.history("O-1")
     assert notice.notice.kind is NoticeKind.GOOD_NEWS
+
+
+async def test_messages_queued_for_a_chat_that_unlinks_never_go_to_it_and_tell_nothing(
+    timeline: Timeline,
+) -> None:
+    await two_delayed_orders(timeline)
+    (digest,) = await timeline.day(0)
+    assert digest.chat_id == 101
+
+    assert await timeline.store.unlink_chat(101, actor="chat:101", at=timeline.clock.now())
+    report = await settle(timeline)
+
+    due = await timeline.store.due_messages(now=timeline.clock.now(), after_id=0, limit=10)
+    assert [message.chat_id for message in due if message.chat_id == 101] == []
+    assert sorted(report.undelivered) == ["O-1", "O-2"]
+    states = await timeline.store.notice_states(["O-1", "O-2"])
+    assert {state.consent for state in states.values()} == {ConsentState.NONE}

@@ -141,6 +141,13 @@ BAD_FILES = {
         "customer_timezone",
         "time zone",
     ),
+    "a time zone folder, not a zone": BadFile(
+        "orders",
+        ORDER_HEADER + order_row(customer_timezone="America"),
+        2,
+        "customer_timezone",
+        "time zone",
+    ),
     "bad jurisdiction": BadFile(
         "orders", ORDER_HEADER + order_row(jurisdiction="CA"), 2, "jurisdiction", "US, EU, UK"
     ),

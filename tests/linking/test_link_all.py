@@ -63,6 +63,21 @@ async def test_the_csv_has_a_header_and_one_working_link_per_customer_with_an_op
         assert linked == Linked(row["customer_id"], row["order_id"])
 
 
+async def test_a_name_a_spreadsheet_would_run_as_a_formula_stays_text_in_the_csv(
+    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mallory = Customer("C-EVE", '=HYPERLINK("http://x.example")', email="eve@example.com")
+    order = Order("5005", "C-EVE", NOW, "EUR", lines=(_lamp("5005"),))
+    await store.upsert_orders([mallory], [order], actor="test", at=NOW)
+    await store.set_setting("bot_username", "shop_bot")
+
+    assert await asyncio.to_thread(main, ["link", "--all", "--csv"]) == 0
+
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    (eve,) = [row for row in rows if row["customer_id"] == "C-EVE"]
+    assert eve["name"] == '\'=HYPERLINK("http://x.example")'
+
+
 async def test_the_plain_listing_has_one_line_per_customer_ending_in_the_link(
     store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
