@@ -23,17 +23,25 @@ from bot.domain.store import Store
 from bot.services.handles import order_handle
 from bot.services.order_lookup import orders_named, staff_order_id
 
+# Why: the server's cap on a deep link's life, counted from its issue time whatever a token says.
 TOKEN_LIFETIME = timedelta(days=30)
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(hours=1)
 MAX_PAYLOAD_CHARS = 64
-# Why: 96 bits of MAC is far beyond online guessing; the whole token stays at 27 characters.
+# Why: a token "issued" later than this ahead of the server's clock was not issued by it.
+_CLOCK_SKEW = timedelta(minutes=5)
+# Why: 96 bits of MAC is far beyond online guessing; the whole token stays at 38 characters.
 _MAC_BYTES = 12
-_EXPIRY = struct.Struct(">I")
+_SECONDS = struct.Struct(">I")
 # Why: the order's handle (bot.domain.handles), not its id, so any length of shop id fits.
 _HANDLE_BYTES = 6
+# Why: a keyed digest of the customer id binds the link without carrying the shop's id.
+_CUSTOMER_TAG_BYTES = 6
+_BOUND_DOMAIN = b"deep-link-bound\x00"
+_CUSTOMER_DOMAIN = b"deep-link-customer\x00"
+# Why: links of earlier releases (expiry + handle, or expiry + order id) were sent to customers;
+# they stay readable, but they bind no customer (see `_still_bound`).
 _HANDLE_DOMAIN = b"deep-link-handle\x00"
-# Why: the previous release signed the order id itself; its links stay valid until they expire.
 _ORDER_ID_DOMAIN = b"deep-link\x00"
 # Why: shorter phone suffixes would match strangers' numbers too easily.
 _MIN_PHONE_SUFFIX = 8
@@ -80,11 +88,17 @@ LinkResult = Linked | Refused | NotContact | Expired | LockedOut
 
 @dataclass(frozen=True, slots=True)
 class TokenClaim:
-    """What a valid deep-link token vouches for: an order's handle (or, from old links, its id)."""
+    """What an authentic deep-link token vouches for.
 
-    expires_at: datetime
+    `issued_at` is when it was made (for links of earlier releases: their expiry less
+    TOKEN_LIFETIME, the only lifetime they were ever given); `customer_tag` is the keyed digest
+    of the customer it was made for, None in links of earlier releases.
+    """
+
+    issued_at: datetime
     order_handle: str | None = None
     legacy_order_id: str | None = None
+    customer_tag: bytes | None = None
 
 
 # --- tokens ---
@@ -101,10 +115,13 @@ async def link_secret(store: Store, settings: Settings) -> bytes:
     return stored.encode()
 
 
-def make_token(secret: bytes, order_handle_: str, *, now: datetime) -> str:
-    """A 27-char URL-safe /start payload naming an order by its handle, valid for TOKEN_LIFETIME.
+def make_token(secret: bytes, order_handle_: str, customer_id: str, *, now: datetime) -> str:
+    """A 38-char URL-safe /start payload naming an order by its handle and binding its customer.
 
-    Raises ValueError for anything but an order handle (bot.services.handles.order_handle).
+    Layout: issue time (4 bytes, Unix seconds) + order handle (6) + keyed customer digest (6) +
+    MAC (12), base64url without padding; the server caps its life at TOKEN_LIFETIME from the
+    issue time (issue 8). Raises ValueError for anything but an order handle
+    (bot.services.handles.order_handle).
     """
     try:
         raw_handle = _b64decode(order_handle_)
@@ -112,15 +129,23 @@ def make_token(secret: bytes, order_handle_: str, *, now: datetime) -> str:
         raw_handle = b""
     if len(raw_handle) != _HANDLE_BYTES or _b64encode(raw_handle) != order_handle_:
         raise ValueError(f"not an order handle: {order_handle_!r}")
-    expires = math.ceil((now + TOKEN_LIFETIME).timestamp())
-    body = _EXPIRY.pack(expires) + raw_handle
-    return _b64encode(body + _mac(secret, _HANDLE_DOMAIN, body))
+    body = (
+        _SECONDS.pack(math.floor(now.timestamp())) + raw_handle + customer_tag(secret, customer_id)
+    )
+    return _b64encode(body + _mac(secret, _BOUND_DOMAIN, body))
+
+
+def customer_tag(secret: bytes, customer_id: str) -> bytes:
+    """The 6-byte keyed digest of a customer id that a deep link carries instead of the id."""
+    digest = hmac.new(secret, _CUSTOMER_DOMAIN + customer_id.encode(), hashlib.sha256).digest()
+    return digest[:_CUSTOMER_TAG_BYTES]
 
 
 def read_token(secret: bytes, token: str) -> TokenClaim | None:
     """The claim of an authentic token (expired or not), or None for anything forged or garbled.
 
-    Tokens of the previous release, which carry the order id itself, are still read.
+    Tokens of earlier releases (expiry + order handle, expiry + order id) are still read; their
+    issue time is their expiry less TOKEN_LIFETIME.
     """
     if not token or len(token) > MAX_PAYLOAD_CHARS or not re.fullmatch(r"[A-Za-z0-9_-]+", token):
         return None
@@ -128,18 +153,30 @@ def read_token(secret: bytes, token: str) -> TokenClaim | None:
         raw = _b64decode(token)
     except (binascii.Error, ValueError):
         return None
-    body, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
-    if len(body) <= _EXPIRY.size:
+    # Why: the last character's spare bits must not give one token several spellings.
+    if _b64encode(raw) != token:
         return None
-    (expires,) = _EXPIRY.unpack(body[: _EXPIRY.size])
-    expires_at = datetime.fromtimestamp(expires, UTC)
-    named = body[_EXPIRY.size :]
+    body, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
+    if len(body) <= _SECONDS.size:
+        return None
+    (seconds,) = _SECONDS.unpack(body[: _SECONDS.size])
+    stamped = datetime.fromtimestamp(seconds, UTC)
+    named = body[_SECONDS.size :]
+    if len(named) == _HANDLE_BYTES + _CUSTOMER_TAG_BYTES and hmac.compare_digest(
+        mac, _mac(secret, _BOUND_DOMAIN, body)
+    ):
+        return TokenClaim(
+            stamped,
+            order_handle=_b64encode(named[:_HANDLE_BYTES]),
+            customer_tag=named[_HANDLE_BYTES:],
+        )
+    issued_at = stamped - TOKEN_LIFETIME
     if len(named) == _HANDLE_BYTES and hmac.compare_digest(mac, _mac(secret, _HANDLE_DOMAIN, body)):
-        return TokenClaim(expires_at, order_handle=_b64encode(named))
+        return TokenClaim(issued_at, order_handle=_b64encode(named))
     if not hmac.compare_digest(mac, _mac(secret, _ORDER_ID_DOMAIN, body)):
         return None
     try:
-        return TokenClaim(expires_at, legacy_order_id=named.decode())
+        return TokenClaim(issued_at, legacy_order_id=named.decode())
     except UnicodeDecodeError:
         return None
 
@@ -162,9 +199,12 @@ async def order_token(store: Store, secret: bytes, order_id: str, *, now: dateti
     Why: handles are 48-bit digests; in the unlikely clash a link could not tell two orders apart.
     """
     order_handle_ = order_handle(order_id)
+    order = await store.get_order(order_id)
+    if order is None:
+        raise LinkError(f"order {order_id!r} is not stored")
     if await store.order_ids_by_handle(order_handle_) != [order_id]:
         raise LinkError(f"order {order_id!r} shares its link handle with another order")
-    return make_token(secret, order_handle_, now=now)
+    return make_token(secret, order_handle_, order.customer_id, now=now)
 
 
 async def deep_link_for_order(
@@ -220,15 +260,23 @@ async def _fetch_username(settings: Settings) -> str:
 async def link_by_token(
     store: Store, settings: Settings, chat_id: int, token: str, *, now: datetime
 ) -> LinkResult:
-    """Link a chat through a deep-link payload."""
+    """Link a chat through a deep-link payload.
+
+    Refused (as a forged link) when the token is not authentic, claims an issue time ahead of
+    the server's clock, or its order's customer is no longer the one it was made for; Expired
+    TOKEN_LIFETIME after its issue time, whatever the token says (issue 8).
+    """
     if (locked := await _lockout(store, chat_id, now)) is not None:
         return locked
-    claim = read_token(await link_secret(store, settings), token)
+    secret = await link_secret(store, settings)
+    claim = read_token(secret, token)
     order = await _claimed_order(store, claim) if claim is not None else None
-    if claim is None or order is None:
+    if claim is None or order is None or claim.issued_at > now + _CLOCK_SKEW:
         return await _fail(store, chat_id, now)
-    if claim.expires_at <= now:
+    if claim.issued_at + TOKEN_LIFETIME <= now:
         return Expired()
+    if not await _still_bound(store, secret, claim, order):
+        return await _fail(store, chat_id, now)
     await _link(store, chat_id, order.customer_id, via="deep_link", now=now)
     return Linked(order.customer_id, order.order_id)
 
@@ -239,6 +287,28 @@ async def _claimed_order(store: Store, claim: TokenClaim) -> Order | None:
     found = await store.order_ids_by_handle(claim.order_handle or "")
     # Why: a handle shared by two orders vouches for neither.
     return await store.get_order(found[0]) if len(found) == 1 else None
+
+
+async def _still_bound(store: Store, secret: bytes, claim: TokenClaim, order: Order) -> bool:
+    """Whether the order still belongs to the customer the link was made for.
+
+    Why: links of earlier releases carry no customer; the audit log tells whether an import gave
+    the order another customer since the link was made, and such a link is refused.
+    """
+    if claim.customer_tag is not None:
+        return hmac.compare_digest(claim.customer_tag, customer_tag(secret, order.customer_id))
+    for entry in await store.audit_entries(f"order:{order.order_id}"):
+        if entry.action != "order.upsert" or entry.at < claim.issued_at:
+            continue
+        # Why: orders are never deleted, so an entry without a value before is the order's first.
+        if entry.before is None:
+            continue
+        before, after = json.loads(entry.before), json.loads(entry.after or "null")
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            return False
+        if before.get("customer_id") != after.get("customer_id"):
+            return False
+    return True
 
 
 async def link_by_order_contact(

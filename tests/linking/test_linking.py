@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -11,6 +12,7 @@ from bot.domain.model import Order, OrderLine
 from bot.services.handles import order_handle
 from bot.services.linking import (
     MAX_FAILURES,
+    TOKEN_LIFETIME,
     Expired,
     Linked,
     LockedOut,
@@ -26,7 +28,12 @@ from bot.services.linking import (
     unlink,
 )
 from storage.sqlite import SqliteStore
-from tests.linking.conftest import NOW, previous_release_token
+from tests.linking.conftest import (
+    NOW,
+    forged_bound_token,
+    handle_release_token,
+    previous_release_token,
+)
 
 CHAT = 42
 
@@ -69,7 +76,7 @@ async def test_a_deep_link_from_the_previous_release_still_links(
 async def test_a_deep_link_whose_handle_two_orders_share_links_neither(
     store: SqliteStore, settings: Settings
 ) -> None:
-    token = make_token(await link_secret(store, settings), order_handle("1001"), now=NOW)
+    token = make_token(await link_secret(store, settings), order_handle("1001"), "C-ALICE", now=NOW)
     # Why: a 48-bit clash cannot be found in a test's time, so the stored handle is forced.
     await store.connection.execute(
         "UPDATE orders SET link_handle = ? WHERE order_id = '2002'", (order_handle("1001"),)
@@ -102,14 +109,86 @@ async def test_without_a_configured_secret_one_is_generated_once_and_kept(
 
 
 async def test_an_expired_deep_link_does_not_link(store: SqliteStore, settings: Settings) -> None:
-    token = make_token(await link_secret(store, settings), order_handle("1001"), now=NOW)
+    token = make_token(await link_secret(store, settings), order_handle("1001"), "C-ALICE", now=NOW)
     later = NOW + timedelta(days=31)
     assert await link_by_token(store, settings, CHAT, token, now=later) == Expired()
     assert await store.linked_customer(CHAT) is None
 
 
+async def give_order_to(
+    store: SqliteStore, order_id: str, customer_id: str, *, at: datetime
+) -> None:
+    """Re-import an order with another customer, as `import orders` does."""
+    order = await store.get_order(order_id)
+    assert order is not None
+    await store.upsert_orders([], [replace(order, customer_id=customer_id)], actor="cli", at=at)
+
+
+async def test_a_deep_link_made_for_one_customer_does_not_link_after_the_order_changed_hands(
+    store: SqliteStore, settings: Settings
+) -> None:
+    await store.set_setting("bot_username", "ShopBot")
+    url = await deep_link_for_order(store, settings, "1001", now=NOW)
+    assert url is not None
+    token = url.removeprefix("https://t.me/ShopBot?start=")
+    await give_order_to(store, "1001", "C-BOB", at=NOW + timedelta(hours=1))
+
+    result = await link_by_token(store, settings, CHAT, token, now=NOW + timedelta(hours=2))
+
+    assert result == Refused()
+    assert await store.linked_customer(CHAT) is None
+
+
+async def test_a_deep_link_of_an_earlier_release_does_not_link_after_the_order_changed_hands(
+    store: SqliteStore, settings: Settings
+) -> None:
+    secret = await link_secret(store, settings)
+    tokens = [
+        previous_release_token(secret, "1001"),
+        handle_release_token(secret, "1001", expires=NOW + TOKEN_LIFETIME),
+    ]
+    await give_order_to(store, "1001", "C-BOB", at=NOW + timedelta(hours=1))
+
+    results = [
+        await link_by_token(store, settings, CHAT, token, now=NOW + timedelta(hours=2))
+        for token in tokens
+    ]
+
+    assert results == [Refused(), Refused()]
+    assert await store.linked_customer(CHAT) is None
+
+
+async def test_a_deep_link_of_an_earlier_release_made_after_the_order_changed_hands_links(
+    store: SqliteStore, settings: Settings
+) -> None:
+    await give_order_to(store, "1001", "C-BOB", at=NOW - timedelta(days=2))
+    secret = await link_secret(store, settings)
+    token = handle_release_token(secret, "1001", expires=NOW + TOKEN_LIFETIME)
+
+    result = await link_by_token(store, settings, CHAT, token, now=NOW + timedelta(hours=1))
+
+    assert result == Linked("C-BOB", "1001")
+
+
+async def test_a_deep_link_lives_no_longer_than_the_server_allows_whatever_it_claims(
+    store: SqliteStore, settings: Settings
+) -> None:
+    secret = await link_secret(store, settings)
+    far = NOW + timedelta(days=3650)
+    claims_far_expiry = handle_release_token(secret, "1001", expires=far)
+    claims_late_issue = forged_bound_token(secret, "1001", "C-ALICE", issued=far)
+    honest = forged_bound_token(secret, "1001", "C-ALICE", issued=NOW)
+    past_cap = NOW + TOKEN_LIFETIME + timedelta(seconds=1)
+
+    assert await link_by_token(store, settings, CHAT, claims_far_expiry, now=NOW) == Refused()
+    assert await link_by_token(store, settings, CHAT, claims_far_expiry, now=past_cap) == Refused()
+    assert await link_by_token(store, settings, CHAT, claims_late_issue, now=NOW) == Refused()
+    assert await link_by_token(store, settings, CHAT, honest, now=past_cap) == Expired()
+    assert await store.linked_customer(CHAT) is None
+
+
 async def test_a_forged_deep_link_does_not_link(store: SqliteStore, settings: Settings) -> None:
-    forged = make_token(b"guessed-secret", order_handle("1001"), now=NOW)
+    forged = make_token(b"guessed-secret", order_handle("1001"), "C-ALICE", now=NOW)
     assert await link_by_token(store, settings, CHAT, forged, now=NOW) == Refused()
     assert await store.linked_customer(CHAT) is None
 
