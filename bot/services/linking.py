@@ -16,9 +16,12 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import phonenumbers
+
 from bot.config import Settings
 from bot.domain.contact_details import ContactDetail, contact_detail
 from bot.domain.model import Customer, Order
+from bot.domain.phone_numbers import dialling_region, e164, international_e164, same_line
 from bot.domain.store import Store
 from bot.services.handles import order_handle
 from bot.services.order_lookup import orders_named, staff_order_id
@@ -43,7 +46,7 @@ _CUSTOMER_DOMAIN = b"deep-link-customer\x00"
 # they stay readable, but they bind no customer (see `_still_bound`).
 _HANDLE_DOMAIN = b"deep-link-handle\x00"
 _ORDER_ID_DOMAIN = b"deep-link\x00"
-# Why: shorter phone suffixes would match strangers' numbers too easily.
+# Why: enough of a number's last digits to find its few candidate customers by index.
 _MIN_PHONE_SUFFIX = 8
 _SECRET_SETTING = "link_secret"
 _USERNAME_SETTING = "bot_username"
@@ -331,24 +334,30 @@ async def link_by_order_contact(
     # Why: several shops' ids may share a key ("#1001", "1001"); the contact decides which is meant.
     for order_id in await orders_named(store, order_number):
         order = await store.get_order(order_id)
-        customer = await store.get_customer(order.customer_id) if order is not None else None
-        if order is not None and customer is not None and _matches(customer, given):
+        customer = await _imported_customer(store, order.customer_id) if order else None
+        if order is not None and customer is not None and _matches(order, customer, given):
             await _link(store, chat_id, customer.customer_id, via="order_contact", now=now)
             return Linked(customer.customer_id, order.order_id)
     return await _fail(store, chat_id, now)
 
 
 async def link_by_contact(store: Store, chat_id: int, phone: str, *, now: datetime) -> LinkResult:
-    """Link a chat by the sender's own shared Telegram contact."""
+    """Link a chat by the sender's own shared Telegram contact.
+
+    The contact's number (international, as Telegram gives it) must equal in E.164 the phone of
+    exactly one customer, a stored number without a prefix read in the country of that
+    customer's orders (bot.domain.phone_numbers); ambiguous or invalid numbers link nobody.
+    """
     if (locked := await _lockout(store, chat_id, now)) is not None:
         return locked
-    digits = phone_digits(phone)
-    candidates = (
-        await store.customers_by_phone(digits[-_MIN_PHONE_SUFFIX:])
-        if len(digits) >= _MIN_PHONE_SUFFIX
-        else []
-    )
-    matching = {c.customer_id for c in candidates if phones_match(c.phone or "", phone)}
+    given = international_e164(phone)
+    suffix = _line_suffix(given) if given is not None else ""
+    candidates = await store.customers_by_phone(suffix) if suffix else []
+    matching = {
+        c.customer_id
+        for c in candidates
+        if same_line(c.phone, await _customer_region(store, c.customer_id), given)
+    }
     # Why: a number shared by several customers must not pick one of them at random.
     if len(matching) != 1:
         return await _fail(store, chat_id, now)
@@ -362,22 +371,39 @@ def phone_digits(phone: str) -> str:
     return re.sub(r"\D", "", phone).lstrip("0")
 
 
-def phones_match(stored: str, given: str) -> bool:
-    """Whether two phone numbers are the same line, tolerating a missing country or trunk prefix."""
-    a, b = phone_digits(stored), phone_digits(given)
-    if not a or not b:
-        return False
-    if a == b:
-        return True
-    shorter, longer = sorted((a, b), key=len)
-    return len(shorter) >= _MIN_PHONE_SUFFIX and longer.endswith(shorter)
+def _line_suffix(number: str) -> str:
+    """The last digits every written form of an E.164 number ends with, to find candidates."""
+    national = str(phonenumbers.parse(number).national_number)
+    return national[-_MIN_PHONE_SUFFIX:]
 
 
-def _matches(customer: Customer, given: ContactDetail) -> bool:
+async def _imported_customer(store: Store, customer_id: str) -> Customer | None:
+    # Why: the orders' language tells the country; a language chosen in a chat does not.
+    return (await store.imported_customers([customer_id])).get(customer_id)
+
+
+async def _customer_region(store: Store, customer_id: str) -> str | None:
+    """The one country the customer's orders point to, or None when none or several."""
+    customer = await _imported_customer(store, customer_id)
+    language = customer.language if customer else None
+    regions = set()
+    for order_id in await store.customer_order_ids(customer_id):
+        order = await store.get_order(order_id)
+        if order is not None:
+            regions.add(dialling_region(order.jurisdiction, language))
+    regions.discard(None)
+    return regions.pop() if len(regions) == 1 else None
+
+
+def _matches(order: Order, customer: Customer, given: ContactDetail) -> bool:
     if given.kind == "email":
         stored = (customer.email or "").strip().casefold()
         return bool(stored) and given.value.casefold() == stored
-    return phones_match(customer.phone or "", given.value)
+    # Why: a number typed without "+" is dialled where the order's customer is (issue 8), or is
+    # the whole international number without its "+" ("491701234567"): both name one line.
+    region = dialling_region(order.jurisdiction, customer.language)
+    readings = {e164(given.value, region), international_e164(given.value)}
+    return any(same_line(customer.phone, region, reading) for reading in readings)
 
 
 async def _link(store: Store, chat_id: int, customer_id: str, *, via: str, now: datetime) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.domain.model import Customer, Order, OrderLine, Product
+from bot.domain.model import Customer, Jurisdiction, Order, OrderLine, Product
 from bot.services.handles import order_handle
 from bot.services.linking import TOKEN_LIFETIME
 from storage.sqlite import SqliteStore, open_store
@@ -24,17 +24,33 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    """A store holding Alice's order 1001 and Bob's order 2002."""
+    """A store holding Alice's order 1001 (EU, German) and Bob's order 2002 (UK)."""
     opened = await open_store(tmp_path / "db.sqlite3")
     lamp = Product(sku="LAMP", name="Desk lamp", price_minor=2999, currency="EUR", on_hand=0)
     await opened.upsert_products([lamp], actor="test", at=NOW)
     customers = [
-        Customer("C-ALICE", "Alice", email="Alice@Example.com", phone="+49 170 1234567"),
+        Customer(
+            "C-ALICE", "Alice", email="Alice@Example.com", phone="+49 170 1234567", language="de"
+        ),
         Customer("C-BOB", "Bob", email="bob@example.com", phone="0044 7700 900123"),
     ]
     orders = [
-        Order("1001", "C-ALICE", NOW, "EUR", lines=(OrderLine("1001", 1, "LAMP", 1, 2999),)),
-        Order("2002", "C-BOB", NOW, "EUR", lines=(OrderLine("2002", 1, "LAMP", 2, 2999),)),
+        Order(
+            "1001",
+            "C-ALICE",
+            NOW,
+            "EUR",
+            jurisdiction=Jurisdiction.EU,
+            lines=(OrderLine("1001", 1, "LAMP", 1, 2999),),
+        ),
+        Order(
+            "2002",
+            "C-BOB",
+            NOW,
+            "EUR",
+            jurisdiction=Jurisdiction.UK,
+            lines=(OrderLine("2002", 1, "LAMP", 2, 2999),),
+        ),
     ]
     await opened.upsert_orders(customers, orders, actor="test", at=NOW)
     yield opened

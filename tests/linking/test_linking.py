@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.config import Settings
-from bot.domain.model import Order, OrderLine
+from bot.domain.model import Customer, Jurisdiction, Order, OrderLine
 from bot.services.handles import order_handle
 from bot.services.linking import (
     MAX_FAILURES,
@@ -24,7 +24,6 @@ from bot.services.linking import (
     link_by_token,
     link_secret,
     make_token,
-    phones_match,
     unlink,
 )
 from storage.sqlite import SqliteStore
@@ -286,19 +285,64 @@ async def test_every_link_is_written_to_the_audit_log(store: SqliteStore) -> Non
     assert entries[0].actor == f"chat:{CHAT}"
 
 
-@pytest.mark.parametrize(
-    ("stored", "given", "same"),
-    [
-        ("+49 170 1234567", "491701234567", True),
-        ("0170 1234567", "+49 170 1234567", True),
-        ("+1 (555) 010-0999", "15550100999", True),
-        ("+49 170 1234567", "+49 170 1234568", False),
-        ("1234567", "991234567", False),
-        ("", "", False),
-    ],
-)
-def test_phone_numbers_compare_by_digits(stored: str, given: str, same: bool) -> None:
-    assert phones_match(stored, given) is same
+async def uk_customer(store: SqliteStore, phone: str, jurisdiction: Jurisdiction | None) -> None:
+    """Dana, whose number is stored as her shop typed it, with order 4004."""
+    dana = Customer("C-DANA", "Dana", email="dana@example.co.uk", phone=phone)
+    order = Order(
+        "4004",
+        "C-DANA",
+        NOW,
+        "GBP",
+        jurisdiction=jurisdiction,
+        lines=(OrderLine("4004", 1, "LAMP", 1, 2999),),
+    )
+    await store.upsert_orders([dana], [order], actor="test", at=NOW)
+
+
+async def test_a_uk_number_without_prefix_is_not_a_us_contact_with_the_same_digits(
+    store: SqliteStore,
+) -> None:
+    await uk_customer(store, "07700 900456", Jurisdiction.UK)
+
+    stranger = await link_by_contact(store, CHAT, "+1 770 090 0456", now=NOW)
+    typed = await link_by_order_contact(store, CHAT + 1, "4004", "+1 770 090 0456", now=NOW)
+
+    assert stranger == typed == Refused()
+    assert await store.linked_customer(CHAT) is await store.linked_customer(CHAT + 1) is None
+
+
+@pytest.mark.parametrize("contact", ["+44 7700 900456", "447700900456"])
+async def test_a_uk_number_without_prefix_links_the_same_uk_contact(
+    store: SqliteStore, contact: str
+) -> None:
+    await uk_customer(store, "07700 900456", Jurisdiction.UK)
+    assert await link_by_contact(store, CHAT, contact, now=NOW) == Linked("C-DANA")
+
+
+@pytest.mark.parametrize("typed", ["07700 900456", "+44 7700 900456", "447700900456"])
+async def test_a_uk_number_typed_in_any_usual_form_links_the_order(
+    store: SqliteStore, typed: str
+) -> None:
+    await uk_customer(store, "07700 900456", Jurisdiction.UK)
+    assert await link_by_order_contact(store, CHAT, "4004", typed, now=NOW) == (
+        Linked("C-DANA", "4004")
+    )
+
+
+async def test_a_number_without_prefix_whose_country_is_unknown_links_nobody(
+    store: SqliteStore,
+) -> None:
+    await uk_customer(store, "07700 900456", None)
+
+    shared = await link_by_contact(store, CHAT, "+44 7700 900456", now=NOW)
+    typed = await link_by_order_contact(store, CHAT + 1, "4004", "07700 900456", now=NOW)
+
+    assert shared == typed == Refused()
+
+
+async def test_a_number_that_cannot_be_a_phone_number_links_nobody(store: SqliteStore) -> None:
+    await uk_customer(store, "0770", Jurisdiction.UK)
+    assert await link_by_order_contact(store, CHAT, "4004", "0770 0", now=NOW) == Refused()
 
 
 async def shopify_order(store: SqliteStore, order_id: str, customer_id: str) -> None:
