@@ -13,6 +13,7 @@ import re
 import secrets
 import struct
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -20,16 +21,23 @@ import phonenumbers
 
 from bot.config import Settings
 from bot.domain.contact_details import ContactDetail, contact_detail
+from bot.domain.link_guard import ChatLink, LinkingStore, OrderLockout, chat_link_handle
 from bot.domain.model import Customer, Order
+from bot.domain.order_number import order_key
+from bot.domain.outbox import OutgoingMessage
 from bot.domain.phone_numbers import dialling_region, e164, international_e164, same_line
 from bot.domain.store import Store
 from bot.services.handles import order_handle
+from bot.services.notices import RenderedMessage
 from bot.services.order_lookup import orders_named, staff_order_id
 
 # Why: the server's cap on a deep link's life, counted from its issue time whatever a token says.
 TOKEN_LIFETIME = timedelta(days=30)
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(hours=1)
+# Why: chats are free to make, so a typed order number is limited across all of them (issue 8).
+MAX_ORDER_FAILURES = 10
+ORDER_FAILURE_WINDOW = timedelta(hours=24)
 MAX_PAYLOAD_CHARS = 64
 # Why: a token "issued" later than this ahead of the server's clock was not issued by it.
 _CLOCK_SKEW = timedelta(minutes=5)
@@ -87,6 +95,39 @@ class LockedOut:
 
 
 LinkResult = Linked | Refused | NotContact | Expired | LockedOut
+
+
+@dataclass(frozen=True, slots=True)
+class NewChatLinked:
+    """Told to a customer's other chats: a chat was linked at `linked_at`; `handle` names it."""
+
+    linked_at: datetime
+    handle: str
+
+
+# Why: rendered per chat from its language candidates (chosen in the chat, the customer's).
+AnnouncementRenderer = Callable[[tuple[str | None, ...], NewChatLinked], RenderedMessage]
+
+
+@dataclass(frozen=True)
+class LockoutAlerting:
+    """Where staff alerts go and how one about a paused order number reads."""
+
+    chats: tuple[int, ...]
+    render: Callable[[OrderLockout], str]
+
+    def messages(self, lockout: OrderLockout) -> list[OutgoingMessage]:
+        """One urgent outbox row per alert chat, sent once per lockout."""
+        began = lockout.locked_at.astimezone(UTC).isoformat()
+        key = f"alert:link-paused:{lockout.order_number}:{began}"
+        text = self.render(lockout)
+        return [
+            OutgoingMessage(f"{key}:{chat_id}", chat_id, text, urgent=True)
+            for chat_id in self.chats
+        ]
+
+
+NO_ALERTS = LockoutAlerting((), lambda lockout: "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +302,13 @@ async def _fetch_username(settings: Settings) -> str:
 
 
 async def link_by_token(
-    store: Store, settings: Settings, chat_id: int, token: str, *, now: datetime
+    store: LinkingStore,
+    settings: Settings,
+    chat_id: int,
+    token: str,
+    *,
+    now: datetime,
+    announce: AnnouncementRenderer | None = None,
 ) -> LinkResult:
     """Link a chat through a deep-link payload.
 
@@ -280,7 +327,7 @@ async def link_by_token(
         return Expired()
     if not await _still_bound(store, secret, claim, order):
         return await _fail(store, chat_id, now)
-    await _link(store, chat_id, order.customer_id, via="deep_link", now=now)
+    await _link(store, chat_id, order.customer_id, via="deep_link", now=now, announce=announce)
     return Linked(order.customer_id, order.order_id)
 
 
@@ -315,13 +362,22 @@ async def _still_bound(store: Store, secret: bytes, claim: TokenClaim, order: Or
 
 
 async def link_by_order_contact(
-    store: Store, chat_id: int, order_number: str, email_or_phone: str, *, now: datetime
+    store: LinkingStore,
+    chat_id: int,
+    order_number: str,
+    email_or_phone: str,
+    *,
+    now: datetime,
+    alerts: LockoutAlerting = NO_ALERTS,
+    announce: AnnouncementRenderer | None = None,
 ) -> LinkResult:
     """Link a chat by an order number as typed ("order #1001") plus the email or phone on it.
 
     Text with neither an email address nor a phone number in it, or the order number sent again,
     is NotContact and costs no attempt, like a message without digits at the order-number step
-    (issue 7 item 5).
+    (issue 7 item 5). A typed number with MAX_ORDER_FAILURES failures from any chats within
+    ORDER_FAILURE_WINDOW is Refused even with the right details, whether or not such an order
+    exists (issue 8); staff are alerted once per lockout.
     """
     if (locked := await _lockout(store, chat_id, now)) is not None:
         return locked
@@ -331,17 +387,38 @@ async def link_by_order_contact(
         given.kind == "phone" and phone_digits(given.value) == phone_digits(order_number)
     ):
         return NotContact()
+    key = order_key(order_number)
+    since = now - ORDER_FAILURE_WINDOW
+    if key is None or await store.order_link_failures_since(key, since) >= MAX_ORDER_FAILURES:
+        return await _fail(store, chat_id, now)
     # Why: several shops' ids may share a key ("#1001", "1001"); the contact decides which is meant.
     for order_id in await orders_named(store, order_number):
         order = await store.get_order(order_id)
         customer = await _imported_customer(store, order.customer_id) if order else None
         if order is not None and customer is not None and _matches(order, customer, given):
-            await _link(store, chat_id, customer.customer_id, via="order_contact", now=now)
+            await _link(
+                store,
+                chat_id,
+                customer.customer_id,
+                via="order_contact",
+                now=now,
+                announce=announce,
+            )
             return Linked(customer.customer_id, order.order_id)
-    return await _fail(store, chat_id, now)
+    await store.record_order_link_failure(
+        chat_id, key, at=now, since=since, limit=MAX_ORDER_FAILURES, alerts=alerts.messages
+    )
+    return await _lockout(store, chat_id, now) or Refused()
 
 
-async def link_by_contact(store: Store, chat_id: int, phone: str, *, now: datetime) -> LinkResult:
+async def link_by_contact(
+    store: LinkingStore,
+    chat_id: int,
+    phone: str,
+    *,
+    now: datetime,
+    announce: AnnouncementRenderer | None = None,
+) -> LinkResult:
     """Link a chat by the sender's own shared Telegram contact.
 
     The contact's number (international, as Telegram gives it) must equal in E.164 the phone of
@@ -362,7 +439,7 @@ async def link_by_contact(store: Store, chat_id: int, phone: str, *, now: dateti
     if len(matching) != 1:
         return await _fail(store, chat_id, now)
     (customer_id,) = matching
-    await _link(store, chat_id, customer_id, via="contact", now=now)
+    await _link(store, chat_id, customer_id, via="contact", now=now, announce=announce)
     return Linked(customer_id)
 
 
@@ -406,15 +483,58 @@ def _matches(order: Order, customer: Customer, given: ContactDetail) -> bool:
     return any(same_line(customer.phone, region, reading) for reading in readings)
 
 
-async def _link(store: Store, chat_id: int, customer_id: str, *, via: str, now: datetime) -> None:
+async def _link(
+    store: LinkingStore,
+    chat_id: int,
+    customer_id: str,
+    *,
+    via: str,
+    now: datetime,
+    announce: AnnouncementRenderer | None,
+) -> None:
     actor = f"chat:{chat_id}"
-    await store.link_chat(chat_id, customer_id, via=via, actor=actor, at=now)
+    messages = await _announcements(store, chat_id, customer_id, now, announce)
+    await store.link_chat_announced(
+        chat_id, customer_id, via=via, actor=actor, at=now, messages=messages
+    )
     # Why: a language chosen in the chat before linking carries over to the customer (DESIGN §7).
     if chosen := await store.chat_language(chat_id):
         await store.set_customer_language(customer_id, chosen, actor=actor, at=now)
 
 
-async def _fail(store: Store, chat_id: int, now: datetime) -> LinkResult:
+async def _announcements(
+    store: LinkingStore,
+    chat_id: int,
+    customer_id: str,
+    now: datetime,
+    announce: AnnouncementRenderer | None,
+) -> list[OutgoingMessage]:
+    """The customer's other chats told of the new one (issue 8), each in its language."""
+    if announce is None or await store.linked_customer(chat_id) == customer_id:
+        return []
+    others = [
+        link for link in await store.customer_chat_links(customer_id) if link.chat_id != chat_id
+    ]
+    if not others:
+        return []
+    customer = await store.get_customer(customer_id)
+    new = NewChatLinked(now, chat_link_handle(ChatLink(chat_id, customer_id, now)))
+    messages = []
+    for link in others:
+        rendered = announce((link.chat_language, customer.language if customer else None), new)
+        messages.append(
+            OutgoingMessage(
+                f"link:new-chat:{new.handle}:{link.chat_id}",
+                link.chat_id,
+                rendered.text,
+                rendered.buttons,
+                customer_id=customer_id,
+            )
+        )
+    return messages
+
+
+async def _fail(store: LinkingStore, chat_id: int, now: datetime) -> LinkResult:
     await store.record_link_failure(chat_id, at=now)
     return await _lockout(store, chat_id, now) or Refused()
 
@@ -440,3 +560,36 @@ async def _lockout(store: Store, chat_id: int, now: datetime) -> LockedOut | Non
 async def unlink(store: Store, chat_id: int, *, now: datetime) -> bool:
     """Make the chat forget its customer, audited with the chat as actor; False if not linked."""
     return await store.unlink_chat(chat_id, actor=f"chat:{chat_id}", at=now)
+
+
+async def other_chat_link(store: LinkingStore, chat_id: int, handle: str) -> ChatLink | None:
+    """The link of another chat of this chat's own customer that `handle` names, else None.
+
+    Why: callback data is untrusted (DESIGN §6); a stale or forged handle, or a pressing chat no
+    longer linked to that customer, reaches nothing.
+    """
+    customer_id = await store.linked_customer(chat_id)
+    if customer_id is None:
+        return None
+    links = await store.customer_chat_links(customer_id)
+    return next(
+        (link for link in links if link.chat_id != chat_id and chat_link_handle(link) == handle),
+        None,
+    )
+
+
+async def remove_other_chat(
+    store: LinkingStore, chat_id: int, handle: str, *, now: datetime
+) -> bool:
+    """Unlink the customer's other chat `handle` names, audited with this chat as actor.
+
+    False (nothing changed) when the handle names no current link of another chat of this
+    chat's customer (see `other_chat_link`). The removed chat's queued messages of the
+    customer are dropped with the link.
+    """
+    link = await other_chat_link(store, chat_id, handle)
+    if link is None:
+        return False
+    return await store.unlink_customer_chat(
+        link.chat_id, link.customer_id, link.linked_at, actor=f"chat:{chat_id}", at=now
+    )
