@@ -166,3 +166,17 @@ async def test_a_chat_of_another_customer_cannot_remove_anyone(store: SqliteStor
 
     assert await remove_other_chat(store, 20, text.rsplit(" ", 1)[1], now=NOW) is False
     assert await store.linked_customer(66) == "C-ALICE"
+
+
+async def test_a_chat_linking_again_to_its_own_customer_is_not_announced(
+    store: SqliteStore,
+) -> None:
+    await link_by_contact(store, 10, "+49 170 1234567", now=NOW, announce=announcement)
+    await link_by_contact(store, 11, "+49 170 1234567", now=NOW, announce=announcement)
+    later = NOW + timedelta(hours=1)
+
+    await link_by_order_contact(
+        store, 11, "1001", "alice@example.com", now=later, announce=announcement
+    )
+
+    assert len(await queued(store, "link:new-chat:")) == 1
