@@ -10,6 +10,7 @@ from telegram.ext import BaseHandler
 from bot.context import BotContext
 from handlers import (
     cancel,
+    chat_links,
     chat_member,
     fallback,
     free_text,
@@ -36,6 +37,7 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         *notices.handlers(),
         *language.handlers(),
         *unlink.handlers(),
+        *chat_links.handlers(),
         *help.handlers(),
         *free_text.handlers(),
         *fallback.handlers(),

@@ -35,8 +35,10 @@ from bot.services.linking import (
 from bot.services.notices import pending_questions
 from bot.services.reachability import customer_reachable
 from handlers import free_text
+from handlers.chat_links import announcement_renderer
 from handlers.common import answer_press, label, linked_customer_id, respond
 from handlers.free_text import vocabularies
+from handlers.link_alerts import lockout_alerting
 from handlers.menu import LINK_DATA
 from handlers.notices import dates_seen, render_notices
 from handlers.orders import orders_screen, seen_orders, show_orders
@@ -57,7 +59,12 @@ async def start(update: Update, context: BotContext) -> int:
         context.chat_data.pop(_ORDER_KEY, None)
     if context.args:
         result = await link_by_token(
-            services.store, services.settings, chat.id, context.args[0], now=services.clock.now()
+            services.store,
+            services.settings,
+            chat.id,
+            context.args[0],
+            now=services.clock.now(),
+            announce=announcement_renderer(services),
         )
         return await _report(update, context, result)
     if await linked_customer_id(update, context) is not None:
@@ -125,7 +132,13 @@ async def got_email_or_phone(update: Update, context: BotContext) -> int:
     order_id = str(context.chat_data.get(_ORDER_KEY, ""))
     services = context.services
     result = await link_by_order_contact(
-        services.store, chat.id, order_id, message.text, now=services.clock.now()
+        services.store,
+        chat.id,
+        order_id,
+        message.text,
+        now=services.clock.now(),
+        alerts=lockout_alerting(services),
+        announce=announcement_renderer(services),
     )
     if isinstance(result, NotContact):
         # Why: "ok thanks" is no wrong answer; the order number stays and no attempt is used up.
@@ -201,7 +214,11 @@ async def got_contact(update: Update, context: BotContext) -> int:
         return ASK_ORDER
     services = context.services
     result = await link_by_contact(
-        services.store, chat.id, message.contact.phone_number, now=services.clock.now()
+        services.store,
+        chat.id,
+        message.contact.phone_number,
+        now=services.clock.now(),
+        announce=announcement_renderer(services),
     )
     return await _report(update, context, result)
 

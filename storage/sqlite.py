@@ -15,6 +15,7 @@ import storage.actions as action_tables
 import storage.chat_profile as chat_profile_table
 import storage.etas as eta_tables
 import storage.events as event_tables
+import storage.link_guard as link_guard_tables
 import storage.link_targets as link_target_table
 import storage.notice_delivery as notice_delivery_tables
 import storage.notices as notice_tables
@@ -33,6 +34,7 @@ from bot.domain.delays import NoticeState
 from bot.domain.eta import EtaQueue
 from bot.domain.events import Event
 from bot.domain.handles import handle
+from bot.domain.link_guard import ChatLink, LockoutAlerts, OrderLockout
 from bot.domain.model import Customer, LineEta, Order, OrderLine, Product, PurchaseOrder
 from bot.domain.notice_delivery import PendingNotice, Settlement
 from bot.domain.notice_store import NoticeChange, NoticeRecord, VersionedOrder
@@ -413,6 +415,21 @@ class SqliteStore:
         self, chat_id: int, customer_id: str, *, via: str, actor: str, at: datetime
     ) -> None:
         """Link a chat to a customer (replacing any earlier link of that chat)."""
+        await self.link_chat_announced(
+            chat_id, customer_id, via=via, actor=actor, at=at, messages=()
+        )
+
+    async def link_chat_announced(
+        self,
+        chat_id: int,
+        customer_id: str,
+        *,
+        via: str,
+        actor: str,
+        at: datetime,
+        messages: Sequence[OutgoingMessage],
+    ) -> None:
+        """`link_chat`, queueing `messages` (telling the customer's other chats) with it."""
         async with transaction(self._conn):
             rows = await self._all(
                 "SELECT customer_id, via, linked_at FROM chat_links WHERE chat_id = ?", (chat_id,)
@@ -429,6 +446,7 @@ class SqliteStore:
             before = row_dict(rows[0]) if rows else None
             change = Change("chat.link", f"chat:{chat_id}", before, after)
             await write_changes(self._conn, [change], actor=actor, at=at)
+            await outbox_tables.insert_outbox_rows(self._conn, messages, now=at)
 
     async def unlink_chat(self, chat_id: int, *, actor: str, at: datetime) -> bool:
         """Make a chat forget its customer (audited); False when it was not linked."""
@@ -461,6 +479,59 @@ class SqliteStore:
             (chat_id, utc_text(since)),
         )
         return int(rows[0][0])
+
+    async def record_order_link_failure(
+        self,
+        chat_id: int,
+        order_key: str,
+        *,
+        at: datetime,
+        since: datetime,
+        limit: int,
+        alerts: LockoutAlerts,
+    ) -> OrderLockout | None:
+        """In one transaction: a failed attempt of the chat and of the typed order number.
+
+        When the number has `limit` failures since `since` and no lockout began since then, a
+        lockout begins: returned, and the messages `alerts` makes of it are queued.
+        """
+        async with transaction(self._conn):
+            await self._conn.execute(
+                "INSERT INTO link_attempts (chat_id, attempted_at) VALUES (?, ?)",
+                (chat_id, utc_text(at)),
+            )
+            change = Change("chat.link_failed", f"chat:{chat_id}", None, None)
+            await write_changes(self._conn, [change], actor=f"chat:{chat_id}", at=at)
+            return await link_guard_tables.record_order_failure(
+                self._conn, chat_id, order_key, at=at, since=since, limit=limit, alerts=alerts
+            )
+
+    async def order_link_failures_since(self, order_key: str, since: datetime) -> int:
+        """Failed attempts with this typed order number since a moment, from any chat."""
+        return await link_guard_tables.order_failures_since(self._conn, order_key, since)
+
+    async def customer_chat_links(self, customer_id: str) -> list[ChatLink]:
+        """The chats linked to a customer, oldest link first."""
+        return await link_guard_tables.read_chat_links(self._conn, customer_id)
+
+    async def unlink_customer_chat(
+        self, chat_id: int, customer_id: str, linked_at: datetime, *, actor: str, at: datetime
+    ) -> bool:
+        """Unlink a chat (audited) only while that very link still stands; False otherwise."""
+        async with transaction(self._conn):
+            rows = await self._all(
+                "SELECT customer_id, via, linked_at FROM chat_links WHERE chat_id = ?", (chat_id,)
+            )
+            if not rows or (rows[0]["customer_id"], rows[0]["linked_at"]) != (
+                customer_id,
+                linked_at.isoformat(),
+            ):
+                return False
+            await self._conn.execute("DELETE FROM chat_links WHERE chat_id = ?", (chat_id,))
+            await outbox_tables.drop_for_other_customers(self._conn, chat_id, None)
+            change = Change("chat.unlink", f"chat:{chat_id}", row_dict(rows[0]), None)
+            await write_changes(self._conn, [change], actor=actor, at=at)
+        return True
 
     async def chat_language(self, chat_id: int) -> str | None:
         """Language chosen in a chat; it wins in that chat, linked or not (DESIGN §7)."""

@@ -6,6 +6,7 @@ from typing import Protocol
 
 from bot.domain.chat_profile import ChatProfileStore
 from bot.domain.events import EventStore
+from bot.domain.link_guard import LinkGuardStore
 from bot.domain.notice_store import NoticeStore
 from bot.domain.open_orders import OpenOrdersStore
 from bot.domain.outbox import OutboxStore
@@ -19,6 +20,7 @@ class AppStore(
     ChatProfileStore,
     OpenOrdersStore,
     OverdueSupplyStore,
+    LinkGuardStore,
     Protocol,
 ):
     """What handlers and jobs reach through `Services.store`; use cases take narrower ports."""

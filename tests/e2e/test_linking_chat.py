@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from babel.dates import format_date
 
 from bot.config import Settings
+from bot.domain.model import Customer, Jurisdiction, Order, OrderLine
 from bot.services.handles import order_handle
 from bot.services.linking import deep_link_for_order
 from storage.sqlite import SqliteStore
@@ -69,11 +72,51 @@ async def test_a_customer_links_by_order_number_and_email_and_sees_the_right_dat
 
 
 async def test_a_customer_links_by_order_number_and_phone(users: Users, store: SqliteStore) -> None:
+    order = await store.get_order("1001")
+    assert order is not None
+    # Why: a number typed without its country code is read in the order's country (issue 8).
+    await store.upsert_orders(
+        [], [replace(order, jurisdiction=Jurisdiction.EU)], actor="test", at=shop.NOW
+    )
     alice = await users.create(504, "Alice", language_code="en")
     await alice.say("/start")
     await alice.say("#1001")
     await alice.say("0170 1234567", replies=2)
     assert await store.linked_customer(504) == "C-ALICE"
+
+
+async def uk_customer_dana(store: SqliteStore) -> None:
+    """Dana of order 4004 (UK), her phone stored as her shop typed it, without the prefix."""
+    dana = Customer("C-DANA", "Dana", email="dana@example.co.uk", phone="07700 900456")
+    order = Order(
+        "4004",
+        "C-DANA",
+        shop.NOW,
+        "GBP",
+        jurisdiction=Jurisdiction.UK,
+        lines=(OrderLine("4004", 1, "LAMP", 1, 2999),),
+    )
+    await store.upsert_orders([dana], [order], actor="test", at=shop.NOW)
+
+
+async def test_a_us_contact_with_a_uk_customers_digits_is_not_linked(
+    users: Users, store: SqliteStore
+) -> None:
+    await uk_customer_dana(store)
+    mallory = await users.create(510, "Mallory", language_code="en", phone="17700900456")
+    await mallory.say("/start")
+    (refused,) = await mallory.share_contact()
+    assert "couldn't match" in refused["text"]
+    assert await store.linked_customer(510) is None
+
+
+async def test_the_uk_customers_own_contact_is_linked(users: Users, store: SqliteStore) -> None:
+    await uk_customer_dana(store)
+    dana = await users.create(511, "Dana", language_code="en", phone="447700900456")
+    await dana.say("/start")
+    welcome, _ = await dana.share_contact(replies=2)
+    assert "Dana" in welcome["text"]
+    assert await store.linked_customer(511) == "C-DANA"
 
 
 async def test_a_customer_links_by_sharing_their_own_contact(
