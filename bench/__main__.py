@@ -18,6 +18,7 @@ BENCHMARKS = {
     "events": "bench.events_delivery",
     "dispatch": "bench.dispatch",
     "outbox_memory": "bench.outbox_memory",
+    "replies": "bench.reply_latency",
 }
 
 

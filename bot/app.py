@@ -13,9 +13,8 @@ from typing import Any, TextIO
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ContextTypes,
     Defaults,
@@ -31,6 +30,8 @@ from bot.jobs import (
     start_up,
     stop_dispatching,
 )
+from bot.reply_limiter import ReplyLimiter, ReplyNotDelivered
+from bot.run_output import NonJsonAnswers, Redactor, guard_exit_paths, start_failure
 from bot.runtime import make_clock, make_rules, store_session
 from bot.services.webhook import WebhookConfigError, WebhookDelivery, webhook_target
 from handlers import all_handlers
@@ -47,15 +48,28 @@ EVENT_DELIVERY_INTERVAL = timedelta(seconds=2)
 
 def build_application(services: Services) -> BotApplication:
     """The bot's Application with every handler registered, ready to initialize."""
-    token = services.settings.token
+    settings = services.settings
+    token = settings.token
     if not token:
         raise ValueError("a bot token is needed to build the application")
+    limiter = ReplyLimiter(
+        overall_rate=settings.send_rate, retry_seconds=settings.reply_retry_seconds
+    )
     application = (
         Application.builder()
         .token(token)
-        .base_url(services.settings.api_base_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.settings.timezone))
-        .rate_limiter(AIORateLimiter(overall_max_rate=services.settings.send_rate, max_retries=3))
+        .base_url(settings.api_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
+        .rate_limiter(limiter)
+        .read_timeout(settings.api_timeout)
+        .write_timeout(settings.api_timeout)
+        .pool_timeout(settings.api_timeout)
+        .connect_timeout(settings.api_connect_timeout)
+        # Why: PTB adds the long-poll timeout to this read timeout for each getUpdates.
+        .get_updates_read_timeout(settings.api_timeout)
+        .get_updates_write_timeout(settings.api_timeout)
+        .get_updates_pool_timeout(settings.api_timeout)
+        .get_updates_connect_timeout(settings.api_connect_timeout)
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
         .build()
@@ -119,10 +133,23 @@ async def _post_init(application: BotApplication) -> None:
 
 
 async def _on_error(update: object, context: BotContext) -> None:
-    """Log the failure (never the token) and tell the user politely."""
-    logger.error("error while handling an update", exc_info=context.error)
+    """Log the failure with the update and chat ids (never the token); tell the user politely."""
     if not isinstance(update, Update):
+        logger.error("error outside an update", exc_info=context.error)
         return
+    chat_id = update.effective_chat.id if update.effective_chat is not None else None
+    if isinstance(context.error, ReplyNotDelivered):
+        # Why: the Bot API failed for the whole retry window; an apology would fail the same way.
+        logger.error(
+            "update %s from chat %s lost its reply: %s", update.update_id, chat_id, context.error
+        )
+        return
+    logger.error(
+        "error while handling update %s from chat %s",
+        update.update_id,
+        chat_id,
+        exc_info=context.error,
+    )
     try:
         try:
             t = await context.translator(update)
@@ -169,11 +196,11 @@ class TokenRedactingFormatter(logging.Formatter):
 
     def __init__(self, token: str, fmt: str) -> None:
         super().__init__(fmt)
-        self._token = token
+        self._redact = Redactor(token)
 
     def format(self, record: logging.LogRecord) -> str:
         """The formatted record without the token."""
-        return super().format(record).replace(self._token, "<token>")
+        return self._redact(super().format(record))
 
 
 class RoutineSchedulerRuns(logging.Filter):
@@ -200,6 +227,7 @@ def configure_logging(
         TokenRedactingFormatter(token, "%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     handler.addFilter(RoutineSchedulerRuns(level))
+    handler.addFilter(NonJsonAnswers(level))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
@@ -208,7 +236,11 @@ def configure_logging(
 
 
 def run_bot(settings: Settings) -> int:
-    """`backorder-bot run`: long polling until Ctrl-C; exit 2 without a token."""
+    """`backorder-bot run`: long polling until Ctrl-C.
+
+    Exit 2, with one line naming the setting, without a token or when the Bot API cannot be used
+    (unreachable, not a Bot API, token rejected); the token is never printed (bot.run_output).
+    """
     if not settings.token:
         print(
             "backorder-bot: TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather and "
@@ -222,20 +254,18 @@ def run_bot(settings: Settings) -> int:
         print(f"backorder-bot: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.token, settings.log_level)
+    redact = Redactor(settings.token)
+    guard_exit_paths(redact)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(settings))
-    except InvalidToken:
-        print("backorder-bot: the Bot API rejected TELEGRAM_BOT_TOKEN", file=sys.stderr)
+    except Exception as exc:
+        failure = start_failure(exc)
+        if failure is None:
+            logger.critical("the bot stopped on an unexpected error", exc_info=exc)
+            return 1
+        print(f"backorder-bot: {redact(failure)}", file=sys.stderr)
         return 2
-    except NetworkError as exc:
-        # Why: the message may quote the URL, which holds the token.
-        print(
-            "backorder-bot: cannot reach the Bot API at TELEGRAM_API_BASE_URL "
-            f"({type(exc).__name__})",
-            file=sys.stderr,
-        )
-        return 1
     return 0
 
 

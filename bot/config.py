@@ -22,6 +22,8 @@ _TOKEN_SHAPE = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 
 # Why: day settings beyond ten years overflow date arithmetic; the CSV's day columns stop there too.
 MAX_DAYS = 3650
+# Why: a Bot API wait longer than an hour is a mistake in the setting, not a slow network.
+MAX_API_SECONDS = 3600.0
 
 
 class ConfigError(ValueError):
@@ -53,6 +55,10 @@ class Settings:
     sends_in_flight: int = 8
     log_level: int = logging.INFO
     support_chat_id: int | None = None
+    # Why: PTB's fixed 5 s read timeout gives up on a Bot API answering in 6 s: no reply lands.
+    api_timeout: float = 30.0
+    api_connect_timeout: float = 10.0
+    reply_retry_seconds: float = 60.0
 
     def __repr__(self) -> str:
         # Why: the token must never reach a log line through a repr.
@@ -166,6 +172,16 @@ def load_settings(
         ),
         log_level=logging.getLevelNamesMapping()[log_level],
         support_chat_id=support_chat_id,
+        api_timeout=_seconds(get("BACKORDER_API_TIMEOUT"), "BACKORDER_API_TIMEOUT", 30.0),
+        api_connect_timeout=_seconds(
+            get("BACKORDER_API_CONNECT_TIMEOUT"), "BACKORDER_API_CONNECT_TIMEOUT", 10.0
+        ),
+        reply_retry_seconds=_seconds(
+            get("BACKORDER_REPLY_RETRY_SECONDS"),
+            "BACKORDER_REPLY_RETRY_SECONDS",
+            60.0,
+            allow_zero=True,
+        ),
     )
 
 
@@ -255,3 +271,20 @@ def _rate(raw: str | None, name: str, default: float) -> float:
     if not rate > 0 or rate == float("inf"):
         raise ConfigError(f"{name} must be a positive number")
     return rate
+
+
+def _seconds(raw: str | None, name: str, default: float, *, allow_zero: bool = False) -> float:
+    """A duration in seconds: positive (or zero when `allow_zero`), at most an hour."""
+    if raw is None:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of seconds") from exc
+    if not (seconds >= 0 if allow_zero else seconds > 0):
+        raise ConfigError(
+            f"{name} must not be negative" if allow_zero else f"{name} must be a positive number"
+        )
+    if seconds > MAX_API_SECONDS:
+        raise ConfigError(f"{name} must be at most {MAX_API_SECONDS:g} seconds")
+    return seconds

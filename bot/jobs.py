@@ -208,7 +208,11 @@ def start_dispatching(bot_data: dict[Any, Any], services: Services) -> NoticeDis
     """Start sending the outbox in the background with a bot of its own (429s must reach it)."""
     settings = services.settings
     sender = sending_bot(
-        settings.token or "", settings.api_base_url, connections=settings.sends_in_flight
+        settings.token or "",
+        settings.api_base_url,
+        connections=settings.sends_in_flight,
+        timeout=settings.api_timeout,
+        connect_timeout=settings.api_connect_timeout,
     )
     limits = DispatchLimits(
         send_rate=settings.send_rate,

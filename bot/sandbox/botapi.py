@@ -7,6 +7,7 @@ import re
 
 from aiohttp import web
 
+from bot.sandbox.config import FAULT_DESCRIPTIONS
 from bot.sandbox.errors import ApiError, bad_request
 from bot.sandbox.methods import METHODS_BY_NAME, Call
 from bot.sandbox.params import Params, read_parameters
@@ -39,7 +40,10 @@ async def _dispatch(world: SandboxState, request: web.Request) -> object:
     world.stats.calls[method.name] += 1
     if world.config.fails(method.name):
         world.stats.faults_injected += 1
-        raise ApiError(500, "Internal Server Error")
+        code = world.config.fault_code
+        # Why: a 429 without retry_after is not what Telegram sends; 1 s keeps tests short.
+        retry_after = 1 if code == 429 else None
+        raise ApiError(code, FAULT_DESCRIPTIONS[code], retry_after=retry_after)
     values = await read_parameters(request)
     for name in method.required:
         if values.get(name) in (None, ""):

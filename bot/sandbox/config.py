@@ -18,15 +18,31 @@ class SandboxConfig:
     bot_username: str = "BackorderDemoBot"
     # Why: a named method failing on its own (e.g. setMyCommands at start-up) is a fault to test.
     failing_methods: str = ""
+    # Why: a burst of failures that then clears ("sendMessage:3") is what retries must outlast.
+    fail_next: str = ""
+    fault_code: int = 500
 
     def as_dict(self) -> dict[str, object]:
         """The settings as JSON-ready values."""
         return asdict(self)
 
     def fails(self, method: str) -> bool:
-        """Whether `failing_methods` (comma-separated Bot API names) makes `method` answer 500."""
+        """Whether `method` answers `fault_code` now: named in `failing_methods`, or in `fail_next`.
+
+        `failing_methods` is comma-separated Bot API names that always fail; `fail_next` is
+        `Name:N` pairs ("sendMessage:3,answerCallbackQuery:1"): the next N calls of each fail, and
+        the count goes down as they do (a pair at 0 is dropped).
+        """
         names = {name.strip().lower() for name in self.failing_methods.split(",")}
-        return method.lower() in names
+        if method.lower() in names:
+            return True
+        counts = _fail_counts(self.fail_next)
+        key = next((name for name in counts if name.lower() == method.lower()), None)
+        if key is None:
+            return False
+        counts[key] -= 1
+        self.fail_next = ",".join(f"{name}:{n}" for name, n in counts.items() if n > 0)
+        return True
 
     def apply(self, changes: dict[str, object]) -> None:
         """Change the named fields, checking names and types; nothing changes on error."""
@@ -44,6 +60,8 @@ class SandboxConfig:
             seed=_whole(updated["seed"], "seed", minimum=None),
             bot_username=str(updated["bot_username"]),
             failing_methods=str(updated["failing_methods"]),
+            fail_next=_fail_next(updated["fail_next"]),
+            fault_code=_fault_code(updated["fault_code"]),
         )
         for field in fields(self):
             setattr(self, field.name, getattr(checked, field.name))
@@ -69,3 +87,39 @@ def _probability(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise ValueError("fault_5xx_rate must be between 0 and 1")
     return float(value)
+
+
+# Why: what Telegram (or a proxy in front of it) answers with these codes.
+FAULT_DESCRIPTIONS = {
+    400: "Bad Request: injected fault",
+    403: "Forbidden: bot was blocked by the user",
+    429: "Too Many Requests: retry after 1",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+def _fault_code(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in FAULT_DESCRIPTIONS:
+        codes = ", ".join(str(code) for code in FAULT_DESCRIPTIONS)
+        raise ValueError(f"fault_code must be one of {codes}")
+    return value
+
+
+def _fail_next(value: object) -> str:
+    text = str(value)
+    _fail_counts(text)
+    return text
+
+
+def _fail_counts(text: str) -> dict[str, int]:
+    """`Name:N` pairs, comma-separated, as a dict; ValueError when one is malformed."""
+    counts: dict[str, int] = {}
+    for pair in filter(None, (part.strip() for part in text.split(","))):
+        name, _, count = pair.partition(":")
+        if not name.strip() or not count.strip().isdigit():
+            raise ValueError(f"fail_next: {pair!r} is not Name:N (such as sendMessage:3)")
+        counts[name.strip()] = counts.get(name.strip(), 0) + int(count)
+    return counts

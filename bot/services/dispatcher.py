@@ -52,9 +52,26 @@ class DispatchLimits:
     idle_seconds: float = 1.0
 
 
-def sending_bot(token: str, base_url: str, *, connections: int = DEFAULT_IN_FLIGHT) -> Bot:
-    """A plain Bot (no rate limiter, so 429s reach the dispatcher) for the same token and server."""
-    request = HTTPXRequest(connection_pool_size=connections, pool_timeout=5.0)
+def sending_bot(
+    token: str,
+    base_url: str,
+    *,
+    connections: int = DEFAULT_IN_FLIGHT,
+    timeout: float = 30.0,
+    connect_timeout: float = 10.0,
+) -> Bot:
+    """A plain Bot (no rate limiter, so 429s reach the dispatcher) for the same token and server.
+
+    `timeout` (seconds) bounds reading, writing and waiting for a free connection;
+    `connect_timeout` opening one (DESIGN §2: BACKORDER_API_TIMEOUT, BACKORDER_API_CONNECT_TIMEOUT).
+    """
+    request = HTTPXRequest(
+        connection_pool_size=connections,
+        read_timeout=timeout,
+        write_timeout=timeout,
+        pool_timeout=timeout,
+        connect_timeout=connect_timeout,
+    )
     return Bot(token, base_url=base_url, request=request)
 
 

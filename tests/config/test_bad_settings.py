@@ -28,6 +28,12 @@ BAD_VALUES = [
     ("BACKORDER_SEND_RATE", "fast"),
     ("BACKORDER_SENDS_IN_FLIGHT", "0"),
     ("BACKORDER_EVENTS_WEBHOOK_URL", "shop.example/hook"),
+    ("BACKORDER_API_TIMEOUT", "slow"),
+    ("BACKORDER_API_TIMEOUT", "0"),
+    ("BACKORDER_API_TIMEOUT", "99999"),
+    ("BACKORDER_API_CONNECT_TIMEOUT", "-1"),
+    ("BACKORDER_REPLY_RETRY_SECONDS", "-5"),
+    ("BACKORDER_REPLY_RETRY_SECONDS", "nan"),
     ("TELEGRAM_BOT_TOKEN", "not a token"),
     ("TELEGRAM_API_BASE_URL", "api.telegram.org/bot"),
     ("BACKORDER_DB", "{tmp}/missing-folder/shop.sqlite3"),
@@ -117,7 +123,7 @@ def test_run_against_an_unreachable_bot_api_says_which_setting_to_check(shop_dir
         check=False,
     )
 
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert "TELEGRAM_API_BASE_URL" in done.stderr
     assert "Traceback" not in done.stderr and "unreachable" not in done.stderr
 

@@ -117,3 +117,16 @@ async def test_the_running_bots_scheduler_lines_are_debug_and_hidden_at_info(
     assert ran and all(" DEBUG apscheduler." in line for line in ran)
     assert "apscheduler" not in info.decode()
     assert TOKEN not in debug.decode() + info.decode()
+
+
+def test_the_tokens_secret_part_on_its_own_is_redacted_too(
+    captured_log: tuple[io.StringIO, list[logging.Handler]],
+) -> None:
+    stream, handlers = captured_log
+    handlers.append(configure_logging(TOKEN, logging.INFO, stream))
+    secret = TOKEN.split(":")[1]
+
+    logging.getLogger("telegram.ext.Updater").error("url %s/getUpdates", secret)
+
+    assert secret not in stream.getvalue()
+    assert "url <token>/getUpdates" in stream.getvalue()

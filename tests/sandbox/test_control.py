@@ -201,3 +201,35 @@ async def test_a_method_named_in_failing_methods_answers_500_and_others_work(
     assert (status, body["description"]) == (500, "Internal Server Error")
     status, _ = await api.call("sendMessage", chat_id=customer, text="still here")
     assert status == 200
+
+
+async def test_fail_next_fails_that_many_calls_of_a_method_with_the_fault_code_then_clears(
+    api: BotApi, client: SandboxClient, customer: int
+) -> None:
+    await client.configure(fail_next="sendMessage:2", fault_code=502)
+    answers = [await api.call("sendMessage", chat_id=customer, text="hi") for _ in range(3)]
+    assert [(status, body.get("description")) for status, body in answers[:2]] == [
+        (502, "Bad Gateway"),
+        (502, "Bad Gateway"),
+    ]
+    assert answers[2][0] == 200
+    assert (await client.stats())["faults_injected"] == 2
+
+
+async def test_an_injected_429_carries_retry_after_as_telegram_sends_it(
+    api: BotApi, client: SandboxClient, customer: int
+) -> None:
+    await client.configure(fail_next="sendMessage:1", fault_code=429)
+    status, body = await api.call("sendMessage", chat_id=customer, text="hi")
+    assert (status, body["parameters"]) == (429, {"retry_after": 1})
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"fail_next": "sendMessage"}, {"fail_next": "sendMessage:two"}, {"fault_code": 418}],
+)
+async def test_a_malformed_fault_setting_is_refused(
+    client: SandboxClient, changes: dict[str, object]
+) -> None:
+    with pytest.raises(SandboxError):
+        await client.configure(**changes)
