@@ -10,6 +10,7 @@ from bot.domain.notice_store import NoticeStore
 from bot.domain.open_orders import OpenOrdersStore
 from bot.domain.outbox import OutboxStore
 from bot.domain.overdue_supply import OverdueSupplyStore
+from bot.domain.update_inbox import UpdateInboxStore
 
 
 class AppStore(
@@ -19,6 +20,7 @@ class AppStore(
     ChatProfileStore,
     OpenOrdersStore,
     OverdueSupplyStore,
+    UpdateInboxStore,
     Protocol,
 ):
     """What handlers and jobs reach through `Services.store`; use cases take narrower ports."""
