@@ -18,6 +18,7 @@ BENCHMARKS = {
     "events": "bench.events_delivery",
     "dispatch": "bench.dispatch",
     "outbox_memory": "bench.outbox_memory",
+    "update_loss": "bench.update_loss",
 }
 
 

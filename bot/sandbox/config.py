@@ -18,6 +18,8 @@ class SandboxConfig:
     bot_username: str = "BackorderDemoBot"
     # Why: a named method failing on its own (e.g. setMyCommands at start-up) is a fault to test.
     failing_methods: str = ""
+    # Why: a slow send with a fast getUpdates shows whether replies to different chats overlap.
+    delayed_methods: str = ""
 
     def as_dict(self) -> dict[str, object]:
         """The settings as JSON-ready values."""
@@ -25,8 +27,12 @@ class SandboxConfig:
 
     def fails(self, method: str) -> bool:
         """Whether `failing_methods` (comma-separated Bot API names) makes `method` answer 500."""
-        names = {name.strip().lower() for name in self.failing_methods.split(",")}
-        return method.lower() in names
+        return method.lower() in _names(self.failing_methods)
+
+    def delays(self, method: str) -> bool:
+        """Whether `delay_ms` applies to `method`: every method, or those in `delayed_methods`."""
+        names = _names(self.delayed_methods)
+        return self.delay_ms > 0 and (not names or method.lower() in names)
 
     def apply(self, changes: dict[str, object]) -> None:
         """Change the named fields, checking names and types; nothing changes on error."""
@@ -44,9 +50,14 @@ class SandboxConfig:
             seed=_whole(updated["seed"], "seed", minimum=None),
             bot_username=str(updated["bot_username"]),
             failing_methods=str(updated["failing_methods"]),
+            delayed_methods=str(updated["delayed_methods"]),
         )
         for field in fields(self):
             setattr(self, field.name, getattr(checked, field.name))
+
+
+def _names(methods: str) -> set[str]:
+    return {name.strip().lower() for name in methods.split(",") if name.strip()}
 
 
 def _optional_rate(value: object, name: str) -> float | None:
