@@ -31,6 +31,9 @@ def chat_key(update: object) -> int | None:
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """PTB's update processor (`ApplicationBuilder.concurrent_updates`) serialising per chat.
 
+    PTB's ConversationHandler (handlers/start.py) needs the updates of one conversation one by
+    one; a conversation is keyed by chat and user, so one chat at a time per chat keeps that.
+
     At most `max_concurrent_updates` updates run at once (PTB's semaphore); updates with the same
     `chat_key` run in the order PTB hands them over (asyncio locks wake waiters first come, first
     served). `after(update)` runs once the update's handling has finished, whether it raised or
