@@ -31,6 +31,8 @@ class UpdateInbox:
         self._store = store
         self._clock = clock
         self._queue = queue
+        self._handled: list[int] = []
+        self._marking = asyncio.Lock()
 
     async def receive(self, updates: Sequence[Update]) -> None:
         """Record the batch durably (one transaction), then queue the ones not seen before."""
@@ -50,17 +52,26 @@ class UpdateInbox:
         return len(unhandled)
 
     async def mark_handled(self, update: object) -> None:
-        """Mark an update handled; a failure only means it is handled again at the next start."""
+        """Mark an update handled; a failure only means it is handled again at the next start.
+
+        Marks that pile up while one is written go in the next write together (group commit).
+        """
         if not isinstance(update, Update):
             return
-        try:
-            await self._store.mark_update_handled(update.update_id, now=self._clock.now())
-        except Exception as exc:
-            logger.warning(
-                "could not mark update %d handled (%s); it is handled again at the next start",
-                update.update_id,
-                type(exc).__name__,
-            )
+        self._handled.append(update.update_id)
+        async with self._marking:
+            if not self._handled:
+                return
+            marking, self._handled = self._handled, []
+            try:
+                await self._store.mark_updates_handled(marking, now=self._clock.now())
+            except Exception as exc:
+                logger.warning(
+                    "could not mark %d update(s) handled (%s); they are handled again at the "
+                    "next start",
+                    len(marking),
+                    type(exc).__name__,
+                )
 
     async def resume_offset(self) -> int | None:
         """The getUpdates offset after the newest recorded update (None: Telegram's oldest)."""

@@ -528,9 +528,9 @@ class SqliteStore:
         """Every recorded update not yet marked handled, in update_id order."""
         return await update_inbox_table.unhandled_updates(self._conn)
 
-    async def mark_update_handled(self, update_id: int, *, now: datetime) -> None:
-        """Mark one update handled (a no-op for an id never recorded)."""
-        await update_inbox_table.mark_update_handled(self._conn, update_id, now=now)
+    async def mark_updates_handled(self, update_ids: Sequence[int], *, now: datetime) -> None:
+        """Mark updates handled in one transaction (ids never recorded are ignored)."""
+        await update_inbox_table.mark_updates_handled(self._conn, update_ids, now=now)
 
     async def newest_update(self) -> NewestUpdate | None:
         """The highest recorded update id (None while the inbox is empty)."""

@@ -47,12 +47,17 @@ async def unhandled_updates(conn: aiosqlite.Connection) -> list[InboxedUpdate]:
     return [InboxedUpdate(int(row[0]), json.loads(row[1])) for row in rows]
 
 
-async def mark_update_handled(conn: aiosqlite.Connection, update_id: int, *, now: datetime) -> None:
-    """Mark one update handled (a no-op for an id never recorded or already marked)."""
+async def mark_updates_handled(
+    conn: aiosqlite.Connection, update_ids: Sequence[int], *, now: datetime
+) -> None:
+    """Mark updates handled in one transaction (ids never recorded or already marked: no-op)."""
+    if not update_ids:
+        return
+    handled = utc_text(now)
     async with transaction(conn):
-        await conn.execute(
+        await conn.executemany(
             "UPDATE update_inbox SET handled_at = ? WHERE update_id = ? AND handled_at IS NULL",
-            (utc_text(now), update_id),
+            [(handled, update_id) for update_id in update_ids],
         )
 
 

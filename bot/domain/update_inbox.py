@@ -42,8 +42,8 @@ class UpdateInboxStore(Protocol):
         """Every recorded update not yet marked handled, in update_id order."""
         ...
 
-    async def mark_update_handled(self, update_id: int, *, now: datetime) -> None:
-        """Mark one update handled (a no-op for an id never recorded)."""
+    async def mark_updates_handled(self, update_ids: Sequence[int], *, now: datetime) -> None:
+        """Mark updates handled in one transaction (ids never recorded are ignored)."""
         ...
 
     async def newest_update(self) -> NewestUpdate | None:

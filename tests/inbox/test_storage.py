@@ -39,8 +39,7 @@ async def test_handled_updates_leave_the_unhandled_list_in_update_id_order(
     store: SqliteStore,
 ) -> None:
     await store.record_updates([update(3), update(1), update(2)], now=NOW)
-    await store.mark_update_handled(2, now=NOW)
-    await store.mark_update_handled(99, now=NOW)
+    await store.mark_updates_handled([2, 99], now=NOW)
     assert [row.update_id for row in await store.unhandled_updates()] == [1, 3]
 
 
@@ -48,8 +47,7 @@ async def test_pruning_forgets_old_handled_updates_but_keeps_the_newest_and_the_
     store: SqliteStore,
 ) -> None:
     await store.record_updates([update(1), update(2), update(3), update(4)], now=NOW)
-    for update_id in (1, 2, 4):
-        await store.mark_update_handled(update_id, now=NOW)
+    await store.mark_updates_handled([1, 2, 4], now=NOW)
     assert await store.prune_handled_updates(before=NOW) == 0
     assert await store.prune_handled_updates(before=NOW + timedelta(days=2)) == 2
     assert [row.update_id for row in await store.unhandled_updates()] == [3]
