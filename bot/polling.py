@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from telegram import Bot
-from telegram.error import InvalidToken, RetryAfter, TelegramError
+from telegram.error import InvalidToken, RetryAfter
 
 from bot.update_inbox import UpdateInbox
 
@@ -37,7 +37,7 @@ class LongPolling:
         self._allowed_updates = list(allowed_updates)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
-        self._recording = False
+        self._writing = False
 
     async def start(self) -> None:
         """Prune the inbox and start fetching after its newest update."""
@@ -46,14 +46,15 @@ class LongPolling:
         self._task = asyncio.create_task(self._run(offset), name="update-inbox-polling")
 
     async def stop(self) -> None:
-        """Stop fetching; a batch being recorded is recorded (and queued) first."""
+        """Stop fetching; a batch being recorded (or a pruning) is finished first."""
         self._stopping = True
         if self._task is None:
             return
-        if not self._recording:
+        if not self._writing:
             # Why: a long poll or a retry wait is cut short; nothing fetched is lost by that.
             self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        # Why: a loop that ended on a rejected token has logged it already; stopping goes on.
+        with contextlib.suppress(asyncio.CancelledError, InvalidToken):
             await self._task
         self._task = None
 
@@ -73,26 +74,28 @@ class LongPolling:
             except RetryAfter as exc:
                 await self._wait(_seconds(exc.retry_after), "getUpdates was rate limited")
                 continue
-            except TelegramError as exc:
+            except Exception as exc:
+                # Why: network errors, 5xx and 409 Conflict pass; the type only, as the message
+                # may quote the URL, which holds the token.
                 await self._wait(delay, f"getUpdates failed ({type(exc).__name__})")
                 delay = min(delay * 2, LAST_RETRY_SECONDS)
                 continue
-            self._recording = True
+            self._writing = True
             try:
                 if updates:
                     await self._inbox.receive(updates)
                     offset = updates[-1].update_id + 1
             except Exception as exc:
                 # Why: not recorded means not acknowledged; the same batch is fetched again.
-                self._recording = False
+                self._writing = False
                 await self._wait(delay, f"could not record updates ({type(exc).__name__})")
                 delay = min(delay * 2, LAST_RETRY_SECONDS)
                 continue
-            self._recording = False
             delay = FIRST_RETRY_SECONDS
             if time.monotonic() - pruned_at > PRUNE_EVERY_SECONDS:
                 pruned_at = time.monotonic()
                 await self._prune()
+            self._writing = False
 
     async def _wait(self, seconds: float, reason: str) -> None:
         logger.warning("%s; retrying in %.1f s", reason, seconds)
