@@ -37,7 +37,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     At most `max_concurrent_updates` updates run at once (PTB's semaphore); updates with the same
     `chat_key` run in the order PTB hands them over (asyncio locks wake waiters first come, first
     served). `after(update)` runs once the update's handling has finished, whether it raised or
-    not; it must not raise.
+    not (not when it was cancelled); it must not raise.
     """
 
     def __init__(
@@ -60,9 +60,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             else:
                 async with self._turn(key):
                     await coroutine
-        finally:
-            if self._after is not None:
-                await self._after(update)
+        except asyncio.CancelledError:
+            # Why: handling cut short (the process is going down) is not handled; no `after`.
+            raise
+        except BaseException:
+            await self._finished(update)
+            raise
+        await self._finished(update)
+
+    async def _finished(self, update: object) -> None:
+        if self._after is not None:
+            await self._after(update)
 
     @asynccontextmanager
     async def _turn(self, key: int) -> AsyncIterator[None]:

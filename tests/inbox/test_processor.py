@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from telegram import Chat, InlineQuery, Message, Update, User
 
 from bot.update_processor import PerChatUpdateProcessor, chat_key
@@ -125,3 +126,24 @@ def test_the_order_key_is_the_chat_else_the_user_else_none() -> None:
     assert chat_key(Update(2, inline_query=inline)) == 303
     assert chat_key(Update(3)) is None
     assert chat_key("not an update") is None
+
+
+async def test_an_update_cut_short_by_cancellation_is_not_marked_handled() -> None:
+    marked: list[object] = []
+
+    async def mark(update: object) -> None:
+        marked.append(update)
+
+    processor = PerChatUpdateProcessor(4, after=mark)
+    started = asyncio.Event()
+
+    async def slow() -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    task = asyncio.create_task(processor.process_update(text_update(9, 101), slow()))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert marked == []

@@ -38,7 +38,8 @@ async def test_a_previous_runs_unhandled_updates_are_answered_before_newer_ones_
     )
     async with polling(build_application(services), poll_timeout=1):
         replies = await client.wait_for(ANN, after=0, count=3)
-        assert await store.unhandled_updates() == []
+    # Why: stopping waits for every update in hand, so each is marked by now.
+    assert await store.unhandled_updates() == []
 
     assert ["didn't understand" in reply["text"] for reply in replies] == [True, False, True]
     assert "/unlink" in replies[1]["text"]
