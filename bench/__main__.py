@@ -19,6 +19,7 @@ BENCHMARKS = {
     "dispatch": "bench.dispatch",
     "outbox_memory": "bench.outbox_memory",
     "replies": "bench.reply_latency",
+    "update_loss": "bench.update_loss",
 }
 
 

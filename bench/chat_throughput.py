@@ -27,12 +27,13 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.app import build_application
+from bot.app import build_application, start_fetching
 from bot.config import Settings
 from bot.context import Services
 from bot.demo.seed import Shop, seed_store
 from bot.i18n import Catalogs
 from bot.jobs import catch_up, start_dispatching, stop_dispatching
+from bot.polling import LongPolling
 from bot.runtime import make_clock, make_rules
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.config import SandboxConfig
@@ -97,6 +98,7 @@ async def initialized(
     """
     await application.initialize()
     polling = False
+    fetching: LongPolling | None = None
     try:
         if application.post_init is not None:
             await application.post_init(application)
@@ -106,16 +108,19 @@ async def initialized(
             await _outbox_drained(services)
 
         async def start_polling() -> None:
-            nonlocal polling
-            await application.updater.start_polling(poll_interval=0.0, timeout=1)
-            await application.start()
+            nonlocal polling, fetching
+            if services is not None:
+                fetching = await start_fetching(application, poll_timeout=1)
+            else:
+                await application.updater.start_polling(poll_interval=0.0, timeout=1)
+                await application.start()
             polling = True
 
         yield start_polling
     finally:
         await stop_dispatching(application.bot_data)
         if polling:
-            await application.updater.stop()
+            await (fetching.stop() if fetching is not None else application.updater.stop())
             await application.stop()
         await application.shutdown()
 

@@ -32,9 +32,12 @@ from bot.jobs import (
 )
 from bot.reply_limiter import ReplyLimiter, ReplyNotDelivered
 from bot.run_output import NonJsonAnswers, Redactor, guard_exit_paths, start_failure
+from bot.polling import LongPolling
 from bot.runtime import make_clock, make_rules, store_session
 from bot.services.webhook import WebhookConfigError, WebhookDelivery, webhook_target
-from handlers import all_handlers
+from bot.update_inbox import UpdateInbox
+from bot.update_processor import PerChatUpdateProcessor
+from handlers import UPDATE_KINDS, all_handlers
 from handlers.menu import bot_commands
 
 # Why: PTB's builder infers loose generic parameters; the context type is the one that matters.
@@ -43,6 +46,7 @@ BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 logger = logging.getLogger(__name__)
 
 EVENT_DELIVERY_KEY = "event_delivery"
+UPDATE_INBOX_KEY = "update_inbox"
 EVENT_DELIVERY_INTERVAL = timedelta(seconds=2)
 
 
@@ -55,8 +59,15 @@ def build_application(services: Services) -> BotApplication:
     limiter = ReplyLimiter(
         overall_rate=settings.send_rate, retry_seconds=settings.reply_retry_seconds
     )
+    # Why: updates come through the inbox (recorded before they are acknowledged), not PTB's
+    # Updater; the processor marks each one handled and keeps each chat's updates in order.
+    update_queue: asyncio.Queue[object] = asyncio.Queue()
+    inbox = UpdateInbox(services.store, services.clock, update_queue)
     application = (
         Application.builder()
+        .updater(None)
+        .update_queue(update_queue)
+        .concurrent_updates(PerChatUpdateProcessor(after=inbox.mark_handled))
         .token(token)
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
@@ -75,6 +86,7 @@ def build_application(services: Services) -> BotApplication:
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
+    application.bot_data[UPDATE_INBOX_KEY] = inbox
     application.add_handlers(all_handlers())
     application.add_error_handler(_on_error)
     _schedule_event_delivery(application, services)
@@ -178,17 +190,32 @@ async def polling(
             await application.post_init(application)
         # Why: what fell due while the bot was down is settled before the first update is read.
         await start_up(application.bot_data, application.bot_data[SERVICES_KEY])
-        assert application.updater is not None
-        await application.updater.start_polling(timeout=timedelta(seconds=poll_timeout))
-        await application.start()
+        fetching = await start_fetching(application, poll_timeout=poll_timeout)
         start_dispatching(application.bot_data, application.bot_data[SERVICES_KEY])
         try:
             yield application
         finally:
             await stop_dispatching(application.bot_data)
             _stop_event_delivery(application)
-            await application.updater.stop()
+            await fetching.stop()
             await application.stop()
+
+
+async def start_fetching(application: BotApplication, *, poll_timeout: float) -> LongPolling:
+    """Start the application and long polling into its update inbox; stop the result first.
+
+    A previous run's unhandled updates are queued before polling starts, so they are handled
+    before newer updates of the same chat.
+    """
+    inbox = application.bot_data[UPDATE_INBOX_KEY]
+    assert isinstance(inbox, UpdateInbox)
+    await inbox.replay(application.bot)
+    await application.start()
+    fetching = LongPolling(
+        application.bot, inbox, timeout=poll_timeout, allowed_updates=UPDATE_KINDS
+    )
+    await fetching.start()
+    return fetching
 
 
 class TokenRedactingFormatter(logging.Formatter):

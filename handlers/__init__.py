@@ -24,6 +24,15 @@ from handlers import (
     unlink,
 )
 
+# Why: Telegram sends only these kinds to the bot; every handler below reads one of them
+# (commands and text also arrive edited; my_chat_member tells of a blocked bot).
+UPDATE_KINDS = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+)
+
 
 def all_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Every handler, in the order PTB should try them; the fallback comes last."""

@@ -22,6 +22,7 @@ import storage.notices as notice_tables
 import storage.open_orders as open_order_table
 import storage.outbox as outbox_tables
 import storage.overdue_supply as overdue_tables
+import storage.update_inbox as update_inbox_table
 from bot.domain.actions import (
     ActionResult,
     Decide,
@@ -42,6 +43,7 @@ from bot.domain.open_orders import OpenOrders
 from bot.domain.order_number import order_key
 from bot.domain.outbox import Delivery, OutboxSummary, OutgoingMessage, QueuedMessage
 from bot.domain.store import AuditEntry, SkuBook
+from bot.domain.update_inbox import InboxedUpdate, NewestUpdate
 from storage.audit import Change, changed, read_entries, write_changes
 from storage.codec import (
     IN_CHUNK,
@@ -587,6 +589,27 @@ class SqliteStore:
     async def audit_entries(self, entity: str | None = None) -> list[AuditEntry]:
         """Audit log, oldest first, optionally for one entity."""
         return await read_entries(self._conn, entity)
+
+    # --- update inbox (record before acknowledging, then handle) ---
+    async def record_updates(self, updates: Sequence[InboxedUpdate], *, now: datetime) -> list[int]:
+        """Record a batch in one transaction; the ids not recorded before, in the batch's order."""
+        return await update_inbox_table.record_updates(self._conn, updates, now=now)
+
+    async def unhandled_updates(self) -> list[InboxedUpdate]:
+        """Every recorded update not yet marked handled, in update_id order."""
+        return await update_inbox_table.unhandled_updates(self._conn)
+
+    async def mark_updates_handled(self, update_ids: Sequence[int], *, now: datetime) -> None:
+        """Mark updates handled in one transaction (ids never recorded are ignored)."""
+        await update_inbox_table.mark_updates_handled(self._conn, update_ids, now=now)
+
+    async def newest_update(self) -> NewestUpdate | None:
+        """The highest recorded update id (None while the inbox is empty)."""
+        return await update_inbox_table.newest_update(self._conn)
+
+    async def prune_handled_updates(self, *, before: datetime) -> int:
+        """Delete rows handled before `before`, except the newest row; the number deleted."""
+        return await update_inbox_table.prune_handled_updates(self._conn, before=before)
 
     # --- shop events (webhook delivery) ---
     async def events_after(self, event_id: int, *, limit: int) -> list[Event]:

@@ -11,6 +11,7 @@ from bot.domain.notice_store import NoticeStore
 from bot.domain.open_orders import OpenOrdersStore
 from bot.domain.outbox import OutboxStore
 from bot.domain.overdue_supply import OverdueSupplyStore
+from bot.domain.update_inbox import UpdateInboxStore
 
 
 class AppStore(
@@ -21,6 +22,7 @@ class AppStore(
     OpenOrdersStore,
     OverdueSupplyStore,
     LinkGuardStore,
+    UpdateInboxStore,
     Protocol,
 ):
     """What handlers and jobs reach through `Services.store`; use cases take narrower ports."""

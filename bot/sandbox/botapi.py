@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot.sandbox.config import FAULT_DESCRIPTIONS
 from bot.sandbox.errors import ApiError, bad_request
-from bot.sandbox.methods import METHODS_BY_NAME, Call
+from bot.sandbox.methods import METHODS_BY_NAME, Call, Method
 from bot.sandbox.params import Params, read_parameters
 from bot.sandbox.state import SandboxState
 
@@ -32,11 +32,23 @@ async def _dispatch(world: SandboxState, request: web.Request) -> object:
     token = _TOKEN.fullmatch(request.match_info["token"])
     if token is None:
         raise ApiError(401, "Unauthorized")
-    if world.config.delay_ms > 0:
-        await asyncio.sleep(world.config.delay_ms / 1000)
-    method = METHODS_BY_NAME.get(request.match_info["method"].lower())
+    name = request.match_info["method"]
+    method = METHODS_BY_NAME.get(name.lower())
     if method is None:
+        if world.config.delays(name):
+            await asyncio.sleep(world.config.delay_ms / 1000)
         raise ApiError(404, "Not Found")
+    with world.stats.call_in_flight(method.name):
+        return await _run(world, request, method, token)
+
+
+async def _run(
+    world: SandboxState, request: web.Request, method: Method, token: re.Match[str]
+) -> object:
+    # Why: the request is read before the delay, as a slow server would have received it.
+    values = await read_parameters(request)
+    if world.config.delays(method.name):
+        await asyncio.sleep(world.config.delay_ms / 1000)
     world.stats.calls[method.name] += 1
     if world.config.fails(method.name):
         world.stats.faults_injected += 1
@@ -44,7 +56,6 @@ async def _dispatch(world: SandboxState, request: web.Request) -> object:
         # Why: a 429 without retry_after is not what Telegram sends; 1 s keeps tests short.
         retry_after = 1 if code == 429 else None
         raise ApiError(code, FAULT_DESCRIPTIONS[code], retry_after=retry_after)
-    values = await read_parameters(request)
     for name in method.required:
         if values.get(name) in (None, ""):
             raise bad_request(_MISSING.get(name, f'parameter "{name}" is required'))

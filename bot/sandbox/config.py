@@ -21,6 +21,8 @@ class SandboxConfig:
     # Why: a burst of failures that then clears ("sendMessage:3") is what retries must outlast.
     fail_next: str = ""
     fault_code: int = 500
+    # Why: a slow send with a fast getUpdates shows whether replies to different chats overlap.
+    delayed_methods: str = ""
 
     def as_dict(self) -> dict[str, object]:
         """The settings as JSON-ready values."""
@@ -33,8 +35,7 @@ class SandboxConfig:
         `Name:N` pairs ("sendMessage:3,answerCallbackQuery:1"): the next N calls of each fail, and
         the count goes down as they do (a pair at 0 is dropped).
         """
-        names = {name.strip().lower() for name in self.failing_methods.split(",")}
-        if method.lower() in names:
+        if method.lower() in _names(self.failing_methods):
             return True
         counts = _fail_counts(self.fail_next)
         key = next((name for name in counts if name.lower() == method.lower()), None)
@@ -43,6 +44,11 @@ class SandboxConfig:
         counts[key] -= 1
         self.fail_next = ",".join(f"{name}:{n}" for name, n in counts.items() if n > 0)
         return True
+
+    def delays(self, method: str) -> bool:
+        """Whether `delay_ms` applies to `method`: every method, or those in `delayed_methods`."""
+        names = _names(self.delayed_methods)
+        return self.delay_ms > 0 and (not names or method.lower() in names)
 
     def apply(self, changes: dict[str, object]) -> None:
         """Change the named fields, checking names and types; nothing changes on error."""
@@ -62,9 +68,14 @@ class SandboxConfig:
             failing_methods=str(updated["failing_methods"]),
             fail_next=_fail_next(updated["fail_next"]),
             fault_code=_fault_code(updated["fault_code"]),
+            delayed_methods=str(updated["delayed_methods"]),
         )
         for field in fields(self):
             setattr(self, field.name, getattr(checked, field.name))
+
+
+def _names(methods: str) -> set[str]:
+    return {name.strip().lower() for name in methods.split(",") if name.strip()}
 
 
 def _optional_rate(value: object, name: str) -> float | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter, deque
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 from bot.clock import Clock, SystemClock
@@ -47,6 +48,19 @@ class Stats:
     messages_sent: int = 0
     messages_edited: int = 0
     updates_delivered: int = 0
+    # Why: whether the bot answers chats side by side shows as several calls in flight at once.
+    peak_in_flight: Counter[str] = field(default_factory=Counter)
+    _in_flight: Counter[str] = field(default_factory=Counter)
+
+    @contextmanager
+    def call_in_flight(self, method: str) -> Iterator[None]:
+        """Count a call as in flight while the block runs, keeping each method's peak."""
+        self._in_flight[method] += 1
+        self.peak_in_flight[method] = max(self.peak_in_flight[method], self._in_flight[method])
+        try:
+            yield
+        finally:
+            self._in_flight[method] -= 1
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready counters."""
@@ -58,6 +72,7 @@ class Stats:
             "messages_sent": self.messages_sent,
             "messages_edited": self.messages_edited,
             "updates_delivered": self.updates_delivered,
+            "peak_in_flight": dict(self.peak_in_flight),
         }
 
 

@@ -1,0 +1,82 @@
+"""Record then handle: every update is stored in the inbox before Telegram is told it arrived."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from telegram import Bot, Update
+
+from bot.clock import Clock
+from bot.domain.update_inbox import (
+    KEEP_HANDLED_FOR,
+    InboxedUpdate,
+    UpdateInboxStore,
+    resume_offset,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class UpdateInbox:
+    """The application's side of the inbox: record and queue updates, mark them handled.
+
+    Polling acknowledges a batch (the next getUpdates offset) only after `receive` returned; a
+    webhook answers Telegram only after it. Handling is at least once: an update recorded but not
+    marked handled when the process died is handled again by `replay` at the next start.
+    """
+
+    def __init__(self, store: UpdateInboxStore, clock: Clock, queue: asyncio.Queue[object]) -> None:
+        self._store = store
+        self._clock = clock
+        self._queue = queue
+        self._handled: list[int] = []
+        self._marking = asyncio.Lock()
+
+    async def receive(self, updates: Sequence[Update]) -> None:
+        """Record the batch durably (one transaction), then queue the ones not seen before."""
+        batch = [InboxedUpdate(update.update_id, update.to_dict()) for update in updates]
+        fresh = set(await self._store.record_updates(batch, now=self._clock.now()))
+        for update in updates:
+            if update.update_id in fresh:
+                await self._queue.put(update)
+
+    async def replay(self, bot: Bot) -> int:
+        """Queue every update recorded but not handled (a previous run's), in update_id order."""
+        unhandled = await self._store.unhandled_updates()
+        for row in unhandled:
+            await self._queue.put(Update.de_json(dict(row.payload), bot))
+        if unhandled:
+            logger.info("handling %d update(s) left unhandled by the last run", len(unhandled))
+        return len(unhandled)
+
+    async def mark_handled(self, update: object) -> None:
+        """Mark an update handled; a failure only means it is handled again at the next start.
+
+        Marks that pile up while one is written go in the next write together (group commit).
+        """
+        if not isinstance(update, Update):
+            return
+        self._handled.append(update.update_id)
+        async with self._marking:
+            if not self._handled:
+                return
+            marking, self._handled = self._handled, []
+            try:
+                await self._store.mark_updates_handled(marking, now=self._clock.now())
+            except Exception as exc:
+                logger.warning(
+                    "could not mark %d update(s) handled (%s); they are handled again at the "
+                    "next start",
+                    len(marking),
+                    type(exc).__name__,
+                )
+
+    async def resume_offset(self) -> int | None:
+        """The getUpdates offset after the newest recorded update (None: Telegram's oldest)."""
+        return resume_offset(await self._store.newest_update(), self._clock.now())
+
+    async def prune(self) -> int:
+        """Forget updates handled more than `KEEP_HANDLED_FOR` ago; the number forgotten."""
+        return await self._store.prune_handled_updates(before=self._clock.now() - KEEP_HANDLED_FOR)
