@@ -18,6 +18,7 @@ BENCHMARKS = {
     "events": "bench.events_delivery",
     "dispatch": "bench.dispatch",
     "outbox_memory": "bench.outbox_memory",
+    "import_memory": "bench.import_memory",
 }
 
 

@@ -229,3 +229,17 @@ def test_stored_control_characters_are_printed_escaped_by_order(
     assert "Mug\\x1b[2J\\u202e" in out
     assert "\x1b" not in out
     assert "\u202e" not in out
+
+
+async def test_a_line_number_used_twice_in_an_order_of_many_lines_is_a_duplicate(
+    with_products: SqliteStore, run_import: Importer, csv_path: Path
+) -> None:
+    header = SHORT_ORDERS.replace("\n", ",line_no\n")
+    rows = "".join(
+        f"X7000,X1,Ada Lovelace,2026-03-01T08:00:00,MUG-1,1,12.50,EUR,{line_no}\n"
+        for line_no in [*range(1, 41), 30]
+    )
+
+    report = await run_import("orders", header + rows)
+
+    assert report.errors == [f"{csv_path}:42: line_no: order 'X7000' already has line 30 (line 31)"]

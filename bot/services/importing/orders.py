@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,7 @@ HEADER_FIELDS = {
     "priority": "priority",
 }
 LINE_FIELDS = {"status": "status"}
+FLAT_LINES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +101,30 @@ class _OrderSeen:
     first_line: int
     header: OrderHeader
     rows: int = 0
-    # line_no -> the file line that has it
-    lines: dict[int, int] = field(default_factory=dict)
+    # Why: most orders have a few lines, and a flat tuple (line_no, file line, ...) is a fraction
+    # of a dict's size; a dict only for the orders with many lines.
+    lines: tuple[int, ...] | dict[int, int] = ()
+
+    def line_of(self, line_no: int) -> int | None:
+        """The file line that already has `line_no` of this order, or None."""
+        if isinstance(self.lines, dict):
+            return self.lines.get(line_no)
+        pairs = self.lines
+        for index in range(0, len(pairs), 2):
+            if pairs[index] == line_no:
+                return pairs[index + 1]
+        return None
+
+    def add_line(self, line_no: int, file_line: int) -> None:
+        """Note that `file_line` has `line_no` (unless an earlier line has it)."""
+        if isinstance(self.lines, dict):
+            self.lines.setdefault(line_no, file_line)
+        elif len(self.lines) < FLAT_LINES * 2:
+            self.lines += (line_no, file_line)
+        else:
+            pairs = self.lines
+            self.lines = {pairs[index]: pairs[index + 1] for index in range(0, len(pairs), 2)}
+            self.lines[line_no] = file_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +146,7 @@ class OrdersFile:
         self._timezone = timezone
         self._orders: dict[str, _OrderSeen] = {}
         self._customers: dict[str, _CustomerSeen] = {}
+        self._currencies: dict[str, str] = {}
 
     def parse(
         self,
@@ -142,17 +166,25 @@ class OrdersFile:
         by_order: dict[str, list[LineRow]] = {}
         for row in rows:
             by_order.setdefault(row.order_id, []).append(row)
+        customers = self._customers_of(rows)
         orders = [
             self._order(order_id, order_rows, stored_orders.get(order_id))
             for order_id, order_rows in by_order.items()
         ]
-        return ParsedOrders(self._customers_of(rows), orders)
+        return ParsedOrders(customers, orders)
+
+    def _shared(self, header: OrderHeader) -> OrderHeader:
+        """`header` with its texts shared with the other orders' (memory per order, not row)."""
+        customer = self._customers.get(header.customer_id)
+        customer_id = customer.customer.customer_id if customer else header.customer_id
+        currency = self._currencies.setdefault(header.currency, header.currency)
+        return replace(header, customer_id=customer_id, currency=currency)
 
     def _order(self, order_id: str, rows: list[LineRow], stored: Order | None) -> Order:
         problems = self._problems
         seen = self._orders.get(order_id)
         if seen is None:
-            seen = self._orders[order_id] = _OrderSeen(rows[0].line, rows[0].header)
+            seen = self._orders[order_id] = _OrderSeen(rows[0].line, self._shared(rows[0].header))
             if stored is not None and stored.currency != seen.header.currency:
                 problems.add(
                     seen.first_line,
@@ -174,13 +206,14 @@ class OrdersFile:
                     )
             seen.rows += 1
             line_no = seen.rows if row.line_no is None else row.line_no
-            if line_no in seen.lines:
+            if (earlier := seen.line_of(line_no)) is not None:
                 problems.add(
                     row.line,
                     "line_no",
-                    f"order {order_id!r} already has line {line_no} (line {seen.lines[line_no]})",
+                    f"order {order_id!r} already has line {line_no} (line {earlier})",
                 )
-            seen.lines.setdefault(line_no, row.line)
+            else:
+                seen.add_line(line_no, row.line)
             line = OrderLine(
                 order_id, line_no, row.sku, row.quantity, row.unit_price_minor, row.status
             )
