@@ -78,6 +78,9 @@ async def import_csv(
                 raise _Rejected
     except _Rejected:
         return _failed(problems)
+    # Why: what the checks across rows kept (a key per order and customer) is not needed any
+    # more; freed now, the recompute reuses its memory instead of adding to it.
+    del importer
     today = now.astimezone(timezone).date()
     await recompute_etas(store, rules=rules, today=today, skus=written.skus)
     return ImportReport(rows, [], kept_status=written.kept_status)
