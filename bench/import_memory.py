@@ -54,12 +54,12 @@ def _order_row(line: int, lines: int, *, bad: bool = False) -> str:
     )
 
 
-def _write_orders(path: Path, lines: int, *, bad_at: set[int] | None = None) -> None:
-    """Orders of `lines` rows; rows in `bad_at` (every row when None is not given) are bad."""
+def _write_orders(path: Path, lines: int, *, bad_at: set[int]) -> None:
+    """Orders of `lines` rows (400 orders and 100 customers per 1,000); rows in `bad_at` are bad."""
     with path.open("w", encoding="utf-8") as out:
         out.write(ORDER_COLUMNS)
         for line in range(lines):
-            out.write(_order_row(line, lines, bad=bad_at is not None and line in bad_at))
+            out.write(_order_row(line, lines, bad=line in bad_at))
 
 
 def _write_all_bad(path: Path, lines: int) -> None:
