@@ -20,6 +20,7 @@ BENCHMARKS = {
     "outbox_memory": "bench.outbox_memory",
     "replies": "bench.reply_latency",
     "update_loss": "bench.update_loss",
+    "import_memory": "bench.import_memory",
 }
 
 

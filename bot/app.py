@@ -30,9 +30,9 @@ from bot.jobs import (
     start_up,
     stop_dispatching,
 )
+from bot.polling import LongPolling
 from bot.reply_limiter import ReplyLimiter, ReplyNotDelivered
 from bot.run_output import NonJsonAnswers, Redactor, guard_exit_paths, start_failure
-from bot.polling import LongPolling
 from bot.runtime import make_clock, make_rules, store_session
 from bot.services.webhook import WebhookConfigError, WebhookDelivery, webhook_target
 from bot.update_inbox import UpdateInbox

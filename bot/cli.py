@@ -9,8 +9,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.domain.control_characters import escaped
 
 IMPORT_KINDS = ("products", "orders", "purchase-orders")
 
@@ -115,9 +117,11 @@ async def _import(settings: Settings, kind: str, path: Path) -> int:
         )
     if report.errors:
         for error in report.errors:
-            print(error, file=sys.stderr)
-        count = len(report.errors)
-        print(f"{path}: nothing imported ({_plural(count, 'error')})", file=sys.stderr)
+            _show(error, file=sys.stderr)
+        if rest := report.error_count - len(report.errors):
+            _show(f"{path}: … and {_plural(rest, 'more error')}", file=sys.stderr)
+        count = max(report.error_count, len(report.errors))
+        _show(f"{path}: nothing imported ({_plural(count, 'error')})", file=sys.stderr)
         return 1
     if not report.rows:
         print(f"{path}: nothing to import (the file has a header but no rows)")
@@ -130,7 +134,18 @@ async def _import(settings: Settings, kind: str, path: Path) -> int:
 
 
 def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def _show(text: str, *, file: TextIO | None = None, end: str = "\n") -> None:
+    """Print text that may hold stored values, their control characters made visible."""
+    # Why: a name with ESC or a bidi override would otherwise act on the operator's terminal.
+    print(escaped(text), file=file or sys.stdout, end=end)
+
+
+def _show_json(value: object) -> None:
+    """Print one JSON value; control and bidi characters escaped as JSON escapes (same value)."""
+    print(escaped(json.dumps(value, ensure_ascii=False), json=True))
 
 
 async def _order(settings: Settings, order_id: str, *, as_json: bool) -> int:
@@ -144,7 +159,10 @@ async def _order(settings: Settings, order_id: str, *, as_json: bool) -> int:
     if view is None:
         print(f"backorder-bot: no order {order_id!r}", file=sys.stderr)
         return 1
-    print(json.dumps(order_json(view), ensure_ascii=False) if as_json else order_text(view))
+    if as_json:
+        _show_json(order_json(view))
+    else:
+        _show(order_text(view))
     return 0
 
 
@@ -177,9 +195,9 @@ async def _link_all(settings: Settings, *, as_csv: bool) -> int:
         except LinkError as exc:
             print(f"backorder-bot: {exc}", file=sys.stderr)
             return 1
-    sys.stdout.write(links_csv(sheet.links) if as_csv else links_text(sheet.links))
+    _show(links_csv(sheet.links) if as_csv else links_text(sheet.links), end="")
     for skipped in sheet.skipped:
-        print(
+        _show(
             f"backorder-bot: no link for customer {skipped.customer.customer_id!r} "
             f"(order {skipped.order_id!r}): {skipped.reason}",
             file=sys.stderr,
@@ -196,7 +214,10 @@ async def _events(settings: Settings, since: int, *, as_json: bool) -> int:
     async with store_session(settings) as store:
         async for page in events_since(store, since):
             for event in page:
-                print(event_json_text(event) if as_json else event_table_row(event))
+                if as_json:
+                    print(escaped(event_json_text(event), json=True))
+                else:
+                    _show(event_table_row(event))
     return 0
 
 
@@ -212,10 +233,10 @@ async def _outbox(settings: Settings, *, as_json: bool) -> int:
         overdue = await overdue_supply(store, today=today)
     if as_json:
         shown = {**status_json(summary), "overdue_purchase_orders": overdue_json(overdue)}
-        print(json.dumps(shown, ensure_ascii=False))
+        _show_json(shown)
     else:
-        print(status_text(summary))
-        print(overdue_text(overdue))
+        _show(status_text(summary))
+        _show(overdue_text(overdue))
     return 0
 
 

@@ -16,6 +16,7 @@ from telegram import (
 from telegram.error import BadRequest
 
 from bot.context import BotContext
+from bot.domain.control_characters import CONTROL
 from bot.i18n import N_, Translator
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardRemove | None
@@ -114,12 +115,13 @@ def button(text: str, data: str) -> InlineKeyboardButton:
 
 
 def short(name: str, limit: int = NAME_IN_LABEL) -> str:
-    """A product name on one line, cut in the middle to `limit` characters with "…" (DESIGN §7).
+    """A product name on one line, controls dropped, cut in the middle to `limit` with "…" (§7).
 
     Why the middle: the names of a range differ at their end ("… pan 1/1 GN no.07"), so the end
     keeps most of the room; both cuts fall between words where a word boundary is near.
     """
-    text = " ".join(name.split())
+    # Why: a bidi override in a stored name would reorder the rest of the customer's message.
+    text = " ".join(CONTROL.sub(" ", name).split())
     if len(text) <= limit or limit < _MIDDLE_CUT_MIN:
         return cut(text, limit)
     head = _word_start(text, max(1, (limit - 1) // 3))

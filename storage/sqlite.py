@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -102,6 +103,10 @@ class SqliteStore:
         await self._conn.close()
 
     # --- import ---
+    def atomic(self) -> AbstractAsyncContextManager[object]:
+        """One transaction around several writes of this task: all of them commit or none."""
+        return transaction(self._conn)
+
     async def known_skus(self) -> set[str]:
         """SKUs of all stored products."""
         return {row[0] for row in await self._all("SELECT sku FROM products")}
@@ -309,6 +314,11 @@ class SqliteStore:
             await self._all("SELECT * FROM orders WHERE order_id = ?", (order_id,))
         )
         return orders[0] if orders else None
+
+    async def get_orders(self, order_ids: Collection[str]) -> dict[str, Order]:
+        """Orders by id with all their lines (the ones stored; unknown ids are left out)."""
+        headers = await self._in("SELECT * FROM orders WHERE order_id IN", list(order_ids))
+        return {order.order_id: order for order in await self._orders_with_lines(headers)}
 
     async def order_ids_by_key(self, key: str) -> list[str]:
         """Ids of the orders whose lookup key (bot.domain.order_number) is `key`, in id order."""

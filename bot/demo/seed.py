@@ -25,7 +25,7 @@ from bot.demo.catalogue import (
 )
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
-from bot.domain.store import Store
+from bot.domain.store import ImportStore
 
 Row = dict[str, str]
 
@@ -166,7 +166,7 @@ class SeedError(RuntimeError):
 
 
 async def seed_store(
-    store: Store,
+    store: ImportStore,
     workdir: Path,
     *,
     now: datetime,

@@ -13,7 +13,7 @@ from bot.clock import Clock
 from bot.demo.catalogue import PLANNED_SKU, PRODUCTS
 from bot.demo.seed import PO_COLUMNS, Row, SeedError, Shop
 from bot.domain.eta import EtaRules
-from bot.domain.store import Store
+from bot.domain.store import ImportStore
 
 # Why: long enough to push the demo customer's order past its promised date, short enough that
 # the FTC rule deems silence consent, so the notice asks [Keep waiting] or [Cancel].
@@ -50,7 +50,7 @@ class StagedUpdate:
 
     def __init__(
         self,
-        store: Store,
+        store: ImportStore,
         slip: SupplierSlip,
         workdir: Path,
         *,

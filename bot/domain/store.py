@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -179,4 +180,16 @@ class Store(Protocol):
 
     async def audit_entries(self, entity: str | None = None) -> list[AuditEntry]:
         """Audit log, oldest first, optionally for one entity."""
+        ...
+
+
+class ImportStore(Store, Protocol):
+    """What a file import needs on top of the Store: batch reads and one transaction for all."""
+
+    def atomic(self) -> AbstractAsyncContextManager[object]:
+        """One transaction around several writes of this task: all of them commit or none."""
+        ...
+
+    async def get_orders(self, order_ids: Collection[str]) -> dict[str, Order]:
+        """Orders by id with all their lines (the ones stored; unknown ids are left out)."""
         ...

@@ -40,6 +40,10 @@ def test_a_long_name_is_cut_in_the_middle_so_its_distinguishing_end_survives() -
     assert len(cut("y" * 300, 200)) == 200
 
 
+def test_a_stored_name_with_terminal_or_bidi_controls_reaches_the_chat_without_them() -> None:
+    assert short("Mug\u202e gpj.exe\x1b[2J", 28) == "Mug gpj.exe [2J"
+
+
 def test_names_still_alike_when_shortened_get_their_item_number_in_the_chats_language() -> None:
     names = [(1, "Office chair"), (2, "Office chair"), (3, "Desk lamp")]
     english = Catalogs.load().translator("en")

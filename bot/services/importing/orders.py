@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,7 @@ HEADER_FIELDS = {
     "priority": "priority",
 }
 LINE_FIELDS = {"status": "status"}
+FLAT_LINES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,30 +94,159 @@ class ParsedOrders:
     orders: list[Order]
 
 
-def parse_orders(
-    records: Sequence[Record],
-    problems: Problems,
-    *,
-    stored_skus: Collection[str],
-    stored_orders: Mapping[str, Order],
-    stored_customers: Mapping[str, Customer],
-    timezone: ZoneInfo,
-) -> ParsedOrders:
-    """Customers and orders from valid rows, omitted columns kept from the stored ones."""
-    stored = _Stored(stored_skus, stored_orders, stored_customers)
-    rows = [
-        row
-        for record in records
-        if (row := _parse_row(Cells(record, problems), stored, timezone)) is not None
-    ]
-    by_order: dict[str, list[LineRow]] = {}
-    for row in rows:
-        by_order.setdefault(row.order_id, []).append(row)
-    orders = [
-        _order(order_id, order_rows, problems, stored_orders.get(order_id))
-        for order_id, order_rows in by_order.items()
-    ]
-    return ParsedOrders(_customers(rows, problems), orders)
+@dataclass(slots=True)
+class _OrderSeen:
+    """What later rows of one order are checked against: its first row and its line numbers."""
+
+    first_line: int
+    header: OrderHeader
+    rows: int = 0
+    # Why: most orders have a few lines, and a flat tuple (line_no, file line, ...) is a fraction
+    # of a dict's size; a dict only for the orders with many lines.
+    lines: tuple[int, ...] | dict[int, int] = ()
+
+    def line_of(self, line_no: int) -> int | None:
+        """The file line that already has `line_no` of this order, or None."""
+        if isinstance(self.lines, dict):
+            return self.lines.get(line_no)
+        pairs = self.lines
+        for index in range(0, len(pairs), 2):
+            if pairs[index] == line_no:
+                return pairs[index + 1]
+        return None
+
+    def add_line(self, line_no: int, file_line: int) -> None:
+        """Note that `file_line` has `line_no` (unless an earlier line has it)."""
+        if isinstance(self.lines, dict):
+            self.lines.setdefault(line_no, file_line)
+        elif len(self.lines) < FLAT_LINES * 2:
+            self.lines += (line_no, file_line)
+        else:
+            pairs = self.lines
+            self.lines = {pairs[index]: pairs[index + 1] for index in range(0, len(pairs), 2)}
+            self.lines[line_no] = file_line
+
+
+@dataclass(frozen=True, slots=True)
+class _CustomerSeen:
+    first_line: int
+    customer: Customer
+
+
+class OrdersFile:
+    """An orders file read a chunk of rows at a time, checked across all of them (DESIGN §4).
+
+    Why a class: the file is streamed, so what one order's or customer's later rows are checked
+    against is kept here, per key, and nothing else of the rows already read.
+    """
+
+    def __init__(self, problems: Problems, *, stored_skus: Collection[str], timezone: ZoneInfo):
+        self._problems = problems
+        self._skus = stored_skus
+        self._timezone = timezone
+        self._orders: dict[str, _OrderSeen] = {}
+        self._customers: dict[str, _CustomerSeen] = {}
+        self._currencies: dict[str, str] = {}
+
+    def parse(
+        self,
+        records: Sequence[Record],
+        *,
+        stored_orders: Mapping[str, Order],
+        stored_customers: Mapping[str, Customer],
+    ) -> ParsedOrders:
+        """The chunk's customers and orders (omitted columns kept from the stored ones)."""
+        stored = _Stored(self._skus, stored_orders, stored_customers)
+        rows = [
+            row
+            for record in records
+            if (row := _parse_row(Cells(record, self._problems), stored, self._timezone))
+            is not None
+        ]
+        by_order: dict[str, list[LineRow]] = {}
+        for row in rows:
+            by_order.setdefault(row.order_id, []).append(row)
+        customers = self._customers_of(rows)
+        orders = [
+            self._order(order_id, order_rows, stored_orders.get(order_id))
+            for order_id, order_rows in by_order.items()
+        ]
+        return ParsedOrders(customers, orders)
+
+    def _shared(self, header: OrderHeader) -> OrderHeader:
+        """`header` with its texts shared with the other orders' (memory per order, not row)."""
+        customer = self._customers.get(header.customer_id)
+        customer_id = customer.customer.customer_id if customer else header.customer_id
+        currency = self._currencies.setdefault(header.currency, header.currency)
+        return replace(header, customer_id=customer_id, currency=currency)
+
+    def _order(self, order_id: str, rows: list[LineRow], stored: Order | None) -> Order:
+        problems = self._problems
+        seen = self._orders.get(order_id)
+        if seen is None:
+            seen = self._orders[order_id] = _OrderSeen(rows[0].line, self._shared(rows[0].header))
+            if stored is not None and stored.currency != seen.header.currency:
+                problems.add(
+                    seen.first_line,
+                    "currency",
+                    f"order {order_id!r} is stored in {stored.currency}; "
+                    "one order has one currency",
+                )
+        stored_lines = {line.line_no: line for line in stored.lines} if stored else {}
+        lines = []
+        for row in rows:
+            for field_ in fields(OrderHeader):
+                value = getattr(row.header, field_.name)
+                expected = getattr(seen.header, field_.name)
+                if value != expected:
+                    problems.add(
+                        row.line,
+                        field_.name,
+                        _differs(field_.name, value, expected, seen.first_line, order_id),
+                    )
+            seen.rows += 1
+            line_no = seen.rows if row.line_no is None else row.line_no
+            if (earlier := seen.line_of(line_no)) is not None:
+                problems.add(
+                    row.line,
+                    "line_no",
+                    f"order {order_id!r} already has line {line_no} (line {earlier})",
+                )
+            else:
+                seen.add_line(line_no, row.line)
+            line = OrderLine(
+                order_id, line_no, row.sku, row.quantity, row.unit_price_minor, row.status
+            )
+            lines.append(keep_stored(line, stored_lines.get(line_no), row.kept_line_fields))
+        header = seen.header
+        return Order(
+            order_id=order_id,
+            customer_id=header.customer_id,
+            placed_at=header.placed_at,
+            currency=header.currency,
+            promised_ship_date=header.promised_ship_date,
+            jurisdiction=header.jurisdiction,
+            priority=header.priority,
+            lines=tuple(sorted(lines, key=lambda line: line.line_no)),
+        )
+
+    def _customers_of(self, rows: list[LineRow]) -> list[Customer]:
+        customers: dict[str, Customer] = {}
+        for row in rows:
+            customer_id = row.customer.customer_id
+            first = self._customers.setdefault(customer_id, _CustomerSeen(row.line, row.customer))
+            customers.setdefault(customer_id, first.customer)
+            for attribute, column in CUSTOMER_COLUMNS.items():
+                value = getattr(row.customer, attribute)
+                expected = getattr(first.customer, attribute)
+                if value != expected:
+                    self._problems.add(
+                        row.line,
+                        column,
+                        f"{value!r} differs from {expected!r} "
+                        f"on line {first.first_line} for customer {customer_id!r}",
+                    )
+        return list(customers.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,66 +294,6 @@ def _parse_row(cells: Cells, stored: _Stored, timezone: ZoneInfo) -> LineRow | N
         kept_line_fields=tuple(cells.absent(LINE_FIELDS)),
     )
     return None if cells.failed else row
-
-
-def _order(order_id: str, rows: list[LineRow], problems: Problems, stored: Order | None) -> Order:
-    stored_lines = {line.line_no: line for line in stored.lines} if stored else {}
-    first = rows[0]
-    line_of: dict[int, int] = {}
-    lines = []
-    for position, row in enumerate(rows, start=1):
-        for field in fields(OrderHeader):
-            value = getattr(row.header, field.name)
-            expected = getattr(first.header, field.name)
-            if value != expected:
-                problems.add(
-                    row.line,
-                    field.name,
-                    _differs(field.name, value, expected, first.line, order_id),
-                )
-        line_no = position if row.line_no is None else row.line_no
-        if line_no in line_of:
-            problems.add(
-                row.line,
-                "line_no",
-                f"order {order_id!r} already has line {line_no} (line {line_of[line_no]})",
-            )
-        line_of.setdefault(line_no, row.line)
-        line = OrderLine(order_id, line_no, row.sku, row.quantity, row.unit_price_minor, row.status)
-        lines.append(keep_stored(line, stored_lines.get(line_no), row.kept_line_fields))
-    if stored is not None and stored.currency != first.header.currency:
-        problems.add(
-            first.line,
-            "currency",
-            f"order {order_id!r} is stored in {stored.currency}; one order has one currency",
-        )
-    header = first.header
-    return Order(
-        order_id=order_id,
-        customer_id=header.customer_id,
-        placed_at=header.placed_at,
-        currency=header.currency,
-        promised_ship_date=header.promised_ship_date,
-        jurisdiction=header.jurisdiction,
-        priority=header.priority,
-        lines=tuple(sorted(lines, key=lambda line: line.line_no)),
-    )
-
-
-def _customers(rows: list[LineRow], problems: Problems) -> list[Customer]:
-    first_row: dict[str, LineRow] = {}
-    for row in rows:
-        first = first_row.setdefault(row.customer.customer_id, row)
-        for attribute, column in CUSTOMER_COLUMNS.items():
-            value = getattr(row.customer, attribute)
-            if value != getattr(first.customer, attribute):
-                problems.add(
-                    row.line,
-                    column,
-                    f"{value!r} differs from {getattr(first.customer, attribute)!r} "
-                    f"on line {first.line} for customer {row.customer.customer_id!r}",
-                )
-    return [row.customer for row in first_row.values()]
 
 
 def _differs(column: str, value: object, expected: object, first_line: int, order_id: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from bot.domain.model import Product
 from bot.services.importing.bounds import DAYS, STOCK
@@ -22,12 +22,13 @@ def parse_products(
     *,
     stored_skus: Collection[str],
     stored: Mapping[str, Product],
+    first_line: Mapping[str, int],
 ) -> list[Product]:
-    """Products from valid rows, omitted columns kept from `stored`; problems for the rest."""
-    first_line: dict[str, int] = {}
-    for record in records:
-        first_line.setdefault(record.cells.get("sku", ""), record.line)
-    known = set(stored_skus) | set(first_line)
+    """Products from valid rows, omitted columns kept from `stored`; problems for the rest.
+
+    `first_line` has every SKU of the whole file with the line it first appears on (from
+    `first_lines`), so duplicates and alternatives are checked across chunks of rows.
+    """
     products = []
     for record in records:
         cells = Cells(record, problems)
@@ -45,14 +46,24 @@ def parse_products(
             lead_time_days=cells.whole("lead_time_days", DAYS),
             handling_days=cells.whole("handling_days", DAYS),
             supplier=cells.optional("supplier"),
-            alternatives=_alternatives(cells, sku, known),
+            alternatives=_alternatives(cells, sku, (stored_skus, first_line)),
         )
         if not cells.failed:
             products.append(keep_stored(product, stored.get(sku), cells.absent(FIELDS)))
     return products
 
 
-def _alternatives(cells: Cells, sku: str, known: Collection[str]) -> tuple[str, ...]:
+def first_lines(records: Iterable[Record]) -> dict[str, int]:
+    """Each SKU of the file with the line it first appears on."""
+    first_line: dict[str, int] = {}
+    for record in records:
+        first_line.setdefault(record.cells.get("sku", ""), record.line)
+    return first_line
+
+
+def _alternatives(
+    cells: Cells, sku: str, known: tuple[Collection[str], Collection[str]]
+) -> tuple[str, ...]:
     text = cells.optional("alternatives")
     if text is None:
         return ()
@@ -62,7 +73,7 @@ def _alternatives(cells: Cells, sku: str, known: Collection[str]) -> tuple[str, 
             cells.fail("alternatives", "empty SKU between '|' separators")
         elif alternative == sku:
             cells.fail("alternatives", f"{sku!r} cannot be its own alternative")
-        elif alternative not in known:
+        elif all(alternative not in skus for skus in known):
             cells.fail("alternatives", f"unknown SKU {alternative!r}")
     if len(set(alternatives)) != len(alternatives):
         cells.fail("alternatives", "a SKU is listed twice")

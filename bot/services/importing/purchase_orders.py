@@ -22,9 +22,12 @@ def parse_purchase_orders(
     *,
     stored_skus: Collection[str],
     stored: Mapping[str, PurchaseOrder],
+    first_line: dict[str, int],
 ) -> list[PurchaseOrder]:
-    """Purchase orders from valid rows (omitted columns kept from `stored`); problems else."""
-    first_line: dict[str, int] = {}
+    """Purchase orders from valid rows (omitted columns kept from `stored`); problems else.
+
+    `first_line` is the line each po_id was first seen on, shared by the chunks of one file.
+    """
     purchase_orders = []
     for record in records:
         cells = Cells(record, problems)

@@ -1,13 +1,15 @@
-"""Reading an import file into header-checked rows with their physical line numbers."""
+"""Reading an import file, streamed: header-checked rows with their physical line numbers."""
 
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from bot.domain.control_characters import CONTROL_IN_CELL, code_point
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -16,18 +18,26 @@ HEADER_LINE = 1
 SAVE_AS = "save it as CSV UTF-8 (comma delimited)"
 DELIMITER_NAMES = {";": "semicolons", "\t": "tabs"}
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+SHOWN_ERRORS = 100
+BLOCK = 1 << 20
 
 
 @dataclass
 class Problems:
-    """Errors found so far, each as `FILE:LINE: column: message`."""
+    """Errors found so far, each as `FILE:LINE: column: message`; the first SHOWN_ERRORS kept.
+
+    Why only those: a file where every row is bad has millions; the rest are counted, not kept.
+    """
 
     file: str
     messages: list[str] = field(default_factory=list)
+    count: int = 0
 
     def add(self, line: int, column: str, message: str) -> None:
         """Record one error."""
-        self.messages.append(f"{self.file}:{line}: {column}: {message}")
+        self.count += 1
+        if len(self.messages) < SHOWN_ERRORS:
+            self.messages.append(f"{self.file}:{line}: {column}: {message}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,78 +49,172 @@ class Record:
     cells: dict[str, str]
 
 
-def read_table(
+def read_records(
     path: Path,
     *,
     required: Collection[str],
     optional: Collection[str],
     problems: Problems,
-) -> list[Record]:
-    """The file's data rows (none for a header-only file), or none plus problems (DESIGN §4)."""
+) -> Iterator[Record]:
+    """The file's data rows one at a time (none for a header-only file); problems on the way.
+
+    DESIGN §4: a file that is not comma-separated UTF-8, has a bad header or is not valid CSV
+    yields no rows and one problem; a bad row is a problem and is not yielded. The file is read
+    as a stream, so memory does not grow with its size.
+    """
     try:
-        raw = path.read_bytes()
+        if not _utf8_file(path, problems) or not _comma_separated(path, problems):
+            return
+        with path.open(encoding="utf-8-sig", newline="") as text:
+            lines = _Lines(text)
+            yield from _records(path, lines, required, optional, problems)
     except OSError as exc:
         problems.add(0, "file", f"cannot be read ({exc.strerror or exc})")
-        return []
-    text = _utf8_text(raw, problems)
-    if text is None or not _comma_separated(text, problems):
-        return []
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+
+
+def _records(
+    path: Path,
+    lines: _Lines,
+    required: Collection[str],
+    optional: Collection[str],
+    problems: Problems,
+) -> Iterator[Record]:
+    rows = _Rows(csv.reader(lines, strict=True))
     try:
-        rows = _rows_with_lines(reader)
-    except csv.Error as exc:
-        problems.add(reader.line_num, "row", f"not valid CSV ({exc})")
-        return []
-    if not rows:
-        problems.add(HEADER_LINE, "header", "the file is empty; expected a header row")
-        return []
-    (_, header), *body = rows
-    used = _used_columns(header, body, problems)
-    columns = [header[index].strip().lower() for index in used]
-    if problems.messages or not _header_ok(columns, required, optional, problems):
-        return []
-    records = []
-    for line, cells in body:
-        if len(cells) != len(header):
-            problems.add(line, "row", f"has {len(cells)} values, the header has {len(header)}")
-            continue
-        records.append(
-            Record(
+        header = next(rows, None)
+        if header is None:
+            problems.add(HEADER_LINE, "header", "the file is empty; expected a header row")
+            return
+        used = [index for index, name in enumerate(header) if name.strip()]
+        columns = [header[index].strip().lower() for index in used]
+        if not _header_ok(columns, required, optional, problems):
+            return
+        unnamed = [index for index, name in enumerate(header) if not name.strip()]
+        for cells in rows:
+            line = rows.line
+            if len(cells) != len(header):
+                problems.add(line, "row", f"has {len(cells)} values, the header has {len(header)}")
+                continue
+            for index in [index for index in unnamed if cells[index].strip()]:
+                problems.add(line, f"column {index + 1}", "has values but no name in the header")
+                unnamed.remove(index)
+            record = Record(
                 line,
                 {name: cells[index].strip() for name, index in zip(columns, used, strict=True)},
             )
-        )
-    return records
+            if _printable(record, problems):
+                yield record
+    except csv.Error as exc:
+        _not_csv(path, rows, lines.ended, exc, problems)
 
 
-def _utf8_text(raw: bytes, problems: Problems) -> str | None:
-    """The file as text, or None with one problem saying which encoding it has instead."""
-    # Why: a UTF-16 header is ASCII letters, so without a BOM one of its first two bytes is NUL.
-    if raw.startswith(UTF16_BOMS) or b"\x00" in raw[:2]:
-        problems.add(
-            HEADER_LINE, "file", f"the file is saved as UTF-16 (Unicode text), not UTF-8; {SAVE_AS}"
-        )
-        return None
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+class _Lines:
+    """The file's lines for the CSV reader, noting when they ran out."""
+
+    def __init__(self, text: Iterable[str]) -> None:
+        self._text = iter(text)
+        self.ended = False
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            return next(self._text)
+        except StopIteration:
+            self.ended = True
+            raise
+
+
+class _Rows:
+    """Non-blank rows, each with the physical line it starts on (a quoted cell may span lines)."""
+
+    def __init__(self, reader: Reader) -> None:
+        self._reader = reader
+        self.line = 0  # where the row last returned starts
+        self.next_line = 1  # where the next row starts
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return self
+
+    def __next__(self) -> list[str]:
+        while True:
+            cells = next(self._reader)
+            self.line = self.next_line
+            self.next_line = self._reader.line_num + 1
+            if cells and any(cell.strip() for cell in cells):
+                return cells
+
+    @property
+    def last_line(self) -> int:
+        """The last physical line the reader has taken."""
+        return self._reader.line_num
+
+
+def _printable(record: Record, problems: Problems) -> bool:
+    """False, with a problem per cell, when a cell holds a control character (terminal escapes)."""
+    if not CONTROL_IN_CELL.search("".join(record.cells.values())):
+        return True
+    for column, value in record.cells.items():
+        if found := CONTROL_IN_CELL.search(value):
+            problems.add(
+                record.line,
+                column,
+                f"contains a control character ({code_point(found.group())}); "
+                "names and other text may not hold terminal or text-direction controls",
+            )
+    return False
+
+
+def _utf8_file(path: Path, problems: Problems) -> bool:
+    """False, with one problem saying which encoding the file has instead, unless it is UTF-8."""
+    lines_before = 0
+    with path.open("rb") as raw:
+        start = raw.read(2)
+        # Why: a UTF-16 header is ASCII letters, so without a BOM one of its first two bytes is NUL.
+        if start.startswith(UTF16_BOMS) or b"\x00" in start:
+            problems.add(
+                HEADER_LINE,
+                "file",
+                f"the file is saved as UTF-16 (Unicode text), not UTF-8; {SAVE_AS}",
+            )
+            return False
+        carry = start
+        while block := raw.read(BLOCK):
+            # Why: cut after a line end, so no UTF-8 sequence is split and line numbers stay exact.
+            data = carry + block
+            cut = data.rfind(b"\n") + 1
+            piece, carry = data[:cut], data[cut:]
+            if not _utf8_piece(piece, lines_before, problems):
+                return False
+            lines_before += piece.count(b"\n")
+        return _utf8_piece(carry, lines_before, problems)
+
+
+def _utf8_piece(piece: bytes, lines_before: int, problems: Problems) -> bool:
+    nul = piece.find(b"\x00")
+    if nul >= 0:
+        line = lines_before + piece[:nul].count(b"\n") + 1
         problems.add(line, "file", f"contains a NUL byte, so it is not a text CSV file; {SAVE_AS}")
-        return None
+        return False
     try:
-        return raw.decode("utf-8").removeprefix("\ufeff")
+        piece.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = lines_before + piece[: exc.start].count(b"\n") + 1
         problems.add(
             line,
             "file",
-            f"byte 0x{raw[exc.start]:02X} is not UTF-8 (the file looks like Windows-1252 or "
+            f"byte 0x{piece[exc.start]:02X} is not UTF-8 (the file looks like Windows-1252 or "
             f"another legacy encoding); {SAVE_AS}",
         )
-        return None
+        return False
+    return True
 
 
-def _comma_separated(text: str, problems: Problems) -> bool:
+def _comma_separated(path: Path, problems: Problems) -> bool:
     """False, with one problem, when the header row is separated by something else."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    with path.open(encoding="utf-8-sig", newline="") as text:
+        header = next((line for line in text if line.strip()), "").rstrip("\r\n")
     try:
         delimiter = csv.Sniffer().sniff(header, delimiters=",;\t").delimiter
     except csv.Error:
@@ -123,37 +227,59 @@ def _comma_separated(text: str, problems: Problems) -> bool:
     return False
 
 
-def _rows_with_lines(reader: Reader) -> list[tuple[int, list[str]]]:
-    rows = []
-    next_line = 1
-    for cells in reader:
-        if cells and any(cell.strip() for cell in cells):
-            rows.append((next_line, cells))
-        next_line = reader.line_num + 1
-    return rows
-
-
-def _used_columns(
-    header: list[str], body: list[tuple[int, list[str]]], problems: Problems
-) -> list[int]:
-    """Indexes of the named columns; wholly empty unnamed ones (Excel's trailing) are dropped."""
-    used = []
-    for index, name in enumerate(header):
-        if name.strip():
-            used.append(index)
-            continue
-        filled = next(
-            (line for line, cells in body if index < len(cells) and cells[index].strip()), None
+def _not_csv(path: Path, rows: _Rows, ended: bool, exc: csv.Error, problems: Problems) -> None:
+    """One problem at the line where the quoted field that broke the CSV opened."""
+    start, end = rows.next_line, rows.last_line
+    # Why: the reader fails where it gives up, often far below the quote left open; look again at
+    # the record's lines for the quote still open before the line it failed on (at the end of the
+    # file: after the last line).
+    with path.open(encoding="utf-8-sig", newline="") as text:
+        lines = islice(text, start - 1, end if ended else end - 1)
+        opened = _open_quote(enumerate(lines, start=start))
+    if opened is not None and ended:
+        problems.add(opened, "row", "a quoted field starts here and is never closed")
+    elif opened is not None:
+        problems.add(
+            opened,
+            "row",
+            f"a quoted field starts here and is not closed where it should be (the CSV reader "
+            f"stopped at line {end}: {exc})",
         )
-        if filled is not None:
-            problems.add(filled, f"column {index + 1}", "has values but no name in the header")
-    return used
+    else:
+        problems.add(end, "row", f"not valid CSV ({exc})")
+
+
+def _open_quote(lines: Iterable[tuple[int, str]]) -> int | None:
+    """The line where a quoted field still open after `lines` (one record's) was opened."""
+    opened: int | None = None
+    for number, line in lines:
+        position = 0
+        while position < len(line):
+            if opened is None and line.startswith('"', position):
+                opened, position = number, position + 1
+            elif opened is None:
+                position = _after_comma(line, position)
+            else:
+                close = line.find('"', position)
+                if close < 0:
+                    break
+                if line.startswith('"', close + 1):
+                    position = close + 2
+                else:
+                    opened, position = None, _after_comma(line, close + 1)
+    return opened
+
+
+def _after_comma(line: str, position: int) -> int:
+    """Where the next field starts after `position` (past the line's end when none does)."""
+    comma = line.find(",", position)
+    return len(line) if comma < 0 else comma + 1
 
 
 def _header_ok(
     columns: list[str], required: Collection[str], optional: Collection[str], problems: Problems
 ) -> bool:
-    before = len(problems.messages)
+    before = problems.count
     seen: set[str] = set()
     for name in columns:
         if name in seen:
@@ -165,4 +291,4 @@ def _header_ok(
     for name in required:
         if name not in seen:
             problems.add(HEADER_LINE, name, "required column is missing")
-    return len(problems.messages) == before
+    return problems.count == before
