@@ -13,6 +13,9 @@ from telegram.ext import BaseUpdateProcessor
 # Why: enough for many chats waiting on a slow Bot API at once, well under the Application bot's
 # HTTP connection pool (PTB's default of 256), so replies never queue for a connection.
 MAX_CONCURRENT_UPDATES = 64
+# Why: PTB's own semaphore is taken before `do_process_update`, so an update waiting for its
+# chat's turn would hold a slot; the bound on running updates is applied after the turn instead.
+_WAITING_UPDATES = 100_000
 
 AfterUpdate = Callable[[object], Awaitable[None]]
 
@@ -34,10 +37,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     PTB's ConversationHandler (handlers/start.py) needs the updates of one conversation one by
     one; a conversation is keyed by chat and user, so one chat at a time per chat keeps that.
 
-    At most `max_concurrent_updates` updates run at once (PTB's semaphore); updates with the same
-    `chat_key` run in the order PTB hands them over (asyncio locks wake waiters first come, first
-    served). `after(update)` runs once the update's handling has finished, whether it raised or
-    not (not when it was cancelled); it must not raise.
+    At most `max_concurrent_updates` updates run at once, counting only those whose chat's turn
+    has come; updates with the same `chat_key` run in the order PTB hands them over (asyncio locks
+    wake waiters first come, first served). `after(update)` runs once the update's handling has
+    finished, whether it raised or not (not when it was cancelled); it must not raise.
     """
 
     def __init__(
@@ -46,7 +49,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         *,
         after: AfterUpdate | None = None,
     ) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(_WAITING_UPDATES)
+        self._running = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._after = after
         self._locks: dict[int, asyncio.Lock] = {}
         self._holders: dict[int, int] = {}
@@ -56,9 +60,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         try:
             key = chat_key(update)
             if key is None:
-                await coroutine
+                async with self._running:
+                    await coroutine
             else:
-                async with self._turn(key):
+                async with self._turn(key), self._running:
                     await coroutine
         except asyncio.CancelledError:
             # Why: handling cut short (the process is going down) is not handled; no `after`.

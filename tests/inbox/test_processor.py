@@ -147,3 +147,26 @@ async def test_an_update_cut_short_by_cancellation_is_not_marked_handled() -> No
     with pytest.raises(asyncio.CancelledError):
         await task
     assert marked == []
+
+
+async def test_updates_waiting_for_their_chats_turn_leave_running_slots_to_other_chats() -> None:
+    processor = PerChatUpdateProcessor(2)
+    release = asyncio.Event()
+    other_chat_ran = asyncio.Event()
+
+    async def busy_chat(*, hold: bool) -> None:
+        if hold:
+            await release.wait()
+
+    async def other_chat() -> None:
+        other_chat_ran.set()
+
+    tasks = [
+        asyncio.create_task(processor.process_update(text_update(n, 101), busy_chat(hold=n == 1)))
+        for n in (1, 2, 3)
+    ]
+    tasks.append(asyncio.create_task(processor.process_update(text_update(4, 202), other_chat())))
+    # Why: the other chat runs only if chat 101's waiting updates hold no running slot.
+    await asyncio.wait_for(other_chat_ran.wait(), GUARD)
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), GUARD)
