@@ -13,6 +13,7 @@ import aiosqlite
 
 import storage.actions as action_tables
 import storage.chat_profile as chat_profile_table
+import storage.eta_marks as eta_mark_table
 import storage.etas as eta_tables
 import storage.events as event_tables
 import storage.link_targets as link_target_table
@@ -39,7 +40,7 @@ from bot.domain.notice_store import NoticeChange, NoticeRecord, VersionedOrder
 from bot.domain.open_orders import OpenOrders
 from bot.domain.order_number import order_key
 from bot.domain.outbox import Delivery, OutboxSummary, OutgoingMessage, QueuedMessage
-from bot.domain.store import AuditEntry, SkuBook
+from bot.domain.store import AuditEntry, RecomputeMarks, SkuBook
 from storage.audit import Change, changed, read_entries, write_changes
 from storage.codec import (
     IN_CHUNK,
@@ -135,6 +136,7 @@ class SqliteStore:
                 )
             ]
             await write_changes(self._conn, changes, actor=actor, at=at)
+            await eta_mark_table.mark_skus(self._conn, _keys(params, "sku"))
 
     async def upsert_orders(
         self, customers: Sequence[Customer], orders: Sequence[Order], *, actor: str, at: datetime
@@ -145,6 +147,8 @@ class SqliteStore:
             changes += await self._upsert_order_rows(orders)
             await action_tables.bump_order_versions(self._conn, changes)
             await write_changes(self._conn, changes, actor=actor, at=at)
+            # Why: a line moved to another SKU frees units of the SKU it had before.
+            await eta_mark_table.mark_skus(self._conn, _line_skus(changes))
 
     async def _upsert_customers(self, customers: Sequence[Customer]) -> list[Change]:
         params = [customer_params(customer) for customer in customers]
@@ -261,6 +265,9 @@ class SqliteStore:
                 )
             ]
             await write_changes(self._conn, changes, actor=actor, at=at)
+            # Why: a purchase order moved to another SKU no longer supplies the one it had.
+            moved_from = [str(old["sku"]) for old in before.values()]
+            await eta_mark_table.mark_skus(self._conn, _keys(params, "sku") + moved_from)
 
     # --- ETA ---
     async def sku_books(self, skus: Collection[str] | None = None) -> list[SkuBook]:
@@ -268,10 +275,20 @@ class SqliteStore:
         return await eta_tables.read_sku_books(self._conn, skus)
 
     async def save_etas(
-        self, etas: Sequence[LineEta], *, skus: Collection[str] | None, computed_on: date
+        self,
+        etas: Sequence[LineEta],
+        *,
+        skus: Collection[str] | None,
+        computed_on: date,
+        seen: int | None = None,
     ) -> None:
-        """Replace the stored ETAs of those SKUs (all when None) with `etas`."""
-        await eta_tables.write_etas(self._conn, etas, skus=skus, computed_on=computed_on)
+        """Replace the stored ETAs of those SKUs (all when None) with `etas`; with `seen`, SKUs
+        changed after it are left alone and the others' recompute marks cleared."""
+        await eta_tables.write_etas(self._conn, etas, skus=skus, computed_on=computed_on, seen=seen)
+
+    async def eta_marks(self) -> RecomputeMarks:
+        """The SKUs marked as changed and not recomputed since (written with every change)."""
+        return await eta_mark_table.read_marks(self._conn)
 
     async def line_etas(self, order_ids: Collection[str]) -> dict[tuple[str, int], LineEta]:
         """Stored ETAs of the lines of these orders, keyed by (order_id, line_no)."""
@@ -282,11 +299,17 @@ class SqliteStore:
         return await eta_tables.read_eta_queues(self._conn, skus)
 
     async def save_moved_etas(
-        self, etas: Sequence[LineEta], *, skus: Collection[str], computed_on: date
+        self,
+        etas: Sequence[LineEta],
+        *,
+        skus: Collection[str],
+        computed_on: date,
+        seen: int | None = None,
     ) -> int:
-        """Write these ETAs and drop those SKUs' rows of lines no longer open; return how many."""
+        """Write these ETAs and drop those SKUs' rows of lines no longer open; return how many.
+        With `seen`, as `save_etas`: SKUs changed after it are left alone, others' marks cleared."""
         return await eta_tables.write_moved_etas(
-            self._conn, etas, skus=skus, computed_on=computed_on
+            self._conn, etas, skus=skus, computed_on=computed_on, seen=seen
         )
 
     # --- overdue supply ---
@@ -651,6 +674,18 @@ class SqliteStore:
 
 def _keys(params: Iterable[dict[str, object]], column: str) -> list[str]:
     return [str(record[column]) for record in params]
+
+
+def _line_skus(changes: Iterable[Change]) -> set[str]:
+    """SKUs of the lines of the changed orders, as they were and as they are."""
+    return {
+        str(line["sku"])
+        for change in changes
+        if change.entity.startswith("order:")
+        for record in (change.before, change.after)
+        if isinstance(record, dict)
+        for line in record.get("lines", ())
+    }
 
 
 def _order_header(order: Order) -> dict[str, object]:
