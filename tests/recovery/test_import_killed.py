@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.context import Services
@@ -35,7 +37,8 @@ async def a_shop(path: Path) -> SqliteStore:
         Product("DESK", "Standing desk", 49900, "EUR", on_hand=0, lead_time_days=21),
     ]
     await store.upsert_products(products, actor="test", at=NOW)
-    first = Order("4004", "C-ED", NOW, "EUR", lines=(OrderLine("4004", 1, "LAMP", 1, 2999),))
+    lines = (OrderLine("4004", 1, "LAMP", 1, 2999), OrderLine("4004", 2, "DESK", 1, 49900))
+    first = Order("4004", "C-ED", NOW, "EUR", lines=lines)
     await store.upsert_orders([Customer("C-ED", "Ed")], [first], actor="test", at=NOW)
     await recompute_etas(store, rules=make_rules(SETTINGS), today=NOW.date())
     return store
@@ -110,3 +113,39 @@ class _Tick:
     def __init__(self, bot_data: dict[object, object], services: Services) -> None:
         self.bot_data = bot_data
         self.services = services
+
+
+@pytest.mark.parametrize(
+    ("kind", "csv_text", "ships"),
+    [
+        # The lamp runs out (10 days' lead time): Sat 12 Dec, shipped the next business day.
+        (
+            "products",
+            "sku,name,price,currency,on_hand,lead_time_days\nLAMP,Desk lamp,29.99,EUR,0,10\n",
+            ["2026-12-14", "2026-12-24"],
+        ),
+        # A delivery of desks is due Wed 9 Dec.
+        (
+            "purchase-orders",
+            "po_id,sku,quantity,expected_date\nPO-9,DESK,5,2026-12-09\n",
+            ["2026-12-03", "2026-12-10"],
+        ),
+    ],
+)
+async def test_the_running_bot_moves_the_dates_a_killed_import_of_supply_changed(
+    tmp_path: Path, catalogs: Catalogs, kind: str, csv_text: str, ships: list[str]
+) -> None:
+    store = await a_shop(store_path(tmp_path))
+    try:
+        bot_data: dict[object, object] = {}
+        running = services(store, catalogs)
+        await start_up(bot_data, running)
+        assert await ship_dates(store, "4004") == SHIPS
+
+        await import_killed_before_recompute(store_path(tmp_path), kind, csv_text, now=NOW)
+        assert await ship_dates(store, "4004") == SHIPS
+        await sweep_when_recomputed(_Tick(bot_data, running))  # type: ignore[arg-type]
+
+        assert await ship_dates(store, "4004") == ships
+    finally:
+        await store.close()
