@@ -580,26 +580,66 @@ class SqliteStore:
         return await outbox_tables.enqueue_messages(self._conn, messages, now=now)
 
     async def due_messages(
-        self, *, now: datetime, after_id: int, limit: int
+        self,
+        *,
+        now: datetime,
+        after_id: int,
+        limit: int,
+        sender: str | None = None,
+        clock: float | None = None,
     ) -> list[QueuedMessage]:
-        """Pending rows due at `now` with id > after_id, oldest first, skipping held chats."""
-        return await outbox_tables.due_messages(self._conn, now=now, after_id=after_id, limit=limit)
-
-    async def mark_sent(self, deliveries: Sequence[Delivery], *, at: datetime) -> None:
-        """Record successful sends (one transaction)."""
-        await outbox_tables.mark_sent(self._conn, deliveries, at=at)
-
-    async def mark_retry(
-        self, row_id: int, *, attempts: int, next_attempt_at: datetime, error: str
-    ) -> None:
-        """Record a failed attempt that will be tried again."""
-        await outbox_tables.mark_retry(
-            self._conn, row_id, attempts=attempts, next_attempt_at=next_attempt_at, error=error
+        """Pending rows due at `now` with id > after_id, oldest first, skipping held chats and
+        chats another sender than `sender` is serving (claims live at `clock`, epoch seconds)."""
+        return await outbox_tables.due_messages(
+            self._conn, now=now, after_id=after_id, limit=limit, sender=sender, clock=clock
         )
 
-    async def mark_failed(self, row_id: int, *, attempts: int, error: str) -> None:
-        """Give up on a row."""
-        await outbox_tables.mark_failed(self._conn, row_id, attempts=attempts, error=error)
+    async def claim_message(self, row_id: int, *, sender: str, clock: float, until: float) -> bool:
+        """Claim a pending row for `sender` until `until`; False when another sender serves it."""
+        return await outbox_tables.claim_message(
+            self._conn, row_id, sender=sender, clock=clock, until=until
+        )
+
+    async def outbox_claimants(self, *, clock: float) -> set[str]:
+        """The senders holding a claim that is live at `clock` (wall-clock epoch seconds)."""
+        return await outbox_tables.claimants(self._conn, clock=clock)
+
+    async def release_claims(self, senders: Collection[str]) -> None:
+        """Drop every claim of these senders."""
+        await outbox_tables.release_claims(self._conn, senders)
+
+    async def mark_sent(
+        self, deliveries: Sequence[Delivery], *, at: datetime, sender: str | None = None
+    ) -> None:
+        """Record successful sends (one transaction) of rows `sender` holds (None: unclaimed)."""
+        await outbox_tables.mark_sent(self._conn, deliveries, at=at, sender=sender)
+
+    async def mark_retry(
+        self,
+        row_id: int,
+        *,
+        attempts: int,
+        next_attempt_at: datetime,
+        error: str,
+        sender: str | None = None,
+    ) -> None:
+        """Record a failed attempt that will be tried again (a row `sender` holds)."""
+        await outbox_tables.mark_retry(
+            self._conn,
+            row_id,
+            attempts=attempts,
+            next_attempt_at=next_attempt_at,
+            error=error,
+            sender=sender,
+        )
+
+    async def mark_failed(
+        self, row_id: int, *, attempts: int, error: str, sender: str | None = None
+    ) -> None:
+        """Give up on a row `sender` holds."""
+        await outbox_tables.mark_failed(
+            self._conn, row_id, attempts=attempts, error=error, sender=sender
+        )
 
     async def mark_chat_unreachable(self, chat_id: int, *, reason: str, at: datetime) -> None:
         """Hold every message to a chat (audited)."""
