@@ -72,8 +72,15 @@ def _run(argv: Sequence[str] | None) -> int:
     match args.command:
         case "run":
             from bot.app import run_bot
+            from storage.run_lock import DatabaseInUse, exclusive_run
 
-            return run_bot(settings)
+            try:
+                # Why: two bots on one SQLite file would each send every notice.
+                with exclusive_run(settings.db_path):
+                    return run_bot(settings)
+            except DatabaseInUse as exc:
+                print(f"backorder-bot: {exc}", file=sys.stderr)
+                return 2
         case "demo":
             from bot.demo.runner import run_demo
 

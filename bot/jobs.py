@@ -15,6 +15,7 @@ from telegram.ext import JobQueue
 from bot.clock import business_today
 from bot.context import BotContext, Services
 from bot.domain.daily_schedule import due_sweep_day
+from bot.recompute_job import recompute_left_behind
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
 from bot.services.eta import RECOMPUTE_MARK, recompute_etas
 from bot.services.notice_delivery import StaffAlerts, alert_chats, settle_notices
@@ -117,11 +118,14 @@ async def start_up(bot_data: dict[Any, Any], services: Services) -> None:
     if not await sweep_if_due(bot_data, services) and changed != []:
         await catch_up(bot_data, services)
     await remember_date_settings(services.store, current)
+    await recompute_left_behind(bot_data, services, at_start=True)
     await sweep_if_recomputed(bot_data, services)
 
 
 async def sweep_when_recomputed(context: BotContext) -> None:
-    """Queue notices when ETAs changed since the last sweep (by the bot or the command line)."""
+    """Queue notices when ETAs changed since the last sweep (by the bot or the command line),
+    after recomputing what a change left without a recompute (its process died)."""
+    await recompute_left_behind(context.bot_data, context.services)
     await sweep_if_recomputed(context.bot_data, context.services)
 
 

@@ -12,6 +12,7 @@ import aiosqlite
 from bot.domain.eta import EtaOutcome, EtaQueue
 from bot.domain.model import Confidence, LineEta, PoStatus, PurchaseOrder
 from bot.domain.store import Demand, SkuBook
+from storage.eta_marks import changed_since, clear_marks
 from storage.transaction import transaction
 
 FETCH_BATCH = 20_000
@@ -102,10 +103,24 @@ async def read_eta_queues(conn: aiosqlite.Connection, skus: Collection[str]) -> 
 
 
 async def write_moved_etas(
-    conn: aiosqlite.Connection, etas: Sequence[LineEta], *, skus: Collection[str], computed_on: date
+    conn: aiosqlite.Connection,
+    etas: Sequence[LineEta],
+    *,
+    skus: Collection[str],
+    computed_on: date,
+    seen: int | None = None,
 ) -> int:
-    """Write these ETAs and drop these SKUs' rows of lines no longer open; return how many."""
+    """Write these ETAs and drop these SKUs' rows of lines no longer open; return how many.
+
+    With `seen`, SKUs changed after that change are left alone (a newer recompute follows) and
+    the recompute marks of the others are cleared, in the same transaction.
+    """
     async with transaction(conn):
+        if seen is not None:
+            stale = await changed_since(conn, skus, seen)
+            skus = set(skus) - stale
+            etas = [eta for eta in etas if eta.sku not in stale] if stale else etas
+            await clear_marks(conn, skus, seen)
         async with conn.execute(_DELETE_NOT_OPEN, (json.dumps(sorted(set(skus))),)) as deleted:
             dropped = max(deleted.rowcount, 0)
         if etas:
@@ -139,15 +154,31 @@ async def write_etas(
     *,
     skus: Collection[str] | None,
     computed_on: date,
+    seen: int | None = None,
 ) -> None:
-    """Replace the stored ETAs of these SKUs (all when None) with `etas`, in one transaction."""
+    """Replace the stored ETAs of these SKUs (all when None) with `etas`, in one transaction.
+
+    With `seen`, SKUs changed after that change keep their ETAs (read before the change, these
+    would be stale; a newer recompute follows) and the recompute marks of the others are cleared.
+    """
     async with transaction(conn):
-        if skus is None:
+        stale: set[str] = set()
+        if seen is not None:
+            stale = await changed_since(conn, skus, seen)
+            await clear_marks(conn, skus, seen)
+        if skus is None and not stale:
             await conn.execute("DELETE FROM line_etas")
+        elif skus is None:
+            await conn.execute(
+                f"DELETE FROM line_etas WHERE sku NOT {_IN_JSON}", (json.dumps(sorted(stale)),)
+            )
         else:
             await conn.execute(
-                f"DELETE FROM line_etas WHERE sku {_IN_JSON}", (json.dumps(sorted(set(skus))),)
+                f"DELETE FROM line_etas WHERE sku {_IN_JSON}",
+                (json.dumps(sorted(set(skus) - stale)),),
             )
+        if stale:
+            etas = [eta for eta in etas if eta.sku not in stale]
         await conn.executemany(_INSERT_ETA, _eta_rows(etas, computed_on.isoformat()))
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import time
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import aiosqlite
@@ -74,36 +75,99 @@ async def enqueue_messages(
         return await insert_outbox_rows(conn, messages, now=now)
 
 
+# Why: a chat one sender is serving is left to it, so its messages keep their order.
+_SERVED_ELSEWHERE = """EXISTS (SELECT 1 FROM outbox AS c
+    WHERE c.chat_id = {row}.chat_id AND c.claimed_by IS NOT NULL AND c.claimed_by IS NOT :sender
+      AND c.status = 'pending' AND c.claim_expires_at > :clock)"""
+
+
 async def due_messages(
-    conn: aiosqlite.Connection, *, now: datetime, after_id: int, limit: int
+    conn: aiosqlite.Connection,
+    *,
+    now: datetime,
+    after_id: int,
+    limit: int,
+    sender: str | None = None,
+    clock: float | None = None,
 ) -> list[QueuedMessage]:
-    """Pending rows due at `now`, oldest first, except held chats and rows behind a retry."""
+    """Pending rows due at `now`, oldest first, except held chats, rows behind a retry and chats
+    another sender than `sender` holds a claim in (live at `clock`, wall-clock epoch seconds)."""
+    served_elsewhere = _SERVED_ELSEWHERE.format(row="o")
     async with conn.execute(
-        """SELECT o.id, o.chat_id, o.text, o.buttons, o.attempts FROM outbox AS o
+        f"""SELECT o.id, o.chat_id, o.text, o.buttons, o.attempts FROM outbox AS o
            WHERE o.status = 'pending' AND o.id > :after AND o.due_at <= :now
              AND NOT EXISTS (SELECT 1 FROM unreachable_chats AS u WHERE u.chat_id = o.chat_id)
              AND NOT EXISTS (SELECT 1 FROM outbox AS p
                  WHERE p.chat_id = o.chat_id AND p.status = 'pending' AND p.id < o.id
                    AND p.next_attempt_at > :now)
+             AND NOT {served_elsewhere}
            ORDER BY o.id LIMIT :limit""",
-        {"after": after_id, "now": utc_text(now), "limit": limit},
+        {
+            "after": after_id,
+            "now": utc_text(now),
+            "limit": limit,
+            "sender": sender,
+            "clock": time.time() if clock is None else clock,
+        },
     ) as cursor:
         rows = await cursor.fetchall()
     return [QueuedMessage(row[0], row[1], row[2], buttons_from(row[3]), row[4]) for row in rows]
 
 
+async def claim_message(
+    conn: aiosqlite.Connection, row_id: int, *, sender: str, clock: float, until: float
+) -> bool:
+    """Claim a pending row for `sender` until `until` (wall-clock epoch seconds, `clock` now);
+    False when another sender holds it, or another row of its chat, with a live claim."""
+    async with transaction(conn):
+        cursor = await conn.execute(
+            f"""UPDATE outbox SET claimed_by = :sender, claim_expires_at = :until
+               WHERE id = :id AND status = 'pending'
+                 AND (claimed_by IS NULL OR claimed_by = :sender OR claim_expires_at <= :clock)
+                 AND NOT {_SERVED_ELSEWHERE.format(row="outbox")}""",
+            {"id": row_id, "sender": sender, "clock": clock, "until": until},
+        )
+        return cursor.rowcount == 1
+
+
+async def claimants(conn: aiosqlite.Connection, *, clock: float) -> set[str]:
+    """The senders holding a claim that is live at `clock` (wall-clock epoch seconds)."""
+    async with conn.execute(
+        "SELECT DISTINCT claimed_by FROM outbox WHERE claimed_by IS NOT NULL "
+        "AND claim_expires_at > ?",
+        (clock,),
+    ) as cursor:
+        return {str(row[0]) for row in await cursor.fetchall()}
+
+
+async def release_claims(conn: aiosqlite.Connection, senders: Collection[str]) -> None:
+    """Drop every claim of these senders (their rows are free for any sender)."""
+    async with transaction(conn):
+        await conn.execute(
+            """UPDATE outbox SET claimed_by = NULL, claim_expires_at = NULL
+               WHERE claimed_by IS NOT NULL
+                 AND claimed_by IN (SELECT value FROM json_each(?))""",
+            (json.dumps(sorted(senders)),),
+        )
+
+
 async def mark_sent(
-    conn: aiosqlite.Connection, deliveries: Sequence[Delivery], *, at: datetime
+    conn: aiosqlite.Connection,
+    deliveries: Sequence[Delivery],
+    *,
+    at: datetime,
+    sender: str | None = None,
 ) -> None:
-    """Record successful sends in one transaction."""
+    """Record successful sends in one transaction (rows `sender` holds; None: unclaimed ones)."""
     sent_at = utc_text(at)
     # Why: the connection is shared; outside a transaction this write could join someone else's.
     async with transaction(conn):
         await conn.executemany(
             """UPDATE outbox SET status = 'sent', sent_at = ?, telegram_message_id = ?,
-                   attempts = attempts + 1, last_error = NULL
-               WHERE id = ?""",
-            [(sent_at, d.telegram_message_id, d.row_id) for d in deliveries],
+                   attempts = attempts + 1, last_error = NULL, claimed_by = NULL,
+                   claim_expires_at = NULL
+               WHERE id = ? AND claimed_by IS ?""",
+            [(sent_at, d.telegram_message_id, d.row_id, sender) for d in deliveries],
         )
 
 
@@ -114,26 +178,34 @@ async def mark_retry(
     attempts: int,
     next_attempt_at: datetime,
     error: str,
+    sender: str | None = None,
 ) -> None:
-    """Record a failed attempt and when to try again."""
+    """Record a failed attempt and when to try again (a row `sender` holds; its claim ends)."""
     retry_at = utc_text(next_attempt_at)
     async with transaction(conn):
         await conn.execute(
             """UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?,
-                   due_at = max(due_at, ?)
-               WHERE id = ? AND status = 'pending'""",
-            (attempts, retry_at, error, retry_at, row_id),
+                   due_at = max(due_at, ?), claimed_by = NULL, claim_expires_at = NULL
+               WHERE id = ? AND status = 'pending' AND claimed_by IS ?""",
+            (attempts, retry_at, error, retry_at, row_id, sender),
         )
 
 
 async def mark_failed(
-    conn: aiosqlite.Connection, row_id: int, *, attempts: int, error: str
+    conn: aiosqlite.Connection,
+    row_id: int,
+    *,
+    attempts: int,
+    error: str,
+    sender: str | None = None,
 ) -> None:
-    """Give up on a row; it stays for staff to see."""
+    """Give up on a row `sender` holds; it stays for staff to see."""
     async with transaction(conn):
         await conn.execute(
-            "UPDATE outbox SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?",
-            (attempts, error, row_id),
+            """UPDATE outbox SET status = 'failed', attempts = ?, last_error = ?,
+                   claimed_by = NULL, claim_expires_at = NULL
+               WHERE id = ? AND claimed_by IS ?""",
+            (attempts, error, row_id, sender),
         )
 
 

@@ -14,6 +14,7 @@ import aiosqlite
 
 import storage.actions as action_tables
 import storage.chat_profile as chat_profile_table
+import storage.eta_marks as eta_mark_table
 import storage.etas as eta_tables
 import storage.events as event_tables
 import storage.link_guard as link_guard_tables
@@ -43,7 +44,7 @@ from bot.domain.notice_store import NoticeChange, NoticeRecord, VersionedOrder
 from bot.domain.open_orders import OpenOrders
 from bot.domain.order_number import order_key
 from bot.domain.outbox import Delivery, OutboxSummary, OutgoingMessage, QueuedMessage
-from bot.domain.store import AuditEntry, SkuBook
+from bot.domain.store import AuditEntry, RecomputeMarks, SkuBook
 from bot.domain.update_inbox import InboxedUpdate, NewestUpdate
 from storage.audit import Change, changed, read_entries, write_changes
 from storage.codec import (
@@ -144,6 +145,7 @@ class SqliteStore:
                 )
             ]
             await write_changes(self._conn, changes, actor=actor, at=at)
+            await eta_mark_table.mark_skus(self._conn, _keys(params, "sku"))
 
     async def upsert_orders(
         self, customers: Sequence[Customer], orders: Sequence[Order], *, actor: str, at: datetime
@@ -154,6 +156,8 @@ class SqliteStore:
             changes += await self._upsert_order_rows(orders)
             await action_tables.bump_order_versions(self._conn, changes)
             await write_changes(self._conn, changes, actor=actor, at=at)
+            # Why: a line moved to another SKU frees units of the SKU it had before.
+            await eta_mark_table.mark_skus(self._conn, _line_skus(changes))
 
     async def _upsert_customers(self, customers: Sequence[Customer]) -> list[Change]:
         params = [customer_params(customer) for customer in customers]
@@ -270,6 +274,9 @@ class SqliteStore:
                 )
             ]
             await write_changes(self._conn, changes, actor=actor, at=at)
+            # Why: a purchase order moved to another SKU no longer supplies the one it had.
+            moved_from = [str(old["sku"]) for old in before.values()]
+            await eta_mark_table.mark_skus(self._conn, _keys(params, "sku") + moved_from)
 
     # --- ETA ---
     async def sku_books(self, skus: Collection[str] | None = None) -> list[SkuBook]:
@@ -277,10 +284,20 @@ class SqliteStore:
         return await eta_tables.read_sku_books(self._conn, skus)
 
     async def save_etas(
-        self, etas: Sequence[LineEta], *, skus: Collection[str] | None, computed_on: date
+        self,
+        etas: Sequence[LineEta],
+        *,
+        skus: Collection[str] | None,
+        computed_on: date,
+        seen: int | None = None,
     ) -> None:
-        """Replace the stored ETAs of those SKUs (all when None) with `etas`."""
-        await eta_tables.write_etas(self._conn, etas, skus=skus, computed_on=computed_on)
+        """Replace the stored ETAs of those SKUs (all when None) with `etas`; with `seen`, SKUs
+        changed after it are left alone and the others' recompute marks cleared."""
+        await eta_tables.write_etas(self._conn, etas, skus=skus, computed_on=computed_on, seen=seen)
+
+    async def eta_marks(self) -> RecomputeMarks:
+        """The SKUs marked as changed and not recomputed since (written with every change)."""
+        return await eta_mark_table.read_marks(self._conn)
 
     async def line_etas(self, order_ids: Collection[str]) -> dict[tuple[str, int], LineEta]:
         """Stored ETAs of the lines of these orders, keyed by (order_id, line_no)."""
@@ -291,11 +308,17 @@ class SqliteStore:
         return await eta_tables.read_eta_queues(self._conn, skus)
 
     async def save_moved_etas(
-        self, etas: Sequence[LineEta], *, skus: Collection[str], computed_on: date
+        self,
+        etas: Sequence[LineEta],
+        *,
+        skus: Collection[str],
+        computed_on: date,
+        seen: int | None = None,
     ) -> int:
-        """Write these ETAs and drop those SKUs' rows of lines no longer open; return how many."""
+        """Write these ETAs and drop those SKUs' rows of lines no longer open; return how many.
+        With `seen`, as `save_etas`: SKUs changed after it are left alone, others' marks cleared."""
         return await eta_tables.write_moved_etas(
-            self._conn, etas, skus=skus, computed_on=computed_on
+            self._conn, etas, skus=skus, computed_on=computed_on, seen=seen
         )
 
     # --- overdue supply ---
@@ -661,26 +684,66 @@ class SqliteStore:
         return await outbox_tables.enqueue_messages(self._conn, messages, now=now)
 
     async def due_messages(
-        self, *, now: datetime, after_id: int, limit: int
+        self,
+        *,
+        now: datetime,
+        after_id: int,
+        limit: int,
+        sender: str | None = None,
+        clock: float | None = None,
     ) -> list[QueuedMessage]:
-        """Pending rows due at `now` with id > after_id, oldest first, skipping held chats."""
-        return await outbox_tables.due_messages(self._conn, now=now, after_id=after_id, limit=limit)
-
-    async def mark_sent(self, deliveries: Sequence[Delivery], *, at: datetime) -> None:
-        """Record successful sends (one transaction)."""
-        await outbox_tables.mark_sent(self._conn, deliveries, at=at)
-
-    async def mark_retry(
-        self, row_id: int, *, attempts: int, next_attempt_at: datetime, error: str
-    ) -> None:
-        """Record a failed attempt that will be tried again."""
-        await outbox_tables.mark_retry(
-            self._conn, row_id, attempts=attempts, next_attempt_at=next_attempt_at, error=error
+        """Pending rows due at `now` with id > after_id, oldest first, skipping held chats and
+        chats another sender than `sender` is serving (claims live at `clock`, epoch seconds)."""
+        return await outbox_tables.due_messages(
+            self._conn, now=now, after_id=after_id, limit=limit, sender=sender, clock=clock
         )
 
-    async def mark_failed(self, row_id: int, *, attempts: int, error: str) -> None:
-        """Give up on a row."""
-        await outbox_tables.mark_failed(self._conn, row_id, attempts=attempts, error=error)
+    async def claim_message(self, row_id: int, *, sender: str, clock: float, until: float) -> bool:
+        """Claim a pending row for `sender` until `until`; False when another sender serves it."""
+        return await outbox_tables.claim_message(
+            self._conn, row_id, sender=sender, clock=clock, until=until
+        )
+
+    async def outbox_claimants(self, *, clock: float) -> set[str]:
+        """The senders holding a claim that is live at `clock` (wall-clock epoch seconds)."""
+        return await outbox_tables.claimants(self._conn, clock=clock)
+
+    async def release_claims(self, senders: Collection[str]) -> None:
+        """Drop every claim of these senders."""
+        await outbox_tables.release_claims(self._conn, senders)
+
+    async def mark_sent(
+        self, deliveries: Sequence[Delivery], *, at: datetime, sender: str | None = None
+    ) -> None:
+        """Record successful sends (one transaction) of rows `sender` holds (None: unclaimed)."""
+        await outbox_tables.mark_sent(self._conn, deliveries, at=at, sender=sender)
+
+    async def mark_retry(
+        self,
+        row_id: int,
+        *,
+        attempts: int,
+        next_attempt_at: datetime,
+        error: str,
+        sender: str | None = None,
+    ) -> None:
+        """Record a failed attempt that will be tried again (a row `sender` holds)."""
+        await outbox_tables.mark_retry(
+            self._conn,
+            row_id,
+            attempts=attempts,
+            next_attempt_at=next_attempt_at,
+            error=error,
+            sender=sender,
+        )
+
+    async def mark_failed(
+        self, row_id: int, *, attempts: int, error: str, sender: str | None = None
+    ) -> None:
+        """Give up on a row `sender` holds."""
+        await outbox_tables.mark_failed(
+            self._conn, row_id, attempts=attempts, error=error, sender=sender
+        )
 
     async def mark_chat_unreachable(self, chat_id: int, *, reason: str, at: datetime) -> None:
         """Hold every message to a chat (audited)."""
@@ -755,6 +818,18 @@ class SqliteStore:
 
 def _keys(params: Iterable[dict[str, object]], column: str) -> list[str]:
     return [str(record[column]) for record in params]
+
+
+def _line_skus(changes: Iterable[Change]) -> set[str]:
+    """SKUs of the lines of the changed orders, as they were and as they are."""
+    return {
+        str(line["sku"])
+        for change in changes
+        if change.entity.startswith("order:")
+        for record in (change.before, change.after)
+        if isinstance(record, dict)
+        for line in record.get("lines", ())
+    }
 
 
 def _order_header(order: Order) -> dict[str, object]:

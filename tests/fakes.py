@@ -19,7 +19,7 @@ from bot.domain.model import (
 from bot.domain.notice_store import VersionedOrder
 from bot.domain.open_orders import OpenOrders
 from bot.domain.order_number import order_key
-from bot.domain.store import AuditEntry, Demand, SkuBook
+from bot.domain.store import AuditEntry, Demand, EtaMark, RecomputeMarks, SkuBook
 
 
 @dataclass
@@ -37,6 +37,13 @@ class FakeStore:
     link_failures: list[tuple[int, datetime]] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
+    # sku -> (change number that marked it, change number recomputed)
+    marks: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def _mark(self, skus: Collection[str]) -> None:
+        number = max((marked for marked, _ in self.marks.values()), default=0) + 1
+        for sku in skus:
+            self.marks[sku] = (number, self.marks.get(sku, (0, 0))[1])
 
     def _log(
         self, actor: str, at: datetime, action: str, entity: str, before: object, after: object
@@ -55,6 +62,7 @@ class FakeStore:
             before = self.products.get(product.sku)
             self.products[product.sku] = product
             self._log(actor, at, "product.upsert", f"product:{product.sku}", before, product)
+        self._mark({product.sku for product in products})
 
     async def upsert_orders(
         self, customers: Sequence[Customer], orders: Sequence[Order], *, actor: str, at: datetime
@@ -72,6 +80,8 @@ class FakeStore:
             merged = replace(order, lines=tuple(lines[number] for number in sorted(lines)))
             self.orders[order.order_id] = merged
             self._log(actor, at, "order.upsert", f"order:{order.order_id}", previous, merged)
+            old = previous.lines if previous else ()
+            self._mark({line.sku for line in (*old, *merged.lines)})
 
     async def upsert_purchase_orders(
         self, purchase_orders: Sequence[PurchaseOrder], *, actor: str, at: datetime
@@ -81,6 +91,7 @@ class FakeStore:
             before = self.purchase_orders.get(po.po_id)
             self.purchase_orders[po.po_id] = po
             self._log(actor, at, "purchase_order.upsert", f"purchase_order:{po.po_id}", before, po)
+            self._mark({po.sku} | ({before.sku} if before else set()))
 
     async def sku_books(self, skus: Collection[str] | None = None) -> list[SkuBook]:
         """Supply and open demand per SKU (all SKUs when `skus` is None)."""
@@ -112,15 +123,34 @@ class FakeStore:
         )
 
     async def save_etas(
-        self, etas: Sequence[LineEta], *, skus: Collection[str] | None, computed_on: date
+        self,
+        etas: Sequence[LineEta],
+        *,
+        skus: Collection[str] | None,
+        computed_on: date,
+        seen: int | None = None,
     ) -> None:
-        """Replace the stored ETAs of those SKUs (all when None) with `etas`."""
-        if skus is None:
-            self.etas.clear()
-        else:
-            replaced = set(skus)
-            self.etas = {key: eta for key, eta in self.etas.items() if eta.sku not in replaced}
-        self.etas.update(((eta.order_id, eta.line_no), eta) for eta in etas)
+        """Replace the stored ETAs of those SKUs (all when None) with `etas`; with `seen`, SKUs
+        marked after it are left alone and the others' marks cleared."""
+        stored = {eta.sku for eta in (*self.etas.values(), *etas)}
+        replaced = set(self.products) | stored if skus is None else set(skus)
+        if seen is not None:
+            replaced -= {sku for sku, (marked, _) in self.marks.items() if marked > seen}
+            for sku, (marked, _) in list(self.marks.items()):
+                if marked <= seen and (skus is None or sku in replaced):
+                    self.marks[sku] = (marked, marked)
+        self.etas = {key: eta for key, eta in self.etas.items() if eta.sku not in replaced}
+        self.etas.update(((eta.order_id, eta.line_no), eta) for eta in etas if eta.sku in replaced)
+
+    async def eta_marks(self) -> RecomputeMarks:
+        """The marks not recomputed yet (written by this process, at no particular time)."""
+        seen = max((marked for marked, _ in self.marks.values()), default=0)
+        pending = tuple(
+            EtaMark(sku, "fake", 0.0)
+            for sku, (marked, recomputed) in sorted(self.marks.items())
+            if marked > recomputed
+        )
+        return RecomputeMarks(seen, pending)
 
     async def line_etas(self, order_ids: Collection[str]) -> dict[tuple[str, int], LineEta]:
         """Stored ETAs of the lines of these orders, keyed by (order_id, line_no)."""

@@ -28,6 +28,7 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
 from bot.services.linking import deep_link_for_order
+from storage.run_lock import exclusive_run
 from storage.sqlite import open_store
 
 # Any well-formed token will do: the sandbox accepts it and it never leaves this machine.
@@ -92,6 +93,8 @@ async def demo_chat(
     rules = make_rules(settings)
     async with AsyncExitStack() as cleanup:
         db_path = workdir / "demo.sqlite3"
+        # Why: the demo runs the bot as `run` does, so it holds the database's run lock too.
+        cleanup.enter_context(exclusive_run(db_path))
         store = await open_store(db_path)
         cleanup.push_async_callback(store.close)
         data_dir = workdir / "csv"

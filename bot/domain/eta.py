@@ -53,9 +53,15 @@ class EtaQueueStore(Store, Protocol):
         ...
 
     async def save_moved_etas(
-        self, etas: Sequence[LineEta], *, skus: Collection[str], computed_on: date
+        self,
+        etas: Sequence[LineEta],
+        *,
+        skus: Collection[str],
+        computed_on: date,
+        seen: int | None = None,
     ) -> int:
-        """Write these ETAs and drop those SKUs' rows of lines no longer open; return how many."""
+        """Write these ETAs and drop those SKUs' rows of lines no longer open; return how many.
+        With `seen`, as `Store.save_etas`: SKUs changed after it are left alone, others cleared."""
         ...
 
 

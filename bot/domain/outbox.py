@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -95,23 +95,53 @@ class OutboxStore(Protocol):
         ...
 
     async def due_messages(
-        self, *, now: datetime, after_id: int, limit: int
+        self,
+        *,
+        now: datetime,
+        after_id: int,
+        limit: int,
+        sender: str | None = None,
+        clock: float | None = None,
     ) -> list[QueuedMessage]:
-        """Pending rows due at `now` with id > after_id, oldest first, skipping held chats."""
+        """Pending rows due at `now` with id > after_id, oldest first, skipping held chats and
+        chats another sender than `sender` is serving (claims live at `clock`, epoch seconds)."""
         ...
 
-    async def mark_sent(self, deliveries: Sequence[Delivery], *, at: datetime) -> None:
-        """Record successful sends (one transaction)."""
+    async def claim_message(self, row_id: int, *, sender: str, clock: float, until: float) -> bool:
+        """Claim a pending row for `sender` until `until` (wall-clock epoch seconds; `clock` is
+        now), atomically; False when another sender holds it or another row of its chat."""
+        ...
+
+    async def outbox_claimants(self, *, clock: float) -> set[str]:
+        """The senders holding a claim that is live at `clock` (wall-clock epoch seconds)."""
+        ...
+
+    async def release_claims(self, senders: Collection[str]) -> None:
+        """Drop every claim of these senders."""
+        ...
+
+    async def mark_sent(
+        self, deliveries: Sequence[Delivery], *, at: datetime, sender: str | None = None
+    ) -> None:
+        """Record successful sends (one transaction) of rows `sender` holds (None: unclaimed)."""
         ...
 
     async def mark_retry(
-        self, row_id: int, *, attempts: int, next_attempt_at: datetime, error: str
+        self,
+        row_id: int,
+        *,
+        attempts: int,
+        next_attempt_at: datetime,
+        error: str,
+        sender: str | None = None,
     ) -> None:
-        """Record a failed attempt that will be tried again."""
+        """Record a failed attempt that will be tried again (a row `sender` holds)."""
         ...
 
-    async def mark_failed(self, row_id: int, *, attempts: int, error: str) -> None:
-        """Give up on a row."""
+    async def mark_failed(
+        self, row_id: int, *, attempts: int, error: str, sender: str | None = None
+    ) -> None:
+        """Give up on a row `sender` holds."""
         ...
 
     async def mark_chat_unreachable(self, chat_id: int, *, reason: str, at: datetime) -> None:

@@ -36,6 +36,33 @@ class SkuBook:
     demand: Sequence[Demand]
 
 
+# The mark that stands for every SKU (a change whose SKUs are not known one by one).
+EVERY_SKU = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class EtaMark:
+    """A SKU whose ETA inputs changed and whose ETAs were not saved since: which SKU (EVERY_SKU
+    for all), the process that changed it (bot.domain.processes tag, expected to recompute it)
+    and when (wall-clock epoch seconds)."""
+
+    sku: str
+    writer: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class RecomputeMarks:
+    """The durable "needs recompute" marks, written in the transaction of each change.
+
+    `seen` is the number of the latest change the marks cover: a save of ETAs computed from data
+    read after these marks clears them up to `seen` only, so a change made meanwhile stays marked.
+    """
+
+    seen: int
+    pending: tuple[EtaMark, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     """One recorded change: who, when, what, and the value before."""
@@ -59,19 +86,19 @@ class Store(Protocol):
     async def upsert_products(
         self, products: Sequence[Product], *, actor: str, at: datetime
     ) -> None:
-        """Insert or update products by SKU."""
+        """Insert or update products by SKU (their SKUs marked for a recompute)."""
         ...
 
     async def upsert_orders(
         self, customers: Sequence[Customer], orders: Sequence[Order], *, actor: str, at: datetime
     ) -> None:
-        """Insert or update customers, orders and their lines by key."""
+        """Insert or update customers, orders and their lines by key (SKUs marked, old and new)."""
         ...
 
     async def upsert_purchase_orders(
         self, purchase_orders: Sequence[PurchaseOrder], *, actor: str, at: datetime
     ) -> None:
-        """Insert or update purchase orders by po_id."""
+        """Insert or update purchase orders by po_id (SKUs marked, old and new)."""
         ...
 
     # --- ETA ---
@@ -80,9 +107,22 @@ class Store(Protocol):
         ...
 
     async def save_etas(
-        self, etas: Sequence[LineEta], *, skus: Collection[str] | None, computed_on: date
+        self,
+        etas: Sequence[LineEta],
+        *,
+        skus: Collection[str] | None,
+        computed_on: date,
+        seen: int | None = None,
     ) -> None:
-        """Replace the stored ETAs of those SKUs (all when None) with `etas`."""
+        """Replace the stored ETAs of those SKUs (all when None) with `etas`.
+
+        With `seen` (RecomputeMarks.seen read before the data): in the same transaction, SKUs
+        changed after `seen` keep their ETAs and marks, and the others' marks are cleared.
+        """
+        ...
+
+    async def eta_marks(self) -> RecomputeMarks:
+        """The SKUs marked as changed and not recomputed since (written with every change)."""
         ...
 
     async def line_etas(self, order_ids: Collection[str]) -> dict[tuple[str, int], LineEta]:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -21,6 +22,7 @@ from bot.clock import Clock
 from bot.domain.outbox import Button, Delivery, OutboxStore, QueuedMessage
 from bot.domain.pacing import SendPlanner
 from bot.domain.retry import RetryPolicy
+from bot.services.processes import new_holder, process_gone
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ class DispatchLimits:
     batch_size: int = 500
     hold_after_seconds: float = 30.0
     idle_seconds: float = 1.0
+    # Why: a claim covers one send and its record; a sender that hangs longer loses its rows.
+    claim_seconds: float = 120.0
 
 
 def sending_bot(
@@ -99,9 +103,15 @@ class Dispatcher:
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
         monotonic: Callable[[], float] | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.limits = limits or DispatchLimits()
         self.stats = DispatchStats()
+        # Why: each row is claimed by one sender before it is sent, so two senders on one
+        # database never both send it; claims are timed by the wall clock (the business clock
+        # may be frozen) and name this process, so a restart takes a dead one's rows at once.
+        self.sender = new_holder()
+        self._wall = wall
         self._store = store
         self._clock = clock
         self._retry = retry or RetryPolicy()
@@ -137,9 +147,23 @@ class Dispatcher:
     async def run_once(self, bot: Bot, *, now: datetime) -> int:
         """Send every row due at `now` (retrying briefly failed ones); the number sent."""
         async with self._lock:
-            sent = await _Pass(self, bot, now).run()
+            await self._release_dead_claims()
+            drain = _Pass(self, bot, now)
+            try:
+                sent = await drain.run()
+            finally:
+                if drain.claimed:
+                    # Why: rows left pending (a blocked chat, a long backoff) are free again.
+                    await self._store.release_claims([self.sender])
             self._planner.forget_idle(self._now())
             return sent
+
+    async def _release_dead_claims(self) -> None:
+        """Free the claims of senders whose process is gone (a crash), rather than wait them out."""
+        holders = await self._store.outbox_claimants(clock=self._wall())
+        gone = [holder for holder in holders if holder != self.sender and process_gone(holder)]
+        if gone:
+            await self._store.release_claims(gone)
 
     def _now(self) -> float:
         if self._monotonic is not None:
@@ -166,6 +190,7 @@ class _Pass:
         # Why: sends whose outcome is not committed yet; only these can repeat after a crash.
         self._unsettled = 0
         self.sent = 0
+        self.claimed = False
 
     async def run(self) -> int:
         limits = self._d.limits
@@ -194,7 +219,11 @@ class _Pass:
 
     async def _load(self) -> None:
         rows = await self._store.due_messages(
-            now=self._now, after_id=self._after_id, limit=self._d.limits.batch_size
+            now=self._now,
+            after_id=self._after_id,
+            limit=self._d.limits.batch_size,
+            sender=self._d.sender,
+            clock=self._d._wall(),
         )
         for row in rows:
             self._planner.push(row.chat_id, row.row_id, row)
@@ -221,7 +250,27 @@ class _Pass:
             self._failure = task.exception()
         self._changed.set()
 
+    async def _claim(self, row: QueuedMessage) -> bool:
+        clock = self._d._wall()
+        until = clock + self._d.limits.claim_seconds
+        self.claimed = True
+        if await self._store.claim_message(
+            row.row_id, sender=self._d.sender, clock=clock, until=until
+        ):
+            return True
+        # Why: another sender serves this chat now; its later rows stay with it, in order.
+        self._planner.drop_chat(row.chat_id)
+        return False
+
     async def _send(self, row: QueuedMessage) -> None:
+        try:
+            claimed = await self._claim(row)
+        except BaseException:
+            self._unsettled -= 1
+            raise
+        if not claimed:
+            self._unsettled -= 1
+            return
         try:
             message = await self._bot.send_message(
                 chat_id=row.chat_id,
@@ -260,7 +309,7 @@ class _Pass:
         while self._delivered:
             batch, self._delivered = self._delivered, []
             try:
-                await self._store.mark_sent(batch, at=self._d._clock.now())
+                await self._store.mark_sent(batch, at=self._d._clock.now(), sender=self._d.sender)
             finally:
                 self._unsettled -= len(batch)
                 self._changed.set()
@@ -284,7 +333,9 @@ class _Pass:
         self._d.stats.blocked += 1
 
     async def _fail(self, row: QueuedMessage, error: str) -> None:
-        await self._store.mark_failed(row.row_id, attempts=row.attempts + 1, error=error)
+        await self._store.mark_failed(
+            row.row_id, attempts=row.attempts + 1, error=error, sender=self._d.sender
+        )
         self._planner.finish(row.chat_id)
         self._d.stats.failed += 1
 
@@ -296,7 +347,11 @@ class _Pass:
         delay = self._d._retry.delay(attempts, self._d._rng)
         retry_at = self._d._clock.now() + timedelta(seconds=delay)
         await self._store.mark_retry(
-            row.row_id, attempts=attempts, next_attempt_at=retry_at, error=error
+            row.row_id,
+            attempts=attempts,
+            next_attempt_at=retry_at,
+            error=error,
+            sender=self._d.sender,
         )
         self._d.stats.retried += 1
         if delay > self._d.limits.hold_after_seconds:

@@ -2,26 +2,57 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date
 from uuid import uuid4
 
 from bot.domain.eta import EtaRules, allocate
 from bot.domain.model import LineEta
-from bot.domain.store import Store
+from bot.domain.store import EVERY_SKU, EtaMark, Store
+from bot.services.processes import process_gone
 
 # Why: a fresh value after every recompute lets the running bot notice one made elsewhere (the CLI).
 RECOMPUTE_MARK = "recompute_mark"
+# Why: a live writer recomputes its own change at once; past this, it failed without dying.
+MARK_GRACE_SECONDS = 30.0
 
 
 async def recompute_etas(
     store: Store, *, rules: EtaRules, today: date, skus: Collection[str] | None = None
 ) -> int:
-    """Recompute the ETAs of these SKUs (all when None), save them, and return how many lines."""
+    """Recompute the ETAs of these SKUs (all when None), save them, and return how many lines.
+
+    The save clears the SKUs' "needs recompute" marks in its transaction, except for SKUs changed
+    again after the data was read (DESIGN §5: recomputed after every change).
+    """
+    marks = await store.eta_marks()
     books = await store.sku_books(skus)
     etas: list[LineEta] = []
     for book in books:
         etas.extend(allocate(book, today=today, rules=rules))
-    await store.save_etas(etas, skus=skus, computed_on=today)
+    await store.save_etas(etas, skus=skus, computed_on=today, seen=marks.seen)
     await store.set_setting(RECOMPUTE_MARK, uuid4().hex)
     return len(etas)
+
+
+async def recompute_marked(
+    store: Store,
+    *,
+    rules: EtaRules,
+    today: date,
+    due: Callable[[EtaMark], bool] | None = None,
+) -> int | None:
+    """Recompute the SKUs of the marks no one recomputed (all of them, or those `due` picks);
+    the lines recomputed, or None when no mark was due."""
+    marks = await store.eta_marks()
+    picked = [mark for mark in marks.pending if due is None or due(mark)]
+    if not picked:
+        return None
+    skus = None if any(mark.sku == EVERY_SKU for mark in picked) else {m.sku for m in picked}
+    return await recompute_etas(store, rules=rules, today=today, skus=skus)
+
+
+def abandoned(mark: EtaMark, *, now: float) -> bool:
+    """Whether a mark's writer will not recompute it: its process is gone (it died between its
+    data and its recompute), or MARK_GRACE_SECONDS passed (`now`: wall-clock epoch seconds)."""
+    return now - mark.at >= MARK_GRACE_SECONDS or process_gone(mark.writer)

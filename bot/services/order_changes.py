@@ -67,13 +67,15 @@ async def refresh_etas(
     store: ActionStore, *, rules: EtaRules, today: date, skus: Collection[str]
 ) -> int:
     """Recompute the ETAs of the SKUs an action touched at once; return how many rows moved."""
+    # Why: read before the data, so the save clears the action's own mark and no newer one.
+    marks = await store.eta_marks()
     # Why: a cancel on a SKU with thousands of waiting lines moves only a few of them.
     etas = [
         eta
         for queue in await store.eta_queues(skus)
         for eta in moved_etas(queue, today=today, rules=rules)
     ]
-    moved = await store.save_moved_etas(etas, skus=skus, computed_on=today)
+    moved = await store.save_moved_etas(etas, skus=skus, computed_on=today, seen=marks.seen)
     # Why: as after any recompute, so a running bot notices dates that moved.
     await store.set_setting(RECOMPUTE_MARK, uuid4().hex)
     return moved
