@@ -500,12 +500,15 @@ class SqliteStore:
     async def record_link_failure(self, chat_id: int, *, at: datetime) -> None:
         """Remember one failed linking attempt."""
         async with transaction(self._conn):
-            await self._conn.execute(
-                "INSERT INTO link_attempts (chat_id, attempted_at) VALUES (?, ?)",
-                (chat_id, utc_text(at)),
-            )
-            change = Change("chat.link_failed", f"chat:{chat_id}", None, None)
-            await write_changes(self._conn, [change], actor=f"chat:{chat_id}", at=at)
+            await self._write_link_failure(chat_id, at=at)
+
+    async def _write_link_failure(self, chat_id: int, *, at: datetime) -> None:
+        await self._conn.execute(
+            "INSERT INTO link_attempts (chat_id, attempted_at) VALUES (?, ?)",
+            (chat_id, utc_text(at)),
+        )
+        change = Change("chat.link_failed", f"chat:{chat_id}", None, None)
+        await write_changes(self._conn, [change], actor=f"chat:{chat_id}", at=at)
 
     async def link_failures_since(self, chat_id: int, since: datetime) -> int:
         """Failed linking attempts of a chat since a moment."""
@@ -531,12 +534,7 @@ class SqliteStore:
         lockout begins: returned, and the messages `alerts` makes of it are queued.
         """
         async with transaction(self._conn):
-            await self._conn.execute(
-                "INSERT INTO link_attempts (chat_id, attempted_at) VALUES (?, ?)",
-                (chat_id, utc_text(at)),
-            )
-            change = Change("chat.link_failed", f"chat:{chat_id}", None, None)
-            await write_changes(self._conn, [change], actor=f"chat:{chat_id}", at=at)
+            await self._write_link_failure(chat_id, at=at)
             return await link_guard_tables.record_order_failure(
                 self._conn, chat_id, order_key, at=at, since=since, limit=limit, alerts=alerts
             )
