@@ -3,7 +3,8 @@
 Customers of a seeded shop each tap [Yes, cancel] on their order while the bot (`backorder-bot run`
 against the sandbox) answers slowly; the bot is SIGKILLed as soon as the sandbox has been told every
 tap arrived (the next getUpdates confirmed them), then started again. A tap is lost when its order
-is still open or its chat got no reply after the tap; an order refunded twice was acted on twice.
+is still open or its chat was not told the refund after the tap; an order refunded twice was acted
+on twice.
 Prints JSON.
 """
 
@@ -39,6 +40,8 @@ FIRST_USER_ID = 820000
 SLOW_ANSWER_MS = 20_000
 SLOW_METHODS = "answerCallbackQuery,editMessageText,sendMessage"
 ANSWER_TIMEOUT = 60.0
+# Why: the English outcome of a cancellation with money back, first told or restated.
+REFUND_TOLD = "We will refund"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -192,14 +195,19 @@ async def kill_during_confirmations(
 
 
 async def _answered(client: SandboxClient, tapped_after: dict[int, int]) -> set[int]:
-    """The chats that got a reply or an edit after their tap (waiting up to ANSWER_TIMEOUT)."""
+    """The chats told the refund after their tap (waiting up to ANSWER_TIMEOUT for a first answer).
+
+    Told means a reply or an edit stating the refund: the first answer, or the restatement a
+    confirmation handled again after the restart gets ("already cancelled. We will refund …").
+    """
 
     async def answered(chat_id: int) -> bool:
         try:
             await client.wait_for(chat_id, after=tapped_after[chat_id], timeout=ANSWER_TIMEOUT)
         except TimeoutError:
             return False
-        return True
+        events = await client.transcript(chat_id, after=tapped_after[chat_id])
+        return any(REFUND_TOLD in str(event.get("text", "")) for event in events)
 
     chats = list(tapped_after)
     results = await asyncio.gather(*(answered(chat_id) for chat_id in chats))

@@ -190,6 +190,13 @@ def outcome_text(t: Translator, result: ActionResult) -> str:
             )
         return t.gettext("✅ Cancelled.")
     if isinstance(result, AlreadyDone):
+        if result.refund_minor > 0 and result.refund_due is not None:
+            return t.gettext(
+                "This was already cancelled. We will refund <b>{amount}</b> by {date} at the "
+                "latest.",
+                amount=t.money(result.refund_minor, result.currency),
+                date=t.date(result.refund_due),
+            )
         return t.gettext("This was already cancelled — nothing more to do.")
     return unchanged_text(t, result, refused_text)
 

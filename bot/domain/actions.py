@@ -31,9 +31,13 @@ class Done:
 
 @dataclass(frozen=True)
 class AlreadyDone:
-    """The same action had already been carried out (double tap, second device)."""
+    """The same action had already been carried out (double tap, second device, a replay after a
+    crash); a cancellation restates the refund still owed for it (0 when none)."""
 
     order_id: str
+    refund_minor: int = 0
+    currency: str = ""
+    refund_due: date | None = None
 
 
 @dataclass(frozen=True)

@@ -83,8 +83,13 @@ async def confirm_cancel(
     rules: EtaRules,
     refund_days: int,
 ) -> ActionResult:
-    """Cancel once, whatever the taps and devices; customers behind move up at once."""
-    return await _cancel(
+    """Cancel once, whatever the taps and devices; customers behind move up at once.
+
+    A repeated confirmation (double tap, or the same press handled again after a crash, when the
+    first answer may never have reached the customer) gets `AlreadyDone` with the refund still
+    owed for what it cancelled.
+    """
+    result = await _cancel(
         store,
         order_id,
         line_no,
@@ -96,6 +101,29 @@ async def confirm_cancel(
         timezone=timezone,
         rules=rules,
         refund_days=refund_days,
+    )
+    if isinstance(result, AlreadyDone):
+        return await _with_refund_owed(store, result, line_no)
+    return result
+
+
+async def _with_refund_owed(
+    store: ActionStore, done: AlreadyDone, line_no: int | None
+) -> AlreadyDone:
+    owed = [
+        refund
+        for refund in await store.refunds([done.order_id])
+        if refund.status == "due"
+        and refund.reason == "cancel"
+        and (line_no is None or refund.line_no == line_no)
+    ]
+    if not owed:
+        return done
+    return AlreadyDone(
+        done.order_id,
+        refund_minor=sum(refund.amount_minor for refund in owed),
+        currency=owed[0].currency,
+        refund_due=max(refund.due_date for refund in owed),
     )
 
 

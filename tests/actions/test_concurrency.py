@@ -37,7 +37,7 @@ async def prepared(store: SqliteStore) -> int:
 async def assert_cancelled_once(store: SqliteStore, results: list[object]) -> None:
     assert sorted(type(result).__name__ for result in results) == ["AlreadyDone", "Done"]
     assert Done("1042", 2500, "EUR", NOW.date().replace(day=16)) in results
-    assert AlreadyDone("1042") in results
+    assert AlreadyDone("1042", 2500, "EUR", NOW.date().replace(day=16)) in results
     assert len(await store.refunds()) == 2
     types = [event.type for event in await store.events_after(0, limit=1000)]
     assert sorted(types) == ["line.cancelled"] * 2 + ["order.cancelled"] + ["refund.due"] * 2
