@@ -14,16 +14,17 @@ class DatabaseInUse(Exception):
 
     def __init__(self, db_path: Path, pid: int | None) -> None:
         holder = f"another backorder-bot run (pid {pid})" if pid else "another backorder-bot run"
-        super().__init__(
-            f"{holder} is using {db_path}; one bot per SQLite database (several instances "
-            "need PostgreSQL, BACKORDER_DATABASE_URL, which is not supported yet)"
-        )
+        super().__init__(f"{holder} is using {db_path}; run one bot per SQLite database")
         self.pid = pid
 
 
 def lock_path(db_path: Path) -> Path:
-    """The lock file beside the database ('<db>-run.lock')."""
-    return db_path.with_name(f"{db_path.name}-run.lock")
+    """The lock file beside the database file itself ('<db>-run.lock'), symlinks followed.
+
+    Why resolved: a second path to the same database (a symlink, `..`) must meet the same lock.
+    """
+    real = db_path.resolve()
+    return real.with_name(f"{real.name}-run.lock")
 
 
 @contextmanager

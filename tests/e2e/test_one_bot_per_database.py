@@ -55,15 +55,21 @@ async def test_a_second_bot_on_the_same_database_refuses_to_start_and_says_why(
             started += line
 
         nowhere = f"http://127.0.0.1:{unused_port()}/bot"
-        second = await backorder_bot({**env, "TELEGRAM_API_BASE_URL": nowhere}, tmp_path, "run")
-        stdout, stderr = await asyncio.wait_for(second.communicate(), timeout=30)
-        assert second.returncode == 2
-        assert stdout == b""
-        assert stderr.decode().splitlines() == [
-            f"backorder-bot: another backorder-bot run (pid {first.pid}) is using {db_path}; "
-            "one bot per SQLite database (several instances need PostgreSQL, "
-            "BACKORDER_DATABASE_URL, which is not supported yet)"
-        ]
+        alias = tmp_path / "alias.sqlite3"
+        alias.symlink_to(db_path)
+        for path in (db_path, alias):
+            second = await backorder_bot(
+                {**env, "TELEGRAM_API_BASE_URL": nowhere, "BACKORDER_DB": str(path)},
+                tmp_path,
+                "run",
+            )
+            stdout, stderr = await asyncio.wait_for(second.communicate(), timeout=30)
+            assert second.returncode == 2
+            assert stdout == b""
+            assert stderr.decode().splitlines() == [
+                f"backorder-bot: another backorder-bot run (pid {first.pid}) is using {path}; "
+                "run one bot per SQLite database"
+            ]
 
         outbox = await backorder_bot(env, tmp_path, "outbox", "--json")
         await asyncio.wait_for(outbox.communicate(), timeout=30)
