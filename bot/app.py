@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any, TextIO
@@ -188,8 +189,12 @@ async def polling(
     async with application:
         if application.post_init is not None:
             await application.post_init(application)
-        # Why: what fell due while the bot was down is settled before the first update is read.
+        # Why: what fell due while the bot was down is settled before the first update is read;
+        # on a large shop that takes seconds, so the log says what the bot is doing meanwhile.
+        logger.info("settling dates and notices before reading updates")
+        started = time.monotonic()
         await start_up(application.bot_data, application.bot_data[SERVICES_KEY])
+        logger.info("settled in %.1f s", time.monotonic() - started)
         fetching = await start_fetching(application, poll_timeout=poll_timeout)
         start_dispatching(application.bot_data, application.bot_data[SERVICES_KEY])
         try:
