@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -82,8 +83,12 @@ def _run(argv: Sequence[str] | None) -> int:
                 print(f"backorder-bot: {exc}", file=sys.stderr)
                 return 2
         case "demo":
-            from bot.demo.runner import run_demo
+            from bot.app import configure_logging
+            from bot.demo.runner import DEMO_TOKEN, run_demo
 
+            # Why: the terminal is the demo's chat; the seeded shop's routine warnings (notices
+            # for customers without a chat, late purchase orders) would bury it. Errors still show.
+            configure_logging(DEMO_TOKEN, max(settings.log_level, logging.ERROR))
             return run_demo(settings, args.script)
         case "sandbox":
             from bot.sandbox.server import serve
