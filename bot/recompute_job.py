@@ -24,6 +24,8 @@ async def recompute_left_behind(
     if lock.locked():
         return
     today = business_today(services.clock, services.settings.timezone)
+    # Why: a mark ages in real time across processes, even while BACKORDER_NOW freezes the
+    # business clock (tests, demos); so its age is read from the machine's clock.
     due = None if at_start else partial(abandoned, now=time.time())
     async with lock:
         lines = await recompute_marked(services.store, rules=services.rules, today=today, due=due)
