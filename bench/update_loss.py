@@ -195,19 +195,22 @@ async def kill_during_confirmations(
 
 
 async def _answered(client: SandboxClient, tapped_after: dict[int, int]) -> set[int]:
-    """The chats told the refund after their tap (waiting up to ANSWER_TIMEOUT for a first answer).
+    """The chats told the refund after their tap (each waited for up to ANSWER_TIMEOUT).
 
     Told means a reply or an edit stating the refund: the first answer, or the restatement a
     confirmation handled again after the restart gets ("already cancelled. We will refund …").
     """
 
-    async def answered(chat_id: int) -> bool:
-        try:
-            await client.wait_for(chat_id, after=tapped_after[chat_id], timeout=ANSWER_TIMEOUT)
-        except TimeoutError:
-            return False
+    async def told(chat_id: int) -> bool:
         events = await client.transcript(chat_id, after=tapped_after[chat_id])
         return any(REFUND_TOLD in str(event.get("text", "")) for event in events)
+
+    async def answered(chat_id: int) -> bool:
+        try:
+            await _until(lambda: told(chat_id), f"chat {chat_id} to be told its refund")
+        except TimeoutError:
+            return False
+        return True
 
     chats = list(tapped_after)
     results = await asyncio.gather(*(answered(chat_id) for chat_id in chats))
