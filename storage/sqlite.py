@@ -485,11 +485,19 @@ class SqliteStore:
 
     async def unlink_chat(self, chat_id: int, *, actor: str, at: datetime) -> bool:
         """Make a chat forget its customer (audited); False when it was not linked."""
+        return await self._unlink(chat_id, None, actor=actor, at=at)
+
+    async def _unlink(
+        self, chat_id: int, link: tuple[str, str] | None, *, actor: str, at: datetime
+    ) -> bool:
+        """Unlink the chat (when `link` is given, only while its (customer_id, linked_at) stand)."""
         async with transaction(self._conn):
             rows = await self._all(
                 "SELECT customer_id, via, linked_at FROM chat_links WHERE chat_id = ?", (chat_id,)
             )
-            if not rows:
+            if not rows or (
+                link is not None and (rows[0]["customer_id"], rows[0]["linked_at"]) != link
+            ):
                 return False
             await self._conn.execute("DELETE FROM chat_links WHERE chat_id = ?", (chat_id,))
             await outbox_tables.drop_for_other_customers(self._conn, chat_id, None)
@@ -551,20 +559,8 @@ class SqliteStore:
         self, chat_id: int, customer_id: str, linked_at: datetime, *, actor: str, at: datetime
     ) -> bool:
         """Unlink a chat (audited) only while that very link still stands; False otherwise."""
-        async with transaction(self._conn):
-            rows = await self._all(
-                "SELECT customer_id, via, linked_at FROM chat_links WHERE chat_id = ?", (chat_id,)
-            )
-            if not rows or (rows[0]["customer_id"], rows[0]["linked_at"]) != (
-                customer_id,
-                linked_at.isoformat(),
-            ):
-                return False
-            await self._conn.execute("DELETE FROM chat_links WHERE chat_id = ?", (chat_id,))
-            await outbox_tables.drop_for_other_customers(self._conn, chat_id, None)
-            change = Change("chat.unlink", f"chat:{chat_id}", row_dict(rows[0]), None)
-            await write_changes(self._conn, [change], actor=actor, at=at)
-        return True
+        link = (customer_id, linked_at.isoformat())
+        return await self._unlink(chat_id, link, actor=actor, at=at)
 
     async def chat_language(self, chat_id: int) -> str | None:
         """Language chosen in a chat; it wins in that chat, linked or not (DESIGN §7)."""
