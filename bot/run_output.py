@@ -114,12 +114,23 @@ def start_failure(error: BaseException) -> str | None:
             )
         if isinstance(cause, NetworkError) and not isinstance(cause, BadRequest):
             return f"cannot reach the Bot API at TELEGRAM_API_BASE_URL ({_reason(cause)})"
-        if isinstance(cause, TelegramError) and "Invalid server response" in cause.message:
+        if _not_bot_api_json(cause):
             return (
                 "TELEGRAM_API_BASE_URL does not lead to a Bot API "
                 "(its answer is not the Bot API's JSON)"
             )
     return None
+
+
+def _not_bot_api_json(error: BaseException) -> bool:
+    """Whether PTB found the answer was not the Bot API's JSON: not JSON at all, or JSON that
+    lacks the Bot API's `result` (PTB's request layer then fails on the missing key)."""
+    if isinstance(error, TelegramError):
+        return "Invalid server response" in error.message
+    if isinstance(error, KeyError) and error.args == ("result",):
+        frames = traceback.extract_tb(error.__traceback__)
+        return bool(frames) and "telegram/request" in frames[-1].filename.replace("\\", "/")
+    return False
 
 
 def _chain(error: BaseException) -> list[BaseException]:

@@ -78,8 +78,9 @@ UNAUTHORIZED = '{"ok":false,"error_code":401,"description":"Unauthorized"}'
         (401, UNAUTHORIZED, JSON, "TELEGRAM_BOT_TOKEN"),
         (502, "<html>Bad Gateway</html>", HTML, "TELEGRAM_API_BASE_URL"),
         (200, "<html>Welcome to nginx!</html>", HTML, "TELEGRAM_API_BASE_URL"),
+        (200, '{"hello":"world"}', JSON, "TELEGRAM_API_BASE_URL"),
     ],
-    ids=["404-page", "404-json", "401-json", "502-page", "not-a-bot-api"],
+    ids=["404-page", "404-json", "401-json", "502-page", "not-a-bot-api", "other-json"],
 )  # fmt: skip
 async def test_a_server_that_is_not_a_working_bot_api_is_one_line_naming_the_setting(
     status: int, body: str, content_type: str, setting: str, tmp_path: Path
