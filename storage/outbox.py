@@ -31,8 +31,8 @@ async def insert_outbox_rows(
     before = conn.total_changes
     await conn.executemany(
         """INSERT OR IGNORE INTO outbox (dedupe_key, chat_id, customer_id, text, buttons, urgent,
-               not_before, created_at, due_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               not_before, created_at, due_at, broadcast_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [_insert_params(message, created) for message in messages],
     )
     return conn.total_changes - before
@@ -50,6 +50,7 @@ def _insert_params(message: OutgoingMessage, created: str) -> tuple[object, ...]
         not_before,
         created,
         max(created, not_before or created),
+        message.broadcast_id,
     )
 
 

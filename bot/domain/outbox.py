@@ -30,6 +30,8 @@ class OutgoingMessage:
     # A digest's sweep key and the orders whose notices it carries (told once delivered).
     notice_key: str | None = None
     notice_orders: tuple[str, ...] = ()
+    # A broadcast's copy rides the lower lane: due notices and alerts are sent before it.
+    broadcast_id: int | None = None
 
 
 @dataclass(frozen=True)
