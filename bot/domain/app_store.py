@@ -11,10 +11,12 @@ from bot.domain.notice_store import NoticeStore
 from bot.domain.open_orders import OpenOrdersStore
 from bot.domain.outbox import OutboxStore
 from bot.domain.overdue_supply import OverdueSupplyStore
+from bot.domain.supply_store import SupplyStore
 from bot.domain.update_inbox import UpdateInboxStore
 
 
 class AppStore(
+    SupplyStore,
     NoticeStore,
     OutboxStore,
     EventStore,
