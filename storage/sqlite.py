@@ -24,6 +24,7 @@ import storage.notices as notice_tables
 import storage.open_orders as open_order_table
 import storage.outbox as outbox_tables
 import storage.overdue_supply as overdue_tables
+import storage.staff_prompts as staff_prompt_table
 import storage.supply_changes as supply_tables
 import storage.update_inbox as update_inbox_table
 from bot.domain.actions import (
@@ -45,6 +46,7 @@ from bot.domain.notice_store import NoticeChange, NoticeRecord, RecordedSweep, V
 from bot.domain.open_orders import OpenOrders
 from bot.domain.order_number import order_key
 from bot.domain.outbox import Delivery, OutboxSummary, OutgoingMessage, QueuedMessage
+from bot.domain.staff_prompts import StaffPrompt
 from bot.domain.store import AuditEntry, RecomputeMarks, SkuBook
 from bot.domain.supply_changes import Refused
 from bot.domain.supply_store import (
@@ -761,6 +763,25 @@ class SqliteStore:
         summary = await outbox_tables.outbox_summary(self._conn)
         undelivered = await notice_delivery_tables.read_undelivered_notices(self._conn)
         return replace(summary, undelivered_notices=tuple(undelivered))
+
+    # --- staff chats ---
+    async def set_staff_prompt(self, prompt: StaffPrompt) -> None:
+        """Open `prompt` in its chat, replacing any other."""
+        await staff_prompt_table.set_prompt(self._conn, prompt)
+
+    async def staff_prompt(
+        self, chat_id: int, user_id: int, *, now: datetime
+    ) -> StaffPrompt | None:
+        """The chat's open question for this user, unless it expired by `now`."""
+        return await staff_prompt_table.read_prompt(self._conn, chat_id, user_id, now=now)
+
+    async def clear_staff_prompt(self, chat_id: int) -> None:
+        """Close the chat's question, if any."""
+        await staff_prompt_table.clear_prompt(self._conn, chat_id)
+
+    async def purchase_order_ids(self) -> list[str]:
+        """Every purchase order id (staff buttons resolve their handles among them)."""
+        return [str(row[0]) for row in await self._all("SELECT po_id FROM purchase_orders")]
 
     # --- staff supply changes ---
     async def change_purchase_order(

@@ -79,5 +79,9 @@ class SupplyStore(NoticeStore, Protocol):
         ...
 
 
-class StaffLookupStore(SupplyStore, OverdueSupplyStore, LinkGuardStore, OutboxStore, Protocol):
+class StaffLookupStore(SupplyStore, OutboxStore, OverdueSupplyStore, LinkGuardStore, Protocol):
     """What staff screens read: purchase orders, products, orders, chats, notices, refunds."""
+
+    async def purchase_order_ids(self) -> list[str]:
+        """Every purchase order id (staff buttons resolve their handles among them)."""
+        ...
