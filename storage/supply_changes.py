@@ -69,10 +69,26 @@ async def change_purchase_order(
                 WHERE po_id = :po_id""",
             new,
         )
-        change = Change(action, f"purchase_order:{po_id}", purchase_order_params(before), new)
-        await write_changes(conn, [change], actor=actor, at=at)
+        changes = [Change(action, f"purchase_order:{po_id}", purchase_order_params(before), new)]
+        arrived = after.received_quantity - before.received_quantity
+        if arrived > 0:
+            # Why: units received are on the shelf now: they supply the queue as on-hand stock
+            # (DESIGN §5.1), not as the purchase order's remaining units any more.
+            changes += await _add_on_hand(conn, after.sku, arrived)
+        await write_changes(conn, changes, actor=actor, at=at)
         await mark_skus(conn, [after.sku])
         return SupplyWrite(before, after, await _notice_mark(conn))
+
+
+async def _add_on_hand(conn: aiosqlite.Connection, sku: str, units: int) -> list[Change]:
+    async with conn.execute("SELECT * FROM products WHERE sku = ?", (sku,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return []
+    before = product_from(row)
+    await conn.execute("UPDATE products SET on_hand = on_hand + ? WHERE sku = ?", (units, sku))
+    after = product_params(before) | {"on_hand": before.on_hand + units}
+    return [Change("product.receipt", f"product:{sku}", product_params(before), after)]
 
 
 async def change_product(
