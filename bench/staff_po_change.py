@@ -103,7 +103,7 @@ async def _measure(scale: float) -> dict[str, object]:
 
 async def _outbox_rows(store: SqliteStore) -> int:
     rows = await store.connection.execute_fetchall("SELECT COUNT(*) FROM outbox")
-    return int(list(rows)[0][0])
+    return int(next(iter(rows))[0])
 
 
 async def _add_waiting_lines(store: SqliteStore, customers: int) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
@@ -296,11 +296,19 @@ def _state_params(state: NoticeState, now: datetime) -> dict[str, object]:
 
 
 def _notice_json(notice: Notice) -> dict[str, object]:
+    # Why: a notice's fields are flat values; asdict's deep copy is most of a big sweep's write.
     return {
         key: value.isoformat() if hasattr(value, "isoformat") else value
-        for key, value in asdict(notice).items()
-        if key not in ("order_id", "jurisdiction", "order_version")
+        for key in _NOTICE_FIELDS
+        for value in (getattr(notice, key),)
     }
+
+
+_NOTICE_FIELDS = tuple(
+    field.name
+    for field in fields(Notice)
+    if field.name not in ("order_id", "jurisdiction", "order_version")
+)
 
 
 def _log_params(change: NoticeChange, notice: Notice, now: datetime) -> dict[str, object]:
