@@ -194,3 +194,25 @@ async def test_find_shows_the_order_its_customer_and_the_notices_sent(
     assert "Linked to 1 chat" in text
     assert "Office chair" in text
     assert "ready to ship" in text
+
+
+async def test_an_unreadable_or_past_date_is_refused_and_cancel_closes_the_question(
+    store: SqliteStore, client: SandboxClient, run_bot: Any
+) -> None:
+    await shop.seed(store, BUYERS)
+    await make_users(client, BUYERS)
+    await client.create_user(STAFF_ID, "Stefan", language_code="de")
+    async with run_bot():
+        (screen,) = await say(client, STAFF_ID, "/po PO-1")
+        await press(client, STAFF_ID, data(screen, "sp:m:"))
+        (unreadable,) = await say(client, STAFF_ID, "gestern")
+        (past,) = await say(client, STAFF_ID, "01.11.2026")
+        (closed,) = await say(client, STAFF_ID, "/cancel")
+        # With the question closed, a date is ordinary text again.
+        await say(client, STAFF_ID, "28.12.2026")
+        po = (await store.get_purchase_orders(["PO-1"]))["PO-1"]
+    assert "Dieses Datum kann ich nicht lesen" in unreadable["text"]
+    assert "Dieses Datum liegt in der Vergangenheit. Es wurde nichts geändert." in past["text"]
+    assert "nichts geändert" in closed["text"]
+    assert po.expected_date == shop.PO_DUE
+    assert await staff_actions(store) == []
