@@ -14,6 +14,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
+from babel.dates import parse_date as babel_parse_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_precision
@@ -105,7 +106,22 @@ class Translator:
 
     def date(self, value: dt.date, format: str = "medium") -> str:
         """A date in this locale (babel `format_date`)."""
-        return format_date(value, format=format, locale=self.locale)
+        return _formatted_date(value, format, self.locale)
+
+    def parse_date(self, text: str) -> dt.date | None:
+        """A date typed in ISO form (`2026-12-24`) or this locale's usual short form
+        (`24.12.2026` in de/ru, `12/24/2026` in en-US; babel `parse_date`); None if neither."""
+        typed = text.strip()
+        try:
+            return dt.date.fromisoformat(typed)
+        except ValueError:
+            pass
+        if not any(char.isdigit() for char in typed):
+            return None
+        try:
+            return babel_parse_date(typed, locale=self.locale, format="short")
+        except (ValueError, IndexError, TypeError):
+            return None
 
     def short_date(self, value: dt.date) -> str:
         """Day and abbreviated month, e.g. "Dec 12" or "12. Dez."."""
@@ -113,8 +129,7 @@ class Translator:
 
     def money(self, amount_minor: int, currency: str) -> str:
         """An amount given in minor units, in the currency's major unit for this locale."""
-        major = Decimal(amount_minor).scaleb(-get_currency_precision(currency))
-        return format_currency(major, currency, locale=self.locale)
+        return _formatted_money(amount_minor, currency, self.locale)
 
     def number(self, value: int | float) -> str:
         """A number with this locale's separators."""
@@ -158,6 +173,19 @@ class Catalogs:
             if match := _match_shipped(candidate):
                 return match
         return self.default_language
+
+
+# Why: a sweep renders thousands of notices with the same few dates and amounts; babel's
+# formatting is the bulk of that time, and its results depend on these arguments only.
+@lru_cache(maxsize=4096)
+def _formatted_date(value: dt.date, format: str, locale: Locale) -> str:
+    return format_date(value, format=format, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_money(amount_minor: int, currency: str, locale: Locale) -> str:
+    major = Decimal(amount_minor).scaleb(-get_currency_precision(currency))
+    return format_currency(major, currency, locale=locale)
 
 
 def format_locale(candidates: tuple[str | None, ...]) -> Locale | None:

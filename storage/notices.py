@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Sequence
-from dataclasses import asdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ import aiosqlite
 
 from bot.domain.delays import ConsentState, Notice, NoticeKind, NoticeState
 from bot.domain.model import Customer, Order
-from bot.domain.notice_store import NoticeChange, NoticeRecord, VersionedOrder
+from bot.domain.notice_store import NoticeChange, NoticeRecord, RecordedSweep, VersionedOrder
 from bot.domain.outbox import OutgoingMessage
 from storage.audit import Change, write_changes
 from storage.codec import customer_from, date_or_none, iso_or_none, jurisdiction_or_none, line_from
@@ -47,6 +47,9 @@ _INSERT_LOG = """
     VALUES (:order_id, :customer_id, :kind, :promised_date, :previous_date, :revised_date,
         :silence_means, :decision_deadline, :auto_cancel_on, :refund_minor, :currency,
         :refund_due, :decided_at, :chats, :dedupe_key, :delivery, :state_before)"""
+_INSERT_LOG_WITH_ID = _INSERT_LOG.replace("(order_id,", "(id, order_id,", 1).replace(
+    "VALUES (", "VALUES (:id, ", 1
+)
 _OPEN_ORDERS = """
     SELECT * FROM orders AS o
      WHERE EXISTS (SELECT 1 FROM order_lines AS l
@@ -55,11 +58,20 @@ _OPEN_ORDERS = """
 
 
 async def read_versioned_open_orders(
-    conn: aiosqlite.Connection, customer_id: str | None
+    conn: aiosqlite.Connection,
+    customer_id: str | None,
+    *,
+    customer_ids: Collection[str] | None = None,
 ) -> list[VersionedOrder]:
-    """Orders with an open line (of one customer, or all), with their lines and versions."""
-    and_customer = "" if customer_id is None else "AND o.customer_id = ?"
-    params: tuple[str, ...] = () if customer_id is None else (customer_id,)
+    """Orders with an open line (of one customer, of `customer_ids`, or all), with their lines
+    and versions."""
+    and_customer = ""
+    params: tuple[str, ...] = ()
+    if customer_id is not None:
+        and_customer, params = "AND o.customer_id = ?", (customer_id,)
+    elif customer_ids is not None:
+        and_customer = f"AND o.customer_id {_IN_JSON}"
+        params = (json.dumps(sorted(set(customer_ids))),)
     headers = await _all(conn, _OPEN_ORDERS.format(and_customer=and_customer), params)
     if not headers:
         return []
@@ -129,16 +141,44 @@ async def write_sweep(
     messages: Sequence[OutgoingMessage],
     *,
     now: datetime,
-) -> int:
-    """States, notice history, outbox rows and audit entries, all in one transaction."""
+    read: Mapping[str, NoticeState] | None = None,
+) -> RecordedSweep:
+    """States, notice history, outbox rows and audit entries, all in one transaction.
+
+    With `read` (the states the sweep decided from, by order id; absent = none stored), a
+    customer any of whose orders' states changed since is left out entirely, so two sweeps that
+    read the same states (the bot's and a command line's) never both queue the same notice.
+    """
     async with transaction(conn):
+        conflicted: frozenset[str] = frozenset()
+        if read is not None:
+            now_stored = await read_notice_states(conn, [c.state.order_id for c in changes])
+            conflicted = frozenset(
+                change.customer_id
+                for change in changes
+                if now_stored.get(change.state.order_id) != read.get(change.state.order_id)
+            )
+        if conflicted:
+            changes = [change for change in changes if change.customer_id not in conflicted]
+            messages = [m for m in messages if m.customer_id not in conflicted]
         await conn.executemany(_UPSERT_STATE, [_state_params(c.state, now) for c in changes])
-        notice_ids: dict[tuple[str | None, str], int] = {}
-        for change in changes:
-            for notice in change.notices:
-                cursor = await conn.execute(_INSERT_LOG, _log_params(change, notice, now))
-                assert cursor.lastrowid is not None
-                notice_ids[(change.dedupe_key, notice.order_id)] = cursor.lastrowid
+        logged = [(change, notice) for change in changes for notice in change.notices]
+        async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM notice_log") as cursor:
+            row = await cursor.fetchone()
+        first = (int(row[0]) if row else 0) + 1
+        # Why: inside this write transaction nobody else inserts, so the ids after the largest are
+        # free; naming them lets one executemany replace a round trip per notice.
+        await conn.executemany(
+            _INSERT_LOG_WITH_ID,
+            [
+                {**_log_params(change, notice, now), "id": first + number}
+                for number, (change, notice) in enumerate(logged)
+            ],
+        )
+        notice_ids: dict[tuple[str | None, str], int] = {
+            (change.dedupe_key, notice.order_id): first + number
+            for number, (change, notice) in enumerate(logged)
+        }
         queued = await insert_outbox_rows(conn, messages, now=now)
         await link_outbox_notices(conn, messages, notice_ids)
         audit = [
@@ -152,7 +192,7 @@ async def write_sweep(
             for notice in change.notices
         ]
         await write_changes(conn, audit, actor=SYSTEM_ACTOR, at=now)
-    return queued
+    return RecordedSweep(queued, conflicted)
 
 
 async def save_states(
@@ -270,11 +310,19 @@ def _state_params(state: NoticeState, now: datetime) -> dict[str, object]:
 
 
 def _notice_json(notice: Notice) -> dict[str, object]:
+    # Why: a notice's fields are flat values; asdict's deep copy is most of a big sweep's write.
     return {
         key: value.isoformat() if hasattr(value, "isoformat") else value
-        for key, value in asdict(notice).items()
-        if key not in ("order_id", "jurisdiction", "order_version")
+        for key in _NOTICE_FIELDS
+        for value in (getattr(notice, key),)
     }
+
+
+_NOTICE_FIELDS = tuple(
+    field.name
+    for field in fields(Notice)
+    if field.name not in ("order_id", "jurisdiction", "order_version")
+)
 
 
 def _log_params(change: NoticeChange, notice: Notice, now: datetime) -> dict[str, object]:
