@@ -43,7 +43,7 @@ from bot.domain.notice_delivery import PendingNotice, Settlement
 from bot.domain.notice_store import NoticeChange, NoticeRecord, VersionedOrder
 from bot.domain.open_orders import OpenOrders
 from bot.domain.order_number import order_key
-from bot.domain.outbox import Delivery, OutboxSummary, OutgoingMessage, QueuedMessage
+from bot.domain.outbox import Delivery, Lane, OutboxSummary, OutgoingMessage, QueuedMessage
 from bot.domain.store import AuditEntry, RecomputeMarks, SkuBook
 from bot.domain.update_inbox import InboxedUpdate, NewestUpdate
 from storage.audit import Change, changed, read_entries, write_changes
@@ -685,11 +685,21 @@ class SqliteStore:
         limit: int,
         sender: str | None = None,
         clock: float | None = None,
+        lane: Lane | None = None,
+        due_after: datetime | None = None,
     ) -> list[QueuedMessage]:
         """Pending rows due at `now` with id > after_id, oldest first, skipping held chats and
-        chats another sender than `sender` is serving (claims live at `clock`, epoch seconds)."""
+        chats another sender than `sender` is serving (claims live at `clock`, epoch seconds);
+        only `lane`'s rows when given, only rows fallen due after `due_after` when given."""
         return await outbox_tables.due_messages(
-            self._conn, now=now, after_id=after_id, limit=limit, sender=sender, clock=clock
+            self._conn,
+            now=now,
+            after_id=after_id,
+            limit=limit,
+            sender=sender,
+            clock=clock,
+            lane=lane,
+            due_after=due_after,
         )
 
     async def claim_message(self, row_id: int, *, sender: str, clock: float, until: float) -> bool:
