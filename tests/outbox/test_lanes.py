@@ -190,3 +190,30 @@ def test_paid_broadcast_copies_go_at_their_own_limit_and_notices_keep_the_free_o
     assert max(starts[c] for c in range(100)) <= 0.1 + 1e-9
     notice_starts = sorted(starts[c] for c in range(100, 110))
     assert notice_starts[-1] - notice_starts[0] >= 0.9 - 1e-9
+
+
+async def test_with_paid_broadcasts_copies_go_paid_past_the_free_limit_without_429s(
+    client: SandboxClient, store: SqliteStore, bot: Bot
+) -> None:
+    # Why: Telegram's free limits; only copies sent as paid broadcasts may go faster.
+    await client.configure(global_rate=30.0, per_chat_rate=1.0, paid_broadcast_rate=1000.0)
+    chats = [FIRST_USER + n for n in range(200)]
+    for chat_id in chats:
+        await client.create_user(chat_id, f"Customer {chat_id}")
+    await store.enqueue_messages([copy(11, chat_id) for chat_id in chats], now=NOW)
+    notices = [OutgoingMessage(f"n:{c}", c, "Your order ships") for c in chats[:5]]
+    await store.enqueue_messages(notices, now=NOW)
+    sending = Dispatcher(
+        store,
+        FrozenClock(NOW),
+        limits=DispatchLimits(send_rate=30.0, chat_send_rate=1.0, paid_broadcast=True),
+    )
+
+    assert await sending.run_once(bot, now=NOW) == len(chats) + len(notices)
+
+    stats = await client.stats()
+    assert (stats["rate_limited"], sending.stats.rate_limited) == (0, 0)
+    assert (stats["paid_messages"], stats["stars_charged"]) == (len(chats), len(chats) / 10)
+    for chat_id in chats[:5]:
+        texts = [text for _, text in await bot_messages(client, chat_id)]
+        assert texts[0] == "Your order ships" and len(texts) == 2
