@@ -39,7 +39,7 @@ from bot.domain.events import Event
 from bot.domain.handles import handle
 from bot.domain.link_guard import ChatLink, LockoutAlerts, OrderLockout
 from bot.domain.model import Customer, LineEta, Order, OrderLine, Product, PurchaseOrder
-from bot.domain.notice_delivery import PendingNotice, Settlement
+from bot.domain.notice_delivery import PendingNotice, Settlement, WithdrawnNotice
 from bot.domain.notice_store import NoticeChange, NoticeRecord, VersionedOrder
 from bot.domain.open_orders import OpenOrders
 from bot.domain.order_number import order_key
@@ -801,6 +801,14 @@ class SqliteStore:
     async def settle_notices(self, settlement: Settlement, *, now: datetime) -> int:
         """Record delivered and undelivered notices, resends and alerts; outbox rows queued."""
         return await notice_delivery_tables.write_settlement(self._conn, settlement, now=now)
+
+    async def withdraw_notices(
+        self, withdrawn: Sequence[WithdrawnNotice], *, now: datetime, clock: float
+    ) -> tuple[str, ...]:
+        """Take back queued, unsent notices (rows, history; states restored, audited)."""
+        return await notice_delivery_tables.withdraw_notices(
+            self._conn, withdrawn, now=now, clock=clock
+        )
 
     async def retry_undelivered_notices(self, customer_id: str, *, at: datetime) -> tuple[str, ...]:
         """Hand a customer's undelivered notices back to the sweep (audited); their order ids."""

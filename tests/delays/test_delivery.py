@@ -211,12 +211,14 @@ async def test_a_notice_an_older_version_kept_as_told_with_no_chat_is_undelivere
                recomputed INTEGER NOT NULL DEFAULT 0, marked_by TEXT NOT NULL,
                marked_at REAL NOT NULL)"""
     )
+    await conn.execute("ALTER TABLE outbox ADD COLUMN broadcast_id INTEGER")
     old = Timeline(SqliteStore(conn))
     await old.product("mug")
     await old.po("PO-MUG", "mug", on(21))
     await old.order("O-1", "ann", "mug", promised=on(7), jurisdiction=Jurisdiction.US)
     await old.day(0)
     await conn.execute("DROP TABLE eta_marks")
+    await conn.execute("ALTER TABLE outbox DROP COLUMN broadcast_id")
     # Why: what the version before this one recorded for a notice decided with no chat linked.
     await conn.execute("UPDATE notice_log SET delivery = 'no_chat'")
     assert (await old.store.notice_states(["O-1"]))["O-1"].consent is ConsentState.DEEMED
