@@ -17,6 +17,7 @@ BENCHMARKS = {
     "cancel": "bench.cancel_recompute",
     "events": "bench.events_delivery",
     "dispatch": "bench.dispatch",
+    "broadcast_send": "bench.broadcast_send",
     "outbox_memory": "bench.outbox_memory",
     "replies": "bench.reply_latency",
     "update_loss": "bench.update_loss",

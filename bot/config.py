@@ -53,6 +53,8 @@ class Settings:
     chat_send_rate: float = 1.0
     # Why: every send in flight when the process dies may repeat once after a restart.
     sends_in_flight: int = 8
+    # DESIGN §2: broadcast copies use Telegram's paid broadcasts (allow_paid_broadcast, Stars).
+    paid_broadcast: bool = False
     log_level: int = logging.INFO
     support_chat_id: int | None = None
     # Why: PTB's fixed 5 s read timeout gives up on a Bot API answering in 6 s: no reply lands.
@@ -170,6 +172,7 @@ def load_settings(
         sends_in_flight=_whole(
             get("BACKORDER_SENDS_IN_FLIGHT"), "BACKORDER_SENDS_IN_FLIGHT", 8, minimum=1
         ),
+        paid_broadcast=_switch(get("BACKORDER_PAID_BROADCAST"), "BACKORDER_PAID_BROADCAST"),
         log_level=logging.getLevelNamesMapping()[log_level],
         support_chat_id=support_chat_id,
         api_timeout=_seconds(get("BACKORDER_API_TIMEOUT"), "BACKORDER_API_TIMEOUT", 30.0),
@@ -258,6 +261,15 @@ def _whole(
     if maximum is not None and value > maximum:
         raise ConfigError(f"{name} must be at most {maximum}")
     return value
+
+
+def _switch(raw: str | None, name: str) -> bool:
+    """An on/off setting: `1` on, `0` (the default) off."""
+    if raw is None or raw == "0":
+        return False
+    if raw == "1":
+        return True
+    raise ConfigError(f"{name} must be 0 or 1")
 
 
 def _rate(raw: str | None, name: str, default: float) -> float:

@@ -222,6 +222,7 @@ def start_dispatching(bot_data: dict[Any, Any], services: Services) -> NoticeDis
         send_rate=settings.send_rate,
         chat_send_rate=settings.chat_send_rate,
         max_in_flight=settings.sends_in_flight,
+        paid_broadcast=settings.paid_broadcast,
     )
     dispatcher = Dispatcher(services.store, services.clock, limits=limits)
     dispatch = NoticeDispatch(dispatcher, sender)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.domain.notice_delivery import CarrierRow, PendingNotice, Settlement
+from bot.domain.notice_delivery import CarrierRow, PendingNotice, Settlement, WithdrawnNotice
 from bot.domain.outbox import UndeliveredNoticeRow
 from storage.audit import Change, write_changes
+from storage.codec import utc_text
 from storage.notices import (
     _UPSERT_STATE,
     _notice_from,
@@ -31,7 +33,7 @@ _PENDING = """
 _CARRIERS = """
     SELECT n.notice_id, x.id, x.chat_id, x.status, COALESCE(x.last_error, u.reason),
            u.chat_id IS NOT NULL,
-           (SELECT count(*) FROM outbox_notices AS m WHERE m.outbox_id = x.id)
+           (SELECT count(*) FROM outbox_notices AS m WHERE m.outbox_id = x.id), x.due_at
       FROM outbox_notices AS n
       JOIN outbox AS x ON x.id = n.outbox_id
       LEFT JOIN unreachable_chats AS u ON u.chat_id = x.chat_id
@@ -54,6 +56,7 @@ async def read_pending_notices(conn: aiosqlite.Connection) -> list[PendingNotice
                 error=row[4],
                 chat_unreachable=bool(row[5]),
                 notices=int(row[6]),
+                due_at=datetime.fromisoformat(row[7]) if row[7] else None,
             )
         )
     return [
@@ -114,6 +117,60 @@ async def write_settlement(
         queued = await insert_outbox_rows(conn, settlement.alerts, now=now)
         await write_changes(conn, audit, actor="system", at=now)
     return queued
+
+
+async def withdraw_notices(
+    conn: aiosqlite.Connection,
+    withdrawn: Sequence[WithdrawnNotice],
+    *,
+    now: datetime,
+    clock: float,
+) -> tuple[str, ...]:
+    """Take back queued notices whose rows are all still held past `now` and not being sent
+    (claims live at `clock`, epoch seconds): rows, links and history deleted, states restored,
+    audited."""
+    taken: list[str] = []
+    async with transaction(conn):
+        for notice in withdrawn:
+            free = await _all(
+                conn,
+                """SELECT count(*) FROM outbox WHERE id IN (SELECT value FROM json_each(?))
+                    AND status = 'pending' AND due_at > ?
+                    AND (claimed_by IS NULL OR claim_expires_at <= ?)""",
+                (json.dumps(list(notice.rows)), utc_text(now), clock),
+            )
+            if int(free[0][0]) != len(notice.rows):
+                # Why: a row sent, due now or on its way: the settling job records it delivered.
+                continue
+            await conn.execute(
+                "DELETE FROM outbox_notices WHERE notice_id = ?", (notice.notice_id,)
+            )
+            await conn.execute("DELETE FROM notice_log WHERE id = ?", (notice.notice_id,))
+            if notice.state is not None:
+                await conn.execute(_UPSERT_STATE, _state_params(notice.state, now))
+            taken.append(notice.order_id)
+            await write_changes(
+                conn,
+                [
+                    Change(
+                        "notice.withdrawn",
+                        f"order:{notice.order_id}",
+                        None,
+                        {"reason": notice.reason, "rows": list(notice.rows)},
+                    )
+                ],
+                actor="system",
+                at=now,
+            )
+        # Why: a row goes once no notice it carries is left (a digest's other notices included).
+        rows = sorted({row for notice in withdrawn for row in notice.rows})
+        await conn.execute(
+            """DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))
+                AND status = 'pending' AND (claimed_by IS NULL OR claim_expires_at <= ?)
+                AND NOT EXISTS (SELECT 1 FROM outbox_notices AS n WHERE n.outbox_id = outbox.id)""",
+            (json.dumps(rows), clock),
+        )
+    return tuple(taken)
 
 
 async def read_undelivered_notices(conn: aiosqlite.Connection) -> list[UndeliveredNoticeRow]:

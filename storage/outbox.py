@@ -13,6 +13,7 @@ from bot.domain.notice_delivery import CHAT_UNLINKED
 from bot.domain.outbox import (
     Button,
     Delivery,
+    Lane,
     OutboxSummary,
     OutgoingMessage,
     QueuedMessage,
@@ -90,29 +91,46 @@ async def due_messages(
     limit: int,
     sender: str | None = None,
     clock: float | None = None,
+    lane: Lane | None = None,
+    due_after: datetime | None = None,
 ) -> list[QueuedMessage]:
-    """Pending rows due at `now`, oldest first, except held chats, rows behind a retry and chats
-    another sender than `sender` holds a claim in (live at `clock`, wall-clock epoch seconds)."""
+    """Pending rows due at `now`, oldest first, except held chats, rows behind a retry in their
+    lane and chats another sender than `sender` holds a claim in (live at `clock`, wall-clock
+    epoch seconds); only `lane`'s rows when given (None: both), and only rows that fell due
+    after `due_after` when given (a quiet-hours row that matured during a long pass)."""
     served_elsewhere = _SERVED_ELSEWHERE.format(row="o")
+    lane_filter = {
+        None: "",
+        # Why: the same expression as the index outbox_pending_lane (migration 0012).
+        "first": "AND (o.broadcast_id IS NOT NULL) = 0",
+        "broadcast": "AND (o.broadcast_id IS NOT NULL) = 1",
+    }[lane]
+    matured = "AND o.due_at > :due_after" if due_after is not None else ""
     async with conn.execute(
-        f"""SELECT o.id, o.chat_id, o.text, o.buttons, o.attempts FROM outbox AS o
-           WHERE o.status = 'pending' AND o.id > :after AND o.due_at <= :now
+        f"""SELECT o.id, o.chat_id, o.text, o.buttons, o.attempts, o.broadcast_id FROM outbox AS o
+           WHERE o.status = 'pending' AND o.id > :after AND o.due_at <= :now {lane_filter}
+             {matured}
              AND NOT EXISTS (SELECT 1 FROM unreachable_chats AS u WHERE u.chat_id = o.chat_id)
+             -- Why: a chat's rows keep their order within a lane; lanes do not wait on each other.
              AND NOT EXISTS (SELECT 1 FROM outbox AS p
                  WHERE p.chat_id = o.chat_id AND p.status = 'pending' AND p.id < o.id
+                   AND (p.broadcast_id IS NULL) = (o.broadcast_id IS NULL)
                    AND p.next_attempt_at > :now)
              AND NOT {served_elsewhere}
            ORDER BY o.id LIMIT :limit""",
         {
             "after": after_id,
             "now": utc_text(now),
+            "due_after": utc_text(due_after) if due_after is not None else None,
             "limit": limit,
             "sender": sender,
             "clock": time.time() if clock is None else clock,
         },
     ) as cursor:
         rows = await cursor.fetchall()
-    return [QueuedMessage(row[0], row[1], row[2], buttons_from(row[3]), row[4]) for row in rows]
+    return [
+        QueuedMessage(row[0], row[1], row[2], buttons_from(row[3]), row[4], row[5]) for row in rows
+    ]
 
 
 async def claim_message(

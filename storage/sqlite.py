@@ -41,11 +41,11 @@ from bot.domain.events import Event
 from bot.domain.handles import handle
 from bot.domain.link_guard import ChatLink, LockoutAlerts, OrderLockout
 from bot.domain.model import Customer, LineEta, Order, OrderLine, Product, PurchaseOrder
-from bot.domain.notice_delivery import PendingNotice, Settlement
+from bot.domain.notice_delivery import PendingNotice, Settlement, WithdrawnNotice
 from bot.domain.notice_store import NoticeChange, NoticeRecord, RecordedSweep, VersionedOrder
 from bot.domain.open_orders import OpenOrders
 from bot.domain.order_number import order_key
-from bot.domain.outbox import Delivery, OutboxSummary, OutgoingMessage, QueuedMessage
+from bot.domain.outbox import Delivery, Lane, OutboxSummary, OutgoingMessage, QueuedMessage
 from bot.domain.staff_prompts import StaffPrompt
 from bot.domain.store import AuditEntry, RecomputeMarks, SkuBook
 from bot.domain.supply_changes import Refused
@@ -696,11 +696,21 @@ class SqliteStore:
         limit: int,
         sender: str | None = None,
         clock: float | None = None,
+        lane: Lane | None = None,
+        due_after: datetime | None = None,
     ) -> list[QueuedMessage]:
         """Pending rows due at `now` with id > after_id, oldest first, skipping held chats and
-        chats another sender than `sender` is serving (claims live at `clock`, epoch seconds)."""
+        chats another sender than `sender` is serving (claims live at `clock`, epoch seconds);
+        only `lane`'s rows when given, only rows fallen due after `due_after` when given."""
         return await outbox_tables.due_messages(
-            self._conn, now=now, after_id=after_id, limit=limit, sender=sender, clock=clock
+            self._conn,
+            now=now,
+            after_id=after_id,
+            limit=limit,
+            sender=sender,
+            clock=clock,
+            lane=lane,
+            due_after=due_after,
         )
 
     async def claim_message(self, row_id: int, *, sender: str, clock: float, until: float) -> bool:
@@ -859,6 +869,14 @@ class SqliteStore:
     async def settle_notices(self, settlement: Settlement, *, now: datetime) -> int:
         """Record delivered and undelivered notices, resends and alerts; outbox rows queued."""
         return await notice_delivery_tables.write_settlement(self._conn, settlement, now=now)
+
+    async def withdraw_notices(
+        self, withdrawn: Sequence[WithdrawnNotice], *, now: datetime, clock: float
+    ) -> tuple[str, ...]:
+        """Take back queued, unsent notices (rows, history; states restored, audited)."""
+        return await notice_delivery_tables.withdraw_notices(
+            self._conn, withdrawn, now=now, clock=clock
+        )
 
     async def retry_undelivered_notices(self, customer_id: str, *, at: datetime) -> tuple[str, ...]:
         """Hand a customer's undelivered notices back to the sweep (audited); their order ids."""

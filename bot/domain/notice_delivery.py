@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from bot.domain.delays import QUESTION_KINDS, Notice, NoticeKind, NoticeState
@@ -35,6 +35,12 @@ class CarrierRow:
     error: str | None
     chat_unreachable: bool
     notices: int
+    # When a pending row may be sent (quiet hours hold it until then); None once settled.
+    due_at: datetime | None = None
+
+    def held_at(self, now: datetime) -> bool:
+        """Whether the row waits, unsent, past `now` (a quiet-hours hold)."""
+        return self.status == "pending" and self.due_at is not None and self.due_at > now
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,46 @@ class Settlement:
     resends: tuple[Resend, ...] = ()
     undelivered: tuple[UndeliveredNotice, ...] = ()
     alerts: tuple[OutgoingMessage, ...] = ()
+
+
+@dataclass(frozen=True)
+class WithdrawnNotice:
+    """A queued notice taken back before it was sent, and where its order's state returns to."""
+
+    notice_id: int
+    order_id: str
+    reason: str
+    rows: tuple[int, ...]
+    # The state it was decided from, when it is its order's latest notice (else None: unchanged).
+    state: NoticeState | None
+
+
+# Why: one digest carries several orders' notices; it is taken back whole and decided again.
+ORDER_CLOSED = "its order was cancelled or shipped before it was sent"
+DECIDED_OTHERWISE = "its order changed before it was sent: decided again"
+
+
+def withdrawal_reason(queued: Notice, decided_now: tuple[Notice, ...] | None) -> str | None:
+    """Why a queued, unsent notice must not go as it is, or None while it still holds.
+
+    `decided_now` is what the delay policy decides today from the state the queued notice was
+    decided from (None: the order is no longer open). It holds while one notice decided now
+    tells the same news (kind, dates, refund); its deadlines may be newer.
+    """
+    if decided_now is None:
+        return ORDER_CLOSED
+    same = any(
+        (n.kind, n.previous_date, n.revised_date, n.refund_minor, n.currency)
+        == (
+            queued.kind,
+            queued.previous_date,
+            queued.revised_date,
+            queued.refund_minor,
+            queued.currency,
+        )
+        for n in decided_now
+    )
+    return None if same else DECIDED_OTHERWISE
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Protocol
 from bot.domain.actions import ActionStore
 from bot.domain.delays import Notice, NoticeState
 from bot.domain.model import Customer, Order
-from bot.domain.notice_delivery import PendingNotice, Settlement
+from bot.domain.notice_delivery import PendingNotice, Settlement, WithdrawnNotice
 from bot.domain.outbox import OutgoingMessage
 
 
@@ -103,6 +103,14 @@ class NoticeStore(ActionStore, Protocol):
 
     async def settle_notices(self, settlement: Settlement, *, now: datetime) -> int:
         """Record delivered and undelivered notices, resends and alerts; outbox rows queued."""
+        ...
+
+    async def withdraw_notices(
+        self, withdrawn: Sequence[WithdrawnNotice], *, now: datetime, clock: float
+    ) -> tuple[str, ...]:
+        """Take back queued notices none of whose rows was sent or is being sent (claims live at
+        `clock`, epoch seconds): their rows and history go, their states return (audited); the
+        orders whose notices were taken back."""
         ...
 
     async def retry_undelivered_notices(self, customer_id: str, *, at: datetime) -> tuple[str, ...]:

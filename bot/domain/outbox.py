@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
+
+# "first": notices, legal questions, alerts (broadcast_id NULL); "broadcast": broadcast copies.
+Lane = Literal["first", "broadcast"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class QueuedMessage:
     text: str
     buttons: tuple[tuple[Button, ...], ...]
     attempts: int
+    # None: the first lane (notices, alerts); set: a copy of that broadcast (the lower lane).
+    broadcast_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -104,9 +109,12 @@ class OutboxStore(Protocol):
         limit: int,
         sender: str | None = None,
         clock: float | None = None,
+        lane: Lane | None = None,
+        due_after: datetime | None = None,
     ) -> list[QueuedMessage]:
         """Pending rows due at `now` with id > after_id, oldest first, skipping held chats and
-        chats another sender than `sender` is serving (claims live at `clock`, epoch seconds)."""
+        chats another sender than `sender` is serving (claims live at `clock`, epoch seconds);
+        only `lane`'s rows when given, only rows fallen due after `due_after` when given."""
         ...
 
     async def claim_message(self, row_id: int, *, sender: str, clock: float, until: float) -> bool:

@@ -11,6 +11,8 @@ class SandboxConfig:
 
     global_rate: float | None = 30.0
     per_chat_rate: float | None = 1.0
+    # Why: sends with allow_paid_broadcast have Telegram's own higher overall limit (1000/s).
+    paid_broadcast_rate: float | None = 1000.0
     burst: int = 3
     fault_5xx_rate: float = 0.0
     delay_ms: int = 0
@@ -60,6 +62,9 @@ class SandboxConfig:
         checked = SandboxConfig(
             global_rate=_optional_rate(updated["global_rate"], "global_rate"),
             per_chat_rate=_optional_rate(updated["per_chat_rate"], "per_chat_rate"),
+            paid_broadcast_rate=_optional_rate(
+                updated["paid_broadcast_rate"], "paid_broadcast_rate"
+            ),
             burst=_whole(updated["burst"], "burst", minimum=1),
             fault_5xx_rate=_probability(updated["fault_5xx_rate"]),
             delay_ms=_whole(updated["delay_ms"], "delay_ms", minimum=0),

@@ -34,15 +34,20 @@ class FloodGate:
     global_rate: float | None
     per_chat_rate: float | None
     burst: int
+    paid_rate: float | None = None
     _global: TokenBucket | None = None
+    _paid: TokenBucket | None = None
     _chats: dict[int, TokenBucket] = field(default_factory=dict)
 
-    def admit(self, chat_id: int, now: float) -> int | None:
-        """Take a token from both buckets, or return the whole seconds to retry after."""
+    def admit(self, chat_id: int, now: float, *, paid: bool = False) -> int | None:
+        """Take a token from both buckets, or return the whole seconds to retry after.
+
+        A paid send (`allow_paid_broadcast`) counts against the paid overall bucket instead of
+        the free one; the per-chat limit applies to both (Bot API: sendMessage).
+        """
+        overall = self._paid_bucket(now) if paid else self._global_bucket(now)
         buckets = [
-            bucket
-            for bucket in (self._global_bucket(now), self._chat_bucket(chat_id, now))
-            if bucket is not None
+            bucket for bucket in (overall, self._chat_bucket(chat_id, now)) if bucket is not None
         ]
         wait = max((bucket.wait(now) for bucket in buckets), default=0.0)
         if wait > 0:
@@ -60,6 +65,15 @@ class FloodGate:
             capacity = max(1.0, self.global_rate * burst_seconds)
             self._global = TokenBucket(self.global_rate, capacity, capacity, now)
         return self._global
+
+    def _paid_bucket(self, now: float) -> TokenBucket | None:
+        if self.paid_rate is None:
+            return None
+        if self._paid is None:
+            burst_seconds = self.burst / (self.per_chat_rate or 1.0)
+            capacity = max(1.0, self.paid_rate * burst_seconds)
+            self._paid = TokenBucket(self.paid_rate, capacity, capacity, now)
+        return self._paid
 
     def _chat_bucket(self, chat_id: int, now: float) -> TokenBucket | None:
         if self.per_chat_rate is None:

@@ -46,6 +46,8 @@ class Stats:
     faults_injected: int = 0
     forbidden: int = 0
     messages_sent: int = 0
+    # Sends with allow_paid_broadcast; each costs 0.1 Telegram Stars.
+    paid_messages: int = 0
     messages_edited: int = 0
     updates_delivered: int = 0
     # Why: whether the bot answers chats side by side shows as several calls in flight at once.
@@ -70,6 +72,9 @@ class Stats:
             "faults_injected": self.faults_injected,
             "forbidden": self.forbidden,
             "messages_sent": self.messages_sent,
+            "paid_messages": self.paid_messages,
+            # Why: counted in tenths so the sum stays exact (0.1 Stars per paid message).
+            "stars_charged": self.paid_messages / 10,
             "messages_edited": self.messages_edited,
             "updates_delivered": self.updates_delivered,
             "peak_in_flight": dict(self.peak_in_flight),
@@ -285,7 +290,9 @@ class SandboxState:
 
     def _flood(self) -> FloodGate:
         config = self.config
-        return FloodGate(config.global_rate, config.per_chat_rate, config.burst)
+        return FloodGate(
+            config.global_rate, config.per_chat_rate, config.burst, config.paid_broadcast_rate
+        )
 
     def _username(self, bot_id: int) -> str:
         if bot_id == (self.default_bot_id or DEFAULT_BOT_ID):

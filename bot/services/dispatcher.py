@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
@@ -20,7 +22,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock
 from bot.domain.outbox import Button, Delivery, OutboxStore, QueuedMessage
-from bot.domain.pacing import SendPlanner
+from bot.domain.pacing import BROADCAST_LANE, FIRST_LANE, SendPlanner
 from bot.domain.retry import RetryPolicy
 from bot.services.processes import new_holder, process_gone
 
@@ -54,6 +56,20 @@ class DispatchLimits:
     idle_seconds: float = 1.0
     # Why: a claim covers one send and its record; a sender that hangs longer loses its rows.
     claim_seconds: float = 120.0
+    # Why: the planner holds only this many seconds of broadcast copies (at their rate), so a
+    # notice never queues behind a long broadcast and a stopped broadcast stops at once.
+    broadcast_horizon_seconds: float = 2.0
+    # Why: during a long pass the first lane is looked at again this often even if not woken.
+    first_lane_check_seconds: float = 0.5
+    # DESIGN §2 BACKORDER_PAID_BROADCAST: broadcast copies go with allow_paid_broadcast at
+    # Telegram's paid limit (messages/s overall, their own; the per-chat limit still applies).
+    paid_broadcast: bool = False
+    paid_broadcast_rate: float = 1000.0
+
+    @property
+    def broadcast_rate(self) -> float:
+        """Messages/s the broadcast lane may reach overall."""
+        return self.paid_broadcast_rate if self.paid_broadcast else self.send_rate
 
 
 def sending_bot(
@@ -118,14 +134,20 @@ class Dispatcher:
         self._rng = rng or random.Random()
         self._monotonic = monotonic
         self._planner = SendPlanner[QueuedMessage](
-            self.limits.send_rate, self.limits.chat_send_rate
+            self.limits.send_rate,
+            self.limits.chat_send_rate,
+            broadcast_rate=self.limits.paid_broadcast_rate if self.limits.paid_broadcast else None,
         )
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        self._pass: _Pass | None = None
 
     def wake(self) -> None:
-        """Look at the outbox now rather than after the idle pause (new rows were queued)."""
+        """Look at the outbox now rather than after the idle pause (new rows were queued);
+        a pass under way looks at the first lane (notices, alerts) at once."""
         self._wake.set()
+        if self._pass is not None:
+            self._pass.poke()
 
     async def run(self, bot: Bot, stop: asyncio.Event) -> None:
         """Send due rows until `stop` is set, looking again whenever woken or idle."""
@@ -148,10 +170,11 @@ class Dispatcher:
         """Send every row due at `now` (retrying briefly failed ones); the number sent."""
         async with self._lock:
             await self._release_dead_claims()
-            drain = _Pass(self, bot, now)
+            drain = self._pass = _Pass(self, bot, now)
             try:
                 sent = await drain.run()
             finally:
+                self._pass = None
                 if drain.claimed:
                     # Why: rows left pending (a blocked chat, a long backoff) are free again.
                     await self._store.release_claims([self.sender])
@@ -172,16 +195,24 @@ class Dispatcher:
 
 
 class _Pass:
-    """One drain of the rows due at a moment: loads them in batches and keeps sends in flight."""
+    """One drain of the outbox: every due first-lane row, broadcast copies a short horizon at a
+    time, and the first lane looked at again whenever woken or every `first_lane_check_seconds`,
+    so a notice that falls due mid-broadcast goes next (DESIGN §11), with sends kept in flight."""
 
     def __init__(self, dispatcher: Dispatcher, bot: Bot, now: datetime) -> None:
         self._d = dispatcher
         self._planner = dispatcher._planner
         self._store = dispatcher._store
         self._bot = bot
-        self._now = now
-        self._after_id = 0
-        self._exhausted = False
+        self._first_after = 0
+        self._first_exhausted = False
+        # Why: rows of the first lane due by this moment have all been seen (any id).
+        self._first_seen_until = now
+        # Why: a first-lane row may be found twice (by id and by falling due); it is sent once.
+        self._known: set[int] = set()
+        self._next_check = dispatcher._now() + dispatcher.limits.first_lane_check_seconds
+        self._broadcast_after = 0
+        self._broadcast_exhausted = False
         self._changed = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._failure: BaseException | None = None
@@ -192,23 +223,37 @@ class _Pass:
         self.sent = 0
         self.claimed = False
 
+    def poke(self) -> None:
+        """New rows were queued: stop waiting and look at the first lane."""
+        self._next_check = -math.inf
+        self._changed.set()
+
     async def run(self) -> int:
         limits = self._d.limits
+        horizon = max(1, math.ceil(limits.broadcast_rate * limits.broadcast_horizon_seconds))
         try:
             while self._failure is None:
-                if not self._exhausted and self._planner.queued < limits.batch_size // 2:
-                    await self._load()
+                if self._d._now() >= self._next_check:
+                    await self._check_first_lane()
+                elif not self._first_exhausted and (
+                    self._planner.queued_in(FIRST_LANE) < limits.batch_size // 2
+                ):
+                    await self._load_first()
+                if not self._broadcast_exhausted and (
+                    self._planner.queued_in(BROADCAST_LANE) <= horizon // 2
+                ):
+                    await self._load_broadcast(horizon - self._planner.queued_in(BROADCAST_LANE))
                 if self._unsettled >= limits.max_in_flight:
-                    await self._wait(None)
+                    await self._wait(self._until_check())
                     continue
                 decision = self._planner.take(self._d._now())
                 if isinstance(decision, QueuedMessage):
                     self._start(decision)
                 elif decision is not None:
-                    await self._wait(decision)
+                    await self._wait(min(decision, self._until_check()))
                 elif self._tasks:
-                    await self._wait(None)
-                elif self._exhausted:
+                    await self._wait(self._until_check())
+                elif self._first_exhausted and self._broadcast_exhausted:
                     break
         finally:
             while self._tasks:
@@ -217,19 +262,67 @@ class _Pass:
             raise self._failure
         return self.sent
 
-    async def _load(self) -> None:
-        rows = await self._store.due_messages(
-            now=self._now,
-            after_id=self._after_id,
-            limit=self._d.limits.batch_size,
-            sender=self._d.sender,
-            clock=self._d._wall(),
+    def _until_check(self) -> float:
+        return max(0.0, self._next_check - self._d._now())
+
+    async def _due(self, **query: Any) -> list[QueuedMessage]:
+        return await self._store.due_messages(
+            now=self._d._clock.now(), sender=self._d.sender, clock=self._d._wall(), **query
         )
-        for row in rows:
-            self._planner.push(row.chat_id, row.row_id, row)
+
+    async def _load_first(self) -> None:
+        limit = self._d.limits.batch_size
+        rows = await self._due(after_id=self._first_after, limit=limit, lane="first")
+        self._push_first(rows)
         if rows:
-            self._after_id = rows[-1].row_id
-        self._exhausted = len(rows) < self._d.limits.batch_size
+            self._first_after = max(self._first_after, rows[-1].row_id)
+        self._first_exhausted = len(rows) < limit
+
+    async def _check_first_lane(self) -> None:
+        """Rows queued since the last look (by id) and rows fallen due since (quiet hours)."""
+        self._d._wake.clear()
+        self._next_check = self._d._now() + self._d.limits.first_lane_check_seconds
+        await self._load_first()
+        now = self._d._clock.now()
+        if now <= self._first_seen_until:
+            return
+        limit, after = self._d.limits.batch_size, 0
+        while True:
+            rows = await self._store.due_messages(
+                now=now,
+                after_id=after,
+                limit=limit,
+                sender=self._d.sender,
+                clock=self._d._wall(),
+                lane="first",
+                due_after=self._first_seen_until,
+            )
+            self._push_first(rows)
+            if len(rows) < limit:
+                break
+            after = rows[-1].row_id
+        self._first_seen_until = now
+
+    def _push_first(self, rows: list[QueuedMessage]) -> None:
+        for row in rows:
+            if row.row_id not in self._known:
+                self._known.add(row.row_id)
+                self._planner.push(row.chat_id, row.row_id, row, lane=FIRST_LANE)
+
+    async def _load_broadcast(self, room: int) -> None:
+        limit = max(1, min(room, self._d.limits.batch_size))
+        rows = await self._due(after_id=self._broadcast_after, limit=limit, lane="broadcast")
+        for row in rows:
+            self._planner.push(row.chat_id, row.row_id, row, lane=BROADCAST_LANE)
+        if rows:
+            self._broadcast_after = rows[-1].row_id
+        self._broadcast_exhausted = len(rows) < limit
+
+    def _drop(self, row: QueuedMessage, *, whole_chat: bool = False) -> None:
+        """Forget the row's chat (its lane, or all of it) for this pass; a later look finds them."""
+        lane = None if whole_chat else _lane(row)
+        for dropped in [row, *self._planner.drop_chat(row.chat_id, lane=lane)]:
+            self._known.discard(dropped.row_id)
 
     async def _wait(self, seconds: float | None) -> None:
         self._changed.clear()
@@ -258,8 +351,9 @@ class _Pass:
             row.row_id, sender=self._d.sender, clock=clock, until=until
         ):
             return True
-        # Why: another sender serves this chat now; its later rows stay with it, in order.
-        self._planner.drop_chat(row.chat_id)
+        # Why: another sender serves this chat now (or the row was withdrawn, a broadcast
+        # stopped); its later rows stay with it, in order.
+        self._drop(row)
         return False
 
     async def _send(self, row: QueuedMessage) -> None:
@@ -272,11 +366,13 @@ class _Pass:
             self._unsettled -= 1
             return
         try:
+            paid = row.broadcast_id is not None and self._d.limits.paid_broadcast
             message = await self._bot.send_message(
                 chat_id=row.chat_id,
                 text=row.text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(row.buttons),
+                allow_paid_broadcast=True if paid else None,
             )
         except TelegramError as exc:
             try:
@@ -323,13 +419,13 @@ class _Pass:
             # Why: a chat we had not just written to cannot be over its own limit: the bot is.
             self._d.stats.global_pauses += 1
             self._planner.pause_all(until)
-        self._planner.retry(row.chat_id, row.row_id, row, not_before=until)
+        self._planner.retry(row.chat_id, row.row_id, row, not_before=until, lane=_lane(row))
 
     async def _unreachable(self, row: QueuedMessage, exc: Forbidden) -> None:
         await self._store.mark_chat_unreachable(
             row.chat_id, reason=_describe(exc), at=self._d._clock.now()
         )
-        self._planner.drop_chat(row.chat_id)
+        self._drop(row, whole_chat=True)
         self._d.stats.blocked += 1
 
     async def _fail(self, row: QueuedMessage, error: str) -> None:
@@ -355,11 +451,17 @@ class _Pass:
         )
         self._d.stats.retried += 1
         if delay > self._d.limits.hold_after_seconds:
-            # Why: a long wait is left to a later pass; the chat's later rows wait behind it there.
-            self._planner.drop_chat(row.chat_id)
+            # Why: a long wait is left to a later look; the lane's later rows wait behind it there.
+            self._drop(row)
             return
         again = replace(row, attempts=attempts)
-        self._planner.retry(row.chat_id, row.row_id, again, not_before=self._d._now() + delay)
+        self._planner.retry(
+            row.chat_id, row.row_id, again, not_before=self._d._now() + delay, lane=_lane(row)
+        )
+
+
+def _lane(row: QueuedMessage) -> int:
+    return FIRST_LANE if row.broadcast_id is None else BROADCAST_LANE
 
 
 def _retry_after(exc: RetryAfter) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -28,6 +29,7 @@ from bot.domain.delays import (
 from bot.domain.eta import EtaRules, split_order_estimate
 from bot.domain.fitting import fits, pages, split_lines
 from bot.domain.model import Confidence, Customer, LineEta, LineStatus
+from bot.domain.notice_delivery import DECIDED_OTHERWISE, WithdrawnNotice, withdrawal_reason
 from bot.domain.notice_store import NoticeChange, NoticeStore, RecordedSweep, VersionedOrder
 from bot.domain.outbox import Button, OutgoingMessage
 from bot.services.cancel import cancel_for_system, confirm_cancel
@@ -132,6 +134,17 @@ async def _sweep_once(
         orders = []
     order_ids = [entry.order.order_id for entry in orders]
     etas = await store.line_etas(order_ids)
+    # Why: queued notices that no longer hold go back first, so this sweep decides them again.
+    await withdraw_stale(
+        store,
+        orders,
+        etas,
+        now=now,
+        today=today,
+        rules=rules,
+        refund_days=refund_days,
+        customers=customers,
+    )
     states = await store.notice_states(order_ids)
     decisions: dict[str, list[tuple[VersionedOrder, Decision]]] = {}
     for entry in orders:
@@ -189,6 +202,74 @@ async def _sweep_once(
         cancelled=cancelled,
     )
     return report, conflicted
+
+
+async def withdraw_stale(
+    store: NoticeStore,
+    orders: Sequence[VersionedOrder],
+    etas: Mapping[tuple[str, int], LineEta],
+    *,
+    now: datetime,
+    today: date,
+    rules: EtaRules,
+    refund_days: int,
+    customers: Collection[str] | None = None,
+    wall: Callable[[], float] = time.time,
+) -> tuple[str, ...]:
+    """Take back queued notices held for later (a quiet-hours digest) whose order was cancelled,
+    shipped or changed since so that they no longer hold; the orders whose notices went back.
+
+    One path for every cause (customer, staff, import, automatic): the sweep that runs after any
+    change decides each queued notice again (`withdrawal_reason`). A digest is taken back whole;
+    its other orders' states return to what they were decided from, so this sweep queues them
+    again, without the orders that no longer need a notice (16 CFR 435.2: a notice must be true
+    when the customer reads it). With `customers`, only their notices are looked at: `orders`
+    holds only their open orders, and another customer's notice is no less true for that.
+    """
+    pending = [
+        notice
+        for notice in await store.pending_notices()
+        if notice.rows
+        and all(row.held_at(now) for row in notice.rows)
+        and (customers is None or notice.customer_id in customers)
+    ]
+    if not pending:
+        return ()
+    open_orders = {entry.order.order_id: entry for entry in orders}
+    stale_rows: set[int] = set()
+    reasons: dict[int, str] = {}
+    for notice in pending:
+        entry = open_orders.get(notice.notice.order_id)
+        decided = None
+        if entry is not None:
+            decided = decide(
+                order_facts(entry, etas),
+                notice.before,
+                today=today,
+                calendar=rules.calendar,
+                refund_days=refund_days,
+            ).notices
+        reason = withdrawal_reason(notice.notice, decided)
+        if reason is not None:
+            reasons[notice.notice_id] = reason
+            stale_rows.update(row.row_id for row in notice.rows)
+    withdrawn = [
+        WithdrawnNotice(
+            notice_id=notice.notice_id,
+            order_id=notice.notice.order_id,
+            reason=reasons.get(notice.notice_id, DECIDED_OTHERWISE),
+            rows=tuple(row.row_id for row in notice.rows),
+            state=replace(notice.before, undelivered=None)
+            if notice.latest and notice.before is not None
+            else None,
+        )
+        for notice in pending
+        if stale_rows.intersection(row.row_id for row in notice.rows)
+    ]
+    if not withdrawn:
+        return ()
+    # Why: outbox claims are timed by the wall clock (the business clock may be frozen).
+    return await store.withdraw_notices(withdrawn, now=now, clock=wall())
 
 
 async def answer_delay(

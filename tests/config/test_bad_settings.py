@@ -27,6 +27,8 @@ BAD_VALUES = [
     ("BACKORDER_REFUND_DAYS", "-1"),
     ("BACKORDER_SEND_RATE", "fast"),
     ("BACKORDER_SENDS_IN_FLIGHT", "0"),
+    ("BACKORDER_PAID_BROADCAST", "yes"),
+    ("BACKORDER_PAID_BROADCAST", "2"),
     ("BACKORDER_EVENTS_WEBHOOK_URL", "shop.example/hook"),
     ("BACKORDER_API_TIMEOUT", "slow"),
     ("BACKORDER_API_TIMEOUT", "0"),

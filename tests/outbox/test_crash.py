@@ -99,3 +99,51 @@ async def test_a_killed_dispatcher_loses_nothing_and_repeats_only_what_was_in_fl
     assert duplicates <= (in_flight if most_duplicates is None else most_duplicates)
     summary = await store.outbox_summary()
     assert (summary.sent, summary.pending, summary.failed) == (total, 0, 0)
+
+
+async def test_a_killed_dispatcher_mid_broadcast_loses_nothing_and_keeps_each_lane_in_order(
+    store: SqliteStore, sandbox: Sandbox, client: SandboxClient, tmp_path: Path
+) -> None:
+    await client.configure(global_rate=RATE, per_chat_rate=CHAT_RATE)
+    chats = [FIRST_USER + n for n in range(CHATS)]
+    for chat_id in chats:
+        await client.create_user(chat_id, "Customer")
+    # Why: copies of broadcasts 1 and 2 (the lower lane) between each chat's notices.
+    copies = {1: 1, 3: 2}
+    await store.enqueue_messages(
+        [
+            OutgoingMessage(
+                f"broadcast:{copies[n]}:{chat_id}" if n in copies else f"{chat_id}:{n}",
+                chat_id,
+                text(chat_id, n),
+                broadcast_id=copies.get(n),
+            )
+            for n in range(PER_CHAT)
+            for chat_id in chats
+        ],
+        now=NOW,
+    )
+    total = CHATS * PER_CHAT
+
+    worker = await start_worker(tmp_path / "db.sqlite3", sandbox, DEFAULT_IN_FLIGHT)
+    while await sent_so_far(client) < total // 3:
+        assert worker.returncode is None, "the dispatcher ended before it could be killed"
+        await asyncio.sleep(0.01)
+    worker.send_signal(signal.SIGKILL)
+    await worker.wait()
+    restarted = await start_worker(tmp_path / "db.sqlite3", sandbox, DEFAULT_IN_FLIGHT)
+    assert await asyncio.wait_for(restarted.wait(), 60) == 0
+
+    arrived: Counter[str] = Counter()
+    for chat_id in chats:
+        events = await client.transcript(chat_id)
+        shown = list(dict.fromkeys(str(e["text"]) for e in events if e["kind"] == "bot_message"))
+        notices = [text(chat_id, n) for n in range(PER_CHAT) if n not in copies]
+        broadcast = [text(chat_id, n) for n in sorted(copies)]
+        assert [t for t in shown if t in notices] == notices
+        assert [t for t in shown if t in broadcast] == broadcast
+        arrived.update(str(e["text"]) for e in events if e["kind"] == "bot_message")
+    assert len(arrived) == total
+    assert sum(count - 1 for count in arrived.values()) <= DEFAULT_IN_FLIGHT
+    summary = await store.outbox_summary()
+    assert (summary.sent, summary.pending, summary.failed) == (total, 0, 0)

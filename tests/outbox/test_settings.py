@@ -25,3 +25,17 @@ def test_a_shop_can_ask_for_one_send_at_a_time() -> None:
 def test_fewer_than_one_send_in_flight_is_a_configuration_error(value: str) -> None:
     with pytest.raises(ConfigError, match="BACKORDER_SENDS_IN_FLIGHT"):
         load_settings({"BACKORDER_SENDS_IN_FLIGHT": value}, dotenv=NO_DOTENV)
+
+
+def test_broadcasts_are_free_unless_the_shop_turns_paid_broadcasts_on() -> None:
+    assert load_settings({}, dotenv=NO_DOTENV).paid_broadcast is False
+    assert (
+        load_settings({"BACKORDER_PAID_BROADCAST": "0"}, dotenv=NO_DOTENV).paid_broadcast is False
+    )
+    assert load_settings({"BACKORDER_PAID_BROADCAST": "1"}, dotenv=NO_DOTENV).paid_broadcast is True
+
+
+@pytest.mark.parametrize("value", ["yes", "true", "2"])
+def test_paid_broadcast_other_than_0_or_1_is_a_configuration_error(value: str) -> None:
+    with pytest.raises(ConfigError, match="BACKORDER_PAID_BROADCAST must be 0 or 1"):
+        load_settings({"BACKORDER_PAID_BROADCAST": value}, dotenv=NO_DOTENV)

@@ -80,8 +80,9 @@ def _entities(value: object) -> list[dict[str, object]]:
     return [dict(item) for item in value]
 
 
-def guard_send(call: Call, chat: Chat) -> None:
-    """Refuse a send as Telegram would: blocked user, injected fault, flood limit."""
+def guard_send(call: Call, chat: Chat, *, paid: bool = False) -> None:
+    """Refuse a send as Telegram would: blocked user, injected fault, flood limit (a `paid`
+    send, with allow_paid_broadcast, against the paid broadcast limit instead of the free one)."""
     world = call.world
     if chat.blocked:
         world.stats.forbidden += 1
@@ -90,7 +91,8 @@ def guard_send(call: Call, chat: Chat) -> None:
         world.stats.faults_injected += 1
         code = world.rng.choice((500, 502))
         raise ApiError(code, "Internal Server Error" if code == 500 else "Bad Gateway")
-    retry_after = call.bot.flood.admit(chat.chat_id, asyncio.get_running_loop().time())
+    now = asyncio.get_running_loop().time()
+    retry_after = call.bot.flood.admit(chat.chat_id, now, paid=paid)
     if retry_after is not None:
         world.stats.rate_limited += 1
         raise ApiError(

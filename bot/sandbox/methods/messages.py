@@ -29,7 +29,8 @@ async def send_message(call: Call) -> object:
     params.boolean("disable_notification")
     params.boolean("protect_content")
     params.json_value("link_preview_options")
-    guard_send(call, chat)
+    paid = bool(params.boolean("allow_paid_broadcast"))
+    guard_send(call, chat, paid=paid)
     message = ShownMessage(
         message_id=chat.next_message_id(),
         from_bot=True,
@@ -42,6 +43,7 @@ async def send_message(call: Call) -> object:
     )
     chat.messages[message.message_id] = message
     call.world.stats.messages_sent += 1
+    call.world.stats.paid_messages += paid
     call.world.record_message(chat, "bot_message", message)
     return call.bot.message_json(chat, message)
 
@@ -152,6 +154,7 @@ METHODS = (
             "link_preview_options",
             "disable_notification",
             "protect_content",
+            "allow_paid_broadcast",
             "reply_parameters",
             "reply_markup",
         ),
