@@ -8,10 +8,17 @@ from pathlib import Path
 import pytest
 
 from bot.i18n import Catalogs
+from bot.sandbox.client import SandboxClient
+from bot.sandbox.config import SandboxConfig
+from bot.sandbox.server import Sandbox
 from bot.services.broadcasts import BroadcastTexts
 from handlers.broadcast_texts import broadcast_texts
 from storage.sqlite import SqliteStore, open_store
 from tests.broadcasts import shop
+
+# Telegram's flood limits with the overall rate ×50, and the bot told the same
+# (BACKORDER_SEND_RATE): a broadcast to thousands takes seconds.
+RATE = 1500.0
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +40,19 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     await shop.seed(opened)
     yield opened
     await opened.close()
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    """A sandbox enforcing RATE messages/s overall and 1/s per chat."""
+    server = Sandbox(SandboxConfig(global_rate=RATE, per_chat_rate=1.0, burst=3, seed=3))
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def client(sandbox: Sandbox) -> AsyncIterator[SandboxClient]:
+    """The control API, playing the customers."""
+    async with SandboxClient(sandbox.base_url) as opened:
+        yield opened
