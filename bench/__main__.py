@@ -21,6 +21,7 @@ BENCHMARKS = {
     "replies": "bench.reply_latency",
     "update_loss": "bench.update_loss",
     "import_memory": "bench.import_memory",
+    "broadcast_plan": "bench.broadcast_plan",
 }
 
 

@@ -35,30 +35,37 @@ from storage.transaction import transaction
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
 BATCH = 5_000
 
-# The orders of each kind of segment that have an open line it is about (set-based, no per-row
-# round trips). An open line without a stored ETA counts as backordered, as in `order --json`.
+# The orders with an open line a segment is about, by kind (set-based, by index; ALL scans once).
+_IN_VALUES = "IN (SELECT value FROM json_each(:values))"
 _SEGMENT_ORDERS = {
-    SegmentKind.ALL: """
-        SELECT l.order_id FROM order_lines AS l
-          LEFT JOIN line_etas AS e ON e.order_id = l.order_id AND e.line_no = l.line_no
-         WHERE l.status = 'open' AND (e.confidence IS NULL OR e.confidence != 'in_stock')""",
     SegmentKind.SKU: f"""
-        SELECT l.order_id FROM order_lines AS l
-         WHERE l.status = 'open' AND l.sku {_IN_JSON}""",
+        SELECT order_id FROM order_lines WHERE status = 'open' AND sku {_IN_VALUES}""",
     SegmentKind.SUPPLIER: f"""
-        SELECT l.order_id FROM order_lines AS l
-         WHERE l.status = 'open'
-           AND l.sku IN (SELECT sku FROM products WHERE supplier {_IN_JSON})""",
+        SELECT order_id FROM order_lines
+         WHERE status = 'open' AND sku IN (SELECT sku FROM products WHERE supplier {_IN_VALUES})""",
     SegmentKind.ORDERS: f"""
-        SELECT l.order_id FROM order_lines AS l
-         WHERE l.status = 'open' AND l.order_id {_IN_JSON}""",
+        SELECT order_id FROM order_lines WHERE status = 'open' AND order_id {_IN_VALUES}""",
 }
-# Why: the customer's own choice wins over the orders' language, as in `customer_from`; the chat a
-# copy goes to is the most recently linked one that has not blocked the bot, else the most recent.
+# Why: an order's estimate as `split_order_estimate` (DESIGN §5.6), set-based: the latest ship date
+# of its open lines not shipped ahead (all open lines when every one was), none if any is undated.
+# `--all` takes the orders with an open backordered line: an open line without a stored ETA counts
+# as backordered, as in `order --json`. One pass over the lines in key order, no sort.
 _SEGMENT = """
-    WITH seg_orders AS MATERIALIZED (
-        SELECT o.order_id, o.customer_id, o.placed_at_utc FROM orders AS o
-         WHERE o.order_id IN ({orders}) {and_jurisdiction}),
+    WITH seg AS MATERIALIZED (
+        SELECT l.order_id,
+               CASE WHEN sum(l.ship_now = 0) > 0
+                    THEN CASE WHEN sum(l.ship_now = 0 AND e.ship_date IS NULL) = 0
+                              THEN max(CASE WHEN l.ship_now = 0 THEN e.ship_date END) END
+                    ELSE CASE WHEN sum(e.ship_date IS NULL) = 0 THEN max(e.ship_date) END
+               END AS estimate
+          FROM order_lines AS l
+          LEFT JOIN line_etas AS e ON e.order_id = l.order_id AND e.line_no = l.line_no
+         WHERE l.status = 'open' {and_in_segment}
+         GROUP BY l.order_id {having}),
+    seg_orders AS MATERIALIZED (
+        SELECT o.order_id, o.customer_id, o.placed_at_utc, seg.estimate
+          FROM seg CROSS JOIN orders AS o ON o.order_id = seg.order_id
+         WHERE :jurisdiction IS NULL OR o.jurisdiction = :jurisdiction),
     seg_customers AS MATERIALIZED (
         SELECT c.customer_id,
                coalesce(nullif(c.chosen_language, ''), nullif(c.language, ''), '') AS tag,
@@ -69,25 +76,19 @@ _SEGMENT = """
           FROM customers AS c
          WHERE c.customer_id IN (SELECT customer_id FROM seg_orders))
 """
+_BACKORDERED = "HAVING sum(e.confidence IS NULL OR e.confidence != 'in_stock') > 0"
+# Why: the customer's own choice wins over the orders' language, as in `customer_from`; the chat a
+# copy goes to is the most recently linked one that has not blocked the bot, else the most recent.
 _GROUPS = """
     SELECT tag, chat_id IS NOT NULL, chat_id IN (SELECT chat_id FROM unreachable_chats), count(*),
            min(CASE WHEN chat_id IS NOT NULL THEN customer_id END)
       FROM seg_customers GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""
-# Why: an order's estimate as `split_order_estimate` (DESIGN §5.6), set-based: the latest ship date
-# of its open lines not shipped ahead (all open lines when every one was), none if any is undated.
+# Why: CROSS JOIN keeps SQLite's planner walking customer -> their orders by key.
 _CUSTOMERS = """
-    SELECT s.customer_id, s.tag, s.chat_id, so.order_id,
-           CASE WHEN sum(l.ship_now = 0) > 0
-                THEN CASE WHEN sum(l.ship_now = 0 AND e.ship_date IS NULL) = 0
-                          THEN max(CASE WHEN l.ship_now = 0 THEN e.ship_date END) END
-                ELSE CASE WHEN sum(e.ship_date IS NULL) = 0 THEN max(e.ship_date) END
-           END
+    SELECT s.customer_id, s.tag, s.chat_id, so.order_id, so.estimate
       FROM seg_customers AS s
-      JOIN seg_orders AS so ON so.customer_id = s.customer_id
-      JOIN order_lines AS l ON l.order_id = so.order_id AND l.status = 'open'
-      LEFT JOIN line_etas AS e ON e.order_id = l.order_id AND e.line_no = l.line_no
-     WHERE s.chat_id IS NOT NULL {and_tag} {and_customer}
-     GROUP BY so.order_id
+     CROSS JOIN seg_orders AS so ON so.customer_id = s.customer_id
+     WHERE {linked} {and_tag}
      ORDER BY s.customer_id, so.placed_at_utc, so.order_id"""
 _PROGRESS = """
     SELECT r.language,
@@ -107,15 +108,28 @@ _RECORD_COLUMNS = (
 )
 
 
-def _segment_sql(segment: SegmentFilter, tail: str) -> tuple[str, list[object]]:
+# Why: a few customers' copies (the preview's samples) need only their own orders looked at.
+_OF_CUSTOMERS = """
+    AND l.order_id IN (SELECT order_id FROM orders
+                        WHERE customer_id IN (SELECT value FROM json_each(:ids)))"""
+
+
+def _segment_sql(
+    segment: SegmentFilter, tail: str, customer_ids: Collection[str] | None = None
+) -> tuple[str, dict[str, object]]:
     kind = SegmentKind.ORDERS if segment.kind is SegmentKind.PURCHASE_ORDER else segment.kind
-    params: list[object] = [] if kind is SegmentKind.ALL else [json.dumps(list(segment.values))]
-    and_jurisdiction = ""
-    if segment.jurisdiction is not None:
-        and_jurisdiction = "AND o.jurisdiction = ?"
-        params.append(segment.jurisdiction.value)
-    sql = _SEGMENT.format(orders=_SEGMENT_ORDERS[kind], and_jurisdiction=and_jurisdiction)
-    return sql + tail, params
+    params: dict[str, object] = {
+        "values": json.dumps(list(segment.values)),
+        "jurisdiction": segment.jurisdiction.value if segment.jurisdiction else None,
+        "ids": json.dumps(sorted(customer_ids or ())),
+    }
+    of_customers = "" if customer_ids is None else _OF_CUSTOMERS
+    if kind is SegmentKind.ALL:
+        head = _SEGMENT.format(and_in_segment=of_customers, having=_BACKORDERED)
+    else:
+        in_kind = f"AND l.order_id IN ({_SEGMENT_ORDERS[kind]})"
+        head = _SEGMENT.format(and_in_segment=in_kind + of_customers, having="")
+    return head + tail, params
 
 
 async def read_segment_groups(
@@ -136,17 +150,16 @@ async def read_segment_customers(
     *,
     languages: Collection[str] | None,
     customer_ids: Collection[str] | None,
+    linked_only: bool = True,
 ) -> AsyncIterator[list[SegmentCustomer]]:
-    """The segment's linked customers with their orders and estimates, in customer order, in
-    batches of about BATCH customers (one statement: one consistent read)."""
-    and_tag = "" if languages is None else f"AND s.tag {_IN_JSON}"
-    and_customer = "" if customer_ids is None else f"AND s.customer_id {_IN_JSON}"
-    tail = _CUSTOMERS.format(and_tag=and_tag, and_customer=and_customer)
-    sql, params = _segment_sql(segment, tail)
-    if languages is not None:
-        params.append(json.dumps(sorted(languages)))
-    if customer_ids is not None:
-        params.append(json.dumps(sorted(customer_ids)))
+    """The segment's customers (linked ones only, unless told) with their orders and estimates,
+    in customer order, in batches of about BATCH customers (one statement: one consistent
+    read)."""
+    and_tag = "" if languages is None else "AND s.tag IN (SELECT value FROM json_each(:tags))"
+    linked = "s.chat_id IS NOT NULL" if linked_only else "1"
+    tail = _CUSTOMERS.format(linked=linked, and_tag=and_tag)
+    sql, params = _segment_sql(segment, tail, customer_ids)
+    params["tags"] = json.dumps(sorted(languages or ()))
     days: dict[str, date] = {}
     batch: list[SegmentCustomer] = []
     current: tuple[str, str, int] | None = None
@@ -225,9 +238,13 @@ async def write_broadcast(
         )
         linked = {(int(row[0]), str(row[1])) for row in links}
         kept = [copy for copy in copies if (copy.chat_id, copy.customer_id) in linked]
+        recipients = [
+            (broadcast_id, c.customer_id, c.language, copy_key(broadcast_id, c.customer_id))
+            for c in kept
+        ]
         queued = await insert_outbox_rows(
             conn,
-            [
+            (
                 OutgoingMessage(
                     copy_key(broadcast_id, copy.customer_id),
                     copy.chat_id,
@@ -236,21 +253,13 @@ async def write_broadcast(
                     broadcast_id=broadcast_id,
                 )
                 for copy in kept
-            ],
+            ),
             now=now,
         )
         await conn.executemany(
             """INSERT INTO broadcast_recipients (broadcast_id, outbox_id, customer_id, language)
                SELECT ?, id, ?, ? FROM outbox WHERE dedupe_key = ?""",
-            [
-                (
-                    broadcast_id,
-                    copy.customer_id,
-                    copy.language,
-                    copy_key(broadcast_id, copy.customer_id),
-                )
-                for copy in kept
-            ],
+            recipients,
         )
         await conn.execute(
             "UPDATE broadcasts SET recipients = ? WHERE id = ?", (queued, broadcast_id)

@@ -825,10 +825,15 @@ class SqliteStore:
         *,
         languages: Collection[str] | None = None,
         customer_ids: Collection[str] | None = None,
+        linked_only: bool = True,
     ) -> AsyncIterator[list[SegmentCustomer]]:
-        """The segment's linked customers with their orders and estimates, in batches."""
+        """The segment's customers (linked ones unless told) with their orders, in batches."""
         return broadcast_tables.read_segment_customers(
-            self._conn, segment, languages=languages, customer_ids=customer_ids
+            self._conn,
+            segment,
+            languages=languages,
+            customer_ids=customer_ids,
+            linked_only=linked_only,
         )
 
     async def record_broadcast(

@@ -331,23 +331,39 @@ class SegmentGroup:
 
 @dataclass(frozen=True, slots=True)
 class SegmentCustomer:
-    """A linked customer of a segment: their language tag, the chat a copy goes to (the most
-    recently linked chat that has not blocked the bot, else the most recent) and their orders."""
+    """A customer of a segment: their language tag, the chat a copy goes to (the most recently
+    linked chat that has not blocked the bot, else the most recent; None: not linked) and their
+    orders in the segment."""
 
     customer_id: str
     language: str | None
-    chat_id: int
+    chat_id: int | None
     orders: tuple[AffectedOrder, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class RecipientCopy:
-    """A rendered copy for one customer's chat, in `language`."""
+    """A rendered copy for one customer's chat, in `language`.
+
+    Why UTF-8 bytes: a broadcast's copies wait in memory for its one transaction; a non-ASCII
+    text is half the size so, and carries no UTF-8 copy of itself (sqlite3 caches one in every
+    str it writes).
+    """
 
     customer_id: str
     chat_id: int
     language: str
-    text: str
+    text_utf8: bytes
+
+    @classmethod
+    def of(cls, customer_id: str, chat_id: int, language: str, text: str) -> RecipientCopy:
+        """A copy of this HTML text."""
+        return cls(customer_id, chat_id, language, text.encode())
+
+    @property
+    def text(self) -> str:
+        """The copy's HTML text."""
+        return self.text_utf8.decode()
 
 
 @dataclass(frozen=True)
@@ -408,9 +424,11 @@ class BroadcastStore(Protocol):
         *,
         languages: Collection[str] | None = None,
         customer_ids: Collection[str] | None = None,
+        linked_only: bool = True,
     ) -> AsyncIterator[list[SegmentCustomer]]:
-        """The segment's linked customers with their orders, in batches (customer id order);
-        only those with these language tags ("" for none) and ids when given."""
+        """The segment's customers (linked ones only, unless told) with their orders, in batches
+        (customer id order); only those with these language tags ("" for none) and ids when
+        given."""
         ...
 
     async def record_broadcast(

@@ -26,7 +26,6 @@ from bot.domain.broadcasts import (
     Segment,
     SegmentCustomer,
     SegmentFilter,
-    SegmentGroup,
     SegmentKind,
     TemplateMessage,
     copy_language,
@@ -157,11 +156,10 @@ StopResult = Stopped | AlreadyOver | NoSuchBroadcast
 
 @dataclass(frozen=True)
 class _Plan:
-    """A checked request: the segment as storage selects it, its narrowed groups, the product."""
+    """A checked request: the segment as storage selects it, the message and its product."""
 
     segment: Segment
     query: SegmentFilter
-    groups: tuple[SegmentGroup, ...]
     message: BroadcastMessage
     product_name: str | None
     available: frozenset[str]
@@ -169,6 +167,14 @@ class _Plan:
 
     def language_of(self, tag: str | None) -> tuple[str, bool]:
         return copy_language(tag, self.available, self.default)
+
+    def in_segment(self, tag: str | None) -> bool:
+        language = self.segment.language
+        return language is None or speaks(tag, language, self.default)
+
+    def lacks_text(self, language: str) -> bool:
+        """Whether free text has no text for a copy in `language` (none for the default)."""
+        return isinstance(self.message, FreeText) and language not in self.message.languages
 
 
 async def preview_broadcast(
@@ -189,14 +195,21 @@ async def preview_broadcast(
     plan = await _plan(store, segment, message, texts=texts, today=today)
     if isinstance(plan, Rejected):
         return plan
+    groups = [
+        group for group in await store.segment_groups(plan.query) if plan.in_segment(group.language)
+    ]
+    if not groups:
+        return Rejected(Problem.EMPTY_SEGMENT)
     by_language: dict[str, int] = {}
     samples_from: dict[str, str] = {}
     held = not_linked = fallback = 0
-    for group in plan.groups:
+    for group in groups:
         if not group.linked:
             not_linked += group.customers
             continue
         language, own = plan.language_of(group.language)
+        if plan.lacks_text(language):
+            return Rejected(Problem.NO_DEFAULT_TEXT, plan.default)
         by_language[language] = by_language.get(language, 0) + group.customers
         fallback += 0 if own else group.customers
         held += group.customers if group.held else 0
@@ -245,21 +258,26 @@ async def queue_broadcast(
     plan = await _plan(store, segment, message, texts=texts, today=today)
     if isinstance(plan, Rejected):
         return plan
-    linked = [group for group in plan.groups if group.linked]
-    not_linked = sum(group.customers for group in plan.groups if not group.linked)
-    if not linked:
-        return Rejected(Problem.NO_LINKED_RECIPIENTS, str(not_linked))
-    languages = (
-        None if segment.language is None else {group.language or "" for group in plan.groups}
-    )
     copies: list[RecipientCopy] = []
-    fallback = 0
-    async for batch in store.segment_customers(plan.query, languages=languages):
+    customers = not_linked = fallback = 0
+    async for batch in store.segment_customers(plan.query, linked_only=False):
         for customer in batch:
+            if not plan.in_segment(customer.language):
+                continue
+            customers += 1
+            if customer.chat_id is None:
+                not_linked += 1
+                continue
             language, own = plan.language_of(customer.language)
+            if plan.lacks_text(language):
+                return Rejected(Problem.NO_DEFAULT_TEXT, plan.default)
             fallback += 0 if own else 1
             text = texts.render(_request(plan, language, customer))
-            copies.append(RecipientCopy(customer.customer_id, customer.chat_id, language, text))
+            copies.append(RecipientCopy.of(customer.customer_id, customer.chat_id, language, text))
+    if not customers:
+        return Rejected(Problem.EMPTY_SEGMENT)
+    if not copies:
+        return Rejected(Problem.NO_LINKED_RECIPIENTS, str(not_linked))
     record = NewBroadcast(actor, segment, plan.message, not_linked, fallback)
     broadcast_id, queued = await store.record_broadcast(record, copies, now=now)
     return Queued(broadcast_id, queued, not_linked, fallback)
@@ -369,20 +387,7 @@ async def _plan(
     else:
         available = message.languages
     default = normal_tag(texts.default_language)
-    groups = tuple(
-        group
-        for group in await store.segment_groups(query)
-        if segment.language is None or speaks(group.language, segment.language, default)
-    )
-    if not groups:
-        return Rejected(Problem.EMPTY_SEGMENT)
-    plan = _Plan(segment, query, groups, message, product_name, available, default)
-    needs_default = any(
-        group.linked and plan.language_of(group.language)[0] == default for group in groups
-    )
-    if isinstance(message, FreeText) and default not in message.languages and needs_default:
-        return Rejected(Problem.NO_DEFAULT_TEXT, default)
-    return plan
+    return _Plan(segment, query, message, product_name, available, default)
 
 
 async def _segment_filter(

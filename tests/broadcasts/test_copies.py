@@ -11,6 +11,7 @@ from bot.domain.broadcasts import (
     Problem,
     Rejected,
     Segment,
+    SegmentFilter,
     SegmentKind,
     Template,
     TemplateMessage,
@@ -25,6 +26,7 @@ from bot.services.broadcasts import (
     preview_broadcast,
     queue_broadcast,
 )
+from bot.services.status import order_view
 from handlers.broadcast_texts import template_copy
 from storage.sqlite import SqliteStore
 from tests.broadcasts.shop import (
@@ -181,3 +183,17 @@ def test_a_copy_with_more_orders_than_a_message_holds_names_the_rest_by_count(
         )
         in text
     )
+
+
+async def test_each_orders_date_in_a_copy_is_the_one_the_customer_sees_in_their_orders(
+    store: SqliteStore,
+) -> None:
+    seen = 0
+    async for batch in store.segment_customers(SegmentFilter(SegmentKind.ALL), linked_only=False):
+        for customer in batch:
+            for order in customer.orders:
+                view = await order_view(store, order.order_id)
+                assert view is not None
+                assert order.estimated_ship_date == view.estimated_ship_date
+                seen += 1
+    assert seen == 8
