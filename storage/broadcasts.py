@@ -162,7 +162,7 @@ async def read_segment_customers(
     params["tags"] = json.dumps(sorted(languages or ()))
     days: dict[str, date] = {}
     batch: list[SegmentCustomer] = []
-    current: tuple[str, str, int] | None = None
+    current: tuple[str, str, int | None] | None = None
     orders: list[AffectedOrder] = []
     async with conn.execute(sql, params) as cursor:
         while rows := await cursor.fetchmany(BATCH):
