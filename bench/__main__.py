@@ -23,6 +23,7 @@ BENCHMARKS = {
     "update_loss": "bench.update_loss",
     "import_memory": "bench.import_memory",
     "staff_po": "bench.staff_po_change",
+    "broadcast_plan": "bench.broadcast_plan",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 import aiosqlite
@@ -25,16 +25,18 @@ from storage.transaction import transaction
 
 
 async def insert_outbox_rows(
-    conn: aiosqlite.Connection, messages: Sequence[OutgoingMessage], *, now: datetime
+    conn: aiosqlite.Connection, messages: Iterable[OutgoingMessage], *, now: datetime
 ) -> int:
     """Queue messages inside the caller's transaction; duplicate dedupe keys are ignored."""
     created = utc_text(now)
     before = conn.total_changes
+    # Why: rows are made as SQLite takes them, so a broadcast's 100,000 are never all in memory
+    # twice over.
     await conn.executemany(
         """INSERT OR IGNORE INTO outbox (dedupe_key, chat_id, customer_id, text, buttons, urgent,
                not_before, created_at, due_at, broadcast_id)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [_insert_params(message, created) for message in messages],
+        (_insert_params(message, created) for message in messages),
     )
     return conn.total_changes - before
 
