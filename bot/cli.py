@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot.broadcast_cli import add_broadcast_parser, broadcast_command, check_usage
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.control_characters import escaped
 
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--json", action="store_true", help="print one JSON object")
     backup = commands.add_parser("backup", help="a consistent copy of the live database")
     backup.add_argument("file", type=Path)
+    add_broadcast_parser(commands)
     return parser
 
 
@@ -65,6 +67,8 @@ def _run(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     if args.command == "link" and (args.all == bool(args.order_id) or (args.csv and not args.all)):
         parser.error("link needs ORDER_ID or --all (--csv goes with --all)")
+    if args.command == "broadcast":
+        check_usage(args, parser.error)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -109,6 +113,8 @@ def _run(argv: Sequence[str] | None) -> int:
             return asyncio.run(_outbox(settings, as_json=args.json))
         case "backup":
             return _backup(settings, args.file)
+        case "broadcast":
+            return asyncio.run(broadcast_command(settings, args, show=_show, show_json=_show_json))
     return 2
 
 

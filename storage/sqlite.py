@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import date, datetime
@@ -13,6 +13,7 @@ from typing import Any
 import aiosqlite
 
 import storage.actions as action_tables
+import storage.broadcasts as broadcast_tables
 import storage.chat_profile as chat_profile_table
 import storage.eta_marks as eta_mark_table
 import storage.etas as eta_tables
@@ -31,6 +32,15 @@ from bot.domain.actions import (
     OrderChange,
     OrderState,
     RefundRecord,
+)
+from bot.domain.broadcasts import (
+    BroadcastRecord,
+    NewBroadcast,
+    Progress,
+    RecipientCopy,
+    SegmentCustomer,
+    SegmentFilter,
+    SegmentGroup,
 )
 from bot.domain.chat_profile import ChatProfile
 from bot.domain.delays import NoticeState
@@ -795,6 +805,53 @@ class SqliteStore:
     async def retry_undelivered_notices(self, customer_id: str, *, at: datetime) -> tuple[str, ...]:
         """Hand a customer's undelivered notices back to the sweep (audited); their order ids."""
         return await notice_delivery_tables.retry_undelivered(self._conn, customer_id, at=at)
+
+    # --- broadcasts ---
+    async def suppliers(self) -> list[str]:
+        """The distinct supplier names of the products."""
+        return await broadcast_tables.read_suppliers(self._conn)
+
+    async def known_order_ids(self, order_ids: Collection[str]) -> set[str]:
+        """Which of these order ids are stored."""
+        return await broadcast_tables.read_known_order_ids(self._conn, order_ids)
+
+    async def segment_groups(self, segment: SegmentFilter) -> list[SegmentGroup]:
+        """The segment's customers counted by language tag, linked and held."""
+        return await broadcast_tables.read_segment_groups(self._conn, segment)
+
+    def segment_customers(
+        self,
+        segment: SegmentFilter,
+        *,
+        languages: Collection[str] | None = None,
+        customer_ids: Collection[str] | None = None,
+    ) -> AsyncIterator[list[SegmentCustomer]]:
+        """The segment's linked customers with their orders and estimates, in batches."""
+        return broadcast_tables.read_segment_customers(
+            self._conn, segment, languages=languages, customer_ids=customer_ids
+        )
+
+    async def record_broadcast(
+        self, broadcast: NewBroadcast, copies: Sequence[RecipientCopy], *, now: datetime
+    ) -> tuple[int, int]:
+        """Record a broadcast and queue its copies, audited, in one transaction: (id, queued)."""
+        return await broadcast_tables.write_broadcast(self._conn, broadcast, copies, now=now)
+
+    async def broadcast_record(self, broadcast_id: int) -> BroadcastRecord | None:
+        """A broadcast as recorded, or None."""
+        return await broadcast_tables.read_broadcast(self._conn, broadcast_id)
+
+    async def broadcast_records(self, *, limit: int = 50) -> list[BroadcastRecord]:
+        """The latest broadcasts, newest first."""
+        return await broadcast_tables.read_broadcasts(self._conn, limit=limit)
+
+    async def broadcast_progress(self, broadcast_id: int) -> Progress:
+        """A broadcast's copies by state and language, and when its sends happened."""
+        return await broadcast_tables.read_progress(self._conn, broadcast_id)
+
+    async def stop_broadcast(self, broadcast_id: int, *, actor: str, at: datetime) -> int:
+        """Withdraw a broadcast's pending copies and record the stop (audited); how many."""
+        return await broadcast_tables.write_stop(self._conn, broadcast_id, actor=actor, at=at)
 
     # --- helpers ---
     async def _all(self, query: str, params: Any = ()) -> list[sqlite3.Row]:

@@ -1,0 +1,424 @@
+"""Use cases: preview, queue, follow and stop a broadcast to a segment of customers (DESIGN §11).
+
+The chat's `/broadcast` wizard and `backorder-bot broadcast` call these same functions. Copies are
+written by a renderer from the handlers layer (`BroadcastTexts`); these functions return values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.domain.broadcasts import (
+    AffectedOrder,
+    BroadcastMessage,
+    BroadcastRecord,
+    BroadcastStatus,
+    BroadcastStore,
+    DeliveryCounts,
+    FreeText,
+    NewBroadcast,
+    Problem,
+    Progress,
+    RecipientCopy,
+    Rejected,
+    Segment,
+    SegmentCustomer,
+    SegmentFilter,
+    SegmentGroup,
+    SegmentKind,
+    TemplateMessage,
+    copy_language,
+    delivery_status,
+    normal_tag,
+    speaks,
+    valid_tag,
+)
+from bot.domain.eta import lines_by_purchase_order
+
+
+@dataclass(frozen=True)
+class CopyRequest:
+    """One recipient's copy to write: the message, the template's product name (param `sku`),
+    the copy's language, the recipient's own language tag (for dates: their locale) and their
+    affected orders with current estimated ship dates."""
+
+    message: BroadcastMessage
+    product_name: str | None
+    language: str
+    locale: str | None
+    orders: Sequence[AffectedOrder]
+
+
+@dataclass(frozen=True)
+class BroadcastTexts:
+    """How copies are written, from the handlers layer: the languages every template is complete
+    in, the default language (BACKORDER_DEFAULT_LANGUAGE) and the renderer of one copy (HTML
+    within one Telegram message)."""
+
+    template_languages: frozenset[str]
+    default_language: str
+    render: Callable[[CopyRequest], str]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Who a broadcast would reach, without queueing anything.
+
+    `recipients`: linked customers (a copy each), `by_language` their count by the copy's
+    language, `held` those of them whose chat blocked the bot (queued, held), `not_linked`
+    customers of the segment without a chat, `fallback` recipients given the default
+    language's text for lack of their own, `samples` one real recipient's copy per language.
+    """
+
+    recipients: int
+    by_language: Mapping[str, int]
+    held: int
+    not_linked: int
+    fallback: int
+    samples: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A broadcast recorded and its copies queued in the outbox."""
+
+    broadcast_id: int
+    recipients: int
+    not_linked: int
+    fallback: int
+
+
+@dataclass(frozen=True)
+class BroadcastView:
+    """A broadcast with where it stands: its record, status and copies by state.
+
+    `counts` (and each language's in `by_language`) add up: sent + held + failed + pending +
+    withdrawn = recipients. `first_sent_at`/`last_sent_at` give the send rate of a progress
+    message (`rate_per_second`, `seconds_left`).
+    """
+
+    record: BroadcastRecord
+    status: BroadcastStatus
+    counts: DeliveryCounts
+    by_language: Mapping[str, DeliveryCounts]
+    first_sent_at: datetime | None
+    last_sent_at: datetime | None
+
+    @property
+    def broadcast_id(self) -> int:
+        """The broadcast's id."""
+        return self.record.broadcast_id
+
+    @property
+    def rate_per_second(self) -> float | None:
+        """Copies sent per second between the first and the latest send; None before two."""
+        first, last = self.first_sent_at, self.last_sent_at
+        if first is None or last is None or self.counts.sent < 2:
+            return None
+        seconds = (last - first).total_seconds()
+        return (self.counts.sent - 1) / seconds if seconds > 0 else None
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Seconds until the pending copies are sent at the current rate; None when unknown."""
+        rate = self.rate_per_second
+        if self.counts.pending == 0:
+            return 0.0
+        return self.counts.pending / rate if rate else None
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """The broadcast is stopped: `withdrawn` pending copies will not be sent."""
+
+    broadcast_id: int
+    withdrawn: int
+
+
+@dataclass(frozen=True)
+class AlreadyOver:
+    """Nothing to stop: the broadcast was already done (nothing pending or held) or stopped."""
+
+    broadcast_id: int
+    status: BroadcastStatus
+
+
+@dataclass(frozen=True)
+class NoSuchBroadcast:
+    """No broadcast has this id."""
+
+    broadcast_id: int
+
+
+StopResult = Stopped | AlreadyOver | NoSuchBroadcast
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A checked request: the segment as storage selects it, its narrowed groups, the product."""
+
+    segment: Segment
+    query: SegmentFilter
+    groups: tuple[SegmentGroup, ...]
+    message: BroadcastMessage
+    product_name: str | None
+    available: frozenset[str]
+    default: str
+
+    def language_of(self, tag: str | None) -> tuple[str, bool]:
+        return copy_language(tag, self.available, self.default)
+
+
+async def preview_broadcast(
+    store: BroadcastStore,
+    segment: Segment,
+    message: BroadcastMessage,
+    *,
+    texts: BroadcastTexts,
+    today: date,
+) -> Preview | Rejected:
+    """Recipients by language, the segment's customers not linked, how many get the default
+    language's text, and one real recipient's copy per language; nothing is queued.
+
+    `today` is the business date (a purchase-order segment follows the ETA allocation, §5).
+    Rejected: unknown template/param/SKU/supplier/PO/order, a language tag that is not one, no
+    customer in the segment, free text missing for the default language when someone needs it.
+    """
+    plan = await _plan(store, segment, message, texts=texts, today=today)
+    if isinstance(plan, Rejected):
+        return plan
+    by_language: dict[str, int] = {}
+    samples_from: dict[str, str] = {}
+    held = not_linked = fallback = 0
+    for group in plan.groups:
+        if not group.linked:
+            not_linked += group.customers
+            continue
+        language, own = plan.language_of(group.language)
+        by_language[language] = by_language.get(language, 0) + group.customers
+        fallback += 0 if own else group.customers
+        held += group.customers if group.held else 0
+        if group.sample is not None and (
+            language not in samples_from or group.sample < samples_from[language]
+        ):
+            samples_from[language] = group.sample
+    samples: dict[str, str] = {}
+    if samples_from:
+        async for batch in store.segment_customers(
+            plan.query, customer_ids=set(samples_from.values())
+        ):
+            for customer in batch:
+                language, _ = plan.language_of(customer.language)
+                if samples_from.get(language) == customer.customer_id:
+                    samples[language] = texts.render(_request(plan, language, customer))
+    return Preview(
+        recipients=sum(by_language.values()),
+        by_language=dict(sorted(by_language.items())),
+        held=held,
+        not_linked=not_linked,
+        fallback=fallback,
+        samples=dict(sorted(samples.items())),
+    )
+
+
+async def queue_broadcast(
+    store: BroadcastStore,
+    segment: Segment,
+    message: BroadcastMessage,
+    *,
+    texts: BroadcastTexts,
+    actor: str,
+    now: datetime,
+    today: date,
+) -> Queued | Rejected:
+    """Record the broadcast (who, when, segment, message, counts) and queue, in one transaction
+    with its audit row, one personal copy per linked customer through the outbox.
+
+    Each copy goes to the customer's most recently linked chat that has not blocked the bot
+    (else the most recent, where it is held), keyed `broadcast:<id>:<customer_id>`: at most one
+    per customer per broadcast. `actor` is `staff:<id>` or `cli`. Rejected as in the preview,
+    and when no customer of the segment has a linked chat (NO_LINKED_RECIPIENTS, detail: how
+    many customers the segment has).
+    """
+    plan = await _plan(store, segment, message, texts=texts, today=today)
+    if isinstance(plan, Rejected):
+        return plan
+    linked = [group for group in plan.groups if group.linked]
+    not_linked = sum(group.customers for group in plan.groups if not group.linked)
+    if not linked:
+        return Rejected(Problem.NO_LINKED_RECIPIENTS, str(not_linked))
+    languages = (
+        None if segment.language is None else {group.language or "" for group in plan.groups}
+    )
+    copies: list[RecipientCopy] = []
+    fallback = 0
+    async for batch in store.segment_customers(plan.query, languages=languages):
+        for customer in batch:
+            language, own = plan.language_of(customer.language)
+            fallback += 0 if own else 1
+            text = texts.render(_request(plan, language, customer))
+            copies.append(RecipientCopy(customer.customer_id, customer.chat_id, language, text))
+    record = NewBroadcast(actor, segment, plan.message, not_linked, fallback)
+    broadcast_id, queued = await store.record_broadcast(record, copies, now=now)
+    return Queued(broadcast_id, queued, not_linked, fallback)
+
+
+async def broadcast_status(store: BroadcastStore, broadcast_id: int) -> BroadcastView | None:
+    """A broadcast with its status and copies by state and language; None when unknown."""
+    record = await store.broadcast_record(broadcast_id)
+    if record is None:
+        return None
+    return _view(record, await store.broadcast_progress(broadcast_id))
+
+
+async def list_broadcasts(store: BroadcastStore, *, limit: int = 50) -> list[BroadcastView]:
+    """The latest broadcasts, newest first, each with its status and counts."""
+    return [
+        _view(record, await store.broadcast_progress(record.broadcast_id))
+        for record in await store.broadcast_records(limit=limit)
+    ]
+
+
+async def stop_broadcast(
+    store: BroadcastStore, broadcast_id: int, *, actor: str, now: datetime
+) -> StopResult:
+    """Send nothing more of a broadcast: its pending and held copies are withdrawn in one audited
+    transaction (a send a dispatcher has already started may still complete) and it is
+    `stopped`. A broadcast already stopped, or done with nothing held, is AlreadyOver."""
+    record = await store.broadcast_record(broadcast_id)
+    if record is None:
+        return NoSuchBroadcast(broadcast_id)
+    if record.stopped_at is not None:
+        return AlreadyOver(broadcast_id, BroadcastStatus.STOPPED)
+    counts = (await store.broadcast_progress(broadcast_id)).counts
+    if counts.pending == 0 and counts.held == 0:
+        return AlreadyOver(broadcast_id, BroadcastStatus.DONE)
+    withdrawn = await store.stop_broadcast(broadcast_id, actor=actor, at=now)
+    return Stopped(broadcast_id, withdrawn)
+
+
+def broadcast_json(view: BroadcastView) -> dict[str, object]:
+    """`broadcast show --json` (DESIGN §11): id, status, segment, recipients, sent, held, failed,
+    pending, by_language {language: {recipients, sent, held, failed, pending, withdrawn}}, and
+    withdrawn, not_linked, fallback, message, created_by, created_at, first/last_sent_at,
+    stopped_at, stopped_by (ISO-8601 UTC or null)."""
+    record = view.record
+    return {
+        "id": record.broadcast_id,
+        "status": view.status.value,
+        "segment": record.segment.as_json(),
+        **view.counts.as_json(),
+        "by_language": {
+            language: counts.as_json() for language, counts in view.by_language.items()
+        },
+        "not_linked": record.not_linked,
+        "fallback": record.fallback,
+        "message": record.message.as_json(),
+        "created_by": record.created_by,
+        "created_at": record.created_at.isoformat(),
+        "first_sent_at": _iso(view.first_sent_at),
+        "last_sent_at": _iso(view.last_sent_at),
+        "stopped_at": _iso(record.stopped_at),
+        "stopped_by": record.stopped_by,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _view(record: BroadcastRecord, progress: Progress) -> BroadcastView:
+    return BroadcastView(
+        record=record,
+        status=delivery_status(progress.counts, stopped=record.stopped_at is not None),
+        counts=progress.counts,
+        by_language=progress.by_language,
+        first_sent_at=progress.first_sent_at,
+        last_sent_at=progress.last_sent_at,
+    )
+
+
+def _request(plan: _Plan, language: str, customer: SegmentCustomer) -> CopyRequest:
+    return CopyRequest(
+        plan.message, plan.product_name, language, customer.language, customer.orders
+    )
+
+
+async def _plan(
+    store: BroadcastStore,
+    segment: Segment,
+    message: BroadcastMessage,
+    *,
+    texts: BroadcastTexts,
+    today: date,
+) -> _Plan | Rejected:
+    query = await _segment_filter(store, segment, today=today)
+    if isinstance(query, Rejected):
+        return query
+    product_name: str | None = None
+    if isinstance(message, TemplateMessage):
+        sku = message.param("sku")
+        if sku is not None:
+            products = await store.get_products([sku])
+            if sku not in products:
+                return Rejected(Problem.UNKNOWN_SKU, sku)
+            product_name = products[sku].name
+        available = texts.template_languages
+    else:
+        available = message.languages
+    default = normal_tag(texts.default_language)
+    groups = tuple(
+        group
+        for group in await store.segment_groups(query)
+        if segment.language is None or speaks(group.language, segment.language, default)
+    )
+    if not groups:
+        return Rejected(Problem.EMPTY_SEGMENT)
+    plan = _Plan(segment, query, groups, message, product_name, available, default)
+    needs_default = any(
+        group.linked and plan.language_of(group.language)[0] == default for group in groups
+    )
+    if isinstance(message, FreeText) and default not in message.languages and needs_default:
+        return Rejected(Problem.NO_DEFAULT_TEXT, default)
+    return plan
+
+
+async def _segment_filter(
+    store: BroadcastStore, segment: Segment, *, today: date
+) -> SegmentFilter | Rejected:
+    """The segment's values checked against the shop's data, as storage selects it."""
+    if segment.language is not None and not valid_tag(segment.language):
+        return Rejected(Problem.UNKNOWN_LANGUAGE, segment.language)
+    values = tuple(dict.fromkeys(value.strip() for value in segment.values if value.strip()))
+    kind = segment.kind
+    if kind is not SegmentKind.ALL and not values:
+        return Rejected(Problem.NO_VALUES, kind.value)
+    match kind:
+        case SegmentKind.SKU:
+            known = await store.known_skus()
+            if unknown := [sku for sku in values if sku not in known]:
+                return Rejected(Problem.UNKNOWN_SKU, unknown[0])
+        case SegmentKind.SUPPLIER:
+            wanted = {value.casefold() for value in values}
+            names = tuple(name for name in await store.suppliers() if name.casefold() in wanted)
+            if not names:
+                return Rejected(Problem.UNKNOWN_SUPPLIER, values[0])
+            values = names
+        case SegmentKind.PURCHASE_ORDER:
+            found = await store.get_purchase_orders(values)
+            if unknown := [po_id for po_id in values if po_id not in found]:
+                return Rejected(Problem.UNKNOWN_PURCHASE_ORDER, unknown[0])
+            orders: set[str] = set()
+            for book in await store.sku_books({po.sku for po in found.values()}):
+                waiting = lines_by_purchase_order(book, today=today)
+                orders |= {line.order_id for po_id in values for line in waiting.get(po_id, ())}
+            values = tuple(sorted(orders))
+        case SegmentKind.ORDERS:
+            known_orders = await store.known_order_ids(values)
+            if unknown := [order_id for order_id in values if order_id not in known_orders]:
+                return Rejected(Problem.UNKNOWN_ORDER, unknown[0])
+        case SegmentKind.ALL:
+            values = ()
+    return SegmentFilter(kind, values, segment.jurisdiction)

@@ -1,0 +1,221 @@
+"""`backorder-bot broadcast`: a dry run shows who and what, send queues and prints the id, show and
+list print the contract's JSON, stop stops; bad input is one line on stderr, nothing queued."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from storage.sqlite import open_store
+from tests.broadcasts import shop
+
+SHOW_KEYS = {"id", "status", "segment", "recipients", "sent", "held", "failed", "pending"}
+
+
+@pytest.fixture
+async def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cli.sqlite3"
+    store = await open_store(path)
+    await shop.seed(store)
+    await store.close()
+    monkeypatch.setenv("BACKORDER_DB", str(path))
+    monkeypatch.setenv("BACKORDER_NOW", shop.NOW.isoformat())
+    monkeypatch.chdir(tmp_path)
+    return path
+
+
+def outbox_rows(path: Path) -> list[tuple[str, str]]:
+    """The outbox's (customer_id, text) rows."""
+    with closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute("SELECT customer_id, text FROM outbox ORDER BY customer_id")
+        return [(str(row[0]), str(row[1])) for row in rows]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["broadcast", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_dry_run_shows_recipients_by_language_and_a_sample_each_and_queues_nothing(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys,
+        "send",
+        "--all",
+        "--template",
+        "supplier_delay",
+        "--param",
+        "sku=CHAIR",
+        "--dry-run",
+        "--json",
+    )
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["by_language"] == {"de": 1, "en": 3, "es": 1, "ru": 1}
+    assert (shown["recipients"], shown["held"], shown["not_linked"], shown["fallback"]) == (
+        6,
+        1,
+        1,
+        1,
+    )
+    assert set(shown["samples"]) == {"de", "en", "es", "ru"}
+    assert "A1" in shown["samples"]["de"]
+    code, out, _ = run(
+        capsys, "send", "--all", "--template", "supplier_delay", "--param", "sku=CHAIR", "--dry-run"
+    )
+    assert code == 0
+    assert "recipients: 6 (1 held: they blocked the bot)" in out
+    assert "  de: 1\n" in out and "not linked (cannot be reached): 1" in out
+    assert "--- sample (ru) ---" in out and "<b>" not in out
+    assert outbox_rows(db_path) == []
+
+
+def test_send_queues_and_prints_the_id_that_show_list_and_stop_take(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, "send", "--sku", "CHAIR", "--template", "stock_arrived", "--param", "sku=CHAIR"
+    )
+    assert code == 0
+    broadcast_id = int(out)
+    assert f"queued broadcast {broadcast_id} for 4 recipients" in err
+    assert len(outbox_rows(db_path)) == 4
+    code, out, _ = run(capsys, "show", str(broadcast_id), "--json")
+    shown = json.loads(out)
+    assert SHOW_KEYS | {"by_language"} <= set(shown)
+    assert {key: shown[key] for key in SHOW_KEYS} == {
+        "id": broadcast_id,
+        "status": "queued",
+        "segment": {"kind": "sku", "values": ["CHAIR"], "language": None, "jurisdiction": None},
+        "recipients": 4,
+        "sent": 0,
+        "held": 0,
+        "failed": 0,
+        "pending": 4,
+    }
+    assert shown["by_language"]["de"]["recipients"] == 1
+    code, out, _ = run(capsys, "list", "--json")
+    assert [item["id"] for item in json.loads(out)] == [broadcast_id]
+    code, out, _ = run(capsys, "stop", str(broadcast_id))
+    assert code == 0
+    assert out.startswith(f"broadcast {broadcast_id} stopped: 4 copies withdrawn")
+    code, out, _ = run(capsys, "show", str(broadcast_id), "--json")
+    assert (json.loads(out)["status"], json.loads(out)["pending"]) == ("stopped", 0)
+    code, out, _ = run(capsys, "stop", str(broadcast_id))
+    assert (code, out) == (0, f"broadcast {broadcast_id} is already stopped: nothing to stop\n")
+
+
+def test_free_text_files_per_language_reach_each_recipient_escaped(
+    db_path: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "de.txt").write_text("\ufeffLiebe Kundin, <bald>!\n", encoding="utf-8")
+    (tmp_path / "en.txt").write_text("Dear customer, soon & sure.", encoding="utf-8")
+    code, out, _ = run(
+        capsys, "send", "--po", "PO-1", "--text", "de=de.txt", "--text", "en=en.txt", "--json"
+    )
+    assert code == 0
+    queued = json.loads(out)
+    assert (queued["recipients"], queued["fallback"]) == (2, 0)
+    assert outbox_rows(db_path) == [
+        (shop.ANNA, "Liebe Kundin, &lt;bald&gt;!"),
+        (shop.BEN, "Dear customer, soon &amp; sure."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "error"),
+    [
+        (["--all", "--sku", "CHAIR", "--template", "stock_arrived"], 2, "not allowed with"),
+        (["--all"], 2, "one of the arguments --template --text is required"),
+        (["--template", "stock_arrived"], 2, "one of the arguments --all --sku"),
+        (["--all", "--template", "weather"], 1, "backorder-bot: no template 'weather'"),
+        (["--all", "--template", "stock_arrived"], 1, "the template needs --param sku=VALUE"),
+        (
+            ["--all", "--template", "stock_arrived", "--param", "sku=CHAIR", "--param", "mood=x"],
+            1,
+            "the template has no parameter 'mood'",
+        ),
+        (["--all", "--template", "stock_arrived", "--param", "skuCHAIR"], 2, "KEY=VALUE"),
+        (
+            ["--sku", "NOPE", "--template", "supplier_delay", "--param", "sku=CHAIR"],
+            1,
+            "no product with SKU 'NOPE'",
+        ),
+        (
+            ["--all", "--template", "supplier_delay", "--param", "sku=NOPE"],
+            1,
+            "no product with SKU 'NOPE'",
+        ),
+        (
+            ["--po", "PO-404", "--template", "supplier_delay", "--param", "sku=CHAIR"],
+            1,
+            "no purchase order 'PO-404'",
+        ),
+        (
+            ["--supplier", "Nobody", "--template", "supplier_delay", "--param", "sku=CHAIR"],
+            1,
+            "no product has the supplier 'Nobody'",
+        ),
+        (
+            ["--orders", "A1,ZZ", "--template", "supplier_delay", "--param", "sku=CHAIR"],
+            1,
+            "no order 'ZZ'",
+        ),
+        (
+            ["--orders", "I1", "--template", "supplier_delay", "--param", "sku=CHAIR"],
+            1,
+            "no customer is in this segment",
+        ),
+        (
+            [
+                "--all",
+                "--jurisdiction",
+                "UK",
+                "--template",
+                "supplier_delay",
+                "--param",
+                "sku=CHAIR",
+            ],
+            1,
+            "none of the 1 customer of this segment has linked a chat",
+        ),
+        (["--all", "--text", "de=latin1.txt"], 1, "latin1.txt: not UTF-8 text"),
+        (["--all", "--text", "de=missing.txt"], 1, "missing.txt: cannot read it"),
+        (["--all", "--text", "de=de.txt"], 1, "no --text for the default language en"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_and_queues_nothing(
+    db_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    argv: list[str],
+    code: int,
+    error: str,
+) -> None:
+    (tmp_path / "latin1.txt").write_bytes("Grüße".encode("latin-1"))
+    (tmp_path / "de.txt").write_text("Hallo", encoding="utf-8")
+    try:
+        returned = main(["broadcast", "send", *argv])
+    except SystemExit as exc:
+        returned = int(str(exc.code))
+    _, err = capsys.readouterr()
+    assert returned == code
+    assert error in err
+    if code == 1:
+        assert err.count("\n") == 1
+    assert outbox_rows(db_path) == []
+
+
+def test_show_and_stop_of_an_unknown_broadcast_say_so_on_stderr(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "show", "9") == (1, "", "backorder-bot: no broadcast 9\n")
+    assert run(capsys, "stop", "9") == (1, "", "backorder-bot: no broadcast 9\n")
+    assert run(capsys, "list") == (0, "no broadcasts yet\n", "")

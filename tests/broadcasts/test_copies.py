@@ -1,0 +1,183 @@
+"""Each copy is personal: the recipient's own affected orders and current dates, in their
+language and locale; free text goes as staff wrote it, escaped, else the default language's."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.domain.broadcasts import (
+    AffectedOrder,
+    FreeText,
+    Problem,
+    Rejected,
+    Segment,
+    SegmentKind,
+    Template,
+    TemplateMessage,
+    free_text,
+)
+from bot.domain.fitting import MESSAGE_LIMIT, visible_length
+from bot.i18n import Catalogs
+from bot.services.broadcasts import (
+    BroadcastTexts,
+    Preview,
+    Queued,
+    preview_broadcast,
+    queue_broadcast,
+)
+from handlers.broadcast_texts import template_copy
+from storage.sqlite import SqliteStore
+from tests.broadcasts.shop import (
+    ANNA,
+    BEN,
+    DESK_SHIPS,
+    FILIPE,
+    HUGO,
+    NOW,
+    PO1_SHIPS,
+    PO2_SHIPS,
+    TODAY,
+    outbox_rows,
+)
+
+DELAY = TemplateMessage(
+    Template.SUPPLIER_DELAY, (("reason", "Port strike <Hamburg>"), ("sku", "CHAIR"))
+)
+ARRIVED = TemplateMessage(Template.STOCK_ARRIVED, (("sku", "DESK"),))
+
+
+async def copies(store: SqliteStore, queued: Queued | Rejected) -> dict[str, str]:
+    """Each recipient's queued copy, by customer."""
+    assert isinstance(queued, Queued), queued
+    rows = await store.connection.execute_fetchall(
+        "SELECT customer_id, text FROM outbox WHERE broadcast_id = ?", (queued.broadcast_id,)
+    )
+    return {str(row[0]): str(row[1]) for row in rows}
+
+
+async def test_a_template_copy_names_only_the_recipients_own_orders_and_dates_in_their_language(
+    store: SqliteStore, texts: BroadcastTexts, catalogs: Catalogs
+) -> None:
+    queued = await queue_broadcast(
+        store, Segment(SegmentKind.ALL), DELAY, texts=texts, actor="cli", now=NOW, today=TODAY
+    )
+    sent = await copies(store, queued)
+    de, en = catalogs.translator("de"), catalogs.translator("en")
+    anna = sent[ANNA]
+    assert de.gettext("<b>A supplier delay affects your order</b>") in anna
+    assert (
+        de.gettext(
+            "Our supplier of {product} is delivering later than planned.", product="Office chair"
+        )
+        in anna
+    )
+    assert "Port strike &lt;Hamburg&gt;" in anna
+    assert "A1" in anna and de.date(PO1_SHIPS) in anna
+    assert "B1" not in anna and "H1" not in anna
+    hugo = sent[HUGO]
+    assert en.gettext("<b>A supplier delay affects your orders</b>") in hugo
+    assert en.date(PO2_SHIPS) in hugo and en.date(DESK_SHIPS) in hugo
+    assert "H1" in hugo and "H2" in hugo
+    # Ben's lamp is in stock: only his backordered chair order is affected.
+    assert "B1" in sent[BEN] and "B2" not in sent[BEN]
+
+
+async def test_a_language_without_its_own_text_reads_the_default_with_its_own_dates(
+    store: SqliteStore, texts: BroadcastTexts, catalogs: Catalogs
+) -> None:
+    segment = Segment(SegmentKind.SKU, ("DESK",))
+    shown = await preview_broadcast(store, segment, ARRIVED, texts=texts, today=TODAY)
+    assert isinstance(shown, Preview)
+    assert shown.fallback == 1  # Filipe reads Portuguese, not shipped
+    queued = await queue_broadcast(
+        store, segment, ARRIVED, texts=texts, actor="cli", now=NOW, today=TODAY
+    )
+    filipe = (await copies(store, queued))[FILIPE]
+    brazilian = catalogs.translator("pt-BR")
+    assert (
+        brazilian.gettext("<b>Good news about your order</b>")
+        == "<b>Good news about your order</b>"
+    )
+    assert "<b>Good news about your order</b>" in filipe
+    assert brazilian.date(DESK_SHIPS) in filipe
+    assert catalogs.translator("en").date(DESK_SHIPS) not in filipe
+
+
+async def test_the_preview_shows_one_real_recipients_copy_per_language_and_queues_nothing(
+    store: SqliteStore, texts: BroadcastTexts
+) -> None:
+    shown = await preview_broadcast(
+        store, Segment(SegmentKind.ALL), DELAY, texts=texts, today=TODAY
+    )
+    assert isinstance(shown, Preview)
+    assert shown.by_language == {"de": 1, "en": 3, "es": 1, "ru": 1}
+    assert (shown.recipients, shown.held, shown.not_linked, shown.fallback) == (6, 1, 1, 1)
+    assert await outbox_rows(store) == 0
+    queued = await queue_broadcast(
+        store, Segment(SegmentKind.ALL), DELAY, texts=texts, actor="cli", now=NOW, today=TODAY
+    )
+    sent = set((await copies(store, queued)).values())
+    assert set(shown.samples) == {"de", "en", "es", "ru"}
+    assert set(shown.samples.values()) <= sent
+
+
+async def test_free_text_goes_out_escaped_with_its_lines_and_the_default_text_as_fallback(
+    store: SqliteStore, texts: BroadcastTexts
+) -> None:
+    message = free_text(
+        {"de": "Hallo <Kunde> & Co.\nZweite Zeile", "en": "Hello <customer>\nLine 2"}
+    )
+    assert isinstance(message, FreeText)
+    shown = await preview_broadcast(
+        store, Segment(SegmentKind.ALL), message, texts=texts, today=TODAY
+    )
+    assert isinstance(shown, Preview)
+    # Clara (es), Dmitri (ru) and Filipe (pt-BR) have no text of their own.
+    assert shown.by_language == {"de": 1, "en": 5}
+    assert shown.fallback == 3
+    assert shown.samples["de"] == "Hallo &lt;Kunde&gt; &amp; Co.\nZweite Zeile"
+    queued = await queue_broadcast(
+        store, Segment(SegmentKind.ALL), message, texts=texts, actor="cli", now=NOW, today=TODAY
+    )
+    sent = await copies(store, queued)
+    assert sent[ANNA] == "Hallo &lt;Kunde&gt; &amp; Co.\nZweite Zeile"
+    assert sent[FILIPE] == "Hello &lt;customer&gt;\nLine 2"
+
+
+async def test_free_text_without_the_default_language_is_refused_when_someone_needs_it(
+    store: SqliteStore, texts: BroadcastTexts
+) -> None:
+    message = free_text({"de": "Hallo"})
+    assert isinstance(message, FreeText)
+    refused = await preview_broadcast(
+        store, Segment(SegmentKind.ALL), message, texts=texts, today=TODAY
+    )
+    assert refused == Rejected(Problem.NO_DEFAULT_TEXT, "en")
+    only_german = Segment(SegmentKind.ALL, language="de")
+    shown = await preview_broadcast(store, only_german, message, texts=texts, today=TODAY)
+    assert isinstance(shown, Preview) and shown.by_language == {"de": 1}
+
+
+def test_free_text_longer_than_a_message_or_empty_is_refused() -> None:
+    assert free_text({"en": "x" * (MESSAGE_LIMIT + 1)}) == Rejected(Problem.TEXT_TOO_LONG, "en")
+    assert free_text({"en": "  \n"}) == Rejected(Problem.EMPTY_TEXT, "en")
+    assert free_text({"english": "Hi"}) == Rejected(Problem.UNKNOWN_LANGUAGE, "english")
+
+
+def test_a_copy_with_more_orders_than_a_message_holds_names_the_rest_by_count(
+    catalogs: Catalogs,
+) -> None:
+    t = catalogs.translator("ru")
+    orders = [AffectedOrder(f"ORDER-{n:05d}-" + "x" * 40, date(2026, 12, 24)) for n in range(300)]
+    text = template_copy(t, DELAY, "Office chair", orders)
+    assert visible_length(text) <= MESSAGE_LIMIT
+    shown = sum(order.order_id in text for order in orders)
+    assert 0 < shown < len(orders)
+    assert (
+        t.ngettext(
+            "…and {n} more order. Send /orders to see them all.",
+            "…and {n} more orders. Send /orders to see them all.",
+            len(orders) - shown,
+        )
+        in text
+    )
