@@ -38,8 +38,9 @@ from bot.runtime import make_clock, make_rules, store_session
 from bot.services.webhook import WebhookConfigError, WebhookDelivery, webhook_target
 from bot.update_inbox import UpdateInbox
 from bot.update_processor import PerChatUpdateProcessor
-from handlers import UPDATE_KINDS, all_handlers
+from handlers import UPDATE_KINDS, all_handlers, early_handlers
 from handlers.menu import bot_commands
+from handlers.staff.typed_input import GROUP as STAFF_INPUT_GROUP
 
 # Why: PTB's builder infers loose generic parameters; the context type is the one that matters.
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
@@ -88,6 +89,7 @@ def build_application(services: Services) -> BotApplication:
     )
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[UPDATE_INBOX_KEY] = inbox
+    application.add_handlers(early_handlers(), group=STAFF_INPUT_GROUP)
     application.add_handlers(all_handlers())
     application.add_error_handler(_on_error)
     _schedule_event_delivery(application, services)

@@ -9,12 +9,16 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.broadcast_cli import add_broadcast_parser, broadcast_command, check_usage
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.control_characters import escaped
+
+if TYPE_CHECKING:
+    from bot.services.supply_impact import NoticeSettings
 
 IMPORT_KINDS = ("products", "orders", "purchase-orders")
 
@@ -45,6 +49,28 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--json", action="store_true", help="one JSON object per line")
     outbox = commands.add_parser("outbox", help="outbox counts and chats that blocked the bot")
     outbox.add_argument("--json", action="store_true", help="print one JSON object")
+    po = commands.add_parser(
+        "po",
+        help="show a purchase order and who waits on it; with options, change it",
+        description="Show a purchase order and the customers waiting on it. With options, change "
+        "it as staff would in the chat (audited as 'cli'), recompute its SKU, queue the notices "
+        "the change causes and print a one-line summary.",
+    )
+    po.add_argument("po_id")
+    po.add_argument(
+        "--expected-date", type=_iso_date, metavar="YYYY-MM-DD", help="move the expected date"
+    )
+    po.add_argument(
+        "--received",
+        type=int,
+        metavar="N",
+        help="the TOTAL units received so far (not the units of one receipt); it only grows",
+    )
+    po.add_argument("--status", choices=("confirmed", "planned", "cancelled"))
+    po.add_argument("--json", action="store_true", help="print one JSON object")
+    stock = commands.add_parser("stock", help="set a product's on-hand units (recompute, notices)")
+    stock.add_argument("sku")
+    stock.add_argument("on_hand", type=int)
     backup = commands.add_parser("backup", help="a consistent copy of the live database")
     backup.add_argument("file", type=Path)
     add_broadcast_parser(commands)
@@ -111,6 +137,10 @@ def _run(argv: Sequence[str] | None) -> int:
             return asyncio.run(_events(settings, args.since, as_json=args.json))
         case "outbox":
             return asyncio.run(_outbox(settings, as_json=args.json))
+        case "po":
+            return asyncio.run(_po(settings, args))
+        case "stock":
+            return asyncio.run(_stock(settings, args.sku, args.on_hand))
         case "backup":
             return _backup(settings, args.file)
         case "broadcast":
@@ -255,6 +285,102 @@ async def _outbox(settings: Settings, *, as_json: bool) -> int:
     else:
         _show(status_text(summary))
         _show(overdue_text(overdue))
+    return 0
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+
+
+def _notice_settings(settings: Settings) -> NoticeSettings:
+    from bot.i18n import Catalogs
+    from bot.runtime import make_rules
+    from bot.services.supply_impact import NoticeSettings
+    from handlers.notices import make_renderer
+
+    catalogs = Catalogs.load(default_language=settings.default_language)
+    return NoticeSettings(
+        timezone=settings.timezone,
+        rules=make_rules(settings),
+        refund_days=settings.refund_days,
+        quiet_hours=settings.quiet_hours,
+        render=make_renderer(catalogs),
+    )
+
+
+async def _po(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import business_today
+    from bot.domain.model import PoStatus
+    from bot.domain.supply_changes import Refused
+    from bot.runtime import make_clock, store_session
+    from bot.services.purchase_order_changes import update_purchase_order
+    from bot.services.staff_lookup import purchase_order_json, purchase_order_view
+    from bot.services.supply_text import (
+        purchase_order_change_text,
+        purchase_order_text,
+        refusal_text,
+    )
+
+    clock = make_clock(settings)
+    changing = (args.expected_date, args.received, args.status) != (None, None, None)
+    async with store_session(settings) as store:
+        summary = None
+        if changing:
+            result = await update_purchase_order(
+                store,
+                args.po_id,
+                expected_date=args.expected_date,
+                received_total=args.received,
+                status=PoStatus(args.status) if args.status else None,
+                actor="cli",
+                now=clock.now(),
+                settings=_notice_settings(settings),
+            )
+            if isinstance(result, Refused):
+                reason = refusal_text(result, subject=f"purchase order {args.po_id!r}")
+                _show(f"backorder-bot: {reason}", file=sys.stderr)
+                return 1
+            summary = purchase_order_change_text(result, "update")
+        today = business_today(clock, settings.timezone)
+        view = await purchase_order_view(store, args.po_id, today=today)
+    if view is None:
+        _show(f"backorder-bot: no purchase order {args.po_id!r}", file=sys.stderr)
+        return 1
+    if args.json:
+        shown = purchase_order_json(view)
+        if summary is not None:
+            shown["summary"] = summary
+        _show_json(shown)
+        return 0
+    if summary is not None:
+        _show(summary)
+        print()
+    _show(purchase_order_text(view))
+    return 0
+
+
+async def _stock(settings: Settings, sku: str, on_hand: int) -> int:
+    from bot.domain.supply_changes import Refused
+    from bot.runtime import make_clock, store_session
+    from bot.services.stock import set_on_hand_units
+    from bot.services.supply_text import refusal_text, stock_change_text
+
+    async with store_session(settings) as store:
+        result = await set_on_hand_units(
+            store,
+            sku,
+            on_hand,
+            actor="cli",
+            now=make_clock(settings).now(),
+            settings=_notice_settings(settings),
+        )
+    if isinstance(result, Refused):
+        _show(f"backorder-bot: {refusal_text(result, subject=f'product {sku!r}')}", file=sys.stderr)
+        return 1
+    _show(stock_change_text(result))
     return 0
 
 

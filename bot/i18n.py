@@ -14,6 +14,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
+from babel.dates import parse_date as babel_parse_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_precision
@@ -106,6 +107,21 @@ class Translator:
     def date(self, value: dt.date, format: str = "medium") -> str:
         """A date in this locale (babel `format_date`)."""
         return format_date(value, format=format, locale=self.locale)
+
+    def parse_date(self, text: str) -> dt.date | None:
+        """A date typed in ISO form (`2026-12-24`) or this locale's usual short form
+        (`24.12.2026` in de/ru, `12/24/2026` in en-US; babel `parse_date`); None if neither."""
+        typed = text.strip()
+        try:
+            return dt.date.fromisoformat(typed)
+        except ValueError:
+            pass
+        if not any(char.isdigit() for char in typed):
+            return None
+        try:
+            return babel_parse_date(typed, locale=self.locale, format="short")
+        except (ValueError, IndexError, TypeError):
+            return None
 
     def short_date(self, value: dt.date) -> str:
         """Day and abbreviated month, e.g. "Dec 12" or "12. Dez."."""

@@ -23,6 +23,7 @@ from handlers import (
     swap,
     unlink,
 )
+from handlers.staff import find, purchase_orders, stock, typed_input
 
 # Why: Telegram sends only these kinds to the bot; every handler below reads one of them
 # (commands and text also arrive edited; my_chat_member tells of a blocked bot).
@@ -34,10 +35,19 @@ UPDATE_KINDS = (
 )
 
 
+def early_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """Handlers of a group before all others: a staff member's typed answer to their chat's
+    open question (other text passes on to the flows below)."""
+    return typed_input.grouped_handlers()
+
+
 def all_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Every handler, in the order PTB should try them; the fallback comes last."""
     return [
         *chat_member.handlers(),
+        *purchase_orders.handlers(),
+        *stock.handlers(),
+        *find.handlers(),
         *start.handlers(),
         *orders.handlers(),
         *cancel.handlers(),

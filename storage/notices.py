@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -13,7 +13,7 @@ import aiosqlite
 
 from bot.domain.delays import ConsentState, Notice, NoticeKind, NoticeState
 from bot.domain.model import Customer, Order
-from bot.domain.notice_store import NoticeChange, NoticeRecord, VersionedOrder
+from bot.domain.notice_store import NoticeChange, NoticeRecord, RecordedSweep, VersionedOrder
 from bot.domain.outbox import OutgoingMessage
 from storage.audit import Change, write_changes
 from storage.codec import customer_from, date_or_none, iso_or_none, jurisdiction_or_none, line_from
@@ -55,11 +55,20 @@ _OPEN_ORDERS = """
 
 
 async def read_versioned_open_orders(
-    conn: aiosqlite.Connection, customer_id: str | None
+    conn: aiosqlite.Connection,
+    customer_id: str | None,
+    *,
+    customer_ids: Collection[str] | None = None,
 ) -> list[VersionedOrder]:
-    """Orders with an open line (of one customer, or all), with their lines and versions."""
-    and_customer = "" if customer_id is None else "AND o.customer_id = ?"
-    params: tuple[str, ...] = () if customer_id is None else (customer_id,)
+    """Orders with an open line (of one customer, of `customer_ids`, or all), with their lines
+    and versions."""
+    and_customer = ""
+    params: tuple[str, ...] = ()
+    if customer_id is not None:
+        and_customer, params = "AND o.customer_id = ?", (customer_id,)
+    elif customer_ids is not None:
+        and_customer = f"AND o.customer_id {_IN_JSON}"
+        params = (json.dumps(sorted(set(customer_ids))),)
     headers = await _all(conn, _OPEN_ORDERS.format(and_customer=and_customer), params)
     if not headers:
         return []
@@ -129,9 +138,26 @@ async def write_sweep(
     messages: Sequence[OutgoingMessage],
     *,
     now: datetime,
-) -> int:
-    """States, notice history, outbox rows and audit entries, all in one transaction."""
+    read: Mapping[str, NoticeState] | None = None,
+) -> RecordedSweep:
+    """States, notice history, outbox rows and audit entries, all in one transaction.
+
+    With `read` (the states the sweep decided from, by order id; absent = none stored), a
+    customer any of whose orders' states changed since is left out entirely, so two sweeps that
+    read the same states (the bot's and a command line's) never both queue the same notice.
+    """
     async with transaction(conn):
+        conflicted: frozenset[str] = frozenset()
+        if read is not None:
+            now_stored = await read_notice_states(conn, [c.state.order_id for c in changes])
+            conflicted = frozenset(
+                change.customer_id
+                for change in changes
+                if now_stored.get(change.state.order_id) != read.get(change.state.order_id)
+            )
+        if conflicted:
+            changes = [change for change in changes if change.customer_id not in conflicted]
+            messages = [m for m in messages if m.customer_id not in conflicted]
         await conn.executemany(_UPSERT_STATE, [_state_params(c.state, now) for c in changes])
         notice_ids: dict[tuple[str | None, str], int] = {}
         for change in changes:
@@ -152,7 +178,7 @@ async def write_sweep(
             for notice in change.notices
         ]
         await write_changes(conn, audit, actor=SYSTEM_ACTOR, at=now)
-    return queued
+    return RecordedSweep(queued, conflicted)
 
 
 async def save_states(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import date, datetime
@@ -25,6 +25,8 @@ import storage.notices as notice_tables
 import storage.open_orders as open_order_table
 import storage.outbox as outbox_tables
 import storage.overdue_supply as overdue_tables
+import storage.staff_prompts as staff_prompt_table
+import storage.supply_changes as supply_tables
 import storage.update_inbox as update_inbox_table
 from bot.domain.actions import (
     ActionResult,
@@ -50,11 +52,20 @@ from bot.domain.handles import handle
 from bot.domain.link_guard import ChatLink, LockoutAlerts, OrderLockout
 from bot.domain.model import Customer, LineEta, Order, OrderLine, Product, PurchaseOrder
 from bot.domain.notice_delivery import PendingNotice, Settlement
-from bot.domain.notice_store import NoticeChange, NoticeRecord, VersionedOrder
+from bot.domain.notice_store import NoticeChange, NoticeRecord, RecordedSweep, VersionedOrder
 from bot.domain.open_orders import OpenOrders
 from bot.domain.order_number import order_key
 from bot.domain.outbox import Delivery, OutboxSummary, OutgoingMessage, QueuedMessage
+from bot.domain.staff_prompts import StaffPrompt
 from bot.domain.store import AuditEntry, RecomputeMarks, SkuBook
+from bot.domain.supply_changes import Refused
+from bot.domain.supply_store import (
+    DecidedNotice,
+    ProductRule,
+    PurchaseOrderRule,
+    SupplyWrite,
+    WaitingLine,
+)
 from bot.domain.update_inbox import InboxedUpdate, NewestUpdate
 from storage.audit import Change, changed, read_entries, write_changes
 from storage.codec import (
@@ -763,10 +774,61 @@ class SqliteStore:
         undelivered = await notice_delivery_tables.read_undelivered_notices(self._conn)
         return replace(summary, undelivered_notices=tuple(undelivered))
 
+    # --- staff chats ---
+    async def set_staff_prompt(self, prompt: StaffPrompt) -> None:
+        """Open `prompt` in its chat, replacing any other."""
+        await staff_prompt_table.set_prompt(self._conn, prompt)
+
+    async def staff_prompt(
+        self, chat_id: int, user_id: int, *, now: datetime
+    ) -> StaffPrompt | None:
+        """The chat's open question for this user, unless it expired by `now`."""
+        return await staff_prompt_table.read_prompt(self._conn, chat_id, user_id, now=now)
+
+    async def clear_staff_prompt(self, chat_id: int) -> None:
+        """Close the chat's question, if any."""
+        await staff_prompt_table.clear_prompt(self._conn, chat_id)
+
+    async def purchase_order_ids(self) -> list[str]:
+        """Every purchase order id (staff buttons resolve their handles among them)."""
+        return [str(row[0]) for row in await self._all("SELECT po_id FROM purchase_orders")]
+
+    # --- staff supply changes ---
+    async def change_purchase_order(
+        self, po_id: str, rule: PurchaseOrderRule, *, action: str, actor: str, at: datetime
+    ) -> SupplyWrite[PurchaseOrder] | Refused:
+        """In one transaction: read the purchase order, apply `rule`, write it with its audit row
+        and its SKU's recompute mark; Refused (UNKNOWN when there is none) writes nothing."""
+        return await supply_tables.change_purchase_order(
+            self._conn, po_id, rule, action=action, actor=actor, at=at
+        )
+
+    async def change_product(
+        self, sku: str, rule: ProductRule, *, action: str, actor: str, at: datetime
+    ) -> SupplyWrite[Product] | Refused:
+        """As `change_purchase_order`, for a product."""
+        return await supply_tables.change_product(
+            self._conn, sku, rule, action=action, actor=actor, at=at
+        )
+
+    async def waiting_lines(self, sku: str) -> list[WaitingLine]:
+        """The SKU's open lines in serving order (DESIGN §5.2) with customers and stored ETAs."""
+        return await supply_tables.read_waiting_lines(self._conn, sku)
+
+    async def notices_after(
+        self, notice_id: int, order_ids: Collection[str]
+    ) -> list[DecidedNotice]:
+        """Notices of these orders decided after notice `notice_id`, oldest first."""
+        return await supply_tables.read_notices_after(self._conn, notice_id, order_ids)
+
     # --- delay notices ---
-    async def versioned_open_orders(self, customer_id: str | None = None) -> list[VersionedOrder]:
-        """Orders with an open line (of one customer, or all), with their versions."""
-        return await notice_tables.read_versioned_open_orders(self._conn, customer_id)
+    async def versioned_open_orders(
+        self, customer_id: str | None = None, *, customer_ids: Collection[str] | None = None
+    ) -> list[VersionedOrder]:
+        """Orders with an open line (of one customer, of `customer_ids`, or all), with versions."""
+        return await notice_tables.read_versioned_open_orders(
+            self._conn, customer_id, customer_ids=customer_ids
+        )
 
     async def notice_states(self, order_ids: Collection[str]) -> dict[str, NoticeState]:
         """Stored notice states of these orders."""
@@ -779,10 +841,16 @@ class SqliteStore:
         return await notice_tables.read_customers_with_chats(self._conn, customer_ids)
 
     async def record_sweep(
-        self, changes: Sequence[NoticeChange], messages: Sequence[OutgoingMessage], *, now: datetime
-    ) -> int:
-        """In one transaction: states, notice history, outbox rows and audit; rows queued."""
-        return await notice_tables.write_sweep(self._conn, changes, messages, now=now)
+        self,
+        changes: Sequence[NoticeChange],
+        messages: Sequence[OutgoingMessage],
+        *,
+        now: datetime,
+        read: Mapping[str, NoticeState] | None = None,
+    ) -> RecordedSweep:
+        """In one transaction: states, notice history, outbox rows and audit (with `read`, the
+        states decided from: customers whose states changed since are left out)."""
+        return await notice_tables.write_sweep(self._conn, changes, messages, now=now, read=read)
 
     async def save_notice_states(
         self, states: Sequence[NoticeState], *, action: str, actor: str, at: datetime

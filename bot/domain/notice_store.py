@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -36,6 +36,15 @@ class NoticeChange:
 
 
 @dataclass(frozen=True)
+class RecordedSweep:
+    """What a sweep's write did: outbox rows queued, and the customers left out because their
+    notice state changed after the sweep read it (another sweep spoke first; decide again)."""
+
+    queued: int
+    conflicted: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class NoticeRecord:
     """A notice as kept in the history: what was decided, when, and where it went."""
 
@@ -50,8 +59,10 @@ class NoticeRecord:
 class NoticeStore(ActionStore, Protocol):
     """Persistence the delay policy needs beyond the customer actions' store."""
 
-    async def versioned_open_orders(self, customer_id: str | None = None) -> list[VersionedOrder]:
-        """Orders with an open line (of one customer, or all), with their versions."""
+    async def versioned_open_orders(
+        self, customer_id: str | None = None, *, customer_ids: Collection[str] | None = None
+    ) -> list[VersionedOrder]:
+        """Orders with an open line (of one customer, of `customer_ids`, or all), with versions."""
         ...
 
     async def notice_states(self, order_ids: Collection[str]) -> dict[str, NoticeState]:
@@ -65,9 +76,15 @@ class NoticeStore(ActionStore, Protocol):
         ...
 
     async def record_sweep(
-        self, changes: Sequence[NoticeChange], messages: Sequence[OutgoingMessage], *, now: datetime
-    ) -> int:
-        """In one transaction: states, notice history, outbox rows and audit; rows queued."""
+        self,
+        changes: Sequence[NoticeChange],
+        messages: Sequence[OutgoingMessage],
+        *,
+        now: datetime,
+        read: Mapping[str, NoticeState] | None = None,
+    ) -> RecordedSweep:
+        """In one transaction: states, notice history, outbox rows and audit (with `read`, the
+        states decided from: customers whose states changed since are left out)."""
         ...
 
     async def save_notice_states(

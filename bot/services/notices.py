@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,7 +28,7 @@ from bot.domain.delays import (
 from bot.domain.eta import EtaRules, split_order_estimate
 from bot.domain.fitting import fits, pages, split_lines
 from bot.domain.model import Confidence, Customer, LineEta, LineStatus
-from bot.domain.notice_store import NoticeChange, NoticeStore, VersionedOrder
+from bot.domain.notice_store import NoticeChange, NoticeStore, RecordedSweep, VersionedOrder
 from bot.domain.outbox import Button, OutgoingMessage
 from bot.services.cancel import cancel_for_system, confirm_cancel
 
@@ -62,6 +62,12 @@ class SweepReport:
     cancelled: tuple[str, ...]
 
 
+# Why: a sweep that lost a race to another sweep decides those customers again from what that
+# one wrote; a second loss in a row is rare, a third means something keeps writing, and the
+# next sweep (each recompute, the daily one) picks them up.
+SWEEP_ATTEMPTS = 3
+
+
 async def sweep(
     store: NoticeStore,
     *,
@@ -71,10 +77,59 @@ async def sweep(
     refund_days: int,
     render: Renderer,
     quiet_hours: QuietHours,
+    customers: Collection[str] | None = None,
 ) -> SweepReport:
-    """Compare every open order with what its customer was told, and queue one digest each."""
+    """Compare every open order (of `customers` only, when given) with what its customer was
+    told, and queue one digest each; the decision rules are the same whatever the scope."""
+    report: SweepReport | None = None
+    scope = customers
+    for _ in range(SWEEP_ATTEMPTS):
+        run, conflicted = await _sweep_once(
+            store,
+            now=now,
+            timezone=timezone,
+            rules=rules,
+            refund_days=refund_days,
+            render=render,
+            quiet_hours=quiet_hours,
+            customers=scope,
+        )
+        report = run if report is None else _added(report, run)
+        if not conflicted:
+            break
+        scope = conflicted
+    assert report is not None
+    return report
+
+
+def _added(first: SweepReport, then: SweepReport) -> SweepReport:
+    return SweepReport(
+        orders_checked=first.orders_checked,
+        notices=first.notices + then.notices,
+        messages_queued=first.messages_queued + then.messages_queued,
+        customers_unreachable=first.customers_unreachable + then.customers_unreachable,
+        cancelled=first.cancelled + then.cancelled,
+    )
+
+
+async def _sweep_once(
+    store: NoticeStore,
+    *,
+    now: datetime,
+    timezone: ZoneInfo,
+    rules: EtaRules,
+    refund_days: int,
+    render: Renderer,
+    quiet_hours: QuietHours,
+    customers: Collection[str] | None,
+) -> tuple[SweepReport, frozenset[str]]:
     today = now.astimezone(timezone).date()
-    orders = await store.versioned_open_orders()
+    if customers is None:
+        orders = await store.versioned_open_orders()
+    elif customers:
+        orders = await store.versioned_open_orders(customer_ids=customers)
+    else:
+        orders = []
     order_ids = [entry.order.order_id for entry in orders]
     etas = await store.line_etas(order_ids)
     states = await store.notice_states(order_ids)
@@ -115,15 +170,25 @@ async def sweep(
             )
             for entry, decision in pairs
         ]
-    queued = await store.record_sweep(changes, messages, now=now) if changes else 0
+    recorded = (
+        await store.record_sweep(changes, messages, now=now, read=states)
+        if changes
+        else RecordedSweep(0)
+    )
+    conflicted = recorded.conflicted
+    if conflicted:
+        changes = [change for change in changes if change.customer_id not in conflicted]
+        unreachable = [customer for customer in unreachable if customer not in conflicted]
+        decisions = {c: pairs for c, pairs in decisions.items() if c not in conflicted}
     cancelled = await _cancel_due(store, decisions, now, timezone, rules, refund_days)
-    return SweepReport(
+    report = SweepReport(
         orders_checked=len(orders),
         notices=sum(len(change.notices) for change in changes),
-        messages_queued=queued,
+        messages_queued=recorded.queued,
         customers_unreachable=tuple(unreachable),
         cancelled=cancelled,
     )
+    return report, conflicted
 
 
 async def answer_delay(

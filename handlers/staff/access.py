@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -11,7 +12,8 @@ from telegram.constants import ChatType
 from bot.context import BotContext
 from handlers.fallback import stale_button, unknown_message
 
-StaffCallback = Callable[[Update, BotContext], Awaitable[None]]
+# Why: a coroutine function, as PTB's handlers take.
+StaffCallback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 def is_staff(update: Update, context: BotContext) -> bool:

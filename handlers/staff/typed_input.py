@@ -1,0 +1,98 @@
+"""What staff type when a screen asked for it: a date, units received, units on hand.
+
+Registered in a group before every other handler: it acts only on a staff member's text while
+their chat has an open question (kept in the database, staff_prompts) and then stops the update
+there; any other text (every customer's) goes on to the customer flows untouched. /cancel or any
+other command closes the question.
+
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.domain.staff_prompts import PromptKind
+from handlers.common import send_new
+from handlers.staff.access import is_staff
+from handlers.staff.purchase_orders import apply_move, apply_receipt, show_screen
+from handlers.staff.stock import _units, apply_on_hand
+
+# Why: PTB runs groups in order; this one comes before the flows of group 0.
+GROUP = -1
+
+
+async def answer_prompt(update: Update, context: BotContext) -> None:
+    """Take a staff member's typed answer to their chat's open question, if there is one."""
+    message = update.effective_message
+    chat, user = update.effective_chat, update.effective_user
+    if message is None or not message.text or chat is None or user is None:
+        return
+    if not is_staff(update, context):
+        return
+    store = context.services.store
+    prompt = await store.staff_prompt(chat.id, user.id, now=context.services.clock.now())
+    if prompt is None:
+        return
+    t = await context.translator(update)
+    text = message.text
+    done = False
+    if prompt.kind is PromptKind.PO_DATE:
+        day = t.parse_date(text)
+        if day is None:
+            example = t.date(
+                t.parse_date("2026-12-24") or context.services.clock.now().date(), "short"
+            )
+            await send_new(
+                update,
+                t.gettext(
+                    "I can't read that date. Type it like {example} or 2026-12-24.",
+                    example=example,
+                ),
+            )
+            raise ApplicationHandlerStop
+        done = await apply_move(update, context, t, prompt.target, day, prompt.message_id)
+    else:
+        units = _units(text)
+        if units is None:
+            await send_new(update, t.gettext("That is not a whole number of units."))
+            raise ApplicationHandlerStop
+        if prompt.kind is PromptKind.PO_RECEIPT:
+            done = await apply_receipt(update, context, t, prompt.target, units, prompt.message_id)
+        else:
+            done = await apply_on_hand(update, context, t, prompt.target, units, prompt.message_id)
+    if done:
+        await store.clear_staff_prompt(chat.id)
+    raise ApplicationHandlerStop
+
+
+async def close_prompt(update: Update, context: BotContext) -> None:
+    """Any command closes a staff chat's open question; /cancel says so and stops there."""
+    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+    if chat is None or user is None or message is None or not is_staff(update, context):
+        return
+    store = context.services.store
+    prompt = await store.staff_prompt(chat.id, user.id, now=context.services.clock.now())
+    if prompt is None:
+        return
+    await store.clear_staff_prompt(chat.id)
+    if (message.text or "").split("@")[0].split()[0] == "/cancel":
+        t = await context.translator(update)
+        await show_screen(update, context, t.gettext("OK, nothing was changed."), None)
+        raise ApplicationHandlerStop
+
+
+def grouped_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """The handlers of GROUP: typed answers, and commands closing the question."""
+    return [
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, answer_prompt),
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, close_prompt),
+    ]

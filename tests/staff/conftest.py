@@ -1,0 +1,49 @@
+"""Staff tests: the notices' chair shop, with one staff member in BACKORDER_STAFF_IDS."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import BotApplication, build_application, polling
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.context import Services
+from bot.i18n import Catalogs
+from bot.sandbox.server import Sandbox
+from storage.sqlite import SqliteStore
+from tests.notices import shop
+from tests.notices.conftest import TOKEN, catalogs, client, db_path, sandbox, store
+
+__all__ = ["catalogs", "client", "db_path", "sandbox", "store"]
+
+STAFF_ID = 555
+
+
+@pytest.fixture
+def run_bot(sandbox: Sandbox, store: SqliteStore, catalogs: Catalogs, db_path: Path) -> Any:
+    """Start the real application (jobs and dispatcher included) with STAFF_ID as staff."""
+
+    @asynccontextmanager
+    async def running() -> AsyncIterator[BotApplication]:
+        settings = Settings(
+            token=TOKEN,
+            api_base_url=sandbox.api_base_url,
+            db_path=db_path,
+            staff_ids=frozenset({STAFF_ID}),
+        )
+        services = Services(
+            settings=settings,
+            store=store,
+            clock=FrozenClock(shop.NOW),
+            rules=shop.RULES,
+            catalogs=catalogs,
+        )
+        async with polling(build_application(services), poll_timeout=1) as application:
+            yield application
+
+    return running

@@ -1,0 +1,131 @@
+"""`backorder-bot po` and `stock` from a shell: the same staff change, audited as `cli`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from bot.domain.model import Jurisdiction
+from storage.sqlite import SqliteStore
+from tests.notices import shop
+
+BUYERS = [
+    shop.Buyer(701),
+    shop.Buyer(702, language="de", jurisdiction=Jurisdiction.EU),
+    shop.Buyer(703, language="fr"),
+]
+
+
+@pytest.fixture
+def shell(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line pointed at the test shop's database and frozen clock."""
+    monkeypatch.setenv("BACKORDER_DB", str(db_path))
+    monkeypatch.setenv("BACKORDER_NOW", shop.NOW.isoformat())
+
+
+async def shell_run(argv: list[str]) -> int:
+    """The command line in its own thread and connection, as a second process would run it."""
+    return await asyncio.to_thread(cli.main, argv)
+
+
+async def outbox_texts(store: SqliteStore) -> dict[int, list[str]]:
+    """Queued outbox texts by chat."""
+    rows = await store.connection.execute_fetchall("SELECT chat_id, text FROM outbox ORDER BY id")
+    texts: dict[int, list[str]] = {}
+    for chat_id, text in rows:
+        texts.setdefault(int(chat_id), []).append(str(text))
+    return texts
+
+
+async def dump(store: SqliteStore) -> list[str]:
+    """Every row of the database as text, to show nothing changed."""
+    return [line async for line in store.connection.iterdump()]
+
+
+async def test_po_moved_later_from_the_shell_queues_each_customers_delay_notice_in_their_language(
+    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await shop.seed(store, BUYERS)
+    code = await shell_run(["po", "PO-1", "--expected-date", "2026-12-28"])
+    out = capsys.readouterr().out
+    assert code == 0
+    summary = out.splitlines()[0]
+    assert summary.startswith("PO-1 updated: expected 2026-12-28: 3 customers, 3 orders later;")
+    assert "3 delay notices queued" in summary
+    texts = await outbox_texts(store)
+    assert "Order O-701 is delayed" in texts[701][0]
+    assert "Bestellung O-702 verzögert sich" in texts[702][0]
+    assert "La commande O-703 est retardée" in texts[703][0]
+    (entry,) = [e for e in await store.audit_entries("purchase_order:PO-1") if e.actor == "cli"]
+    assert entry.action == "purchase_order.update"
+    assert json.loads(entry.before or "{}")["expected_date"] == "2026-12-14"
+    assert json.loads(entry.after or "{}")["expected_date"] == "2026-12-28"
+
+
+async def test_po_json_lists_the_purchase_order_and_the_lines_waiting_on_it(
+    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await shop.seed(store, BUYERS)
+    assert await shell_run(["po", "PO-1", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["po_id"] == "PO-1" and shown["sku"] == "CHAIR"
+    assert shown["remaining_quantity"] == 10_000 and shown["overdue"] is False
+    assert shown["customers_waiting"] == 3 and shown["lines_waiting"] == 3
+    assert {line["order_id"] for line in shown["waiting_lines"]} == {"O-701", "O-702", "O-703"}
+
+
+async def test_stock_from_the_shell_makes_the_orders_ready_and_tells_the_customers(
+    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await shop.seed(store, BUYERS)
+    assert await shell_run(["stock", "CHAIR", "5"]) == 0
+    summary = capsys.readouterr().out.strip()
+    assert summary.startswith("CHAIR on hand set to 5 (was 0): 3 customers, 3 orders")
+    assert "3 ready-to-ship notices queued" in summary
+    texts = await outbox_texts(store)
+    assert "is in stock" in texts[701][0]
+    (entry,) = [e for e in await store.audit_entries("product:CHAIR") if e.actor == "cli"]
+    assert entry.action == "product.on_hand"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["po", "PO-404"], "no purchase order 'PO-404'"),
+        (["po", "PO-404", "--status", "planned"], "no purchase order 'PO-404'"),
+        (["po", "PO-1", "--expected-date", "2026-11-01"], "the date is in the past"),
+        (["po", "PO-1", "--received", "10001"], "more than ordered: at most 10,000 units"),
+        (["po", "PO-1", "--received", "-1"], "must not be negative"),
+        (["stock", "NOPE", "3"], "no product 'NOPE'"),
+        (["stock", "CHAIR", "-3"], "must not be negative"),
+        (["stock", "CHAIR", "1000000001"], "must not exceed 1,000,000,000"),
+    ],
+)
+async def test_bad_input_from_the_shell_is_refused_on_stderr_and_changes_nothing(
+    store: SqliteStore,
+    shell: None,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    message: str,
+) -> None:
+    await shop.seed(store, BUYERS)
+    before = await dump(store)
+    assert await shell_run(argv) == 1
+    assert message in capsys.readouterr().err
+    assert await dump(store) == before
+
+
+async def test_a_cancelled_purchase_order_cannot_be_changed_from_the_shell(
+    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await shop.seed(store, BUYERS)
+    assert await shell_run(["po", "PO-1", "--status", "cancelled"]) == 0
+    capsys.readouterr()
+    before = await dump(store)
+    assert await shell_run(["po", "PO-1", "--expected-date", "2026-12-20"]) == 1
+    assert "is cancelled and cannot be changed" in capsys.readouterr().err
+    assert await dump(store) == before
