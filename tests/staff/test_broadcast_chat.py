@@ -47,7 +47,8 @@ async def tap(client: SandboxClient, event: dict[str, Any], name: str) -> dict[s
 
 async def typed(client: SandboxClient, text: str) -> dict[str, Any]:
     """Type an answer; the bot's reply or edit."""
-    return (await say(client, STAFF_ID, text))[-1]
+    reply: dict[str, Any] = (await say(client, STAFF_ID, text))[-1]
+    return reply
 
 
 async def final_report(client: SandboxClient, message_id: int) -> dict[str, Any]:
@@ -193,6 +194,34 @@ async def test_stop_mid_broadcast_sends_nothing_more_and_the_report_says_so(
     assert "already over" in str(again["callback_answer_text"])
     # Only a send the dispatcher had already started may still complete after the stop.
     assert total <= view.counts.sent + 1
+
+
+async def test_after_a_restart_mid_broadcast_the_progress_message_goes_on_to_the_report(
+    store: SqliteStore, client: SandboxClient, run_bot: Any
+) -> None:
+    crowd = [shop.Buyer(950 + n) for n in range(36)]
+    await shop.seed(store, crowd)
+    await make_users(client, crowd)
+    await client.create_user(STAFF_ID, "Sam", language_code="en")
+    await client.configure(global_rate=4.0, burst=1)
+    async with run_bot():
+        first = await typed(client, "/broadcast")
+        narrow = await tap(client, first, "ka")
+        message = await tap(client, narrow, "n")
+        await tap(client, message, "f")
+        written = await typed(client, "Hello")
+        preview = await tap(client, written, "v")
+        progress = await tap(client, preview, "y")
+        await asyncio.sleep(1)
+    during = await broadcast_status(store, 1)
+    async with run_bot():
+        report = await final_report(client, progress["message_id"])
+        view = await broadcast_status(store, 1)
+        copies = [await received(client, b.chat_id) for b in crowd]
+    assert during is not None and during.counts.pending > 0
+    assert view is not None and view.status.value == "done"
+    assert "36 of 36 messages sent" in plain(report["text"])
+    assert [len(texts) for texts in copies] == [1] * 36
 
 
 async def test_a_customer_cannot_broadcast_or_press_copied_wizard_buttons(
