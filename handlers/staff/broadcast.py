@@ -345,7 +345,7 @@ async def _ask_text(
     update: Update, context: BotContext, t: Translator, draft: Draft, language: str
 ) -> None:
     note = t.gettext(
-        "Type the message for customers who read {language}.", language=t.language_name(language)
+        "Type the message for customers who read {language}:", language=t.language_name(language)
     )
     await _ask(
         update, context, t, replace(draft, step=Step.TEXT), PromptKind.BC_TEXT, note, language
@@ -450,13 +450,17 @@ def problem_text(t: Translator, refused: Rejected) -> str:
     detail = refused.detail
     match refused.problem:
         case Problem.UNKNOWN_SKU:
-            return t.gettext("No product {sku}. Type the SKU again.", sku=detail)
+            return t.gettext("No product {sku} — please type the SKU again.", sku=detail)
         case Problem.UNKNOWN_SUPPLIER:
-            return t.gettext("No supplier named {name}. Type the name again.", name=detail)
+            return t.gettext("No supplier named {name} — please type the name again.", name=detail)
         case Problem.UNKNOWN_PURCHASE_ORDER:
-            return t.gettext("No purchase order {po_id}. Type the number again.", po_id=detail)
+            return t.gettext(
+                "No purchase order {po_id} — please type the number again.", po_id=detail
+            )
         case Problem.UNKNOWN_ORDER:
-            return t.gettext("No order {order_id}. Type the order numbers again.", order_id=detail)
+            return t.gettext(
+                "No order {order_id} — please type the order numbers again.", order_id=detail
+            )
         case Problem.NO_VALUES:
             return t.gettext("Type at least one value.")
         case Problem.PARAM_TOO_LONG:

@@ -94,7 +94,7 @@ async def test_a_template_broadcast_to_a_sku_reaches_each_customer_once_in_their
         assert asked["message_id"] == first["message_id"]
         assert "Type the SKU" in asked["text"]
         refused = await typed(client, "SOFA")
-        assert "No product SOFA. Type the SKU again." in refused["text"]
+        assert "No product SOFA — please type the SKU again." in refused["text"]
         narrow = await typed(client, "CHAIR")
         assert narrow["kind"] == "bot_edit" and narrow["message_id"] == first["message_id"]
         assert "Customers waiting for CHAIR" in narrow["text"]
@@ -140,7 +140,7 @@ async def test_free_text_in_two_languages_goes_to_each_customer_in_theirs_or_the
         assert "All waiting customers" in narrow["text"]
         message = await tap(client, narrow, "n")
         asked = await tap(client, message, "f")
-        assert "Type the message for customers who read English." in asked["text"]
+        assert "Type the message for customers who read English:" in asked["text"]
         written = await typed(client, "Our warehouse is closed on Friday <3")
         assert "your own text in English" in written["text"]
         picks = await tap(client, written, "a")
