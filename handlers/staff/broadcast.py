@@ -78,7 +78,9 @@ def segment_text(t: Translator, draft: Draft) -> str:
         case SegmentKind.SUPPLIER:
             who = t.gettext("Customers waiting on supplier {supplier}", supplier=draft.values[0])
         case SegmentKind.PURCHASE_ORDER:
-            who = t.gettext("Customers waiting on purchase order {po_id}", po_id=draft.values[0])
+            who = t.gettext(
+                "Customers waiting on purchase order {po_id}", po_id=", ".join(draft.values)
+            )
         case _:
             who = t.gettext("Customers of orders {orders}", orders=", ".join(draft.values))
     narrowing = []

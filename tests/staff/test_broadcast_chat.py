@@ -162,6 +162,59 @@ async def test_free_text_in_two_languages_goes_to_each_customer_in_theirs_or_the
     assert copies[823] == ["Our warehouse is closed on Friday <3"]
 
 
+async def test_an_empty_segment_says_so_and_offers_to_change_it(
+    store: SqliteStore, client: SandboxClient, run_bot: Any
+) -> None:
+    await shop.seed(store, BUYERS)
+    await make_users(client, BUYERS)
+    await client.create_user(STAFF_ID, "Sam", language_code="en")
+    async with run_bot():
+        first = await typed(client, "/broadcast")
+        narrow = await tap(client, first, "ka")
+        russian = await tap(client, narrow, "lru")
+        assert "✓ Русский" in labels(russian)
+        assert "(only Russian)" in russian["text"]
+        message = await tap(client, russian, "n")
+        reason = await tap(client, message, "t1")
+        asked = await typed(client, "CHAIR")
+        assert "No customer with an open backorder is in this segment." in asked["text"]
+        assert labels(asked)[0] == "Change the segment"
+        again = await tap(client, asked, "s")
+    assert "Type the product's SKU." in reason["text"]
+    assert "Who should receive it?" in again["text"]
+    assert await store.broadcast_records() == []
+
+
+async def test_samples_too_long_for_one_message_come_one_by_one_before_the_send_button(
+    store: SqliteStore, client: SandboxClient, run_bot: Any
+) -> None:
+    await shop.seed(store, BUYERS)
+    await make_users(client, BUYERS)
+    await client.create_user(STAFF_ID, "Sam", language_code="en")
+    english, german = "Long news. " * 300, "Lange Nachricht. " * 200
+    async with run_bot():
+        first = await typed(client, "/broadcast")
+        narrow = await tap(client, first, "ka")
+        message = await tap(client, narrow, "n")
+        await tap(client, message, "f")
+        written = await typed(client, english)
+        picks = await tap(client, written, "a")
+        await tap(client, picks, "pde")
+        both = await typed(client, german)
+        after = await client.last_seq(STAFF_ID)
+        await client.press(STAFF_ID, data=action(both, "v"))
+        events = await client.wait_for(STAFF_ID, after=after, count=4, timeout=15)
+        progress = await tap(client, events[-1], "y")
+        await final_report(client, progress["message_id"])
+    summary, *samples, ask = events
+    assert summary["message_id"] == first["message_id"] and summary["buttons"] == []
+    assert "3 customers will get it" in plain(summary["text"])
+    assert samples[0]["text"] == "Sample in German:\n" + german.strip()
+    assert samples[1]["text"] == "Sample in English:\n" + english.strip()
+    assert "Send this broadcast to 3 customers?" in ask["text"]
+    assert labels(ask)[0] == "Send to 3 customers"
+
+
 async def test_stop_mid_broadcast_sends_nothing_more_and_the_report_says_so(
     store: SqliteStore, client: SandboxClient, run_bot: Any
 ) -> None:
