@@ -186,7 +186,7 @@ def _message_rows(t: Translator, draft: Draft) -> list[list[InlineKeyboardButton
             back,
         ]
     if draft.step is Step.TEXT and draft.texts:
-        return [[button(t.gettext("« Back"), _data(draft, "v"))]]
+        return [[button(t.gettext("Preview"), _data(draft, "v"))], back]
     return [back]
 
 
@@ -258,7 +258,7 @@ def _allowed(draft: Draft, action: str) -> bool:
         case "y":
             return draft.step is Step.PREVIEW and draft.message is not None
         case "m":
-            return draft.kind is not None and draft.step is not Step.SEGMENT
+            return draft.kind is not None and draft.step not in (Step.SEGMENT, Step.VALUES)
         case "s" | "x":
             return True
     return False
@@ -315,7 +315,8 @@ def _language_picks(t: Translator, draft: Draft) -> InlineKeyboardMarkup:
         if code not in written
     ]
     rows = [picks[i : i + 3] for i in range(0, len(picks), 3)]
-    rows.append([button(t.gettext("« Back"), _data(draft, "v"))])
+    rows.append([button(t.gettext("Preview"), _data(draft, "v"))])
+    rows.append(_cancel_row(t, draft))
     return InlineKeyboardMarkup(rows)
 
 
