@@ -81,12 +81,8 @@ def report_text(t: Translator, view: BroadcastView) -> str:
             counts.sent,
             total=t.number(counts.recipients),
         ),
-        t.ngettext(
-            "{n} held: the customer blocked the bot",
-            "{n} held: the customers blocked the bot",
-            counts.held,
-        ),
-        t.ngettext("{n} failed", "{n} failed", counts.failed),
+        t.gettext("Held (bot blocked): {n}", n=t.number(counts.held)),
+        t.gettext("Failed: {n}", n=t.number(counts.failed)),
     ]
     if stopped:
         lines.append(

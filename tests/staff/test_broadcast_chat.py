@@ -120,7 +120,7 @@ async def test_a_template_broadcast_to_a_sku_reaches_each_customer_once_in_their
     assert view is not None and view.counts.sent == 3
     assert "Broadcast #1 finished" in report["text"]
     assert "3 of 3 messages sent" in plain(report["text"])
-    assert "0 failed" in report["text"]
+    assert "Failed: 0" in report["text"]
     assert [len(texts) for texts in copies.values()] == [1, 1, 1]
     assert "A supplier delay affects your order" in copies[821][0]
     assert "Bestellung O-822" in copies[822][0]

@@ -67,7 +67,7 @@ def test_the_report_of_a_finished_broadcast_in_english() -> None:
     assert text.splitlines() == [
         "<b>Broadcast #7 finished</b>",
         "4 of 5 messages sent",
-        "1 held: the customer blocked the bot",
-        "0 failed",
+        "Held (bot blocked): 1",
+        "Failed: 0",
         "Duration: 10 minutes",
     ]
