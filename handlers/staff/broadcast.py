@@ -34,7 +34,7 @@ from bot.domain.staff_prompts import PROMPT_LIFETIME, PromptKind, StaffPrompt
 from bot.i18n import LANGUAGE_NAMES, SHIPPED_LANGUAGES, Translator
 from bot.services.broadcasts import Preview, check_segment, preview_broadcast, queue_broadcast
 from handlers.broadcast_texts import broadcast_texts
-from handlers.common import answer_press, button, label, respond, send_new
+from handlers.common import answer_press, button, cut, label, respond, send_new
 from handlers.staff.access import staff_actor, staff_only
 from handlers.staff.broadcast_progress import progress_screen
 from handlers.staff.purchase_orders import show_screen
@@ -54,6 +54,10 @@ _KINDS = {
 }
 _TEMPLATES = (Template.SUPPLIER_DELAY, Template.STOCK_ARRIVED)
 _SEPARATORS = re.compile(r"[,;\s]+")
+# Why: a screen names a few typed values, each cut short; thousands of order numbers would not
+# fit one Telegram message.
+_LISTED = 10
+_VALUE_LIMIT = 60
 
 
 def _data(draft: Draft, action: str) -> str:
@@ -74,15 +78,18 @@ def segment_text(t: Translator, draft: Draft) -> str:
         case SegmentKind.ALL:
             who = t.gettext("All waiting customers")
         case SegmentKind.SKU:
-            who = t.gettext("Customers waiting for {skus}", skus=", ".join(draft.values))
+            who = t.gettext("Customers waiting for {skus}", skus=_listed(t, draft.values))
         case SegmentKind.SUPPLIER:
-            who = t.gettext("Customers waiting on supplier {supplier}", supplier=draft.values[0])
+            who = t.gettext(
+                "Customers waiting on supplier {supplier}",
+                supplier=cut(draft.values[0], _VALUE_LIMIT),
+            )
         case SegmentKind.PURCHASE_ORDER:
             who = t.gettext(
-                "Customers waiting on purchase order {po_id}", po_id=", ".join(draft.values)
+                "Customers waiting on purchase order {po_id}", po_id=_listed(t, draft.values)
             )
         case _:
-            who = t.gettext("Customers of orders {orders}", orders=", ".join(draft.values))
+            who = t.gettext("Customers of orders {orders}", orders=_listed(t, draft.values))
     narrowing = []
     if draft.language:
         narrowing.append(t.language_name(draft.language))
@@ -91,6 +98,15 @@ def segment_text(t: Translator, draft: Draft) -> str:
     if narrowing:
         who = t.gettext("{segment} (only {narrowing})", segment=who, narrowing=", ".join(narrowing))
     return t.gettext("To: {segment}", segment=who)
+
+
+def _listed(t: Translator, values: tuple[str, ...]) -> str:
+    """Typed values as a list; past _LISTED, the rest counted (a screen stays one message)."""
+    shown = ", ".join(cut(value, _VALUE_LIMIT) for value in values[:_LISTED])
+    if len(values) <= _LISTED:
+        return shown
+    more = t.ngettext("and {n} more", "and {n} more", len(values) - _LISTED)
+    return f"{shown} {more}"
 
 
 def screen(t: Translator, draft: Draft, note: str = "") -> tuple[str, InlineKeyboardMarkup]:
@@ -450,7 +466,7 @@ async def answer_typed(
 
 def problem_text(t: Translator, refused: Rejected) -> str:
     """Why a draft's value or message cannot be used, and what to do."""
-    detail = refused.detail
+    detail = cut(refused.detail, _VALUE_LIMIT)
     match refused.problem:
         case Problem.UNKNOWN_SKU:
             return t.gettext("No product {sku} — please type the SKU again.", sku=detail)

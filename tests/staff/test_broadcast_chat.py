@@ -162,6 +162,28 @@ async def test_free_text_in_two_languages_goes_to_each_customer_in_theirs_or_the
     assert copies[823] == ["Our warehouse is closed on Friday <3"]
 
 
+async def test_an_order_list_is_named_on_the_screen_up_to_ten_and_the_rest_counted(
+    store: SqliteStore, client: SandboxClient, run_bot: Any
+) -> None:
+    buyers = [shop.Buyer(830 + n) for n in range(12)]
+    await shop.seed(store, buyers)
+    await make_users(client, buyers)
+    await client.create_user(STAFF_ID, "Sam", language_code="en")
+    async with run_bot():
+        first = await typed(client, "/broadcast")
+        await tap(client, first, "ko")
+        refused = await typed(client, "O-830, O-999")
+        narrow = await typed(client, ", ".join(b.order_id for b in buyers))
+        message = await tap(client, narrow, "n")
+        await tap(client, message, "f")
+        preview = await typed(client, "Hello")
+        preview = await tap(client, preview, "v")
+    assert "No order O-999 — please type the order numbers again." in refused["text"]
+    assert "Customers of orders O-830, O-831" in narrow["text"]
+    assert "O-839 and 2 more" in narrow["text"] and "O-840" not in narrow["text"]
+    assert "12 customers will get it" in preview["text"]
+
+
 async def test_an_empty_segment_says_so_and_offers_to_change_it(
     store: SqliteStore, client: SandboxClient, run_bot: Any
 ) -> None:
