@@ -1,4 +1,5 @@
-"""What staff type when a screen asked for it: a date, units received, units on hand.
+"""What staff type when a screen asked for it: a date, units received, units on hand, and the
+/broadcast wizard's answers (segment values, a template's SKU or reason, a free text).
 
 Registered in a group before every other handler: it acts only on a staff member's text while
 their chat has an open question (kept in the database, staff_prompts) and then stops the update
