@@ -40,6 +40,7 @@ from bot.update_inbox import UpdateInbox
 from bot.update_processor import PerChatUpdateProcessor
 from handlers import UPDATE_KINDS, all_handlers, early_handlers
 from handlers.menu import bot_commands
+from handlers.staff.broadcast_progress import schedule_progress_job
 from handlers.staff.typed_input import GROUP as STAFF_INPUT_GROUP
 
 # Why: PTB's builder infers loose generic parameters; the context type is the one that matters.
@@ -96,6 +97,7 @@ def build_application(services: Services) -> BotApplication:
     if application.job_queue is None:
         raise RuntimeError("notices need PTB's job queue (python-telegram-bot[job-queue])")
     schedule_notice_jobs(application.job_queue)
+    schedule_progress_job(application.job_queue)
     return application
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import aiosqlite
 
 import storage.actions as action_tables
+import storage.broadcast_drafts as draft_tables
 import storage.broadcasts as broadcast_tables
 import storage.chat_profile as chat_profile_table
 import storage.eta_marks as eta_mark_table
@@ -35,6 +36,7 @@ from bot.domain.actions import (
     OrderState,
     RefundRecord,
 )
+from bot.domain.broadcast_drafts import Draft, ProgressMessage
 from bot.domain.broadcasts import (
     BroadcastRecord,
     NewBroadcast,
@@ -943,6 +945,40 @@ class SqliteStore:
     async def stop_broadcast(self, broadcast_id: int, *, actor: str, at: datetime) -> int:
         """Withdraw a broadcast's pending copies and record the stop (audited); how many."""
         return await broadcast_tables.write_stop(self._conn, broadcast_id, actor=actor, at=at)
+
+    # --- the /broadcast wizard ---
+    async def start_broadcast_draft(self, chat_id: int, user_id: int, *, now: datetime) -> Draft:
+        """A fresh draft for the chat (replacing any other), with a new draft number."""
+        return await draft_tables.start_draft(self._conn, chat_id, user_id, now=now)
+
+    async def broadcast_draft(self, chat_id: int, user_id: int) -> Draft | None:
+        """The chat's draft of this user, or None."""
+        return await draft_tables.read_draft(self._conn, chat_id, user_id)
+
+    async def save_broadcast_draft(self, draft: Draft, *, now: datetime) -> None:
+        """Store the draft's step, contents and screen (same chat and draft number)."""
+        await draft_tables.save_draft(self._conn, draft, now=now)
+
+    async def clear_broadcast_draft(self, chat_id: int) -> bool:
+        """Close the chat's draft; whether there was one."""
+        return await draft_tables.clear_draft(self._conn, chat_id)
+
+    async def add_progress_message(self, progress: ProgressMessage) -> None:
+        """Remember a progress message to keep editing."""
+        await draft_tables.add_progress(self._conn, progress)
+
+    async def progress_messages(self) -> list[ProgressMessage]:
+        """The progress messages whose broadcast has not been reported finished."""
+        return await draft_tables.read_progress(self._conn)
+
+    async def progress_message(self, broadcast_id: int) -> ProgressMessage | None:
+        """A broadcast's progress message (finished or not), or None."""
+        found = await draft_tables.read_progress(self._conn, broadcast_id)
+        return found[0] if found else None
+
+    async def finish_progress_message(self, broadcast_id: int) -> None:
+        """The final report is shown: stop editing it."""
+        await draft_tables.finish_progress(self._conn, broadcast_id)
 
     # --- helpers ---
     async def _all(self, query: str, params: Any = ()) -> list[sqlite3.Row]:

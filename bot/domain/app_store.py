@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.domain.broadcast_drafts import BroadcastDraftStore
+from bot.domain.broadcasts import BroadcastStore
 from bot.domain.chat_profile import ChatProfileStore
 from bot.domain.events import EventStore
 from bot.domain.link_guard import LinkGuardStore
@@ -17,6 +19,8 @@ from bot.domain.update_inbox import UpdateInboxStore
 
 
 class AppStore(
+    BroadcastStore,
+    BroadcastDraftStore,
     StaffLookupStore,
     StaffPromptStore,
     NoticeStore,

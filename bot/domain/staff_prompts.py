@@ -18,6 +18,12 @@ class PromptKind(StrEnum):
     PO_DATE = "po_date"
     PO_RECEIPT = "po_receipt"
     ON_HAND = "on_hand"
+    # The /broadcast wizard (its draft in broadcast_drafts): segment values, a template's SKU or
+    # reason, a free text (target: its language).
+    BC_VALUE = "bc_value"
+    BC_SKU = "bc_sku"
+    BC_REASON = "bc_reason"
+    BC_TEXT = "bc_text"
 
 
 @dataclass(frozen=True)

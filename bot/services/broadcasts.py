@@ -427,3 +427,10 @@ async def _segment_filter(
         case SegmentKind.ALL:
             values = ()
     return SegmentFilter(kind, values, segment.jurisdiction)
+
+
+async def check_segment(store: BroadcastStore, segment: Segment, *, today: date) -> Rejected | None:
+    """None when the segment's values name what the shop has (SKUs, a supplier, purchase orders,
+    orders), else what is wrong with them; the chat wizard asks again (DESIGN §11)."""
+    query = await _segment_filter(store, segment, today=today)
+    return query if isinstance(query, Rejected) else None

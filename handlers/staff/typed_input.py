@@ -1,4 +1,5 @@
-"""What staff type when a screen asked for it: a date, units received, units on hand.
+"""What staff type when a screen asked for it: a date, units received, units on hand, and the
+/broadcast wizard's answers (segment values, a template's SKU or reason, a free text).
 
 Registered in a group before every other handler: it acts only on a staff member's text while
 their chat has an open question (kept in the database, staff_prompts) and then stops the update
@@ -23,6 +24,8 @@ from bot.context import BotContext
 from bot.domain.staff_prompts import PromptKind
 from handlers.common import send_new
 from handlers.staff.access import is_staff
+from handlers.staff.broadcast import PROMPTS as BROADCAST_PROMPTS
+from handlers.staff.broadcast import answer_typed as answer_broadcast
 from handlers.staff.purchase_orders import apply_move, apply_receipt, show_screen
 from handlers.staff.stock import _units, apply_on_hand
 
@@ -45,7 +48,9 @@ async def answer_prompt(update: Update, context: BotContext) -> None:
     t = await context.translator(update)
     text = message.text
     done = False
-    if prompt.kind is PromptKind.PO_DATE:
+    if prompt.kind in BROADCAST_PROMPTS:
+        done = await answer_broadcast(update, context, t, prompt)
+    elif prompt.kind is PromptKind.PO_DATE:
         day = t.parse_date(text)
         if day is None:
             example = t.date(
@@ -81,12 +86,19 @@ async def close_prompt(update: Update, context: BotContext) -> None:
         return
     store = context.services.store
     prompt = await store.staff_prompt(chat.id, user.id, now=context.services.clock.now())
-    if prompt is None:
+    draft = await store.broadcast_draft(chat.id, user.id)
+    # Why: another command abandons a /broadcast draft (a new /broadcast starts its own).
+    abandoned = await store.clear_broadcast_draft(chat.id)
+    if prompt is None and not abandoned:
         return
     await store.clear_staff_prompt(chat.id)
     if (message.text or "").split("@")[0].split()[0] == "/cancel":
         t = await context.translator(update)
-        await show_screen(update, context, t.gettext("OK, nothing was changed."), None)
+        if draft is not None:
+            text = t.gettext("Broadcast cancelled. Nothing was sent.")
+            await show_screen(update, context, text, None, draft.message_id)
+        else:
+            await show_screen(update, context, t.gettext("OK, nothing was changed."), None)
         raise ApplicationHandlerStop
 
 
