@@ -65,10 +65,16 @@ def fill(text: str, params: dict[str, object]) -> str:
     escaped = _escaped(params)
     for name, value in escaped.items():
         if value.endswith("."):
-            placeholder = "{" + name + "}"
-            stop = re.compile(re.escape(placeholder) + r"((?:</[a-z]+>)*)\.(?!\.)")
-            text = stop.sub(placeholder.replace("\\", "\\\\") + r"\1", text)
+            text = _without_stop_after(text, name)
     return text.format(**escaped)
+
+
+# Why: a sweep fills the same few messages thousands of times; the edit depends on these only.
+@lru_cache(maxsize=1024)
+def _without_stop_after(text: str, name: str) -> str:
+    placeholder = "{" + name + "}"
+    stop = re.compile(re.escape(placeholder) + r"((?:</[a-z]+>)*)\.(?!\.)")
+    return stop.sub(placeholder.replace("\\", "\\\\") + r"\1", text)
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,7 @@ class Translator:
 
     def number(self, value: int | float) -> str:
         """A number with this locale's separators."""
-        return format_decimal(value, locale=self.locale)
+        return _formatted_number(value, self.locale)
 
 
 @dataclass(frozen=True)
@@ -180,6 +186,11 @@ class Catalogs:
 @lru_cache(maxsize=4096)
 def _formatted_date(value: dt.date, format: str, locale: Locale) -> str:
     return format_date(value, format=format, locale=locale)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _formatted_number(value: int | float, locale: Locale) -> str:
+    return format_decimal(value, locale=locale)
 
 
 @lru_cache(maxsize=4096)

@@ -421,6 +421,9 @@ def _binding_date(facts: OrderFacts, state: NoticeState) -> date | None:
 
 
 def _ready_seen(state: NoticeState, facts: OrderFacts) -> NoticeState:
+    # Why: most orders of a sweep are unchanged; an equal copy costs a big sweep much time.
+    if state.ready_notified == facts.ready:
+        return state
     return replace(state, ready_notified=facts.ready)
 
 

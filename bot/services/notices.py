@@ -147,10 +147,12 @@ async def _sweep_once(
     )
     states = await store.notice_states(order_ids)
     decisions: dict[str, list[tuple[VersionedOrder, Decision]]] = {}
+    facts: dict[str, OrderFacts] = {}
     for entry in orders:
         before = states.get(entry.order.order_id)
+        facts[entry.order.order_id] = order = order_facts(entry, etas)
         decision = decide(
-            order_facts(entry, etas),
+            order,
             before,
             today=today,
             calendar=rules.calendar,
@@ -179,7 +181,8 @@ async def _sweep_once(
                 decision.notices,
                 len(chats) if decision.notices else 0,
                 key if decision.notices else None,
-                states.get(entry.order.order_id) or initial_state(order_facts(entry, etas), today),
+                states.get(entry.order.order_id)
+                or initial_state(facts[entry.order.order_id], today),
             )
             for entry, decision in pairs
         ]
@@ -226,9 +229,10 @@ async def withdraw_stale(
     when the customer reads it). With `customers`, only their notices are looked at: `orders`
     holds only their open orders, and another customer's notice is no less true for that.
     """
+    held = await store.pending_notices(customer_ids=customers, held_after=now)
     pending = [
         notice
-        for notice in await store.pending_notices()
+        for notice in held
         if notice.rows
         and all(row.held_at(now) for row in notice.rows)
         and (customers is None or notice.customer_id in customers)
@@ -438,6 +442,11 @@ def fitted(
         rendered = render(language, group)
         return rendered.text, sum(len(row) for row in rendered.buttons)
 
+    # Why: a digest that fits whole is one message (every part of it would fit too, so paging
+    # it would give the same one group); rendering it once keeps a big sweep linear.
+    whole = render(language, notices)
+    if fits(whole.text, sum(len(row) for row in whole.buttons)):
+        return [(whole, tuple(notice.order_id for notice in notices))]
     messages: list[tuple[RenderedMessage, tuple[str, ...]]] = []
     for group in pages(notices, measure):
         rendered = render(language, group)
