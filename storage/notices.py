@@ -152,11 +152,14 @@ async def write_sweep(
     async with transaction(conn):
         conflicted: frozenset[str] = frozenset()
         if read is not None:
-            now_stored = await read_notice_states(conn, [c.state.order_id for c in changes])
+            # Why: compared as plain values, not states built again (most of a big sweep's
+            # check); equal values are equal states.
+            now_stored = await _stored_state_values(conn, [c.state.order_id for c in changes])
             conflicted = frozenset(
                 change.customer_id
                 for change in changes
-                if now_stored.get(change.state.order_id) != read.get(change.state.order_id)
+                if now_stored.get(change.state.order_id)
+                != _state_values(read.get(change.state.order_id))
             )
         if conflicted:
             changes = [change for change in changes if change.customer_id not in conflicted]
@@ -168,11 +171,14 @@ async def write_sweep(
         first = (int(row[0]) if row else 0) + 1
         # Why: inside this write transaction nobody else inserts, so the ids after the largest are
         # free; naming them lets one executemany replace a round trip per notice.
+        notice_json = [_notice_json(notice) for _, notice in logged]
         await conn.executemany(
             _INSERT_LOG_WITH_ID,
             [
-                {**_log_params(change, notice, now), "id": first + number}
-                for number, (change, notice) in enumerate(logged)
+                {**_log_params(change, notice, now, described), "id": first + number}
+                for number, ((change, notice), described) in enumerate(
+                    zip(logged, notice_json, strict=True)
+                )
             ],
         )
         notice_ids: dict[tuple[str | None, str], int] = {
@@ -186,13 +192,69 @@ async def write_sweep(
                 "notice.sent" if change.chats else "notice.undeliverable",
                 f"order:{notice.order_id}",
                 None,
-                {**_notice_json(notice), "chats": change.chats},
+                {**described, "chats": change.chats},
             )
-            for change in changes
-            for notice in change.notices
+            for (change, notice), described in zip(logged, notice_json, strict=True)
         ]
         await write_changes(conn, audit, actor=SYSTEM_ACTOR, at=now)
     return RecordedSweep(queued, conflicted)
+
+
+_STATE_VALUES = _STATE_COLUMNS.removesuffix(", updated_at")
+
+
+async def _stored_state_values(
+    conn: aiosqlite.Connection, order_ids: Collection[str]
+) -> dict[str, tuple[object, ...]]:
+    """The stored notice states of these orders as plain values (`_state_values`' form)."""
+    if not order_ids:
+        return {}
+    rows = await _all(
+        conn,
+        f"SELECT {_STATE_VALUES} FROM notice_state WHERE order_id {_IN_JSON}",
+        (json.dumps(sorted(set(order_ids))),),
+    )
+    day = date_or_none
+    return {
+        row[0]: (
+            row[0],
+            day(row[1]),
+            day(row[2]),
+            datetime.fromisoformat(row[3]) if row[3] else None,
+            row[4],
+            bool(row[5]),
+            row[6],
+            day(row[7]),
+            day(row[8]),
+            day(row[9]),
+            bool(row[10]),
+            day(row[11]),
+            row[12],
+        )
+        for row in rows
+    }
+
+
+def _state_values(state: NoticeState | None) -> tuple[object, ...] | None:
+    """A state as the plain values `_stored_state_values` reads (None for none): equal values
+    are equal states (`_state_from`)."""
+    if state is None:
+        return None
+    return (
+        state.order_id,
+        state.deadline,
+        state.communicated_date,
+        state.communicated_at,
+        state.consent.value,
+        state.awaiting_answer,
+        state.silence_means,
+        state.decision_deadline,
+        state.auto_cancel_on,
+        state.offered_date,
+        state.ready_notified,
+        state.auto_cancelled_on,
+        state.undelivered,
+    )
 
 
 async def save_states(
@@ -325,10 +387,15 @@ _NOTICE_FIELDS = tuple(
 )
 
 
-def _log_params(change: NoticeChange, notice: Notice, now: datetime) -> dict[str, object]:
+def _log_params(
+    change: NoticeChange,
+    notice: Notice,
+    now: datetime,
+    described: dict[str, object],
+) -> dict[str, object]:
     before = change.before
     return {
-        **_notice_json(notice),
+        **described,
         "kind": notice.kind.value,
         "order_id": notice.order_id,
         "customer_id": change.customer_id,
