@@ -156,17 +156,17 @@ async def read_notice_states(
     return {
         row[0]: NoticeState(
             order_id=row[0],
-            deadline=day(row[1]),
-            communicated_date=day(row[2]),
+            deadline=day(row[1]) if row[1] else None,
+            communicated_date=day(row[2]) if row[2] else None,
             communicated_at=datetime.fromisoformat(row[3]) if row[3] else None,
             consent=consent[row[4]],
             awaiting_answer=bool(row[5]),
             silence_means=row[6],
-            decision_deadline=day(row[7]),
-            auto_cancel_on=day(row[8]),
-            offered_date=day(row[9]),
+            decision_deadline=day(row[7]) if row[7] else None,
+            auto_cancel_on=day(row[8]) if row[8] else None,
+            offered_date=day(row[9]) if row[9] else None,
             ready_notified=bool(row[10]),
-            auto_cancelled_on=day(row[11]),
+            auto_cancelled_on=day(row[11]) if row[11] else None,
             undelivered=row[12],
         )
         for row in rows

@@ -226,6 +226,8 @@ def _unless_undelivered(current: NoticeState, decision: Decision) -> Decision:
     ):
         # Why: the same content would fail the same way; staff were alerted once already.
         return Decision(current)
+    if decision.state.undelivered is None:
+        return decision
     return Decision(replace(decision.state, undelivered=None), decision.notices)
 
 

@@ -379,14 +379,13 @@ def order_facts(entry: VersionedOrder, etas: Mapping[tuple[str, int], LineEta]) 
     order = entry.order
     open_lines = [line for line in order.lines if line.status == LineStatus.OPEN]
     line_etas = [etas.get((line.order_id, line.line_no)) for line in open_lines]
+    released = [line.ship_now for line in open_lines]
     return OrderFacts(
         order_id=order.order_id,
         customer_id=order.customer_id,
         jurisdiction=order.jurisdiction,
         promised_date=promised_date(order.promised_ship_date, order.placed_at.date()),
-        estimate=split_order_estimate(
-            zip(line_etas, (line.ship_now for line in open_lines), strict=True)
-        ),
+        estimate=split_order_estimate(zip(line_etas, released, strict=True)),
         ready=bool(line_etas)
         and all(eta is not None and eta.confidence == Confidence.IN_STOCK for eta in line_etas),
         refund_minor=sum(line.quantity * line.unit_price_minor for line in open_lines),
