@@ -32,6 +32,7 @@ from bot.domain.model import Confidence, Customer, LineEta, LineStatus
 from bot.domain.notice_delivery import DECIDED_OTHERWISE, WithdrawnNotice, withdrawal_reason
 from bot.domain.notice_store import NoticeChange, NoticeStore, RecordedSweep, VersionedOrder
 from bot.domain.outbox import Button, OutgoingMessage
+from bot.services.bulk import collector_paused
 from bot.services.cancel import cancel_for_system, confirm_cancel
 
 
@@ -85,21 +86,22 @@ async def sweep(
     told, and queue one digest each; the decision rules are the same whatever the scope."""
     report: SweepReport | None = None
     scope = customers
-    for _ in range(SWEEP_ATTEMPTS):
-        run, conflicted = await _sweep_once(
-            store,
-            now=now,
-            timezone=timezone,
-            rules=rules,
-            refund_days=refund_days,
-            render=render,
-            quiet_hours=quiet_hours,
-            customers=scope,
-        )
-        report = run if report is None else _added(report, run)
-        if not conflicted:
-            break
-        scope = conflicted
+    with collector_paused():
+        for _ in range(SWEEP_ATTEMPTS):
+            run, conflicted = await _sweep_once(
+                store,
+                now=now,
+                timezone=timezone,
+                rules=rules,
+                refund_days=refund_days,
+                render=render,
+                quiet_hours=quiet_hours,
+                customers=scope,
+            )
+            report = run if report is None else _added(report, run)
+            if not conflicted:
+                break
+            scope = conflicted
     assert report is not None
     return report
 
