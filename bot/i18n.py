@@ -65,10 +65,23 @@ def fill(text: str, params: dict[str, object]) -> str:
     escaped = _escaped(params)
     for name, value in escaped.items():
         if value.endswith("."):
-            placeholder = "{" + name + "}"
-            stop = re.compile(re.escape(placeholder) + r"((?:</[a-z]+>)*)\.(?!\.)")
-            text = stop.sub(placeholder.replace("\\", "\\\\") + r"\1", text)
+            text = _without_stop_after(text, name)
     return text.format(**escaped)
+
+
+# Why: a sweep fills the same sentences with the same dates and amounts for thousands of
+# customers; the result depends on the text and the values only.
+@lru_cache(maxsize=4096)
+def _filled(text: str, params: tuple[tuple[str, type, object], ...]) -> str:
+    return fill(text, {name: value for name, _, value in params})
+
+
+# Why: a sweep fills the same few messages thousands of times; the edit depends on these only.
+@lru_cache(maxsize=1024)
+def _without_stop_after(text: str, name: str) -> str:
+    placeholder = "{" + name + "}"
+    stop = re.compile(re.escape(placeholder) + r"((?:</[a-z]+>)*)\.(?!\.)")
+    return stop.sub(placeholder.replace("\\", "\\\\") + r"\1", text)
 
 
 @dataclass(frozen=True)
@@ -85,7 +98,13 @@ class Translator:
         """Translate, then fill `{name}` placeholders with HTML-escaped params."""
         text = self.translations.gettext(message)
         # Why: formatting only with params keeps param-less messages safe from stray braces.
-        return fill(text, params) if params else text
+        if not params:
+            return text
+        try:
+            # Why: typed, so 1, 1.0 and True (equal as keys) stay apart, as their texts do.
+            return _filled(text, tuple((name, type(v), v) for name, v in params.items()))
+        except TypeError:  # an unhashable value: filled without the cache
+            return fill(text, params)
 
     def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
         """Translate the plural form for `n`; `{n}` is the locale-formatted count."""
@@ -133,7 +152,7 @@ class Translator:
 
     def number(self, value: int | float) -> str:
         """A number with this locale's separators."""
-        return format_decimal(value, locale=self.locale)
+        return _formatted_number(value, self.locale)
 
 
 @dataclass(frozen=True)
@@ -180,6 +199,11 @@ class Catalogs:
 @lru_cache(maxsize=4096)
 def _formatted_date(value: dt.date, format: str, locale: Locale) -> str:
     return format_date(value, format=format, locale=locale)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _formatted_number(value: int | float, locale: Locale) -> str:
+    return format_decimal(value, locale=locale)
 
 
 @lru_cache(maxsize=4096)

@@ -44,8 +44,14 @@ _CANCELLABLE = _ASKING | {NoticeKind.DELAY_INFO}
 def make_renderer(catalogs: Catalogs) -> Renderer:
     """The sweep's renderer: notices in the customer's language."""
 
+    # Why: a sweep renders thousands of digests in a handful of languages; look each up once.
+    translators: dict[str, Translator] = {}
+
     def render(language: str, notices: Sequence[Notice]) -> RenderedMessage:
-        return render_notices(catalogs.translator(language), notices)
+        t = translators.get(language)
+        if t is None:
+            t = translators[language] = catalogs.translator(language)
+        return render_notices(t, notices)
 
     return render
 

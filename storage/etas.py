@@ -188,7 +188,9 @@ async def read_line_etas(
     """Stored ETAs of the lines of these orders, keyed by (order_id, line_no)."""
     if not order_ids:
         return {}
-    day = _DateCache()
+    day = _DateCache().maybe
+    # Why: a staff change's sweep reads the ETAs of tens of thousands of lines.
+    confidences = _CONFIDENCES
     etas: dict[tuple[str, int], LineEta] = {}
     async for order_id, line_no, sku, available, ship, confidence, waiting, lead_time in _rows(
         conn, _SELECT_ETAS, (json.dumps(sorted(set(order_ids))),)
@@ -197,13 +199,16 @@ async def read_line_etas(
             order_id,
             line_no,
             sku,
-            day.maybe(available),
-            day.maybe(ship),
-            Confidence(confidence),
-            day.maybe(waiting),
+            day(available),
+            day(ship),
+            confidences[confidence],
+            day(waiting),
             lead_time,
         )
     return etas
+
+
+_CONFIDENCES = {confidence.value: confidence for confidence in Confidence}
 
 
 def _stored_eta(text: str, day: _DateCache) -> EtaOutcome:
@@ -231,7 +236,12 @@ class _DateCache:
         return known
 
     def maybe(self, text: str | None) -> date | None:
-        return None if text is None else self(text)
+        if text is None:
+            return None
+        known = self._dates.get(text)
+        if known is None:
+            known = self._dates[text] = date.fromisoformat(text)
+        return known
 
 
 def _eta_rows(etas: Sequence[LineEta], computed_on: str) -> Iterator[tuple[object, ...]]:

@@ -12,11 +12,11 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.delays import ConsentState, Notice, NoticeKind, NoticeState
-from bot.domain.model import Customer, Order
+from bot.domain.model import Customer, Jurisdiction, LineStatus, Order, OrderLine
 from bot.domain.notice_store import NoticeChange, NoticeRecord, RecordedSweep, VersionedOrder
 from bot.domain.outbox import OutgoingMessage
 from storage.audit import Change, write_changes
-from storage.codec import customer_from, date_or_none, iso_or_none, jurisdiction_or_none, line_from
+from storage.codec import customer_from, date_or_none, iso_or_none, jurisdiction_or_none
 from storage.outbox import insert_outbox_rows
 from storage.transaction import transaction
 
@@ -27,6 +27,7 @@ _STATE_COLUMNS = (
     " silence_means, decision_deadline, auto_cancel_on, offered_date, ready_notified,"
     " auto_cancelled_on, undelivered, updated_at"
 )
+_STATE_VALUES = _STATE_COLUMNS.removesuffix(", updated_at")
 _UPSERT_STATE = f"""
     INSERT INTO notice_state ({_STATE_COLUMNS})
     VALUES (:order_id, :deadline, :communicated_date, :communicated_at, :consent,
@@ -51,10 +52,32 @@ _INSERT_LOG_WITH_ID = _INSERT_LOG.replace("(order_id,", "(id, order_id,", 1).rep
     "VALUES (", "VALUES (:id, ", 1
 )
 _OPEN_ORDERS = """
-    SELECT * FROM orders AS o
+    SELECT o.order_id, o.customer_id, o.placed_at, o.currency, o.promised_ship_date,
+           o.jurisdiction, o.priority, o.version
+      FROM orders AS o
      WHERE EXISTS (SELECT 1 FROM order_lines AS l
                     WHERE l.order_id = o.order_id AND l.status = 'open') {and_customer}
      ORDER BY o.customer_id, o.placed_at_utc, o.order_id"""
+
+_LINE_COLUMNS = "order_id, line_no, sku, quantity, unit_price_minor, status, ship_now"
+_LINE_STATUSES = {status.value: status for status in LineStatus}
+_JURISDICTIONS = {place.value: place for place in Jurisdiction}
+_CONSENTS = {consent.value: consent for consent in ConsentState}
+
+
+class _DayCache:
+    """ISO date text to `date`, parsed once per distinct text."""
+
+    def __init__(self) -> None:
+        self._days: dict[str, date] = {}
+
+    def maybe(self, text: str | None) -> date | None:
+        if not text:
+            return None
+        known = self._days.get(text)
+        if known is None:
+            known = self._days[text] = date.fromisoformat(text)
+        return known
 
 
 async def read_versioned_open_orders(
@@ -72,31 +95,47 @@ async def read_versioned_open_orders(
     elif customer_ids is not None:
         and_customer = f"AND o.customer_id {_IN_JSON}"
         params = (json.dumps(sorted(set(customer_ids))),)
-    headers = await _all(conn, _OPEN_ORDERS.format(and_customer=and_customer), params)
+    headers = await _tuples(conn, _OPEN_ORDERS.format(and_customer=and_customer), params)
     if not headers:
         return []
-    lines: dict[str, list[Any]] = {row["order_id"]: [] for row in headers}
-    for row in await _all(
+    # Why: a staff change's sweep reads tens of thousands of orders; plain tuples and cached
+    # dates and statuses keep that decoding from dominating it.
+    lines: dict[str, list[OrderLine]] = {row[0]: [] for row in headers}
+    status = _LINE_STATUSES
+    for order_id, line_no, sku, quantity, price, state, ship_now in await _tuples(
         conn,
-        f"SELECT * FROM order_lines WHERE order_id {_IN_JSON} ORDER BY order_id, line_no",
+        f"SELECT {_LINE_COLUMNS} FROM order_lines WHERE order_id {_IN_JSON}"
+        " ORDER BY order_id, line_no",
         (json.dumps(list(lines)),),
     ):
-        lines[row["order_id"]].append(line_from(row))
+        lines[order_id].append(
+            OrderLine(order_id, line_no, sku, quantity, price, status[state], bool(ship_now))
+        )
+    day = _DayCache()
     return [
         VersionedOrder(
             Order(
-                order_id=row["order_id"],
-                customer_id=row["customer_id"],
-                placed_at=datetime.fromisoformat(row["placed_at"]),
-                currency=row["currency"],
-                promised_ship_date=date_or_none(row["promised_ship_date"]),
-                jurisdiction=jurisdiction_or_none(row["jurisdiction"]),
-                priority=row["priority"],
-                lines=tuple(lines[row["order_id"]]),
+                order_id=order_id,
+                customer_id=customer_id,
+                placed_at=datetime.fromisoformat(placed_at),
+                currency=currency,
+                promised_ship_date=day.maybe(promised),
+                jurisdiction=_JURISDICTIONS[jurisdiction] if jurisdiction else None,
+                priority=priority,
+                lines=tuple(lines[order_id]),
             ),
-            int(row["version"]),
+            int(version),
         )
-        for row in headers
+        for (
+            order_id,
+            customer_id,
+            placed_at,
+            currency,
+            promised,
+            jurisdiction,
+            priority,
+            version,
+        ) in headers
     ]
 
 
@@ -106,12 +145,32 @@ async def read_notice_states(
     """Stored notice states of these orders."""
     if not order_ids:
         return {}
-    rows = await _all(
+    rows = await _tuples(
         conn,
-        f"SELECT {_STATE_COLUMNS} FROM notice_state WHERE order_id {_IN_JSON}",
+        f"SELECT {_STATE_VALUES} FROM notice_state WHERE order_id {_IN_JSON}",
         (json.dumps(sorted(set(order_ids))),),
     )
-    return {row["order_id"]: _state_from(row) for row in rows}
+    day = _DayCache().maybe
+    consent = _CONSENTS
+    # Why: a big sweep reads tens of thousands of states; positional values, cached dates.
+    return {
+        row[0]: NoticeState(
+            order_id=row[0],
+            deadline=day(row[1]) if row[1] else None,
+            communicated_date=day(row[2]) if row[2] else None,
+            communicated_at=datetime.fromisoformat(row[3]) if row[3] else None,
+            consent=consent[row[4]],
+            awaiting_answer=bool(row[5]),
+            silence_means=row[6],
+            decision_deadline=day(row[7]) if row[7] else None,
+            auto_cancel_on=day(row[8]) if row[8] else None,
+            offered_date=day(row[9]) if row[9] else None,
+            ready_notified=bool(row[10]),
+            auto_cancelled_on=day(row[11]) if row[11] else None,
+            undelivered=row[12],
+        )
+        for row in rows
+    }
 
 
 async def read_customers_with_chats(
@@ -152,11 +211,14 @@ async def write_sweep(
     async with transaction(conn):
         conflicted: frozenset[str] = frozenset()
         if read is not None:
-            now_stored = await read_notice_states(conn, [c.state.order_id for c in changes])
+            # Why: compared as plain values, not states built again (most of a big sweep's
+            # check); equal values are equal states.
+            now_stored = await _stored_state_values(conn, [c.state.order_id for c in changes])
             conflicted = frozenset(
                 change.customer_id
                 for change in changes
-                if now_stored.get(change.state.order_id) != read.get(change.state.order_id)
+                if now_stored.get(change.state.order_id)
+                != _state_values(read.get(change.state.order_id))
             )
         if conflicted:
             changes = [change for change in changes if change.customer_id not in conflicted]
@@ -168,11 +230,14 @@ async def write_sweep(
         first = (int(row[0]) if row else 0) + 1
         # Why: inside this write transaction nobody else inserts, so the ids after the largest are
         # free; naming them lets one executemany replace a round trip per notice.
+        notice_json = [_notice_json(notice) for _, notice in logged]
         await conn.executemany(
             _INSERT_LOG_WITH_ID,
             [
-                {**_log_params(change, notice, now), "id": first + number}
-                for number, (change, notice) in enumerate(logged)
+                {**_log_params(change, notice, now, described), "id": first + number}
+                for number, ((change, notice), described) in enumerate(
+                    zip(logged, notice_json, strict=True)
+                )
             ],
         )
         notice_ids: dict[tuple[str | None, str], int] = {
@@ -186,13 +251,66 @@ async def write_sweep(
                 "notice.sent" if change.chats else "notice.undeliverable",
                 f"order:{notice.order_id}",
                 None,
-                {**_notice_json(notice), "chats": change.chats},
+                {**described, "chats": change.chats},
             )
-            for change in changes
-            for notice in change.notices
+            for (change, notice), described in zip(logged, notice_json, strict=True)
         ]
         await write_changes(conn, audit, actor=SYSTEM_ACTOR, at=now)
     return RecordedSweep(queued, conflicted)
+
+
+async def _stored_state_values(
+    conn: aiosqlite.Connection, order_ids: Collection[str]
+) -> dict[str, tuple[object, ...]]:
+    """The stored notice states of these orders as plain values (`_state_values`' form)."""
+    if not order_ids:
+        return {}
+    rows = await _all(
+        conn,
+        f"SELECT {_STATE_VALUES} FROM notice_state WHERE order_id {_IN_JSON}",
+        (json.dumps(sorted(set(order_ids))),),
+    )
+    day = date_or_none
+    return {
+        row[0]: (
+            row[0],
+            day(row[1]),
+            day(row[2]),
+            datetime.fromisoformat(row[3]) if row[3] else None,
+            row[4],
+            bool(row[5]),
+            row[6],
+            day(row[7]),
+            day(row[8]),
+            day(row[9]),
+            bool(row[10]),
+            day(row[11]),
+            row[12],
+        )
+        for row in rows
+    }
+
+
+def _state_values(state: NoticeState | None) -> tuple[object, ...] | None:
+    """A state as the plain values `_stored_state_values` reads (None for none): equal values
+    are equal states (`_state_from`)."""
+    if state is None:
+        return None
+    return (
+        state.order_id,
+        state.deadline,
+        state.communicated_date,
+        state.communicated_at,
+        state.consent.value,
+        state.awaiting_answer,
+        state.silence_means,
+        state.decision_deadline,
+        state.auto_cancel_on,
+        state.offered_date,
+        state.ready_notified,
+        state.auto_cancelled_on,
+        state.undelivered,
+    )
 
 
 async def save_states(
@@ -325,10 +443,15 @@ _NOTICE_FIELDS = tuple(
 )
 
 
-def _log_params(change: NoticeChange, notice: Notice, now: datetime) -> dict[str, object]:
+def _log_params(
+    change: NoticeChange,
+    notice: Notice,
+    now: datetime,
+    described: dict[str, object],
+) -> dict[str, object]:
     before = change.before
     return {
-        **_notice_json(notice),
+        **described,
         "kind": notice.kind.value,
         "order_id": notice.order_id,
         "customer_id": change.customer_id,
@@ -379,6 +502,17 @@ def state_from_json(order_id: str, raw: str) -> NoticeState:
         auto_cancelled_on=date_or_none(values.get("auto_cancelled_on")),
         undelivered=values.get("undelivered"),
     )
+
+
+async def _tuples(conn: aiosqlite.Connection, query: str, params: Any = ()) -> list[Any]:
+    """A query's rows as plain tuples (no Row objects)."""
+    cursor = await conn.cursor()
+    cursor.row_factory = None
+    try:
+        await cursor.execute(query, params)
+        return list(await cursor.fetchall())
+    finally:
+        await cursor.close()
 
 
 async def _all(conn: aiosqlite.Connection, query: str, params: Any = ()) -> list[sqlite3.Row]:

@@ -874,9 +874,14 @@ class SqliteStore:
         """Notices decided, oldest first (of one order, or all)."""
         return await notice_tables.read_notice_history(self._conn, order_id)
 
-    async def pending_notices(self) -> list[PendingNotice]:
-        """Notices not known to be delivered yet, with the outbox rows carrying each."""
-        return await notice_delivery_tables.read_pending_notices(self._conn)
+    async def pending_notices(
+        self, *, customer_ids: Collection[str] | None = None, held_after: datetime | None = None
+    ) -> list[PendingNotice]:
+        """Notices not known to be delivered yet, with the outbox rows carrying each (of
+        `customer_ids`; with a row held past `held_after`, when given)."""
+        return await notice_delivery_tables.read_pending_notices(
+            self._conn, customer_ids=customer_ids, held_after=held_after
+        )
 
     async def settle_notices(self, settlement: Settlement, *, now: datetime) -> int:
         """Record delivered and undelivered notices, resends and alerts; outbox rows queued."""

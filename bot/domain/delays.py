@@ -194,16 +194,15 @@ def decide(
         step = _Step(current, None)
     told = step.state
     if step.notice_kind is not None:
-        notice = replace(
-            _notice(step.notice_kind, facts, current, told, step.notice_deadline),
-            previous_date=_binding_date(facts, current),
+        notice = _notice(
+            step.notice_kind, facts, told, step.notice_deadline, _binding_date(facts, current)
         )
         told = communicate(told, facts.estimate, None)
         return _unless_undelivered(current, Decision(_ready_seen(told, facts), (notice,)))
     kind = _news_kind(facts, told, calendar)
     if kind is None:
         return Decision(_ready_seen(told, facts))
-    notice = _notice(kind, facts, current, told, told.decision_deadline)
+    notice = _notice(kind, facts, told, told.decision_deadline, current.communicated_date)
     told = _ready_seen(communicate(told, facts.estimate, None), facts)
     return _unless_undelivered(current, Decision(told, (notice,)))
 
@@ -226,6 +225,8 @@ def _unless_undelivered(current: NoticeState, decision: Decision) -> Decision:
     ):
         # Why: the same content would fail the same way; staff were alerted once already.
         return Decision(current)
+    if decision.state.undelivered is None:
+        return decision
     return Decision(replace(decision.state, undelivered=None), decision.notices)
 
 
@@ -372,7 +373,7 @@ def _auto_cancel(
 ) -> Decision:
     closed = replace(_settled(state), auto_cancelled_on=today)
     notice = replace(
-        _notice(NoticeKind.AUTO_CANCELLED, facts, state, closed, None),
+        _notice(NoticeKind.AUTO_CANCELLED, facts, closed, None, state.communicated_date),
         refund_due=refund_due_date(
             facts.jurisdiction, today, calendar=calendar, default_days=refund_days
         ),
@@ -421,6 +422,9 @@ def _binding_date(facts: OrderFacts, state: NoticeState) -> date | None:
 
 
 def _ready_seen(state: NoticeState, facts: OrderFacts) -> NoticeState:
+    # Why: most orders of a sweep are unchanged; an equal copy costs a big sweep much time.
+    if state.ready_notified == facts.ready:
+        return state
     return replace(state, ready_notified=facts.ready)
 
 
@@ -441,9 +445,9 @@ def _later(estimate: date | None, reference: date | None) -> bool:
 def _notice(
     kind: NoticeKind,
     facts: OrderFacts,
-    before: NoticeState,
     after: NoticeState,
     decision_deadline: date | None,
+    previous_date: date | None,
 ) -> Notice:
     silence: SilenceMeans = after.silence_means
     if kind is NoticeKind.DELAY_FIRST and after.consent is ConsentState.DEEMED:
@@ -453,7 +457,7 @@ def _notice(
         order_id=facts.order_id,
         jurisdiction=facts.jurisdiction,
         promised_date=facts.promised_date,
-        previous_date=before.communicated_date,
+        previous_date=previous_date,
         revised_date=facts.estimate,
         silence_means=silence,
         decision_deadline=decision_deadline,

@@ -97,8 +97,12 @@ class NoticeStore(ActionStore, Protocol):
         """Notices decided, oldest first (of one order, or all)."""
         ...
 
-    async def pending_notices(self) -> list[PendingNotice]:
-        """Notices not known to be delivered yet, with the outbox rows carrying each."""
+    async def pending_notices(
+        self, *, customer_ids: Collection[str] | None = None, held_after: datetime | None = None
+    ) -> list[PendingNotice]:
+        """Notices not known to be delivered yet, with the outbox rows carrying each; only of
+        `customer_ids` when given, and only those with a row held past `held_after` when given
+        (a quiet-hours hold: pending, due later)."""
         ...
 
     async def settle_notices(self, settlement: Settlement, *, now: datetime) -> int:

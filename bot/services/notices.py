@@ -32,6 +32,7 @@ from bot.domain.model import Confidence, Customer, LineEta, LineStatus
 from bot.domain.notice_delivery import DECIDED_OTHERWISE, WithdrawnNotice, withdrawal_reason
 from bot.domain.notice_store import NoticeChange, NoticeStore, RecordedSweep, VersionedOrder
 from bot.domain.outbox import Button, OutgoingMessage
+from bot.services.bulk import collector_paused
 from bot.services.cancel import cancel_for_system, confirm_cancel
 
 
@@ -85,21 +86,22 @@ async def sweep(
     told, and queue one digest each; the decision rules are the same whatever the scope."""
     report: SweepReport | None = None
     scope = customers
-    for _ in range(SWEEP_ATTEMPTS):
-        run, conflicted = await _sweep_once(
-            store,
-            now=now,
-            timezone=timezone,
-            rules=rules,
-            refund_days=refund_days,
-            render=render,
-            quiet_hours=quiet_hours,
-            customers=scope,
-        )
-        report = run if report is None else _added(report, run)
-        if not conflicted:
-            break
-        scope = conflicted
+    with collector_paused():
+        for _ in range(SWEEP_ATTEMPTS):
+            run, conflicted = await _sweep_once(
+                store,
+                now=now,
+                timezone=timezone,
+                rules=rules,
+                refund_days=refund_days,
+                render=render,
+                quiet_hours=quiet_hours,
+                customers=scope,
+            )
+            report = run if report is None else _added(report, run)
+            if not conflicted:
+                break
+            scope = conflicted
     assert report is not None
     return report
 
@@ -147,10 +149,12 @@ async def _sweep_once(
     )
     states = await store.notice_states(order_ids)
     decisions: dict[str, list[tuple[VersionedOrder, Decision]]] = {}
+    facts: dict[str, OrderFacts] = {}
     for entry in orders:
         before = states.get(entry.order.order_id)
+        facts[entry.order.order_id] = order = order_facts(entry, etas)
         decision = decide(
-            order_facts(entry, etas),
+            order,
             before,
             today=today,
             calendar=rules.calendar,
@@ -179,7 +183,8 @@ async def _sweep_once(
                 decision.notices,
                 len(chats) if decision.notices else 0,
                 key if decision.notices else None,
-                states.get(entry.order.order_id) or initial_state(order_facts(entry, etas), today),
+                states.get(entry.order.order_id)
+                or initial_state(facts[entry.order.order_id], today),
             )
             for entry, decision in pairs
         ]
@@ -226,9 +231,10 @@ async def withdraw_stale(
     when the customer reads it). With `customers`, only their notices are looked at: `orders`
     holds only their open orders, and another customer's notice is no less true for that.
     """
+    held = await store.pending_notices(customer_ids=customers, held_after=now)
     pending = [
         notice
-        for notice in await store.pending_notices()
+        for notice in held
         if notice.rows
         and all(row.held_at(now) for row in notice.rows)
         and (customers is None or notice.customer_id in customers)
@@ -375,14 +381,13 @@ def order_facts(entry: VersionedOrder, etas: Mapping[tuple[str, int], LineEta]) 
     order = entry.order
     open_lines = [line for line in order.lines if line.status == LineStatus.OPEN]
     line_etas = [etas.get((line.order_id, line.line_no)) for line in open_lines]
+    released = [line.ship_now for line in open_lines]
     return OrderFacts(
         order_id=order.order_id,
         customer_id=order.customer_id,
         jurisdiction=order.jurisdiction,
         promised_date=promised_date(order.promised_ship_date, order.placed_at.date()),
-        estimate=split_order_estimate(
-            zip(line_etas, (line.ship_now for line in open_lines), strict=True)
-        ),
+        estimate=split_order_estimate(zip(line_etas, released, strict=True)),
         ready=bool(line_etas)
         and all(eta is not None and eta.confidence == Confidence.IN_STOCK for eta in line_etas),
         refund_minor=sum(line.quantity * line.unit_price_minor for line in open_lines),
@@ -438,6 +443,11 @@ def fitted(
         rendered = render(language, group)
         return rendered.text, sum(len(row) for row in rendered.buttons)
 
+    # Why: a digest that fits whole is one message (every part of it would fit too, so paging
+    # it would give the same one group); rendering it once keeps a big sweep linear.
+    whole = render(language, notices)
+    if fits(whole.text, sum(len(row) for row in whole.buttons)):
+        return [(whole, tuple(notice.order_id for notice in notices))]
     messages: list[tuple[RenderedMessage, tuple[str, ...]]] = []
     for group in pages(notices, measure):
         rendered = render(language, group)
