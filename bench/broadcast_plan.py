@@ -16,13 +16,21 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bench.dataset import TODAY, ShopSize, build_shop, customer_id
+from bot.config import DEFAULT_QUIET_HOURS
 from bot.domain.broadcasts import Segment, SegmentKind, Template, TemplateMessage
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.i18n import Catalogs
-from bot.services.broadcasts import Preview, Queued, preview_broadcast, queue_broadcast
+from bot.services.broadcasts import (
+    Preview,
+    Queued,
+    QuietHoursRule,
+    preview_broadcast,
+    queue_broadcast,
+)
 from bot.services.eta import recompute_etas
 from handlers.broadcast_texts import broadcast_texts
 from storage.sqlite import open_store
@@ -100,10 +108,13 @@ async def _broadcast(path: Path) -> dict[str, object]:
         started = time.perf_counter()
         texts = broadcast_texts(Catalogs.load())
         segment = Segment(SegmentKind.ALL)
-        preview = await preview_broadcast(store, segment, MESSAGE, texts=texts, today=TODAY)
+        quiet = QuietHoursRule(DEFAULT_QUIET_HOURS, ZoneInfo("UTC"))
+        preview = await preview_broadcast(
+            store, segment, MESSAGE, texts=texts, today=TODAY, quiet=quiet, now=NOW
+        )
         previewed = time.perf_counter()
         queued = await queue_broadcast(
-            store, segment, MESSAGE, texts=texts, actor="cli", now=NOW, today=TODAY
+            store, segment, MESSAGE, texts=texts, actor="cli", now=NOW, today=TODAY, quiet=quiet
         )
         finished = time.perf_counter()
         assert isinstance(preview, Preview), preview
@@ -122,6 +133,7 @@ async def _broadcast(path: Path) -> dict[str, object]:
         "outbox_rows": count,
         "average_copy_chars": round(characters / max(count, 1)),
         "by_language": dict(preview.by_language),
+        "waiting_for_morning": queued.waiting_for_morning,
         "preview_seconds": round(previewed - started, 2),
         "queue_seconds": round(finished - previewed, 2),
         "peak_rss_mib": _memory_mib(),

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any, TextIO
 
-from telegram import Update
+from telegram import BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -39,7 +39,7 @@ from bot.services.webhook import WebhookConfigError, WebhookDelivery, webhook_ta
 from bot.update_inbox import UpdateInbox
 from bot.update_processor import PerChatUpdateProcessor
 from handlers import UPDATE_KINDS, all_handlers, early_handlers
-from handlers.menu import bot_commands
+from handlers.menu import bot_commands, staff_commands
 from handlers.staff.broadcast_progress import schedule_progress_job
 from handlers.staff.typed_input import GROUP as STAFF_INPUT_GROUP
 
@@ -147,6 +147,23 @@ async def _post_init(application: BotApplication) -> None:
         except TelegramError as exc:
             # Why: the command menu is a convenience; the bot answers commands without it.
             logger.warning("could not set the command menu (%s): %s", language_code, exc)
+    await _set_staff_menus(application, services)
+
+
+async def _set_staff_menus(application: BotApplication, services: Services) -> None:
+    """Each staff member's private chat (its id is the user id) gets the customers' commands
+    plus /po, /stock, /find, /broadcast (DESIGN §10), in the language chosen in that chat, else
+    the default language. A failure is logged, not fatal."""
+    catalogs = services.catalogs
+    for staff_id in sorted(services.settings.staff_ids):
+        try:
+            language = await services.store.chat_language(staff_id) or catalogs.default_language
+            await application.bot.set_my_commands(
+                staff_commands(catalogs.translator(language)),
+                scope=BotCommandScopeChat(chat_id=staff_id),
+            )
+        except TelegramError as exc:
+            logger.warning("could not set a staff member's command menu: %s", exc)
 
 
 async def _on_error(update: object, context: BotContext) -> None:

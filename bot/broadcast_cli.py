@@ -34,6 +34,7 @@ from bot.services.broadcasts import (
     NoSuchBroadcast,
     Preview,
     Queued,
+    QuietHoursRule,
     broadcast_json,
     broadcast_status,
     list_broadcasts,
@@ -146,9 +147,16 @@ async def broadcast_command(
                     return _refuse(_problem_text(message))
                 texts = broadcast_texts(Catalogs.load(default_language=settings.default_language))
                 today = business_today(clock, settings.timezone)
+                quiet = QuietHoursRule(settings.quiet_hours, settings.timezone)
                 if args.dry_run:
                     preview = await preview_broadcast(
-                        store, segment, message, texts=texts, today=today
+                        store,
+                        segment,
+                        message,
+                        texts=texts,
+                        today=today,
+                        quiet=quiet,
+                        now=clock.now(),
                     )
                     if isinstance(preview, Rejected):
                         return _refuse(_problem_text(preview))
@@ -165,6 +173,7 @@ async def broadcast_command(
                     actor=CLI_ACTOR,
                     now=clock.now(),
                     today=today,
+                    quiet=quiet,
                 )
                 if isinstance(queued, Rejected):
                     return _refuse(_problem_text(queued))
@@ -175,14 +184,14 @@ async def broadcast_command(
                     print(queued_text(queued), file=sys.stderr)
                 return 0
             case "list":
-                views = await list_broadcasts(store)
+                views = await list_broadcasts(store, now=clock.now())
                 if args.json:
                     show_json([broadcast_json(view) for view in views])
                 else:
                     show(list_text(views))
                 return 0
             case "show":
-                view = await broadcast_status(store, args.broadcast_id)
+                view = await broadcast_status(store, args.broadcast_id, now=clock.now())
                 if view is None:
                     return _refuse(f"no broadcast {args.broadcast_id}")
                 if args.json:
@@ -322,7 +331,8 @@ def _count(count: int, noun: str) -> str:
 
 
 def preview_json(preview: Preview) -> dict[str, object]:
-    """The dry run as JSON: recipients, by_language, held, not_linked, fallback, samples (HTML)."""
+    """The dry run as JSON: recipients, by_language, held, not_linked, fallback,
+    waiting_for_morning (in their quiet hours now: their copy waits), samples (HTML)."""
     return {
         "dry_run": True,
         "recipients": preview.recipients,
@@ -330,6 +340,7 @@ def preview_json(preview: Preview) -> dict[str, object]:
         "held": preview.held,
         "not_linked": preview.not_linked,
         "fallback": preview.fallback,
+        "waiting_for_morning": preview.waiting_for_morning,
         "samples": dict(preview.samples),
     }
 
@@ -342,6 +353,7 @@ def queued_json(queued: Queued) -> dict[str, object]:
         "recipients": queued.recipients,
         "not_linked": queued.not_linked,
         "fallback": queued.fallback,
+        "waiting_for_morning": queued.waiting_for_morning,
     }
 
 
@@ -351,7 +363,14 @@ def queued_text(queued: Queued) -> str:
         f"queued broadcast {queued.broadcast_id} for {_count(queued.recipients, 'recipient')}"
         f" ({queued.not_linked:,} not linked, {queued.fallback:,} given the default language's"
         f" text); the running bot sends it: backorder-bot broadcast show {queued.broadcast_id}"
+        + _waiting_text(queued.waiting_for_morning)
     )
+
+
+def _waiting_text(waiting: int) -> str:
+    if not waiting:
+        return ""
+    return f"; {_count(waiting, 'recipient')} in their quiet hours get it when those end"
 
 
 def segment_text(segment: Segment) -> str:
@@ -381,6 +400,11 @@ def preview_text(preview: Preview, segment: Segment) -> str:
     lines += [f"  {language}: {count:,}" for language, count in preview.by_language.items()]
     lines.append(f"not linked (cannot be reached): {preview.not_linked:,}")
     lines.append(f"given the default language's text for lack of their own: {preview.fallback:,}")
+    if preview.waiting_for_morning and preview.morning is not None:
+        lines.append(
+            f"in their quiet hours now: {preview.waiting_for_morning:,}"
+            f" (they get it from {preview.morning:%H:%M} their time)"
+        )
     for language, sample in preview.samples.items():
         lines += ["", f"--- sample ({language}) ---", _plain(sample)]
     return "\n".join(lines)
@@ -401,6 +425,10 @@ def show_text(view: BroadcastView) -> str:
         f"recipients: {counts.recipients:,}  sent {counts.sent:,}  held {counts.held:,}"
         f"  failed {counts.failed:,}  pending {counts.pending:,}  withdrawn {counts.withdrawn:,}",
     ]
+    if counts.waiting_for_morning:
+        lines.append(
+            f"waiting for their morning (quiet hours, pending): {counts.waiting_for_morning:,}"
+        )
     for language, part in view.by_language.items():
         lines.append(
             f"  {language}: {part.recipients:,}  sent {part.sent:,}  held {part.held:,}"
@@ -410,9 +438,9 @@ def show_text(view: BroadcastView) -> str:
         f"not linked: {record.not_linked:,}  given the default language's text: {record.fallback:,}"
     )
     rate = view.rate_per_second
-    if rate is not None and counts.pending:
+    if rate is not None and counts.due:
         left = view.seconds_left or 0.0
-        lines.append(f"rate: {rate:.1f} messages/s, about {left:.0f} s left")
+        lines.append(f"rate: {rate:.1f} messages/s, about {left:.0f} s left for those due now")
     if record.stopped_at is not None:
         lines.append(f"stopped: {record.stopped_at:%Y-%m-%d %H:%M} UTC by {record.stopped_by}")
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, format_time
 from babel.dates import parse_date as babel_parse_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -141,6 +141,10 @@ class Translator:
             return babel_parse_date(typed, locale=self.locale, format="short")
         except (ValueError, IndexError, TypeError):
             return None
+
+    def time(self, value: dt.time) -> str:
+        """A wall-clock time in this locale's short form, e.g. "8:00 AM" or "08:00"."""
+        return str(format_time(value, format="short", locale=self.locale))
 
     def short_date(self, value: dt.date) -> str:
         """Day and abbreviated month, e.g. "Dec 12" or "12. Dez."."""

@@ -11,6 +11,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.common import answer_press, linked_customer_id, respond
 from handlers.menu import HELP_DATA, main_menu
+from handlers.staff.access import is_staff
 
 
 def help_text(t: Translator) -> str:
@@ -27,12 +28,27 @@ def help_text(t: Translator) -> str:
     )
 
 
+def staff_help_text(t: Translator) -> str:
+    """What staff have beside the customers' commands (DESIGN §10)."""
+    return t.gettext(
+        "<b>Staff commands</b>\n"
+        "/po PO_ID – a purchase order: the customers waiting on it, move its date, "
+        "record a receipt, cancel it\n"
+        "/stock SKU – on-hand units of a product\n"
+        "/find ORDER_ID – any order as staff see it\n"
+        "/broadcast – send a message to a segment of customers"
+    )
+
+
 async def show_help(update: Update, context: BotContext) -> None:
-    """Send or show the help in place."""
+    """Send or show the help in place; a staff member's also lists the staff commands."""
     await answer_press(update)
     t = await context.translator(update)
     linked = await linked_customer_id(update, context) is not None
-    await respond(update, help_text(t), main_menu(t, linked=linked))
+    text = help_text(t)
+    if is_staff(update, context):
+        text += "\n\n" + staff_help_text(t)
+    await respond(update, text, main_menu(t, linked=linked))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

@@ -21,9 +21,26 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
+# The staff's commands (DESIGN §10), shown in a staff member's own chat after the customers'.
+STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("po", N_("A purchase order: who waits, move its date, receipt")),
+    ("stock", N_("On-hand units of a product")),
+    ("find", N_("Any order as staff see it")),
+    ("broadcast", N_("Send a message to a segment of customers")),
+)
+
+
 def bot_commands(t: Translator) -> list[BotCommand]:
     """The command menu in one language."""
     return [BotCommand(command, label(t.gettext(description))) for command, description in COMMANDS]
+
+
+def staff_commands(t: Translator) -> list[BotCommand]:
+    """A staff member's command menu in one language: the customers' commands, then staff's."""
+    return bot_commands(t) + [
+        BotCommand(command, label(t.gettext(description)))
+        for command, description in STAFF_COMMANDS
+    ]
 
 
 def main_menu(t: Translator, *, linked: bool) -> InlineKeyboardMarkup:

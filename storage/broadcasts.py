@@ -69,6 +69,7 @@ _SEGMENT = """
     seg_customers AS MATERIALIZED (
         SELECT c.customer_id,
                coalesce(nullif(c.chosen_language, ''), nullif(c.language, ''), '') AS tag,
+               coalesce(c.timezone, '') AS zone,
                (SELECT k.chat_id FROM chat_links AS k WHERE k.customer_id = c.customer_id
                  ORDER BY EXISTS (SELECT 1 FROM unreachable_chats AS u WHERE u.chat_id = k.chat_id),
                           k.linked_at DESC, k.chat_id DESC
@@ -81,11 +82,11 @@ _BACKORDERED = "HAVING sum(e.confidence IS NULL OR e.confidence != 'in_stock') >
 # copy goes to is the most recently linked one that has not blocked the bot, else the most recent.
 _GROUPS = """
     SELECT tag, chat_id IS NOT NULL, chat_id IN (SELECT chat_id FROM unreachable_chats), count(*),
-           min(CASE WHEN chat_id IS NOT NULL THEN customer_id END)
-      FROM seg_customers GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""
+           min(CASE WHEN chat_id IS NOT NULL THEN customer_id END), zone
+      FROM seg_customers GROUP BY 1, 2, 3, 6 ORDER BY 1, 2, 3, 6"""
 # Why: CROSS JOIN keeps SQLite's planner walking customer -> their orders by key.
 _CUSTOMERS = """
-    SELECT s.customer_id, s.tag, s.chat_id, so.order_id, so.estimate
+    SELECT s.customer_id, s.tag, s.chat_id, so.order_id, so.estimate, s.zone
       FROM seg_customers AS s
      CROSS JOIN seg_orders AS so ON so.customer_id = s.customer_id
      WHERE {linked} {and_tag}
@@ -93,8 +94,8 @@ _CUSTOMERS = """
 _PROGRESS = """
     SELECT r.language,
            CASE WHEN o.status = 'pending'
-                THEN CASE WHEN o.chat_id IN (SELECT chat_id FROM unreachable_chats)
-                          THEN 'held' ELSE 'pending' END
+                THEN CASE WHEN o.chat_id IN (SELECT chat_id FROM unreachable_chats) THEN 'held'
+                          WHEN o.not_before > :now THEN 'waiting' ELSE 'pending' END
                 WHEN o.status = 'sent' THEN 'sent'
                 WHEN o.status = 'failed' AND o.last_error = :withdrawn THEN 'withdrawn'
                 ELSE 'failed' END,
@@ -139,7 +140,9 @@ async def read_segment_groups(
     sql, params = _segment_sql(segment, _GROUPS)
     rows = await conn.execute_fetchall(sql, params)
     return [
-        SegmentGroup(row[0] or None, bool(row[1]), bool(row[2]), int(row[3]), row[4])
+        SegmentGroup(
+            row[0] or None, bool(row[1]), bool(row[2]), int(row[3]), row[4], row[5] or None
+        )
         for row in rows
     ]
 
@@ -162,19 +165,15 @@ async def read_segment_customers(
     params["tags"] = json.dumps(sorted(languages or ()))
     days: dict[str, date] = {}
     batch: list[SegmentCustomer] = []
-    current: tuple[str, str, int | None] | None = None
+    current: tuple[str, str, int | None, str] | None = None
     orders: list[AffectedOrder] = []
     async with conn.execute(sql, params) as cursor:
         while rows := await cursor.fetchmany(BATCH):
-            for customer_id, tag, chat_id, order_id, estimate in rows:
+            for customer_id, tag, chat_id, order_id, estimate, zone in rows:
                 if current is None or current[0] != customer_id:
                     if current is not None:
-                        batch.append(
-                            SegmentCustomer(
-                                current[0], current[1] or None, current[2], tuple(orders)
-                            )
-                        )
-                    current, orders = (customer_id, tag, chat_id), []
+                        batch.append(_customer(current, orders))
+                    current, orders = (customer_id, tag, chat_id, zone), []
                 day = None
                 if estimate is not None:
                     day = days.get(estimate)
@@ -185,9 +184,16 @@ async def read_segment_customers(
                 yield batch
                 batch = []
     if current is not None:
-        batch.append(SegmentCustomer(current[0], current[1] or None, current[2], tuple(orders)))
+        batch.append(_customer(current, orders))
     if batch:
         yield batch
+
+
+def _customer(
+    row: tuple[str, str, int | None, str], orders: list[AffectedOrder]
+) -> SegmentCustomer:
+    customer_id, tag, chat_id, zone = row
+    return SegmentCustomer(customer_id, tag or None, chat_id, tuple(orders), zone or None)
 
 
 async def read_suppliers(conn: aiosqlite.Connection) -> list[str]:
@@ -250,6 +256,7 @@ async def write_broadcast(
                     copy.chat_id,
                     copy.text,
                     customer_id=copy.customer_id,
+                    not_before=copy.not_before,
                     broadcast_id=broadcast_id,
                 )
                 for copy in kept
@@ -294,10 +301,16 @@ async def read_broadcasts(conn: aiosqlite.Connection, *, limit: int) -> list[Bro
     return [_record_from(row) for row in rows]
 
 
-async def read_progress(conn: aiosqlite.Connection, broadcast_id: int) -> Progress:
+async def read_progress(
+    conn: aiosqlite.Connection, broadcast_id: int, *, now: datetime | None = None
+) -> Progress:
     """A broadcast's copies by state and language (one statement, so they add up), and the times
-    of its first and latest sends."""
-    rows = await conn.execute_fetchall(_PROGRESS, {"id": broadcast_id, "withdrawn": WITHDRAWN})
+    of its first and latest sends. Pending copies held until after `now` (quiet hours) are also
+    counted as waiting for morning; without `now`, none are."""
+    at = utc_text(now) if now is not None else None
+    rows = await conn.execute_fetchall(
+        _PROGRESS, {"id": broadcast_id, "withdrawn": WITHDRAWN, "now": at}
+    )
     by_language: dict[str, dict[str, int]] = {}
     for language, state, count in rows:
         by_language.setdefault(str(language), {})[str(state)] = int(count)
@@ -353,8 +366,9 @@ def _counts(states: dict[str, int]) -> DeliveryCounts:
         sent=states.get("sent", 0),
         held=states.get("held", 0),
         failed=states.get("failed", 0),
-        pending=states.get("pending", 0),
+        pending=states.get("pending", 0) + states.get("waiting", 0),
         withdrawn=states.get("withdrawn", 0),
+        waiting_for_morning=states.get("waiting", 0),
     )
 
 

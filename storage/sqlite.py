@@ -943,9 +943,12 @@ class SqliteStore:
         """The latest broadcasts, newest first."""
         return await broadcast_tables.read_broadcasts(self._conn, limit=limit)
 
-    async def broadcast_progress(self, broadcast_id: int) -> Progress:
-        """A broadcast's copies by state and language, and when its sends happened."""
-        return await broadcast_tables.read_progress(self._conn, broadcast_id)
+    async def broadcast_progress(
+        self, broadcast_id: int, *, now: datetime | None = None
+    ) -> Progress:
+        """A broadcast's copies by state and language (those held past `now` for quiet hours
+        counted as waiting for morning), and when its sends happened."""
+        return await broadcast_tables.read_progress(self._conn, broadcast_id, now=now)
 
     async def stop_broadcast(self, broadcast_id: int, *, actor: str, at: datetime) -> int:
         """Withdraw a broadcast's pending copies and record the stop (audited); how many."""

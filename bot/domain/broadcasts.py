@@ -259,7 +259,9 @@ class BroadcastStatus(StrEnum):
 class DeliveryCounts:
     """Copies by state; they add up to `recipients` at every read.
 
-    `held`: pending for a chat that blocked the bot; `withdrawn`: never sent because of a stop.
+    `held`: pending for a chat that blocked the bot; `withdrawn`: never sent because of a stop;
+    `waiting_for_morning`: the part of `pending` held until the recipient's quiet hours end
+    (pending, not yet due; DESIGN §11).
     """
 
     recipients: int = 0
@@ -268,6 +270,12 @@ class DeliveryCounts:
     failed: int = 0
     pending: int = 0
     withdrawn: int = 0
+    waiting_for_morning: int = 0
+
+    @property
+    def due(self) -> int:
+        """Pending copies that may go now (not waiting for the recipient's morning)."""
+        return self.pending - self.waiting_for_morning
 
     def as_json(self) -> dict[str, int]:
         """The counts as a JSON object."""
@@ -278,6 +286,7 @@ class DeliveryCounts:
             "failed": self.failed,
             "pending": self.pending,
             "withdrawn": self.withdrawn,
+            "waiting_for_morning": self.waiting_for_morning,
         }
 
 
@@ -327,6 +336,7 @@ class SegmentGroup:
     held: bool
     customers: int
     sample: str | None = None
+    timezone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,6 +349,7 @@ class SegmentCustomer:
     language: str | None
     chat_id: int | None
     orders: tuple[AffectedOrder, ...]
+    timezone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,11 +365,19 @@ class RecipientCopy:
     chat_id: int
     language: str
     text_utf8: bytes
+    not_before: datetime | None = None
 
     @classmethod
-    def of(cls, customer_id: str, chat_id: int, language: str, text: str) -> RecipientCopy:
-        """A copy of this HTML text."""
-        return cls(customer_id, chat_id, language, text.encode())
+    def of(
+        cls,
+        customer_id: str,
+        chat_id: int,
+        language: str,
+        text: str,
+        not_before: datetime | None = None,
+    ) -> RecipientCopy:
+        """A copy of this HTML text, held until `not_before` (UTC) when given."""
+        return cls(customer_id, chat_id, language, text.encode(), not_before)
 
     @property
     def text(self) -> str:
@@ -446,7 +465,9 @@ class BroadcastStore(Protocol):
         """The latest broadcasts, newest first."""
         ...
 
-    async def broadcast_progress(self, broadcast_id: int) -> Progress:
+    async def broadcast_progress(
+        self, broadcast_id: int, *, now: datetime | None = None
+    ) -> Progress:
         """A broadcast's copies by state (pending rows of blocked chats count as held)."""
         ...
 

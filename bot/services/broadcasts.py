@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.broadcasts import (
     AffectedOrder,
@@ -34,7 +36,55 @@ from bot.domain.broadcasts import (
     speaks,
     valid_tag,
 )
+from bot.domain.delays import hold_for_quiet_hours
 from bot.domain.eta import lines_by_purchase_order
+from bot.domain.quiet_hours import QuietHours
+
+
+@dataclass(frozen=True)
+class QuietHoursRule:
+    """Quiet hours (BACKORDER_QUIET_HOURS) and the zone of customers without their own
+    (BACKORDER_TIMEZONE): a broadcast copy is never urgent, so one queued during its recipient's
+    quiet hours waits until they end, by the notices' rule (`hold_for_quiet_hours`, DESIGN §11)."""
+
+    hours: QuietHours
+    default_zone: ZoneInfo
+
+    @property
+    def morning(self) -> time:
+        """The local time quiet hours end (copies held for the night go from then)."""
+        return self.hours.end
+
+    def release(self, zone_name: str | None, now: datetime) -> datetime | None:
+        """When (UTC) a copy queued at `now` for a customer in `zone_name` (an IANA name; None
+        or unknown: the default zone) may go out; None when it may go at once."""
+        zone = _zone(zone_name) or self.default_zone
+        return hold_for_quiet_hours((), now=now, zone=zone, quiet_hours=self.hours).not_before
+
+
+@lru_cache(maxsize=1024)
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+class _Releases:
+    """Each zone's release time for one `now` (recipients share a few zones)."""
+
+    def __init__(self, rule: QuietHoursRule | None, now: datetime | None) -> None:
+        self._rule, self._now = rule, now
+        self._by_zone: dict[str | None, datetime | None] = {}
+
+    def of(self, zone_name: str | None) -> datetime | None:
+        if self._rule is None or self._now is None:
+            return None
+        if zone_name not in self._by_zone:
+            self._by_zone[zone_name] = self._rule.release(zone_name, self._now)
+        return self._by_zone[zone_name]
 
 
 @dataclass(frozen=True)
@@ -68,7 +118,9 @@ class Preview:
     `recipients`: linked customers (a copy each), `by_language` their count by the copy's
     language, `held` those of them whose chat blocked the bot (queued, held), `not_linked`
     customers of the segment without a chat, `fallback` recipients given the default
-    language's text for lack of their own, `samples` one real recipient's copy per language.
+    language's text for lack of their own, `samples` one real recipient's copy per language,
+    `waiting_for_morning` recipients now in their quiet hours (their copy goes at `morning`,
+    their local time; None without a quiet-hours rule).
     """
 
     recipients: int
@@ -77,6 +129,8 @@ class Preview:
     not_linked: int
     fallback: int
     samples: Mapping[str, str]
+    waiting_for_morning: int = 0
+    morning: time | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +141,7 @@ class Queued:
     recipients: int
     not_linked: int
     fallback: int
+    waiting_for_morning: int = 0
 
 
 @dataclass(frozen=True)
@@ -121,11 +176,13 @@ class BroadcastView:
 
     @property
     def seconds_left(self) -> float | None:
-        """Seconds until the pending copies are sent at the current rate; None when unknown."""
+        """Seconds until the copies due now are sent at the current rate; None when unknown.
+        Copies waiting for their recipient's morning are not counted: they are not due yet."""
         rate = self.rate_per_second
-        if self.counts.pending == 0:
+        due = self.counts.due
+        if due == 0:
             return 0.0
-        return self.counts.pending / rate if rate else None
+        return due / rate if rate else None
 
 
 @dataclass(frozen=True)
@@ -184,9 +241,12 @@ async def preview_broadcast(
     *,
     texts: BroadcastTexts,
     today: date,
+    quiet: QuietHoursRule | None = None,
+    now: datetime | None = None,
 ) -> Preview | Rejected:
     """Recipients by language, the segment's customers not linked, how many get the default
-    language's text, and one real recipient's copy per language; nothing is queued.
+    language's text, how many are in their quiet hours at `now` (with `quiet`), and one real
+    recipient's copy per language; nothing is queued.
 
     `today` is the business date (a purchase-order segment follows the ETA allocation, §5).
     Rejected: unknown template/param/SKU/supplier/PO/order, a language tag that is not one, no
@@ -202,7 +262,8 @@ async def preview_broadcast(
         return Rejected(Problem.EMPTY_SEGMENT)
     by_language: dict[str, int] = {}
     samples_from: dict[str, str] = {}
-    held = not_linked = fallback = 0
+    held = not_linked = fallback = waiting = 0
+    releases = _Releases(quiet, now)
     for group in groups:
         if not group.linked:
             not_linked += group.customers
@@ -213,6 +274,7 @@ async def preview_broadcast(
         by_language[language] = by_language.get(language, 0) + group.customers
         fallback += 0 if own else group.customers
         held += group.customers if group.held else 0
+        waiting += group.customers if releases.of(group.timezone) and not group.held else 0
         if group.sample is not None and (
             language not in samples_from or group.sample < samples_from[language]
         ):
@@ -233,6 +295,8 @@ async def preview_broadcast(
         not_linked=not_linked,
         fallback=fallback,
         samples=dict(sorted(samples.items())),
+        waiting_for_morning=waiting,
+        morning=quiet.morning if quiet else None,
     )
 
 
@@ -245,21 +309,24 @@ async def queue_broadcast(
     actor: str,
     now: datetime,
     today: date,
+    quiet: QuietHoursRule | None = None,
 ) -> Queued | Rejected:
     """Record the broadcast (who, when, segment, message, counts) and queue, in one transaction
     with its audit row, one personal copy per linked customer through the outbox.
 
     Each copy goes to the customer's most recently linked chat that has not blocked the bot
     (else the most recent, where it is held), keyed `broadcast:<id>:<customer_id>`: at most one
-    per customer per broadcast. `actor` is `staff:<id>` or `cli`. Rejected as in the preview,
-    and when no customer of the segment has a linked chat (NO_LINKED_RECIPIENTS, detail: how
-    many customers the segment has).
+    per customer per broadcast; with `quiet`, a copy for a customer in their quiet hours at `now`
+    waits until they end (`not_before`). `actor` is `staff:<id>` or `cli`. Rejected as in the
+    preview, and when no customer of the segment has a linked chat (NO_LINKED_RECIPIENTS, detail:
+    how many customers the segment has).
     """
     plan = await _plan(store, segment, message, texts=texts, today=today)
     if isinstance(plan, Rejected):
         return plan
     copies: list[RecipientCopy] = []
-    customers = not_linked = fallback = 0
+    customers = not_linked = fallback = waiting = 0
+    releases = _Releases(quiet, now)
     async for batch in store.segment_customers(plan.query, linked_only=False):
         for customer in batch:
             if not plan.in_segment(customer.language):
@@ -273,28 +340,37 @@ async def queue_broadcast(
                 return Rejected(Problem.NO_DEFAULT_TEXT, plan.default)
             fallback += 0 if own else 1
             text = texts.render(_request(plan, language, customer))
-            copies.append(RecipientCopy.of(customer.customer_id, customer.chat_id, language, text))
+            release = releases.of(customer.timezone)
+            waiting += 1 if release else 0
+            copies.append(
+                RecipientCopy.of(customer.customer_id, customer.chat_id, language, text, release)
+            )
     if not customers:
         return Rejected(Problem.EMPTY_SEGMENT)
     if not copies:
         return Rejected(Problem.NO_LINKED_RECIPIENTS, str(not_linked))
     record = NewBroadcast(actor, segment, plan.message, not_linked, fallback)
     broadcast_id, queued = await store.record_broadcast(record, copies, now=now)
-    return Queued(broadcast_id, queued, not_linked, fallback)
+    return Queued(broadcast_id, queued, not_linked, fallback, waiting)
 
 
-async def broadcast_status(store: BroadcastStore, broadcast_id: int) -> BroadcastView | None:
-    """A broadcast with its status and copies by state and language; None when unknown."""
+async def broadcast_status(
+    store: BroadcastStore, broadcast_id: int, *, now: datetime | None = None
+) -> BroadcastView | None:
+    """A broadcast with its status and copies by state and language (pending copies held past
+    `now` for their recipient's quiet hours counted as waiting for morning); None when unknown."""
     record = await store.broadcast_record(broadcast_id)
     if record is None:
         return None
-    return _view(record, await store.broadcast_progress(broadcast_id))
+    return _view(record, await store.broadcast_progress(broadcast_id, now=now))
 
 
-async def list_broadcasts(store: BroadcastStore, *, limit: int = 50) -> list[BroadcastView]:
+async def list_broadcasts(
+    store: BroadcastStore, *, limit: int = 50, now: datetime | None = None
+) -> list[BroadcastView]:
     """The latest broadcasts, newest first, each with its status and counts."""
     return [
-        _view(record, await store.broadcast_progress(record.broadcast_id))
+        _view(record, await store.broadcast_progress(record.broadcast_id, now=now))
         for record in await store.broadcast_records(limit=limit)
     ]
 
@@ -319,7 +395,8 @@ async def stop_broadcast(
 
 def broadcast_json(view: BroadcastView) -> dict[str, object]:
     """`broadcast show --json` (DESIGN §11): id, status, segment, recipients, sent, held, failed,
-    pending, by_language {language: {recipients, sent, held, failed, pending, withdrawn}}, and
+    pending (of which waiting_for_morning: held for the recipients' quiet hours), by_language
+    {language: {recipients, sent, held, failed, pending, withdrawn, waiting_for_morning}}, and
     withdrawn, not_linked, fallback, message, created_by, created_at, first/last_sent_at,
     stopped_at, stopped_by (ISO-8601 UTC or null)."""
     record = view.record

@@ -32,7 +32,13 @@ from bot.domain.fitting import fits
 from bot.domain.model import Jurisdiction
 from bot.domain.staff_prompts import PROMPT_LIFETIME, PromptKind, StaffPrompt
 from bot.i18n import LANGUAGE_NAMES, SHIPPED_LANGUAGES, Translator
-from bot.services.broadcasts import Preview, check_segment, preview_broadcast, queue_broadcast
+from bot.services.broadcasts import (
+    Preview,
+    QuietHoursRule,
+    check_segment,
+    preview_broadcast,
+    queue_broadcast,
+)
 from handlers.broadcast_texts import broadcast_texts
 from handlers.common import answer_press, button, cut, label, respond, send_new
 from handlers.staff.access import staff_actor, staff_only
@@ -519,6 +525,8 @@ async def show_preview(update: Update, context: BotContext, t: Translator, draft
         message,
         texts=broadcast_texts(services.catalogs),
         today=business_today(services.clock, services.settings.timezone),
+        quiet=_quiet(context),
+        now=services.clock.now(),
     )
     if isinstance(preview, Preview) and preview.recipients == 0:
         preview = Rejected(Problem.NO_LINKED_RECIPIENTS, str(preview.not_linked))
@@ -600,6 +608,15 @@ def preview_text(t: Translator, draft: Draft, preview: Preview, default_language
                 preview.held,
             )
         )
+    if preview.waiting_for_morning and preview.morning is not None:
+        lines.append(
+            t.ngettext(
+                "{n} customer is in their quiet hours; they get it from {time} their time.",
+                "{n} customers are in their quiet hours; they get it from {time} their time.",
+                preview.waiting_for_morning,
+                time=t.time(preview.morning),
+            )
+        )
     if preview.fallback:
         lines.append(
             t.ngettext(
@@ -646,6 +663,7 @@ async def _send(update: Update, context: BotContext, t: Translator, draft: Draft
         actor=staff_actor(update),
         now=now,
         today=business_today(services.clock, services.settings.timezone),
+        quiet=_quiet(context),
     )
     if isinstance(queued, Rejected):
         await show_preview(update, context, t, draft)
@@ -659,6 +677,12 @@ async def _send(update: Update, context: BotContext, t: Translator, draft: Draft
         await services.store.add_progress_message(
             ProgressMessage(queued.broadcast_id, chat.id, shown.message_id, language)
         )
+
+
+def _quiet(context: BotContext) -> QuietHoursRule:
+    """The quiet-hours rule broadcasts follow, as notices do (BACKORDER_QUIET_HOURS)."""
+    settings = context.services.settings
+    return QuietHoursRule(settings.quiet_hours, settings.timezone)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

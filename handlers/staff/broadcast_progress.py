@@ -56,13 +56,27 @@ def progress_text(t: Translator, view: BroadcastView) -> str:
         t.gettext("Rate: {rate} per minute", rate=t.number(round(rate * 60)))
         if rate
         else t.gettext("Rate: not known yet"),
-        t.gettext("Time left: about {duration}", duration=_duration(t, left))
-        if left
-        else t.gettext("Time left: not known yet"),
+        _time_left(t, view, left),
         t.gettext("Held (bot blocked): {n}", n=t.number(counts.held)),
         t.gettext("Failed: {n}", n=t.number(counts.failed)),
     ]
+    if counts.waiting_for_morning:
+        lines.append(
+            t.gettext(
+                "Waiting for their morning (quiet hours): {n}",
+                n=t.number(counts.waiting_for_morning),
+            )
+        )
     return "\n".join(lines)
+
+
+def _time_left(t: Translator, view: BroadcastView, left: float | None) -> str:
+    """Time left for the copies due now; copies held for the night go when quiet hours end."""
+    if left:
+        return t.gettext("Time left: about {duration}", duration=_duration(t, left))
+    if view.counts.due == 0 and view.counts.waiting_for_morning:
+        return t.gettext("Time left: the rest go out when the recipients' quiet hours end")
+    return t.gettext("Time left: not known yet")
 
 
 def report_text(t: Translator, view: BroadcastView) -> str:
@@ -111,7 +125,9 @@ async def progress_screen(
     context: BotContext, t: Translator, broadcast_id: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The progress message (or the final report once over) of a broadcast, as now."""
-    view = await broadcast_status(context.services.store, broadcast_id)
+    view = await broadcast_status(
+        context.services.store, broadcast_id, now=context.services.clock.now()
+    )
     assert view is not None
     return _screen(t, view)
 
@@ -121,7 +137,7 @@ async def update_progress(context: BotContext) -> None:
     services = context.services
     store = services.store
     for progress in await store.progress_messages():
-        view = await broadcast_status(store, progress.broadcast_id)
+        view = await broadcast_status(store, progress.broadcast_id, now=services.clock.now())
         if view is None:
             await store.finish_progress_message(progress.broadcast_id)
             continue

@@ -23,6 +23,8 @@ from tests.broadcasts.shop import RULES
 
 TOKEN = "100000001:broadcast-test-token"
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+# Why: `broadcast send` runs on the wall clock; at night its copies would wait for 08:00.
+NO_QUIET_HOURS = {"BACKORDER_QUIET_HOURS": "00:00-00:00"}
 FIRST_CHAT = 910_000
 ROOT = Path(__file__).parents[2]
 CONCURRENT_CALLS = 100
@@ -165,6 +167,7 @@ async def cli(db_path: Path, *argv: str) -> tuple[int, str, str]:
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "BACKORDER_DB": str(db_path),
+        **NO_QUIET_HOURS,
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -219,3 +219,30 @@ def test_show_and_stop_of_an_unknown_broadcast_say_so_on_stderr(
     assert run(capsys, "show", "9") == (1, "", "backorder-bot: no broadcast 9\n")
     assert run(capsys, "stop", "9") == (1, "", "backorder-bot: no broadcast 9\n")
     assert run(capsys, "list") == (0, "no broadcasts yet\n", "")
+
+
+def test_a_broadcast_sent_at_night_counts_its_copies_waiting_for_the_customers_morning(
+    db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 22:30 in UTC, the shop's zone and its customers' (none has one of their own): quiet hours.
+    monkeypatch.setenv("BACKORDER_NOW", "2026-12-02T22:30:00+00:00")
+    request = ("send", "--all", "--template", "supplier_delay", "--param", "sku=CHAIR")
+    code, out, _ = run(capsys, *request, "--dry-run", "--json")
+    assert code == 0
+    shown = json.loads(out)
+    assert (shown["recipients"], shown["held"], shown["waiting_for_morning"]) == (6, 1, 5)
+    code, out, _ = run(capsys, *request, "--dry-run")
+    assert "in their quiet hours now: 5 (they get it from 08:00 their time)" in out
+
+    code, out, _ = run(capsys, *request)
+    assert code == 0
+    broadcast_id = out.strip()
+    code, out, _ = run(capsys, "show", broadcast_id, "--json")
+    night = json.loads(out)
+    assert (night["status"], night["pending"], night["waiting_for_morning"]) == ("queued", 5, 5)
+    assert night["held"] == 1 and night["recipients"] == 6
+
+    monkeypatch.setenv("BACKORDER_NOW", "2026-12-03T08:00:00+00:00")
+    code, out, _ = run(capsys, "show", broadcast_id, "--json")
+    morning = json.loads(out)
+    assert (morning["pending"], morning["waiting_for_morning"]) == (5, 0)

@@ -152,6 +152,19 @@ async def test_command_menus_are_kept_per_language_and_scope(api: BotApi) -> Non
     assert await api.result("getMyCommands", language_code="de") == []
 
 
+async def test_a_chat_scope_keeps_its_own_menu_and_needs_its_chat_id(api: BotApi) -> None:
+    staff = [{"command": "po", "description": "A purchase order"}]
+    await api.result("setMyCommands", commands=staff, scope={"type": "chat", "chat_id": 555})
+    assert await api.result("getMyCommands", scope={"type": "chat", "chat_id": "555"}) == staff
+    assert await api.result("getMyCommands", scope={"type": "chat", "chat_id": 556}) == []
+    assert await api.result("getMyCommands") == []
+    status, body = await api.call("setMyCommands", commands=staff, scope={"type": "chat"})
+    assert (status, body["description"]) == (
+        400,
+        "Bad Request: wrong bot command scope specified",
+    )
+
+
 async def test_an_invalid_command_name_is_refused(api: BotApi) -> None:
     status, body = await api.call(
         "setMyCommands", commands=[{"command": "My Orders", "description": "x"}]

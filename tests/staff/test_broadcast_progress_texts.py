@@ -71,3 +71,21 @@ def test_the_report_of_a_finished_broadcast_in_english() -> None:
         "Failed: 0",
         "Duration: 10 minutes",
     ]
+
+
+def test_progress_counts_copies_waiting_for_morning_and_leaves_them_out_of_the_time_left() -> None:
+    t = Catalogs.load().translator("de")
+    counts = DeliveryCounts(
+        recipients=3001, sent=1201, held=3, failed=1, pending=1796, waiting_for_morning=836
+    )
+    text = progress_text(t, view(counts, BroadcastStatus.SENDING)).replace("\xa0", " ")
+    assert "Verbleibend: etwa 8 Minuten" in text  # 960 due now at 120 per minute
+    assert "Warten auf den Morgen (Ruhezeit): 836" in text
+
+
+def test_progress_says_the_rest_waits_for_the_recipients_morning_when_nothing_else_is_due() -> None:
+    t = Catalogs.load().translator("en")
+    counts = DeliveryCounts(recipients=40, sent=30, pending=10, waiting_for_morning=10)
+    text = progress_text(t, view(counts, BroadcastStatus.SENDING))
+    assert "Time left: the rest go out when the recipients' quiet hours end" in text
+    assert "Waiting for their morning (quiet hours): 10" in text

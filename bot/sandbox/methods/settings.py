@@ -15,14 +15,34 @@ SCOPE_TYPES = frozenset({
 MENU_BUTTON_TYPES = frozenset({"default", "commands", "web_app"})
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _LANGUAGE = re.compile(r"[a-z]{2}")
+# The official BotCommandScope objects: which fields each scope type requires.
+_SCOPE_FIELDS = {
+    "chat": ("chat_id",),
+    "chat_administrators": ("chat_id",),
+    "chat_member": ("chat_id", "user_id"),
+}
+
+
+def _scope(value: object) -> dict[str, object]:
+    """A BotCommandScope checked and reduced to its official fields, ids as integers when they
+    are numbers (`555` and `"555"` name the same chat), so each scope keeps its own menu."""
+    if value is None:
+        return {"type": "default"}
+    if not isinstance(value, dict) or value.get("type") not in SCOPE_TYPES:
+        raise bad_request("wrong bot command scope specified")
+    scope: dict[str, object] = {"type": value["type"]}
+    for field in _SCOPE_FIELDS.get(str(value["type"]), ()):
+        given = value.get(field)
+        if isinstance(given, str) and given.lstrip("-").isdigit():
+            given = int(given)
+        if isinstance(given, bool) or not isinstance(given, int | str) or given == "":
+            raise bad_request("wrong bot command scope specified")
+        scope[field] = given
+    return scope
 
 
 def _menu_key(call: Call) -> tuple[str, str]:
-    scope = call.params.json_value("scope")
-    if scope is None:
-        scope = {"type": "default"}
-    if not isinstance(scope, dict) or scope.get("type") not in SCOPE_TYPES:
-        raise bad_request("wrong bot command scope specified")
+    scope = _scope(call.params.json_value("scope"))
     language = call.params.string("language_code") or ""
     if language and not _LANGUAGE.fullmatch(language):
         raise bad_request("invalid language code specified")
