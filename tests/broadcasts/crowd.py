@@ -23,8 +23,11 @@ from tests.broadcasts.shop import RULES
 
 TOKEN = "100000001:broadcast-test-token"
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-# Why: `broadcast send` runs on the wall clock; at night its copies would wait for 08:00.
-NO_QUIET_HOURS = {"BACKORDER_QUIET_HOURS": "00:00-00:00"}
+# Why: the bot and the command line run on the shop's clock at NOW (outside quiet hours), so the
+# dates, the notices and when copies may go never depend on when the suite runs.
+AT_NOW = {"BACKORDER_NOW": NOW.isoformat()}
+# What the bot estimates for the crowd's lines at NOW: PO-BIG's date plus one business day.
+ESTIMATED_SHIP_DATE = date(2026, 12, 15)
 FIRST_CHAT = 910_000
 ROOT = Path(__file__).parents[2]
 CONCURRENT_CALLS = 100
@@ -54,7 +57,8 @@ class Crowd:
 
 
 async def seed(db_path: Path, crowd: Crowd) -> None:
-    """The crowd's shop: one SKU on one purchase order, promised far ahead (no delay notices)."""
+    """The crowd's shop: one SKU on one purchase order, promised on the date the bot estimates
+    (no delay or good-news notice, so each chat's only message is the broadcast's copy)."""
     store = await open_store(db_path)
     try:
         await store.upsert_products(
@@ -77,7 +81,7 @@ async def seed(db_path: Path, crowd: Crowd) -> None:
                 crowd.customer(n),
                 NOW - timedelta(days=2),
                 "EUR",
-                promised_ship_date=date(2027, 6, 1),
+                promised_ship_date=ESTIMATED_SHIP_DATE,
                 lines=(OrderLine(crowd.order(n), 1, "WIDGET", 1, 990),),
             )
             for n in crowd.numbers
@@ -135,6 +139,7 @@ async def start_bot(
         "BACKORDER_SEND_RATE": str(rate),
         "BACKORDER_CHAT_SEND_RATE": "1",
         "BACKORDER_SENDS_IN_FLIGHT": str(in_flight),
+        **AT_NOW,
     }
     # Why: a log file, not a pipe nobody reads, so the bot never blocks on a full pipe.
     with log.open("ab") as output:
@@ -167,7 +172,7 @@ async def cli(db_path: Path, *argv: str) -> tuple[int, str, str]:
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "BACKORDER_DB": str(db_path),
-        **NO_QUIET_HOURS,
+        **AT_NOW,
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
