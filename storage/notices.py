@@ -85,9 +85,10 @@ async def read_versioned_open_orders(
     customer_id: str | None,
     *,
     customer_ids: Collection[str] | None = None,
+    order_ids: Collection[str] | None = None,
 ) -> list[VersionedOrder]:
-    """Orders with an open line (of one customer, of `customer_ids`, or all), with their lines
-    and versions."""
+    """Orders with an open line (of one customer, of `customer_ids`, of `order_ids`, or all),
+    with their lines and versions."""
     and_customer = ""
     params: tuple[str, ...] = ()
     if customer_id is not None:
@@ -95,6 +96,10 @@ async def read_versioned_open_orders(
     elif customer_ids is not None:
         and_customer = f"AND o.customer_id {_IN_JSON}"
         params = (json.dumps(sorted(set(customer_ids))),)
+    elif order_ids is not None:
+        # Why: a staff change's sweep reads only the orders on its SKU, by primary key.
+        and_customer = f"AND o.order_id {_IN_JSON}"
+        params = (json.dumps(sorted(set(order_ids))),)
     headers = await _tuples(conn, _OPEN_ORDERS.format(and_customer=and_customer), params)
     if not headers:
         return []

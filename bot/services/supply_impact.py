@@ -2,7 +2,7 @@
 
 DESIGN §10: a staff change takes the import's path — one transaction with its audit rows and the
 SKU's recompute mark (storage), then the SKU's ETAs recomputed at once, then the notices it causes
-queued at once by the notice sweep, scoped to the customers waiting on that SKU.
+queued at once by the notice sweep, scoped to the orders waiting on that SKU.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ async def apply_and_follow(
     settings: NoticeSettings,
 ) -> SupplyChange[T] | Refused:
     """Run `write` (one audited transaction on SKU `sku`); then recompute the SKU, sweep the
-    customers waiting on it, and measure what moved."""
+    orders waiting on it, and measure what moved."""
     before = await store.waiting_lines(sku)
     written = await write()
     if isinstance(written, Refused):
@@ -85,7 +85,9 @@ async def apply_and_follow(
     today = now.astimezone(settings.timezone).date()
     await refresh_etas(store, rules=settings.rules, today=today, skus=[changed_sku])
     after = await store.waiting_lines(changed_sku)
-    waiting = {line.customer_id for line in after} | {line.customer_id for line in before}
+    order_ids = {line.order_id for line in after} | {line.order_id for line in before}
+    # Why: only orders on the SKU can have news from this change (the recompute moved no other
+    # date); the bot's regular sweep after the recompute decides everything else.
     await sweep(
         store,
         now=now,
@@ -94,10 +96,9 @@ async def apply_and_follow(
         refund_days=settings.refund_days,
         render=settings.render,
         quiet_hours=settings.quiet_hours,
-        customers=waiting,
+        orders=order_ids,
     )
     moved = moved_orders(before, after)
-    order_ids = {line.order_id for line in after} | {line.order_id for line in before}
     decided = await store.notices_after(written.notice_mark, order_ids)
     return SupplyChange(written.before, written.after, impact(moved, decided))
 
