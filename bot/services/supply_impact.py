@@ -19,6 +19,7 @@ from bot.domain.eta import EtaRules
 from bot.domain.model import Confidence, Product, PurchaseOrder
 from bot.domain.supply_changes import Refused
 from bot.domain.supply_store import DecidedNotice, SupplyStore, SupplyWrite, WaitingLine
+from bot.services.bulk import collector_paused
 from bot.services.notices import Renderer, sweep
 from bot.services.order_changes import refresh_etas
 
@@ -77,6 +78,20 @@ async def apply_and_follow(
 ) -> SupplyChange[T] | Refused:
     """Run `write` (one audited transaction on SKU `sku`); then recompute the SKU, sweep the
     orders waiting on it, and measure what moved."""
+    # Why: reading, recomputing and comparing 10,000 waiting lines builds many short-lived
+    # objects; the sweep inside pauses the collector too (the pause is shared).
+    with collector_paused():
+        return await _apply_and_follow(store, sku, write, now=now, settings=settings)
+
+
+async def _apply_and_follow(
+    store: SupplyStore,
+    sku: str,
+    write: Callable[[], Awaitable[SupplyWrite[T] | Refused]],
+    *,
+    now: datetime,
+    settings: NoticeSettings,
+) -> SupplyChange[T] | Refused:
     before = await store.waiting_lines(sku)
     written = await write()
     if isinstance(written, Refused):
