@@ -85,9 +85,10 @@ async def read_versioned_open_orders(
     customer_id: str | None,
     *,
     customer_ids: Collection[str] | None = None,
+    order_ids: Collection[str] | None = None,
 ) -> list[VersionedOrder]:
-    """Orders with an open line (of one customer, of `customer_ids`, or all), with their lines
-    and versions."""
+    """Orders with an open line (of one customer, of `customer_ids`, of `order_ids`, or all),
+    with their lines and versions."""
     and_customer = ""
     params: tuple[str, ...] = ()
     if customer_id is not None:
@@ -95,6 +96,10 @@ async def read_versioned_open_orders(
     elif customer_ids is not None:
         and_customer = f"AND o.customer_id {_IN_JSON}"
         params = (json.dumps(sorted(set(customer_ids))),)
+    elif order_ids is not None:
+        # Why: a staff change's sweep reads only the orders on its SKU, by primary key.
+        and_customer = f"AND o.order_id {_IN_JSON}"
+        params = (json.dumps(sorted(set(order_ids))),)
     headers = await _tuples(conn, _OPEN_ORDERS.format(and_customer=and_customer), params)
     if not headers:
         return []
@@ -225,10 +230,8 @@ async def write_sweep(
             messages = [m for m in messages if m.customer_id not in conflicted]
         await conn.executemany(_UPSERT_STATE, [_state_params(c.state, now) for c in changes])
         logged = [(change, notice) for change in changes for notice in change.notices]
-        async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM notice_log") as cursor:
-            row = await cursor.fetchone()
-        first = (int(row[0]) if row else 0) + 1
-        # Why: inside this write transaction nobody else inserts, so the ids after the largest are
+        first = await last_notice_id(conn) + 1
+        # Why: inside this write transaction nobody else inserts, so the ids after the mark are
         # free; naming them lets one executemany replace a round trip per notice.
         notice_json = [_notice_json(notice) for _, notice in logged]
         await conn.executemany(
@@ -240,6 +243,11 @@ async def write_sweep(
                 )
             ],
         )
+        if logged:
+            await conn.execute(
+                "UPDATE notice_id_mark SET last_id = ? WHERE last_id < ?",
+                (first + len(logged) - 1, first + len(logged) - 1),
+            )
         notice_ids: dict[tuple[str | None, str], int] = {
             (change.dedupe_key, notice.order_id): first + number
             for number, (change, notice) in enumerate(logged)
@@ -257,6 +265,17 @@ async def write_sweep(
         ]
         await write_changes(conn, audit, actor=SYSTEM_ACTOR, at=now)
     return RecordedSweep(queued, conflicted)
+
+
+async def last_notice_id(conn: aiosqlite.Connection) -> int:
+    """The highest notice id ever given (0: none): withdrawn notices' ids are never given again,
+    so every notice decided later has a larger id (migration 0017)."""
+    async with conn.execute(
+        "SELECT max(COALESCE((SELECT max(id) FROM notice_log), 0),"
+        " COALESCE((SELECT last_id FROM notice_id_mark), 0))"
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 async def _stored_state_values(

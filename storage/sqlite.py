@@ -835,11 +835,16 @@ class SqliteStore:
 
     # --- delay notices ---
     async def versioned_open_orders(
-        self, customer_id: str | None = None, *, customer_ids: Collection[str] | None = None
+        self,
+        customer_id: str | None = None,
+        *,
+        customer_ids: Collection[str] | None = None,
+        order_ids: Collection[str] | None = None,
     ) -> list[VersionedOrder]:
-        """Orders with an open line (of one customer, of `customer_ids`, or all), with versions."""
+        """Orders with an open line (of one customer, of `customer_ids`, of `order_ids`, or
+        all), with versions."""
         return await notice_tables.read_versioned_open_orders(
-            self._conn, customer_id, customer_ids=customer_ids
+            self._conn, customer_id, customer_ids=customer_ids, order_ids=order_ids
         )
 
     async def notice_states(self, order_ids: Collection[str]) -> dict[str, NoticeState]:

@@ -21,6 +21,7 @@ from bot.domain.supply_store import (
 from storage.audit import Change, write_changes
 from storage.codec import product_from, product_params, purchase_order_from, purchase_order_params
 from storage.eta_marks import mark_skus
+from storage.notices import last_notice_id
 from storage.transaction import transaction
 
 _WAITING = """
@@ -37,9 +38,7 @@ _NOTICES_AFTER = """
 
 
 async def _notice_mark(conn: aiosqlite.Connection) -> int:
-    async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM notice_log") as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
+    return await last_notice_id(conn)
 
 
 async def change_purchase_order(

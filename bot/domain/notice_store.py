@@ -60,9 +60,14 @@ class NoticeStore(ActionStore, Protocol):
     """Persistence the delay policy needs beyond the customer actions' store."""
 
     async def versioned_open_orders(
-        self, customer_id: str | None = None, *, customer_ids: Collection[str] | None = None
+        self,
+        customer_id: str | None = None,
+        *,
+        customer_ids: Collection[str] | None = None,
+        order_ids: Collection[str] | None = None,
     ) -> list[VersionedOrder]:
-        """Orders with an open line (of one customer, of `customer_ids`, or all), with versions."""
+        """Orders with an open line (of one customer, of `customer_ids`, of `order_ids`, or
+        all), with versions."""
         ...
 
     async def notice_states(self, order_ids: Collection[str]) -> dict[str, NoticeState]:

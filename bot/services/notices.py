@@ -81,11 +81,16 @@ async def sweep(
     render: Renderer,
     quiet_hours: QuietHours,
     customers: Collection[str] | None = None,
+    orders: Collection[str] | None = None,
 ) -> SweepReport:
-    """Compare every open order (of `customers` only, when given) with what its customer was
-    told, and queue one digest each; the decision rules are the same whatever the scope."""
+    """Compare every open order (of `customers` only, or the open ones of `orders` only, when
+    given) with what its customer was told, and queue one digest each; the decision rules are
+    the same whatever the scope.
+
+    An order scope is a staff change's (DESIGN §10): only the orders on the changed SKU can have
+    news from it; the bot's regular sweep after every recompute decides the rest."""
     report: SweepReport | None = None
-    scope = customers
+    scope = SweepScope(customers, orders)
     with collector_paused():
         for _ in range(SWEEP_ATTEMPTS):
             run, conflicted = await _sweep_once(
@@ -96,14 +101,29 @@ async def sweep(
                 refund_days=refund_days,
                 render=render,
                 quiet_hours=quiet_hours,
-                customers=scope,
+                scope=scope,
             )
             report = run if report is None else _added(report, run)
-            if not conflicted:
+            if conflicted.empty:
                 break
             scope = conflicted
     assert report is not None
     return report
+
+
+@dataclass(frozen=True)
+class SweepScope:
+    """Which open orders a sweep decides: all (both None), those of `customers`, or `orders`."""
+
+    customers: Collection[str] | None = None
+    orders: Collection[str] | None = None
+
+    @property
+    def empty(self) -> bool:
+        """True when the scope holds no order at all."""
+        return (self.customers is not None and not self.customers) or (
+            self.orders is not None and not self.orders
+        )
 
 
 def _added(first: SweepReport, then: SweepReport) -> SweepReport:
@@ -125,19 +145,23 @@ async def _sweep_once(
     refund_days: int,
     render: Renderer,
     quiet_hours: QuietHours,
-    customers: Collection[str] | None,
-) -> tuple[SweepReport, frozenset[str]]:
+    scope: SweepScope,
+) -> tuple[SweepReport, SweepScope]:
     today = now.astimezone(timezone).date()
-    if customers is None:
-        orders = await store.versioned_open_orders()
-    elif customers:
-        orders = await store.versioned_open_orders(customer_ids=customers)
-    else:
+    customers = scope.customers
+    if scope.empty:
         orders = []
+    elif scope.orders is not None:
+        orders = await store.versioned_open_orders(order_ids=scope.orders)
+        customers = {entry.order.customer_id for entry in orders}
+    elif customers is None:
+        orders = await store.versioned_open_orders()
+    else:
+        orders = await store.versioned_open_orders(customer_ids=customers)
     order_ids = [entry.order.order_id for entry in orders]
     etas = await store.line_etas(order_ids)
     # Why: queued notices that no longer hold go back first, so this sweep decides them again.
-    await withdraw_stale(
+    taken = await withdraw_stale(
         store,
         orders,
         etas,
@@ -146,7 +170,16 @@ async def _sweep_once(
         rules=rules,
         refund_days=refund_days,
         customers=customers,
+        only_orders=scope.orders,
     )
+    # Why: a digest goes back whole; its orders outside the scope are decided again here too,
+    # so the customer gets them back in this sweep's one digest.
+    outside = set(taken).difference(order_ids)
+    if outside:
+        more = await store.versioned_open_orders(order_ids=outside)
+        orders = [*orders, *more]
+        order_ids += [entry.order.order_id for entry in more]
+        etas = {**etas, **await store.line_etas([entry.order.order_id for entry in more])}
     states = await store.notice_states(order_ids)
     decisions: dict[str, list[tuple[VersionedOrder, Decision]]] = {}
     facts: dict[str, OrderFacts] = {}
@@ -206,7 +239,11 @@ async def _sweep_once(
         customers_unreachable=tuple(unreachable),
         cancelled=cancelled,
     )
-    return report, conflicted
+    if scope.orders is None:
+        return report, SweepScope(customers=conflicted)
+    return report, SweepScope(
+        orders=[entry.order.order_id for entry in orders if entry.order.customer_id in conflicted]
+    )
 
 
 async def withdraw_stale(
@@ -219,6 +256,7 @@ async def withdraw_stale(
     rules: EtaRules,
     refund_days: int,
     customers: Collection[str] | None = None,
+    only_orders: Collection[str] | None = None,
     wall: Callable[[], float] = time.time,
 ) -> tuple[str, ...]:
     """Take back queued notices held for later (a quiet-hours digest) whose order was cancelled,
@@ -229,7 +267,9 @@ async def withdraw_stale(
     its other orders' states return to what they were decided from, so this sweep queues them
     again, without the orders that no longer need a notice (16 CFR 435.2: a notice must be true
     when the customer reads it). With `customers`, only their notices are looked at: `orders`
-    holds only their open orders, and another customer's notice is no less true for that.
+    holds only their open orders, and another customer's notice is no less true for that. With
+    `only_orders` too, only notices of those orders are decided again (`orders` holds those
+    open); a digest taken back still takes its other orders' notices with it.
     """
     held = await store.pending_notices(customer_ids=customers, held_after=now)
     pending = [
@@ -245,6 +285,8 @@ async def withdraw_stale(
     stale_rows: set[int] = set()
     reasons: dict[int, str] = {}
     for notice in pending:
+        if only_orders is not None and notice.notice.order_id not in only_orders:
+            continue
         entry = open_orders.get(notice.notice.order_id)
         decided = None
         if entry is not None:

@@ -2,7 +2,7 @@
 
 DESIGN §10: a staff change takes the import's path — one transaction with its audit rows and the
 SKU's recompute mark (storage), then the SKU's ETAs recomputed at once, then the notices it causes
-queued at once by the notice sweep, scoped to the customers waiting on that SKU.
+queued at once by the notice sweep, scoped to the orders waiting on that SKU.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bot.domain.eta import EtaRules
 from bot.domain.model import Confidence, Product, PurchaseOrder
 from bot.domain.supply_changes import Refused
 from bot.domain.supply_store import DecidedNotice, SupplyStore, SupplyWrite, WaitingLine
+from bot.services.bulk import collector_paused
 from bot.services.notices import Renderer, sweep
 from bot.services.order_changes import refresh_etas
 
@@ -76,7 +77,21 @@ async def apply_and_follow(
     settings: NoticeSettings,
 ) -> SupplyChange[T] | Refused:
     """Run `write` (one audited transaction on SKU `sku`); then recompute the SKU, sweep the
-    customers waiting on it, and measure what moved."""
+    orders waiting on it, and measure what moved."""
+    # Why: reading, recomputing and comparing 10,000 waiting lines builds many short-lived
+    # objects; the sweep inside pauses the collector too (the pause is shared).
+    with collector_paused():
+        return await _apply_and_follow(store, sku, write, now=now, settings=settings)
+
+
+async def _apply_and_follow(
+    store: SupplyStore,
+    sku: str,
+    write: Callable[[], Awaitable[SupplyWrite[T] | Refused]],
+    *,
+    now: datetime,
+    settings: NoticeSettings,
+) -> SupplyChange[T] | Refused:
     before = await store.waiting_lines(sku)
     written = await write()
     if isinstance(written, Refused):
@@ -85,7 +100,9 @@ async def apply_and_follow(
     today = now.astimezone(settings.timezone).date()
     await refresh_etas(store, rules=settings.rules, today=today, skus=[changed_sku])
     after = await store.waiting_lines(changed_sku)
-    waiting = {line.customer_id for line in after} | {line.customer_id for line in before}
+    order_ids = {line.order_id for line in after} | {line.order_id for line in before}
+    # Why: only orders on the SKU can have news from this change (the recompute moved no other
+    # date); the bot's regular sweep after the recompute decides everything else.
     await sweep(
         store,
         now=now,
@@ -94,10 +111,9 @@ async def apply_and_follow(
         refund_days=settings.refund_days,
         render=settings.render,
         quiet_hours=settings.quiet_hours,
-        customers=waiting,
+        orders=order_ids,
     )
     moved = moved_orders(before, after)
-    order_ids = {line.order_id for line in after} | {line.order_id for line in before}
     decided = await store.notices_after(written.notice_mark, order_ids)
     return SupplyChange(written.before, written.after, impact(moved, decided))
 

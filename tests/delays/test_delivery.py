@@ -204,14 +204,16 @@ async def test_a_notice_an_older_version_kept_as_told_with_no_chat_is_undelivere
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
     await apply_migrations(conn, [m for m in migrations_in(BUNDLED_FOLDER) if m.version < 8])
-    # Why: today's store marks changed SKUs for a recompute and tells outbox lanes apart (later
-    # migrations); the old schema has these only while today's code writes the old data.
+    # Why: today's store marks changed SKUs for a recompute, tells outbox lanes apart and keeps
+    # the highest notice id given (later migrations); the old schema has these only while
+    # today's code writes the old data.
     await conn.execute(
         """CREATE TABLE eta_marks (sku TEXT PRIMARY KEY, marked INTEGER NOT NULL,
                recomputed INTEGER NOT NULL DEFAULT 0, marked_by TEXT NOT NULL,
                marked_at REAL NOT NULL)"""
     )
     await conn.execute("ALTER TABLE outbox ADD COLUMN broadcast_id INTEGER")
+    await conn.execute("CREATE TABLE notice_id_mark (singleton INTEGER, last_id INTEGER)")
     old = Timeline(SqliteStore(conn))
     await old.product("mug")
     await old.po("PO-MUG", "mug", on(21))
@@ -219,6 +221,7 @@ async def test_a_notice_an_older_version_kept_as_told_with_no_chat_is_undelivere
     await old.day(0)
     await conn.execute("DROP TABLE eta_marks")
     await conn.execute("ALTER TABLE outbox DROP COLUMN broadcast_id")
+    await conn.execute("DROP TABLE notice_id_mark")
     # Why: what the version before this one recorded for a notice decided with no chat linked.
     await conn.execute("UPDATE notice_log SET delivery = 'no_chat'")
     assert (await old.store.notice_states(["O-1"]))["O-1"].consent is ConsentState.DEEMED
