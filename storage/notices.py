@@ -269,7 +269,7 @@ async def write_sweep(
 
 async def last_notice_id(conn: aiosqlite.Connection) -> int:
     """The highest notice id ever given (0: none): withdrawn notices' ids are never given again,
-    so every notice decided later has a larger id (migration 0017)."""
+    so every notice decided later has a larger id (migration 0016)."""
     async with conn.execute(
         "SELECT max(COALESCE((SELECT max(id) FROM notice_log), 0),"
         " COALESCE((SELECT last_id FROM notice_id_mark), 0))"
