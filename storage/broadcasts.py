@@ -27,7 +27,7 @@ from bot.domain.broadcasts import (
 )
 from bot.domain.outbox import OutgoingMessage
 from storage.audit import Change, write_changes
-from storage.codec import utc_text
+from storage.codec import CUSTOMER_TAG_SQL, utc_text
 from storage.outbox import insert_outbox_rows
 from storage.transaction import transaction
 
@@ -68,7 +68,7 @@ _SEGMENT = """
          WHERE :jurisdiction IS NULL OR o.jurisdiction = :jurisdiction),
     seg_customers AS MATERIALIZED (
         SELECT c.customer_id,
-               coalesce(nullif(c.chosen_language, ''), nullif(c.language, ''), '') AS tag,
+               {customer_tag} AS tag,
                coalesce(c.timezone, '') AS zone,
                (SELECT k.chat_id FROM chat_links AS k WHERE k.customer_id = c.customer_id
                  ORDER BY EXISTS (SELECT 1 FROM unreachable_chats AS u WHERE u.chat_id = k.chat_id),
@@ -76,7 +76,7 @@ _SEGMENT = """
                  LIMIT 1) AS chat_id
           FROM customers AS c
          WHERE c.customer_id IN (SELECT customer_id FROM seg_orders))
-"""
+""".replace("{customer_tag}", CUSTOMER_TAG_SQL)
 _BACKORDERED = "HAVING sum(e.confidence IS NULL OR e.confidence != 'in_stock') > 0"
 # Why: the customer's own choice wins over the orders' language, as in `customer_from`; the chat a
 # copy goes to is the most recently linked one that has not blocked the bot, else the most recent.
