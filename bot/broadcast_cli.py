@@ -299,6 +299,12 @@ def _problem_text(rejected: Rejected) -> str:
             return f"{detail!r} is not a language tag (such as de or pt-BR)"
         case Problem.EMPTY_SEGMENT:
             return "no customer is in this segment; nothing queued"
+        case Problem.NO_PRODUCT_LINES:
+            return (
+                f"no customer of this segment has an open line of {detail} that this template is"
+                " about (supplier_delay: still waiting for it; stock_arrived: ready from stock);"
+                " nothing queued"
+            )
         case Problem.NO_LINKED_RECIPIENTS:
             customers = _count(int(detail or 0), "customer")
             return f"none of the {customers} of this segment has linked a chat; nothing queued"
@@ -332,7 +338,8 @@ def _count(count: int, noun: str) -> str:
 
 def preview_json(preview: Preview) -> dict[str, object]:
     """The dry run as JSON: recipients, by_language, held, not_linked, fallback,
-    waiting_for_morning (in their quiet hours now: their copy waits), samples (HTML)."""
+    waiting_for_morning (in their quiet hours now: their copy waits), without_product (left out:
+    no open line of the template's product), samples (HTML)."""
     return {
         "dry_run": True,
         "recipients": preview.recipients,
@@ -341,6 +348,7 @@ def preview_json(preview: Preview) -> dict[str, object]:
         "not_linked": preview.not_linked,
         "fallback": preview.fallback,
         "waiting_for_morning": preview.waiting_for_morning,
+        "without_product": preview.without_product,
         "samples": dict(preview.samples),
     }
 
@@ -354,6 +362,7 @@ def queued_json(queued: Queued) -> dict[str, object]:
         "not_linked": queued.not_linked,
         "fallback": queued.fallback,
         "waiting_for_morning": queued.waiting_for_morning,
+        "without_product": queued.without_product,
     }
 
 
@@ -364,7 +373,14 @@ def queued_text(queued: Queued) -> str:
         f" ({queued.not_linked:,} not linked, {queued.fallback:,} given the default language's"
         f" text); the running bot sends it: backorder-bot broadcast show {queued.broadcast_id}"
         + _waiting_text(queued.waiting_for_morning)
+        + _without_product_text(queued.without_product)
     )
+
+
+def _without_product_text(count: int) -> str:
+    if not count:
+        return ""
+    return f"; {_count(count, 'customer')} of the segment left out: no open line of the product"
 
 
 def _waiting_text(waiting: int) -> str:
@@ -400,6 +416,11 @@ def preview_text(preview: Preview, segment: Segment) -> str:
     lines += [f"  {language}: {count:,}" for language, count in preview.by_language.items()]
     lines.append(f"not linked (cannot be reached): {preview.not_linked:,}")
     lines.append(f"given the default language's text for lack of their own: {preview.fallback:,}")
+    if preview.without_product:
+        lines.append(
+            "left out, no open line of the product this template is about:"
+            f" {preview.without_product:,}"
+        )
     if preview.waiting_for_morning and preview.morning is not None:
         lines.append(
             f"in their quiet hours now: {preview.waiting_for_morning:,}"
@@ -437,6 +458,11 @@ def show_text(view: BroadcastView) -> str:
     lines.append(
         f"not linked: {record.not_linked:,}  given the default language's text: {record.fallback:,}"
     )
+    if record.without_product:
+        lines.append(
+            "left out, no open line of the product this template is about:"
+            f" {record.without_product:,}"
+        )
     rate = view.rate_per_second
     if rate is not None and counts.due:
         left = view.seconds_left or 0.0

@@ -27,7 +27,7 @@ from bot.domain.broadcasts import (
 )
 from bot.domain.outbox import OutgoingMessage
 from storage.audit import Change, write_changes
-from storage.codec import utc_text
+from storage.codec import CUSTOMER_TAG_SQL, utc_text
 from storage.outbox import insert_outbox_rows
 from storage.transaction import transaction
 
@@ -68,7 +68,7 @@ _SEGMENT = """
          WHERE :jurisdiction IS NULL OR o.jurisdiction = :jurisdiction),
     seg_customers AS MATERIALIZED (
         SELECT c.customer_id,
-               coalesce(nullif(c.chosen_language, ''), nullif(c.language, ''), '') AS tag,
+               {customer_tag} AS tag,
                coalesce(c.timezone, '') AS zone,
                (SELECT k.chat_id FROM chat_links AS k WHERE k.customer_id = c.customer_id
                  ORDER BY EXISTS (SELECT 1 FROM unreachable_chats AS u WHERE u.chat_id = k.chat_id),
@@ -76,7 +76,7 @@ _SEGMENT = """
                  LIMIT 1) AS chat_id
           FROM customers AS c
          WHERE c.customer_id IN (SELECT customer_id FROM seg_orders))
-"""
+""".replace("{customer_tag}", CUSTOMER_TAG_SQL)
 _BACKORDERED = "HAVING sum(e.confidence IS NULL OR e.confidence != 'in_stock') > 0"
 # Why: the customer's own choice wins over the orders' language, as in `customer_from`; the chat a
 # copy goes to is the most recently linked one that has not blocked the bot, else the most recent.
@@ -105,8 +105,18 @@ _PROGRESS = """
      GROUP BY 1, 2"""
 _RECORD_COLUMNS = (
     "id, created_at, created_by, segment, message, recipients, not_linked, fallback,"
-    " stopped_at, stopped_by"
+    " stopped_at, stopped_by, without_product"
 )
+
+
+# Why: a product template is about the orders with an open line of its product (DESIGN §11).
+_WITH_PRODUCT = """
+    AND l.order_id IN (SELECT p.order_id FROM order_lines AS p
+                         LEFT JOIN line_etas AS pe ON pe.order_id = p.order_id
+                                                  AND pe.line_no = p.line_no
+                        WHERE p.status = 'open' AND p.sku = :product_sku AND {ready})"""
+_READY = "pe.confidence IS NOT NULL AND pe.confidence = 'in_stock'"
+_WAITING = "(pe.confidence IS NULL OR pe.confidence != 'in_stock')"
 
 
 # Why: a few customers' copies (the preview's samples) need only their own orders looked at.
@@ -123,8 +133,12 @@ def _segment_sql(
         "values": json.dumps(list(segment.values)),
         "jurisdiction": segment.jurisdiction.value if segment.jurisdiction else None,
         "ids": json.dumps(sorted(customer_ids or ())),
+        "product_sku": segment.product.sku if segment.product else None,
     }
     of_customers = "" if customer_ids is None else _OF_CUSTOMERS
+    if segment.product is not None:
+        ready = _READY if segment.product.ready else _WAITING
+        of_customers += _WITH_PRODUCT.format(ready=ready)
     if kind is SegmentKind.ALL:
         head = _SEGMENT.format(and_in_segment=of_customers, having=_BACKORDERED)
     else:
@@ -226,7 +240,7 @@ async def write_broadcast(
     async with transaction(conn):
         cursor = await conn.execute(
             """INSERT INTO broadcasts (created_at, created_by, segment, message, recipients,
-                   not_linked, fallback) VALUES (?, ?, ?, ?, 0, ?, ?)""",
+                   not_linked, fallback, without_product) VALUES (?, ?, ?, ?, 0, ?, ?, ?)""",
             (
                 utc_text(now),
                 broadcast.created_by,
@@ -234,6 +248,7 @@ async def write_broadcast(
                 _json(broadcast.message.as_json()),
                 broadcast.not_linked,
                 broadcast.fallback,
+                broadcast.without_product,
             ),
         )
         broadcast_id = cursor.lastrowid
@@ -277,6 +292,7 @@ async def write_broadcast(
             "recipients": queued,
             "not_linked": broadcast.not_linked,
             "fallback": broadcast.fallback,
+            "without_product": broadcast.without_product,
         }
         change = Change("broadcast.queue", f"broadcast:{broadcast_id}", None, after)
         await write_changes(conn, [change], actor=broadcast.created_by, at=now)
@@ -384,6 +400,7 @@ def _record_from(row: Any) -> BroadcastRecord:
         fallback=int(row[7]),
         stopped_at=datetime.fromisoformat(row[8]) if row[8] else None,
         stopped_by=row[9],
+        without_product=int(row[10]),
     )
 
 

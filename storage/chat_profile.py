@@ -5,10 +5,11 @@ from __future__ import annotations
 import aiosqlite
 
 from bot.domain.chat_profile import ChatProfile
+from storage.codec import CUSTOMER_TAG_SQL
 
 # Why: the customer's own choice wins over the orders' language, as in `customer_from`.
-_PROFILE = """
-    SELECT l.customer_id, coalesce(nullif(c.chosen_language, ''), c.language), p.language
+_PROFILE = f"""
+    SELECT l.customer_id, {CUSTOMER_TAG_SQL}, p.language
       FROM (SELECT ? AS chat_id) AS q
       LEFT JOIN chat_links AS l ON l.chat_id = q.chat_id
       LEFT JOIN customers AS c ON c.customer_id = l.customer_id

@@ -89,10 +89,36 @@ def customer_params(customer: Customer) -> dict[str, object]:
     }
 
 
+def customer_tag(chosen: str | None, imported: str | None) -> str | None:
+    """A customer's language tag: the one they chose, else the orders' (imported) one; a choice
+    of the orders' language keeps the orders' region ("en" chosen, "en-GB" imported -> "en-GB").
+
+    DESIGN §7: dates, numbers and money follow the customer's own locale even when they pick
+    their language from the shipped ones ("English" is "en"). Same rule as CUSTOMER_TAG_SQL.
+    """
+    if not chosen:
+        return imported or None
+    if imported and imported.replace("_", "-").lower().startswith(chosen.lower() + "-"):
+        return imported
+    return chosen
+
+
+# `customer_tag` in SQL, for the customers row aliased `c` ('' for none).
+CUSTOMER_TAG_SQL = """
+    CASE WHEN coalesce(c.chosen_language, '') = '' THEN coalesce(c.language, '')
+         WHEN lower(replace(coalesce(c.language, ''), '_', '-'))
+              LIKE lower(c.chosen_language) || '-%' THEN c.language
+         ELSE c.chosen_language END"""
+
+
 def customer_from(row: sqlite3.Row) -> Customer:
-    """A customer from a `customers` row; language is the chosen one, else the imported one."""
+    """A customer from a `customers` row; language as `customer_tag` (the chosen one made
+    regional by the imported one, else the imported one)."""
     imported = imported_customer_from(row)
-    return replace(imported, language=_str_or_none(row["chosen_language"]) or imported.language)
+    return replace(
+        imported,
+        language=customer_tag(_str_or_none(row["chosen_language"]), imported.language),
+    )
 
 
 def imported_customer_from(row: sqlite3.Row) -> Customer:

@@ -147,6 +147,7 @@ class Problem(StrEnum):
     EMPTY_TEXT = "empty_text"
     TEXT_TOO_LONG = "text_too_long"
     NO_DEFAULT_TEXT = "no_default_text"
+    NO_PRODUCT_LINES = "no_product_lines"
 
 
 @dataclass(frozen=True)
@@ -315,16 +316,45 @@ class BroadcastRecord:
     fallback: int
     stopped_at: datetime | None = None
     stopped_by: str | None = None
+    without_product: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ProductLines:
+    """The open lines a product template is about: of `sku`, and ready from stock (`ready`)
+    or still waiting for it (not `ready`)."""
+
+    sku: str
+    ready: bool
+
+
+def product_lines(message: BroadcastMessage) -> ProductLines | None:
+    """Which lines a copy of this message is about; None when it is about no product.
+
+    DESIGN §11: a template names the recipient's own affected orders, so a product template
+    reaches only customers with an open line of its SKU, and names only those orders.
+    `supplier_delay` is about lines still waiting for the product (a line already covered by
+    stock is not delayed); `stock_arrived` says the product has arrived, which is true for a
+    customer only when their line of it is now ready from stock (ETA confidence `in_stock`).
+    """
+    if not isinstance(message, TemplateMessage):
+        return None
+    sku = message.param("sku")
+    if sku is None:
+        return None
+    return ProductLines(sku, ready=message.template is Template.STOCK_ARRIVED)
 
 
 @dataclass(frozen=True)
 class SegmentFilter:
     """A segment as storage selects it: the kind (a purchase order resolved to its orders by the
-    allocation), its values, and the jurisdiction narrowing (language is narrowed by tag)."""
+    allocation), its values, and the jurisdiction narrowing (language is narrowed by tag);
+    with `product`, only orders with such an open line (`product_lines`)."""
 
     kind: SegmentKind
     values: tuple[str, ...] = ()
     jurisdiction: Jurisdiction | None = None
+    product: ProductLines | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,6 +424,7 @@ class NewBroadcast:
     message: BroadcastMessage
     not_linked: int
     fallback: int
+    without_product: int = 0
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ written by a renderer from the handlers layer (`BroadcastTexts`); these function
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,6 +33,7 @@ from bot.domain.broadcasts import (
     copy_language,
     delivery_status,
     normal_tag,
+    product_lines,
     speaks,
     valid_tag,
 )
@@ -120,7 +121,8 @@ class Preview:
     customers of the segment without a chat, `fallback` recipients given the default
     language's text for lack of their own, `samples` one real recipient's copy per language,
     `waiting_for_morning` recipients now in their quiet hours (their copy goes at `morning`,
-    their local time; None without a quiet-hours rule).
+    their local time; None without a quiet-hours rule), `without_product` customers of the
+    segment left out because they have no open line of a product template's product.
     """
 
     recipients: int
@@ -131,6 +133,7 @@ class Preview:
     samples: Mapping[str, str]
     waiting_for_morning: int = 0
     morning: time | None = None
+    without_product: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ class Queued:
     not_linked: int
     fallback: int
     waiting_for_morning: int = 0
+    without_product: int = 0
 
 
 @dataclass(frozen=True)
@@ -218,6 +222,7 @@ class _Plan:
     segment: Segment
     query: SegmentFilter
     message: BroadcastMessage
+    base: SegmentFilter
     product_name: str | None
     available: frozenset[str]
     default: str
@@ -228,6 +233,17 @@ class _Plan:
     def in_segment(self, tag: str | None) -> bool:
         language = self.segment.language
         return language is None or speaks(tag, language, self.default)
+
+    async def segment_size(self, store: BroadcastStore) -> int:
+        """How many customers the segment has before a product template narrows it to those
+        with an open line of its product (`product_lines`); 0 for a message about no product."""
+        if self.query.product is None:
+            return 0
+        return sum(
+            group.customers
+            for group in await store.segment_groups(self.base)
+            if self.in_segment(group.language)
+        )
 
     def lacks_text(self, language: str) -> bool:
         """Whether free text has no text for a copy in `language` (none for the default)."""
@@ -249,8 +265,11 @@ async def preview_broadcast(
     recipient's copy per language; nothing is queued.
 
     `today` is the business date (a purchase-order segment follows the ETA allocation, §5).
+    A product template reaches only the customers with an open line of its product
+    (`product_lines`); the others are counted in `without_product`.
     Rejected: unknown template/param/SKU/supplier/PO/order, a language tag that is not one, no
-    customer in the segment, free text missing for the default language when someone needs it.
+    customer in the segment, none of them with such a line (NO_PRODUCT_LINES, detail: the
+    SKU), free text missing for the default language when someone needs it.
     """
     plan = await _plan(store, segment, message, texts=texts, today=today)
     if isinstance(plan, Rejected):
@@ -258,8 +277,10 @@ async def preview_broadcast(
     groups = [
         group for group in await store.segment_groups(plan.query) if plan.in_segment(group.language)
     ]
+    segment_size = await plan.segment_size(store)
     if not groups:
-        return Rejected(Problem.EMPTY_SEGMENT)
+        return _empty(plan, segment_size)
+    without_product = segment_size - sum(group.customers for group in groups) if segment_size else 0
     by_language: dict[str, int] = {}
     samples_from: dict[str, str] = {}
     held = not_linked = fallback = waiting = 0
@@ -297,6 +318,7 @@ async def preview_broadcast(
         samples=dict(sorted(samples.items())),
         waiting_for_morning=waiting,
         morning=quiet.morning if quiet else None,
+        without_product=without_product,
     )
 
 
@@ -345,13 +367,23 @@ async def queue_broadcast(
             copies.append(
                 RecipientCopy.of(customer.customer_id, customer.chat_id, language, text, release)
             )
+    segment_size = await plan.segment_size(store)
     if not customers:
-        return Rejected(Problem.EMPTY_SEGMENT)
+        return _empty(plan, segment_size)
+    without_product = segment_size - customers if segment_size else 0
     if not copies:
         return Rejected(Problem.NO_LINKED_RECIPIENTS, str(not_linked))
-    record = NewBroadcast(actor, segment, plan.message, not_linked, fallback)
+    record = NewBroadcast(actor, segment, plan.message, not_linked, fallback, without_product)
     broadcast_id, queued = await store.record_broadcast(record, copies, now=now)
-    return Queued(broadcast_id, queued, not_linked, fallback, waiting)
+    return Queued(broadcast_id, queued, not_linked, fallback, waiting, without_product)
+
+
+def _empty(plan: _Plan, segment_size: int) -> Rejected:
+    """An empty segment; or, for a product template, a segment none of whose customers has an
+    open line of the product (NO_PRODUCT_LINES, detail: the SKU)."""
+    if segment_size and plan.query.product is not None:
+        return Rejected(Problem.NO_PRODUCT_LINES, plan.query.product.sku)
+    return Rejected(Problem.EMPTY_SEGMENT)
 
 
 async def broadcast_status(
@@ -397,8 +429,9 @@ def broadcast_json(view: BroadcastView) -> dict[str, object]:
     """`broadcast show --json` (DESIGN §11): id, status, segment, recipients, sent, held, failed,
     pending (of which waiting_for_morning: held for the recipients' quiet hours), by_language
     {language: {recipients, sent, held, failed, pending, withdrawn, waiting_for_morning}}, and
-    withdrawn, not_linked, fallback, message, created_by, created_at, first/last_sent_at,
-    stopped_at, stopped_by (ISO-8601 UTC or null)."""
+    withdrawn, not_linked, fallback, without_product (customers of the segment left out for
+    want of an open line of a product template's product), message, created_by, created_at,
+    first/last_sent_at, stopped_at, stopped_by (ISO-8601 UTC or null)."""
     record = view.record
     return {
         "id": record.broadcast_id,
@@ -410,6 +443,7 @@ def broadcast_json(view: BroadcastView) -> dict[str, object]:
         },
         "not_linked": record.not_linked,
         "fallback": record.fallback,
+        "without_product": record.without_product,
         "message": record.message.as_json(),
         "created_by": record.created_by,
         "created_at": record.created_at.isoformat(),
@@ -464,7 +498,8 @@ async def _plan(
     else:
         available = message.languages
     default = normal_tag(texts.default_language)
-    return _Plan(segment, query, message, product_name, available, default)
+    narrowed = replace(query, product=product_lines(message))
+    return _Plan(segment, narrowed, message, query, product_name, available, default)
 
 
 async def _segment_filter(

@@ -419,8 +419,9 @@ async def _show(
 async def answer_typed(
     update: Update, context: BotContext, t: Translator, prompt: StaffPrompt
 ) -> bool:
-    """A typed answer to one of the wizard's questions; False when it must be typed again (the
-    reason is sent), True when taken (the screen moves on)."""
+    """A typed answer to one of the wizard's questions; False when the chat's question stays
+    open (typed again after the reason is sent, or the next question asked), True when taken
+    (the screen moves on)."""
     message, chat = update.effective_message, update.effective_chat
     assert message is not None and message.text is not None and chat is not None
     store = context.services.store
@@ -452,6 +453,8 @@ async def answer_typed(
             return False
         await store.clear_staff_prompt(chat.id)
         await _next_param(update, context, t, draft.with_param("sku", text))
+        # Why: the next question (the reason) is open now; "taken" would clear it as answered.
+        return False
     elif prompt.kind is PromptKind.BC_REASON:
         if len(text) > PARAM_LIMIT:
             await send_new(update, problem_text(t, Rejected(Problem.PARAM_TOO_LONG, "reason")))
@@ -498,6 +501,12 @@ def problem_text(t: Translator, refused: Rejected) -> str:
             return t.gettext("That text is too long for one Telegram message. Please shorten it.")
         case Problem.EMPTY_SEGMENT:
             return t.gettext("No customer with an open backorder is in this segment.")
+        case Problem.NO_PRODUCT_LINES:
+            return t.gettext(
+                "No customer in this segment has an open line of {sku} that this message is "
+                "about: nobody would get it.",
+                sku=detail,
+            )
         case Problem.NO_LINKED_RECIPIENTS:
             return t.ngettext(
                 "The {n} customer in this segment has not linked a chat: nobody can be reached.",
@@ -632,6 +641,17 @@ def preview_text(t: Translator, draft: Draft, preview: Preview, default_language
                 "{n} customer in the segment has not linked a chat and cannot be reached.",
                 "{n} customers in the segment have not linked a chat and cannot be reached.",
                 preview.not_linked,
+            )
+        )
+    if preview.without_product:
+        lines.append(
+            t.ngettext(
+                "{n} customer in the segment is left out: no open line of {sku} this message "
+                "is about.",
+                "{n} customers in the segment are left out: no open line of {sku} this message "
+                "is about.",
+                preview.without_product,
+                sku=dict(draft.params).get("sku", ""),
             )
         )
     return "\n".join(lines)

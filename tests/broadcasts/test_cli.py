@@ -58,22 +58,25 @@ def test_a_dry_run_shows_recipients_by_language_and_a_sample_each_and_queues_not
     )
     assert code == 0
     shown = json.loads(out)
-    assert shown["by_language"] == {"de": 1, "en": 3, "es": 1, "ru": 1}
+    # Dmitri (ru) and Filipe (pt-BR) wait for desks only: a chair's delay is not theirs.
+    assert shown["by_language"] == {"de": 1, "en": 2, "es": 1}
     assert (shown["recipients"], shown["held"], shown["not_linked"], shown["fallback"]) == (
-        6,
+        4,
+        0,
         1,
-        1,
-        1,
+        0,
     )
-    assert set(shown["samples"]) == {"de", "en", "es", "ru"}
+    assert shown["without_product"] == 2
+    assert set(shown["samples"]) == {"de", "en", "es"}
     assert "A1" in shown["samples"]["de"]
     code, out, _ = run(
         capsys, "send", "--all", "--template", "supplier_delay", "--param", "sku=CHAIR", "--dry-run"
     )
     assert code == 0
-    assert "recipients: 6 (1 held: they blocked the bot)" in out
+    assert "recipients: 4\n" in out
     assert "  de: 1\n" in out and "not linked (cannot be reached): 1" in out
-    assert "--- sample (ru) ---" in out and "<b>" not in out
+    assert "left out, no open line of the product this template is about: 2" in out
+    assert "--- sample (es) ---" in out and "<b>" not in out
     assert outbox_rows(db_path) == []
 
 
@@ -81,7 +84,7 @@ def test_send_queues_and_prints_the_id_that_show_list_and_stop_take(
     db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run(
-        capsys, "send", "--sku", "CHAIR", "--template", "stock_arrived", "--param", "sku=CHAIR"
+        capsys, "send", "--sku", "CHAIR", "--template", "supplier_delay", "--param", "sku=CHAIR"
     )
     assert code == 0
     broadcast_id = int(out)
@@ -230,19 +233,49 @@ def test_a_broadcast_sent_at_night_counts_its_copies_waiting_for_the_customers_m
     code, out, _ = run(capsys, *request, "--dry-run", "--json")
     assert code == 0
     shown = json.loads(out)
-    assert (shown["recipients"], shown["held"], shown["waiting_for_morning"]) == (6, 1, 5)
+    assert (shown["recipients"], shown["held"], shown["waiting_for_morning"]) == (4, 0, 4)
     code, out, _ = run(capsys, *request, "--dry-run")
-    assert "in their quiet hours now: 5 (they get it from 08:00 their time)" in out
+    assert "in their quiet hours now: 4 (they get it from 08:00 their time)" in out
 
     code, out, _ = run(capsys, *request)
     assert code == 0
     broadcast_id = out.strip()
     code, out, _ = run(capsys, "show", broadcast_id, "--json")
     night = json.loads(out)
-    assert (night["status"], night["pending"], night["waiting_for_morning"]) == ("queued", 5, 5)
-    assert night["held"] == 1 and night["recipients"] == 6
+    assert (night["status"], night["pending"], night["waiting_for_morning"]) == ("queued", 4, 4)
+    assert night["held"] == 0 and night["recipients"] == 4
+    assert night["without_product"] == 2
 
     monkeypatch.setenv("BACKORDER_NOW", "2026-12-03T08:00:00+00:00")
     code, out, _ = run(capsys, "show", broadcast_id, "--json")
     morning = json.loads(out)
-    assert (morning["pending"], morning["waiting_for_morning"]) == (5, 0)
+    assert (morning["pending"], morning["waiting_for_morning"]) == (4, 0)
+
+
+def test_a_product_template_for_a_product_nobody_in_the_segment_waits_for_is_refused(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, "send", "--po", "PO-1", "--template", "supplier_delay", "--param", "sku=DESK"
+    )
+    assert (code, out) == (1, "")
+    assert "no customer of this segment has an open line of DESK" in err
+    assert "nothing queued" in err
+    assert outbox_rows(db_path) == []
+
+
+def test_show_counts_the_customers_left_out_for_want_of_the_product(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, "send", "--all", "--template", "supplier_delay", "--param", "sku=DESK"
+    )
+    assert code == 0
+    assert "4 customers of the segment left out: no open line of the product" in err
+    code, out, _ = run(capsys, "show", out.strip())
+    assert "left out, no open line of the product this template is about: 4" in out
+    assert {customer for customer, _ in outbox_rows(db_path)} == {
+        shop.DMITRI,
+        shop.FILIPE,
+        shop.HUGO,
+    }

@@ -49,7 +49,7 @@ async def test_ten_thousand_customers_each_get_one_copy_in_their_language_blocke
         "--sku",
         "WIDGET",
         "--template",
-        "stock_arrived",
+        "supplier_delay",
         "--param",
         "sku=WIDGET",
     )

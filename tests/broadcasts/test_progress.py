@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from bot.domain.broadcasts import BroadcastStatus, Segment, SegmentKind, Template, TemplateMessage
+from bot.domain.broadcasts import BroadcastStatus, FreeText, Segment, SegmentKind
 from bot.domain.outbox import Delivery
 from bot.services.broadcasts import (
     AlreadyOver,
@@ -23,7 +23,8 @@ from bot.services.broadcasts import (
 from storage.sqlite import SqliteStore
 from tests.broadcasts.shop import BLOCKED_CHAT, NOW, TODAY
 
-DELAY = TemplateMessage(Template.SUPPLIER_DELAY, (("sku", "CHAIR"),))
+# Why: a message for every waiting customer (a product template reaches only its product's).
+DELAY = FreeText((("en", "We are closed on Friday."), ("ru", "В пятницу мы закрыты.")))
 
 
 async def queued(store: SqliteStore, texts: BroadcastTexts) -> int:

@@ -125,7 +125,7 @@ async def test_a_broadcast_queued_at_night_reaches_berlin_at_eight_and_new_york_
     quiet = QuietHoursRule(DEFAULT_QUIET_HOURS, ZoneInfo("UTC"))  # the bot's defaults
     texts = broadcast_texts(catalogs)
     segment = Segment(SegmentKind.ORDERS, ORDERS)
-    message = template_message("stock_arrived", {"sku": "CHAIR"})
+    message = template_message("supplier_delay", {"sku": "CHAIR"})
     assert isinstance(message, TemplateMessage)
 
     preview = await preview_broadcast(

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.broadcasts import (
+    FreeText,
     Problem,
     Rejected,
     Segment,
     SegmentKind,
-    Template,
-    TemplateMessage,
 )
 from bot.domain.model import Jurisdiction
 from bot.services.broadcasts import BroadcastTexts, Preview, preview_broadcast, queue_broadcast
@@ -31,7 +30,9 @@ from tests.broadcasts.shop import (
     outbox_rows,
 )
 
-DELAY = TemplateMessage(Template.SUPPLIER_DELAY, (("sku", "CHAIR"),))
+# Why: a product template narrows a segment to its product's customers (test_product_templates);
+# these tests are about the segment alone.
+DELAY = FreeText((("en", "Our warehouse is closed on Friday."),))
 
 
 async def recipients_of(store: SqliteStore, texts: BroadcastTexts, segment: Segment) -> set[str]:

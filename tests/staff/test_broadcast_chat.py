@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
+from bot.domain.model import Customer, Order, OrderLine, Product
 from bot.sandbox.client import SandboxClient
 from bot.services.broadcasts import broadcast_status
+from bot.services.eta import recompute_etas
+from bot.services.notices import mark_communicated
 from storage.sqlite import SqliteStore
 from tests.notices import shop
 from tests.notices.conftest import make_users
@@ -126,6 +130,57 @@ async def test_a_template_broadcast_to_a_sku_reaches_each_customer_once_in_their
     assert "Bestellung O-822" in copies[822][0]
     assert "O-823" in copies[823][0] and "commande" in copies[823][0]
     assert all("a storm at the port" in texts[0] for texts in copies.values())
+
+
+async def add_desk_order(store: SqliteStore, buyer: shop.Buyer) -> str:
+    """A desk (21 days' lead time) ordered by `buyer` besides their chair; the order's id."""
+    desk = Product("DESK", "Standing desk", 49900, "EUR", on_hand=0, lead_time_days=21)
+    await store.upsert_products([desk], actor="test", at=shop.NOW)
+    order_id = f"D-{buyer.chat_id}"
+    order = Order(
+        order_id,
+        buyer.customer_id,
+        shop.NOW - timedelta(hours=1),
+        "EUR",
+        jurisdiction=buyer.jurisdiction,
+        lines=(OrderLine(order_id, 1, "DESK", 1, 49900),),
+    )
+    customer = Customer(buyer.customer_id, f"Buyer {buyer.chat_id}", language=buyer.language)
+    await store.upsert_orders([customer], [order], actor="test", at=shop.NOW)
+    await recompute_etas(store, rules=shop.RULES, today=shop.TODAY)
+    await mark_communicated(store, buyer.customer_id, now=shop.NOW)
+    return order_id
+
+
+async def test_a_product_delay_to_all_waiting_customers_reaches_only_those_waiting_for_it(
+    store: SqliteStore, client: SandboxClient, run_bot: Any
+) -> None:
+    await shop.seed(store, BUYERS)
+    desk_order = await add_desk_order(store, BUYERS[0])
+    await make_users(client, BUYERS)
+    await client.create_user(STAFF_ID, "Sam", language_code="en")
+    async with run_bot():
+        first = await typed(client, "/broadcast")
+        narrow = await tap(client, first, "ka")
+        message = await tap(client, narrow, "n")
+        await tap(client, message, "t0")
+        reason = await typed(client, "DESK")
+        assert "Type the reason the supplier gave" in reason["text"]
+        preview = await typed(client, "a storm at the port")
+        text = plain(preview["text"])
+        assert "1 customer will get it" in text
+        assert (
+            "2 customers in the segment are left out: no open line of DESK this message is about."
+            in text
+        )
+        assert labels(preview)[0] == "Send to 1 customer"
+        progress = await tap(client, preview, "y")
+        await final_report(client, progress["message_id"])
+        copies = {buyer.chat_id: await received(client, buyer.chat_id) for buyer in BUYERS}
+    assert copies[822] == [] and copies[823] == []
+    (copy,) = copies[821]
+    assert "Standing desk" in copy and desk_order in copy
+    assert BUYERS[0].order_id not in copy  # the chair order has no desk in it
 
 
 async def test_free_text_in_two_languages_goes_to_each_customer_in_theirs_or_the_default(
