@@ -1,5 +1,6 @@
-"""Plan and queue a broadcast to every waiting customer of the 1M-line shop, 100,000 linked:
-time and peak memory (goal: at most 10 s and 250 MiB).
+"""Plan and queue a supplier-delay broadcast to every waiting customer of the 1M-line shop,
+100,000 linked, each waiting for the product: time and peak memory (goal: at most 10 s and
+250 MiB).
 
 The shop is built and its ETAs computed in this process; the broadcast is previewed and queued
 in a fresh child process (as `backorder-bot broadcast send` would be), so its peak resident
@@ -41,8 +42,11 @@ GOAL_SECONDS = 10.0
 GOAL_MIB = 250.0
 FIRST_CHAT = 50_000_000
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+HOT_SKU = "SKU-000000"
+PLACED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+PLACED_UTC = PLACED.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 MESSAGE = TemplateMessage(
-    Template.SUPPLIER_DELAY, (("reason", "A strike at the port"), ("sku", "SKU-000000"))
+    Template.SUPPLIER_DELAY, (("reason", "A strike at the port"), ("sku", HOT_SKU))
 )
 
 
@@ -76,6 +80,25 @@ async def _prepare(path: Path, size: ShopSize) -> None:
     await build_shop(path, size)
     store = await open_store(path)
     try:
+        # Why: a product template reaches only the customers still waiting for that product, so
+        # every customer gets one more order of it, none on hand: all of them are in the broadcast.
+        async with transaction(store.connection):
+            await store.connection.execute(
+                "UPDATE products SET on_hand = 0 WHERE sku = ?", (HOT_SKU,)
+            )
+            await store.connection.executemany(
+                "INSERT INTO orders (order_id, customer_id, placed_at, placed_at_utc, currency,"
+                " priority) VALUES (?, ?, ?, ?, 'EUR', 0)",
+                (
+                    (f"BC{number:07d}", customer_id(number), PLACED.isoformat(), PLACED_UTC)
+                    for number in range(size.customers)
+                ),
+            )
+            await store.connection.executemany(
+                "INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price_minor)"
+                " VALUES (?, 1, ?, 1, 1999)",
+                ((f"BC{number:07d}", HOT_SKU) for number in range(size.customers)),
+            )
         await recompute_etas(store, rules=EtaRules(BusinessCalendar(), 1), today=TODAY)
         # Why: linking through the chat one by one would dwarf what is measured; these are the
         # rows linking writes.
