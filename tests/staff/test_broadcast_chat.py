@@ -342,3 +342,24 @@ async def test_an_abandoned_draft_refuses_its_buttons_and_staff_text_is_not_swal
     assert STALE in str(answer["callback_answer_text"])
     assert "Customers waiting for CHAIR" not in free["text"]
     assert after == before
+
+
+async def test_a_typed_sku_then_a_typed_reason_go_on_to_the_preview_with_the_reason(
+    store: SqliteStore, client: SandboxClient, run_bot: Any
+) -> None:
+    await shop.seed(store, BUYERS)
+    await make_users(client, BUYERS)
+    await client.create_user(STAFF_ID, "Sam", language_code="en")
+    async with run_bot():
+        first = await typed(client, "/broadcast")
+        narrow = await tap(client, first, "ka")
+        message = await tap(client, narrow, "n")
+        asked = await tap(client, message, "t0")
+        reason = await typed(client, "CHAIR")
+        preview = await typed(client, "Port strike")
+    assert "Type the product's SKU." in asked["text"]
+    assert "Type the reason" in reason["text"]
+    assert preview["message_id"] == first["message_id"]
+    assert "3 customers will get it" in plain(preview["text"])
+    assert "Port strike" in plain(preview["text"])
+    assert labels(preview)[0] == "Send to 3 customers"
