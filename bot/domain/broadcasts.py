@@ -260,6 +260,7 @@ class DeliveryCounts:
     """Copies by state; they add up to `recipients` at every read.
 
     `held`: pending for a chat that blocked the bot; `withdrawn`: never sent because of a stop;
+    `in_flight`: after a stop, copies a sender had already claimed (they may still be sent);
     `waiting_for_morning`: the part of `pending` held until the recipient's quiet hours end
     (pending, not yet due; DESIGN §11).
     """
@@ -270,6 +271,7 @@ class DeliveryCounts:
     failed: int = 0
     pending: int = 0
     withdrawn: int = 0
+    in_flight: int = 0
     waiting_for_morning: int = 0
 
     @property
@@ -286,6 +288,7 @@ class DeliveryCounts:
             "failed": self.failed,
             "pending": self.pending,
             "withdrawn": self.withdrawn,
+            "in_flight": self.in_flight,
             "waiting_for_morning": self.waiting_for_morning,
         }
 

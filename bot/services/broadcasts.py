@@ -149,8 +149,8 @@ class BroadcastView:
     """A broadcast with where it stands: its record, status and copies by state.
 
     `counts` (and each language's in `by_language`) add up: sent + held + failed + pending +
-    withdrawn = recipients. `first_sent_at`/`last_sent_at` give the send rate of a progress
-    message (`rate_per_second`, `seconds_left`).
+    withdrawn + in_flight = recipients. `first_sent_at`/`last_sent_at` give the send rate of a
+    progress message (`rate_per_second`, `seconds_left`).
     """
 
     record: BroadcastRecord
@@ -187,10 +187,12 @@ class BroadcastView:
 
 @dataclass(frozen=True)
 class Stopped:
-    """The broadcast is stopped: `withdrawn` pending copies will not be sent."""
+    """The broadcast is stopped: `withdrawn` pending copies will not be sent; `in_flight` copies
+    a sender had already claimed may still arrive."""
 
     broadcast_id: int
     withdrawn: int
+    in_flight: int = 0
 
 
 @dataclass(frozen=True)
@@ -380,7 +382,8 @@ async def stop_broadcast(
 ) -> StopResult:
     """Send nothing more of a broadcast: its pending and held copies are withdrawn in one audited
     transaction (a send a dispatcher has already started may still complete) and it is
-    `stopped`. A broadcast already stopped, or done with nothing held, is AlreadyOver."""
+    `stopped`. A broadcast already stopped, or done with nothing held, is AlreadyOver.
+    Copies a dispatcher had claimed are in flight, not withdrawn (their send may complete)."""
     record = await store.broadcast_record(broadcast_id)
     if record is None:
         return NoSuchBroadcast(broadcast_id)
@@ -390,7 +393,8 @@ async def stop_broadcast(
     if counts.pending == 0 and counts.held == 0:
         return AlreadyOver(broadcast_id, BroadcastStatus.DONE)
     withdrawn = await store.stop_broadcast(broadcast_id, actor=actor, at=now)
-    return Stopped(broadcast_id, withdrawn)
+    in_flight = (await store.broadcast_progress(broadcast_id)).counts.in_flight
+    return Stopped(broadcast_id, withdrawn, in_flight)
 
 
 def broadcast_json(view: BroadcastView) -> dict[str, object]:

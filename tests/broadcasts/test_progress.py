@@ -86,6 +86,7 @@ async def test_a_broadcast_is_recorded_with_who_when_segment_message_and_audited
         "failed": 0,
         "pending": 0,
         "withdrawn": 0,
+        "in_flight": 0,
         "waiting_for_morning": 0,
     }
     assert (shown["created_by"], shown["not_linked"]) == ("staff:42", 1)
