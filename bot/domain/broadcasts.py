@@ -436,6 +436,10 @@ class BroadcastStore(Protocol):
         """Which of these order ids are stored."""
         ...
 
+    async def order_ids_by_key(self, key: str) -> list[str]:
+        """Ids of the orders whose lookup key (bot.domain.order_number) is `key`, in id order."""
+        ...
+
     async def segment_groups(self, segment: SegmentFilter) -> list[SegmentGroup]:
         """The segment's customers counted by language tag, linked and held."""
         ...

@@ -39,6 +39,7 @@ from bot.domain.broadcasts import (
 from bot.domain.delays import hold_for_quiet_hours
 from bot.domain.eta import lines_by_purchase_order
 from bot.domain.quiet_hours import QuietHours
+from bot.services.order_lookup import staff_order_ids
 
 
 @dataclass(frozen=True)
@@ -502,9 +503,10 @@ async def _segment_filter(
                 orders |= {line.order_id for po_id in values for line in waiting.get(po_id, ())}
             values = tuple(sorted(orders))
         case SegmentKind.ORDERS:
-            known_orders = await store.known_order_ids(values)
-            if unknown := [order_id for order_id in values if order_id not in known_orders]:
+            meant = await staff_order_ids(store, values)
+            if unknown := [typed for typed, order_id in meant.items() if order_id is None]:
                 return Rejected(Problem.UNKNOWN_ORDER, unknown[0])
+            values = tuple(dict.fromkeys(order_id for order_id in meant.values() if order_id))
         case SegmentKind.ALL:
             values = ()
     return SegmentFilter(kind, values, segment.jurisdiction)

@@ -246,3 +246,13 @@ def test_a_broadcast_sent_at_night_counts_its_copies_waiting_for_the_customers_m
     code, out, _ = run(capsys, "show", broadcast_id, "--json")
     morning = json.loads(out)
     assert (morning["pending"], morning["waiting_for_morning"]) == (5, 0)
+
+
+def test_orders_are_read_as_customers_type_them(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--template", "supplier_delay", "--param", "sku=CHAIR", "--dry-run", "--json"]
+    code, out, err = run(capsys, "send", "--orders", "#a1, b1", *argv)
+    exact_code, exact, _ = run(capsys, "send", "--orders", "A1,B1", *argv)
+    assert (code, err, exact_code) == (0, "", 0)
+    assert json.loads(out)["recipients"] == json.loads(exact)["recipients"] > 0

@@ -424,3 +424,21 @@ async def test_stop_pressed_on_a_finished_broadcast_says_it_has_finished_and_sho
         "This broadcast has already finished; nothing was changed."
     )
     assert view is not None and view.status.value == "done" and view.counts.sent == 3
+
+
+async def test_an_order_list_takes_order_numbers_as_customers_type_them(
+    store: SqliteStore, client: SandboxClient, run_bot: Any
+) -> None:
+    await shop.seed(store, BUYERS)
+    await make_users(client, BUYERS)
+    await client.create_user(STAFF_ID, "Sam", language_code="en")
+    async with run_bot():
+        first = await typed(client, "/broadcast")
+        await tap(client, first, "ko")
+        narrow = await typed(client, "#o-821 o-822")
+        message = await tap(client, narrow, "n")
+        await tap(client, message, "f")
+        written = await typed(client, "Hello")
+        preview = await tap(client, written, "v")
+    assert "Customers of orders" in narrow["text"] and "No order" not in narrow["text"]
+    assert "2 customers will get it" in plain(preview["text"])
