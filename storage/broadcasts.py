@@ -11,6 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.broadcasts import (
+    RATE_WINDOW,
     WITHDRAWN,
     AffectedOrder,
     BroadcastRecord,
@@ -336,6 +337,14 @@ async def read_progress(
         )
     )
     first, last = times[0] if times else (None, None)
+    recent = list(
+        await conn.execute_fetchall(
+            """SELECT count(*), min(sent_at) FROM (SELECT sent_at FROM outbox
+                WHERE broadcast_id = ? AND status = 'sent' ORDER BY sent_at DESC LIMIT ?)""",
+            (broadcast_id, RATE_WINDOW),
+        )
+    )
+    recent_sent, recent_first = recent[0] if recent else (0, None)
     languages = {language: _counts(states) for language, states in sorted(by_language.items())}
     total: dict[str, int] = {}
     for states in by_language.values():
@@ -346,6 +355,8 @@ async def read_progress(
         by_language=languages,
         first_sent_at=datetime.fromisoformat(first) if first else None,
         last_sent_at=datetime.fromisoformat(last) if last else None,
+        recent_sent=int(recent_sent or 0),
+        recent_first_sent_at=datetime.fromisoformat(recent_first) if recent_first else None,
     )
 
 

@@ -407,6 +407,17 @@ class Progress:
     by_language: Mapping[str, DeliveryCounts]
     first_sent_at: datetime | None = None
     last_sent_at: datetime | None = None
+    # The latest RATE_WINDOW sends: how many, and when the earliest of them was sent.
+    recent_sent: int = 0
+    recent_first_sent_at: datetime | None = None
+
+
+# Why: a rate from two sends a few milliseconds apart reads "1,749 per minute" while Telegram
+# allows 30 a second at most; a rate is shown once this many sends over this long (DESIGN §11),
+# measured over the latest RATE_WINDOW sends so a slowdown shows.
+RATE_MIN_SENT = 10
+RATE_MIN_SECONDS = 5.0
+RATE_WINDOW = 200
 
 
 class BroadcastStore(Protocol):

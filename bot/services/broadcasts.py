@@ -13,6 +13,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.broadcasts import (
+    RATE_MIN_SECONDS,
+    RATE_MIN_SENT,
     AffectedOrder,
     BroadcastMessage,
     BroadcastRecord,
@@ -160,6 +162,8 @@ class BroadcastView:
     by_language: Mapping[str, DeliveryCounts]
     first_sent_at: datetime | None
     last_sent_at: datetime | None
+    recent_sent: int = 0
+    recent_first_sent_at: datetime | None = None
 
     @property
     def broadcast_id(self) -> int:
@@ -168,12 +172,14 @@ class BroadcastView:
 
     @property
     def rate_per_second(self) -> float | None:
-        """Copies sent per second between the first and the latest send; None before two."""
-        first, last = self.first_sent_at, self.last_sent_at
-        if first is None or last is None or self.counts.sent < 2:
+        """Copies sent per second over the latest sends (RATE_WINDOW); None until it means
+        something: fewer than RATE_MIN_SENT sends, or over less than RATE_MIN_SECONDS (a frozen
+        business clock, whose sends all bear one time, never gives a rate) (DESIGN §11)."""
+        first, last, sent = self.recent_first_sent_at, self.last_sent_at, self.recent_sent
+        if first is None or last is None or sent < RATE_MIN_SENT:
             return None
         seconds = (last - first).total_seconds()
-        return (self.counts.sent - 1) / seconds if seconds > 0 else None
+        return (sent - 1) / seconds if seconds >= RATE_MIN_SECONDS else None
 
     @property
     def seconds_left(self) -> float | None:
@@ -437,6 +443,8 @@ def _view(record: BroadcastRecord, progress: Progress) -> BroadcastView:
         by_language=progress.by_language,
         first_sent_at=progress.first_sent_at,
         last_sent_at=progress.last_sent_at,
+        recent_sent=progress.recent_sent,
+        recent_first_sent_at=progress.recent_first_sent_at,
     )
 
 
