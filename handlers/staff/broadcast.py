@@ -178,6 +178,10 @@ def _narrow_rows(t: Translator, draft: Draft) -> list[list[InlineKeyboardButton]
     ]
 
 
+# Why: one line on a phone screen is about this long; the preview shows the whole text.
+_EXCERPT_LIMIT = 60
+
+
 def _message_text(t: Translator, draft: Draft) -> str:
     if draft.template is Template.SUPPLIER_DELAY:
         text = t.gettext("Message: supplier delay")
@@ -186,6 +190,12 @@ def _message_text(t: Translator, draft: Draft) -> str:
     elif draft.texts:
         names = ", ".join(t.language_name(code) for code, _ in draft.texts)
         text = t.gettext("Message: your own text in {languages}", languages=names)
+        # Why: staff see what they typed before the preview, a line per language.
+        for code, typed_text in draft.texts:
+            excerpt = cut(" ".join(typed_text.split()), _EXCERPT_LIMIT)
+            text += "\n" + t.gettext(
+                "• {language}: {excerpt}", language=t.language_name(code), excerpt=excerpt
+            )
     else:
         text = t.gettext("Message: your own text")
     sku = dict(draft.params).get("sku")

@@ -149,6 +149,8 @@ async def test_free_text_in_two_languages_goes_to_each_customer_in_theirs_or_the
         assert "customers who read German" in asked_de["text"]
         both = await typed(client, "Unser Lager ist am Freitag geschlossen")
         assert "your own text in German, English" in both["text"]
+        assert "• German: Unser Lager ist am Freitag geschlossen" in plain(both["text"])
+        assert "• English: Our warehouse is closed on Friday <3" in plain(both["text"])
         preview = await tap(client, both, "v")
         text = plain(preview["text"])
         assert "• English: 2" in text and "• German: 1" in text
