@@ -551,10 +551,13 @@ async def show_preview(update: Update, context: BotContext, t: Translator, draft
         await services.store.save_broadcast_draft(draft, now=services.clock.now())
         return
     summary = preview_text(t, draft, preview, services.catalogs.default_language)
+    # Why: a blocked chat's copy is held, not sent; the button counts who will get it now, as
+    # the final report counts sends (the preview's text says how many are held).
+    reachable = preview.recipients - preview.held
     rows = [
         [
             button(
-                t.ngettext("Send to {n} customer", "Send to {n} customers", preview.recipients),
+                t.ngettext("Send to {n} customer", "Send to {n} customers", reachable),
                 _data(draft, "y"),
             )
         ],
@@ -582,7 +585,7 @@ async def show_preview(update: Update, context: BotContext, t: Translator, draft
         t.ngettext(
             "Send this broadcast to {n} customer?",
             "Send this broadcast to {n} customers?",
-            preview.recipients,
+            reachable,
         ),
         InlineKeyboardMarkup(rows),
     )

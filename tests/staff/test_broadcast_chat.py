@@ -444,3 +444,32 @@ async def test_an_order_list_takes_order_numbers_as_customers_type_them(
         preview = await tap(client, written, "v")
     assert "Customers of orders" in narrow["text"] and "No order" not in narrow["text"]
     assert "2 customers will get it" in plain(preview["text"])
+
+
+async def test_the_send_button_counts_who_gets_it_now_and_the_preview_says_who_is_held(
+    store: SqliteStore, client: SandboxClient, run_bot: Any
+) -> None:
+    await shop.seed(store, BUYERS)
+    await make_users(client, BUYERS)
+    await client.create_user(STAFF_ID, "Sam", language_code="en")
+    async with run_bot():
+        await client.block(823)
+        first = await typed(client, "/broadcast")
+        narrow = await tap(client, first, "ka")
+        message = await tap(client, narrow, "n")
+        await tap(client, message, "f")
+        written = await typed(client, "Hello")
+        first_preview = await tap(client, written, "v")
+        progress = await tap(client, first_preview, "y")
+        report = await final_report(client, progress["message_id"])
+        second = await typed(client, "/broadcast")
+        narrow = await tap(client, second, "ka")
+        message = await tap(client, narrow, "n")
+        await tap(client, message, "f")
+        written = await typed(client, "Hello again")
+        preview = await tap(client, written, "v")
+    text = plain(preview["text"])
+    assert "2 of 3 messages sent" in plain(report["text"])
+    assert "3 customers will get it" in text
+    assert "1 of them has blocked the bot: their copy is held." in text
+    assert labels(preview)[0] == "Send to 2 customers"
