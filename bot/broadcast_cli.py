@@ -213,7 +213,7 @@ async def broadcast_command(
                     return 0
                 show(
                     f"broadcast {result.broadcast_id} stopped: {_count(result.withdrawn, 'copy')}"
-                    " withdrawn (a send already under way may still arrive)"
+                    f" withdrawn, {_count(result.in_flight, 'copy')} already on the way"
                 )
                 return 0
     return 2
@@ -446,6 +446,8 @@ def show_text(view: BroadcastView) -> str:
         f"recipients: {counts.recipients:,}  sent {counts.sent:,}  held {counts.held:,}"
         f"  failed {counts.failed:,}  pending {counts.pending:,}  withdrawn {counts.withdrawn:,}",
     ]
+    if counts.in_flight:
+        lines.append(f"in flight (claimed before the stop, may still arrive): {counts.in_flight:,}")
     if counts.waiting_for_morning:
         lines.append(
             f"waiting for their morning (quiet hours, pending): {counts.waiting_for_morning:,}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.broadcasts import (
+    RATE_WINDOW,
     WITHDRAWN,
     AffectedOrder,
     BroadcastRecord,
@@ -93,7 +95,12 @@ _CUSTOMERS = """
      ORDER BY s.customer_id, so.placed_at_utc, so.order_id"""
 _PROGRESS = """
     SELECT r.language,
-           CASE WHEN o.status = 'pending'
+           CASE WHEN o.status = 'pending' AND b.stopped_at IS NOT NULL
+                -- Why: after a stop, a copy a sender had already claimed is on its way (its send
+                -- may still succeed); any other pending copy is never sent.
+                THEN CASE WHEN o.claimed_by IS NOT NULL AND o.claim_expires_at > :clock
+                          THEN 'in_flight' ELSE 'withdrawn' END
+                WHEN o.status = 'pending'
                 THEN CASE WHEN o.chat_id IN (SELECT chat_id FROM unreachable_chats) THEN 'held'
                           WHEN o.not_before > :now THEN 'waiting' ELSE 'pending' END
                 WHEN o.status = 'sent' THEN 'sent'
@@ -101,6 +108,7 @@ _PROGRESS = """
                 ELSE 'failed' END,
            count(*)
       FROM broadcast_recipients AS r JOIN outbox AS o ON o.id = r.outbox_id
+      JOIN broadcasts AS b ON b.id = r.broadcast_id
      WHERE r.broadcast_id = :id
      GROUP BY 1, 2"""
 _RECORD_COLUMNS = (
@@ -318,14 +326,21 @@ async def read_broadcasts(conn: aiosqlite.Connection, *, limit: int) -> list[Bro
 
 
 async def read_progress(
-    conn: aiosqlite.Connection, broadcast_id: int, *, now: datetime | None = None
+    conn: aiosqlite.Connection,
+    broadcast_id: int,
+    *,
+    now: datetime | None = None,
+    clock: float | None = None,
 ) -> Progress:
     """A broadcast's copies by state and language (one statement, so they add up), and the times
     of its first and latest sends. Pending copies held until after `now` (quiet hours) are also
-    counted as waiting for morning; without `now`, none are."""
+    counted as waiting for morning; without `now`, none are. After a stop, a pending copy with a
+    sender's claim live at `clock` (wall-clock epoch seconds, default now) is in flight, any
+    other pending copy withdrawn."""
     at = utc_text(now) if now is not None else None
+    wall = time.time() if clock is None else clock
     rows = await conn.execute_fetchall(
-        _PROGRESS, {"id": broadcast_id, "withdrawn": WITHDRAWN, "now": at}
+        _PROGRESS, {"id": broadcast_id, "withdrawn": WITHDRAWN, "now": at, "clock": wall}
     )
     by_language: dict[str, dict[str, int]] = {}
     for language, state, count in rows:
@@ -338,6 +353,14 @@ async def read_progress(
         )
     )
     first, last = times[0] if times else (None, None)
+    recent = list(
+        await conn.execute_fetchall(
+            """SELECT count(*), min(sent_at) FROM (SELECT sent_at FROM outbox
+                WHERE broadcast_id = ? AND status = 'sent' ORDER BY sent_at DESC LIMIT ?)""",
+            (broadcast_id, RATE_WINDOW),
+        )
+    )
+    recent_sent, recent_first = recent[0] if recent else (0, None)
     languages = {language: _counts(states) for language, states in sorted(by_language.items())}
     total: dict[str, int] = {}
     for states in by_language.values():
@@ -348,20 +371,30 @@ async def read_progress(
         by_language=languages,
         first_sent_at=datetime.fromisoformat(first) if first else None,
         last_sent_at=datetime.fromisoformat(last) if last else None,
+        recent_sent=int(recent_sent or 0),
+        recent_first_sent_at=datetime.fromisoformat(recent_first) if recent_first else None,
     )
 
 
 async def write_stop(
-    conn: aiosqlite.Connection, broadcast_id: int, *, actor: str, at: datetime
+    conn: aiosqlite.Connection,
+    broadcast_id: int,
+    *,
+    actor: str,
+    at: datetime,
+    clock: float | None = None,
 ) -> int:
     """Withdraw the broadcast's pending copies (held ones too) and record the stop, audited, in
-    one transaction; how many were withdrawn. A copy a sender has already claimed stays with it:
-    if its send succeeds it is recorded as sent."""
+    one transaction; how many were withdrawn. A copy a sender has claimed (claim live at `clock`,
+    wall-clock epoch seconds, default now) stays with it, in flight: if its send succeeds it is
+    recorded as sent; if not, it is withdrawn when its claim ends (see storage/outbox)."""
+    wall = time.time() if clock is None else clock
     async with transaction(conn):
         cursor = await conn.execute(
             """UPDATE outbox SET status = 'failed', last_error = ?
-               WHERE broadcast_id = ? AND status = 'pending'""",
-            (WITHDRAWN, broadcast_id),
+               WHERE broadcast_id = ? AND status = 'pending'
+                 AND NOT (claimed_by IS NOT NULL AND claim_expires_at > ?)""",
+            (WITHDRAWN, broadcast_id, wall),
         )
         withdrawn = cursor.rowcount
         await conn.execute(
@@ -384,6 +417,7 @@ def _counts(states: dict[str, int]) -> DeliveryCounts:
         failed=states.get("failed", 0),
         pending=states.get("pending", 0) + states.get("waiting", 0),
         withdrawn=states.get("withdrawn", 0),
+        in_flight=states.get("in_flight", 0),
         waiting_for_morning=states.get("waiting", 0),
     )
 

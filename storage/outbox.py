@@ -9,6 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.domain.broadcasts import WITHDRAWN
 from bot.domain.notice_delivery import CHAT_UNLINKED
 from bot.domain.outbox import (
     Button,
@@ -85,6 +86,12 @@ _SERVED_ELSEWHERE = """EXISTS (SELECT 1 FROM outbox AS c
       AND c.status = 'pending' AND c.claim_expires_at > :clock)"""
 
 
+# Why: a copy of a stopped broadcast left pending (its sender's claim ended without a send) is
+# withdrawn: never claimed again (DESIGN §11).
+_STOPPED = """EXISTS (SELECT 1 FROM broadcasts AS s
+    WHERE s.id = {row}.broadcast_id AND s.stopped_at IS NOT NULL)"""
+
+
 async def due_messages(
     conn: aiosqlite.Connection,
     *,
@@ -119,6 +126,7 @@ async def due_messages(
                    AND (p.broadcast_id IS NULL) = (o.broadcast_id IS NULL)
                    AND p.next_attempt_at > :now)
              AND NOT {served_elsewhere}
+             AND NOT {_STOPPED.format(row="o")}
            ORDER BY o.id LIMIT :limit""",
         {
             "after": after_id,
@@ -145,7 +153,8 @@ async def claim_message(
             f"""UPDATE outbox SET claimed_by = :sender, claim_expires_at = :until
                WHERE id = :id AND status = 'pending'
                  AND (claimed_by IS NULL OR claimed_by = :sender OR claim_expires_at <= :clock)
-                 AND NOT {_SERVED_ELSEWHERE.format(row="outbox")}""",
+                 AND NOT {_SERVED_ELSEWHERE.format(row="outbox")}
+                 AND NOT {_STOPPED.format(row="outbox")}""",
             {"id": row_id, "sender": sender, "clock": clock, "until": until},
         )
         return cursor.rowcount == 1
@@ -201,7 +210,8 @@ async def mark_retry(
     error: str,
     sender: str | None = None,
 ) -> None:
-    """Record a failed attempt and when to try again (a row `sender` holds; its claim ends)."""
+    """Record a failed attempt and when to try again (a row `sender` holds; its claim ends); a
+    copy of a stopped broadcast is withdrawn instead."""
     retry_at = utc_text(next_attempt_at)
     async with transaction(conn):
         await conn.execute(
@@ -209,6 +219,11 @@ async def mark_retry(
                    due_at = max(due_at, ?), claimed_by = NULL, claim_expires_at = NULL
                WHERE id = ? AND status = 'pending' AND claimed_by IS ?""",
             (attempts, retry_at, error, retry_at, row_id, sender),
+        )
+        await conn.execute(
+            f"""UPDATE outbox SET status = 'failed', last_error = ?
+               WHERE id = ? AND status = 'pending' AND {_STOPPED.format(row="outbox")}""",
+            (WITHDRAWN, row_id),
         )
 
 

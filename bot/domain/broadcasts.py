@@ -261,6 +261,7 @@ class DeliveryCounts:
     """Copies by state; they add up to `recipients` at every read.
 
     `held`: pending for a chat that blocked the bot; `withdrawn`: never sent because of a stop;
+    `in_flight`: after a stop, copies a sender had already claimed (they may still be sent);
     `waiting_for_morning`: the part of `pending` held until the recipient's quiet hours end
     (pending, not yet due; DESIGN §11).
     """
@@ -271,6 +272,7 @@ class DeliveryCounts:
     failed: int = 0
     pending: int = 0
     withdrawn: int = 0
+    in_flight: int = 0
     waiting_for_morning: int = 0
 
     @property
@@ -287,6 +289,7 @@ class DeliveryCounts:
             "failed": self.failed,
             "pending": self.pending,
             "withdrawn": self.withdrawn,
+            "in_flight": self.in_flight,
             "waiting_for_morning": self.waiting_for_morning,
         }
 
@@ -435,6 +438,17 @@ class Progress:
     by_language: Mapping[str, DeliveryCounts]
     first_sent_at: datetime | None = None
     last_sent_at: datetime | None = None
+    # The latest RATE_WINDOW sends: how many, and when the earliest of them was sent.
+    recent_sent: int = 0
+    recent_first_sent_at: datetime | None = None
+
+
+# Why: a rate from two sends a few milliseconds apart reads "1,749 per minute" while Telegram
+# allows 30 a second at most; a rate is shown once this many sends over this long (DESIGN §11),
+# measured over the latest RATE_WINDOW sends so a slowdown shows.
+RATE_MIN_SENT = 10
+RATE_MIN_SECONDS = 5.0
+RATE_WINDOW = 200
 
 
 class BroadcastStore(Protocol):
@@ -462,6 +476,10 @@ class BroadcastStore(Protocol):
 
     async def known_order_ids(self, order_ids: Collection[str]) -> set[str]:
         """Which of these order ids are stored."""
+        ...
+
+    async def order_ids_by_key(self, key: str) -> list[str]:
+        """Ids of the orders whose lookup key (bot.domain.order_number) is `key`, in id order."""
         ...
 
     async def segment_groups(self, segment: SegmentFilter) -> list[SegmentGroup]:

@@ -13,6 +13,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.broadcasts import (
+    RATE_MIN_SECONDS,
+    RATE_MIN_SENT,
     AffectedOrder,
     BroadcastMessage,
     BroadcastRecord,
@@ -40,6 +42,7 @@ from bot.domain.broadcasts import (
 from bot.domain.delays import hold_for_quiet_hours
 from bot.domain.eta import lines_by_purchase_order
 from bot.domain.quiet_hours import QuietHours
+from bot.services.order_lookup import staff_order_ids
 
 
 @dataclass(frozen=True)
@@ -153,8 +156,8 @@ class BroadcastView:
     """A broadcast with where it stands: its record, status and copies by state.
 
     `counts` (and each language's in `by_language`) add up: sent + held + failed + pending +
-    withdrawn = recipients. `first_sent_at`/`last_sent_at` give the send rate of a progress
-    message (`rate_per_second`, `seconds_left`).
+    withdrawn + in_flight = recipients. `first_sent_at`/`last_sent_at` give the send rate of a
+    progress message (`rate_per_second`, `seconds_left`).
     """
 
     record: BroadcastRecord
@@ -163,6 +166,8 @@ class BroadcastView:
     by_language: Mapping[str, DeliveryCounts]
     first_sent_at: datetime | None
     last_sent_at: datetime | None
+    recent_sent: int = 0
+    recent_first_sent_at: datetime | None = None
 
     @property
     def broadcast_id(self) -> int:
@@ -171,12 +176,14 @@ class BroadcastView:
 
     @property
     def rate_per_second(self) -> float | None:
-        """Copies sent per second between the first and the latest send; None before two."""
-        first, last = self.first_sent_at, self.last_sent_at
-        if first is None or last is None or self.counts.sent < 2:
+        """Copies sent per second over the latest sends (RATE_WINDOW); None until it means
+        something: fewer than RATE_MIN_SENT sends, or over less than RATE_MIN_SECONDS (a frozen
+        business clock, whose sends all bear one time, never gives a rate) (DESIGN §11)."""
+        first, last, sent = self.recent_first_sent_at, self.last_sent_at, self.recent_sent
+        if first is None or last is None or sent < RATE_MIN_SENT:
             return None
         seconds = (last - first).total_seconds()
-        return (self.counts.sent - 1) / seconds if seconds > 0 else None
+        return (sent - 1) / seconds if seconds >= RATE_MIN_SECONDS else None
 
     @property
     def seconds_left(self) -> float | None:
@@ -191,10 +198,12 @@ class BroadcastView:
 
 @dataclass(frozen=True)
 class Stopped:
-    """The broadcast is stopped: `withdrawn` pending copies will not be sent."""
+    """The broadcast is stopped: `withdrawn` pending copies will not be sent; `in_flight` copies
+    a sender had already claimed may still arrive."""
 
     broadcast_id: int
     withdrawn: int
+    in_flight: int = 0
 
 
 @dataclass(frozen=True)
@@ -412,7 +421,8 @@ async def stop_broadcast(
 ) -> StopResult:
     """Send nothing more of a broadcast: its pending and held copies are withdrawn in one audited
     transaction (a send a dispatcher has already started may still complete) and it is
-    `stopped`. A broadcast already stopped, or done with nothing held, is AlreadyOver."""
+    `stopped`. A broadcast already stopped, or done with nothing held, is AlreadyOver.
+    Copies a dispatcher had claimed are in flight, not withdrawn (their send may complete)."""
     record = await store.broadcast_record(broadcast_id)
     if record is None:
         return NoSuchBroadcast(broadcast_id)
@@ -422,7 +432,8 @@ async def stop_broadcast(
     if counts.pending == 0 and counts.held == 0:
         return AlreadyOver(broadcast_id, BroadcastStatus.DONE)
     withdrawn = await store.stop_broadcast(broadcast_id, actor=actor, at=now)
-    return Stopped(broadcast_id, withdrawn)
+    in_flight = (await store.broadcast_progress(broadcast_id)).counts.in_flight
+    return Stopped(broadcast_id, withdrawn, in_flight)
 
 
 def broadcast_json(view: BroadcastView) -> dict[str, object]:
@@ -466,6 +477,8 @@ def _view(record: BroadcastRecord, progress: Progress) -> BroadcastView:
         by_language=progress.by_language,
         first_sent_at=progress.first_sent_at,
         last_sent_at=progress.last_sent_at,
+        recent_sent=progress.recent_sent,
+        recent_first_sent_at=progress.recent_first_sent_at,
     )
 
 
@@ -533,9 +546,10 @@ async def _segment_filter(
                 orders |= {line.order_id for po_id in values for line in waiting.get(po_id, ())}
             values = tuple(sorted(orders))
         case SegmentKind.ORDERS:
-            known_orders = await store.known_order_ids(values)
-            if unknown := [order_id for order_id in values if order_id not in known_orders]:
+            meant = await staff_order_ids(store, values)
+            if unknown := [typed for typed, order_id in meant.items() if order_id is None]:
                 return Rejected(Problem.UNKNOWN_ORDER, unknown[0])
+            values = tuple(dict.fromkeys(order_id for order_id in meant.values() if order_id))
         case SegmentKind.ALL:
             values = ()
     return SegmentFilter(kind, values, segment.jurisdiction)

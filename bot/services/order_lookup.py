@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from typing import Protocol
+
 from bot.domain.order_number import order_key
 from bot.domain.store import Store
+
+
+class OrderKeys(Protocol):
+    """The order look-ups that reading typed order numbers needs."""
+
+    async def known_order_ids(self, order_ids: Collection[str]) -> set[str]:
+        """Which of these order ids are stored."""
+        ...
+
+    async def order_ids_by_key(self, key: str) -> list[str]:
+        """Ids of the orders whose lookup key is `key`, in id order."""
+        ...
 
 
 async def orders_named(store: Store, typed: str) -> list[str]:
@@ -30,3 +45,18 @@ async def staff_order_id(store: Store, typed: str) -> str | None:
         return typed
     candidates = await orders_named(store, typed)
     return candidates[0] if len(candidates) == 1 else None
+
+
+async def staff_order_ids(store: OrderKeys, typed: Sequence[str]) -> dict[str, str | None]:
+    """Each typed order number mapped to the order it means, as `staff_order_id` reads one
+    ("#10498", "10498" or the exact id); None for one naming no order or several (DESIGN §6)."""
+    known = await store.known_order_ids(typed)
+    found: dict[str, str | None] = {}
+    for value in typed:
+        if value in known:
+            found[value] = value
+            continue
+        key = order_key(value)
+        candidates = await store.order_ids_by_key(key) if key is not None else []
+        found[value] = candidates[0] if len(candidates) == 1 else None
+    return found

@@ -178,6 +178,10 @@ def _narrow_rows(t: Translator, draft: Draft) -> list[list[InlineKeyboardButton]
     ]
 
 
+# Why: one line on a phone screen is about this long; the preview shows the whole text.
+_EXCERPT_LIMIT = 60
+
+
 def _message_text(t: Translator, draft: Draft) -> str:
     if draft.template is Template.SUPPLIER_DELAY:
         text = t.gettext("Message: supplier delay")
@@ -186,6 +190,12 @@ def _message_text(t: Translator, draft: Draft) -> str:
     elif draft.texts:
         names = ", ".join(t.language_name(code) for code, _ in draft.texts)
         text = t.gettext("Message: your own text in {languages}", languages=names)
+        # Why: staff see what they typed before the preview, a line per language.
+        for code, typed_text in draft.texts:
+            excerpt = cut(" ".join(typed_text.split()), _EXCERPT_LIMIT)
+            text += "\n" + t.gettext(
+                "• {language}: {excerpt}", language=t.language_name(code), excerpt=excerpt
+            )
     else:
         text = t.gettext("Message: your own text")
     sku = dict(draft.params).get("sku")
@@ -550,10 +560,13 @@ async def show_preview(update: Update, context: BotContext, t: Translator, draft
         await services.store.save_broadcast_draft(draft, now=services.clock.now())
         return
     summary = preview_text(t, draft, preview, services.catalogs.default_language)
+    # Why: a blocked chat's copy is held, not sent; the button counts who will get it now, as
+    # the final report counts sends (the preview's text says how many are held).
+    reachable = preview.recipients - preview.held
     rows = [
         [
             button(
-                t.ngettext("Send to {n} customer", "Send to {n} customers", preview.recipients),
+                t.ngettext("Send to {n} customer", "Send to {n} customers", reachable),
                 _data(draft, "y"),
             )
         ],
@@ -581,7 +594,7 @@ async def show_preview(update: Update, context: BotContext, t: Translator, draft
         t.ngettext(
             "Send this broadcast to {n} customer?",
             "Send this broadcast to {n} customers?",
-            preview.recipients,
+            reachable,
         ),
         InlineKeyboardMarkup(rows),
     )

@@ -83,7 +83,8 @@ def report_text(t: Translator, view: BroadcastView) -> str:
     """The final report: sent, held, failed, withdrawn by a stop, how long it took."""
     counts, record = view.counts, view.record
     stopped = view.status is BroadcastStatus.STOPPED
-    end = record.stopped_at if stopped and record.stopped_at else view.last_sent_at
+    ends = [view.last_sent_at, record.stopped_at if stopped else None]
+    end = max((moment for moment in ends if moment is not None), default=None)
     seconds = (end - record.created_at).total_seconds() if end else 0.0
     lines = [
         t.gettext("<b>Broadcast #{id} stopped</b>", id=view.broadcast_id)
@@ -115,9 +116,41 @@ def stop_markup(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(t.gettext("Stop broadcast"), f"{PREFIX}{broadcast_id}")]])
 
 
+def is_final(view: BroadcastView) -> bool:
+    """Over and nothing on its way: the progress message becomes the final report."""
+    return view.status in _OVER and view.counts.in_flight == 0
+
+
+def stopping_text(t: Translator, view: BroadcastView) -> str:
+    """A stopped broadcast whose claimed copies are still on their way (DESIGN §11)."""
+    counts = view.counts
+    return "\n".join(
+        [
+            t.gettext("<b>Broadcast #{id}</b>: stopping", id=view.broadcast_id),
+            t.gettext(
+                "Sent: {sent} of {total}",
+                sent=t.number(counts.sent),
+                total=t.number(counts.recipients),
+            ),
+            t.ngettext(
+                "{n} message is already on its way.",
+                "{n} messages are already on their way.",
+                counts.in_flight,
+            ),
+            t.ngettext(
+                "{n} not sent because of the stop",
+                "{n} not sent because of the stop",
+                counts.withdrawn,
+            ),
+        ]
+    )
+
+
 def _screen(t: Translator, view: BroadcastView) -> tuple[str, InlineKeyboardMarkup | None]:
-    if view.status in _OVER:
+    if is_final(view):
         return report_text(t, view), None
+    if view.status in _OVER:
+        return stopping_text(t, view), None
     return progress_text(t, view), stop_markup(t, view.broadcast_id)
 
 
@@ -157,7 +190,7 @@ async def update_progress(context: BotContext) -> None:
             # Why: best effort; the next tick tries again.
             logger.debug("progress of broadcast %s not updated: %s", view.broadcast_id, exc)
             continue
-        if view.status in _OVER:
+        if is_final(view):
             await store.finish_progress_message(progress.broadcast_id)
 
 
@@ -195,15 +228,24 @@ async def press_stop(update: Update, context: BotContext) -> None:
         store, progress.broadcast_id, actor=staff_actor(update), now=context.services.clock.now()
     )
     if isinstance(result, Stopped):
+        answer = t.ngettext(
+            "Broadcast stopped: {n} message will not be sent.",
+            "Broadcast stopped: {n} messages will not be sent.",
+            result.withdrawn,
+        )
+        if result.in_flight:
+            on_way = t.ngettext(
+                "{n} message was already on its way.",
+                "{n} messages were already on their way.",
+                result.in_flight,
+            )
+            answer = f"{answer} {on_way}"
+        await answer_press(update, label(answer))
+    elif isinstance(result, AlreadyOver) and result.status is BroadcastStatus.DONE:
         await answer_press(
             update,
-            label(
-                t.ngettext(
-                    "Broadcast stopped: {n} message will not be sent.",
-                    "Broadcast stopped: {n} messages will not be sent.",
-                    result.withdrawn,
-                )
-            ),
+            label(t.gettext("This broadcast has already finished; nothing was changed.")),
+            alert=True,
         )
     elif isinstance(result, AlreadyOver):
         await answer_press(
@@ -216,9 +258,11 @@ async def press_stop(update: Update, context: BotContext) -> None:
             update, label(t.gettext("This button is no longer available.")), alert=True
         )
         return
-    text, markup = await progress_screen(context, t, progress.broadcast_id)
+    view = await broadcast_status(store, progress.broadcast_id, now=context.services.clock.now())
+    assert view is not None
+    text, markup = _screen(t, view)
     await respond(update, text, markup)
-    if markup is None:
+    if is_final(view):
         await store.finish_progress_message(progress.broadcast_id)
 
 

@@ -21,7 +21,8 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.domain.staff_prompts import PromptKind
+from bot.domain.staff_prompts import PromptKind, StaffPrompt
+from bot.i18n import Translator
 from handlers.common import send_new
 from handlers.staff.access import is_staff
 from handlers.staff.broadcast import PROMPTS as BROADCAST_PROMPTS
@@ -46,7 +47,21 @@ async def answer_prompt(update: Update, context: BotContext) -> None:
     if prompt is None:
         return
     t = await context.translator(update)
-    text = message.text
+    # Why: the question is closed before it is answered, so a handler that asks a follow-up (the
+    # wizard's reason after its SKU) opens its own and keeps it; an answer that must be typed
+    # again reopens the same question unless the handler opened another.
+    await store.clear_staff_prompt(chat.id)
+    done = await _answer(update, context, t, prompt, message.text)
+    now = context.services.clock.now()
+    if not done and await store.staff_prompt(chat.id, user.id, now=now) is None:
+        await store.set_staff_prompt(prompt)
+    raise ApplicationHandlerStop
+
+
+async def _answer(
+    update: Update, context: BotContext, t: Translator, prompt: StaffPrompt, text: str
+) -> bool:
+    """Act on the typed answer to `prompt`; False when it must be typed again."""
     done = False
     if prompt.kind in BROADCAST_PROMPTS:
         done = await answer_broadcast(update, context, t, prompt)
@@ -63,20 +78,18 @@ async def answer_prompt(update: Update, context: BotContext) -> None:
                     example=example,
                 ),
             )
-            raise ApplicationHandlerStop
+            return False
         done = await apply_move(update, context, t, prompt.target, day, prompt.message_id)
     else:
         units = _units(text)
         if units is None:
             await send_new(update, t.gettext("That is not a whole number of units."))
-            raise ApplicationHandlerStop
+            return False
         if prompt.kind is PromptKind.PO_RECEIPT:
             done = await apply_receipt(update, context, t, prompt.target, units, prompt.message_id)
         else:
             done = await apply_on_hand(update, context, t, prompt.target, units, prompt.message_id)
-    if done:
-        await store.clear_staff_prompt(chat.id)
-    raise ApplicationHandlerStop
+    return done
 
 
 async def close_prompt(update: Update, context: BotContext) -> None:

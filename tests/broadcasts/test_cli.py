@@ -279,3 +279,13 @@ def test_show_counts_the_customers_left_out_for_want_of_the_product(
         shop.FILIPE,
         shop.HUGO,
     }
+
+
+def test_orders_are_read_as_customers_type_them(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--template", "supplier_delay", "--param", "sku=CHAIR", "--dry-run", "--json"]
+    code, out, err = run(capsys, "send", "--orders", "#a1, b1", *argv)
+    exact_code, exact, _ = run(capsys, "send", "--orders", "A1,B1", *argv)
+    assert (code, err, exact_code) == (0, "", 0)
+    assert json.loads(out)["recipients"] == json.loads(exact)["recipients"] > 0

@@ -35,7 +35,9 @@ def view(
         stopped_at=START + timedelta(minutes=12) if stopped else None,
         stopped_by="staff:555" if stopped else None,
     )
-    return BroadcastView(record, status, counts, {}, START, START + timedelta(minutes=10))
+    return BroadcastView(
+        record, status, counts, {}, START, START + timedelta(minutes=10), counts.sent, START
+    )
 
 
 def test_progress_shows_sent_of_total_the_rate_per_minute_and_the_time_left_in_german() -> None:
@@ -89,3 +91,33 @@ def test_progress_says_the_rest_waits_for_the_recipients_morning_when_nothing_el
     text = progress_text(t, view(counts, BroadcastStatus.SENDING))
     assert "Time left: the rest go out when the recipients' quiet hours end" in text
     assert "Waiting for their morning (quiet hours): 10" in text
+
+
+def test_no_rate_is_shown_until_ten_sends_over_five_seconds_then_over_the_latest_sends() -> None:
+    t = Catalogs.load().translator("en")
+    counts = DeliveryCounts(recipients=1000, sent=2, pending=998)
+    burst = BroadcastView(
+        view(counts, BroadcastStatus.SENDING).record,
+        BroadcastStatus.SENDING,
+        counts,
+        {},
+        START,
+        START + timedelta(milliseconds=70),
+        2,
+        START,
+    )
+    text = progress_text(t, burst)
+    assert "Rate: not known yet" in text and "Time left: not known yet" in text
+    counts = DeliveryCounts(recipients=1000, sent=500, pending=500)
+    # The first 300 went fast; the latest 200 over the last 100 seconds: 120 per minute.
+    slowed = BroadcastView(
+        burst.record,
+        BroadcastStatus.SENDING,
+        counts,
+        {},
+        START,
+        START + timedelta(seconds=160),
+        200,
+        START + timedelta(seconds=160 - 199 / 2),
+    )
+    assert "Rate: 120 per minute" in progress_text(t, slowed)
