@@ -119,6 +119,44 @@ async def test_bad_input_from_the_shell_is_refused_on_stderr_and_changes_nothing
     assert await dump(store) == before
 
 
+@pytest.mark.parametrize(
+    ("argv", "value"),
+    [
+        (["po", "PO-1", "--expected-date", "12/24/2026"], "'12/24/2026'"),
+        (["po", "PO-1", "--expected-date", "2026-13-01"], "'2026-13-01'"),
+        (["po", "PO-1", "--received", "abc"], "'abc'"),
+        (["po", "PO-1", "--status", "shipped"], "'shipped'"),
+        (["stock", "CHAIR", "1.5"], "'1.5'"),
+        (["broadcast", "show", "abc"], "'abc'"),
+        (["broadcast", "send", "--all", "--sku", "CHAIR", "--text", "en=x.txt"], "--sku"),
+        (
+            ["broadcast", "send", "--all", "--template", "stock_arrived", "--text", "en=x.txt"],
+            "--text",
+        ),
+        (["broadcast", "send", "--all", "--text", "x.txt"], "'x.txt'"),
+    ],
+)
+async def test_a_bad_value_from_the_shell_is_one_line_naming_it_exit_1_and_changes_nothing(
+    store: SqliteStore,
+    shell: None,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    value: str,
+) -> None:
+    await shop.seed(store, BUYERS)
+    before = await dump(store)
+    try:
+        code = await shell_run(argv)
+    except SystemExit as exc:
+        code = int(str(exc.code))
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.out == ""
+    assert captured.err.startswith("backorder-bot: error: ") and value in captured.err
+    assert captured.err.count("\n") == 1
+    assert await dump(store) == before
+
+
 async def test_a_cancelled_purchase_order_cannot_be_changed_from_the_shell(
     store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
