@@ -167,3 +167,28 @@ async def test_a_cancelled_purchase_order_cannot_be_changed_from_the_shell(
     assert await shell_run(["po", "PO-1", "--expected-date", "2026-12-20"]) == 1
     assert "is cancelled and cannot be changed" in capsys.readouterr().err
     assert await dump(store) == before
+
+
+async def test_a_cancelled_purchase_order_shows_nothing_to_come_in_the_shell(
+    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await shop.seed(store, BUYERS)
+    assert await shell_run(["po", "PO-1", "--status", "cancelled"]) == 0
+    capsys.readouterr()
+    assert await shell_run(["po", "PO-1"]) == 0
+    out = capsys.readouterr().out
+    assert "Quantity: 10,000 ordered, 0 received, 0 to come (cancelled)" in out
+
+
+async def test_the_waiting_lines_of_a_purchase_order_are_aligned_in_columns(
+    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await shop.seed(store, BUYERS)
+    assert await shell_run(["po", "PO-1"]) == 0
+    table = capsys.readouterr().out.split("\n\n", 1)[1].splitlines()
+    header, *rows = table
+    assert header.split() == ["order", "line", "customer", "qty"]
+    assert len(rows) == 3
+    for word in ("line", "customer", "qty"):
+        column = header.index(word)
+        assert all(row[column - 2 : column] == "  " and row[column] != " " for row in rows)

@@ -154,6 +154,8 @@ async def test_cancel_asks_first_and_then_cancels_the_po(
         done = await press(client, STAFF_ID, data(asked, "sp:cy:"))
         received = await notices_of(client, BUYERS)
     assert "PO-1 cancelled" in done["text"] and done["buttons"] == []
+    assert "to come" not in done["text"]
+    assert "Ordered 10,000 · received 0" in plain(done["text"])
     assert "Order O-801 is delayed" in received[801]
     assert [a for a, _, _ in await staff_actions(store)] == ["purchase_order.cancel"]
 
