@@ -192,3 +192,33 @@ async def test_the_waiting_lines_of_a_purchase_order_are_aligned_in_columns(
     for word in ("line", "customer", "qty"):
         column = header.index(word)
         assert all(row[column - 2 : column] == "  " and row[column] != " " for row in rows)
+
+
+async def test_a_purchase_order_or_sku_typed_in_lower_case_is_found_from_the_shell(
+    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await shop.seed(store, BUYERS)
+    assert await shell_run(["po", "po-1"]) == 0
+    assert capsys.readouterr().out.startswith("Purchase order PO-1: CHAIR")
+    assert await shell_run(["po", "po-1", "--expected-date", "2026-12-28"]) == 0
+    assert capsys.readouterr().out.startswith("PO-1 ")
+    assert await shell_run(["stock", "chair", "5"]) == 0
+    assert capsys.readouterr().out.startswith("CHAIR on hand set to 5 (was 0)")
+
+
+async def test_an_exact_match_wins_and_an_ambiguous_case_insensitive_one_finds_nothing(
+    store: SqliteStore,
+) -> None:
+    await shop.seed(store, BUYERS)
+    for statement in (
+        "CREATE TEMP TABLE copy AS SELECT * FROM products WHERE sku = 'CHAIR'",
+        "UPDATE copy SET sku = 'Chair'",
+        "INSERT INTO products SELECT * FROM copy",
+    ):
+        await store.connection.execute(statement)
+    await store.connection.commit()
+    assert await store.find_sku("CHAIR") == "CHAIR"
+    assert await store.find_sku("Chair") == "Chair"
+    assert await store.find_sku("chair") is None
+    assert await store.find_purchase_order_id("Po-1") == "PO-1"
+    assert await store.find_purchase_order_id("PO-404") is None

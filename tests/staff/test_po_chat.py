@@ -218,3 +218,15 @@ async def test_an_unreadable_or_past_date_is_refused_and_cancel_closes_the_quest
     assert "nichts geändert" in closed["text"]
     assert po.expected_date == shop.PO_DUE
     assert await staff_actions(store) == []
+
+
+async def test_a_purchase_order_or_sku_typed_in_lower_case_is_found_in_the_chat(
+    store: SqliteStore, client: SandboxClient, run_bot: Any
+) -> None:
+    await shop.seed(store, BUYERS)
+    await client.create_user(STAFF_ID, "Sam", language_code="en")
+    async with run_bot():
+        (po_screen,) = await say(client, STAFF_ID, "/po po-1")
+        (stock_screen,) = await say(client, STAFF_ID, "/stock chair")
+    assert "Purchase order PO-1" in po_screen["text"]
+    assert "(CHAIR)" in stock_screen["text"] and "On hand: 0" in stock_screen["text"]
