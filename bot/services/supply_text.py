@@ -61,7 +61,10 @@ def purchase_order_change_text(change: SupplyChange[PurchaseOrder], action: str)
     before, after = change.before, change.after
     if action == "cancel" or (after.status != before.status and after.status == "cancelled"):
         head = f"{after.po_id} cancelled"
-    elif action == "move":
+    elif action == "move" or (
+        after.expected_date != before.expected_date
+        and (after.received_quantity, after.status) == (before.received_quantity, before.status)
+    ):
         head = f"{after.po_id} moved to {after.expected_date.isoformat()}"
     elif action == "receive":
         received = after.received_quantity - before.received_quantity

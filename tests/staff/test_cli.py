@@ -54,7 +54,7 @@ async def test_po_moved_later_from_the_shell_queues_each_customers_delay_notice_
     out = capsys.readouterr().out
     assert code == 0
     summary = out.splitlines()[0]
-    assert summary.startswith("PO-1 updated: expected 2026-12-28: 3 customers, 3 orders later;")
+    assert summary.startswith("PO-1 moved to 2026-12-28: 3 customers, 3 orders later;")
     assert "3 delay notices queued" in summary
     texts = await outbox_texts(store)
     assert "Order O-701 is delayed" in texts[701][0]
