@@ -222,3 +222,18 @@ async def test_an_exact_match_wins_and_an_ambiguous_case_insensitive_one_finds_n
     assert await store.find_sku("chair") is None
     assert await store.find_purchase_order_id("Po-1") == "PO-1"
     assert await store.find_purchase_order_id("PO-404") is None
+
+
+@pytest.mark.parametrize(
+    "argv", [["po", "PO-1", "--received", "5"], ["stock", "CHAIR", "5"]], ids=["receipt", "stock"]
+)
+async def test_a_receipt_and_a_stock_change_with_the_same_effect_both_count_notices_no_chat_reaches(
+    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    await shop.seed(store, BUYERS)
+    await store.connection.execute("DELETE FROM chat_links WHERE customer_id = 'C-701'")
+    await store.connection.commit()
+    assert await shell_run(argv) == 0
+    summary = capsys.readouterr().out
+    assert "3 customers, 3 orders (3 earlier, 3 now ready)" in summary
+    assert "2 ready-to-ship notices queued, 1 notice with no chat to reach" in summary
