@@ -85,7 +85,8 @@ def purchase_order_json(view: PurchaseOrderView) -> dict[str, object]:
         "supplier": view.supplier,
         "quantity": po.quantity,
         "received_quantity": po.received_quantity,
-        "remaining_quantity": po.remaining,
+        # Why: a cancelled purchase order brings nothing, whatever was left of it.
+        "remaining_quantity": 0 if po.status is PoStatus.CANCELLED else po.remaining,
         "expected_date": po.expected_date.isoformat(),
         "status": po.status.value,
         "overdue": view.overdue,

@@ -178,6 +178,8 @@ async def test_a_cancelled_purchase_order_shows_nothing_to_come_in_the_shell(
     assert await shell_run(["po", "PO-1"]) == 0
     out = capsys.readouterr().out
     assert "Quantity: 10,000 ordered, 0 received, 0 to come (cancelled)" in out
+    assert await shell_run(["po", "PO-1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["remaining_quantity"] == 0
 
 
 async def test_the_waiting_lines_of_a_purchase_order_are_aligned_in_columns(
