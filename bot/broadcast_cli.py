@@ -48,7 +48,7 @@ _TAG = re.compile(r"<[^>]*>")
 
 
 class UsageError(ValueError):
-    """A flag's value has the wrong shape (argparse's exit 2)."""
+    """A flag's value has the wrong shape: one line on stderr, exit 1."""
 
 
 class InputError(ValueError):
@@ -110,7 +110,8 @@ def add_broadcast_parser(commands: argparse._SubParsersAction[argparse.ArgumentP
 
 
 def check_usage(args: argparse.Namespace, error: Callable[[str], object]) -> None:
-    """Usage errors argparse cannot see (flag values of the wrong shape): `error` exits 2."""
+    """Flag values of the wrong shape, which argparse cannot see: `error` prints one line
+    naming the value and exits 1."""
     if args.broadcast_command != "send":
         return
     if args.param and args.template is None:

@@ -7,11 +7,12 @@ import asyncio
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from bot.broadcast_cli import add_broadcast_parser, broadcast_command, check_usage
 from bot.config import ConfigError, Settings, load_settings
@@ -21,11 +22,30 @@ if TYPE_CHECKING:
     from bot.services.supply_impact import NoticeSettings
 
 IMPORT_KINDS = ("products", "orders", "purchase-orders")
+# Why: argparse's words for a value it could not take (a type, a choice, a clashing flag),
+# as against a usage error (a missing subcommand or argument, an unknown flag).
+_BAD_VALUE = re.compile(r"^argument [^:]+: (invalid |not allowed with |not a date)")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the project's convention for a bad value: one line on stderr naming it,
+    exit 1 (nothing is changed); usage errors keep argparse's usage and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        if _BAD_VALUE.match(message):
+            bad_value(message)
+        super().error(message)
+
+
+def bad_value(message: str) -> NoReturn:
+    """One line on stderr (`backorder-bot: error: …`), then exit 1."""
+    print(escaped(f"backorder-bot: error: {message}"), file=sys.stderr)
+    raise SystemExit(1)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser with one subcommand per job."""
-    parser = argparse.ArgumentParser(prog="backorder-bot", description=__doc__)
+    parser: argparse.ArgumentParser = _Parser(prog="backorder-bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the bot with long polling")
     demo = commands.add_parser("demo", help="offline demo on the sandbox")
@@ -94,7 +114,7 @@ def _run(argv: Sequence[str] | None) -> int:
     if args.command == "link" and (args.all == bool(args.order_id) or (args.csv and not args.all)):
         parser.error("link needs ORDER_ID or --all (--csv goes with --all)")
     if args.command == "broadcast":
-        check_usage(args, parser.error)
+        check_usage(args, bad_value)
     try:
         settings = load_settings()
     except ConfigError as exc:

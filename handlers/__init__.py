@@ -35,6 +35,12 @@ UPDATE_KINDS = (
 )
 
 
+def first_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """Handlers of the very first group: a staff member's message releases alerts held for a
+    chat of theirs that did not exist yet (the update goes on to the groups below)."""
+    return chat_member.first_handlers()
+
+
 def early_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Handlers of a group before all others: a staff member's typed answer to their chat's
     open question (other text passes on to the flows below)."""

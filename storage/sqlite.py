@@ -801,6 +801,26 @@ class SqliteStore:
         """Close the chat's question, if any."""
         await staff_prompt_table.clear_prompt(self._conn, chat_id)
 
+    async def find_purchase_order_id(self, typed: str) -> str | None:
+        """The stored po_id staff meant by `typed`: an exact match, else the one matching it
+        without regard to case (ASCII, SQLite's NOCASE); None when none does or several do."""
+        return await self._find_key("purchase_orders", "po_id", typed)
+
+    async def find_sku(self, typed: str) -> str | None:
+        """As `find_purchase_order_id`, for a product's SKU."""
+        return await self._find_key("products", "sku", typed)
+
+    async def _find_key(self, table: str, column: str, typed: str) -> str | None:
+        # Why: table and column are this module's constants, never typed text.
+        rows = await self._all(
+            f"SELECT {column} FROM {table} WHERE {column} = ?1 COLLATE NOCASE"
+            f" ORDER BY {column} = ?1 DESC LIMIT 2",
+            (typed,),
+        )
+        if rows and (str(rows[0][0]) == typed or len(rows) == 1):
+            return str(rows[0][0])
+        return None
+
     async def purchase_order_ids(self) -> list[str]:
         """Every purchase order id (staff buttons resolve their handles among them)."""
         return [str(row[0]) for row in await self._all("SELECT po_id FROM purchase_orders")]

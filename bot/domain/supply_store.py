@@ -55,6 +55,15 @@ class DecidedNotice:
 class SupplyStore(NoticeStore, Protocol):
     """Persistence for staff changes to purchase orders and on-hand units."""
 
+    async def find_purchase_order_id(self, typed: str) -> str | None:
+        """The stored po_id staff meant by `typed`: an exact match, else the one matching it
+        without regard to case; None when none does or several do."""
+        ...
+
+    async def find_sku(self, typed: str) -> str | None:
+        """As `find_purchase_order_id`, for a product's SKU."""
+        ...
+
     async def change_purchase_order(
         self, po_id: str, rule: PurchaseOrderRule, *, action: str, actor: str, at: datetime
     ) -> SupplyWrite[PurchaseOrder] | Refused:

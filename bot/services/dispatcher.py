@@ -210,6 +210,8 @@ class _Pass:
         self._first_seen_until = now
         # Why: a first-lane row may be found twice (by id and by falling due); it is sent once.
         self._known: set[int] = set()
+        # Why: chats with no chat yet already named in the log by this pass (one warning each).
+        self._no_chat_warned: set[int] = set()
         self._next_check = dispatcher._now() + dispatcher.limits.first_lane_check_seconds
         self._broadcast_after = 0
         self._broadcast_exhausted = False
@@ -387,6 +389,17 @@ class _Pass:
             self._flood_wait(row, _retry_after(exc))
         elif isinstance(exc, Forbidden):
             await self._unreachable(row, exc)
+        elif isinstance(exc, BadRequest) and _no_chat_yet(exc):
+            # Why: a staff member who never opened the bot's chat has none yet (400 "chat not
+            # found"); their alerts wait for them like a blocked chat's, released when they write.
+            if row.chat_id not in self._no_chat_warned:
+                self._no_chat_warned.add(row.chat_id)
+                logger.warning(
+                    "staff member %s has not started a chat with the bot; "
+                    "alerts are held until they do",
+                    row.chat_id,
+                )
+            await self._unreachable(row, exc)
         elif isinstance(exc, BadRequest | ChatMigrated):
             await self._fail(row, _describe(exc))
         else:
@@ -421,7 +434,7 @@ class _Pass:
             self._planner.pause_all(until)
         self._planner.retry(row.chat_id, row.row_id, row, not_before=until, lane=_lane(row))
 
-    async def _unreachable(self, row: QueuedMessage, exc: Forbidden) -> None:
+    async def _unreachable(self, row: QueuedMessage, exc: TelegramError) -> None:
         await self._store.mark_chat_unreachable(
             row.chat_id, reason=_describe(exc), at=self._d._clock.now()
         )
@@ -458,6 +471,12 @@ class _Pass:
         self._planner.retry(
             row.chat_id, row.row_id, again, not_before=self._d._now() + delay, lane=_lane(row)
         )
+
+
+def _no_chat_yet(exc: BadRequest) -> bool:
+    """True for Telegram's 400 "Bad Request: chat not found": no private chat with that user
+    exists yet (they never started the bot), or the bot is not in that group."""
+    return "chat not found" in exc.message.lower()
 
 
 def _lane(row: QueuedMessage) -> int:

@@ -126,9 +126,11 @@ async def _change(
     now: datetime,
     settings: NoticeSettings,
 ) -> Result:
-    found = (await store.get_purchase_orders([po_id])).get(po_id)
+    known = await store.find_purchase_order_id(po_id)
+    found = (await store.get_purchase_orders([known])).get(known) if known else None
     if found is None:
         return Refused(RefusalReason.UNKNOWN)
+    po_id = found.po_id
     return await apply_and_follow(
         store,
         found.sku,

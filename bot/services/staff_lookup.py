@@ -45,10 +45,13 @@ class PurchaseOrderView:
 async def purchase_order_view(
     store: StaffLookupStore, po_id: str, *, today: date
 ) -> PurchaseOrderView | None:
-    """The purchase order and who waits on it today; None when there is no such order."""
-    po = (await store.get_purchase_orders([po_id])).get(po_id)
+    """The purchase order and who waits on it today; None when there is no such order. `po_id`
+    as typed: an exact match first, else the one matching it in another case."""
+    found = await store.find_purchase_order_id(po_id)
+    po = (await store.get_purchase_orders([found])).get(found) if found else None
     if po is None:
         return None
+    po_id = po.po_id
     product = (await store.get_products([po.sku])).get(po.sku)
     books = await store.sku_books([po.sku])
     demand = lines_by_purchase_order(books[0], today=today).get(po_id, []) if books else []
@@ -82,7 +85,8 @@ def purchase_order_json(view: PurchaseOrderView) -> dict[str, object]:
         "supplier": view.supplier,
         "quantity": po.quantity,
         "received_quantity": po.received_quantity,
-        "remaining_quantity": po.remaining,
+        # Why: a cancelled purchase order brings nothing, whatever was left of it.
+        "remaining_quantity": 0 if po.status is PoStatus.CANCELLED else po.remaining,
         "expected_date": po.expected_date.isoformat(),
         "status": po.status.value,
         "overdue": view.overdue,
@@ -111,10 +115,13 @@ class StockView:
 
 
 async def stock_view(store: StaffLookupStore, sku: str) -> StockView | None:
-    """The product's stock picture; None when there is no such product."""
-    product = (await store.get_products([sku])).get(sku)
+    """The product's stock picture; None when there is no such product. `sku` as typed: an
+    exact match first, else the one matching it in another case."""
+    found = await store.find_sku(sku)
+    product = (await store.get_products([found])).get(found) if found else None
     if product is None:
         return None
+    sku = product.sku
     books = await store.sku_books([sku])
     book = books[0] if books else None
     supply = sorted(

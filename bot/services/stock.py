@@ -19,9 +19,12 @@ async def set_on_hand_units(
     now: datetime,
     settings: NoticeSettings,
 ) -> SupplyChange[Product] | Refused:
-    """Set the product's on-hand units (0 to 10^9), then recompute and queue the notices."""
-    if sku not in await store.get_products([sku]):
+    """Set the product's on-hand units (0 to 10^9), then recompute and queue the notices. `sku`
+    as typed: an exact match first, else the one matching it in another case."""
+    found = await store.find_sku(sku)
+    if found is None:
         return Refused(RefusalReason.UNKNOWN)
+    sku = found
     return await apply_and_follow(
         store,
         sku,

@@ -61,7 +61,10 @@ def purchase_order_change_text(change: SupplyChange[PurchaseOrder], action: str)
     before, after = change.before, change.after
     if action == "cancel" or (after.status != before.status and after.status == "cancelled"):
         head = f"{after.po_id} cancelled"
-    elif action == "move":
+    elif action == "move" or (
+        after.expected_date != before.expected_date
+        and (after.received_quantity, after.status) == (before.received_quantity, before.status)
+    ):
         head = f"{after.po_id} moved to {after.expected_date.isoformat()}"
     elif action == "receive":
         received = after.received_quantity - before.received_quantity
@@ -110,21 +113,27 @@ def refusal_text(refused: Refused, *, subject: str) -> str:
 def purchase_order_text(view: PurchaseOrderView) -> str:
     """A purchase order and the lines waiting on it, for a terminal."""
     po = view.po
+    # Why: a cancelled purchase order brings nothing, whatever was left of it.
+    to_come = "0 to come (cancelled)" if po.status == "cancelled" else f"{po.remaining:,} to come"
     lines = [
         f"Purchase order {po.po_id}: {po.sku} ({view.product_name})",
         f"Supplier: {view.supplier or '-'}",
         f"Status: {po.status.value}{' (overdue)' if view.overdue else ''}",
         f"Expected: {po.expected_date.isoformat()}",
-        f"Quantity: {po.quantity:,} ordered, {po.received_quantity:,} received,"
-        f" {po.remaining:,} to come",
+        f"Quantity: {po.quantity:,} ordered, {po.received_quantity:,} received, {to_come}",
         f"Waiting: {counted(view.customers, 'customer')}, {counted(len(view.lines), 'line')}",
     ]
     if view.lines:
-        lines.append("")
-        lines.append("order  line  customer  qty")
-        lines += [
-            f"{line.order_id}  {line.line_no}  {line.customer_id}  {line.quantity}"
+        rows = [("order", "line", "customer", "qty")]
+        rows += [
+            (line.order_id, str(line.line_no), line.customer_id, f"{line.quantity:,}")
             for line in view.lines
+        ]
+        widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+        lines.append("")
+        lines += [
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+            for row in rows
         ]
     return "\n".join(lines)
 

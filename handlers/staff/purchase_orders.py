@@ -85,7 +85,14 @@ def po_text(t: Translator, view: PurchaseOrderView, note: str = "") -> str:
         t.gettext("Supplier: {supplier}", supplier=view.supplier or "—"),
         t.gettext("Status: {status}", status=status),
         t.gettext("Expected: {date}", date=t.date(po.expected_date)),
+        # Why: a cancelled purchase order brings nothing; its status line says cancelled.
         t.gettext(
+            "Ordered {ordered} · received {received}",
+            ordered=t.number(po.quantity),
+            received=t.number(po.received_quantity),
+        )
+        if po.status is PoStatus.CANCELLED
+        else t.gettext(
             "Ordered {ordered} · received {received} · to come {remaining}",
             ordered=t.number(po.quantity),
             received=t.number(po.received_quantity),

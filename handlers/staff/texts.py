@@ -53,20 +53,30 @@ def status_text(t: Translator, status: PoStatus) -> str:
 
 def impact_text(t: Translator, impact: Impact) -> str:
     """'23 customers, 31 orders later' and '12 delay notices queued, 4 need consent'."""
-    moved = [
-        t.ngettext("{n} order later", "{n} orders later", impact.later) if impact.later else "",
-        t.ngettext("{n} order earlier", "{n} orders earlier", impact.earlier)
-        if impact.earlier
-        else "",
-        t.ngettext("{n} order now ready", "{n} orders now ready", impact.now_ready)
-        if impact.now_ready
-        else "",
-    ]
-    if impact.orders:
-        who = t.ngettext("{n} customer", "{n} customers", impact.customers)
-        effect = ", ".join([who, *(part for part in moved if part)])
-    else:
+    counts = [(impact.later, "later"), (impact.earlier, "earlier"), (impact.now_ready, "ready")]
+    shown = [(count, kind) for count, kind in counts if count]
+    if not impact.orders:
         effect = t.gettext("no customer's dates changed")
+    elif len(shown) == 1 and shown[0][0] == impact.orders:
+        # Why: every order moved one way: "4 customers, 5 orders later" says it all.
+        whole = {
+            "later": t.ngettext("{n} order later", "{n} orders later", impact.orders),
+            "earlier": t.ngettext("{n} order earlier", "{n} orders earlier", impact.orders),
+            "ready": t.ngettext("{n} order now ready", "{n} orders now ready", impact.orders),
+        }
+        who = t.ngettext("{n} customer", "{n} customers", impact.customers)
+        effect = f"{who}, {whole[shown[0][1]]}"
+    else:
+        # Why: an order can both move earlier and become ready; the counts are of the same
+        # orders, so they follow the total, as the command line says it.
+        part = {
+            "later": lambda n: t.ngettext("{n} later", "{n} later", n),
+            "earlier": lambda n: t.ngettext("{n} earlier", "{n} earlier", n),
+            "ready": lambda n: t.ngettext("{n} now ready", "{n} now ready", n),
+        }
+        who = t.ngettext("{n} customer", "{n} customers", impact.customers)
+        orders = t.ngettext("{n} order", "{n} orders", impact.orders)
+        effect = f"{who}, {orders}: " + ", ".join(part[kind](count) for count, kind in shown)
     delays = sum(count for kind, count in impact.notices.items() if kind in _DELAYS)
     good = impact.notices.get(NoticeKind.GOOD_NEWS, 0)
     ready = impact.notices.get(NoticeKind.READY_TO_SHIP, 0)

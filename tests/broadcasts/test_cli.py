@@ -135,7 +135,7 @@ def test_free_text_files_per_language_reach_each_recipient_escaped(
 @pytest.mark.parametrize(
     ("argv", "code", "error"),
     [
-        (["--all", "--sku", "CHAIR", "--template", "stock_arrived"], 2, "not allowed with"),
+        (["--all", "--sku", "CHAIR", "--template", "stock_arrived"], 1, "not allowed with"),
         (["--all"], 2, "one of the arguments --template --text is required"),
         (["--template", "stock_arrived"], 2, "one of the arguments --all --sku"),
         (["--all", "--template", "weather"], 1, "backorder-bot: no template 'weather'"),
@@ -145,7 +145,7 @@ def test_free_text_files_per_language_reach_each_recipient_escaped(
             1,
             "the template has no parameter 'mood'",
         ),
-        (["--all", "--template", "stock_arrived", "--param", "skuCHAIR"], 2, "KEY=VALUE"),
+        (["--all", "--template", "stock_arrived", "--param", "skuCHAIR"], 1, "KEY=VALUE"),
         (
             ["--sku", "NOPE", "--template", "supplier_delay", "--param", "sku=CHAIR"],
             1,

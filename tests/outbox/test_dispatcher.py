@@ -176,9 +176,11 @@ async def test_a_user_who_blocks_the_bot_is_marked_before_any_send_fails(
     assert [chat.chat_id for chat in summary.unreachable] == [FIRST_USER]
 
 
-async def deliver_updates(store: SqliteStore, sandbox: Sandbox, bot: Bot) -> None:
+async def deliver_updates(
+    store: SqliteStore, sandbox: Sandbox, bot: Bot, *, staff_ids: frozenset[int] = frozenset()
+) -> None:
     """Hand the sandbox's pending updates to the real Application's handlers."""
-    settings = Settings(token=TOKEN, api_base_url=sandbox.api_base_url)
+    settings = Settings(token=TOKEN, api_base_url=sandbox.api_base_url, staff_ids=staff_ids)
     services = Services(
         settings=settings,
         store=store,
@@ -190,3 +192,40 @@ async def deliver_updates(store: SqliteStore, sandbox: Sandbox, bot: Bot) -> Non
     async with application:
         for update in await bot.get_updates(timeout=0):
             await application.process_update(Update.de_json(update.to_dict(), application.bot))
+
+
+STAFF_USER = 777
+
+
+async def test_an_alert_to_a_staff_member_with_no_chat_yet_is_held_and_sent_once_they_write(
+    store: SqliteStore,
+    sandbox: Sandbox,
+    client: SandboxClient,
+    bot: Bot,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await store.enqueue_messages(
+        [
+            OutgoingMessage(f"alert:notice:{n}:{STAFF_USER}", STAFF_USER, f"alert {n}", urgent=True)
+            for n in range(3)
+        ],
+        now=NOW,
+    )
+    sending = dispatcher(store)
+    with caplog.at_level("WARNING", logger="bot.services.dispatcher"):
+        assert await sending.run_once(bot, now=NOW) == 0
+        assert await sending.run_once(bot, now=NOW) == 0
+    summary = await store.outbox_summary()
+    assert (summary.held, summary.failed) == (3, 0)
+    warnings = [r.getMessage() for r in caplog.records if str(STAFF_USER) in r.getMessage()]
+    assert warnings == [
+        "staff member 777 has not started a chat with the bot; alerts are held until they do"
+    ]
+
+    await client.create_user(STAFF_USER, "Sam")
+    await client.send_text(STAFF_USER, "/start")
+    await deliver_updates(store, sandbox, bot, staff_ids=frozenset({STAFF_USER}))
+
+    assert await sending.run_once(bot, now=NOW) == 3
+    alerts = [text for text in await bot_texts(client, STAFF_USER) if text.startswith("alert")]
+    assert alerts == ["alert 0", "alert 1", "alert 2"]

@@ -54,7 +54,7 @@ async def test_po_moved_later_from_the_shell_queues_each_customers_delay_notice_
     out = capsys.readouterr().out
     assert code == 0
     summary = out.splitlines()[0]
-    assert summary.startswith("PO-1 updated: expected 2026-12-28: 3 customers, 3 orders later;")
+    assert summary.startswith("PO-1 moved to 2026-12-28: 3 customers, 3 orders later;")
     assert "3 delay notices queued" in summary
     texts = await outbox_texts(store)
     assert "Order O-701 is delayed" in texts[701][0]
@@ -119,6 +119,44 @@ async def test_bad_input_from_the_shell_is_refused_on_stderr_and_changes_nothing
     assert await dump(store) == before
 
 
+@pytest.mark.parametrize(
+    ("argv", "value"),
+    [
+        (["po", "PO-1", "--expected-date", "12/24/2026"], "'12/24/2026'"),
+        (["po", "PO-1", "--expected-date", "2026-13-01"], "'2026-13-01'"),
+        (["po", "PO-1", "--received", "abc"], "'abc'"),
+        (["po", "PO-1", "--status", "shipped"], "'shipped'"),
+        (["stock", "CHAIR", "1.5"], "'1.5'"),
+        (["broadcast", "show", "abc"], "'abc'"),
+        (["broadcast", "send", "--all", "--sku", "CHAIR", "--text", "en=x.txt"], "--sku"),
+        (
+            ["broadcast", "send", "--all", "--template", "stock_arrived", "--text", "en=x.txt"],
+            "--text",
+        ),
+        (["broadcast", "send", "--all", "--text", "x.txt"], "'x.txt'"),
+    ],
+)
+async def test_a_bad_value_from_the_shell_is_one_line_naming_it_exit_1_and_changes_nothing(
+    store: SqliteStore,
+    shell: None,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    value: str,
+) -> None:
+    await shop.seed(store, BUYERS)
+    before = await dump(store)
+    try:
+        code = await shell_run(argv)
+    except SystemExit as exc:
+        code = int(str(exc.code))
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.out == ""
+    assert captured.err.startswith("backorder-bot: error: ") and value in captured.err
+    assert captured.err.count("\n") == 1
+    assert await dump(store) == before
+
+
 async def test_a_cancelled_purchase_order_cannot_be_changed_from_the_shell(
     store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -129,3 +167,75 @@ async def test_a_cancelled_purchase_order_cannot_be_changed_from_the_shell(
     assert await shell_run(["po", "PO-1", "--expected-date", "2026-12-20"]) == 1
     assert "is cancelled and cannot be changed" in capsys.readouterr().err
     assert await dump(store) == before
+
+
+async def test_a_cancelled_purchase_order_shows_nothing_to_come_in_the_shell(
+    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await shop.seed(store, BUYERS)
+    assert await shell_run(["po", "PO-1", "--status", "cancelled"]) == 0
+    capsys.readouterr()
+    assert await shell_run(["po", "PO-1"]) == 0
+    out = capsys.readouterr().out
+    assert "Quantity: 10,000 ordered, 0 received, 0 to come (cancelled)" in out
+    assert await shell_run(["po", "PO-1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["remaining_quantity"] == 0
+
+
+async def test_the_waiting_lines_of_a_purchase_order_are_aligned_in_columns(
+    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await shop.seed(store, BUYERS)
+    assert await shell_run(["po", "PO-1"]) == 0
+    table = capsys.readouterr().out.split("\n\n", 1)[1].splitlines()
+    header, *rows = table
+    assert header.split() == ["order", "line", "customer", "qty"]
+    assert len(rows) == 3
+    for word in ("line", "customer", "qty"):
+        column = header.index(word)
+        assert all(row[column - 2 : column] == "  " and row[column] != " " for row in rows)
+
+
+async def test_a_purchase_order_or_sku_typed_in_lower_case_is_found_from_the_shell(
+    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await shop.seed(store, BUYERS)
+    assert await shell_run(["po", "po-1"]) == 0
+    assert capsys.readouterr().out.startswith("Purchase order PO-1: CHAIR")
+    assert await shell_run(["po", "po-1", "--expected-date", "2026-12-28"]) == 0
+    assert capsys.readouterr().out.startswith("PO-1 ")
+    assert await shell_run(["stock", "chair", "5"]) == 0
+    assert capsys.readouterr().out.startswith("CHAIR on hand set to 5 (was 0)")
+
+
+async def test_an_exact_match_wins_and_an_ambiguous_case_insensitive_one_finds_nothing(
+    store: SqliteStore,
+) -> None:
+    await shop.seed(store, BUYERS)
+    for statement in (
+        "CREATE TEMP TABLE copy AS SELECT * FROM products WHERE sku = 'CHAIR'",
+        "UPDATE copy SET sku = 'Chair'",
+        "INSERT INTO products SELECT * FROM copy",
+    ):
+        await store.connection.execute(statement)
+    await store.connection.commit()
+    assert await store.find_sku("CHAIR") == "CHAIR"
+    assert await store.find_sku("Chair") == "Chair"
+    assert await store.find_sku("chair") is None
+    assert await store.find_purchase_order_id("Po-1") == "PO-1"
+    assert await store.find_purchase_order_id("PO-404") is None
+
+
+@pytest.mark.parametrize(
+    "argv", [["po", "PO-1", "--received", "5"], ["stock", "CHAIR", "5"]], ids=["receipt", "stock"]
+)
+async def test_a_receipt_and_a_stock_change_with_the_same_effect_both_count_notices_no_chat_reaches(
+    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    await shop.seed(store, BUYERS)
+    await store.connection.execute("DELETE FROM chat_links WHERE customer_id = 'C-701'")
+    await store.connection.commit()
+    assert await shell_run(argv) == 0
+    summary = capsys.readouterr().out
+    assert "3 customers, 3 orders (3 earlier, 3 now ready)" in summary
+    assert "2 ready-to-ship notices queued, 1 notice with no chat to reach" in summary

@@ -154,6 +154,8 @@ async def test_cancel_asks_first_and_then_cancels_the_po(
         done = await press(client, STAFF_ID, data(asked, "sp:cy:"))
         received = await notices_of(client, BUYERS)
     assert "PO-1 cancelled" in done["text"] and done["buttons"] == []
+    assert "to come" not in done["text"]
+    assert "Ordered 10,000 · received 0" in plain(done["text"])
     assert "Order O-801 is delayed" in received[801]
     assert [a for a, _, _ in await staff_actions(store)] == ["purchase_order.cancel"]
 
@@ -216,3 +218,15 @@ async def test_an_unreadable_or_past_date_is_refused_and_cancel_closes_the_quest
     assert "nichts geändert" in closed["text"]
     assert po.expected_date == shop.PO_DUE
     assert await staff_actions(store) == []
+
+
+async def test_a_purchase_order_or_sku_typed_in_lower_case_is_found_in_the_chat(
+    store: SqliteStore, client: SandboxClient, run_bot: Any
+) -> None:
+    await shop.seed(store, BUYERS)
+    await client.create_user(STAFF_ID, "Sam", language_code="en")
+    async with run_bot():
+        (po_screen,) = await say(client, STAFF_ID, "/po po-1")
+        (stock_screen,) = await say(client, STAFF_ID, "/stock chair")
+    assert "Purchase order PO-1" in po_screen["text"]
+    assert "(CHAIR)" in stock_screen["text"] and "On hand: 0" in stock_screen["text"]
