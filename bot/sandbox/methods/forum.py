@@ -42,12 +42,16 @@ def _topic_name(name: str | None) -> str:
     return name
 
 
-def _service(call: Call, chat: Chat, thread_id: int | None, action: dict[str, object]) -> int:
-    """Show a service message the bot's action caused (bots get no updates of their own)."""
+def _service(
+    call: Call, chat: Chat, thread_id: int | None, action: dict[str, object], name: str = ""
+) -> int:
+    """Show a service message the bot's action caused (bots get no updates of their own); the
+    transcript shows a topic's new `name` as the event's text."""
     message = ShownMessage(
         chat.next_message_id(),
         from_bot=True,
         date=call.world.unix_now(),
+        text=name,
         thread_id=thread_id,
         service=action,
     )
@@ -67,20 +71,23 @@ async def create_forum_topic(call: Call) -> object:
     icon_color = DEFAULT_ICON_COLOR if color is None else color
     created = {"name": name, "icon_color": icon_color}
     thread_id = chat.last_message_id + 1
-    _service(call, chat, thread_id, {"forum_topic_created": created})
+    _service(call, chat, thread_id, {"forum_topic_created": created}, name)
     group.topics[thread_id] = Topic(thread_id, name, icon_color)
     return {"message_thread_id": thread_id, **created}
 
 
 async def edit_forum_topic(call: Call) -> object:
-    """Rename a topic (name 0-128 characters; empty keeps it)."""
+    """Rename a topic (name 0-128 characters; empty keeps it); 400 TOPIC_NOT_MODIFIED when
+    nothing changes."""
     chat, group = _forum(call)
     topic = _topic(call, group)
     name = call.params.string("name")
-    call.params.string("icon_custom_emoji_id")
+    emoji = call.params.string("icon_custom_emoji_id")
+    if (not name or name == topic.name) and emoji is None:
+        raise bad_request("TOPIC_NOT_MODIFIED")
     if name:
         topic.name = _topic_name(name)
-        _service(call, chat, topic.thread_id, {"forum_topic_edited": {"name": name}})
+        _service(call, chat, topic.thread_id, {"forum_topic_edited": {"name": name}}, name)
     return True
 
 
