@@ -107,7 +107,9 @@ RunBot = Callable[..., AbstractAsyncContextManager[BotApplication]]
 
 
 @pytest.fixture
-def run_bot(settings: Settings, store: SqliteStore, catalogs: Catalogs, clock: FrozenClock) -> RunBot:
+def run_bot(
+    settings: Settings, store: SqliteStore, catalogs: Catalogs, clock: FrozenClock
+) -> RunBot:
     """Start the real application; keyword arguments change its settings."""
 
     @asynccontextmanager
@@ -160,7 +162,9 @@ class Desk:
         events = await self.client.transcript(chat_id, after=after)
         return [str(event["text"]) for event in events if event["kind"] == "bot_message"]
 
-    async def topic_messages(self, thread_id: int, *, after: int = 0, count: int = 1) -> list[dict[str, Any]]:
+    async def topic_messages(
+        self, thread_id: int, *, after: int = 0, count: int = 1
+    ) -> list[dict[str, Any]]:
         """The bot's messages in a topic after `after`, once at least `count` exist."""
         return await self.client.wait_for(
             self.forum, after=after, count=count, message_thread_id=thread_id

@@ -25,7 +25,7 @@ async def test_human_opens_a_topic_titled_with_the_name_and_orders_starting_with
 ) -> None:
     cursor = await desk.forum_seq()
     reply = await desk.customer_says(ALICE_CHAT, "/human", "17:00")
-    assert "(Berlin" in reply["text"]
+    assert "heute bis 17:00 (Zeit in Berlin)" in reply["text"]  # Alice reads German
     [first, *_] = await desk.client.wait_for(desk.forum, after=cursor)
     thread = int(first["message_thread_id"])
     assert await desk.topics() == {"Alice · 1001": thread}
