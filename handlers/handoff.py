@@ -38,6 +38,19 @@ from handlers.staff.find import find_text
 # before the flows of group 0, which must not see a message that went to staff.
 GROUP = -1
 _LOCKS_KEY = "handoff_locks"
+# What is relayed either way: messages with content copyMessage can copy (not service messages,
+# contacts or commands). The task asks for text and photos; files and voice copy the same way.
+RELAYABLE = (
+    filters.TEXT
+    | filters.PHOTO
+    | filters.Document.ALL
+    | filters.VIDEO
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.Sticker.ALL
+    | filters.ANIMATION
+    | filters.VIDEO_NOTE
+) & ~filters.COMMAND
 # Why: Telegram's reason texts when a topic is already in the state asked for, or is gone.
 _NOT_MODIFIED = "topic_not_modified"
 _GONE = ("thread not found", "topic_id_invalid", "topic_deleted")
@@ -297,6 +310,17 @@ async def mirror_customer_message(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
+async def ignore_edit_in_handoff(update: Update, context: BotContext) -> None:
+    """An edited message is not relayed again; while a hand-off is open it goes no further
+    either (the bot's own flows would answer a message meant for staff)."""
+    customer_id = await linked_customer_id(update, context)
+    if customer_id is None:
+        return
+    latest = await context.services.store.latest_handoff(customer_id)
+    if latest is not None and latest.is_open:
+        raise ApplicationHandlerStop
+
+
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """The customer's door to a person (group 0)."""
     return [
@@ -309,10 +333,11 @@ def grouped_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """The handlers of GROUP: a customer's message mirrored into their open topic."""
     return [
         MessageHandler(
-            filters.ChatType.PRIVATE
-            & filters.UpdateType.MESSAGE
-            & (filters.TEXT | filters.PHOTO)
-            & ~filters.COMMAND,
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & RELAYABLE,
             mirror_customer_message,
-        )
+        ),
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE,
+            ignore_edit_in_handoff,
+        ),
     ]

@@ -10,12 +10,14 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.domain.handoffs import Handoff, HandoffStore, SupportForum, Undeliverable
+from bot.domain.link_guard import LinkGuardStore
 from bot.domain.outbox import OutboxStore
 from bot.services.reachability import chat_blocked
 
 
-class HandoffPort(HandoffStore, OutboxStore, Protocol):
-    """What the hand-off use cases need of the store (marking a blocked chat too)."""
+class HandoffPort(HandoffStore, OutboxStore, LinkGuardStore, Protocol):
+    """What the hand-off use cases need of the store (the customer's links, marking a blocked
+    chat too)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class StaffRelayOutcome(StrEnum):
     DUPLICATE = "duplicate"  # relayed before (a replayed update)
     DELIVERED = "delivered"
     UNDELIVERABLE = "undeliverable"  # every chat of the customer blocked the bot
+    NO_CHAT = "no_chat"  # no chat is linked to the customer any more
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,10 @@ async def relay_from_staff(
     claim = await store.claim_relay(handoff.handoff_id, support_chat_id, message_id, at=now)
     if claim.done:
         return StaffRelay(StaffRelayOutcome.DUPLICATE, handoff)
-    for chat_id in await store.reply_chats(handoff.customer_id):
+    chats = await store.reply_chats(handoff.customer_id)
+    if not chats and not await store.customer_chat_links(handoff.customer_id):
+        return StaffRelay(StaffRelayOutcome.NO_CHAT, handoff)
+    for chat_id in chats:
         try:
             copy_id = await forum.copy(support_chat_id, message_id, chat_id, None)
         except Undeliverable:

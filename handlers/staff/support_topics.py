@@ -23,7 +23,7 @@ from bot.services.handoff import (
     relay_from_staff,
 )
 from bot.services.reachability import chat_blocked
-from handlers.handoff import TelegramForum, post_in_topic, staff_translator
+from handlers.handoff import RELAYABLE, TelegramForum, post_in_topic, staff_translator
 
 
 def _topic(update: Update, context: BotContext) -> tuple[int, Message, int | None] | None:
@@ -71,7 +71,17 @@ async def relay_staff_message(update: Update, context: BotContext) -> None:
             "Not delivered: the customer has blocked the bot in every chat linked to them."
         )
         await post_in_topic(context, support_chat_id, thread_id, text)
+    elif relay.outcome is StaffRelayOutcome.NO_CHAT:
+        text = t.gettext("Not delivered: no chat is linked to the customer any more.")
+        await post_in_topic(context, support_chat_id, thread_id, text)
     raise ApplicationHandlerStop
+
+
+async def quiet_in_support_chat(update: Update, context: BotContext) -> None:
+    """Anything else written in the support chat (service messages, edits, contacts) goes
+    nowhere: the customers' flows must not answer in the staff's forum."""
+    if _topic(update, context) is not None:
+        raise ApplicationHandlerStop
 
 
 async def close_conversation(update: Update, context: BotContext) -> None:
@@ -149,10 +159,8 @@ def grouped_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         CommandHandler("close", close_conversation, filters=filters.ChatType.SUPERGROUP),
         MessageHandler(
-            filters.ChatType.SUPERGROUP
-            & filters.UpdateType.MESSAGE
-            & (filters.TEXT | filters.PHOTO)
-            & ~filters.COMMAND,
+            filters.ChatType.SUPERGROUP & filters.UpdateType.MESSAGE & RELAYABLE,
             relay_staff_message,
         ),
+        MessageHandler(filters.ChatType.SUPERGROUP & ~filters.COMMAND, quiet_in_support_chat),
     ]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from bot.clock import FrozenClock
 from bot.sandbox.client import SandboxClient
 from storage.sqlite import SqliteStore
+from tests.e2e import shop
 from tests.handoff.conftest import BOB_CHAT, STAFF, Desk, RunBot
 from tests.handoff.test_handoff_e2e import OPENED, REACHED, open_by_command
 
@@ -84,3 +85,17 @@ async def test_a_message_whose_update_replays_after_a_crash_is_mirrored_once(
     assert shown.count("only once please") == 1
     assert shown.count("and this one") == 1
     assert not any(REACHED in text for text in await desk.bot_texts(BOB_CHAT, after))
+
+
+async def test_a_chat_linked_to_someone_else_gets_nothing_from_the_old_customer_s_topic(
+    desk: Desk, client: SandboxClient, store: SqliteStore
+) -> None:
+    thread = await open_by_command(desk, BOB_CHAT)
+    # Bob's chat now belongs to Alice (unlinked from Bob, linked to her).
+    await store.link_chat(BOB_CHAT, "C-ALICE", via="contact", actor="test", at=shop.NOW)
+    after = await client.last_seq(BOB_CHAT)
+    cursor = await desk.forum_seq()
+    await desk.staff_writes(STAFF, thread, "Bob's private answer")
+    [note] = await desk.topic_messages(thread, after=cursor)
+    assert note["text"] == "Not delivered: no chat is linked to the customer any more."
+    assert "Bob's private answer" not in await desk.bot_texts(BOB_CHAT, after)
