@@ -187,3 +187,19 @@ async def test_a_message_relayed_once_is_not_relayed_again_when_its_update_repla
         [(handoff_id, message_id)] = list(await rows.fetchall())
     claim = await store.claim_relay(handoff_id, BOB_CHAT, message_id, at=shop.NOW)
     assert claim.done
+
+
+async def test_a_staff_photo_reaches_the_customer_as_the_shop(
+    desk: Desk, client: SandboxClient
+) -> None:
+    thread = await open_by_command(desk, BOB_CHAT)
+    after = await client.last_seq(BOB_CHAT)
+    await client.group_send(
+        desk.forum,
+        STAFF,
+        text="This is the chair",
+        photo_file_id="AgACchair",
+        message_thread_id=thread,
+    )
+    copy = await desk.shown(BOB_CHAT, after, "This is the chair")
+    assert (copy["photo"], copy.get("from_user_id")) == ("AgACchair", None)
