@@ -38,8 +38,9 @@ from bot.runtime import make_clock, make_rules, store_session
 from bot.services.webhook import WebhookConfigError, WebhookDelivery, webhook_target
 from bot.update_inbox import UpdateInbox
 from bot.update_processor import PerChatUpdateProcessor
-from handlers import UPDATE_KINDS, all_handlers, early_handlers, first_handlers
+from handlers import UPDATE_KINDS, all_handlers, early_handlers, first_handlers, handoff_handlers
 from handlers.chat_member import GROUP as FIRST_GROUP
+from handlers.handoff import GROUP as HANDOFF_GROUP
 from handlers.menu import bot_commands, staff_commands
 from handlers.staff.broadcast_progress import schedule_progress_job
 from handlers.staff.typed_input import GROUP as STAFF_INPUT_GROUP
@@ -93,6 +94,7 @@ def build_application(services: Services) -> BotApplication:
     application.bot_data[UPDATE_INBOX_KEY] = inbox
     application.add_handlers(first_handlers(), group=FIRST_GROUP)
     application.add_handlers(early_handlers(), group=STAFF_INPUT_GROUP)
+    application.add_handlers(handoff_handlers(), group=HANDOFF_GROUP)
     application.add_handlers(all_handlers())
     application.add_error_handler(_on_error)
     _schedule_event_delivery(application, services)
@@ -139,12 +141,14 @@ async def _post_init(application: BotApplication) -> None:
     if me.username:
         await services.store.set_setting("bot_username", me.username)
     catalogs = services.catalogs
+    handoff = services.settings.support_chat_id is not None
     menus: list[tuple[str, str | None]] = [(catalogs.default_language, None)]
     menus.extend((language, language) for language in SHIPPED_LANGUAGES)
     for language, language_code in menus:
         try:
             await application.bot.set_my_commands(
-                bot_commands(catalogs.translator(language)), language_code=language_code
+                bot_commands(catalogs.translator(language), handoff=handoff),
+                language_code=language_code,
             )
         except TelegramError as exc:
             # Why: the command menu is a convenience; the bot answers commands without it.
@@ -161,7 +165,10 @@ async def _set_staff_menus(application: BotApplication, services: Services) -> N
         try:
             language = await services.store.chat_language(staff_id) or catalogs.default_language
             await application.bot.set_my_commands(
-                staff_commands(catalogs.translator(language)),
+                staff_commands(
+                    catalogs.translator(language),
+                    handoff=services.settings.support_chat_id is not None,
+                ),
                 scope=BotCommandScopeChat(chat_id=staff_id),
             )
         except TelegramError as exc:

@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.domain.quiet_hours import QuietHours
+from bot.domain.support_hours import SupportHours
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 UTC_ZONE = ZoneInfo("UTC")
@@ -57,6 +58,8 @@ class Settings:
     paid_broadcast: bool = False
     log_level: int = logging.INFO
     support_chat_id: int | None = None
+    # DESIGN §12 hand-off: when staff answer in the support chat; None promises no hours.
+    support_hours: SupportHours | None = None
     # Why: PTB's fixed 5 s read timeout gives up on a Bot API answering in 6 s: no reply lands.
     api_timeout: float = 30.0
     api_connect_timeout: float = 10.0
@@ -144,6 +147,15 @@ def load_settings(
             raise ConfigError(
                 "BACKORDER_SUPPORT_CHAT_ID must be a chat id (a supergroup's starts with -100)"
             ) from exc
+    support_hours = None
+    if raw_hours := get("BACKORDER_SUPPORT_HOURS"):
+        try:
+            support_hours = SupportHours.parse(raw_hours)
+        except ValueError as exc:
+            raise ConfigError(
+                "BACKORDER_SUPPORT_HOURS must look like Mon-Fri 09:00-17:00, Sat 10:00-14:00 "
+                f"({exc})"
+            ) from exc
     webhook_url = get("BACKORDER_EVENTS_WEBHOOK_URL")
     if webhook_url and not webhook_url.startswith(("http://", "https://")):
         raise ConfigError("BACKORDER_EVENTS_WEBHOOK_URL must be an http:// or https:// URL")
@@ -175,6 +187,7 @@ def load_settings(
         paid_broadcast=_switch(get("BACKORDER_PAID_BROADCAST"), "BACKORDER_PAID_BROADCAST"),
         log_level=logging.getLevelNamesMapping()[log_level],
         support_chat_id=support_chat_id,
+        support_hours=support_hours,
         api_timeout=_seconds(get("BACKORDER_API_TIMEOUT"), "BACKORDER_API_TIMEOUT", 30.0),
         api_connect_timeout=_seconds(
             get("BACKORDER_API_CONNECT_TIMEOUT"), "BACKORDER_API_CONNECT_TIMEOUT", 10.0

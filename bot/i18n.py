@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_skeleton, format_time, get_timezone_location
 from babel.dates import parse_date as babel_parse_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -145,6 +145,17 @@ class Translator:
     def time(self, value: dt.time) -> str:
         """A wall-clock time in this locale's short form, e.g. "8:00 AM" or "08:00"."""
         return str(format_time(value, format="short", locale=self.locale))
+
+    def weekday(self, value: dt.date) -> str:
+        """The day's name in this locale, as used mid-sentence ("Monday", "Montag", "lundi")."""
+        return str(format_date(value, "EEEE", locale=self.locale))
+
+    def zone_city(self, zone: dt.tzinfo) -> str:
+        """A time zone by its city in this locale ("Berlin", "Нью-Йорк"); "UTC" for UTC."""
+        key = str(getattr(zone, "key", zone))
+        if key in ("UTC", "Etc/UTC", "GMT", "Etc/GMT"):
+            return "UTC"
+        return str(get_timezone_location(zone, locale=self.locale, return_city=True))
 
     def short_date(self, value: dt.date) -> str:
         """Day and abbreviated month, e.g. "Dec 12" or "12. Dez."."""

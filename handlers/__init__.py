@@ -14,6 +14,7 @@ from handlers import (
     chat_member,
     fallback,
     free_text,
+    handoff,
     help,
     language,
     notices,
@@ -23,7 +24,15 @@ from handlers import (
     swap,
     unlink,
 )
-from handlers.staff import broadcast, broadcast_progress, find, purchase_orders, stock, typed_input
+from handlers.staff import (
+    broadcast,
+    broadcast_progress,
+    find,
+    purchase_orders,
+    stock,
+    support_topics,
+    typed_input,
+)
 
 # Why: Telegram sends only these kinds to the bot; every handler below reads one of them
 # (commands and text also arrive edited; my_chat_member tells of a blocked bot).
@@ -47,6 +56,13 @@ def early_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return typed_input.grouped_handlers()
 
 
+def handoff_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """Handlers of the group after staff's typed answers: a message of a customer talking to a
+    person goes to their topic, and a staff message in a topic to its customer (DESIGN §12);
+    such a message goes no further."""
+    return [*support_topics.grouped_handlers(), *handoff.grouped_handlers()]
+
+
 def all_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Every handler, in the order PTB should try them; the fallback comes last."""
     return [
@@ -58,6 +74,7 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         *broadcast_progress.handlers(),
         *start.handlers(),
         *orders.handlers(),
+        *handoff.handlers(),
         *cancel.handlers(),
         *swap.handlers(),
         *split.handlers(),

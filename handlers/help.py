@@ -46,6 +46,8 @@ async def show_help(update: Update, context: BotContext) -> None:
     t = await context.translator(update)
     linked = await linked_customer_id(update, context) is not None
     text = help_text(t)
+    if context.services.settings.support_chat_id is not None:
+        text += "\n\n" + t.gettext("/human – talk to a person from our team, right in this chat")
     if is_staff(update, context):
         text += "\n\n" + staff_help_text(t)
     await respond(update, text, main_menu(t, linked=linked))

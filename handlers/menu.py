@@ -11,6 +11,8 @@ ORDERS_DATA = "orders"
 LANGUAGE_DATA = "language"
 HELP_DATA = "help"
 LINK_DATA = "link"
+# The order screen's "Talk to a person" (handlers/handoff.py).
+HUMAN_DATA = "human"
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("orders", N_("See your open orders and their dates")),
@@ -19,6 +21,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("language", N_("Choose your language")),
     ("help", N_("What I can do")),
 )
+# Offered when a support chat is configured (DESIGN §12 hand-off).
+HANDOFF_COMMAND = ("human", N_("Talk to a person from our team"))
 
 
 # The staff's commands (DESIGN §10), shown in a staff member's own chat after the customers'.
@@ -30,14 +34,15 @@ STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def bot_commands(t: Translator) -> list[BotCommand]:
-    """The command menu in one language."""
-    return [BotCommand(command, label(t.gettext(description))) for command, description in COMMANDS]
+def bot_commands(t: Translator, *, handoff: bool = False) -> list[BotCommand]:
+    """The command menu in one language (/human too when a support chat takes hand-offs)."""
+    commands = [*COMMANDS[:1], HANDOFF_COMMAND, *COMMANDS[1:]] if handoff else COMMANDS
+    return [BotCommand(command, label(t.gettext(description))) for command, description in commands]
 
 
-def staff_commands(t: Translator) -> list[BotCommand]:
+def staff_commands(t: Translator, *, handoff: bool = False) -> list[BotCommand]:
     """A staff member's command menu in one language: the customers' commands, then staff's."""
-    return bot_commands(t) + [
+    return bot_commands(t, handoff=handoff) + [
         BotCommand(command, label(t.gettext(description)))
         for command, description in STAFF_COMMANDS
     ]

@@ -34,7 +34,7 @@ from handlers.common import (
     respond,
     short,
 )
-from handlers.menu import ORDERS_DATA, main_menu
+from handlers.menu import HUMAN_DATA, ORDERS_DATA, main_menu
 from handlers.notices import sweep_lock
 from handlers.paging import clamp, in_pages, nav_row, page_note, page_number, paginate
 
@@ -162,7 +162,15 @@ async def order_screen(
     page = clamp(page, pages)
     return (
         order_text(t, view, pages, page),
-        order_keyboard(t, view, pages, page, ship_ready=ship_ready, swappable=swappable),
+        order_keyboard(
+            t,
+            view,
+            pages,
+            page,
+            ship_ready=ship_ready,
+            swappable=swappable,
+            handoff=services.settings.support_chat_id is not None,
+        ),
     )
 
 
@@ -270,8 +278,10 @@ def order_keyboard(
     *,
     ship_ready: bool,
     swappable: Collection[int],
+    handoff: bool = False,
 ) -> InlineKeyboardMarkup:
-    """The order's actions, the actions of the backordered lines on this page, paging, back.
+    """The order's actions, the actions of the backordered lines on this page, paging, "Talk to
+    a person" (with `handoff`: a support chat takes hand-offs, DESIGN §12), back.
 
     [Alternatives] shows only for the lines in `swappable` (lines_with_alternatives).
     """
@@ -305,6 +315,8 @@ def order_keyboard(
     nav = nav_row(t, page, len(pages), lambda number: order_data(view.order.order_id, number))
     if nav:
         rows.append(nav)
+    if handoff:
+        rows.append([button(t.gettext("Talk to a person"), HUMAN_DATA)])
     rows.extend(list(row) for row in back_keyboard(t).inline_keyboard)
     return InlineKeyboardMarkup(rows)
 

@@ -19,6 +19,7 @@ import storage.chat_profile as chat_profile_table
 import storage.eta_marks as eta_mark_table
 import storage.etas as eta_tables
 import storage.events as event_tables
+import storage.handoffs as handoff_tables
 import storage.link_guard as link_guard_tables
 import storage.link_targets as link_target_table
 import storage.notice_delivery as notice_delivery_tables
@@ -51,6 +52,7 @@ from bot.domain.delays import NoticeState
 from bot.domain.eta import EtaQueue
 from bot.domain.events import Event
 from bot.domain.handles import handle
+from bot.domain.handoffs import Handoff, RelayClaim
 from bot.domain.link_guard import ChatLink, LockoutAlerts, OrderLockout
 from bot.domain.model import Customer, LineEta, Order, OrderLine, Product, PurchaseOrder
 from bot.domain.notice_delivery import PendingNotice, Settlement, WithdrawnNotice
@@ -800,6 +802,63 @@ class SqliteStore:
     async def clear_staff_prompt(self, chat_id: int) -> None:
         """Close the chat's question, if any."""
         await staff_prompt_table.clear_prompt(self._conn, chat_id)
+
+    # --- hand-off (DESIGN §12) ---
+    async def support_thread(self, support_chat_id: int, customer_id: str) -> int | None:
+        """The customer's topic in that support chat, if one was ever created."""
+        return await handoff_tables.support_thread(self._conn, support_chat_id, customer_id)
+
+    async def save_support_thread(
+        self, support_chat_id: int, customer_id: str, thread_id: int, *, at: datetime
+    ) -> None:
+        """Remember the customer's topic in that support chat."""
+        await handoff_tables.save_support_thread(
+            self._conn, support_chat_id, customer_id, thread_id, at=at
+        )
+
+    async def latest_handoff(self, customer_id: str) -> Handoff | None:
+        """The customer's most recent hand-off (open or closed), if any."""
+        return await handoff_tables.latest_handoff(self._conn, customer_id)
+
+    async def handoff_in_thread(self, support_chat_id: int, thread_id: int) -> Handoff | None:
+        """The most recent hand-off held in that topic, if any."""
+        return await handoff_tables.handoff_in_thread(self._conn, support_chat_id, thread_id)
+
+    async def open_handoff(
+        self, customer_id: str, support_chat_id: int, thread_id: int, *, actor: str, at: datetime
+    ) -> Handoff:
+        """Start a hand-off (audited); the customer's open one if there is one already."""
+        return await handoff_tables.open_handoff(
+            self._conn, customer_id, support_chat_id, thread_id, actor=actor, at=at
+        )
+
+    async def close_handoff(self, handoff_id: int, *, actor: str, at: datetime) -> Handoff | None:
+        """Close an open hand-off (audited); None if it was not open."""
+        return await handoff_tables.close_handoff(self._conn, handoff_id, actor=actor, at=at)
+
+    async def mark_customer_told(self, handoff_id: int) -> bool:
+        """Record that the customer was told their message reached the team; False if already."""
+        return await handoff_tables.mark_customer_told(self._conn, handoff_id)
+
+    async def claim_relay(
+        self, handoff_id: int, from_chat_id: int, from_message_id: int, *, at: datetime
+    ) -> RelayClaim:
+        """Take a message for relaying, or learn that its copy was already made."""
+        return await handoff_tables.claim_relay(
+            self._conn, handoff_id, from_chat_id, from_message_id, at=at
+        )
+
+    async def finish_relay(
+        self, from_chat_id: int, from_message_id: int, to_chat_id: int, copy_message_id: int
+    ) -> None:
+        """Record the copy of a relayed message."""
+        await handoff_tables.finish_relay(
+            self._conn, from_chat_id, from_message_id, to_chat_id, copy_message_id
+        )
+
+    async def reply_chats(self, customer_id: str) -> list[int]:
+        """The customer's linked chats the bot can write to, most recently linked first."""
+        return await handoff_tables.reply_chats(self._conn, customer_id)
 
     async def find_purchase_order_id(self, typed: str) -> str | None:
         """The stored po_id staff meant by `typed`: an exact match, else the one matching it

@@ -8,6 +8,7 @@ from bot.domain.broadcast_drafts import BroadcastDraftStore
 from bot.domain.broadcasts import BroadcastStore
 from bot.domain.chat_profile import ChatProfileStore
 from bot.domain.events import EventStore
+from bot.domain.handoffs import HandoffStore
 from bot.domain.link_guard import LinkGuardStore
 from bot.domain.notice_store import NoticeStore
 from bot.domain.open_orders import OpenOrdersStore
@@ -31,6 +32,7 @@ class AppStore(
     OverdueSupplyStore,
     LinkGuardStore,
     UpdateInboxStore,
+    HandoffStore,
     Protocol,
 ):
     """What handlers and jobs reach through `Services.store`; use cases take narrower ports."""

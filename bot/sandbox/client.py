@@ -100,6 +100,71 @@ class SandboxClient:
         result = await self._call("POST", f"/sandbox/users/{user_id}/press", body)
         return str(result["callback_query_id"])
 
+    async def send_photo(
+        self, user_id: int, *, file_id: str | None = None, caption: str | None = None
+    ) -> int:
+        """The user sends a photo (PhotoSize array ending in `file_id`); its message_id."""
+        body = {"file_id": file_id, "caption": caption}
+        result = await self._call("POST", f"/sandbox/users/{user_id}/photo", body)
+        return int(result["message_id"])
+
+    async def create_group(
+        self,
+        title: str,
+        member_ids: list[int],
+        *,
+        admin_ids: list[int] | None = None,
+        chat_id: int | None = None,
+        is_forum: bool = True,
+        bot_is_admin: bool = True,
+        bot_can_manage_topics: bool = True,
+    ) -> int:
+        """Create a supergroup (a forum by default) with the bot as admin; its chat id."""
+        body = {
+            "title": title,
+            "member_ids": member_ids,
+            "admin_ids": admin_ids,
+            "chat_id": chat_id,
+            "is_forum": is_forum,
+            "bot_is_admin": bot_is_admin,
+            "bot_can_manage_topics": bot_can_manage_topics,
+        }
+        result = await self._call("POST", "/sandbox/groups", body)
+        return int(result["id"])
+
+    async def group_send(
+        self,
+        chat_id: int,
+        user_id: int,
+        *,
+        text: str | None = None,
+        photo_file_id: str | None = None,
+        message_thread_id: int | None = None,
+    ) -> int:
+        """A member writes in the group (a topic with `message_thread_id`); the message_id."""
+        body = {
+            "user_id": user_id,
+            "text": text,
+            "photo_file_id": photo_file_id,
+            "message_thread_id": message_thread_id,
+        }
+        result = await self._call("POST", f"/sandbox/groups/{chat_id}/messages", body)
+        return int(result["message_id"])
+
+    async def group_press(
+        self,
+        chat_id: int,
+        user_id: int,
+        *,
+        label: str | None = None,
+        data: str | None = None,
+        message_id: int | None = None,
+    ) -> str:
+        """A member presses a button in the group; the query id."""
+        body = {"user_id": user_id, "label": label, "data": data, "message_id": message_id}
+        result = await self._call("POST", f"/sandbox/groups/{chat_id}/press", body)
+        return str(result["callback_query_id"])
+
     async def delete_message(self, user_id: int, message_id: int) -> None:
         """The user deletes a message from their chat."""
         await self._call("POST", f"/sandbox/users/{user_id}/messages/{message_id}/delete")
@@ -117,10 +182,15 @@ class SandboxClient:
         """The user unblocks the bot."""
         await self._call("POST", f"/sandbox/users/{user_id}/unblock")
 
-    async def transcript(self, chat_id: int, after: int = 0) -> list[dict[str, Any]]:
-        """Every event in the chat after sequence number `after`."""
+    async def transcript(
+        self, chat_id: int, after: int = 0, *, message_thread_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Every event in the chat (or one forum topic of it) after sequence number `after`."""
         path = f"/sandbox/chats/{chat_id}/transcript"
-        result: list[dict[str, Any]] = await self._call("GET", path, query={"after": after})
+        query: dict[str, object] = {"after": after}
+        if message_thread_id is not None:
+            query["message_thread_id"] = message_thread_id
+        result: list[dict[str, Any]] = await self._call("GET", path, query=query)
         return result
 
     async def last_seq(self, chat_id: int) -> int:
@@ -129,10 +199,19 @@ class SandboxClient:
         return int(events[-1]["seq"]) if events else 0
 
     async def wait_for(
-        self, chat_id: int, *, after: int, count: int = 1, timeout: float = 10.0
+        self,
+        chat_id: int,
+        *,
+        after: int,
+        count: int = 1,
+        timeout: float = 10.0,
+        message_thread_id: int | None = None,
     ) -> list[dict[str, Any]]:
-        """The bot's messages and edits after `after`, once at least `count` exist."""
-        query = {"after": after, "count": count, "timeout": timeout}
+        """The bot's messages and edits after `after` (in one forum topic, with
+        `message_thread_id`), once at least `count` exist."""
+        query: dict[str, object] = {"after": after, "count": count, "timeout": timeout}
+        if message_thread_id is not None:
+            query["message_thread_id"] = message_thread_id
         session = self._open()
         url = f"{self.base_url}/sandbox/chats/{chat_id}/wait"
         async with session.get(

@@ -14,6 +14,8 @@ class SandboxConfig:
     # Why: sends with allow_paid_broadcast have Telegram's own higher overall limit (1000/s).
     paid_broadcast_rate: float | None = 1000.0
     burst: int = 3
+    # Why: Telegram allows a bot about 20 messages per minute in one group, on top of 1/s per chat.
+    group_rate_per_minute: float | None = 20.0
     fault_5xx_rate: float = 0.0
     delay_ms: int = 0
     seed: int = 0
@@ -66,6 +68,9 @@ class SandboxConfig:
                 updated["paid_broadcast_rate"], "paid_broadcast_rate"
             ),
             burst=_whole(updated["burst"], "burst", minimum=1),
+            group_rate_per_minute=_optional_rate(
+                updated["group_rate_per_minute"], "group_rate_per_minute"
+            ),
             fault_5xx_rate=_probability(updated["fault_5xx_rate"]),
             delay_ms=_whole(updated["delay_ms"], "delay_ms", minimum=0),
             seed=_whole(updated["seed"], "seed", minimum=None),

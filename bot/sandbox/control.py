@@ -134,6 +134,103 @@ async def press(request: web.Request) -> web.Response:
     return _ok({"callback_query_id": query_id})
 
 
+async def send_photo(request: web.Request) -> web.Response:
+    """POST /sandbox/users/{user_id}/photo {file_id?, caption?}: the user's message id."""
+    world, bot = _world_and_bot(request)
+    body = await _body(request)
+    message_id = users.send_photo(
+        world,
+        bot,
+        _user_id(request),
+        file_id=_optional_str(body, "file_id"),
+        caption=_optional_str(body, "caption"),
+    )
+    return _ok({"message_id": message_id})
+
+
+def _ids(value: object, name: str) -> list[int]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ControlError(400, f"{name} must be a list of user ids")
+    return [_int(item, name) for item in value]
+
+
+def _flag(body: dict[str, object], name: str, default: bool) -> bool:
+    value = body.get(name, default)
+    if not isinstance(value, bool):
+        raise ControlError(400, f"{name} must be true or false")
+    return value
+
+
+async def create_group(request: web.Request) -> web.Response:
+    """POST /sandbox/groups {title, member_ids, admin_ids?, chat_id?, is_forum?, bot_is_admin?,
+    bot_can_manage_topics?}: the supergroup's Chat object."""
+    _, bot = _world_and_bot(request)
+    body = await _body(request)
+    chat_id = body.get("chat_id")
+    return _ok(
+        users.create_group(
+            bot,
+            _optional_str(body, "title") or "",
+            _ids(body.get("member_ids"), "member_ids"),
+            chat_id=None if chat_id is None else _int(chat_id, "chat_id"),
+            is_forum=_flag(body, "is_forum", True),
+            admin_ids=_ids(body.get("admin_ids"), "admin_ids"),
+            bot_is_admin=_flag(body, "bot_is_admin", True),
+            bot_can_manage_topics=_flag(body, "bot_can_manage_topics", True),
+        )
+    )
+
+
+def _group_id(request: web.Request) -> int:
+    return _int(request.match_info["chat_id"], "chat_id")
+
+
+async def group_message(request: web.Request) -> web.Response:
+    """POST /sandbox/groups/{chat_id}/messages {user_id, text? | photo_file_id?,
+    message_thread_id?}: a member writes in the group or one of its topics; the message id."""
+    world, bot = _world_and_bot(request)
+    body = await _body(request)
+    thread = body.get("message_thread_id")
+    message_id = users.member_writes(
+        world,
+        bot,
+        _group_id(request),
+        _int(body.get("user_id"), "user_id"),
+        text=_optional_str(body, "text"),
+        photo_file_id=_optional_str(body, "photo_file_id"),
+        message_thread_id=None if thread is None else _int(thread, "message_thread_id"),
+    )
+    return _ok({"message_id": message_id})
+
+
+async def group_press(request: web.Request) -> web.Response:
+    """POST /sandbox/groups/{chat_id}/press {user_id, label? | data?, message_id?}."""
+    world, bot = _world_and_bot(request)
+    body = await _body(request)
+    message_id = body.get("message_id")
+    query_id = users.press(
+        world,
+        bot,
+        _int(body.get("user_id"), "user_id"),
+        label=_optional_str(body, "label"),
+        data=_optional_str(body, "data"),
+        message_id=None if message_id is None else _int(message_id, "message_id"),
+        group_id=_group_id(request),
+    )
+    return _ok({"callback_query_id": query_id})
+
+
+def _in_thread(event: dict[str, object], thread: int | None) -> bool:
+    return thread is None or event.get("message_thread_id") == thread
+
+
+def _thread(request: web.Request) -> int | None:
+    raw = request.query.get("message_thread_id")
+    return None if raw is None else _int(raw, "message_thread_id")
+
+
 async def delete_message(request: web.Request) -> web.Response:
     """POST /sandbox/users/{user_id}/messages/{message_id}/delete: the user deletes a message."""
     world, bot = _world_and_bot(request)
@@ -163,17 +260,27 @@ async def unblock(request: web.Request) -> web.Response:
 
 
 async def transcript(request: web.Request) -> web.Response:
-    """GET /sandbox/chats/{chat_id}/transcript?after=SEQ: the chat's events after SEQ."""
+    """GET /sandbox/chats/{chat_id}/transcript?after=SEQ&message_thread_id=N: the chat's events
+    after SEQ (only one forum topic's, with message_thread_id)."""
     _, bot = _world_and_bot(request)
-    chat = users.user_chat(bot, _int(request.match_info["chat_id"], "chat_id"))
+    chat = users.any_chat(bot, _int(request.match_info["chat_id"], "chat_id"))
     after = _int(request.query.get("after", "0"), "after")
-    return _ok([event for event in chat.events if int(str(event["seq"])) > after])
+    thread = _thread(request)
+    return _ok(
+        [
+            event
+            for event in chat.events
+            if int(str(event["seq"])) > after and _in_thread(event, thread)
+        ]
+    )
 
 
 async def wait_for(request: web.Request) -> web.Response:
-    """GET /sandbox/chats/{chat_id}/wait?after=&count=&timeout=: bot events, long-polled."""
+    """GET /sandbox/chats/{chat_id}/wait?after=&count=&timeout=&message_thread_id=: bot events
+    (of one forum topic, with message_thread_id), long-polled."""
     world, bot = _world_and_bot(request)
-    chat = users.user_chat(bot, _int(request.match_info["chat_id"], "chat_id"))
+    chat = users.any_chat(bot, _int(request.match_info["chat_id"], "chat_id"))
+    thread = _thread(request)
     after = _int(request.query.get("after", "0"), "after")
     count = max(1, _int(request.query.get("count", "1"), "count"))
     timeout = min(MAX_WAIT_SECONDS, _float(request.query.get("timeout", "10"), "timeout"))
@@ -183,7 +290,9 @@ async def wait_for(request: web.Request) -> web.Response:
         events = [
             event
             for event in chat.events
-            if int(str(event["seq"])) > after and event["kind"] in BOT_EVENT_KINDS
+            if int(str(event["seq"])) > after
+            and event["kind"] in BOT_EVENT_KINDS
+            and _in_thread(event, thread)
         ]
         remaining = deadline - loop.time()
         if len(events) >= count:
@@ -218,6 +327,10 @@ ROUTES = [
     web.post("/sandbox/users", create_user),
     web.post("/sandbox/users/{user_id}/messages", send_text),
     web.post("/sandbox/users/{user_id}/contact", share_contact),
+    web.post("/sandbox/users/{user_id}/photo", send_photo),
+    web.post("/sandbox/groups", create_group),
+    web.post("/sandbox/groups/{chat_id}/messages", group_message),
+    web.post("/sandbox/groups/{chat_id}/press", group_press),
     web.post("/sandbox/users/{user_id}/press", press),
     web.post("/sandbox/users/{user_id}/messages/{message_id}/delete", delete_message),
     web.post("/sandbox/callbacks/expire", expire_callbacks),

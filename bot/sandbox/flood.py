@@ -35,19 +35,28 @@ class FloodGate:
     per_chat_rate: float | None
     burst: int
     paid_rate: float | None = None
+    group_rate_per_minute: float | None = None
     _global: TokenBucket | None = None
     _paid: TokenBucket | None = None
     _chats: dict[int, TokenBucket] = field(default_factory=dict)
+    _groups: dict[int, TokenBucket] = field(default_factory=dict)
 
-    def admit(self, chat_id: int, now: float, *, paid: bool = False) -> int | None:
-        """Take a token from both buckets, or return the whole seconds to retry after.
+    def admit(
+        self, chat_id: int, now: float, *, paid: bool = False, group: bool = False
+    ) -> int | None:
+        """Take a token from every bucket that applies, or return the whole seconds to retry after.
 
         A paid send (`allow_paid_broadcast`) counts against the paid overall bucket instead of
-        the free one; the per-chat limit applies to both (Bot API: sendMessage).
+        the free one; the per-chat limit applies to both (Bot API: sendMessage). A send into a
+        `group` also counts against that group's per-minute bucket (Telegram's bot FAQ: about 20
+        messages per minute in one group), which holds a minute's worth of messages.
         """
         overall = self._paid_bucket(now) if paid else self._global_bucket(now)
+        per_group = self._group_bucket(chat_id, now) if group else None
         buckets = [
-            bucket for bucket in (overall, self._chat_bucket(chat_id, now)) if bucket is not None
+            bucket
+            for bucket in (overall, self._chat_bucket(chat_id, now), per_group)
+            if bucket is not None
         ]
         wait = max((bucket.wait(now) for bucket in buckets), default=0.0)
         if wait > 0:
@@ -74,6 +83,16 @@ class FloodGate:
             capacity = max(1.0, self.paid_rate * burst_seconds)
             self._paid = TokenBucket(self.paid_rate, capacity, capacity, now)
         return self._paid
+
+    def _group_bucket(self, chat_id: int, now: float) -> TokenBucket | None:
+        if self.group_rate_per_minute is None:
+            return None
+        bucket = self._groups.get(chat_id)
+        if bucket is None:
+            capacity = max(1.0, self.group_rate_per_minute)
+            rate = self.group_rate_per_minute / 60
+            bucket = self._groups[chat_id] = TokenBucket(rate, capacity, capacity, now)
+        return bucket
 
     def _chat_bucket(self, chat_id: int, now: float) -> TokenBucket | None:
         if self.per_chat_rate is None:

@@ -95,6 +95,13 @@ class ShownMessage:
     edit_date: int | None = None
     contact: dict[str, object] | None = None
     reply_to: int | None = None
+    # Group chats: the member who wrote (None: the private chat's user), the forum topic, if any.
+    sender: dict[str, object] | None = None
+    thread_id: int | None = None
+    # A photo: its sizes (PhotoSize objects), with the caption kept in `text`/`entities`.
+    photo: list[dict[str, object]] | None = None
+    # A service message, e.g. {"forum_topic_created": {...}}; it has no text.
+    service: dict[str, object] | None = None
 
     @property
     def inline_markup(self) -> Markup | None:
@@ -103,8 +110,36 @@ class ShownMessage:
 
 
 @dataclass
+class Topic:
+    """A forum topic: its thread id (the id of the service message that created it), name, state."""
+
+    thread_id: int
+    name: str
+    icon_color: int
+    closed: bool = False
+
+
+@dataclass
+class Group:
+    """What a supergroup adds to a chat: title, members, the bot's rights, forum topics."""
+
+    chat_id: int
+    title: str
+    is_forum: bool
+    members: dict[int, dict[str, object]]
+    admin_ids: frozenset[int]
+    bot_is_admin: bool
+    bot_can_manage_topics: bool
+    topics: dict[int, Topic] = field(default_factory=dict)
+
+    def topic(self, thread_id: int) -> Topic | None:
+        """The forum topic with this thread id, if the chat is a forum and has it."""
+        return self.topics.get(thread_id) if self.is_forum else None
+
+
+@dataclass
 class Chat:
-    """A private chat between one user and one bot."""
+    """A private chat between one user and one bot, or (with `group`) a supergroup."""
 
     user: dict[str, object]
     phone_number: str | None = None
@@ -114,14 +149,26 @@ class Chat:
     menu_button: dict[str, object] | None = None
     last_message_id: int = 0
     changed: Signal = field(default_factory=Signal)
+    group: Group | None = None
 
     @property
     def chat_id(self) -> int:
-        """Private chat ids equal the user's id."""
+        """Private chat ids equal the user's id; supergroup ids are negative (-100…)."""
+        if self.group is not None:
+            return self.group.chat_id
         return int(str(self.user["id"]))
 
     def as_json(self) -> dict[str, object]:
         """The Chat object of the Bot API."""
+        if self.group is not None:
+            group: dict[str, object] = {
+                "id": self.group.chat_id,
+                "type": "supergroup",
+                "title": self.group.title,
+            }
+            if self.group.is_forum:
+                group["is_forum"] = True
+            return group
         chat: dict[str, object] = {"id": self.chat_id, "type": "private"}
         chat.update(
             {
@@ -186,18 +233,29 @@ class BotState:
 
     def message_json(self, chat: Chat, message: ShownMessage) -> dict[str, object]:
         """The Message object of the Bot API, as the message is shown now."""
-        sender = self.user_json() if message.from_bot else chat.user
+        sender = self.user_json() if message.from_bot else (message.sender or chat.user)
         body: dict[str, object] = {
             "message_id": message.message_id,
             "from": sender,
             "chat": chat.as_json(),
             "date": message.date,
         }
-        if message.contact is not None:
+        if message.thread_id is not None:
+            body["message_thread_id"] = message.thread_id
+            body["is_topic_message"] = True
+        if message.service is not None:
+            body.update(message.service)
+        elif message.contact is not None:
             body["contact"] = message.contact
+        elif message.photo is not None:
+            body["photo"] = message.photo
+            if message.text:
+                body["caption"] = message.text
+            if message.entities:
+                body["caption_entities"] = message.entities
         else:
             body["text"] = message.text
-        if message.entities:
+        if message.entities and message.photo is None:
             body["entities"] = message.entities
         if message.edit_date is not None:
             body["edit_date"] = message.edit_date
@@ -207,6 +265,20 @@ class BotState:
         if replied is not None:
             body["reply_to_message"] = self.message_json(chat, replied)
         return body
+
+
+def message_extras(message: ShownMessage) -> dict[str, object]:
+    """Transcript fields only some messages have: topic, photo, service action, group author."""
+    extras: dict[str, object] = {}
+    if message.thread_id is not None:
+        extras["message_thread_id"] = message.thread_id
+    if message.photo is not None:
+        extras["photo"] = message.photo[-1]["file_id"]
+    if message.service is not None:
+        extras["service"] = next(iter(message.service))
+    if message.sender is not None:
+        extras["from_user_id"] = message.sender["id"]
+    return extras
 
 
 class SandboxState:
@@ -278,6 +350,7 @@ class SandboxState:
             html=message.html,
             buttons=markup.buttons() if markup is not None else [],
             keyboard=markup.kind if shown and markup is not None else None,
+            **message_extras(message),
         )
 
     def close(self) -> None:
@@ -291,7 +364,11 @@ class SandboxState:
     def _flood(self) -> FloodGate:
         config = self.config
         return FloodGate(
-            config.global_rate, config.per_chat_rate, config.burst, config.paid_broadcast_rate
+            config.global_rate,
+            config.per_chat_rate,
+            config.burst,
+            config.paid_broadcast_rate,
+            config.group_rate_per_minute,
         )
 
     def _username(self, bot_id: int) -> str:

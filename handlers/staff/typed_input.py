@@ -31,7 +31,7 @@ from handlers.staff.purchase_orders import apply_move, apply_receipt, show_scree
 from handlers.staff.stock import _units, apply_on_hand
 
 # Why: PTB runs groups in order; this one comes before the flows of group 0.
-GROUP = -1
+GROUP = -2
 
 
 async def answer_prompt(update: Update, context: BotContext) -> None:

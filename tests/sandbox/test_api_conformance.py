@@ -71,7 +71,30 @@ async def _valid_call(method: str, api: BotApi, client: SandboxClient, chat: int
     }
     if method == "answerCallbackQuery":
         return {"callback_query_id": await client.press(chat, label="Yes")}
+    if method in FORUM_METHODS:
+        forum = await client.create_group("Support", [chat])
+        topic = await api.result("createForumTopic", chat_id=forum, name="Ann")
+        thread = topic["message_thread_id"]
+        if method == "reopenForumTopic":
+            await api.result("closeForumTopic", chat_id=forum, message_thread_id=thread)
+        return {
+            "createForumTopic": {"chat_id": forum, "name": "Ann"},
+            "editForumTopic": {"chat_id": forum, "message_thread_id": thread, "name": "Bo"},
+            "closeForumTopic": {"chat_id": forum, "message_thread_id": thread},
+            "reopenForumTopic": {"chat_id": forum, "message_thread_id": thread},
+            "copyMessage": {
+                "chat_id": forum,
+                "from_chat_id": chat,
+                "message_id": sent["message_id"],
+                "message_thread_id": thread,
+            },
+        }[method]
     return calls.get(method, {})
+
+
+FORUM_METHODS = frozenset(
+    {"createForumTopic", "editForumTopic", "closeForumTopic", "reopenForumTopic", "copyMessage"}
+)
 
 
 @pytest.mark.parametrize("method", SERVED_METHODS, ids=lambda method: method.name)

@@ -92,12 +92,31 @@ def guard_send(call: Call, chat: Chat, *, paid: bool = False) -> None:
         code = world.rng.choice((500, 502))
         raise ApiError(code, "Internal Server Error" if code == 500 else "Bad Gateway")
     now = asyncio.get_running_loop().time()
-    retry_after = call.bot.flood.admit(chat.chat_id, now, paid=paid)
+    retry_after = call.bot.flood.admit(chat.chat_id, now, paid=paid, group=chat.group is not None)
     if retry_after is not None:
         world.stats.rate_limited += 1
         raise ApiError(
             429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
         )
+
+
+def topic_of(call: Call, chat: Chat) -> int | None:
+    """The forum topic a send goes to (`message_thread_id`), checked as Telegram checks it.
+
+    Private chats ignore the parameter; in a supergroup an unknown thread is 400 "message thread
+    not found", and a closed topic takes posts only from admins who can manage topics
+    (400 "TOPIC_CLOSED" otherwise).
+    """
+    thread_id = call.params.integer("message_thread_id")
+    group = chat.group
+    if group is None or thread_id is None:
+        return None
+    topic = group.topic(thread_id)
+    if topic is None:
+        raise bad_request("message thread not found")
+    if topic.closed and not group.bot_can_manage_topics:
+        raise bad_request("TOPIC_CLOSED")
+    return thread_id
 
 
 def refuse_if_blocked(call: Call, chat: Chat) -> None:

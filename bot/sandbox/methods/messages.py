@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from bot.sandbox.errors import bad_request
 from bot.sandbox.markup import parse_markup
-from bot.sandbox.methods.base import Call, Method, formatted_text, guard_send, refuse_if_blocked
+from bot.sandbox.methods.base import (
+    Call,
+    Method,
+    formatted_text,
+    guard_send,
+    refuse_if_blocked,
+    topic_of,
+)
 from bot.sandbox.state import Chat, ShownMessage
 
 CHAT_ACTIONS = frozenset({
@@ -19,13 +26,14 @@ NOT_MODIFIED = (
 
 
 async def send_message(call: Call) -> object:
-    """Send a text message to a private chat."""
+    """Send a text message to a private chat or a supergroup (a forum topic with
+    `message_thread_id`)."""
     params = call.params
     chat = call.bot.chat(params.chat_id())
     text = formatted_text(params)
     markup = parse_markup(params.json_value("reply_markup"))
     reply_to = _reply_target(call, chat)
-    params.integer("message_thread_id")
+    thread_id = topic_of(call, chat)
     params.boolean("disable_notification")
     params.boolean("protect_content")
     params.json_value("link_preview_options")
@@ -40,6 +48,7 @@ async def send_message(call: Call) -> object:
         entities=text.entities,
         markup=markup,
         reply_to=reply_to,
+        thread_id=thread_id,
     )
     chat.messages[message.message_id] = message
     call.world.stats.messages_sent += 1
@@ -111,8 +120,10 @@ def _editable(call: Call) -> tuple[Chat, ShownMessage]:
     message = chat.messages.get(message_id)
     if message is None:
         raise bad_request("message to edit not found")
-    if not message.from_bot or message.contact is not None:
+    if not message.from_bot or message.contact is not None or message.service is not None:
         raise bad_request("message can't be edited")
+    if message.photo is not None:
+        raise bad_request("there is no text in the message to edit")
     return chat, message
 
 
