@@ -14,6 +14,7 @@ from bot.domain.open_orders import OpenOrdersStore
 from bot.domain.outbox import OutboxStore
 from bot.domain.overdue_supply import OverdueSupplyStore
 from bot.domain.staff_prompts import StaffPromptStore
+from bot.domain.stats import StatsStore
 from bot.domain.supply_store import StaffLookupStore
 from bot.domain.update_inbox import UpdateInboxStore
 
@@ -31,6 +32,7 @@ class AppStore(
     OverdueSupplyStore,
     LinkGuardStore,
     UpdateInboxStore,
+    StatsStore,
     Protocol,
 ):
     """What handlers and jobs reach through `Services.store`; use cases take narrower ports."""
