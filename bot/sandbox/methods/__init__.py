@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bot.sandbox.methods import callbacks, messages, settings, updates
+from bot.sandbox.methods import callbacks, media, messages, settings, updates
 from bot.sandbox.methods.base import Call, Method
 
 SERVED_METHODS: tuple[Method, ...] = (
     *updates.METHODS,
     *messages.METHODS,
+    *media.METHODS,
     *callbacks.METHODS,
     *settings.METHODS,
 )
