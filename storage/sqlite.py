@@ -1020,17 +1020,13 @@ class SqliteStore:
         """Per SKU with a backordered line: its open demand, on hand, next supply."""
         return await stats_tables.read_sku_totals(self._conn)
 
-    async def stats_backlog_totals(self) -> BacklogTotals:
-        """Backordered lines, their units, distinct customers and unreachable customers."""
-        return await stats_tables.read_backlog_totals(self._conn)
+    async def stats_backlog_totals(self, boundaries: Sequence[datetime]) -> BacklogTotals:
+        """Backordered lines, units, customers, unreachable ones, lines per placing interval."""
+        return await stats_tables.read_backlog_totals(self._conn, boundaries)
 
-    async def stats_wait_counts(self, boundaries: Sequence[datetime]) -> list[int]:
-        """Backordered lines per placing interval between `boundaries` (newest first)."""
-        return await stats_tables.read_wait_counts(self._conn, boundaries)
-
-    async def stats_delay_histogram(self) -> dict[int, int]:
-        """Open lines having both dates, by days of estimated minus promised ship date."""
-        return await stats_tables.read_delay_histogram(self._conn)
+    async def stats_delay_pairs(self) -> dict[tuple[date, date], int]:
+        """Open lines having both dates, counted by (estimated, promised) ship date."""
+        return await stats_tables.read_delay_pairs(self._conn)
 
     async def stats_overdue_by_supplier(self, today: date) -> dict[str | None, int]:
         """Open purchase orders expected before `today`, by supplier."""

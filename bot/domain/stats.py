@@ -121,12 +121,14 @@ class WaitBucket:
 
 @dataclass(frozen=True, slots=True)
 class BacklogTotals:
-    """The headline counts storage reads in one pass over the backordered lines."""
+    """The headline counts storage reads in one pass over the backordered lines, with the lines
+    per placing interval (see `StatsStore.stats_backlog_totals`)."""
 
     lines: int
     units: int
     customers: int
     unreachable_customers: int
+    placed: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,17 +158,14 @@ class StatsStore(Protocol):
         """Per SKU with a backordered line: its open demand, on hand, next supply."""
         ...
 
-    async def stats_backlog_totals(self) -> BacklogTotals:
-        """Backordered lines, their units, distinct customers and unreachable customers."""
-        ...
-
-    async def stats_wait_counts(self, boundaries: Sequence[datetime]) -> list[int]:
-        """Backordered lines per placed-at interval: placed at or after boundaries[0], then in
+    async def stats_backlog_totals(self, boundaries: Sequence[datetime]) -> BacklogTotals:
+        """Backordered lines, their units, distinct customers, unreachable customers, and the
+        lines per placing interval: placed at or after boundaries[0], then in
         [boundaries[i+1], boundaries[i]), ..., then before boundaries[-1] (len + 1 counts)."""
         ...
 
-    async def stats_delay_histogram(self) -> dict[int, int]:
-        """Open lines having both dates, by days of estimated minus promised ship date."""
+    async def stats_delay_pairs(self) -> dict[tuple[date, date], int]:
+        """Open lines having both dates, counted by (estimated, promised) ship date."""
         ...
 
     async def stats_overdue_by_supplier(self, today: date) -> dict[str | None, int]:
@@ -205,6 +204,15 @@ def percentile(histogram: Mapping[int, int], share: float) -> int | None:
         if seen >= rank:
             return value
     return max(histogram)
+
+
+def delay_histogram(pairs: Mapping[tuple[date, date], int]) -> dict[int, int]:
+    """Lines by days of estimated minus promised ship date, from counts by that date pair."""
+    histogram: dict[int, int] = {}
+    for (estimated, promised), count in pairs.items():
+        days = (estimated - promised).days
+        histogram[days] = histogram.get(days, 0) + count
+    return histogram
 
 
 def delay_summary(histogram: Mapping[int, int]) -> DelaySummary:

@@ -36,6 +36,7 @@ from bot.domain.stats import (
     BacklogStats,
     StatsStore,
     by_units_short,
+    delay_histogram,
     delay_summary,
     sku_backlog,
     supplier_backlog,
@@ -60,14 +61,14 @@ async def backorder_stats(store: StatsStore, *, now: datetime, timezone: ZoneInf
     """Every figure as of `now` (timezone-aware); dates in the business's `timezone`."""
     today = now.astimezone(timezone).date()
     since = now - timedelta(days=RECENT_DAYS)
-    totals = await store.stats_backlog_totals()
     local = _LocalDates(timezone)
+    boundaries = [local.midnight(day) for day in wait_boundaries(today)]
+    totals = await store.stats_backlog_totals(boundaries)
     skus = by_units_short(
         sku_backlog(row, today=today, oldest=local.date(row.oldest_placed_at))
         for row in await store.stats_sku_totals()
     )
     overdue = await store.stats_overdue_by_supplier(today)
-    boundaries = [local.midnight(day) for day in wait_boundaries(today)]
     return BacklogStats(
         as_of=now,
         today=today,
@@ -77,12 +78,12 @@ async def backorder_stats(store: StatsStore, *, now: datetime, timezone: ZoneInf
         by_sku=skus,
         by_supplier=supplier_backlog(skus, overdue),
         overdue_purchase_orders=sum(overdue.values()),
-        delay_days=delay_summary(await store.stats_delay_histogram()),
+        delay_days=delay_summary(delay_histogram(await store.stats_delay_pairs())),
         last_30_days=await store.stats_recent_activity(since),
         refunds=await store.stats_refunds(today),
         unreachable_customers=totals.unreachable_customers,
         csat=await store.stats_csat(since),
-        waiting=wait_buckets(await store.stats_wait_counts(boundaries)),
+        waiting=wait_buckets(totals.placed),
     )
 
 
