@@ -23,7 +23,15 @@ from handlers import (
     swap,
     unlink,
 )
-from handlers.staff import broadcast, broadcast_progress, find, purchase_orders, stock, typed_input
+from handlers.staff import (
+    broadcast,
+    broadcast_progress,
+    find,
+    purchase_orders,
+    stats,
+    stock,
+    typed_input,
+)
 
 # Why: Telegram sends only these kinds to the bot; every handler below reads one of them
 # (commands and text also arrive edited; my_chat_member tells of a blocked bot).
@@ -54,6 +62,7 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         *purchase_orders.handlers(),
         *stock.handlers(),
         *find.handlers(),
+        *stats.handlers(),
         *broadcast.handlers(),
         *broadcast_progress.handlers(),
         *start.handlers(),
