@@ -16,7 +16,6 @@ from bot.i18n import Translator
 from bot.services.stats import backorder_stats
 from handlers.common import send_new
 from handlers.staff.access import staff_only
-from handlers.staff.stats_chart import render_chart
 
 # How many products and suppliers the message names (the chart and `stats --csv` show more).
 TOP_ROWS = 5
@@ -35,6 +34,9 @@ async def show_stats(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
+    # Why: matplotlib loads on the first /stats, not at every start of the bot.
+    from handlers.staff.stats_chart import render_chart
+
     # Why: drawing takes a few hundred milliseconds of CPU; other chats keep being answered.
     png = await asyncio.to_thread(render_chart, stats, t)
     await chat.send_photo(
