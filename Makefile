@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
-.PHONY: demo test bench install lint lock clean
+.PHONY: demo test bench chart install lint lock clean
 
 # Installs exactly the locked versions (hashes checked); the project itself goes in without its own
 # dependency resolution so nothing outside the lock file is ever picked.
@@ -28,6 +28,10 @@ test: lint
 
 bench: install
 	$(BIN)/python -m bench
+
+# Regenerates the README's backlog chart from the demo shop at a frozen moment (bot/demo/chart.py).
+chart: install
+	$(BIN)/python -m bot.demo.chart bot/demo/stats-chart.png
 
 # Refreshes both lock files to the newest versions pyproject.toml allows (test tools on top of the
 # runtime set, so the two never disagree). Run `make test` afterwards and commit the lock files.

@@ -36,7 +36,8 @@ def staff_help_text(t: Translator) -> str:
         "record a receipt, cancel it\n"
         "/stock SKU – on-hand units of a product\n"
         "/find ORDER_ID – any order as staff see it\n"
-        "/broadcast – send a message to a segment of customers"
+        "/broadcast – send a message to a segment of customers\n"
+        "/stats – where backorders hurt: backlog by product and supplier, delays, a chart"
     )
 
 

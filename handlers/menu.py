@@ -31,6 +31,7 @@ STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
     ("stock", N_("On-hand units of a product")),
     ("find", N_("Any order as staff see it")),
     ("broadcast", N_("Send a message to a segment of customers")),
+    ("stats", N_("Where backorders hurt: figures and a chart")),
 )
 
 

@@ -28,6 +28,7 @@ import storage.open_orders as open_order_table
 import storage.outbox as outbox_tables
 import storage.overdue_supply as overdue_tables
 import storage.staff_prompts as staff_prompt_table
+import storage.stats as stats_tables
 import storage.supply_changes as supply_tables
 import storage.update_inbox as update_inbox_table
 from bot.domain.actions import (
@@ -61,6 +62,7 @@ from bot.domain.open_orders import OpenOrders
 from bot.domain.order_number import order_key
 from bot.domain.outbox import Delivery, Lane, OutboxSummary, OutgoingMessage, QueuedMessage
 from bot.domain.staff_prompts import StaffPrompt
+from bot.domain.stats import BacklogTotals, Csat, RecentActivity, RefundFigures, SkuTotals
 from bot.domain.store import AuditEntry, RecomputeMarks, SkuBook
 from bot.domain.supply_changes import Refused
 from bot.domain.supply_store import (
@@ -1071,6 +1073,35 @@ class SqliteStore:
     async def finish_progress_message(self, broadcast_id: int) -> None:
         """The final report is shown: stop editing it."""
         await draft_tables.finish_progress(self._conn, broadcast_id)
+
+    # --- stats (DESIGN §12) ---
+    async def stats_sku_totals(self) -> list[SkuTotals]:
+        """Per SKU with a backordered line: its open demand, on hand, next supply."""
+        return await stats_tables.read_sku_totals(self._conn)
+
+    async def stats_backlog_totals(self, boundaries: Sequence[datetime]) -> BacklogTotals:
+        """Backordered lines, units, customers, unreachable ones, lines per placing interval."""
+        return await stats_tables.read_backlog_totals(self._conn, boundaries)
+
+    async def stats_delay_pairs(self) -> dict[tuple[date, date], int]:
+        """Open lines having both dates, counted by (estimated, promised) ship date."""
+        return await stats_tables.read_delay_pairs(self._conn)
+
+    async def stats_overdue_by_supplier(self, today: date) -> dict[str | None, int]:
+        """Open purchase orders expected before `today`, by supplier."""
+        return await stats_tables.read_overdue_by_supplier(self._conn, today)
+
+    async def stats_recent_activity(self, since: datetime) -> RecentActivity:
+        """Counts of what happened at or after `since`."""
+        return await stats_tables.read_recent_activity(self._conn, since)
+
+    async def stats_refunds(self, today: date) -> RefundFigures:
+        """Refunds due and those due before `today`."""
+        return await stats_tables.read_refund_figures(self._conn, today)
+
+    async def stats_csat(self, since: datetime) -> Csat:
+        """Ratings answered at or after `since`."""
+        return await stats_tables.read_csat(self._conn, since)
 
     # --- helpers ---
     async def _all(self, query: str, params: Any = ()) -> list[sqlite3.Row]:

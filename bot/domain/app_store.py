@@ -15,6 +15,7 @@ from bot.domain.open_orders import OpenOrdersStore
 from bot.domain.outbox import OutboxStore
 from bot.domain.overdue_supply import OverdueSupplyStore
 from bot.domain.staff_prompts import StaffPromptStore
+from bot.domain.stats import StatsStore
 from bot.domain.supply_store import StaffLookupStore
 from bot.domain.update_inbox import UpdateInboxStore
 
@@ -33,6 +34,7 @@ class AppStore(
     LinkGuardStore,
     UpdateInboxStore,
     HandoffStore,
+    StatsStore,
     Protocol,
 ):
     """What handlers and jobs reach through `Services.store`; use cases take narrower ports."""

@@ -8,8 +8,13 @@ from collections.abc import Collection, Mapping
 from aiohttp import web
 
 from bot.sandbox.errors import ApiError, bad_request
+from bot.sandbox.media import DOCUMENT_BYTES, Upload
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Why: a 50 MB document plus the multipart framing and the other fields fits; more is refused
+# with 413 as Telegram's front end does.
+MAX_BODY_BYTES = DOCUMENT_BYTES + 1024 * 1024
+_ATTACH = "attach://"
 
 
 async def read_parameters(request: web.Request) -> dict[str, object]:
@@ -26,8 +31,15 @@ async def read_parameters(request: web.Request) -> dict[str, object]:
             raise bad_request("JSON request body must be an object")
         values.update(body)
     elif request.content_type in _FORM_TYPES:
-        form = await request.post()
-        values.update({key: value for key, value in form.items() if isinstance(value, str)})
+        try:
+            form = await request.post()
+        except web.HTTPRequestEntityTooLarge as exc:
+            raise ApiError(413, "Request Entity Too Large") from exc
+        for key, value in form.items():
+            if isinstance(value, str):
+                values[key] = value
+            elif isinstance(value, web.FileField):
+                values[key] = Upload(value.filename, value.content_type, value.file.read())
     return values
 
 
@@ -87,6 +99,21 @@ class Params:
         if isinstance(value, str) and value.strip().lower() in {"true", "1", "false", "0"}:
             return value.strip().lower() in {"true", "1"}
         raise _wrong_type(name, "Boolean")
+
+    def file(self, name: str) -> Upload | str | None:
+        """An InputFile or String parameter: an uploaded part (also named by "attach://<part>"),
+        or a file_id or HTTP URL."""
+        value = self._raw(name)
+        if value is None or isinstance(value, Upload):
+            return value
+        if isinstance(value, str):
+            if value.startswith(_ATTACH):
+                part = self._values.get(value.removeprefix(_ATTACH))
+                if isinstance(part, Upload):
+                    return part
+                raise bad_request(f"{name} must be an uploaded file: no part {value!r}")
+            return value
+        raise _wrong_type(name, "InputFile or String")
 
     def json_value(self, name: str) -> object:
         """A JSON-serialized object or array (already decoded when the body was JSON)."""

@@ -8,7 +8,7 @@ from types import TracebackType
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.sandbox import botapi, control
+from bot.sandbox import botapi, control, params
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.state import SandboxState
 
@@ -17,7 +17,9 @@ __all__ = ["Sandbox", "SandboxConfig", "build_app", "serve"]
 
 def build_app(world: SandboxState) -> web.Application:
     """The aiohttp application serving one sandbox state."""
-    app = web.Application(middlewares=[control.control_errors])
+    app = web.Application(
+        middlewares=[control.control_errors], client_max_size=params.MAX_BODY_BYTES
+    )
     app[botapi.WORLD] = world
     app.add_routes(botapi.ROUTES)
     app.add_routes(control.ROUTES)

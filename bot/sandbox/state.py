@@ -14,6 +14,7 @@ from bot.sandbox.config import SandboxConfig
 from bot.sandbox.errors import bad_request
 from bot.sandbox.flood import FloodGate
 from bot.sandbox.markup import Markup
+from bot.sandbox.media import StoredFile
 
 DEFAULT_BOT_ID = 100000001
 BOT_EVENT_KINDS = frozenset({"bot_message", "bot_edit"})
@@ -50,6 +51,8 @@ class Stats:
     paid_messages: int = 0
     messages_edited: int = 0
     updates_delivered: int = 0
+    # Photos and documents sent, by kind ("photo", "document"); they count in messages_sent too.
+    files_sent: Counter[str] = field(default_factory=Counter)
     # Why: whether the bot answers chats side by side shows as several calls in flight at once.
     peak_in_flight: Counter[str] = field(default_factory=Counter)
     _in_flight: Counter[str] = field(default_factory=Counter)
@@ -77,6 +80,7 @@ class Stats:
             "stars_charged": self.paid_messages / 10,
             "messages_edited": self.messages_edited,
             "updates_delivered": self.updates_delivered,
+            "files_sent": dict(self.files_sent),
             "peak_in_flight": dict(self.peak_in_flight),
         }
 
@@ -102,6 +106,8 @@ class ShownMessage:
     photo: list[dict[str, object]] | None = None
     # A service message, e.g. {"forum_topic_created": {...}}; it has no text.
     service: dict[str, object] | None = None
+    # A photo or document message: its kind and file; `text` and `entities` are its caption.
+    media: tuple[str, StoredFile] | None = None
 
     @property
     def inline_markup(self) -> Markup | None:
@@ -206,6 +212,8 @@ class BotState:
     commands: dict[tuple[str, str], list[dict[str, object]]] = field(default_factory=dict)
     default_menu_button: dict[str, object] | None = None
     open_callback_queries: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Files the bot sent, by file_id (sending one again by its file_id reuses it).
+    files: dict[str, StoredFile] = field(default_factory=dict)
     changed: Signal = field(default_factory=Signal)
     polls_started: int = 0
 
@@ -247,15 +255,19 @@ class BotState:
             body.update(message.service)
         elif message.contact is not None:
             body["contact"] = message.contact
-        elif message.photo is not None:
-            body["photo"] = message.photo
+        elif message.media is not None or message.photo is not None:
+            if message.media is not None:
+                kind, stored = message.media
+                body[kind] = stored.photo_sizes() if kind == "photo" else stored.document_json()
+            else:
+                body["photo"] = message.photo
             if message.text:
                 body["caption"] = message.text
             if message.entities:
                 body["caption_entities"] = message.entities
         else:
             body["text"] = message.text
-        if message.entities and message.photo is None:
+        if message.entities and message.photo is None and message.media is None:
             body["entities"] = message.entities
         if message.edit_date is not None:
             body["edit_date"] = message.edit_date
@@ -342,6 +354,8 @@ class SandboxState:
         """Record a bot message or edit with its current text and keyboard."""
         markup = message.markup
         shown = markup is not None and markup.kind in ("inline", "reply", "remove")
+        # Why: a photo or document is recorded with its file; `text` is then its caption.
+        media = {message.media[0]: message.media[1].transcript()} if message.media else {}
         return self.record(
             chat,
             kind,
@@ -351,6 +365,7 @@ class SandboxState:
             buttons=markup.buttons() if markup is not None else [],
             keyboard=markup.kind if shown and markup is not None else None,
             **message_extras(message),
+            **media,
         )
 
     def close(self) -> None:

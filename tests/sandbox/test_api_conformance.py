@@ -68,6 +68,8 @@ async def _valid_call(method: str, api: BotApi, client: SandboxClient, chat: int
         "deleteMessage": {"chat_id": chat, "message_id": sent["message_id"]},
         "sendChatAction": {"chat_id": chat, "action": "typing"},
         "setMyCommands": {"commands": [{"command": "start", "description": "Start"}]},
+        "sendPhoto": {"chat_id": chat, "photo": "https://example.com/chart.png"},
+        "sendDocument": {"chat_id": chat, "document": "https://example.com/report.csv"},
     }
     if method == "answerCallbackQuery":
         return {"callback_query_id": await client.press(chat, label="Yes")}

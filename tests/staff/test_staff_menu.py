@@ -17,7 +17,7 @@ from tests.staff.conftest import STAFF_ID
 from tests.staff.test_po_chat import say
 
 CUSTOMER = shop.Buyer(812)
-STAFF_COMMANDS = {"po", "stock", "find", "broadcast"}
+STAFF_COMMANDS = {"po", "stock", "find", "broadcast", "stats"}
 
 
 async def menu(sandbox: Sandbox, **params: Any) -> list[dict[str, str]]:
@@ -65,6 +65,6 @@ async def test_a_staff_members_help_lists_the_staff_commands_and_a_customers_doe
         (staff,) = await say(client, STAFF_ID, "/help")
         (customer,) = await say(client, CUSTOMER.chat_id, "/help")
     assert "/orders" in staff["text"] and "/orders" in customer["text"]
-    for command in ("/po", "/stock", "/find", "/broadcast"):
+    for command in ("/po", "/stock", "/find", "/broadcast", "/stats"):
         assert command in staff["text"]
         assert command not in customer["text"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from bot.sandbox.methods import callbacks, forum, messages, settings, updates
+from bot.sandbox.methods import callbacks, forum, media, messages, settings, updates
 from bot.sandbox.methods.base import Call, Method
 
 SERVED_METHODS: tuple[Method, ...] = (
     *updates.METHODS,
     *messages.METHODS,
     *forum.METHODS,
+    *media.METHODS,
     *callbacks.METHODS,
     *settings.METHODS,
 )

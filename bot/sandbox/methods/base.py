@@ -12,6 +12,7 @@ from bot.sandbox.params import Params
 from bot.sandbox.state import BotState, Chat, SandboxState
 
 MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
 
 
 @dataclass
@@ -69,6 +70,24 @@ def formatted_text(params: Params) -> FormattedText:
         raise bad_request("message text is empty")
     if utf16_length(text) > MESSAGE_LIMIT:
         raise bad_request("message is too long")
+    return FormattedText(text, html, entities)
+
+
+def formatted_caption(params: Params) -> FormattedText:
+    """Apply parse_mode/caption_entities to `caption` (may be empty), at most 1024 characters
+    after entity parsing, as Telegram counts them."""
+    source = params.string("caption") or ""
+    parse_mode = (params.string("parse_mode") or "").lower()
+    html: str | None = None
+    if parse_mode == "html":
+        parsed = parse_html(source)
+        text, entities, html = parsed.text, parsed.entities, source
+    elif parse_mode in ("", "markdown", "markdownv2"):
+        text, entities = source, _entities(params.json_value("caption_entities"))
+    else:
+        raise bad_request("unsupported parse_mode")
+    if utf16_length(text) > CAPTION_LIMIT:
+        raise bad_request("message caption is too long")
     return FormattedText(text, html, entities)
 
 

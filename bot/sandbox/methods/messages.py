@@ -74,6 +74,8 @@ def _reply_target(call: Call, chat: Chat) -> int | None:
 async def edit_message_text(call: Call) -> object:
     """Replace a bot message's text (and its inline keyboard, removed when not given)."""
     chat, message = _editable(call)
+    if message.media is not None:
+        raise bad_request("there is no text in the message to edit")
     text = formatted_text(call.params)
     markup = parse_markup(call.params.json_value("reply_markup"), inline_only=True)
     call.params.json_value("link_preview_options")
