@@ -18,6 +18,7 @@ from handlers import (
     language,
     notices,
     orders,
+    ratings,
     split,
     start,
     swap,
@@ -47,6 +48,12 @@ def early_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return typed_input.grouped_handlers()
 
 
+def comment_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """Handlers of the group after staff answers and before the flows: a customer's text right
+    after a rating is its comment (a command ends the wait and goes on)."""
+    return ratings.grouped_handlers()
+
+
 def all_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Every handler, in the order PTB should try them; the fallback comes last."""
     return [
@@ -62,6 +69,7 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         *swap.handlers(),
         *split.handlers(),
         *notices.handlers(),
+        *ratings.handlers(),
         *language.handlers(),
         *unlink.handlers(),
         *chat_links.handlers(),

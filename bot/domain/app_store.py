@@ -13,6 +13,7 @@ from bot.domain.notice_store import NoticeStore
 from bot.domain.open_orders import OpenOrdersStore
 from bot.domain.outbox import OutboxStore
 from bot.domain.overdue_supply import OverdueSupplyStore
+from bot.domain.ratings import RatingStore
 from bot.domain.staff_prompts import StaffPromptStore
 from bot.domain.supply_store import StaffLookupStore
 from bot.domain.update_inbox import UpdateInboxStore
@@ -29,6 +30,7 @@ class AppStore(
     ChatProfileStore,
     OpenOrdersStore,
     OverdueSupplyStore,
+    RatingStore,
     LinkGuardStore,
     UpdateInboxStore,
     Protocol,
