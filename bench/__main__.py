@@ -24,6 +24,7 @@ BENCHMARKS = {
     "import_memory": "bench.import_memory",
     "staff_po": "bench.staff_po_change",
     "broadcast_plan": "bench.broadcast_plan",
+    "rating_pass": "bench.rating_pass",
 }
 
 

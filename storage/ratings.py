@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -18,6 +18,7 @@ from bot.domain.ratings import (
     PendingComment,
     Rating,
     RatingChat,
+    RatingRequest,
 )
 from storage.audit import Change, write_changes
 from storage.codec import utc_text
@@ -47,15 +48,19 @@ _CLOSED = """
       FROM backordered_orders AS b
      WHERE b.rating IS NULL AND b.closed_at IS NOT NULL
      ORDER BY b.closed_at, b.order_id"""
-# Why: the most recent link first; a chat that blocked the bot is not asked anything.
-_CHAT = """
-    SELECT l.chat_id, p.language, COALESCE(c.chosen_language, c.language), c.timezone
-      FROM chat_links AS l
-      JOIN customers AS c ON c.customer_id = l.customer_id
-      LEFT JOIN chat_prefs AS p ON p.chat_id = l.chat_id
-     WHERE l.customer_id = ?
-       AND NOT EXISTS (SELECT 1 FROM unreachable_chats AS u WHERE u.chat_id = l.chat_id)
-     ORDER BY l.linked_at DESC, l.chat_id DESC LIMIT 1"""
+# Why: each customer's most recent link; a chat that blocked the bot is not asked anything.
+_CHATS = """
+    SELECT customer_id, chat_id, chat_language, customer_language, timezone FROM (
+        SELECT l.customer_id, l.chat_id, p.language AS chat_language,
+               COALESCE(c.chosen_language, c.language) AS customer_language, c.timezone,
+               ROW_NUMBER() OVER (PARTITION BY l.customer_id
+                                  ORDER BY l.linked_at DESC, l.chat_id DESC) AS latest
+          FROM chat_links AS l
+          JOIN customers AS c ON c.customer_id = l.customer_id
+          LEFT JOIN chat_prefs AS p ON p.chat_id = l.chat_id
+         WHERE l.customer_id IN (SELECT value FROM json_each(?))
+           AND NOT EXISTS (SELECT 1 FROM unreachable_chats AS u WHERE u.chat_id = l.chat_id))
+     WHERE latest = 1"""
 _RATING_COLUMNS = "id, customer_id, subject, chat_id, asked_at, score, comment, answered_at"
 
 
@@ -121,52 +126,59 @@ async def give_up_backorders(
         )
 
 
-async def rating_chat(conn: aiosqlite.Connection, customer_id: str) -> RatingChat | None:
-    """The customer's most recently linked reachable chat and its languages."""
-    rows = list(await conn.execute_fetchall(_CHAT, (customer_id,)))
-    if not rows:
-        return None
-    chat_id, chat_language, customer_language, timezone = rows[0]
-    return RatingChat(
-        int(chat_id), chat_language or None, customer_language or None, timezone or None
-    )
-
-
-async def queue_rating(
-    conn: aiosqlite.Connection,
-    customer_id: str,
-    subject: str,
-    chat_id: int,
-    message: OutgoingMessage,
-    *,
-    now: datetime,
-    gap_since: datetime | None,
-) -> Asked:
-    """Record the question and queue its message at once, or nothing (see RatingStore)."""
-    asked_at = utc_text(now)
-    async with transaction(conn):
-        known = await conn.execute_fetchall("SELECT 1 FROM ratings WHERE subject = ?", (subject,))
-        if known:
-            await _asked(conn, subject)
-            return Asked.ALREADY
-        if gap_since is not None:
-            recent = await conn.execute_fetchall(
-                "SELECT 1 FROM ratings WHERE customer_id = ? AND asked_at >= ? LIMIT 1",
-                (customer_id, utc_text(gap_since)),
-            )
-            if recent:
-                return Asked.LATER
-        async with conn.execute(
-            "INSERT INTO ratings (customer_id, subject, chat_id, asked_at) VALUES (?, ?, ?, ?)",
-            (customer_id, subject, chat_id, asked_at),
-        ) as cursor:
-            rating_id = cursor.lastrowid
-        await insert_outbox_rows(conn, [message], now=now)
-        await _asked(conn, subject)
-        after = {"id": rating_id, "chat_id": chat_id, "asked_at": asked_at}
-        await write_changes(
-            conn, [Change("rating.ask", f"rating:{subject}", None, after)], actor="system", at=now
+async def rating_chats(
+    conn: aiosqlite.Connection, customer_ids: Collection[str]
+) -> dict[str, RatingChat]:
+    """Each customer's most recently linked reachable chat and its languages."""
+    if not customer_ids:
+        return {}
+    rows = await conn.execute_fetchall(_CHATS, (json.dumps(sorted(set(customer_ids))),))
+    return {
+        str(customer_id): RatingChat(
+            int(chat_id), chat_language or None, customer_language or None, timezone or None
         )
+        for customer_id, chat_id, chat_language, customer_language, timezone in rows
+    }
+
+
+async def queue_ratings(
+    conn: aiosqlite.Connection, requests: Sequence[RatingRequest], *, now: datetime
+) -> dict[str, Asked]:
+    """Record the questions and queue their messages in one transaction (see RatingStore)."""
+    asked_at = utc_text(now)
+    outcomes: dict[str, Asked] = {}
+    async with transaction(conn):
+        for request in requests:
+            outcomes[request.subject] = await _queue_one(conn, request, asked_at, now)
+    return outcomes
+
+
+async def _queue_one(
+    conn: aiosqlite.Connection, request: RatingRequest, asked_at: str, now: datetime
+) -> Asked:
+    subject = request.subject
+    known = await conn.execute_fetchall("SELECT 1 FROM ratings WHERE subject = ?", (subject,))
+    if known:
+        await _asked(conn, subject)
+        return Asked.ALREADY
+    if request.gap_since is not None:
+        recent = await conn.execute_fetchall(
+            "SELECT 1 FROM ratings WHERE customer_id = ? AND asked_at >= ? LIMIT 1",
+            (request.customer_id, utc_text(request.gap_since)),
+        )
+        if recent:
+            return Asked.LATER
+    async with conn.execute(
+        "INSERT INTO ratings (customer_id, subject, chat_id, asked_at) VALUES (?, ?, ?, ?)",
+        (request.customer_id, subject, request.chat_id, asked_at),
+    ) as cursor:
+        rating_id = cursor.lastrowid
+    await insert_outbox_rows(conn, [request.message], now=now)
+    await _asked(conn, subject)
+    after = {"id": rating_id, "chat_id": request.chat_id, "asked_at": asked_at}
+    await write_changes(
+        conn, [Change("rating.ask", f"rating:{subject}", None, after)], actor="system", at=now
+    )
     return Asked.ASKED
 
 

@@ -66,6 +66,7 @@ from bot.domain.ratings import (
     PendingComment,
     Rating,
     RatingChat,
+    RatingRequest,
 )
 from bot.domain.staff_prompts import StaffPrompt
 from bot.domain.store import AuditEntry, RecomputeMarks, SkuBook
@@ -1041,24 +1042,15 @@ class SqliteStore:
         """These orders will not be asked about, and why."""
         await rating_tables.give_up_backorders(self._conn, order_ids, reason=reason)
 
-    async def rating_chat(self, customer_id: str) -> RatingChat | None:
-        """The customer's most recently linked reachable chat, None without one."""
-        return await rating_tables.rating_chat(self._conn, customer_id)
+    async def rating_chats(self, customer_ids: Collection[str]) -> dict[str, RatingChat]:
+        """Each customer's most recently linked reachable chat."""
+        return await rating_tables.rating_chats(self._conn, customer_ids)
 
-    async def queue_rating(
-        self,
-        customer_id: str,
-        subject: str,
-        chat_id: int,
-        message: OutgoingMessage,
-        *,
-        now: datetime,
-        gap_since: datetime | None,
-    ) -> Asked:
-        """Record the question and queue its message in one transaction, or nothing."""
-        return await rating_tables.queue_rating(
-            self._conn, customer_id, subject, chat_id, message, now=now, gap_since=gap_since
-        )
+    async def queue_ratings(
+        self, requests: Sequence[RatingRequest], *, now: datetime
+    ) -> dict[str, Asked]:
+        """Record the questions and queue their messages in one transaction, by subject."""
+        return await rating_tables.queue_ratings(self._conn, requests, now=now)
 
     async def customer_ratings(self, customer_id: str) -> list[Rating]:
         """Every question asked of the customer, oldest first."""

@@ -9,7 +9,7 @@ subject), the first answer counts, and a comment may follow.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -123,6 +123,20 @@ class RatingQuestion:
     outcome: Outcome | None = None
 
 
+@dataclass(frozen=True)
+class RatingRequest:
+    """A question to record and queue: whose, about what, to which chat, and its message.
+
+    `gap_since`: not queued when the customer was asked anything at or after it (None: no gap).
+    """
+
+    customer_id: str
+    subject: str
+    chat_id: int
+    message: OutgoingMessage
+    gap_since: datetime | None = None
+
+
 class Asked(StrEnum):
     """What queueing a question came to."""
 
@@ -185,22 +199,17 @@ class RatingStore(Protocol):
         """These orders will not be asked about, and why."""
         ...
 
-    async def rating_chat(self, customer_id: str) -> RatingChat | None:
-        """The customer's most recently linked chat that is not unreachable, None without one."""
+    async def rating_chats(self, customer_ids: Collection[str]) -> dict[str, RatingChat]:
+        """Each customer's most recently linked chat that is not unreachable (customers without
+        one are left out)."""
         ...
 
-    async def queue_rating(
-        self,
-        customer_id: str,
-        subject: str,
-        chat_id: int,
-        message: OutgoingMessage,
-        *,
-        now: datetime,
-        gap_since: datetime | None,
-    ) -> Asked:
-        """Record the question and queue its message in one transaction, unless the subject was
-        asked already or (with `gap_since`) the customer was asked anything at or after it."""
+    async def queue_ratings(
+        self, requests: Sequence[RatingRequest], *, now: datetime
+    ) -> dict[str, Asked]:
+        """Record each question and queue its message, all in one transaction, unless its
+        subject was asked already or (see `RatingRequest.gap_since`) its customer was asked
+        anything since; what came of each, by subject."""
         ...
 
     async def customer_ratings(self, customer_id: str) -> list[Rating]:

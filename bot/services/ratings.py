@@ -7,7 +7,6 @@ staff): the pass after each sweep sees the order with no open line left and asks
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +27,9 @@ from bot.domain.ratings import (
     Outcome,
     PendingComment,
     Rating,
+    RatingChat,
     RatingQuestion,
+    RatingRequest,
     RatingStore,
     Subject,
     clean_comment,
@@ -124,20 +125,13 @@ async def ask_for_rating(
     notice. Raises ValueError for a subject of another shape. The hand-off calls this when a
     conversation closes; it is not held back by the one-question-a-day rule of closed orders.
     """
-    return (
-        await _ask(
-            store,
-            customer_id,
-            parse_subject(subject),
-            None,
-            now=now,
-            render=render,
-            quiet_hours=quiet_hours,
-            timezone=timezone,
-            gap=False,
-        )
-        is Asked.ASKED
-    )
+    parsed = parse_subject(subject)
+    chat = (await store.rating_chats([customer_id])).get(customer_id)
+    if chat is None:
+        return False
+    request = _request(customer_id, parsed, None, chat, now, render, quiet_hours, timezone)
+    outcomes = await store.queue_ratings([request], now=now)
+    return outcomes.get(request.subject) is Asked.ASKED
 
 
 async def ask_about_closed_orders(
@@ -160,55 +154,55 @@ async def ask_about_closed_orders(
     watched = await store.watch_backorders(now=now) if watch else 0
     closed = await store.close_backorders(now=now)
     waiting = await store.closed_backorders()
-    stale = [order.order_id for order in waiting if now - order.closed_at > STALE_AFTER]
+    stale = {order.order_id for order in waiting if now - order.closed_at > STALE_AFTER}
     if stale:
         await store.give_up_backorders(stale, reason="stale")
-    by_customer: dict[str, list[ClosedOrder]] = defaultdict(list)
+    # Why: the first in line of each customer goes now or not at all today; the rest wait.
+    first: dict[str, ClosedOrder] = {}
+    in_line = 0
     for order in waiting:
-        if order.order_id not in stale:
-            by_customer[order.customer_id].append(order)
-    asked = left = 0
-    unreachable: list[str] = []
-    for customer_id, orders in by_customer.items():
-        # Why: the first in line goes now or not at all today; the rest wait their turn.
-        first = orders[0]
-        outcome = await _ask(
-            store,
+        if order.order_id in stale:
+            continue
+        in_line += 1
+        first.setdefault(order.customer_id, order)
+    chats = await store.rating_chats(first)
+    unreachable = [order.order_id for c, order in first.items() if c not in chats]
+    requests = [
+        _request(
             customer_id,
-            parse_subject(order_subject(first.order_id)),
-            first.outcome,
-            now=now,
-            render=render,
-            quiet_hours=quiet_hours,
-            timezone=timezone,
-            gap=True,
+            parse_subject(order_subject(order.order_id)),
+            order.outcome,
+            chats[customer_id],
+            now,
+            render,
+            quiet_hours,
+            timezone,
+            gap_since=now - QUESTION_GAP,
         )
-        if outcome is None:
-            unreachable.append(first.order_id)
-        elif outcome is Asked.ASKED:
-            asked += 1
-        left += len(orders) - (outcome is not Asked.LATER)
+        for customer_id, order in first.items()
+        if customer_id in chats
+    ]
+    outcomes = await store.queue_ratings(requests, now=now) if requests else {}
     if unreachable:
         await store.give_up_backorders(unreachable, reason="unreachable")
-    return RatingPass(watched, closed, asked, left, len(stale) + len(unreachable))
+    asked = sum(outcome is Asked.ASKED for outcome in outcomes.values())
+    done = len(unreachable) + sum(outcome is not Asked.LATER for outcome in outcomes.values())
+    return RatingPass(watched, closed, asked, in_line - done, len(stale) + len(unreachable))
 
 
-async def _ask(
-    store: RatingsStore,
+def _request(
     customer_id: str,
     subject: Subject,
     outcome: Outcome | None,
-    *,
+    chat: RatingChat,
     now: datetime,
     render: QuestionRenderer,
     quiet_hours: QuietHours,
     timezone: ZoneInfo,
-    gap: bool,
-) -> Asked | None:
-    """Queue one question; None when the customer has no reachable chat."""
-    chat = await store.rating_chat(customer_id)
-    if chat is None:
-        return None
+    *,
+    gap_since: datetime | None = None,
+) -> RatingRequest:
+    """One question, rendered in the chat's language, held through the customer's quiet hours."""
     key = f"{subject.kind}:{subject.key}"
     rendered = render(
         RatingQuestion(
@@ -227,14 +221,7 @@ async def _ask(
         not_before=quiet_hours.release_at(now, _zone(chat.timezone, timezone)),
         urgent=False,
     )
-    return await store.queue_rating(
-        customer_id,
-        key,
-        chat.chat_id,
-        message,
-        now=now,
-        gap_since=now - QUESTION_GAP if gap else None,
-    )
+    return RatingRequest(customer_id, key, chat.chat_id, message, gap_since)
 
 
 async def score_rating(

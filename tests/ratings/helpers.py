@@ -13,11 +13,13 @@ from storage.sqlite import SqliteStore
 from tests.notices import shop
 
 
-async def say(client: SandboxClient, chat_id: int, text: str) -> dict[str, Any]:
-    """Send a text; the bot's next message or edit."""
+async def say(
+    client: SandboxClient, chat_id: int, text: str, *, replies: int = 1
+) -> dict[str, Any]:
+    """Send a text; the last of the bot's next `replies` messages or edits."""
     after = await client.last_seq(chat_id)
     await client.send_text(chat_id, text)
-    return (await client.wait_for(chat_id, after=after))[-1]
+    return (await client.wait_for(chat_id, after=after, count=replies))[-1]
 
 
 async def tap(client: SandboxClient, chat_id: int, label: str) -> dict[str, Any]:
