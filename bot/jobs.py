@@ -164,7 +164,6 @@ async def catch_up(bot_data: dict[Any, Any], services: Services) -> None:
     async with sweep_lock(bot_data):
         await recompute_etas(services.store, rules=services.rules, today=today)
     await sweep_if_recomputed(bot_data, services)
-    await ask_ratings(bot_data, services, watch=True)
     await report_overdue_supply(services)
 
 
