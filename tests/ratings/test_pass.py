@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from bot.services.ratings import (
     score_rating,
 )
 from handlers.ratings import make_question_renderer
-from storage.sqlite import SqliteStore
+from storage.sqlite import SqliteStore, open_store
 from tests.notices import shop
 from tests.ratings.conftest import import_orders, orders_csv, ratings_of
 
@@ -127,3 +128,23 @@ def _second_order_csv(
         encoding="utf-8",
     )
     return path
+
+
+async def test_two_processes_passing_at_once_ask_one_question(
+    store: SqliteStore, catalogs: Catalogs, tmp_path: Path, db_path: Path
+) -> None:
+    buyer = shop.Buyer(1001)
+    await shop.seed(store, [buyer])
+    await run_pass(store, catalogs)
+    await import_orders(store, orders_csv(tmp_path, [buyer], LineStatus.SHIPPED), now=shop.NOW)
+    other = await open_store(db_path)
+    try:
+        passes = await asyncio.gather(run_pass(store, catalogs), run_pass(other, catalogs))
+    finally:
+        await other.close()
+    assert sorted(report.asked for report in passes) == [0, 1]
+    rows = await store.connection.execute_fetchall(
+        "SELECT count(*) FROM outbox WHERE dedupe_key LIKE 'rating:%'"
+    )
+    assert [tuple(row) for row in rows] == [(1,)]
+    assert list(await ratings_of(store)) == ["order:O-1001"]
