@@ -203,6 +203,7 @@ async def pressed(update: Update, context: BotContext) -> None:
         return
     assert isinstance(result, Scored)
     await answer_press(update)
+    # TRANSLATORS: "Skip" names the button under this message; use the same word as for "Skip".
     invite = t.gettext("Tell us more in a message — or tap Skip.")
     skip = InlineKeyboardMarkup([[button(t.gettext("Skip"), f"{PREFIX}{rating}:{SKIP}")]])
     await respond(update, f"{_thanks(t, int(choice))}\n\n{invite}", skip)
