@@ -25,6 +25,7 @@ BENCHMARKS = {
     "staff_po": "bench.staff_po_change",
     "broadcast_plan": "bench.broadcast_plan",
     "stats": "bench.stats",
+    "rating_pass": "bench.rating_pass",
 }
 
 

@@ -38,10 +38,18 @@ from bot.runtime import make_clock, make_rules, store_session
 from bot.services.webhook import WebhookConfigError, WebhookDelivery, webhook_target
 from bot.update_inbox import UpdateInbox
 from bot.update_processor import PerChatUpdateProcessor
-from handlers import UPDATE_KINDS, all_handlers, early_handlers, first_handlers, handoff_handlers
+from handlers import (
+    UPDATE_KINDS,
+    all_handlers,
+    comment_handlers,
+    early_handlers,
+    first_handlers,
+    handoff_handlers,
+)
 from handlers.chat_member import GROUP as FIRST_GROUP
 from handlers.handoff import GROUP as HANDOFF_GROUP
 from handlers.menu import bot_commands, staff_commands
+from handlers.ratings import GROUP as COMMENT_GROUP
 from handlers.staff.broadcast_progress import schedule_progress_job
 from handlers.staff.typed_input import GROUP as STAFF_INPUT_GROUP
 
@@ -94,6 +102,7 @@ def build_application(services: Services) -> BotApplication:
     application.bot_data[UPDATE_INBOX_KEY] = inbox
     application.add_handlers(first_handlers(), group=FIRST_GROUP)
     application.add_handlers(early_handlers(), group=STAFF_INPUT_GROUP)
+    application.add_handlers(comment_handlers(), group=COMMENT_GROUP)
     application.add_handlers(handoff_handlers(), group=HANDOFF_GROUP)
     application.add_handlers(all_handlers())
     application.add_error_handler(_on_error)

@@ -21,6 +21,7 @@ from bot.services.eta import RECOMPUTE_MARK, recompute_etas
 from bot.services.notice_delivery import StaffAlerts, alert_chats, settle_notices
 from bot.services.notices import sweep
 from bot.services.overdue_supply import overdue_to_report
+from bot.services.ratings import ask_about_closed_orders
 from bot.services.run_state import (
     changed_date_settings,
     date_settings,
@@ -31,6 +32,7 @@ from bot.services.run_state import (
 from bot.services.webhook import WebhookDelivery
 from handlers.notice_alerts import make_alert_renderer
 from handlers.notices import make_renderer, sweep_lock
+from handlers.ratings import make_question_renderer
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,9 @@ _DAILY_LOCK_KEY = "daily_sweep_lock"
 DISPATCH_KEY = "notice_dispatch"
 DISPATCH_STOP_SECONDS = 5.0
 _SWEPT_MARK_KEY = "notice_swept_mark"
+# Why: a customer's next rating question falls due a day after the last (QUESTION_GAP), at no
+# particular change; a look this often sends it within minutes of its time.
+RATINGS_INTERVAL = timedelta(minutes=10)
 
 
 @dataclass
@@ -83,6 +88,30 @@ def schedule_notice_jobs(job_queue: JobQueue[BotContext]) -> None:
         first=DAILY_CHECK_INTERVAL,
         name="notices-daily",
     )
+    job_queue.run_repeating(
+        ratings_due, interval=RATINGS_INTERVAL, first=RATINGS_INTERVAL, name="ratings-due"
+    )
+
+
+async def ratings_due(context: BotContext) -> None:
+    """Ask the rating questions whose turn came (one a day per customer) since the last look."""
+    await ask_ratings(context.bot_data, context.services, watch=False)
+
+
+async def ask_ratings(bot_data: dict[Any, Any], services: Services, *, watch: bool) -> None:
+    """Ask about orders that closed after the bot looked after them as backorders (§12); with
+    `watch`, first remember the orders backordered now (after a sweep: the ETAs are fresh)."""
+    settings = services.settings
+    report = await ask_about_closed_orders(
+        services.store,
+        now=services.clock.now(),
+        render=make_question_renderer(services.catalogs),
+        quiet_hours=settings.quiet_hours,
+        timezone=settings.timezone,
+        watch=watch,
+    )
+    if report.asked:
+        _wake_dispatcher(bot_data)
 
 
 async def daily_sweep(context: BotContext) -> None:
@@ -191,6 +220,7 @@ async def sweep_if_recomputed(bot_data: dict[Any, Any], services: Services) -> N
         bot_data[_SWEPT_MARK_KEY] = mark
     if report.messages_queued:
         _wake_dispatcher(bot_data)
+    await ask_ratings(bot_data, services, watch=True)
 
 
 def staff_alerts(services: Services) -> StaffAlerts:

@@ -19,6 +19,7 @@ from handlers import (
     language,
     notices,
     orders,
+    ratings,
     split,
     start,
     swap,
@@ -57,6 +58,12 @@ def early_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return typed_input.grouped_handlers()
 
 
+def comment_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """Handlers of the group after staff answers and before the flows: a customer's text right
+    after a rating is its comment (a command ends the wait and goes on)."""
+    return ratings.grouped_handlers()
+
+
 def handoff_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Handlers of the group after staff's typed answers: a message of a customer talking to a
     person goes to their topic, and a staff message in a topic to its customer (DESIGN §12);
@@ -81,6 +88,7 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         *swap.handlers(),
         *split.handlers(),
         *notices.handlers(),
+        *ratings.handlers(),
         *language.handlers(),
         *unlink.handlers(),
         *chat_links.handlers(),

@@ -17,7 +17,7 @@ from bot.services.reachability import chat_blocked, chat_reachable
 from handlers.staff.access import is_staff
 
 # Why: PTB runs groups in order; this one looks at a staff message before anything else acts.
-GROUP = -3
+GROUP = -4
 
 GONE = frozenset({ChatMember.BANNED, ChatMember.LEFT})
 

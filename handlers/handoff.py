@@ -34,7 +34,7 @@ from handlers.menu import HUMAN_DATA, main_menu
 from handlers.orders import not_linked_text
 from handlers.staff.find import find_text
 
-# Why: PTB runs groups in order; this one comes after staff's typed answers (group -2) and
+# Why: PTB runs groups in order; this one comes after a rating's comment (group -2) and
 # before the flows of group 0, which must not see a message that went to staff.
 GROUP = -1
 _LOCKS_KEY = "handoff_locks"

@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import aiosqlite
 
@@ -27,6 +27,7 @@ import storage.notices as notice_tables
 import storage.open_orders as open_order_table
 import storage.outbox as outbox_tables
 import storage.overdue_supply as overdue_tables
+import storage.ratings as rating_tables
 import storage.staff_prompts as staff_prompt_table
 import storage.stats as stats_tables
 import storage.supply_changes as supply_tables
@@ -61,8 +62,17 @@ from bot.domain.notice_store import NoticeChange, NoticeRecord, RecordedSweep, V
 from bot.domain.open_orders import OpenOrders
 from bot.domain.order_number import order_key
 from bot.domain.outbox import Delivery, Lane, OutboxSummary, OutgoingMessage, QueuedMessage
+from bot.domain.ratings import (
+    Asked,
+    ClosedOrder,
+    Csat,
+    PendingComment,
+    Rating,
+    RatingChat,
+    RatingRequest,
+)
 from bot.domain.staff_prompts import StaffPrompt
-from bot.domain.stats import BacklogTotals, Csat, RecentActivity, RefundFigures, SkuTotals
+from bot.domain.stats import BacklogTotals, RecentActivity, RefundFigures, SkuTotals
 from bot.domain.store import AuditEntry, RecomputeMarks, SkuBook
 from bot.domain.supply_changes import Refused
 from bot.domain.supply_store import (
@@ -1099,9 +1109,85 @@ class SqliteStore:
         """Refunds due and those due before `today`."""
         return await stats_tables.read_refund_figures(self._conn, today)
 
-    async def stats_csat(self, since: datetime) -> Csat:
-        """Ratings answered at or after `since`."""
-        return await stats_tables.read_csat(self._conn, since)
+    async def watch_backorders(self, *, now: datetime) -> int:
+        """Remember backordered orders of linked customers; how many were new."""
+        return await rating_tables.watch_backorders(self._conn, now=now)
+
+    async def close_backorders(self, *, now: datetime) -> int:
+        """Mark remembered orders without an open line as closed `now`; how many."""
+        return await rating_tables.close_backorders(self._conn, now=now)
+
+    async def closed_backorders(self) -> list[ClosedOrder]:
+        """Closed remembered orders still to be asked about, oldest closure first."""
+        return await rating_tables.closed_backorders(self._conn)
+
+    async def give_up_backorders(
+        self, order_ids: Collection[str], *, reason: Literal["unreachable", "stale"]
+    ) -> None:
+        """These orders will not be asked about, and why."""
+        await rating_tables.give_up_backorders(self._conn, order_ids, reason=reason)
+
+    async def rating_chats(self, customer_ids: Collection[str]) -> dict[str, RatingChat]:
+        """Each customer's most recently linked reachable chat."""
+        return await rating_tables.rating_chats(self._conn, customer_ids)
+
+    async def queue_ratings(
+        self, requests: Sequence[RatingRequest], *, now: datetime
+    ) -> dict[str, Asked]:
+        """Record the questions and queue their messages in one transaction, by subject."""
+        return await rating_tables.queue_ratings(self._conn, requests, now=now)
+
+    async def customer_ratings(self, customer_id: str) -> list[Rating]:
+        """Every question asked of the customer, oldest first."""
+        return await rating_tables.customer_ratings(self._conn, customer_id)
+
+    async def record_score(
+        self,
+        rating_id: int,
+        score: int,
+        *,
+        chat_id: int,
+        message_id: int | None,
+        comment_until: datetime,
+        now: datetime,
+        alerts: Collection[OutgoingMessage],
+    ) -> bool:
+        """Record the first score (audited, comment awaited); False when scored already."""
+        return await rating_tables.record_score(
+            self._conn,
+            rating_id,
+            score,
+            chat_id=chat_id,
+            message_id=message_id,
+            comment_until=comment_until,
+            now=now,
+            alerts=alerts,
+        )
+
+    async def pending_comment(self, chat_id: int, *, now: datetime) -> PendingComment | None:
+        """The rating whose comment this chat's next text is, within its window."""
+        return await rating_tables.pending_comment(self._conn, chat_id, now=now)
+
+    async def record_comment(
+        self,
+        rating_id: int,
+        comment: str | None,
+        *,
+        now: datetime,
+        alerts: Collection[OutgoingMessage],
+    ) -> bool:
+        """Store the comment (None: skipped) once; False when none was awaited."""
+        return await rating_tables.record_comment(
+            self._conn, rating_id, comment, now=now, alerts=alerts
+        )
+
+    async def stop_awaiting_comment(self, chat_id: int) -> None:
+        """The chat's next text is no comment."""
+        await rating_tables.stop_awaiting_comment(self._conn, chat_id)
+
+    async def csat(self, *, since: datetime | None = None) -> Csat:
+        """Answered questions (at or after `since`) and their mean score."""
+        return await rating_tables.csat(self._conn, since=since)
 
     # --- helpers ---
     async def _all(self, query: str, params: Any = ()) -> list[sqlite3.Row]:

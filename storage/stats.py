@@ -16,7 +16,6 @@ import aiosqlite
 from bot.domain.stats import (
     QUESTION_KINDS,
     BacklogTotals,
-    Csat,
     RecentActivity,
     RefundFigures,
     SkuTotals,
@@ -111,10 +110,6 @@ _NOTICE_COUNTS = f"""
 _REFUNDS = """
     SELECT count(*), COALESCE(sum(due_date < ?), 0) FROM refunds WHERE status = 'due'"""
 
-_CSAT = """
-    SELECT count(*), avg(score) FROM ratings
-     WHERE score IS NOT NULL AND julianday(answered_at) >= julianday(?)"""
-
 
 async def read_sku_totals(conn: aiosqlite.Connection) -> list[SkuTotals]:
     """Every SKU with a backordered line: open demand, backordered lines and units, oldest
@@ -205,12 +200,6 @@ async def read_refund_figures(conn: aiosqlite.Connection, today: date) -> Refund
     """Refunds still due, and those of them due before `today`."""
     due, overdue = (await _rows(conn, _REFUNDS, (today.isoformat(),)))[0]
     return RefundFigures(int(due), int(overdue))
-
-
-async def read_csat(conn: aiosqlite.Connection, since: datetime) -> Csat:
-    """Ratings answered at or after `since`: how many, mean score to two decimals."""
-    responses, average = (await _rows(conn, _CSAT, (since.isoformat(),)))[0]
-    return Csat(int(responses), None if average is None else round(float(average), 2))
 
 
 async def _rows(conn: aiosqlite.Connection, sql: str, params: Any) -> list[Any]:

@@ -14,6 +14,7 @@ from bot.domain.notice_store import NoticeStore
 from bot.domain.open_orders import OpenOrdersStore
 from bot.domain.outbox import OutboxStore
 from bot.domain.overdue_supply import OverdueSupplyStore
+from bot.domain.ratings import RatingStore
 from bot.domain.staff_prompts import StaffPromptStore
 from bot.domain.stats import StatsStore
 from bot.domain.supply_store import StaffLookupStore
@@ -31,6 +32,7 @@ class AppStore(
     ChatProfileStore,
     OpenOrdersStore,
     OverdueSupplyStore,
+    RatingStore,
     LinkGuardStore,
     UpdateInboxStore,
     HandoffStore,

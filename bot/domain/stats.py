@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from bot.domain.ratings import Csat
+
 # Why: what a shop reviews ("this month"); `last_30_days` and CSAT share it.
 RECENT_DAYS = 30
 # Lower bounds (days waiting) of the waiting buckets: 0–7, 8–14, 15–30, 31–60, over 60.
@@ -102,15 +104,6 @@ class RefundFigures:
 
 
 @dataclass(frozen=True, slots=True)
-class Csat:
-    """Ratings answered in the last `RECENT_DAYS` days: how many, and their mean score (1-5,
-    two decimals; None without answers)."""
-
-    responses: int
-    average: float | None
-
-
-@dataclass(frozen=True, slots=True)
 class WaitBucket:
     """Backordered lines whose days waiting fall in [low, high] (high None: no upper bound)."""
 
@@ -181,8 +174,8 @@ class StatsStore(Protocol):
         """Refunds due and those due before `today`."""
         ...
 
-    async def stats_csat(self, since: datetime) -> Csat:
-        """Ratings answered at or after `since`."""
+    async def csat(self, *, since: datetime | None = None) -> Csat:
+        """Ratings answered at or after `since`: how many, mean score (bot.domain.ratings)."""
         ...
 
 

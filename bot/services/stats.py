@@ -82,7 +82,7 @@ async def backorder_stats(store: StatsStore, *, now: datetime, timezone: ZoneInf
         last_30_days=await store.stats_recent_activity(since),
         refunds=await store.stats_refunds(today),
         unreachable_customers=totals.unreachable_customers,
-        csat=await store.stats_csat(since),
+        csat=await store.csat(since=since),
         waiting=wait_buckets(totals.placed),
     )
 

@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext, chat_language
+from bot.domain.ratings import handoff_subject
 from bot.services.handoff import (
     ClosedHandoff,
     StaffRelayOutcome,
@@ -23,6 +24,7 @@ from bot.services.handoff import (
     relay_from_staff,
 )
 from bot.services.reachability import chat_blocked
+from handlers import ratings
 from handlers.handoff import RELAYABLE, TelegramForum, post_in_topic, staff_translator
 
 
@@ -148,10 +150,10 @@ async def _tell_customer(context: BotContext, closed: ClosedHandoff) -> bool:
 
 
 async def after_handoff_closed(context: BotContext, closed: ClosedHandoff) -> None:
-    """The one place that follows a closed hand-off: the ratings work (DESIGN §12 CSAT) asks the
-    customer for a 1-5 rating here, e.g. `await ask_for_rating(store, closed.handoff_id,
-    closed.customer_id, closed.chat_id, now=...)` with subject `handoff:<handoff_id>`."""
-    del context, closed
+    """Ask the customer once for a 1-5 rating of the conversation (DESIGN §12 CSAT)."""
+    await ratings.ask(
+        context.services, customer_id=closed.customer_id, subject=handoff_subject(closed.handoff_id)
+    )
 
 
 def grouped_handlers() -> list[BaseHandler[Update, BotContext, Any]]:

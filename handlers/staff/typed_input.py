@@ -30,8 +30,8 @@ from handlers.staff.broadcast import answer_typed as answer_broadcast
 from handlers.staff.purchase_orders import apply_move, apply_receipt, show_screen
 from handlers.staff.stock import _units, apply_on_hand
 
-# Why: PTB runs groups in order; this one comes before the flows of group 0.
-GROUP = -2
+# Why: PTB runs groups in order; this one comes before a rating's comment and the flows.
+GROUP = -3
 
 
 async def answer_prompt(update: Update, context: BotContext) -> None:

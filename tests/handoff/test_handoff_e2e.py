@@ -10,6 +10,7 @@ from tests.handoff.conftest import ALICE_CHAT, BOB_CHAT, OUTSIDER, STAFF, Desk
 OPENED = "I've asked our team to join."
 REACHED = "Your message reached our team."
 CLOSED = "Our team has closed this conversation."
+RATE = "Thank you for talking with our team. How well did we help you?"
 
 
 async def open_by_command(desk: Desk, chat_id: int, expect: str = OPENED) -> int:
@@ -142,6 +143,24 @@ async def test_close_tells_the_customer_and_later_staff_messages_relay_nothing(
         if entry.action.startswith("handoff.")
     ]
     assert actions == [("customer:C-BOB", "handoff.open"), (f"staff:{STAFF}", "handoff.close")]
+
+
+async def test_a_closed_hand_off_asks_the_customer_once_for_a_rating(
+    desk: Desk, client: SandboxClient
+) -> None:
+    thread = await open_by_command(desk, BOB_CHAT)
+    after = await client.last_seq(BOB_CHAT)
+    await desk.staff_writes(STAFF, thread, "/close")
+    question = await desk.shown(BOB_CHAT, after, RATE)
+    labels = [button["text"] for row in question["buttons"] for button in row]
+    assert labels == [f"{n} ⭐" for n in range(1, 6)]
+    # Reopened and closed again: a new conversation, a new question.
+    await desk.customer_says(BOB_CHAT, "one more question", REACHED)
+    after = await client.last_seq(BOB_CHAT)
+    await desk.staff_writes(STAFF, thread, "/close")
+    await desk.shown(BOB_CHAT, after, RATE)
+    texts = await desk.bot_texts(BOB_CHAT, 0)
+    assert sum(RATE in text for text in texts) == 2
 
 
 async def test_a_customer_writing_after_close_reopens_the_topic_and_the_message_follows(

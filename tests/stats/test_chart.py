@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.demo.chart import demo_chart
+from bot.domain.ratings import Csat
 from bot.domain.stats import (
     BacklogStats,
-    Csat,
     DelaySummary,
     RecentActivity,
     RefundFigures,

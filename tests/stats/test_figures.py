@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from bot.domain.ratings import Csat
 from bot.domain.stats import (
     BacklogStats,
-    Csat,
     DelaySummary,
     RecentActivity,
     RefundFigures,
