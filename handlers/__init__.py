@@ -23,7 +23,15 @@ from handlers import (
     swap,
     unlink,
 )
-from handlers.staff import broadcast, broadcast_progress, find, purchase_orders, stock, typed_input
+from handlers.staff import (
+    alerts,
+    broadcast,
+    broadcast_progress,
+    find,
+    purchase_orders,
+    stock,
+    typed_input,
+)
 
 # Why: Telegram sends only these kinds to the bot; every handler below reads one of them
 # (commands and text also arrive edited; my_chat_member tells of a blocked bot).
@@ -51,6 +59,7 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Every handler, in the order PTB should try them; the fallback comes last."""
     return [
         *chat_member.handlers(),
+        *alerts.handlers(),
         *purchase_orders.handlers(),
         *stock.handlers(),
         *find.handlers(),
