@@ -56,7 +56,9 @@ async def test_twenty_overdue_pos_alert_as_digest_pages_each_po_once_and_never_a
     first = await check(store, catalogs)
     second = await check(store, catalogs)
 
-    rows = await store.connection.execute_fetchall("SELECT chat_id, text, buttons FROM outbox")
+    rows = list(
+        await store.connection.execute_fetchall("SELECT chat_id, text, buttons FROM outbox")
+    )
     pages = -(-POS // DIGEST_PAGE)
     assert (first, second) == (POS, 0)
     assert POS > DIGEST_AFTER
@@ -75,5 +77,5 @@ async def test_a_few_overdue_pos_alert_one_message_each(
 
     assert await check(store, catalogs) == 3
 
-    rows = await store.connection.execute_fetchall("SELECT chat_id FROM outbox")
+    rows = list(await store.connection.execute_fetchall("SELECT chat_id FROM outbox"))
     assert len(rows) == 3 * len(CHATS)
