@@ -22,6 +22,10 @@ DIGEST_AFTER = 5
 # Why: a digest page lists this many alerts with one button each: well under 4096 characters
 # and 100 buttons, and still short enough to read on a phone.
 DIGEST_PAGE = 15
+# Why: an old database may hold thousands of overdue purchase orders; past this many pages the
+# rest are counted on the last page (and recorded, so they never flood later) and the command
+# line lists them all.
+DIGEST_PAGES = 3
 
 
 # Callback data of an alert's button: this prefix and the alert's handle (11 bytes in all).

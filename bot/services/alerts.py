@@ -14,6 +14,7 @@ from typing import Protocol
 from bot.domain.alerts import (
     DIGEST_AFTER,
     DIGEST_PAGE,
+    DIGEST_PAGES,
     AlertKey,
     AlertKind,
     AlertSourceStore,
@@ -58,14 +59,20 @@ class AlertTexts(Protocol):
         """The heading of a digest page of `count` new alerts of `kind`."""
         ...
 
+    def digest_more(self, kind: AlertKind, count: int) -> str:
+        """The last page's note of `count` alerts of `kind` not listed, and where to see them."""
+        ...
+
 
 def raised(
     items: Sequence[tuple[AlertKey, AlertText]],
     chats: Sequence[int],
     heading: Callable[[int], str],
+    more: Callable[[int], str],
 ) -> list[RaisedAlert]:
     """The alerts with their messages to each chat: one message each, or digest pages when more
-    than DIGEST_AFTER come at once (a page's message rides on its first alert)."""
+    than DIGEST_AFTER come at once (a page's message rides on its first alert); past
+    DIGEST_PAGES pages the rest are only counted (`more`) and recorded."""
     if len(items) <= DIGEST_AFTER:
         return [
             RaisedAlert(
@@ -83,22 +90,28 @@ def raised(
             )
             for key, text in items
         ]
+    shown = DIGEST_PAGE * DIGEST_PAGES
     alerts: list[RaisedAlert] = []
-    for start in range(0, len(items), DIGEST_PAGE):
+    for start in range(0, min(len(items), shown), DIGEST_PAGE):
         page = items[start : start + DIGEST_PAGE]
-        body = "\n".join([heading(len(items)), "", *(text.line for _, text in page)])
+        lines = [heading(len(items)), "", *(text.line for _, text in page)]
+        if start + DIGEST_PAGE >= shown and len(items) > shown:
+            lines += ["", more(len(items) - shown)]
         buttons = tuple((Button(text.tag, alert_data(key)),) for key, text in page if text.action)
         first = page[0][0]
         alerts.append(
             RaisedAlert(
                 first,
                 tuple(
-                    OutgoingMessage(first.dedupe_key(chat_id), chat_id, body, buttons, urgent=True)
+                    OutgoingMessage(
+                        first.dedupe_key(chat_id), chat_id, "\n".join(lines), buttons, urgent=True
+                    )
                     for chat_id in chats
                 ),
             )
         )
         alerts += [RaisedAlert(key, ()) for key, _ in page[1:]]
+    alerts += [RaisedAlert(key, ()) for key, _ in items[shown:]]
     return alerts
 
 
@@ -117,7 +130,12 @@ async def _raise(
     new = [(key, render()) for key, render in candidates if key.subject not in known]
     if not new:
         return 0
-    alerts = raised(new, chats, lambda count: texts.digest_heading(kind, count))
+    alerts = raised(
+        new,
+        chats,
+        lambda count: texts.digest_heading(kind, count),
+        lambda count: texts.digest_more(kind, count),
+    )
     return len(await store.record_alerts(alerts, now=now))
 
 

@@ -136,6 +136,33 @@ class AlertTexts:
             count,
         )
 
+    def digest_more(self, kind: AlertKind, count: int) -> str:
+        """How many more were not listed, and which command lists them all."""
+        t = self._t
+        if kind is AlertKind.PO_OVERDUE:
+            return t.ngettext(
+                "… and {n} more overdue purchase order, not listed here: /po shows each one, "
+                "and the command line's outbox command lists them all.",
+                "… and {n} more overdue purchase orders, not listed here: /po shows each one, "
+                "and the command line's outbox command lists them all.",
+                count,
+            )
+        if kind is AlertKind.REFUND_OVERDUE:
+            return t.ngettext(
+                "… and {n} more overdue refund, not listed here: the command line's refunds "
+                "command lists them all.",
+                "… and {n} more overdue refunds, not listed here: the command line's refunds "
+                "command lists them all.",
+                count,
+            )
+        return t.ngettext(
+            "… and {n} more customer, not listed here: the command line's outbox command "
+            "lists the chats that blocked the bot.",
+            "… and {n} more customers, not listed here: the command line's outbox command "
+            "lists the chats that blocked the bot.",
+            count,
+        )
+
 
 def _at_the_deadline(t: Translator, question: BlockedQuestion) -> str:
     """What the customer's silence means at the deadline: 16 CFR 435.2 in the US (deemed

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.domain.alerts import DIGEST_AFTER, DIGEST_PAGE
+from bot.domain.alerts import DIGEST_AFTER, DIGEST_PAGE, DIGEST_PAGES
 from bot.domain.model import Customer, Order, OrderLine, Product, PurchaseOrder
 from bot.i18n import Catalogs
 from bot.services.alerts import alert_overdue_supply
@@ -68,6 +68,23 @@ async def test_twenty_overdue_pos_alert_as_digest_pages_each_po_once_and_never_a
     shown = "\n".join(texts)
     assert all(f"<b>PO-{n}</b> (SKU-{n}," in shown for n in range(POS))
     assert sum(str(row[2]).count("al:") for row in rows if row[0] == CHATS[0]) == POS
+
+
+async def test_past_three_pages_the_rest_are_counted_and_never_alerted_later(
+    store: SqliteStore, catalogs: Catalogs
+) -> None:
+    count = DIGEST_PAGE * DIGEST_PAGES + 7
+    await seed_overdue(store, count)
+
+    first = await check(store, catalogs)
+    second = await check(store, catalogs)
+
+    rows = list(
+        await store.connection.execute_fetchall("SELECT text FROM outbox WHERE chat_id = 555")
+    )
+    assert (first, second) == (count, 0)
+    assert len(rows) == DIGEST_PAGES
+    assert "… and 7 more overdue purchase orders, not listed here" in str(rows[-1][0])
 
 
 async def test_a_few_overdue_pos_alert_one_message_each(
