@@ -24,6 +24,7 @@ BENCHMARKS = {
     "import_memory": "bench.import_memory",
     "staff_po": "bench.staff_po_change",
     "broadcast_plan": "bench.broadcast_plan",
+    "alerts": "bench.alerts_check",
 }
 
 
