@@ -233,9 +233,9 @@ async def sweep_if_recomputed(bot_data: dict[Any, Any], services: Services) -> N
             render=make_renderer(services.catalogs),
             alerts=staff_alerts(services),
         )
-        if settled.undelivered or settled.delivered:
-            # Why: a settled notice may have opened or closed a question a blocked customer
-            # holds; look again even though no chat changed.
+        if settled.undelivered:
+            # Why: a notice no chat received leaves its order at the question before it, which a
+            # blocked customer may still hold; look again even though no chat changed.
             bot_data.pop(_UNREACHABLE_MARK_KEY, None)
         blocked = await alert_blocked_customers(bot_data, services)
         if settled.alerts_queued or settled.resent or blocked:

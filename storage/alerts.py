@@ -44,22 +44,29 @@ _REFUND = """
            r.reason, r.paid_at, r.paid_by
       FROM refunds r WHERE r.id = ?"""
 # Why: "blocked" means every linked chat is unreachable; a customer with no chat at all is the
-# undelivered-notice alert's case, and one reachable chat still carries the question.
+# undelivered-notice alert's case, and one reachable chat still carries the question. CROSS JOIN
+# fixes the order: from the (few) unreachable chats to their customers' orders, never a scan of
+# every order or chat. An order with a notice still on its way is left for settling to decide
+# (undelivered, its state goes back to the question before it; the sweep tick looks again).
 _BLOCKED_QUESTIONS = """
+    WITH blocked (customer_id) AS MATERIALIZED (
+        SELECT DISTINCT l.customer_id
+          FROM unreachable_chats u
+         CROSS JOIN chat_links l ON l.chat_id = u.chat_id
+         WHERE NOT EXISTS (SELECT 1 FROM chat_links other
+                            WHERE other.customer_id = l.customer_id
+                              AND other.chat_id NOT IN (SELECT chat_id FROM unreachable_chats)))
     SELECT c.customer_id, c.name, o.order_id, o.jurisdiction, s.silence_means,
            s.decision_deadline, s.auto_cancel_on, s.communicated_at
-      FROM unreachable_chats u
-      JOIN chat_links l ON l.chat_id = u.chat_id
-      JOIN customers c ON c.customer_id = l.customer_id
-      JOIN orders o ON o.customer_id = c.customer_id
-      JOIN notice_state s ON s.order_id = o.order_id
+      FROM blocked b
+     CROSS JOIN orders o ON o.customer_id = b.customer_id
+     CROSS JOIN notice_state s ON s.order_id = o.order_id
+      JOIN customers c ON c.customer_id = b.customer_id
      WHERE s.awaiting_answer = 1
        AND EXISTS (SELECT 1 FROM order_lines ol
-                    WHERE ol.order_id = o.order_id AND ol.status = 'open')
-       AND NOT EXISTS (SELECT 1 FROM chat_links other
-                        WHERE other.customer_id = c.customer_id
-                          AND other.chat_id NOT IN (SELECT chat_id FROM unreachable_chats))
-     GROUP BY o.order_id
+                    WHERE ol.order_id = s.order_id AND ol.status = 'open')
+       AND NOT EXISTS (SELECT 1 FROM notice_log n
+                        WHERE n.order_id = s.order_id AND n.delivery = 'pending')
      ORDER BY c.customer_id, o.order_id"""
 _UNREACHABLE_MARK = (
     "SELECT count(*), coalesce(max(since), ''), coalesce(sum(chat_id), 0) FROM unreachable_chats"
