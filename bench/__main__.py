@@ -26,6 +26,7 @@ BENCHMARKS = {
     "broadcast_plan": "bench.broadcast_plan",
     "stats": "bench.stats",
     "rating_pass": "bench.rating_pass",
+    "alerts": "bench.alerts_check",
 }
 
 

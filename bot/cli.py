@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from bot.broadcast_cli import add_broadcast_parser, broadcast_command, check_usage
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.control_characters import escaped
+from bot.refunds_cli import add_refunds_parser, refunds_command
 from bot.stats_cli import add_stats_parser, stats_command
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("file", type=Path)
     add_broadcast_parser(commands)
     add_stats_parser(commands)
+    add_refunds_parser(commands)
     return parser
 
 
@@ -169,6 +171,8 @@ def _run(argv: Sequence[str] | None) -> int:
             return asyncio.run(broadcast_command(settings, args, show=_show, show_json=_show_json))
         case "stats":
             return asyncio.run(stats_command(settings, args, show_json=_show_json))
+        case "refunds":
+            return asyncio.run(refunds_command(settings, args, show=_show, show_json=_show_json))
     return 2
 
 

@@ -16,11 +16,16 @@ from bot.clock import business_today
 from bot.context import BotContext, Services
 from bot.domain.daily_schedule import due_sweep_day
 from bot.recompute_job import recompute_left_behind
+from bot.services.alerts import (
+    alert_blocked_questions,
+    alert_overdue_refunds,
+    alert_overdue_supply,
+)
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
 from bot.services.eta import RECOMPUTE_MARK, recompute_etas
 from bot.services.notice_delivery import StaffAlerts, alert_chats, settle_notices
 from bot.services.notices import sweep
-from bot.services.overdue_supply import overdue_to_report
+from bot.services.overdue_supply import overdue_supply, overdue_to_report
 from bot.services.ratings import ask_about_closed_orders
 from bot.services.run_state import (
     changed_date_settings,
@@ -30,9 +35,10 @@ from bot.services.run_state import (
     remember_date_settings,
 )
 from bot.services.webhook import WebhookDelivery
-from handlers.notice_alerts import make_alert_renderer
+from handlers.notice_alerts import make_alert_renderer, show_order_label
 from handlers.notices import make_renderer, sweep_lock
 from handlers.ratings import make_question_renderer
+from handlers.staff.alert_texts import AlertTexts
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +66,7 @@ _SWEPT_MARK_KEY = "notice_swept_mark"
 # Why: a customer's next rating question falls due a day after the last (QUESTION_GAP), at no
 # particular change; a look this often sends it within minutes of its time.
 RATINGS_INTERVAL = timedelta(minutes=10)
+_UNREACHABLE_MARK_KEY = "alerts_unreachable_mark"
 
 
 @dataclass
@@ -144,8 +151,13 @@ async def start_up(bot_data: dict[Any, Any], services: Services) -> None:
     changed = await changed_date_settings(services.store, current)
     if changed:
         logger.info("%s changed since the last run: recomputing every date", ", ".join(changed))
-    if not await sweep_if_due(bot_data, services) and changed != []:
+    swept = await sweep_if_due(bot_data, services)
+    if not swept and changed != []:
         await catch_up(bot_data, services)
+    elif not swept:
+        # Why: alerts raised while the bot was down (or never, on an old database) go out now;
+        # each is raised once, so the daily catch-up finding them again queues nothing.
+        await raise_daily_alerts(bot_data, services)
     await remember_date_settings(services.store, current)
     await recompute_left_behind(bot_data, services, at_start=True)
     await sweep_if_recomputed(bot_data, services)
@@ -164,13 +176,30 @@ async def catch_up(bot_data: dict[Any, Any], services: Services) -> None:
     async with sweep_lock(bot_data):
         await recompute_etas(services.store, rules=services.rules, today=today)
     await sweep_if_recomputed(bot_data, services)
-    await report_overdue_supply(services)
+    await raise_daily_alerts(bot_data, services)
 
 
-async def report_overdue_supply(services: Services) -> None:
-    """Log one WARNING per purchase order past its date with customers waiting, once a day (§5)."""
+async def raise_daily_alerts(bot_data: dict[Any, Any], services: Services) -> None:
+    """Overdue purchase orders (logged and alerted) and overdue refunds (alerted), DESIGN §12."""
+    queued = await report_overdue_supply(services)
     today = business_today(services.clock, services.settings.timezone)
-    for po in await overdue_to_report(services.store, today=today):
+    queued += await alert_overdue_refunds(
+        services.store,
+        today=today,
+        chats=_alert_chats(services),
+        texts=_alert_texts(services),
+        now=services.clock.now(),
+    )
+    if queued:
+        _wake_dispatcher(bot_data)
+
+
+async def report_overdue_supply(services: Services) -> int:
+    """Log one WARNING per purchase order past its date with customers waiting, once a day (§5),
+    and alert staff once per purchase order and expected date (§12); alerts newly raised."""
+    today = business_today(services.clock, services.settings.timezone)
+    found = await overdue_supply(services.store, today=today)
+    for po in await overdue_to_report(services.store, today=today, found=found):
         logger.warning(
             "purchase order %s (sku %s, supplier %s) was due %s (%s overdue) and has not "
             "arrived: %s of %s wait on it",
@@ -182,6 +211,38 @@ async def report_overdue_supply(services: Services) -> None:
             _counted(len(po.lines), "line"),
             _counted(len(po.customers), "customer"),
         )
+    return await alert_overdue_supply(
+        services.store,
+        found,
+        chats=_alert_chats(services),
+        texts=_alert_texts(services),
+        now=services.clock.now(),
+    )
+
+
+def _alert_chats(services: Services) -> tuple[int, ...]:
+    settings = services.settings
+    return alert_chats(settings.support_chat_id, settings.staff_ids)
+
+
+def _alert_texts(services: Services) -> AlertTexts:
+    return AlertTexts(services.catalogs.translator(services.settings.default_language))
+
+
+async def alert_blocked_customers(bot_data: dict[Any, Any], services: Services) -> int:
+    """Alert staff once per customer and open delay question when every chat of the customer
+    is unreachable; looks only when the unreachable chats changed since the last look."""
+    mark = await services.store.unreachable_mark()
+    if bot_data.get(_UNREACHABLE_MARK_KEY) == mark:
+        return 0
+    queued = await alert_blocked_questions(
+        services.store,
+        chats=_alert_chats(services),
+        texts=_alert_texts(services),
+        now=services.clock.now(),
+    )
+    bot_data[_UNREACHABLE_MARK_KEY] = mark
+    return queued
 
 
 def _counted(count: int, noun: str) -> str:
@@ -201,7 +262,12 @@ async def sweep_if_recomputed(bot_data: dict[Any, Any], services: Services) -> N
             render=make_renderer(services.catalogs),
             alerts=staff_alerts(services),
         )
-        if settled.alerts_queued or settled.resent:
+        if settled.undelivered:
+            # Why: a notice no chat received leaves its order at the question before it, which a
+            # blocked customer may still hold; look again even though no chat changed.
+            bot_data.pop(_UNREACHABLE_MARK_KEY, None)
+        blocked = await alert_blocked_customers(bot_data, services)
+        if settled.alerts_queued or settled.resent or blocked:
             _wake_dispatcher(bot_data)
         mark = await services.store.get_setting(RECOMPUTE_MARK)
         if _SWEPT_MARK_KEY in bot_data and bot_data[_SWEPT_MARK_KEY] == mark:
@@ -229,6 +295,7 @@ def staff_alerts(services: Services) -> StaffAlerts:
     return StaffAlerts(
         alert_chats(settings.support_chat_id, settings.staff_ids),
         make_alert_renderer(services.catalogs, settings.default_language),
+        show_order_label(services.catalogs, settings.default_language),
     )
 
 

@@ -26,6 +26,7 @@ from handlers import (
     unlink,
 )
 from handlers.staff import (
+    alerts,
     broadcast,
     broadcast_progress,
     find,
@@ -75,6 +76,7 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Every handler, in the order PTB should try them; the fallback comes last."""
     return [
         *chat_member.handlers(),
+        *alerts.handlers(),
         *purchase_orders.handlers(),
         *stock.handlers(),
         *find.handlers(),

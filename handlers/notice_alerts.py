@@ -21,6 +21,11 @@ def make_alert_renderer(catalogs: Catalogs, language: str) -> AlertRenderer:
     return render
 
 
+def show_order_label(catalogs: Catalogs, language: str) -> str:
+    """The label of the alert's button that opens the order's staff card (as /find shows it)."""
+    return catalogs.translator(language).gettext("Show order")
+
+
 def alert_text(t: Translator, alert: UndeliveredAlert) -> str:
     """Which order's notice failed, why, and what the law now requires of the shop."""
     name = alert.customer.name if alert.customer else alert.customer_id

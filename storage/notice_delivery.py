@@ -10,8 +10,10 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.alerts import RaisedAlert
 from bot.domain.notice_delivery import CarrierRow, PendingNotice, Settlement, WithdrawnNotice
 from bot.domain.outbox import UndeliveredNoticeRow
+from storage.alerts import record_alerts
 from storage.audit import Change, write_changes
 from storage.codec import utc_text
 from storage.notices import (
@@ -135,6 +137,7 @@ async def write_settlement(
                 after |= {"state": _state_json(gone.state)}
             audit.append(Change("notice.undelivered", f"order:{gone.order_id}", None, after))
         queued = await insert_outbox_rows(conn, settlement.alerts, now=now)
+        await record_alerts(conn, [RaisedAlert(key, ()) for key in settlement.alert_keys], now=now)
         await write_changes(conn, audit, actor="system", at=now)
     return queued
 

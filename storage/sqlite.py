@@ -13,6 +13,7 @@ from typing import Any, Literal
 import aiosqlite
 
 import storage.actions as action_tables
+import storage.alerts as alert_tables
 import storage.broadcast_drafts as draft_tables
 import storage.broadcasts as broadcast_tables
 import storage.chat_profile as chat_profile_table
@@ -38,6 +39,14 @@ from bot.domain.actions import (
     OrderChange,
     OrderState,
     RefundRecord,
+)
+from bot.domain.alerts import (
+    AlertKey,
+    AlertKind,
+    AlertRecord,
+    BlockedQuestion,
+    DueRefund,
+    RaisedAlert,
 )
 from bot.domain.broadcast_drafts import Draft, ProgressMessage
 from bot.domain.broadcasts import (
@@ -71,6 +80,7 @@ from bot.domain.ratings import (
     RatingChat,
     RatingRequest,
 )
+from bot.domain.refunds import RefundAlreadyPaid, RefundPaid
 from bot.domain.staff_prompts import StaffPrompt
 from bot.domain.stats import BacklogTotals, RecentActivity, RefundFigures, SkuTotals
 from bot.domain.store import AuditEntry, RecomputeMarks, SkuBook
@@ -799,6 +809,39 @@ class SqliteStore:
         summary = await outbox_tables.outbox_summary(self._conn)
         undelivered = await notice_delivery_tables.read_undelivered_notices(self._conn)
         return replace(summary, undelivered_notices=tuple(undelivered))
+
+    # --- staff alerts and refunds ---
+    async def known_alerts(self, kind: AlertKind, subjects: Collection[str]) -> set[str]:
+        """Which of these subjects of `kind` were already raised."""
+        return await alert_tables.known_alerts(self._conn, kind, subjects)
+
+    async def record_alerts(
+        self, alerts: Sequence[RaisedAlert], *, now: datetime
+    ) -> tuple[AlertKey, ...]:
+        """Record the alerts not raised before and queue their messages, in one transaction."""
+        return await alert_tables.record_alerts(self._conn, alerts, now=now)
+
+    async def alert_by_handle(self, handle_: str) -> AlertRecord | None:
+        """The alert whose button carries this handle."""
+        return await alert_tables.alert_by_handle(self._conn, handle_)
+
+    async def due_refunds(self, before: date | None = None) -> list[DueRefund]:
+        """Refunds with status `due` (due before `before`, when given), oldest due first."""
+        return await alert_tables.read_due_refunds(self._conn, before)
+
+    async def blocked_questions(self) -> list[BlockedQuestion]:
+        """Open delay questions of customers whose linked chats are all unreachable."""
+        return await alert_tables.read_blocked_questions(self._conn)
+
+    async def unreachable_mark(self) -> str:
+        """A value that changes whenever a chat becomes unreachable or reachable again."""
+        return await alert_tables.read_unreachable_mark(self._conn)
+
+    async def mark_refund_paid(
+        self, refund_id: int, *, actor: str, at: datetime
+    ) -> RefundPaid | RefundAlreadyPaid | None:
+        """Set a due refund paid (audited, `refund.paid` event) in one transaction."""
+        return await alert_tables.mark_refund_paid(self._conn, refund_id, actor=actor, at=at)
 
     # --- staff chats ---
     async def set_staff_prompt(self, prompt: StaffPrompt) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.domain.alerts import AlertSourceStore
 from bot.domain.broadcast_drafts import BroadcastDraftStore
 from bot.domain.broadcasts import BroadcastStore
 from bot.domain.chat_profile import ChatProfileStore
@@ -15,6 +16,7 @@ from bot.domain.open_orders import OpenOrdersStore
 from bot.domain.outbox import OutboxStore
 from bot.domain.overdue_supply import OverdueSupplyStore
 from bot.domain.ratings import RatingStore
+from bot.domain.refunds import RefundStore
 from bot.domain.staff_prompts import StaffPromptStore
 from bot.domain.stats import StatsStore
 from bot.domain.supply_store import StaffLookupStore
@@ -22,6 +24,8 @@ from bot.domain.update_inbox import UpdateInboxStore
 
 
 class AppStore(
+    AlertSourceStore,
+    RefundStore,
     BroadcastStore,
     BroadcastDraftStore,
     StaffLookupStore,

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Literal
 
-HandleKind = Literal["order", "product", "chat_link", "purchase_order", "rating"]
+HandleKind = Literal["order", "product", "chat_link", "purchase_order", "rating", "alert"]
 # Why: 6 bytes are 8 base64 characters; a clash among one customer's orders is out of reach.
 _DIGEST_BYTES = 6
 

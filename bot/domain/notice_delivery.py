@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from bot.domain.alerts import AlertKey
 from bot.domain.delays import QUESTION_KINDS, Notice, NoticeKind, NoticeState
 from bot.domain.model import Customer, Jurisdiction
 from bot.domain.outbox import OutgoingMessage
@@ -85,6 +86,8 @@ class Settlement:
     resends: tuple[Resend, ...] = ()
     undelivered: tuple[UndeliveredNotice, ...] = ()
     alerts: tuple[OutgoingMessage, ...] = ()
+    # The alerts those messages carry, recorded with them (their buttons' handles).
+    alert_keys: tuple[AlertKey, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import uuid4
 
+from bot.domain.alerts import AlertKey, AlertKind, alert_data
 from bot.domain.delays import NoticeState, undelivered
 from bot.domain.model import Customer
 from bot.domain.notice_delivery import (
@@ -23,7 +24,7 @@ from bot.domain.notice_delivery import (
     worth_listing,
 )
 from bot.domain.notice_store import NoticeStore
-from bot.domain.outbox import OutgoingMessage
+from bot.domain.outbox import Button, OutgoingMessage
 from bot.services.eta import RECOMPUTE_MARK
 from bot.services.notices import Renderer, fitted
 
@@ -34,10 +35,12 @@ AlertRenderer = Callable[[UndeliveredAlert], str]
 
 @dataclass(frozen=True)
 class StaffAlerts:
-    """Where alerts go (the support chat, else each staff member's chat) and how they read."""
+    """Where alerts go (the support chat, else each staff member's chat) and how they read;
+    `show_order` labels the button that opens the order's staff card (empty: no button)."""
 
     chats: tuple[int, ...]
     render: AlertRenderer
+    show_order: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ async def settle_notices(
     resends: list[Resend] = []
     gone: list[UndeliveredNotice] = []
     messages: list[OutgoingMessage] = []
+    keys: list[AlertKey] = []
     for notice, outcome in outcomes:
         customer = customers.get(notice.customer_id, (None, ()))[0]
         if outcome is NoticeDelivery.DELIVERED:
@@ -86,11 +90,17 @@ async def settle_notices(
             # Why: decided while no chat was linked, but one is now (linked in the meantime).
             retry = not notice.rows and bool(customers.get(notice.customer_id, (None, ()))[1])
             gone.append(_undelivered(notice, retry=retry))
-            if not retry and worth_alerting(notice.notice, notice.rows):
-                messages += _alerts(notice, customer, alerts)
+            if not retry and worth_alerting(notice.notice, notice.rows) and alerts.chats:
+                key = AlertKey(
+                    AlertKind.NOTICE_UNDELIVERED, str(notice.notice_id), notice.notice.order_id
+                )
+                keys.append(key)
+                messages += _alerts(notice, customer, alerts, key)
     if not (delivered or resends or gone):
         return SettleReport(0, 0, (), 0)
-    settlement = Settlement(tuple(delivered), tuple(resends), tuple(gone), tuple(messages))
+    settlement = Settlement(
+        tuple(delivered), tuple(resends), tuple(gone), tuple(messages), tuple(keys)
+    )
     queued = await store.settle_notices(settlement, now=now)
     if any(item.retry for item in gone):
         # Why: the sweep runs only after a change; the state it must decide from just changed.
@@ -141,10 +151,9 @@ def _undelivered(notice: PendingNotice, *, retry: bool) -> UndeliveredNotice:
 
 
 def _alerts(
-    notice: PendingNotice, customer: Customer | None, alerts: StaffAlerts
+    notice: PendingNotice, customer: Customer | None, alerts: StaffAlerts, key: AlertKey
 ) -> Sequence[OutgoingMessage]:
-    if not alerts.chats:
-        return ()
+    buttons = ((Button(alerts.show_order, alert_data(key)),),) if alerts.show_order else ()
     text = alerts.render(
         UndeliveredAlert(
             notice=notice.notice,
@@ -156,6 +165,6 @@ def _alerts(
         )
     )
     return [
-        OutgoingMessage(f"alert:notice:{notice.notice_id}:{chat_id}", chat_id, text, urgent=True)
+        OutgoingMessage(key.dedupe_key(chat_id), chat_id, text, buttons, urgent=True)
         for chat_id in alerts.chats
     ]

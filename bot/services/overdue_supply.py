@@ -36,10 +36,16 @@ async def overdue_supply(store: OverdueSupplyStore, *, today: date) -> list[Over
 
 
 async def overdue_to_report(
-    store: OverdueSupplyStore, *, today: date
+    store: OverdueSupplyStore,
+    *,
+    today: date,
+    found: Sequence[OverduePurchaseOrder] | None = None,
 ) -> list[OverduePurchaseOrder]:
-    """Overdue purchase orders with customers waiting, not yet reported today; marks them."""
-    waited_on = [po for po in await overdue_supply(store, today=today) if po.customers]
+    """Overdue purchase orders with customers waiting, not yet reported today; marks them.
+    `found`: what `overdue_supply` found today, when the caller has it already."""
+    if found is None:
+        found = await overdue_supply(store, today=today)
+    waited_on = [po for po in found if po.customers]
     stored = await store.get_setting(REPORTED_KEY)
     reported: dict[str, list[str]] = json.loads(stored) if stored else {}
     already = set(reported.get(today.isoformat(), []))

@@ -148,19 +148,7 @@ async def press_po(update: Update, context: BotContext) -> None:
         await respond(update, po_text(t, view), po_keyboard(t, view))
     elif action == "m":
         await _ask(update, context, PromptKind.PO_DATE, po.po_id, message_id)
-        example = t.date(date(2026, 12, 24), "short")
-        note = t.gettext(
-            "Type the new expected date (e.g. {example} or 2026-12-24), or pick one:",
-            example=example,
-        )
-        rows = [
-            [
-                button(t.gettext("+1 week"), po_data("w1", po.po_id)),
-                button(t.gettext("+2 weeks"), po_data("w2", po.po_id)),
-            ],
-            _back(t, po.po_id),
-        ]
-        await respond(update, po_text(t, view, note), InlineKeyboardMarkup(rows))
+        await respond(update, *move_date_question(t, view))
     elif action in _WEEKS:
         today = business_today(context.services.clock, context.services.settings.timezone)
         new_date = max(po.expected_date, today) + timedelta(weeks=_WEEKS[action])
@@ -185,6 +173,41 @@ async def press_po(update: Update, context: BotContext) -> None:
         await respond(update, po_text(t, view, note), InlineKeyboardMarkup(rows))
     else:
         await apply_cancel(update, context, t, po.po_id)
+
+
+def move_date_question(t: Translator, view: PurchaseOrderView) -> tuple[str, InlineKeyboardMarkup]:
+    """The purchase order's screen asking for its new expected date, with quick picks."""
+    po = view.po
+    example = t.date(date(2026, 12, 24), "short")
+    note = t.gettext(
+        "Type the new expected date (e.g. {example} or 2026-12-24), or pick one:",
+        example=example,
+    )
+    rows = [
+        [
+            button(t.gettext("+1 week"), po_data("w1", po.po_id)),
+            button(t.gettext("+2 weeks"), po_data("w2", po.po_id)),
+        ],
+        _back(t, po.po_id),
+    ]
+    return po_text(t, view, note), InlineKeyboardMarkup(rows)
+
+
+async def ask_move_date(
+    update: Update, context: BotContext, po_id: str, *, chat_id: int, message_id: int | None
+) -> None:
+    """Open the date question of `po_id` in the staff member's chat `chat_id`, whose answer
+    edits the screen `message_id` (issue 9's move-date flow, kept in the database)."""
+    now = context.services.clock.now()
+    prompt = StaffPrompt(
+        chat_id, staff_user_id(update), PromptKind.PO_DATE, po_id, message_id, now + PROMPT_LIFETIME
+    )
+    await context.services.store.set_staff_prompt(prompt)
+
+
+async def purchase_order_screen(context: BotContext, po_id: str) -> PurchaseOrderView | None:
+    """The purchase order as its screen shows it today; None when there is no such PO."""
+    return await _view(context, po_id)
 
 
 def _cancelled() -> Refused:

@@ -1,0 +1,200 @@
+"""How staff alerts read (DESIGN §12), in BACKORDER_DEFAULT_LANGUAGE: overdue purchase orders,
+overdue refunds, customers who blocked the bot with a delay question open."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from bot.domain.alerts import AlertKind, BlockedQuestion, DueRefund, days_late
+from bot.domain.overdue_supply import OverduePurchaseOrder
+from bot.i18n import Translator
+from bot.services.alerts import AlertText
+from handlers.common import short
+
+
+class AlertTexts:
+    """The alert renderer the checks take (bot.services.alerts.AlertTexts), in one language."""
+
+    def __init__(self, t: Translator) -> None:
+        self._t = t
+
+    def overdue_po(self, po: OverduePurchaseOrder, product: str | None) -> AlertText:
+        """PO, product and SKU, supplier, due date, days overdue, who waits (DESIGN §5, §12)."""
+        t = self._t
+        late = t.ngettext("{n} day overdue", "{n} days overdue", po.days_overdue)
+        waiting = (
+            t.ngettext(
+                "Waiting on it: {n} customer", "Waiting on it: {n} customers", len(po.customers)
+            )
+            + ", "
+            + t.ngettext("{n} line", "{n} lines", len(po.lines))
+        )
+        text = "\n".join(
+            [
+                t.gettext("⏰ <b>Purchase order {po_id} is overdue</b>", po_id=po.po_id),
+                t.gettext("{product} ({sku})", product=short(product or po.sku, 200), sku=po.sku),
+                t.gettext("Supplier: {supplier}", supplier=po.supplier or "—"),
+                t.gettext("Expected: {date}", date=t.date(po.expected_date)) + f" · {late}",
+                waiting,
+            ]
+        )
+        line = t.ngettext(
+            "<b>{po_id}</b> ({sku}, {supplier}): due {date}, {n} day overdue; {customers} waiting",
+            "<b>{po_id}</b> ({sku}, {supplier}): due {date}, {n} days overdue; {customers} waiting",
+            po.days_overdue,
+            po_id=po.po_id,
+            sku=po.sku,
+            supplier=po.supplier or "—",
+            date=t.date(po.expected_date),
+            customers=t.number(len(po.customers)),
+        )
+        return AlertText(text, line, t.gettext("Move the date"), po.po_id)
+
+    def overdue_refund(self, refund: DueRefund, *, today: date) -> AlertText:
+        """Order, customer, amount, due date and days overdue of a refund still owed."""
+        t = self._t
+        amount = t.money(refund.amount_minor, refund.currency)
+        late = days_late(refund.due_date, today)
+        text = "\n".join(
+            [
+                t.gettext("💸 <b>A refund is overdue</b>"),
+                t.gettext(
+                    "Order {order_id} of {customer} (customer {customer_id}).",
+                    order_id=refund.order_id,
+                    customer=refund.customer_name,
+                    customer_id=refund.customer_id,
+                ),
+                t.ngettext(
+                    "{amount} was due on {date}: {n} day overdue.",
+                    "{amount} was due on {date}: {n} days overdue.",
+                    late,
+                    amount=amount,
+                    date=t.date(refund.due_date),
+                ),
+            ]
+        )
+        line = t.ngettext(
+            "<b>{order_id}</b>: {amount}, due {date}, {n} day overdue",
+            "<b>{order_id}</b>: {amount}, due {date}, {n} days overdue",
+            late,
+            order_id=refund.order_id,
+            amount=amount,
+            date=t.date(refund.due_date),
+        )
+        tag = f"{refund.order_id} · {html.unescape(amount)}"
+        return AlertText(text, line, t.gettext("Mark paid"), tag)
+
+    def blocked_question(self, question: BlockedQuestion) -> AlertText:
+        """Whose order, the answer's deadline and what happens at it under the order's law."""
+        t = self._t
+        text = "\n".join(
+            [
+                t.gettext("🚫 <b>A customer blocked the bot with a delay question open</b>"),
+                t.gettext(
+                    "Order {order_id} of {customer} (customer {customer_id}).",
+                    order_id=question.order_id,
+                    customer=question.customer_name,
+                    customer_id=question.customer_id,
+                ),
+                _at_the_deadline(t, question),
+                t.gettext(
+                    "Every chat of theirs has blocked the bot: contact them another way "
+                    "(email, phone)."
+                ),
+            ]
+        )
+        line = t.gettext(
+            "<b>{order_id}</b>: {customer}",
+            order_id=question.order_id,
+            customer=question.customer_name,
+        )
+        return AlertText(text, line, t.gettext("Show order"), question.order_id)
+
+    def digest_heading(self, kind: AlertKind, count: int) -> str:
+        """The heading of a digest page: how many new alerts of `kind` and what to tap."""
+        t = self._t
+        if kind is AlertKind.PO_OVERDUE:
+            return t.ngettext(
+                "⏰ <b>{n} purchase order is overdue with customers waiting.</b> Tap one to move "
+                "its date.",
+                "⏰ <b>{n} purchase orders are overdue with customers waiting.</b> Tap one to move "
+                "its date.",
+                count,
+            )
+        if kind is AlertKind.REFUND_OVERDUE:
+            return t.ngettext(
+                "💸 <b>{n} refund is overdue.</b> Tap one once it is paid.",
+                "💸 <b>{n} refunds are overdue.</b> Tap one once it is paid.",
+                count,
+            )
+        return t.ngettext(
+            "🚫 <b>{n} customer blocked the bot with a delay question open.</b> Contact them "
+            "another way; tap one to see the order.",
+            "🚫 <b>{n} customers blocked the bot with a delay question open.</b> Contact them "
+            "another way; tap one to see the order.",
+            count,
+        )
+
+    def digest_more(self, kind: AlertKind, count: int) -> str:
+        """How many more were not listed, and which command lists them all."""
+        t = self._t
+        if kind is AlertKind.PO_OVERDUE:
+            return t.ngettext(
+                "… and {n} more overdue purchase order, not listed here: /po shows each one, "
+                "and the command line's outbox command lists them all.",
+                "… and {n} more overdue purchase orders, not listed here: /po shows each one, "
+                "and the command line's outbox command lists them all.",
+                count,
+            )
+        if kind is AlertKind.REFUND_OVERDUE:
+            return t.ngettext(
+                "… and {n} more overdue refund, not listed here: the command line's refunds "
+                "command lists them all.",
+                "… and {n} more overdue refunds, not listed here: the command line's refunds "
+                "command lists them all.",
+                count,
+            )
+        return t.ngettext(
+            "… and {n} more customer, not listed here: the command line's outbox command "
+            "lists the chats that blocked the bot.",
+            "… and {n} more customers, not listed here: the command line's outbox command "
+            "lists the chats that blocked the bot.",
+            count,
+        )
+
+
+def _at_the_deadline(t: Translator, question: BlockedQuestion) -> str:
+    """What the customer's silence means at the deadline: 16 CFR 435.2 in the US (deemed
+    consent to a first definite delay, else cancellation with a full refund); EU and UK law
+    cancel nothing on their own (bot.domain.delays)."""
+    deadline = question.decision_deadline
+    if question.silence_means == "cancel":
+        cancel_on = question.auto_cancel_on or deadline
+        if cancel_on is None:
+            return t.gettext(
+                "US rule (16 CFR 435.2): without their answer the order is cancelled with a full "
+                "refund."
+            )
+        return t.gettext(
+            "US rule (16 CFR 435.2): without their answer by {deadline}, the bot cancels the "
+            "order on {cancel_on} with a full refund.",
+            deadline=t.date(deadline or cancel_on),
+            cancel_on=t.date(cancel_on),
+        )
+    if question.silence_means == "consent":
+        return t.gettext(
+            "US rule (16 CFR 435.2): without their answer by {deadline}, they are deemed to "
+            "agree to the new date.",
+            deadline=t.date(deadline) if deadline else "—",
+        )
+    if deadline is None:
+        return t.gettext(
+            "Their answer is awaited. Nothing happens on its own: the order is not cancelled "
+            "automatically (EU/UK law), and they may still cancel for a full refund."
+        )
+    return t.gettext(
+        "Their answer is awaited by {deadline}. Nothing happens on its own then: the order is "
+        "not cancelled automatically (EU/UK law), and they may still cancel for a full refund.",
+        deadline=t.date(deadline),
+    )
