@@ -14,6 +14,7 @@ from handlers import (
     chat_member,
     fallback,
     free_text,
+    group_chats,
     handoff,
     help,
     language,
@@ -75,6 +76,7 @@ def handoff_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
 def all_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Every handler, in the order PTB should try them; the fallback comes last."""
     return [
+        *group_chats.handlers(),
         *chat_member.handlers(),
         *alerts.handlers(),
         *purchase_orders.handlers(),

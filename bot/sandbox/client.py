@@ -61,9 +61,12 @@ class SandboxClient:
         phone_number: str | None = None,
         last_name: str | None = None,
         username: str | None = None,
+        started: bool | None = None,
     ) -> dict[str, Any]:
-        """Create (or update) a user with a private chat with the bot."""
+        """Create (or update) a user with a private chat with the bot (`started` False: one
+        the user never opened, so the bot cannot write there until they write)."""
         body = {
+            "started": started,
             "user_id": user_id,
             "first_name": first_name,
             "language_code": language_code,

@@ -80,7 +80,7 @@ def _user_id(request: web.Request) -> int:
 
 
 async def create_user(request: web.Request) -> web.Response:
-    """POST /sandbox/users {user_id, first_name, language_code?, phone_number?, ...}."""
+    """POST /sandbox/users {user_id, first_name, language_code?, phone_number?, started?, ...}."""
     world, bot = _world_and_bot(request)
     body = await _body(request)
     user = users.create_user(
@@ -92,6 +92,7 @@ async def create_user(request: web.Request) -> web.Response:
         phone_number=_optional_str(body, "phone_number"),
         last_name=_optional_str(body, "last_name"),
         username=_optional_str(body, "username"),
+        started=None if body.get("started") is None else _flag(body, "started", True),
     )
     return _ok(user)
 

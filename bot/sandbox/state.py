@@ -150,6 +150,9 @@ class Chat:
     user: dict[str, object]
     phone_number: str | None = None
     blocked: bool = False
+    # Why: Telegram lets a bot write to a user only once they started it (a group member may
+    # never have); False until the user writes to the bot.
+    started: bool = True
     messages: dict[int, ShownMessage] = field(default_factory=dict)
     events: list[dict[str, object]] = field(default_factory=list)
     menu_button: dict[str, object] | None = None

@@ -28,8 +28,11 @@ def create_user(
     phone_number: str | None = None,
     last_name: str | None = None,
     username: str | None = None,
+    started: bool | None = None,
 ) -> dict[str, object]:
-    """Create (or update) a user and their private chat with the bot."""
+    """Create (or update) a user and their private chat with the bot. `started` False: the user
+    never opened that chat (a group member may not have), so the bot cannot write to it (403)
+    until the user writes; None keeps what it was (True for a new user)."""
     if user_id <= 0 or not first_name.strip():
         raise ControlError(400, "a user needs a positive user_id and a first_name")
     user: dict[str, object] = {"id": user_id, "is_bot": False, "first_name": first_name}
@@ -40,6 +43,8 @@ def create_user(
         chat = bot.chats[user_id] = Chat(user)
     chat.user = user
     chat.phone_number = phone_number or chat.phone_number
+    if started is not None:
+        chat.started = started
     return {**user, "phone_number": chat.phone_number}
 
 
@@ -341,6 +346,7 @@ def set_blocked(world: SandboxState, bot: BotState, user_id: int, *, blocked: bo
 
 
 def _unblock_on_contact(world: SandboxState, bot: BotState, chat: Chat) -> None:
+    chat.started = True
     # Why: in Telegram a blocked user must restart the bot before writing to it.
     if chat.blocked:
         set_blocked(world, bot, chat.chat_id, blocked=False)

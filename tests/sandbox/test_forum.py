@@ -225,3 +225,19 @@ async def test_the_group_limit_answers_429_with_retry_after(
         await api.result("sendMessage", chat_id=forum, text="alert")
     status, body = await api.call("sendMessage", chat_id=forum, text="alert")
     assert (status, body["parameters"]["retry_after"]) == (429, 30)
+
+
+async def test_a_member_who_never_opened_the_bots_chat_cannot_be_written_to_until_they_write(
+    api: BotApi, client: SandboxClient
+) -> None:
+    await client.create_user(777, "Alex", language_code="en", started=False)
+    group = await client.create_group("Support", [777])
+    await client.group_send(group, 777, text="hello team")
+    status, body = await api.call("sendMessage", chat_id=777, text="Move the date?")
+    assert (status, body["description"]) == (
+        403,
+        "Forbidden: bot can't initiate conversation with a user",
+    )
+    await client.send_text(777, "/start")
+    sent = await api.result("sendMessage", chat_id=777, text="Move the date?")
+    assert sent["chat"]["id"] == 777

@@ -103,9 +103,7 @@ def guard_send(call: Call, chat: Chat, *, paid: bool = False) -> None:
     """Refuse a send as Telegram would: blocked user, injected fault, flood limit (a `paid`
     send, with allow_paid_broadcast, against the paid broadcast limit instead of the free one)."""
     world = call.world
-    if chat.blocked:
-        world.stats.forbidden += 1
-        raise ApiError(403, "Forbidden: bot was blocked by the user")
+    refuse_if_blocked(call, chat)
     if world.config.fault_5xx_rate > 0 and world.rng.random() < world.config.fault_5xx_rate:
         world.stats.faults_injected += 1
         code = world.rng.choice((500, 502))
@@ -139,7 +137,10 @@ def topic_of(call: Call, chat: Chat) -> int | None:
 
 
 def refuse_if_blocked(call: Call, chat: Chat) -> None:
-    """403 for calls into a chat whose user blocked the bot."""
+    """403 for calls into a chat whose user blocked the bot, or never started it."""
+    if not chat.started:
+        call.world.stats.forbidden += 1
+        raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
     if chat.blocked:
         call.world.stats.forbidden += 1
         raise ApiError(403, "Forbidden: bot was blocked by the user")
