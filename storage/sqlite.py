@@ -82,7 +82,6 @@ from bot.domain.ratings import (
 )
 from bot.domain.refunds import RefundAlreadyPaid, RefundPaid
 from bot.domain.staff_prompts import StaffPrompt
-from bot.domain.stats import BacklogTotals, RecentActivity, RefundFigures, SkuTotals
 from bot.domain.store import AuditEntry, RecomputeMarks, SkuBook
 from bot.domain.supply_changes import Refused
 from bot.domain.supply_store import (
@@ -1128,29 +1127,9 @@ class SqliteStore:
         await draft_tables.finish_progress(self._conn, broadcast_id)
 
     # --- stats (DESIGN §12) ---
-    async def stats_sku_totals(self) -> list[SkuTotals]:
-        """Per SKU with a backordered line: its open demand, on hand, next supply."""
-        return await stats_tables.read_sku_totals(self._conn)
-
-    async def stats_backlog_totals(self, boundaries: Sequence[datetime]) -> BacklogTotals:
-        """Backordered lines, units, customers, unreachable ones, lines per placing interval."""
-        return await stats_tables.read_backlog_totals(self._conn, boundaries)
-
-    async def stats_delay_pairs(self) -> dict[tuple[date, date], int]:
-        """Open lines having both dates, counted by (estimated, promised) ship date."""
-        return await stats_tables.read_delay_pairs(self._conn)
-
-    async def stats_overdue_by_supplier(self, today: date) -> dict[str | None, int]:
-        """Open purchase orders expected before `today`, by supplier."""
-        return await stats_tables.read_overdue_by_supplier(self._conn, today)
-
-    async def stats_recent_activity(self, since: datetime) -> RecentActivity:
-        """Counts of what happened at or after `since`."""
-        return await stats_tables.read_recent_activity(self._conn, since)
-
-    async def stats_refunds(self, today: date) -> RefundFigures:
-        """Refunds due and those due before `today`."""
-        return await stats_tables.read_refund_figures(self._conn, today)
+    def stats_snapshot(self) -> AbstractAsyncContextManager[stats_tables.StatsSnapshot]:
+        """The stats reads over read connections sharing one snapshot (storage.stats)."""
+        return stats_tables.stats_snapshot(self._conn, busy_timeout_ms=BUSY_TIMEOUT_MS)
 
     async def watch_backorders(self, *, now: datetime) -> int:
         """Remember backordered orders of linked customers; how many were new."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -144,8 +145,9 @@ class BacklogStats:
     waiting: tuple[WaitBucket, ...]
 
 
-class StatsStore(Protocol):
-    """What the stats read; every method aggregates in the database (DESIGN §12)."""
+class StatsReader(Protocol):
+    """What the stats read, all from one snapshot of the data; every method aggregates in the
+    database (DESIGN §12). The three passes over the open lines may run concurrently."""
 
     async def stats_sku_totals(self) -> list[SkuTotals]:
         """Per SKU with a backordered line: its open demand, on hand, next supply."""
@@ -176,6 +178,15 @@ class StatsStore(Protocol):
 
     async def csat(self, *, since: datetime | None = None) -> Csat:
         """Ratings answered at or after `since`: how many, mean score (bot.domain.ratings)."""
+        ...
+
+
+class StatsStore(Protocol):
+    """Where the stats come from: one consistent snapshot per `stats` (DESIGN §12)."""
+
+    def stats_snapshot(self) -> AbstractAsyncContextManager[StatsReader]:
+        """A reader of one snapshot of the data (no write lands between its reads), for the
+        duration of the `async with` block."""
         ...
 
 

@@ -27,6 +27,7 @@ Definitions (terms as in `bot.domain.stats`):
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -58,17 +59,27 @@ SKU_COLUMNS: tuple[str, ...] = (
 
 
 async def backorder_stats(store: StatsStore, *, now: datetime, timezone: ZoneInfo) -> BacklogStats:
-    """Every figure as of `now` (timezone-aware); dates in the business's `timezone`."""
+    """Every figure as of `now` (timezone-aware), all read from one snapshot of the data; dates in
+    the business's `timezone`."""
     today = now.astimezone(timezone).date()
     since = now - timedelta(days=RECENT_DAYS)
     local = _LocalDates(timezone)
     boundaries = [local.midnight(day) for day in wait_boundaries(today)]
-    totals = await store.stats_backlog_totals(boundaries)
+    async with store.stats_snapshot() as reader:
+        # Why: the three passes over the open lines are independent; the reader runs them on
+        # separate connections of the same snapshot, on as many cores as there are.
+        totals, sku_rows, pairs = await asyncio.gather(
+            reader.stats_backlog_totals(boundaries),
+            reader.stats_sku_totals(),
+            reader.stats_delay_pairs(),
+        )
+        overdue = await reader.stats_overdue_by_supplier(today)
+        recent = await reader.stats_recent_activity(since)
+        refunds = await reader.stats_refunds(today)
+        csat = await reader.csat(since=since)
     skus = by_units_short(
-        sku_backlog(row, today=today, oldest=local.date(row.oldest_placed_at))
-        for row in await store.stats_sku_totals()
+        sku_backlog(row, today=today, oldest=local.date(row.oldest_placed_at)) for row in sku_rows
     )
-    overdue = await store.stats_overdue_by_supplier(today)
     return BacklogStats(
         as_of=now,
         today=today,
@@ -78,11 +89,11 @@ async def backorder_stats(store: StatsStore, *, now: datetime, timezone: ZoneInf
         by_sku=skus,
         by_supplier=supplier_backlog(skus, overdue),
         overdue_purchase_orders=sum(overdue.values()),
-        delay_days=delay_summary(delay_histogram(await store.stats_delay_pairs())),
-        last_30_days=await store.stats_recent_activity(since),
-        refunds=await store.stats_refunds(today),
+        delay_days=delay_summary(delay_histogram(pairs)),
+        last_30_days=recent,
+        refunds=refunds,
         unreachable_customers=totals.unreachable_customers,
-        csat=await store.csat(since=since),
+        csat=csat,
         waiting=wait_buckets(totals.placed),
     )
 
