@@ -990,6 +990,10 @@ class SqliteStore:
         """Customers and the chats linked to each."""
         return await notice_tables.read_customers_with_chats(self._conn, customer_ids)
 
+    async def last_notice_id(self) -> int:
+        """The highest notice id ever given (0: none)."""
+        return await notice_tables.last_notice_id(self._conn)
+
     async def record_sweep(
         self,
         changes: Sequence[NoticeChange],

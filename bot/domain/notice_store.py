@@ -80,6 +80,11 @@ class NoticeStore(ActionStore, Protocol):
         """Customers and the chats linked to each."""
         ...
 
+    async def last_notice_id(self) -> int:
+        """The highest notice id ever given (0: none); ids are never given again, so it grows
+        with every notice decided."""
+        ...
+
     async def record_sweep(
         self,
         changes: Sequence[NoticeChange],
