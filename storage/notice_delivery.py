@@ -11,7 +11,13 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.alerts import RaisedAlert
-from bot.domain.notice_delivery import CarrierRow, PendingNotice, Settlement, WithdrawnNotice
+from bot.domain.notice_delivery import (
+    AlertedNotice,
+    CarrierRow,
+    PendingNotice,
+    Settlement,
+    WithdrawnNotice,
+)
 from bot.domain.outbox import UndeliveredNoticeRow
 from storage.alerts import record_alerts
 from storage.audit import Change, write_changes
@@ -194,6 +200,40 @@ async def withdraw_notices(
             (json.dumps(rows), clock),
         )
     return tuple(taken)
+
+
+_ALERTED = """
+    SELECT l.*, o.jurisdiction, o.version
+      FROM alerts AS a
+      JOIN notice_log AS l ON l.id = CAST(a.subject AS INTEGER)
+      JOIN orders AS o ON o.order_id = l.order_id
+     WHERE a.kind = 'notice_undelivered' AND a.target IN (SELECT value FROM json_each(?))
+       AND l.delivery = 'undelivered' AND l.order_id = a.target
+       AND l.id = (SELECT max(CAST(b.subject AS INTEGER)) FROM alerts AS b
+                    WHERE b.kind = 'notice_undelivered' AND b.target = a.target)
+       -- Why: once a notice of the order reached the customer, a later failure is news again.
+       AND NOT EXISTS (SELECT 1 FROM notice_log AS d
+                        WHERE d.order_id = l.order_id AND d.id > l.id
+                          AND d.delivery = 'delivered')"""
+
+
+async def read_alerted_notices(
+    conn: aiosqlite.Connection, order_ids: Collection[str]
+) -> dict[str, AlertedNotice]:
+    """By order id: each order's latest undelivered notice staff were alerted about (the
+    alerts table), unless a notice of that order was delivered after it."""
+    if not order_ids:
+        return {}
+    return {
+        row["order_id"]: AlertedNotice(
+            notice=_notice_from(row),
+            error=row["delivery_error"] or "",
+            ship_by=state_from_json(row["order_id"], row["state_before"]).deadline
+            if row["state_before"]
+            else None,
+        )
+        for row in await _all(conn, _ALERTED, (json.dumps(sorted(set(order_ids))),))
+    }
 
 
 async def read_undelivered_notices(conn: aiosqlite.Connection) -> list[UndeliveredNoticeRow]:

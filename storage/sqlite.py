@@ -66,7 +66,7 @@ from bot.domain.handles import handle
 from bot.domain.handoffs import Handoff, RelayClaim
 from bot.domain.link_guard import ChatLink, LockoutAlerts, OrderLockout
 from bot.domain.model import Customer, LineEta, Order, OrderLine, Product, PurchaseOrder
-from bot.domain.notice_delivery import PendingNotice, Settlement, WithdrawnNotice
+from bot.domain.notice_delivery import AlertedNotice, PendingNotice, Settlement, WithdrawnNotice
 from bot.domain.notice_store import NoticeChange, NoticeRecord, RecordedSweep, VersionedOrder
 from bot.domain.open_orders import OpenOrders
 from bot.domain.order_number import order_key
@@ -990,6 +990,10 @@ class SqliteStore:
         """Customers and the chats linked to each."""
         return await notice_tables.read_customers_with_chats(self._conn, customer_ids)
 
+    async def last_notice_id(self) -> int:
+        """The highest notice id ever given (0: none)."""
+        return await notice_tables.last_notice_id(self._conn)
+
     async def record_sweep(
         self,
         changes: Sequence[NoticeChange],
@@ -1020,6 +1024,10 @@ class SqliteStore:
         return await notice_delivery_tables.read_pending_notices(
             self._conn, customer_ids=customer_ids, held_after=held_after
         )
+
+    async def alerted_notices(self, order_ids: Collection[str]) -> dict[str, AlertedNotice]:
+        """Each order's latest alerted undelivered notice, unless one was delivered since."""
+        return await notice_delivery_tables.read_alerted_notices(self._conn, order_ids)
 
     async def settle_notices(self, settlement: Settlement, *, now: datetime) -> int:
         """Record delivered and undelivered notices, resends and alerts; outbox rows queued."""

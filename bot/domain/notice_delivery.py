@@ -144,6 +144,51 @@ class UndeliveredAlert:
     no_chat: bool = False
 
 
+@dataclass(frozen=True)
+class AlertedNotice:
+    """An undelivered notice staff were alerted about, as that alert told it."""
+
+    notice: Notice
+    error: str
+    ship_by: date | None
+
+
+def alerted(alert: UndeliveredAlert) -> AlertedNotice:
+    """What an alert told staff, to compare the order's next alert with (`repeats`)."""
+    return AlertedNotice(alert.notice, alert.error, alert.ship_by)
+
+
+def repeats(alert: UndeliveredAlert, previous: AlertedNotice | None) -> bool:
+    """Whether `alert` would only repeat the alert staff already had about the order (its
+    latest, with no notice of the order delivered since; None: none).
+
+    Staff must act on what the law requires (16 CFR 435.2, DESIGN §12): the ship-by date, the
+    refund and when it is due. While those, the kind of notice and the reason it failed stay
+    the same, a new undelivered notice (a purchase order moved again while the customer still
+    has no chat) asks nothing new of them, so they are not alerted again.
+    """
+    if previous is None:
+        return False
+    before, now = previous.notice, alert.notice
+    return (
+        previous.error,
+        previous.ship_by,
+        before.kind,
+        before.jurisdiction,
+        before.refund_minor,
+        before.currency,
+        before.refund_due,
+    ) == (
+        alert.error,
+        alert.ship_by,
+        now.kind,
+        now.jurisdiction,
+        now.refund_minor,
+        now.currency,
+        now.refund_due,
+    )
+
+
 def delivery(rows: tuple[CarrierRow, ...]) -> NoticeDelivery:
     """Delivered once any chat received it; undelivered once no row can still be delivered."""
     if any(row.status == "sent" for row in rows):

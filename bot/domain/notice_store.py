@@ -10,7 +10,12 @@ from typing import Protocol
 from bot.domain.actions import ActionStore
 from bot.domain.delays import Notice, NoticeState
 from bot.domain.model import Customer, Order
-from bot.domain.notice_delivery import PendingNotice, Settlement, WithdrawnNotice
+from bot.domain.notice_delivery import (
+    AlertedNotice,
+    PendingNotice,
+    Settlement,
+    WithdrawnNotice,
+)
 from bot.domain.outbox import OutgoingMessage
 
 
@@ -80,6 +85,11 @@ class NoticeStore(ActionStore, Protocol):
         """Customers and the chats linked to each."""
         ...
 
+    async def last_notice_id(self) -> int:
+        """The highest notice id ever given (0: none); ids are never given again, so it grows
+        with every notice decided."""
+        ...
+
     async def record_sweep(
         self,
         changes: Sequence[NoticeChange],
@@ -108,6 +118,11 @@ class NoticeStore(ActionStore, Protocol):
         """Notices not known to be delivered yet, with the outbox rows carrying each; only of
         `customer_ids` when given, and only those with a row held past `held_after` when given
         (a quiet-hours hold: pending, due later)."""
+        ...
+
+    async def alerted_notices(self, order_ids: Collection[str]) -> dict[str, AlertedNotice]:
+        """By order id: the latest undelivered notice of each order staff were alerted about,
+        unless a notice of that order was delivered after it."""
         ...
 
     async def settle_notices(self, settlement: Settlement, *, now: datetime) -> int:

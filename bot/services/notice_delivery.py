@@ -12,14 +12,17 @@ from bot.domain.alerts import AlertKey, AlertKind, alert_data
 from bot.domain.delays import NoticeState, undelivered
 from bot.domain.model import Customer
 from bot.domain.notice_delivery import (
+    AlertedNotice,
     NoticeDelivery,
     PendingNotice,
     Resend,
     Settlement,
     UndeliveredAlert,
     UndeliveredNotice,
+    alerted,
     delivery,
     delivery_error,
+    repeats,
     worth_alerting,
     worth_listing,
 )
@@ -65,7 +68,8 @@ async def settle_notices(
 
     A notice no chat received (refused, blocked, or no chat linked) leaves its order as if it had
     not been sent (16 CFR 435.2: no valid notice), is listed by `outbox`, logged at WARNING and
-    alerted to staff once (see `worth_alerting`).
+    alerted to staff once (see `worth_alerting`); not again for a later notice of the same order
+    that asks the same of staff (see `repeats`).
     """
     pending = await store.pending_notices()
     outcomes = [(notice, delivery(notice.rows)) for notice in pending]
@@ -75,6 +79,14 @@ async def settle_notices(
         if outcome in (NoticeDelivery.RESEND_ALONE, NoticeDelivery.UNDELIVERED)
     }
     customers = await store.customers_with_chats(troubled) if troubled else {}
+    undelivered_orders = {
+        notice.notice.order_id
+        for notice, outcome in outcomes
+        if outcome is NoticeDelivery.UNDELIVERED
+    }
+    previous: dict[str, AlertedNotice] = (
+        await store.alerted_notices(undelivered_orders) if undelivered_orders else {}
+    )
     delivered: list[int] = []
     resends: list[Resend] = []
     gone: list[UndeliveredNotice] = []
@@ -84,6 +96,8 @@ async def settle_notices(
         customer = customers.get(notice.customer_id, (None, ()))[0]
         if outcome is NoticeDelivery.DELIVERED:
             delivered.append(notice.notice_id)
+            # Why: the customer was reached since the last alert; a later failure is news.
+            previous.pop(notice.notice.order_id, None)
         elif outcome is NoticeDelivery.RESEND_ALONE:
             resends.append(_resend(notice, customer, render))
         elif outcome is NoticeDelivery.UNDELIVERED:
@@ -91,11 +105,15 @@ async def settle_notices(
             retry = not notice.rows and bool(customers.get(notice.customer_id, (None, ()))[1])
             gone.append(_undelivered(notice, retry=retry))
             if not retry and worth_alerting(notice.notice, notice.rows) and alerts.chats:
+                alert = _alert(notice, customer)
+                if repeats(alert, previous.get(notice.notice.order_id)):
+                    continue
+                previous[notice.notice.order_id] = alerted(alert)
                 key = AlertKey(
                     AlertKind.NOTICE_UNDELIVERED, str(notice.notice_id), notice.notice.order_id
                 )
                 keys.append(key)
-                messages += _alerts(notice, customer, alerts, key)
+                messages += _alerts(alert, alerts, key)
     if not (delivered or resends or gone):
         return SettleReport(0, 0, (), 0)
     settlement = Settlement(
@@ -150,20 +168,22 @@ def _undelivered(notice: PendingNotice, *, retry: bool) -> UndeliveredNotice:
     return UndeliveredNotice(notice.notice_id, notice.notice.order_id, error, state, held, retry)
 
 
+def _alert(notice: PendingNotice, customer: Customer | None) -> UndeliveredAlert:
+    return UndeliveredAlert(
+        notice=notice.notice,
+        customer=customer,
+        customer_id=notice.customer_id,
+        error=delivery_error(notice.rows),
+        ship_by=notice.before.deadline if notice.before is not None else None,
+        no_chat=not notice.rows,
+    )
+
+
 def _alerts(
-    notice: PendingNotice, customer: Customer | None, alerts: StaffAlerts, key: AlertKey
+    alert: UndeliveredAlert, alerts: StaffAlerts, key: AlertKey
 ) -> Sequence[OutgoingMessage]:
     buttons = ((Button(alerts.show_order, alert_data(key)),),) if alerts.show_order else ()
-    text = alerts.render(
-        UndeliveredAlert(
-            notice=notice.notice,
-            customer=customer,
-            customer_id=notice.customer_id,
-            error=delivery_error(notice.rows),
-            ship_by=notice.before.deadline if notice.before is not None else None,
-            no_chat=not notice.rows,
-        )
-    )
+    text = alerts.render(alert)
     return [
         OutgoingMessage(key.dedupe_key(chat_id), chat_id, text, buttons, urgent=True)
         for chat_id in alerts.chats

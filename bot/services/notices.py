@@ -180,6 +180,9 @@ async def _sweep_once(
         orders = [*orders, *more]
         order_ids += [entry.order.order_id for entry in more]
         etas = {**etas, **await store.line_etas([entry.order.order_id for entry in more])}
+    # Why: read with the states decided from; every notice written later has a larger id, so a
+    # notice decided again (its first one undelivered) gets a key of its own (`_dedupe_key`).
+    mark = await store.last_notice_id()
     states = await store.notice_states(order_ids)
     decisions: dict[str, list[tuple[VersionedOrder, Decision]]] = {}
     facts: dict[str, OrderFacts] = {}
@@ -204,7 +207,7 @@ async def _sweep_once(
     for customer_id, pairs in decisions.items():
         notices = _notices_of(pairs)
         customer, chats = recipients.get(customer_id, (None, ()))
-        key = _dedupe_key(customer_id, notices, now) if notices and chats else None
+        key = _dedupe_key(customer_id, notices, now, mark) if notices and chats else None
         if notices and not chats:
             unreachable.append(customer_id)
         if notices and chats:
@@ -505,14 +508,23 @@ def fitted(
     return messages
 
 
-def _dedupe_key(customer_id: str, notices: Sequence[Notice], now: datetime) -> str:
+def _dedupe_key(customer_id: str, notices: Sequence[Notice], now: datetime, mark: int) -> str:
+    """The outbox key of one decision's digest: `mark` is the highest notice id when the sweep
+    read the states it decided from.
+
+    A key is sent at most once, so it must name one decision: a notice decided again after its
+    first one went undelivered (a blocked chat back, at the same moment under a frozen clock,
+    with the same dates) must not collide with the first one's dropped row (it would never be
+    queued, and staff would be told it was refused). Two sweeps that read the same states and
+    mark decide the same: one of them writes, the other is left out (`record_sweep`'s `read`).
+    """
     # Why: a re-run of the same sweep (same moment, same decisions) must queue nothing new.
     content = [
         [notice.kind.value, notice.order_id, str(notice.revised_date), str(notice.previous_date)]
         for notice in notices
     ]
     digest = hashlib.sha256(
-        json.dumps([customer_id, now.isoformat(), content]).encode()
+        json.dumps([customer_id, now.isoformat(), mark, content]).encode()
     ).hexdigest()
     return f"notice:{digest[:24]}"
 
