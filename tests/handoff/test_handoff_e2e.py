@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.sandbox.client import SandboxClient
 from storage.sqlite import SqliteStore
 from tests.e2e import shop
@@ -146,7 +148,7 @@ async def test_close_tells_the_customer_and_later_staff_messages_relay_nothing(
 
 
 async def test_a_closed_hand_off_asks_the_customer_once_for_a_rating(
-    desk: Desk, client: SandboxClient
+    desk: Desk, client: SandboxClient, store: SqliteStore
 ) -> None:
     thread = await open_by_command(desk, BOB_CHAT)
     after = await client.last_seq(BOB_CHAT)
@@ -154,13 +156,26 @@ async def test_a_closed_hand_off_asks_the_customer_once_for_a_rating(
     question = await desk.shown(BOB_CHAT, after, RATE)
     labels = [button["text"] for row in question["buttons"] for button in row]
     assert labels == [f"{n} ⭐" for n in range(1, 6)]
-    # Reopened and closed again: a new conversation, a new question.
+    # Reopened and closed again the same day: the question already asked stands alone (one
+    # open question, at most one a day), so a score and its comment cannot part.
     await desk.customer_says(BOB_CHAT, "one more question", REACHED)
     after = await client.last_seq(BOB_CHAT)
     await desk.staff_writes(STAFF, thread, "/close")
-    await desk.shown(BOB_CHAT, after, RATE)
+    await desk.shown(BOB_CHAT, after, CLOSED)
+    await all_handled(store)
     texts = await desk.bot_texts(BOB_CHAT, 0)
-    assert sum(RATE in text for text in texts) == 2
+    assert sum(RATE in text for text in texts) == 1
+    rows = await store.connection.execute_fetchall("SELECT COUNT(*) FROM ratings")
+    assert [tuple(row) for row in rows] == [(1,)]
+
+
+async def all_handled(store: SqliteStore) -> None:
+    """Wait until the bot has handled every update it received."""
+    for _ in range(300):
+        if not await store.unhandled_updates():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the bot did not handle every update")
 
 
 async def test_a_customer_writing_after_close_reopens_the_topic_and_the_message_follows(
