@@ -51,13 +51,15 @@ class RatingsStore(RatingStore, Store, Protocol):
 class LowRatingAlert:
     """What staff read of a low score: whose, about what, the score and any comment.
 
-    `follow_up`: the comment to a score staff were already alerted to.
+    `follow_up`: the comment to a score staff were already alerted to. `asked_at`: when the
+    question was asked (for a hand-off, when the conversation closed), UTC.
     """
 
     customer_id: str
     customer_name: str | None
     subject: Subject
     score: int
+    asked_at: datetime
     comment: str | None = None
     follow_up: bool = False
 
@@ -377,6 +379,7 @@ async def _alerts(
             score=score,
             comment=comment,
             follow_up=follow_up,
+            asked_at=rating.asked_at,
         )
     )
     part = "comment:" if follow_up else ""

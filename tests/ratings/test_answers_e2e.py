@@ -152,3 +152,32 @@ async def test_the_hand_off_asks_through_the_same_question_once(
     assert "How well did we help you?" in question["text"]
     assert len(await bot_messages(client, ALICE.chat_id)) == 1
     assert await ratings_of(store) == {"handoff:7": (5, None)}
+
+
+async def test_a_low_score_of_a_hand_off_names_the_day_the_conversation_closed(
+    store: SqliteStore,
+    client: SandboxClient,
+    run_bot: RunBot,
+    catalogs: Catalogs,
+) -> None:
+    await shop.seed(store, [ALICE])
+    await make_users(client, [ALICE])
+    await client.create_user(STAFF, "Staff", language_code="en")
+    settings = Settings()
+    async with run_bot():
+        await ask_for_rating(
+            store,
+            customer_id=ALICE.customer_id,
+            subject="handoff:7",
+            now=shop.NOW,
+            render=make_question_renderer(catalogs),
+            quiet_hours=settings.quiet_hours,
+            timezone=settings.timezone,
+        )
+        await client.wait_for(ALICE.chat_id, after=0, timeout=15)
+        await tap(client, ALICE.chat_id, "2 ⭐")
+        (alert,) = await client.wait_for(STAFF, after=0, timeout=15)
+    text = alert["text"].replace("\xa0", " ")
+    expected = "From Buyer 1001 (customer C-1001) about a conversation with the team closed on"
+    assert f"{expected} Dec 2, 2026." in text
+    assert "(7)" not in text
