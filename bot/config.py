@@ -147,6 +147,13 @@ def load_settings(
             raise ConfigError(
                 "BACKORDER_SUPPORT_CHAT_ID must be a chat id (a supergroup's starts with -100)"
             ) from exc
+        # Why: hand-off topics need a forum supergroup, whose id is negative (-100…); a positive
+        # id is a user's private chat, where no topic can be opened.
+        if support_chat_id >= 0:
+            raise ConfigError(
+                "BACKORDER_SUPPORT_CHAT_ID must be the support supergroup's id, which is negative "
+                f"and starts with -100 (not {support_chat_id})"
+            )
     support_hours = None
     if raw_hours := get("BACKORDER_SUPPORT_HOURS"):
         try:

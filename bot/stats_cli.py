@@ -99,40 +99,54 @@ def stats_text(stats: BacklogStats) -> str:
         f"Backorders as of {stats.as_of.isoformat()} (business date {stats.today.isoformat()})",
         "",
         f"  backordered lines       {stats.open_backorder_lines:,}"
-        f" ({stats.open_backorder_units:,} units)",
+        f" ({_count(stats.open_backorder_units, 'unit')})",
         f"  customers waiting       {stats.customers_waiting:,}"
         f" ({stats.unreachable_customers:,} unreachable: no chat, or every chat blocked)",
         f"  overdue purchase orders {stats.overdue_purchase_orders:,}",
         f"  delay vs promise        {_delay(stats)}",
         *(
-            [f"                          ({delay.late_lines:,} of {delay.lines:,} lines late)"]
+            [
+                f"                          ({delay.late_lines:,} of"
+                f" {_count(delay.lines, 'line')} late)"
+            ]
             if delay.lines
             else []
         ),
         f"  refunds                 {stats.refunds.due:,} due, {stats.refunds.overdue:,} overdue",
         f"  CSAT ({RECENT_DAYS} days)          {_csat(stats)}",
-        f"  last {RECENT_DAYS} days            {recent.cancelled_lines:,} lines cancelled,"
-        f" {recent.swapped_lines:,} swapped, {recent.split_orders:,} orders split,"
-        f" {recent.auto_cancelled_orders:,} orders cancelled automatically",
-        f"                          {recent.notices_sent:,} notices sent;"
-        f" {recent.notices_answered:,} of {recent.questions_sent:,} questions answered",
+        f"  last {RECENT_DAYS} days            {_count(recent.cancelled_lines, 'line')} cancelled,"
+        f" {recent.swapped_lines:,} swapped, {_count(recent.split_orders, 'order')} split,"
+        f" {_count(recent.auto_cancelled_orders, 'order')} cancelled automatically",
+        f"                          {_count(recent.notices_sent, 'notice')} sent;"
+        f" {recent.notices_answered:,} of {_count(recent.questions_sent, 'question')} answered",
         f"  days waiting            {_waiting(stats.waiting)}",
     ]
     lines += ["", *_sku_table(stats), "", *_supplier_table(stats)]
     return "\n".join(lines)
 
 
+def _count(n: int, noun: str) -> str:
+    """`n` and the English noun, singular for exactly one: "1 line", "2 lines", "0 lines"."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _days(n: int) -> str:
+    """A signed number of days: "+1 day", "-3 days", "+0 days"."""
+    return f"{n:+d} day" if n in (1, -1) else f"{n:+d} days"
+
+
 def _delay(stats: BacklogStats) -> str:
     delay = stats.delay_days
     if delay.p50 is None:
         return "no open line has both a promised and an estimated ship date"
-    return f"p50 {delay.p50:+d} days, p90 {delay.p90:+d} days, max {delay.max:+d} days"
+    assert delay.p90 is not None and delay.max is not None
+    return f"p50 {_days(delay.p50)}, p90 {_days(delay.p90)}, max {_days(delay.max)}"
 
 
 def _csat(stats: BacklogStats) -> str:
     if stats.csat.average is None:
         return "no ratings"
-    return f"{stats.csat.average:.2f} of 5 from {stats.csat.responses:,} ratings"
+    return f"{stats.csat.average:.2f} of 5 from {_count(stats.csat.responses, 'rating')}"
 
 
 def _waiting(buckets: tuple[WaitBucket, ...]) -> str:

@@ -159,8 +159,12 @@ async def post_in_topic(
     await context.bot.send_message(support_chat_id, text, message_thread_id=thread_id)
 
 
-async def announce(context: BotContext, customer_id: str, opened: Opened) -> None:
-    """What staff see in the topic when a hand-off opens: a line when it reopens, the card."""
+async def announce(
+    context: BotContext, customer_id: str, opened: Opened, *, card: bool = True
+) -> None:
+    """What staff see in the topic when a hand-off opens: a line when it reopens, then the card
+    (without `card`: only the line, as when the customer's message reopens the topic and
+    follows at once; the card is already above in the topic)."""
     t = staff_translator(context)
     handoff = opened.handoff
     if opened.reopened:
@@ -170,6 +174,8 @@ async def announce(context: BotContext, customer_id: str, opened: Opened) -> Non
             handoff.thread_id,
             t.gettext("Conversation reopened by the customer."),
         )
+        if not card:
+            return
     for piece in await order_card(context, customer_id, t):
         await post_in_topic(context, handoff.support_chat_id, handoff.thread_id, piece)
 
@@ -288,7 +294,7 @@ async def mirror_customer_message(update: Update, context: BotContext) -> None:
         return await customer_title(context, customer_id)
 
     async def tell_staff(opened: Opened) -> None:
-        await announce(context, customer_id, opened)
+        await announce(context, customer_id, opened, card=False)
 
     async with customer_lock(context, customer_id):
         relay = await relay_from_customer(
@@ -305,8 +311,12 @@ async def mirror_customer_message(update: Update, context: BotContext) -> None:
         return
     if relay.first:
         t = await context.translator(update)
-        line = await reply_line(context, customer_id, t)
-        await send_new(update, t.gettext("Your message reached our team.") + "\n" + line)
+        reached = t.gettext("Your message reached our team.")
+        # Why: /human already told them when to expect an answer; a hand-off their message
+        # reopened did not, so only then is the line added.
+        if relay.opened is not None:
+            reached += "\n" + await reply_line(context, customer_id, t)
+        await send_new(update, reached)
     raise ApplicationHandlerStop
 
 

@@ -14,17 +14,24 @@ from handlers.menu import HELP_DATA, main_menu
 from handlers.staff.access import is_staff
 
 
-def help_text(t: Translator) -> str:
-    """The full help message."""
-    return t.gettext(
+def help_text(t: Translator, *, handoff: bool = False) -> str:
+    """The full help message: what the bot does, its commands (/human among them when a support
+    chat takes hand-offs), then what it shows."""
+    commands = t.gettext(
         "<b>I keep you posted about orders that are waiting for stock.</b>\n\n"
         "/orders – your open orders, with an estimated ship date for every item and why\n"
         "/start – link this chat to your orders (order number and email or phone, "
         "or your phone number)\n"
         "/unlink – make this chat forget your orders\n"
         "/language – choose the language I write in\n"
-        "/help – this message\n\n"
-        "I only show the orders of the customer this chat is linked to."
+        "/help – this message"
+    )
+    if handoff:
+        commands += "\n" + t.gettext("/human – talk to a person from our team, right in this chat")
+    return (
+        commands
+        + "\n\n"
+        + t.gettext("I only show the orders of the customer this chat is linked to.")
     )
 
 
@@ -46,9 +53,7 @@ async def show_help(update: Update, context: BotContext) -> None:
     await answer_press(update)
     t = await context.translator(update)
     linked = await linked_customer_id(update, context) is not None
-    text = help_text(t)
-    if context.services.settings.support_chat_id is not None:
-        text += "\n\n" + t.gettext("/human – talk to a person from our team, right in this chat")
+    text = help_text(t, handoff=context.services.settings.support_chat_id is not None)
     if is_staff(update, context):
         text += "\n\n" + staff_help_text(t)
     await respond(update, text, main_menu(t, linked=linked))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from datetime import UTC, tzinfo
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -91,19 +92,21 @@ def score_buttons(t: Translator, rating_handle: str) -> tuple[Button, ...]:
 
 
 def make_rating_alert_renderer(
-    catalogs: Catalogs, language: str
+    catalogs: Catalogs, language: str, timezone: tzinfo = UTC
 ) -> Callable[[LowRatingAlert], str]:
-    """Staff alerts about low scores, in `language` (BACKORDER_DEFAULT_LANGUAGE)."""
+    """Staff alerts about low scores, in `language` (BACKORDER_DEFAULT_LANGUAGE), dates in
+    `timezone` (BACKORDER_TIMEZONE)."""
     t = catalogs.translator(language)
 
     def render(alert: LowRatingAlert) -> str:
-        return alert_text(t, alert)
+        return alert_text(t, alert, timezone)
 
     return render
 
 
-def alert_text(t: Translator, alert: LowRatingAlert) -> str:
-    """Whose score, about what, the score and the comment (or that one may follow)."""
+def alert_text(t: Translator, alert: LowRatingAlert, timezone: tzinfo = UTC) -> str:
+    """Whose score, about what (the order; a conversation by the day it closed), the score and
+    the comment (or that one may follow)."""
     name = alert.customer_name or alert.customer_id
     score = t.number(alert.score)
     title = (
@@ -122,10 +125,10 @@ def alert_text(t: Translator, alert: LowRatingAlert) -> str:
         if order_id is not None
         else t.gettext(
             "From {customer} (customer {customer_id}) about a conversation with the team "
-            "({handoff}).",
+            "closed on {date}.",
             customer=name,
             customer_id=alert.customer_id,
-            handoff=alert.subject.key,
+            date=t.date(alert.asked_at.astimezone(timezone).date()),
         )
     )
     comment = (
@@ -141,7 +144,7 @@ def rating_alerts(services: Services) -> RatingAlerts:
     settings = services.settings
     return RatingAlerts(
         alert_chats(settings.support_chat_id, settings.staff_ids),
-        make_rating_alert_renderer(services.catalogs, settings.default_language),
+        make_rating_alert_renderer(services.catalogs, settings.default_language, settings.timezone),
     )
 
 

@@ -56,7 +56,7 @@ _BLOCKED_QUESTIONS = """
          WHERE NOT EXISTS (SELECT 1 FROM chat_links other
                             WHERE other.customer_id = l.customer_id
                               AND other.chat_id NOT IN (SELECT chat_id FROM unreachable_chats)))
-    SELECT c.customer_id, c.name, o.order_id, o.jurisdiction, s.silence_means,
+    SELECT c.customer_id, c.name, c.email, c.phone, o.order_id, o.jurisdiction, s.silence_means,
            s.decision_deadline, s.auto_cancel_on, s.communicated_at
       FROM blocked b
      CROSS JOIN orders o ON o.customer_id = b.customer_id
@@ -152,6 +152,8 @@ async def read_blocked_questions(conn: aiosqlite.Connection) -> list[BlockedQues
             decision_deadline=date_or_none(row["decision_deadline"]),
             auto_cancel_on=date_or_none(row["auto_cancel_on"]),
             asked=str(row["communicated_at"] or row["decision_deadline"] or ""),
+            email=row["email"] or None,
+            phone=row["phone"] or None,
         )
         for row in rows
     ]

@@ -151,6 +151,9 @@ class BlockedQuestion:
     auto_cancel_on: date | None
     # When the question was told (tells one question of the order from the next).
     asked: str
+    # How else to reach them, as the shop's export has it (None: not known).
+    email: str | None = None
+    phone: str | None = None
 
 
 class AlertSourceStore(AlertStore, Store, Protocol):

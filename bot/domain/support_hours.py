@@ -87,7 +87,7 @@ def _window(entry: str) -> HoursWindow:
     start_text, separator, end_text = hours.strip().partition("-")
     if not separator:
         raise ValueError(f"{entry!r}: working hours look like {_SAMPLE!r}")
-    start, end = time.fromisoformat(start_text.strip()), time.fromisoformat(end_text.strip())
+    start, end = _clock_time(entry, start_text), _clock_time(entry, end_text)
     if end <= start:
         raise ValueError(f"{entry!r}: the end must be after the start on the same day")
     return HoursWindow(_weekdays(days), start, end)
@@ -109,3 +109,13 @@ def _day(name: str) -> int:
         if key in names:
             return names.index(key)
     raise ValueError(f"{name!r} is not a weekday (Mon, Tue, Wed, Thu, Fri, Sat, Sun)")
+
+
+def _clock_time(entry: str, text: str) -> time:
+    """A time of day written HH:MM (e.g. 09:00); ValueError naming the entry otherwise."""
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"{entry!r}: {text.strip()!r} is not a time; write hours as HH:MM, e.g. 09:00-17:00"
+        ) from None

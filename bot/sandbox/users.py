@@ -41,7 +41,10 @@ def create_user(
     chat = bot.chats.get(user_id)
     if chat is None:
         chat = bot.chats[user_id] = Chat(user)
-    chat.user = user
+    elif chat.user is not user:
+        # Why: updated in place, so the groups the user is a member of see the change too.
+        chat.user.clear()
+        chat.user.update(user)
     chat.phone_number = phone_number or chat.phone_number
     if started is not None:
         chat.started = started

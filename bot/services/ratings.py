@@ -51,13 +51,15 @@ class RatingsStore(RatingStore, Store, Protocol):
 class LowRatingAlert:
     """What staff read of a low score: whose, about what, the score and any comment.
 
-    `follow_up`: the comment to a score staff were already alerted to.
+    `follow_up`: the comment to a score staff were already alerted to. `asked_at`: when the
+    question was asked (for a hand-off, when the conversation closed), UTC.
     """
 
     customer_id: str
     customer_name: str | None
     subject: Subject
     score: int
+    asked_at: datetime
     comment: str | None = None
     follow_up: bool = False
 
@@ -120,18 +122,44 @@ async def ask_for_rating(
     """Queue the 1-5 question about `subject` (`order:<id>` or `handoff:<id>`, see
     bot.domain.ratings) to the customer's most recently linked reachable chat; True when queued.
 
-    False when the subject was asked already (by any process: the UNIQUE subject decides) or the
-    customer has no chat to ask in. Not urgent: held through quiet hours like any non-urgent
-    notice. Raises ValueError for a subject of another shape. The hand-off calls this when a
-    conversation closes; it is not held back by the one-question-a-day rule of closed orders.
+    False when the subject was asked already (by any process: the UNIQUE subject decides), the
+    customer has no chat to ask in, or (DESIGN §12, one question a day) the customer was asked
+    anything within QUESTION_GAP or still has an unanswered hand-off question asked within
+    STALE_AFTER: a conversation closed again, reopened or not, is not asked about a second time
+    (that one is dropped, not queued for later). Not urgent: held through quiet hours like any
+    non-urgent notice. Raises ValueError for a subject of another shape. The hand-off calls this
+    when a conversation closes.
     """
     parsed = parse_subject(subject)
+    if parsed.kind == "handoff" and await _open_handoff_question(store, customer_id, now=now):
+        return False
     chat = (await store.rating_chats([customer_id])).get(customer_id)
     if chat is None:
         return False
-    request = _request(customer_id, parsed, None, chat, now, render, quiet_hours, timezone)
+    request = _request(
+        customer_id,
+        parsed,
+        None,
+        chat,
+        now,
+        render,
+        quiet_hours,
+        timezone,
+        gap_since=now - QUESTION_GAP,
+    )
     outcomes = await store.queue_ratings([request], now=now)
     return outcomes.get(request.subject) is Asked.ASKED
+
+
+async def _open_handoff_question(store: RatingsStore, customer_id: str, *, now: datetime) -> bool:
+    """Whether a hand-off question to the customer, asked within STALE_AFTER, is unanswered
+    (still queued through quiet hours, or shown and not pressed)."""
+    return any(
+        rating.subject.startswith("handoff:")
+        and rating.score is None
+        and now - rating.asked_at <= STALE_AFTER
+        for rating in await store.customer_ratings(customer_id)
+    )
 
 
 async def ask_about_closed_orders(
@@ -351,6 +379,7 @@ async def _alerts(
             score=score,
             comment=comment,
             follow_up=follow_up,
+            asked_at=rating.asked_at,
         )
     )
     part = "comment:" if follow_up else ""

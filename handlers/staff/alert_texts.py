@@ -11,6 +11,7 @@ from bot.domain.overdue_supply import OverduePurchaseOrder
 from bot.i18n import Translator
 from bot.services.alerts import AlertText
 from handlers.common import short
+from handlers.staff.find import contact_lines
 
 
 class AlertTexts:
@@ -98,10 +99,7 @@ class AlertTexts:
                     customer_id=question.customer_id,
                 ),
                 _at_the_deadline(t, question),
-                t.gettext(
-                    "Every chat of theirs has blocked the bot: contact them another way "
-                    "(email, phone)."
-                ),
+                *_other_ways(t, question.email, question.phone),
             ]
         )
         line = t.gettext(
@@ -162,6 +160,22 @@ class AlertTexts:
             "lists the chats that blocked the bot.",
             count,
         )
+
+
+def _other_ways(t: Translator, email: str | None, phone: str | None) -> list[str]:
+    """Every chat blocked the bot: how else to reach them (the email and phone the shop's export
+    gives, escaped), or that the export gives neither."""
+    if email is None and phone is None:
+        return [
+            t.gettext(
+                "Every chat of theirs has blocked the bot, and the shop's data has no email or "
+                "phone for them."
+            )
+        ]
+    return [
+        t.gettext("Every chat of theirs has blocked the bot: contact them another way."),
+        *contact_lines(t, email, phone),
+    ]
 
 
 def _at_the_deadline(t: Translator, question: BlockedQuestion) -> str:

@@ -154,41 +154,26 @@ async def _mark_paid(update: Update, context: BotContext, t: Translator, refund_
             update, label(t.gettext("This button is no longer available.")), alert=True
         )
         return
-    user = update.effective_user
-    assert user is not None
-    line = _paid_line(context, t, result, user.id, user.full_name)
     if isinstance(result, RefundAlreadyPaid):
+        # Why: the alert already says who paid it (the first press edited it); a second press
+        # from anyone leaves it as it is.
         await answer_press(
             update, label(t.gettext("This refund was already marked paid.")), alert=True
         )
-    else:
-        await answer_press(update, label(t.gettext("Marked paid.")))
-    await _note_on_alert(update, line)
+        return
+    await answer_press(update, label(t.gettext("Marked paid.")))
+    user = update.effective_user
+    assert user is not None
+    # Why: the alert is shared and was written in BACKORDER_DEFAULT_LANGUAGE; its edit is too,
+    # whatever the presser's language (the press answer above is in theirs).
+    shared = services.catalogs.translator(services.settings.default_language)
+    await _note_on_alert(update, _paid_line(context, shared, result, user.full_name))
 
 
-def _paid_line(
-    context: BotContext,
-    t: Translator,
-    result: RefundPaid | RefundAlreadyPaid,
-    user_id: int,
-    user_name: str,
-) -> str:
+def _paid_line(context: BotContext, t: Translator, result: RefundPaid, who: str) -> str:
+    """The alert's status line: the refund, marked paid by `who` (the presser's name), when."""
     refund = result.refund
     amount = t.money(refund.amount_minor, refund.currency)
-    by = result.paid_by
-    if by == f"staff:{user_id}":
-        who = user_name
-    elif by is not None and by.startswith("staff:"):
-        who = t.gettext("staff member {id}", id=by.removeprefix("staff:"))
-    else:
-        who = t.gettext("the command line")
-    if result.paid_at is None:
-        return t.gettext(
-            "✅ {order_id}: {amount} marked paid by {who}.",
-            order_id=refund.order_id,
-            amount=amount,
-            who=who,
-        )
     when = result.paid_at.astimezone(context.services.settings.timezone)
     return t.gettext(
         "✅ {order_id}: {amount} marked paid by {who} on {date} at {time}.",

@@ -64,6 +64,16 @@ def kind_text(t: Translator, kind: NoticeKind) -> str:
     return t.gettext("automatic cancellation")
 
 
+def contact_lines(t: Translator, email: str | None, phone: str | None) -> list[str]:
+    """The customer's email and phone, one line each, those known only (values escaped)."""
+    lines = []
+    if email is not None:
+        lines.append(t.gettext("Email: {email}", email=email))
+    if phone is not None:
+        lines.append(t.gettext("Phone: {phone}", phone=phone))
+    return lines
+
+
 def find_text(t: Translator, found: StaffOrderView) -> str:
     """The whole staff view of the order as HTML lines (split by the caller when long)."""
     view = found.view
@@ -77,6 +87,8 @@ def find_text(t: Translator, found: StaffOrderView) -> str:
         ),
         t.gettext("Customer: {name} ({customer_id})", name=name, customer_id=order.customer_id),
     ]
+    if found.customer is not None:
+        parts += contact_lines(t, found.customer.email or None, found.customer.phone or None)
     if not found.chats:
         parts.append(t.gettext("Not linked to any chat: notices cannot reach them."))
     else:

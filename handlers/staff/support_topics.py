@@ -27,6 +27,8 @@ from bot.services.reachability import chat_blocked
 from handlers import ratings
 from handlers.handoff import RELAYABLE, TelegramForum, post_in_topic, staff_translator
 
+_HINTED_KEY = "handoff_member_hints"
+
 
 def _topic(update: Update, context: BotContext) -> tuple[int, Message, int | None] | None:
     """The support chat, the message and its topic thread (None outside a topic); None when the
@@ -52,7 +54,10 @@ async def relay_staff_message(update: Update, context: BotContext) -> None:
     if found is None:
         return
     support_chat_id, message, thread_id = found
-    if thread_id is None or not _from_staff(update, context):
+    if thread_id is None:
+        raise ApplicationHandlerStop
+    if not _from_staff(update, context):
+        await _hint_member(update, context, support_chat_id, thread_id)
         raise ApplicationHandlerStop
     relay = await relay_from_staff(
         context.services.store,
@@ -77,6 +82,27 @@ async def relay_staff_message(update: Update, context: BotContext) -> None:
         text = t.gettext("Not delivered: no chat is linked to the customer any more.")
         await post_in_topic(context, support_chat_id, thread_id, text)
     raise ApplicationHandlerStop
+
+
+async def _hint_member(
+    update: Update, context: BotContext, support_chat_id: int, thread_id: int
+) -> None:
+    """A member without staff rights wrote in a customer's topic: tell them, once per member and
+    topic, that only staff messages reach the customer (in the support chat's language)."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return
+    if await context.services.store.handoff_in_thread(support_chat_id, thread_id) is None:
+        return
+    # Why: kept in memory: after a restart a member may read the hint once more, which is
+    # harmless; a table for it would outweigh the hint.
+    hinted: set[tuple[int, int]] = context.bot_data.setdefault(_HINTED_KEY, set())
+    if (thread_id, user.id) in hinted:
+        return
+    hinted.add((thread_id, user.id))
+    t = staff_translator(context)
+    text = t.gettext("Only messages from staff reach the customer; yours stays in this topic.")
+    await post_in_topic(context, support_chat_id, thread_id, text)
 
 
 async def quiet_in_support_chat(update: Update, context: BotContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from bot.domain.alerts import BlockedQuestion
@@ -39,3 +40,16 @@ def test_an_eu_question_says_nothing_is_cancelled_automatically_in_german(
     text = AlertTexts(catalogs.translator("de")).blocked_question(question("nothing", "EU")).text
     assert "nicht automatisch storniert" in text
     assert "17.01.2027" in text
+
+
+def test_a_blocked_customer_s_email_and_phone_are_shown_escaped_or_their_absence_said(
+    catalogs: Catalogs,
+) -> None:
+    texts = AlertTexts(catalogs.translator("en"))
+    known = replace(question("nothing", "EU"), email="pat<lee>@example.com", phone="+1 555 0100")
+    text = texts.blocked_question(known).text
+    assert "contact them another way." in text
+    assert "Email: pat&lt;lee&gt;@example.com\nPhone: +1 555 0100" in text
+    unknown = texts.blocked_question(question("nothing", "EU")).text
+    assert "the shop's data has no email or phone for them." in unknown
+    assert "Email:" not in unknown

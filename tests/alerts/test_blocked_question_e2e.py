@@ -34,6 +34,12 @@ async def test_blocking_the_bot_with_a_question_open_alerts_once_and_show_order_
     store: SqliteStore, client: SandboxClient, run_bot: Any, tmp_path: Path
 ) -> None:
     await shop.seed(store, [EVA])
+    await store.connection.execute(
+        "UPDATE customers SET email = 'eva<x>@example.com', phone = '+49 30 1234567'"
+        " WHERE customer_id = ?",
+        (EVA.customer_id,),
+    )
+    await store.connection.commit()
     await make_users(client, [EVA])
     await make_staff(client)
     async with run_bot():
@@ -54,6 +60,10 @@ async def test_blocking_the_bot_with_a_question_open_alerts_once_and_show_order_
     assert "Order O-902 of Buyer 902 (customer C-902)." in text
     assert "not cancelled automatically (EU/UK law)" in text
     assert "contact them another way" in text
+    # The other ways are shown, escaped, in the alert and on the order card.
+    assert "Email: eva<x>@example.com\nPhone: +49 30 1234567" in text
+    assert "Email: eva<x>@example.com" in plain(card["text"])
+    assert "Phone: +49 30 1234567" in plain(card["text"])
     assert card["kind"] == "bot_message" and "Order O-902" in card["text"]
     assert "Blocked the bot" in card["text"]
     assert len(await alerts_in(client, SAM, BLOCKED)) == 1

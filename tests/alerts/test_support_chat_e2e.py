@@ -256,6 +256,7 @@ async def test_move_the_date_pressed_in_the_group_refuses_mia_and_alex_and_asks_
 async def test_mark_paid_in_the_group_edits_the_alert_refuses_mia_and_a_second_press(
     store: SqliteStore, client: SandboxClient, run_bot: RunBot, clock: FrozenClock, support: int
 ) -> None:
+    await client.create_user(SAM, "Sam", language_code="de")  # Sam reads German
     buyer = shop.Buyer(801)
     await shop.seed(store, [buyer])
     await make_users(client, [buyer])
@@ -270,12 +271,21 @@ async def test_mark_paid_in_the_group_edits_the_alert_refuses_mia_and_a_second_p
         after = await client.last_seq(support)
         sams = await group_press(client, support, SAM, data, message_id)
         (paid,) = await client.wait_for(support, after=after, count=1, timeout=15)
-        again = await group_press(client, support, ALEX, data, message_id)
+        seen = await client.last_seq(support)
+        answers: list[dict[str, Any]] = []
+
+        async def press_again() -> None:
+            answers.append(await group_press(client, support, ALEX, data, message_id))
+
+        await handled(store, press_again())
+        later = await bot_messages(client, support, after=seen)
     assert STALE in str(mias["callback_answer_text"]) and unchanged == before
-    assert sams["callback_answer_text"] == "Marked paid."
+    assert sams["callback_answer_text"] == "Als bezahlt markiert."  # the presser's language
     assert paid["kind"] == "bot_edit" and paid["message_id"] == message_id
+    # The shared alert stays in the default language, whoever pressed.
     assert "✅ O-801: €149.00 marked paid by Sam on Dec 16, 2026" in plain(paid["text"])
-    assert "already marked paid" in str(again["callback_answer_text"])
+    assert "already marked paid" in str(answers[0]["callback_answer_text"])
+    assert later == []  # the second press leaves the alert as it is
     (row,) = await store.connection.execute_fetchall(
         "SELECT status, paid_by FROM refunds WHERE id = ?", (refund_id,)
     )

@@ -23,6 +23,10 @@ BAD_VALUES = [
     ("BACKORDER_SUPPORT_HOURS", "weekdays"),
     ("BACKORDER_SUPPORT_HOURS", "Mon-Fri 17:00-09:00"),
     ("BACKORDER_SUPPORT_HOURS", "Mon-Fry 09:00-17:00"),
+    ("BACKORDER_SUPPORT_HOURS", "Mon-Fri 9-17"),
+    ("BACKORDER_SUPPORT_CHAT_ID", "12345"),
+    ("BACKORDER_SUPPORT_CHAT_ID", "0"),
+    ("BACKORDER_SUPPORT_CHAT_ID", "support"),
     ("BACKORDER_NOW", "2026-02-30"),
     ("BACKORDER_STAFF_IDS", "ann,bob"),
     ("BACKORDER_HANDLING_DAYS", "two"),
@@ -75,6 +79,30 @@ def test_a_bad_value_is_a_one_line_configuration_error_naming_the_setting(
     assert err.startswith("backorder-bot: configuration error: ")
     assert name in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_support_hours_without_minutes_are_explained_as_hh_mm(
+    shop_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BACKORDER_SUPPORT_HOURS", "Mon-Fri 9-17")
+
+    assert main(["outbox"]) == 2
+
+    err = capsys.readouterr().err
+    assert "'9' is not a time; write hours as HH:MM, e.g. 09:00-17:00" in err
+    assert "isoformat" not in err
+
+
+def test_a_positive_support_chat_id_is_refused_as_no_supergroup(
+    shop_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BACKORDER_SUPPORT_CHAT_ID", "12345")
+
+    assert main(["outbox"]) == 2
+
+    err = capsys.readouterr().err
+    assert "BACKORDER_SUPPORT_CHAT_ID must be the support supergroup's id" in err
+    assert "starts with -100 (not 12345)" in err
 
 
 def test_holidays_of_a_real_country_and_regional_language_tags_are_accepted(

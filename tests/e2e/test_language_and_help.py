@@ -7,6 +7,7 @@ from babel.dates import format_date
 
 from bot.app import BotApplication
 from bot.i18n import LANGUAGE_NAMES, SHIPPED_LANGUAGES, Catalogs
+from handlers.help import help_text
 from handlers.menu import bot_commands
 from storage.sqlite import SqliteStore
 from tests.e2e import shop
@@ -73,16 +74,8 @@ async def test_a_chat_that_is_not_linked_keeps_its_language_choice(
     await ivan.tap("Русский")
     assert await store.chat_language(703) == "ru"
     (reply,) = await ivan.say("/help")
-    assert reply["html"] == catalogs.translator("ru").gettext(
-        "<b>I keep you posted about orders that are waiting for stock.</b>\n\n"
-        "/orders – your open orders, with an estimated ship date for every item and why\n"
-        "/start – link this chat to your orders (order number and email or phone, "
-        "or your phone number)\n"
-        "/unlink – make this chat forget your orders\n"
-        "/language – choose the language I write in\n"
-        "/help – this message\n\n"
-        "I only show the orders of the customer this chat is linked to."
-    )
+    assert reply["html"] == help_text(catalogs.translator("ru"))
+    assert reply["html"].startswith("<b>Я сообщаю о заказах")
 
 
 async def test_telegrams_language_is_used_until_the_customer_chooses(

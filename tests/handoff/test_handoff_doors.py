@@ -8,7 +8,7 @@ from bot.clock import FrozenClock
 from bot.sandbox.client import SandboxClient
 from storage.sqlite import SqliteStore
 from tests.e2e import shop
-from tests.handoff.conftest import BOB_CHAT, STAFF, Desk, RunBot
+from tests.handoff.conftest import ALICE_CHAT, BOB_CHAT, STAFF, Desk, RunBot
 from tests.handoff.test_handoff_e2e import OPENED, REACHED, open_by_command
 
 STRANGER = 803
@@ -31,6 +31,11 @@ async def test_without_a_support_chat_there_is_no_button_and_human_says_it_is_no
 async def test_help_names_human_when_a_support_chat_is_configured(desk: Desk) -> None:
     help_text = await desk.customer_says(BOB_CHAT, "/help", "/orders")
     assert "/human – talk to a person from our team" in help_text["text"]
+    # In every language, /human is one of the command lines, before the closing sentence.
+    german = await desk.customer_says(ALICE_CHAT, "/help", "/orders")
+    commands, closing = german["text"].split("\n\n")[1:3]
+    assert commands.splitlines()[-1].startswith("/human – ")
+    assert closing.startswith("Ich zeige nur die Bestellungen")
 
 
 async def test_an_unlinked_chat_gets_the_linking_hint_and_no_topic(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.sandbox.client import SandboxClient
 from storage.sqlite import SqliteStore
 from tests.e2e import shop
@@ -11,6 +13,8 @@ OPENED = "I've asked our team to join."
 REACHED = "Your message reached our team."
 CLOSED = "Our team has closed this conversation."
 RATE = "Thank you for talking with our team. How well did we help you?"
+EXPECT = "Our team usually answers within working hours"
+HINT = "Only messages from staff reach the customer; yours stays in this topic."
 
 
 async def open_by_command(desk: Desk, chat_id: int, expect: str = OPENED) -> int:
@@ -74,6 +78,9 @@ async def test_the_customer_s_text_and_photo_reach_the_topic_and_they_are_told_o
     await desk.customer_says(BOB_CHAT, "/orders", "open order")  # commands keep working
     told = [text for text in await desk.bot_texts(BOB_CHAT, after) if REACHED in text]
     assert len(told) == 1
+    # When to expect an answer was said on /human; the first message does not repeat it.
+    everything = await desk.bot_texts(BOB_CHAT, 0)
+    assert sum(EXPECT in text for text in everything) == 1
 
 
 async def test_a_staff_reply_reaches_the_customer_as_the_shop(
@@ -92,10 +99,18 @@ async def test_a_member_without_staff_rights_relays_nothing(
 ) -> None:
     thread = await open_by_command(desk, BOB_CHAT)
     after = await client.last_seq(BOB_CHAT)
+    cursor = await desk.forum_seq()
     await desk.staff_writes(OUTSIDER, thread, "psst, customer")
+    [hint] = await desk.topic_messages(thread, after=cursor + 1)
+    await desk.staff_writes(OUTSIDER, thread, "hello?")
     await desk.staff_writes(STAFF, thread, "Hello Bob")
     await desk.shown(BOB_CHAT, after, "Hello Bob")
     assert "psst, customer" not in await desk.bot_texts(BOB_CHAT, after)
+    assert "hello?" not in await desk.bot_texts(BOB_CHAT, after)
+    assert hint["text"] == HINT
+    # Told once per member and topic: the second message brings no second hint.
+    shown = [e["text"] for e in await desk.topic_transcript(thread) if e["kind"] == "bot_message"]
+    assert shown.count(HINT) == 1
 
 
 async def test_two_customers_each_reach_only_their_own_topic(
@@ -104,7 +119,7 @@ async def test_two_customers_each_reach_only_their_own_topic(
     alice_thread = await open_by_command(desk, ALICE_CHAT, "17:00")
     bob_thread = await open_by_command(desk, BOB_CHAT)
     assert alice_thread != bob_thread
-    await desk.customer_says(ALICE_CHAT, "Alice here", "17:00")
+    await desk.customer_says(ALICE_CHAT, "Alice here", "bei unserem Team angekommen")
     await desk.customer_says(BOB_CHAT, "Bob here", REACHED)
     bob_after = await client.last_seq(BOB_CHAT)
     alice_after = await client.last_seq(ALICE_CHAT)
@@ -146,7 +161,7 @@ async def test_close_tells_the_customer_and_later_staff_messages_relay_nothing(
 
 
 async def test_a_closed_hand_off_asks_the_customer_once_for_a_rating(
-    desk: Desk, client: SandboxClient
+    desk: Desk, client: SandboxClient, store: SqliteStore
 ) -> None:
     thread = await open_by_command(desk, BOB_CHAT)
     after = await client.last_seq(BOB_CHAT)
@@ -154,13 +169,26 @@ async def test_a_closed_hand_off_asks_the_customer_once_for_a_rating(
     question = await desk.shown(BOB_CHAT, after, RATE)
     labels = [button["text"] for row in question["buttons"] for button in row]
     assert labels == [f"{n} ⭐" for n in range(1, 6)]
-    # Reopened and closed again: a new conversation, a new question.
+    # Reopened and closed again the same day: the question already asked stands alone (one
+    # open question, at most one a day), so a score and its comment cannot part.
     await desk.customer_says(BOB_CHAT, "one more question", REACHED)
     after = await client.last_seq(BOB_CHAT)
     await desk.staff_writes(STAFF, thread, "/close")
-    await desk.shown(BOB_CHAT, after, RATE)
+    await desk.shown(BOB_CHAT, after, CLOSED)
+    await all_handled(store)
     texts = await desk.bot_texts(BOB_CHAT, 0)
-    assert sum(RATE in text for text in texts) == 2
+    assert sum(RATE in text for text in texts) == 1
+    rows = await store.connection.execute_fetchall("SELECT COUNT(*) FROM ratings")
+    assert [tuple(row) for row in rows] == [(1,)]
+
+
+async def all_handled(store: SqliteStore) -> None:
+    """Wait until the bot has handled every update it received."""
+    for _ in range(300):
+        if not await store.unhandled_updates():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the bot did not handle every update")
 
 
 async def test_a_customer_writing_after_close_reopens_the_topic_and_the_message_follows(
@@ -171,11 +199,13 @@ async def test_a_customer_writing_after_close_reopens_the_topic_and_the_message_
     await desk.staff_writes(STAFF, thread, "/close")
     await desk.shown(BOB_CHAT, after, CLOSED)
     cursor = await desk.forum_seq()
-    await desk.customer_says(BOB_CHAT, "Actually, one more question", REACHED)
-    shown = await desk.topic_messages(thread, after=cursor, count=3)
-    texts = [event["text"] for event in shown]
-    assert texts[0] == "Conversation reopened by the customer."
-    assert texts[-1] == "Actually, one more question"
+    reached = await desk.customer_says(BOB_CHAT, "Actually, one more question", REACHED)
+    assert EXPECT in reached["text"]  # reopened by a message, not /human: said once, here
+    await desk.topic_messages(thread, after=cursor, count=2)
+    shown = await desk.client.transcript(desk.forum, after=cursor, message_thread_id=thread)
+    texts = [event["text"] for event in shown if event["kind"] == "bot_message"]
+    # Just the line: the card is already above in the topic.
+    assert texts == ["Conversation reopened by the customer.", "Actually, one more question"]
     services = [e["service"] for e in await desk.topic_transcript(thread) if e.get("service")]
     assert services[-1] == "forum_topic_reopened"
     after = await client.last_seq(BOB_CHAT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +153,73 @@ async def test_the_hand_off_asks_through_the_same_question_once(
     assert "How well did we help you?" in question["text"]
     assert len(await bot_messages(client, ALICE.chat_id)) == 1
     assert await ratings_of(store) == {"handoff:7": (5, None)}
+
+
+async def test_a_low_score_of_a_hand_off_names_the_day_the_conversation_closed(
+    store: SqliteStore,
+    client: SandboxClient,
+    run_bot: RunBot,
+    catalogs: Catalogs,
+) -> None:
+    await shop.seed(store, [ALICE])
+    await make_users(client, [ALICE])
+    await client.create_user(STAFF, "Staff", language_code="en")
+    settings = Settings()
+    async with run_bot():
+        await ask_for_rating(
+            store,
+            customer_id=ALICE.customer_id,
+            subject="handoff:7",
+            now=shop.NOW,
+            render=make_question_renderer(catalogs),
+            quiet_hours=settings.quiet_hours,
+            timezone=settings.timezone,
+        )
+        await client.wait_for(ALICE.chat_id, after=0, timeout=15)
+        await tap(client, ALICE.chat_id, "2 ⭐")
+        (alert,) = await client.wait_for(STAFF, after=0, timeout=15)
+    text = alert["text"].replace("\xa0", " ")
+    expected = "From Buyer 1001 (customer C-1001) about a conversation with the team closed on"
+    assert f"{expected} Dec 2, 2026." in text
+    assert "(7)" not in text
+
+
+async def test_a_comment_belongs_to_the_question_scored_last_and_follows_its_low_alert(
+    store: SqliteStore,
+    client: SandboxClient,
+    run_bot: RunBot,
+    catalogs: Catalogs,
+) -> None:
+    await shop.seed(store, [ALICE])
+    await make_users(client, [ALICE])
+    await client.create_user(STAFF, "Staff", language_code="en")
+    settings = Settings()
+
+    async def ask(subject: str, days_ago: int) -> None:
+        await ask_for_rating(
+            store,
+            customer_id=ALICE.customer_id,
+            subject=subject,
+            now=shop.NOW - timedelta(days=days_ago),
+            render=make_question_renderer(catalogs),
+            quiet_hours=settings.quiet_hours,
+            timezone=settings.timezone,
+        )
+
+    async with run_bot():
+        await ask("order:O-1001", 2)
+        await ask("handoff:7", 0)
+        older, newer = await client.wait_for(ALICE.chat_id, after=0, count=2, timeout=15)
+        # The newer question is scored 4, then the older one 2: the comment is the 2's.
+        await press_answer(client, ALICE.chat_id, data_of(newer, "4"))
+        await press_answer(client, ALICE.chat_id, data_of(older, "2"))
+        (alert,) = await client.wait_for(STAFF, after=0, timeout=15)
+        await say(client, ALICE.chat_id, "Nobody told me about the delay", replies=2)
+        (follow_up,) = await client.wait_for(STAFF, after=int(alert["seq"]), timeout=15)
+    assert "Low rating: 2 out of 5" in alert["text"]
+    assert "Comment on a low rating (2 out of 5)" in follow_up["text"]
+    assert "Nobody told me about the delay" in follow_up["text"]
+    assert await ratings_of(store) == {
+        "order:O-1001": (2, "Nobody told me about the delay"),
+        "handoff:7": (4, None),
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from bot.domain.stats import (
     WaitBucket,
 )
 from bot.services.stats import backorder_stats
+from bot.stats_cli import stats_text
 from storage.sqlite import SqliteStore, open_store
 from tests.stats import shop
+from tests.stats.test_chart import empty_stats
 
 
 async def stats_now(store: SqliteStore) -> BacklogStats:
@@ -140,3 +143,23 @@ async def test_an_empty_shop_has_zero_figures_and_no_percentiles(tmp_path: Path)
     assert stats.delay_days == DelaySummary(None, None, None, 0, 0)
     assert stats.csat == Csat(0, None)
     assert [bucket.lines for bucket in stats.waiting] == [0] * 5
+
+
+def test_the_terminal_report_says_one_line_and_two_lines() -> None:
+    one = replace(
+        empty_stats(),
+        open_backorder_lines=1,
+        open_backorder_units=1,
+        delay_days=DelaySummary(1, 1, -1, 1, 1),
+        last_30_days=RecentActivity(1, 0, 1, 1, 1, 0, 1),
+        csat=Csat(1, 4.0),
+    )
+    text = stats_text(one)
+    assert "1 line cancelled, 0 swapped, 1 order split, 1 order cancelled automatically" in text
+    assert "1 notice sent; 0 of 1 question answered" in text
+    assert "(1 unit)" in text and "(1 of 1 line late)" in text
+    assert "p50 +1 day, p90 +1 day, max -1 day" in text
+    assert "4.00 of 5 from 1 rating" in text
+    two = stats_text(replace(one, last_30_days=RecentActivity(2, 0, 0, 2, 2, 1, 0)))
+    assert "2 lines cancelled, 0 swapped, 0 orders split, 0 orders cancelled automatically" in two
+    assert "2 notices sent; 1 of 2 questions answered" in two
