@@ -202,7 +202,7 @@ async def report_overdue_supply(services: Services) -> int:
     for po in await overdue_to_report(services.store, today=today, found=found):
         logger.warning(
             "purchase order %s (sku %s, supplier %s) was due %s (%s overdue) and has not "
-            "arrived: %s of %s wait on it",
+            "arrived: waiting on it: %s of %s",
             po.po_id,
             po.sku,
             po.supplier or "unknown",

@@ -262,12 +262,18 @@ def accept_delay(state: NoticeState) -> NoticeState | None:
 def hold_for_quiet_hours(
     notices: Sequence[Notice], *, now: datetime, zone: tzinfo, quiet_hours: QuietHours
 ) -> Hold:
-    """Hold a digest until quiet hours end, but never past the earliest deadline it carries."""
+    """Hold a digest until quiet hours end, but never past the earliest deadline it carries; a
+    digest telling of an automatic cancellation goes at once (16 CFR 435.2: the buyer is owed
+    prompt word of the cancellation and refund)."""
     deadlines = [day for notice in notices for day in _deadlines(notice)]
     urgent = bool(deadlines)
     release = quiet_hours.release_at(now, zone)
     if release is None:
         return Hold(None, urgent)
+    if any(notice.kind is NoticeKind.AUTO_CANCELLED for notice in notices):
+        # Why: a held digest is decided again before it goes, and the cancellation it announces
+        # closed the order, so holding it would withdraw the very notice the law requires.
+        return Hold(None, True)
     if deadlines:
         # Why: a deadline day ends at local midnight; the customer must hear before then.
         cutoff = wall_clock_instant(min(deadlines) + timedelta(days=1), time(0), zone)

@@ -48,7 +48,8 @@ def impact_text(impact: Impact) -> str:
         notices = ", ".join(counted(count, f"{group} notice") for group, count in groups.items())
         notices += " queued"
         if impact.need_consent:
-            notices += f", {impact.need_consent:,} need consent"
+            verb = "needs" if impact.need_consent == 1 else "need"
+            notices += f", {impact.need_consent:,} {verb} consent"
     else:
         notices = "no notices queued"
     if impact.unreachable:

@@ -90,3 +90,13 @@ def test_quiet_hours_ending_at_a_time_that_happens_twice_end_the_first_time() ->
     assert hold.not_before.astimezone(ZoneInfo("UTC")) == datetime(
         2026, 10, 25, 0, 30, tzinfo=ZoneInfo("UTC")
     )
+
+
+def test_an_automatic_cancellation_goes_at_once_even_at_night() -> None:
+    (notice,) = FIRST_NOTICE
+    cancelled = replace(notice, kind=NoticeKind.AUTO_CANCELLED)
+    evening = datetime(2027, 2, 15, 22, 30, tzinfo=BERLIN)
+
+    hold = hold_for_quiet_hours([cancelled], now=evening, zone=BERLIN, quiet_hours=NIGHT)
+
+    assert (hold.not_before, hold.urgent) == (None, True)

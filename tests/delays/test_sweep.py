@@ -137,3 +137,27 @@ async def test_keep_waiting_tapped_on_the_thirtieth_day_after_t_keeps_the_order(
     assert isinstance(answer, Done)
     assert await timeline.line_status("O-3") == LineStatus.OPEN
     assert NoticeKind.AUTO_CANCELLED not in await timeline.kinds("O-3")
+
+
+async def test_an_automatic_cancellation_in_the_customers_night_is_told_at_once_and_kept(
+    timeline: Timeline,
+) -> None:
+    await timeline.product("lamp")
+    await timeline.order("O-1", "ann", "lamp", promised=on(11), jurisdiction=Jurisdiction.US)
+    tokyo = Customer("ann", "Ann", timezone="Asia/Tokyo")
+    await timeline.store.upsert_orders([tokyo], [], actor="test", at=timeline.clock.now())
+    await timeline.link(101, "ann")
+    await timeline.run_until(41, start=0)
+
+    # 14:00 UTC is 23:00 in Tokyo: deep in quiet hours, but the order is cancelled tonight.
+    (told,) = await timeline.day(42)
+    assert await timeline.line_status("O-1") == LineStatus.CANCELLED
+    assert told.text == "-: auto_cancelled O-1"
+    assert told.not_before is None
+    # A sweep after the cancellation decides held notices again: this one is not taken back.
+    await timeline.sweep()
+    async with timeline.store.connection.execute(
+        "SELECT status FROM outbox WHERE text = ?", (told.text,)
+    ) as cursor:
+        assert [row[0] for row in await cursor.fetchall()] == ["pending"]
+    assert "notice.withdrawn" not in await timeline.audit_actions("O-1")
