@@ -17,9 +17,9 @@ from urllib.parse import quote
 import aiosqlite
 
 import storage.ratings as rating_tables
+from bot.domain.delays import QUESTION_KINDS
 from bot.domain.ratings import Csat
 from bot.domain.stats import (
-    QUESTION_KINDS,
     BacklogTotals,
     RecentActivity,
     RefundFigures,
@@ -102,7 +102,7 @@ _EVENT_COUNTS = """
       FROM events
      WHERE julianday(created_at) >= julianday(:since)"""
 
-_QUESTIONS = ", ".join(f"'{kind}'" for kind in QUESTION_KINDS)
+_QUESTIONS = ", ".join(sorted(f"'{kind.value}'" for kind in QUESTION_KINDS))
 # Why: a question counts as answered when the customer agreed to wait or cancelled after it
 # (the two choices it offers); the system's own cancellation is no answer.
 _NOTICE_COUNTS = f"""

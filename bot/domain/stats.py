@@ -25,8 +25,6 @@ from bot.domain.ratings import Csat
 RECENT_DAYS = 30
 # Lower bounds (days waiting) of the waiting buckets: 0–7, 8–14, 15–30, 31–60, over 60.
 WAIT_BUCKET_STARTS: tuple[int, ...] = (0, 8, 15, 31, 61)
-# Notice kinds that ask the customer to choose between waiting and cancelling (bot.domain.delays).
-QUESTION_KINDS: tuple[str, ...] = ("delay_first", "delay_renewed", "delay_consent_request")
 
 
 @dataclass(frozen=True, slots=True)
