@@ -8,7 +8,6 @@ from collections import defaultdict
 from contextlib import suppress
 from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden
@@ -25,6 +24,7 @@ from bot.context import BotContext
 from bot.domain.fitting import split_lines
 from bot.domain.handoffs import Undeliverable, topic_title
 from bot.domain.support_hours import SupportHours
+from bot.domain.time_zones import named_zone
 from bot.i18n import Translator
 from bot.services.handoff import Opened, open_handoff, relay_from_customer
 from bot.services.staff_lookup import staff_order
@@ -180,15 +180,6 @@ async def announce(
         await post_in_topic(context, handoff.support_chat_id, handoff.thread_id, piece)
 
 
-def _zone(name: str | None) -> ZoneInfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def expected_reply_line(
     t: Translator,
     hours: SupportHours | None,
@@ -231,7 +222,7 @@ async def reply_line(context: BotContext, customer_id: str, t: Translator) -> st
         services.settings.support_hours,
         services.clock.now(),
         services.settings.timezone,
-        _zone(customer.timezone if customer else None),
+        named_zone(customer.timezone if customer else None),
     )
 
 

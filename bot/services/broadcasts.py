@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.domain.broadcasts import (
     RATE_MIN_SECONDS,
@@ -42,6 +41,7 @@ from bot.domain.broadcasts import (
 from bot.domain.delays import hold_for_quiet_hours
 from bot.domain.eta import lines_by_purchase_order
 from bot.domain.quiet_hours import QuietHours
+from bot.domain.time_zones import named_zone
 from bot.services.order_lookup import staff_order_ids
 
 
@@ -62,18 +62,8 @@ class QuietHoursRule:
     def release(self, zone_name: str | None, now: datetime) -> datetime | None:
         """When (UTC) a copy queued at `now` for a customer in `zone_name` (an IANA name; None
         or unknown: the default zone) may go out; None when it may go at once."""
-        zone = _zone(zone_name) or self.default_zone
+        zone = named_zone(zone_name) or self.default_zone
         return hold_for_quiet_hours((), now=now, zone=zone, quiet_hours=self.hours).not_before
-
-
-@lru_cache(maxsize=1024)
-def _zone(name: str | None) -> ZoneInfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return None
 
 
 class _Releases:

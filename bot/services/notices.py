@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllowed, NotFound
 from bot.domain.delays import (
@@ -32,6 +32,7 @@ from bot.domain.model import Confidence, Customer, LineEta, LineStatus
 from bot.domain.notice_delivery import DECIDED_OTHERWISE, WithdrawnNotice, withdrawal_reason
 from bot.domain.notice_store import NoticeChange, NoticeStore, RecordedSweep, VersionedOrder
 from bot.domain.outbox import Button, OutgoingMessage
+from bot.domain.time_zones import named_zone
 from bot.services.bulk import collector_paused
 from bot.services.cancel import cancel_for_system, confirm_cancel
 
@@ -460,7 +461,7 @@ def _digests(
     quiet_hours: QuietHours,
 ) -> list[OutgoingMessage]:
     language = customer.language if customer and customer.language else ""
-    zone = _zone(customer.timezone if customer else None, timezone)
+    zone = named_zone(customer.timezone if customer else None) or timezone
     hold = hold_for_quiet_hours(notices, now=now, zone=zone, quiet_hours=quiet_hours)
     return [
         OutgoingMessage(
@@ -527,15 +528,6 @@ def _dedupe_key(customer_id: str, notices: Sequence[Notice], now: datetime, mark
         json.dumps([customer_id, now.isoformat(), mark, content]).encode()
     ).hexdigest()
     return f"notice:{digest[:24]}"
-
-
-def _zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
-    if not name:
-        return fallback
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return fallback
 
 
 async def _cancel_due(

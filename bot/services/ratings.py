@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.domain.handles import handle, resolve
 from bot.domain.outbox import OutgoingMessage
@@ -38,6 +38,7 @@ from bot.domain.ratings import (
     parse_subject,
 )
 from bot.domain.store import Store
+from bot.domain.time_zones import named_zone
 from bot.services.notices import RenderedMessage
 
 QuestionRenderer = Callable[[RatingQuestion], RenderedMessage]
@@ -246,7 +247,7 @@ def _request(
         text=rendered.text,
         buttons=rendered.buttons,
         customer_id=customer_id,
-        not_before=quiet_hours.release_at(now, _zone(chat.timezone, timezone)),
+        not_before=quiet_hours.release_at(now, named_zone(chat.timezone) or timezone),
         urgent=False,
     )
     return RatingRequest(customer_id, key, chat.chat_id, message, gap_since)
@@ -387,12 +388,3 @@ async def _alerts(
         OutgoingMessage(f"alert:rating:{rating.rating_id}:{part}{chat_id}", chat_id, text)
         for chat_id in alerts.chats
     ]
-
-
-def _zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
-    if not name:
-        return fallback
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return fallback
