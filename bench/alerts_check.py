@@ -22,7 +22,7 @@ from bot.i18n import Catalogs
 from bot.services.alerts import alert_blocked_questions, alert_overdue_refunds, alert_overdue_supply
 from bot.services.overdue_supply import overdue_supply
 from handlers.staff.alert_texts import AlertTexts
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from storage.transaction import transaction
 
 NAME = "alerts_check"
@@ -88,7 +88,7 @@ async def _timed(check: Callable[[], Awaitable[int]]) -> tuple[float, int]:
     return time.perf_counter() - started, raised
 
 
-async def _add_refunds_and_chats(store: SqliteStore, size: ShopSize, scale: float) -> None:
+async def _add_refunds_and_chats(store: SqlStore, size: ShopSize, scale: float) -> None:
     conn = store.connection
     refunds = max(1, round(REFUNDS * scale))
     linked = min(size.customers, max(1, round(LINKED * scale)))

@@ -34,7 +34,7 @@ from bot.services.broadcasts import (
 )
 from bot.services.eta import recompute_etas
 from handlers.broadcast_texts import broadcast_texts
-from storage.sqlite import open_store
+from storage.store import open_store
 from storage.transaction import transaction
 
 NAME = "broadcast_plan"

@@ -26,7 +26,7 @@ from bot.clock import SystemClock
 from bot.domain.outbox import OutgoingMessage
 from bot.sandbox.client import SandboxClient
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 TOKEN = "100000001:bench-broadcast"
 GLOBAL_RATE = 300.0
@@ -53,7 +53,7 @@ def _copies(chats: list[int], broadcast_id: int) -> list[OutgoingMessage]:
 
 
 async def _notices_during(
-    store: SqliteStore, dispatcher: Dispatcher, chats: list[int], within: float, seed: int
+    store: SqlStore, dispatcher: Dispatcher, chats: list[int], within: float, seed: int
 ) -> None:
     """Queue one legal notice per chat at random moments within `within` seconds."""
     rng = random.Random(seed)

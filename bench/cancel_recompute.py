@@ -19,7 +19,7 @@ from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.services.cancel import confirm_cancel
 from bot.services.eta import recompute_etas
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from storage.transaction import transaction
 
 NAME = "cancel_recompute"
@@ -66,7 +66,7 @@ async def _measure(scale: float) -> dict[str, object]:
     }
 
 
-async def _add_hot_sku(store: SqliteStore, lines: int, customers: int) -> None:
+async def _add_hot_sku(store: SqlStore, lines: int, customers: int) -> None:
     """One product with a little stock, a purchase order, and `lines` one-line orders waiting."""
     rng = random.Random(SEED)
     start = datetime(2026, 10, 1, tzinfo=UTC)
@@ -105,9 +105,7 @@ async def _add_hot_sku(store: SqliteStore, lines: int, customers: int) -> None:
         )
 
 
-async def _cancel_many(
-    store: SqliteStore, rules: EtaRules, lines: int, cancels: int
-) -> list[float]:
+async def _cancel_many(store: SqlStore, rules: EtaRules, lines: int, cancels: int) -> list[float]:
     """Milliseconds of each confirmed cancellation, its ETA recompute included."""
     rng = random.Random(SEED + 1)
     latencies: list[float] = []

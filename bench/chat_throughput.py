@@ -38,7 +38,7 @@ from bot.runtime import make_clock, make_rules
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 BOT_TOKEN = "100000001:bench-token"
 CUSTOMERS = 200
@@ -173,7 +173,7 @@ async def _timed_run(
     return work.updates / elapsed
 
 
-async def _linked_users(store: SqliteStore, work: Workload, settings: Settings) -> list[int]:
+async def _linked_users(store: SqlStore, work: Workload, settings: Settings) -> list[int]:
     """Seed a shop and link one chat per customer with an open order; the chats' user ids."""
     clock = make_clock(settings)
     shop = await seed_store(

@@ -10,7 +10,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from storage.sqlite import open_store
+from storage.store import open_store
 from storage.transaction import transaction
 
 TODAY = date(2026, 12, 2)

@@ -27,7 +27,7 @@ from bot.clock import SystemClock
 from bot.domain.outbox import OutgoingMessage
 from bot.sandbox.client import SandboxClient
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
-from storage.sqlite import open_store
+from storage.store import open_store
 
 TOKEN = "100000001:bench-dispatch"
 GLOBAL_RATE = 300.0

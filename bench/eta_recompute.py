@@ -15,7 +15,7 @@ from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.domain.model import Confidence, LineEta
 from bot.services.eta import recompute_etas
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 NAME = "eta_recompute"
 GOAL_RATIO = 3.0
@@ -62,7 +62,7 @@ async def _measure(size: ShopSize) -> dict[str, object]:
     }
 
 
-async def _floor_seconds(store: SqliteStore) -> float:
+async def _floor_seconds(store: SqlStore) -> float:
     """Time to read every SKU's book and write one trivial ETA per open line."""
     started = time.perf_counter()
     books = await store.sku_books(None)

@@ -18,7 +18,7 @@ from bot.services.webhook import (
     signature_matches,
 )
 from storage.events import append_event
-from storage.sqlite import open_store
+from storage.store import open_store
 from storage.transaction import transaction
 
 NAME = "events_delivery"

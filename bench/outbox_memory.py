@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.domain.outbox import OutgoingMessage
-from storage.sqlite import open_store
+from storage.store import open_store
 
 FULL_COUNT = 1_000_000
 BATCH = 10_000

@@ -24,7 +24,7 @@ from bot.i18n import Catalogs
 from bot.services.eta import recompute_etas
 from bot.services.ratings import ask_about_closed_orders
 from handlers.ratings import make_question_renderer
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from storage.transaction import transaction
 
 NAME = "rating_pass"
@@ -84,7 +84,7 @@ async def _measure(scale: float) -> dict[str, object]:
     }
 
 
-async def _link_everyone(store: SqliteStore) -> None:
+async def _link_everyone(store: SqlStore) -> None:
     conn = store.connection
     async with transaction(conn):
         await conn.execute(
@@ -94,7 +94,7 @@ async def _link_everyone(store: SqliteStore) -> None:
         )
 
 
-async def _ship_some(store: SqliteStore, orders: int) -> int:
+async def _ship_some(store: SqlStore, orders: int) -> int:
     """Ship every line of the first `orders` remembered orders, as an import would."""
     conn = store.connection
     async with transaction(conn):

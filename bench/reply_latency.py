@@ -40,7 +40,7 @@ from bot.runtime import make_clock, make_rules
 from bot.sandbox.client import SandboxClient, SandboxTimeout
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 BOT_TOKEN = "100000001:bench-token"
 CUSTOMERS = 20
@@ -137,7 +137,7 @@ def figures(outcomes: Sequence[Outcome], delay_seconds: float | None = None) -> 
     return result
 
 
-async def linked_customers(store: SqliteStore, settings: Settings, count: int) -> list[Customer]:
+async def linked_customers(store: SqlStore, settings: Settings, count: int) -> list[Customer]:
     """Seed the demo shop and link one chat to each of `count` customers with an open order."""
     clock = make_clock(settings)
     shop = await seed_store(

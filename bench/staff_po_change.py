@@ -26,7 +26,7 @@ from bot.services.notices import sweep
 from bot.services.purchase_order_changes import move_expected_date
 from bot.services.supply_impact import NoticeSettings, SupplyChange
 from handlers.notices import make_renderer
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from storage.transaction import transaction
 
 NAME = "staff_po_change"
@@ -101,12 +101,12 @@ async def _measure(scale: float) -> dict[str, object]:
     }
 
 
-async def _outbox_rows(store: SqliteStore) -> int:
+async def _outbox_rows(store: SqlStore) -> int:
     rows = await store.connection.execute_fetchall("SELECT COUNT(*) FROM outbox")
     return int(next(iter(rows))[0])
 
 
-async def _add_waiting_lines(store: SqliteStore, customers: int) -> set[str]:
+async def _add_waiting_lines(store: SqlStore, customers: int) -> set[str]:
     """One product, one purchase order of 10,000 units due in 14 days, 10,000 one-line orders
     promised for 20 days from now, and a linked chat for each of their customers."""
     rng = random.Random(SEED + 7)

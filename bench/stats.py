@@ -29,7 +29,7 @@ from bot.i18n import Catalogs
 from bot.services.eta import recompute_etas
 from bot.services.stats import backorder_stats
 from handlers.staff.stats_chart import render_chart
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from storage.transaction import transaction
 
 NAME = "stats"
@@ -102,7 +102,7 @@ def _headline(stats: BacklogStats) -> dict[str, object]:
     }
 
 
-async def _add_history(store: SqliteStore, size: ShopSize) -> None:
+async def _add_history(store: SqlStore, size: ShopSize) -> None:
     """Suppliers, promises, chats (a tenth of them blocked), events, notices, ratings."""
     conn = store.connection
     month = [(NOW - timedelta(hours=hours)).isoformat() for hours in range(0, 24 * 45, 7)]
@@ -187,7 +187,7 @@ class _Timed:
     """The store, whose stats snapshot adds up the time of each query family by name (the three
     passes over the lines overlap: each is timed from its start to its end)."""
 
-    def __init__(self, store: SqliteStore, timings: dict[str, float]) -> None:
+    def __init__(self, store: SqlStore, timings: dict[str, float]) -> None:
         self._store = store
         self._timings = timings
 

@@ -14,7 +14,7 @@ from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.services.eta import recompute_etas
 from bot.services.status import customer_orders
-from storage.sqlite import open_store
+from storage.store import open_store
 
 NAME = "status_lookup"
 LOOKUPS = 2_000

@@ -30,7 +30,7 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
 from bot.services.handles import order_handle
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 CONFIRMATIONS = 60
 TOKEN = "100000001:update-loss-token"
@@ -62,7 +62,7 @@ class Outcome:
         return len(self.not_acted_on | self.not_answered)
 
 
-async def seed(store: SqliteStore, customers: int) -> list[tuple[int, str]]:
+async def seed(store: SqlStore, customers: int) -> list[tuple[int, str]]:
     """One customer per chat, each with one open order of one backordered line, chats linked."""
     await store.upsert_products(
         [Product("CHAIR", "Office chair", 14900, "EUR", on_hand=0, lead_time_days=30)],

@@ -11,7 +11,7 @@ from bot.clock import Clock, FrozenClock, SystemClock
 from bot.config import Settings
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 
 def make_clock(settings: Settings) -> Clock:
@@ -32,7 +32,7 @@ def make_rules(settings: Settings) -> EtaRules:
 
 
 @asynccontextmanager
-async def store_session(settings: Settings) -> AsyncIterator[SqliteStore]:
+async def store_session(settings: Settings) -> AsyncIterator[SqlStore]:
     """An open, migrated store that is closed on exit."""
     store = await open_store(settings.db_path)
     try:

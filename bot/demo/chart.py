@@ -23,7 +23,7 @@ from bot.domain.eta import EtaRules
 from bot.i18n import Catalogs
 from bot.services.stats import backorder_stats
 from handlers.staff.stats_chart import render_chart
-from storage.sqlite import open_store
+from storage.store import open_store
 
 MOMENT = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 ZONE = ZoneInfo("UTC")

@@ -29,7 +29,7 @@ from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
 from bot.services.linking import deep_link_for_order
 from storage.run_lock import exclusive_run
-from storage.sqlite import open_store
+from storage.store import open_store
 
 # Any well-formed token will do: the sandbox accepts it and it never leaves this machine.
 DEMO_TOKEN = "100000001:demo-token"

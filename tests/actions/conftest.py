@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(db_path: Path) -> AsyncIterator[SqlStore]:
     """An open, migrated store on a real file."""
     opened = await open_store(db_path)
     yield opened

@@ -17,7 +17,7 @@ from bot.domain.model import (
     PurchaseOrder,
 )
 from bot.services.eta import recompute_etas
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 
 # A Wednesday morning, clear of weekends unless a test wants one.
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
@@ -86,7 +86,7 @@ def po(po_id: str, sku: str, quantity: int, expected: date) -> PurchaseOrder:
 
 
 async def stock(
-    store: SqliteStore,
+    store: SqlStore,
     products: Sequence[Product],
     orders: Sequence[Order] = (),
     purchase_orders: Sequence[PurchaseOrder] = (),

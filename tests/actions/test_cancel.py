@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.actions import AlreadyDone, Changed, Done, NotAllowed, NotFound
 from bot.domain.model import Jurisdiction, LineStatus
 from bot.services.cancel import CancelQuote, cancel_for_system, confirm_cancel, quote_cancel
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.actions.shop import (
     CUSTOMER,
     NOW,
@@ -25,7 +25,7 @@ from tests.actions.shop import (
 UTC_ZONE = ZoneInfo("UTC")
 
 
-async def two_line_order(store: SqliteStore, jurisdiction: Jurisdiction | None = None) -> None:
+async def two_line_order(store: SqlStore, jurisdiction: Jurisdiction | None = None) -> None:
     await stock(
         store,
         [product("MUG"), product("PLATE")],
@@ -34,7 +34,7 @@ async def two_line_order(store: SqliteStore, jurisdiction: Jurisdiction | None =
 
 
 async def cancel(
-    store: SqliteStore, line_no: int | None, version: int, customer: str = CUSTOMER
+    store: SqlStore, line_no: int | None, version: int, customer: str = CUSTOMER
 ) -> object:
     return await confirm_cancel(
         store,
@@ -50,19 +50,19 @@ async def cancel(
     )
 
 
-async def version_of(store: SqliteStore, order_id: str = "1042") -> int:
+async def version_of(store: SqlStore, order_id: str = "1042") -> int:
     state = await store.order_state(order_id)
     assert state is not None
     return state.version
 
 
-async def test_the_quote_for_one_line_shows_its_value_and_the_due_date(store: SqliteStore) -> None:
+async def test_the_quote_for_one_line_shows_its_value_and_the_due_date(store: SqlStore) -> None:
     await two_line_order(store, Jurisdiction.EU)
     quote = await quote_cancel(store, CUSTOMER, "1042", 1, rules=RULES, refund_days=30, today=TODAY)
     assert quote == CancelQuote("1042", (1,), 2500, "EUR", in_days(14), await version_of(store))
 
 
-async def test_the_quote_for_the_whole_order_covers_every_open_line(store: SqliteStore) -> None:
+async def test_the_quote_for_the_whole_order_covers_every_open_line(store: SqlStore) -> None:
     await two_line_order(store, Jurisdiction.US)
     quote = await quote_cancel(
         store, CUSTOMER, "1042", None, rules=RULES, refund_days=30, today=TODAY
@@ -76,7 +76,7 @@ async def test_the_quote_for_the_whole_order_covers_every_open_line(store: Sqlit
 
 
 async def test_another_customers_order_and_a_missing_order_look_the_same(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await two_line_order(store)
     theirs = await quote_cancel(
@@ -92,7 +92,7 @@ async def test_another_customers_order_and_a_missing_order_look_the_same(
 
 
 async def test_cancelling_a_line_records_the_refund_the_events_and_the_audit(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await two_line_order(store)
     result = await cancel(store, 1, await version_of(store))
@@ -118,7 +118,7 @@ async def test_cancelling_a_line_records_the_refund_the_events_and_the_audit(
     assert json.loads(audit[-1].before or "{}")["lines"][0]["status"] == "open"
 
 
-async def test_cancelling_the_last_open_line_cancels_the_order(store: SqliteStore) -> None:
+async def test_cancelling_the_last_open_line_cancels_the_order(store: SqlStore) -> None:
     await two_line_order(store)
     await cancel(store, 1, await version_of(store))
     await cancel(store, 2, await version_of(store))
@@ -127,14 +127,14 @@ async def test_cancelling_the_last_open_line_cancels_the_order(store: SqliteStor
     assert types[-2:] == ["order.cancelled", "refund.due"]
 
 
-async def test_cancelling_the_whole_order_refunds_every_open_line(store: SqliteStore) -> None:
+async def test_cancelling_the_whole_order_refunds_every_open_line(store: SqlStore) -> None:
     await two_line_order(store, Jurisdiction.UK)
     result = await cancel(store, None, await version_of(store))
     assert result == Done("1042", 3300, "EUR", in_days(14))
     assert sorted(r.line_no for r in await store.refunds()) == [1, 2]
 
 
-async def test_a_shipped_line_cannot_be_cancelled_and_nothing_changes(store: SqliteStore) -> None:
+async def test_a_shipped_line_cannot_be_cancelled_and_nothing_changes(store: SqlStore) -> None:
     await stock(
         store,
         [product("MUG")],
@@ -148,7 +148,7 @@ async def test_a_shipped_line_cannot_be_cancelled_and_nothing_changes(store: Sql
 
 
 async def test_a_double_tap_cancels_once_and_then_says_already_done_with_the_refund_owed(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await two_line_order(store)
     version = await version_of(store)
@@ -163,7 +163,7 @@ async def test_a_double_tap_cancels_once_and_then_says_already_done_with_the_ref
 
 
 async def test_a_button_from_before_the_order_changed_is_refused_as_stale(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await two_line_order(store)
     stale = await version_of(store)
@@ -172,14 +172,14 @@ async def test_a_button_from_before_the_order_changed_is_refused_as_stale(
     assert len(await store.refunds()) == 1
 
 
-async def test_reimporting_a_changed_order_makes_old_buttons_stale(store: SqliteStore) -> None:
+async def test_reimporting_a_changed_order_makes_old_buttons_stale(store: SqlStore) -> None:
     await two_line_order(store)
     stale = await version_of(store)
     await stock(store, [product("MUG"), product("PLATE")], [order("1042", ("MUG", 3, 1250))])
     assert await cancel(store, 1, stale) == Changed("1042")
 
 
-async def test_customers_behind_move_up_when_a_line_ahead_is_cancelled(store: SqliteStore) -> None:
+async def test_customers_behind_move_up_when_a_line_ahead_is_cancelled(store: SqlStore) -> None:
     await stock(
         store,
         [product("MUG", on_hand=2, lead_time_days=30)],
@@ -197,7 +197,7 @@ async def test_customers_behind_move_up_when_a_line_ahead_is_cancelled(store: Sq
     assert after.ship_date == TODAY
 
 
-async def test_the_system_can_cancel_any_order_without_a_version(store: SqliteStore) -> None:
+async def test_the_system_can_cancel_any_order_without_a_version(store: SqlStore) -> None:
     await two_line_order(store)
     result = await cancel_for_system(
         store, "1042", reason="deadline", now=NOW, timezone=UTC_ZONE, rules=RULES, refund_days=14
@@ -209,7 +209,7 @@ async def test_the_system_can_cancel_any_order_without_a_version(store: SqliteSt
     assert (await store.audit_entries("order:1042"))[-1].actor == "system"
 
 
-async def test_a_cancelled_line_no_longer_has_an_estimated_date(store: SqliteStore) -> None:
+async def test_a_cancelled_line_no_longer_has_an_estimated_date(store: SqlStore) -> None:
     await two_line_order(store)
     assert ("1042", 1) in await store.line_etas(["1042"])
     await cancel(store, 1, await version_of(store))

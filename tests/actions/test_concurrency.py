@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.actions import AlreadyDone, Done
 from bot.services.cancel import confirm_cancel
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.actions.shop import CUSTOMER, NOW, RULES, order, product, stock
 
 
-async def confirm(store: SqliteStore, version: int) -> object:
+async def confirm(store: SqlStore, version: int) -> object:
     return await confirm_cancel(
         store,
         CUSTOMER,
@@ -27,14 +27,14 @@ async def confirm(store: SqliteStore, version: int) -> object:
     )
 
 
-async def prepared(store: SqliteStore) -> int:
+async def prepared(store: SqlStore) -> int:
     await stock(store, [product("MUG")], [order("1042", ("MUG", 2, 1000), ("MUG", 1, 500))])
     state = await store.order_state("1042")
     assert state is not None
     return state.version
 
 
-async def assert_cancelled_once(store: SqliteStore, results: list[object]) -> None:
+async def assert_cancelled_once(store: SqlStore, results: list[object]) -> None:
     assert sorted(type(result).__name__ for result in results) == ["AlreadyDone", "Done"]
     assert Done("1042", 2500, "EUR", NOW.date().replace(day=16)) in results
     assert AlreadyDone("1042", 2500, "EUR", NOW.date().replace(day=16)) in results
@@ -45,14 +45,14 @@ async def assert_cancelled_once(store: SqliteStore, results: list[object]) -> No
     assert len(cancels) == 1
 
 
-async def test_two_confirmations_at_once_on_one_connection_cancel_once(store: SqliteStore) -> None:
+async def test_two_confirmations_at_once_on_one_connection_cancel_once(store: SqlStore) -> None:
     version = await prepared(store)
     results = await asyncio.gather(confirm(store, version), confirm(store, version))
     await assert_cancelled_once(store, list(results))
 
 
 async def test_two_devices_on_separate_connections_cancel_once(
-    store: SqliteStore, db_path: Path
+    store: SqlStore, db_path: Path
 ) -> None:
     version = await prepared(store)
     second = await open_store(db_path)

@@ -17,7 +17,7 @@ from bot.domain.model import Confidence, LineStatus, PoStatus
 from bot.services.cancel import confirm_cancel
 from bot.services.split import confirm_split
 from bot.services.swap import confirm_swap, offer_substitutes
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.actions.shop import CUSTOMER, NOW, RULES, TODAY, in_days, order, po, product, stock
 
 SKUS = ("A", "B", "C")
@@ -84,7 +84,7 @@ async def scenario(folder: Path, on_hand: dict[str, int], incoming: int, operati
         await store.close()
 
 
-async def apply(store: SqliteStore, ledger: Ledger, step: tuple) -> object:  # type: ignore[type-arg]
+async def apply(store: SqlStore, ledger: Ledger, step: tuple) -> object:  # type: ignore[type-arg]
     kind = step[0]
     if kind == "import":
         order_id = f"O{len(ledger.orders) + 1}"
@@ -160,7 +160,7 @@ async def apply(store: SqliteStore, ledger: Ledger, step: tuple) -> object:  # t
     )
 
 
-async def check_invariants(store: SqliteStore, ledger: Ledger) -> None:
+async def check_invariants(store: SqlStore, ledger: Ledger) -> None:
     books = await store.sku_books()
     stored = await store.line_etas(ledger.orders)
     fresh = {

@@ -13,11 +13,11 @@ from bot.services.split import (
     quote_split,
     set_ship_complete,
 )
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.actions.shop import CUSTOMER, NOW, OTHER_CUSTOMER, RULES, TODAY, order, product, stock
 
 
-async def shop(store: SqliteStore) -> int:
+async def shop(store: SqlStore) -> int:
     """Plates all in stock, only 2 of 5 mugs, no spoons."""
     await stock(
         store,
@@ -33,7 +33,7 @@ async def shop(store: SqliteStore) -> int:
     return state.version
 
 
-async def split(store: SqliteStore, version: int, customer: str = CUSTOMER) -> object:
+async def split(store: SqlStore, version: int, customer: str = CUSTOMER) -> object:
     return await confirm_split(
         store,
         customer,
@@ -46,7 +46,7 @@ async def split(store: SqliteStore, version: int, customer: str = CUSTOMER) -> o
     )
 
 
-async def test_the_quote_lists_ready_units_and_waiting_units(store: SqliteStore) -> None:
+async def test_the_quote_lists_ready_units_and_waiting_units(store: SqlStore) -> None:
     version = await shop(store)
     quote = await quote_split(store, CUSTOMER, "1042", rules=RULES, today=TODAY)
     assert quote == SplitQuote(
@@ -58,7 +58,7 @@ async def test_the_quote_lists_ready_units_and_waiting_units(store: SqliteStore)
 
 
 async def test_splitting_marks_the_ready_part_and_splits_a_line_by_quantity(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     version = await shop(store)
     assert await split(store, version) == Done("1042", 0, "EUR", None)
@@ -90,35 +90,35 @@ async def test_splitting_marks_the_ready_part_and_splits_a_line_by_quantity(
     assert (await store.audit_entries("order:1042"))[-1].action == "order.split"
 
 
-async def test_a_second_split_is_already_done(store: SqliteStore) -> None:
+async def test_a_second_split_is_already_done(store: SqlStore) -> None:
     version = await shop(store)
     await split(store, version)
     assert await split(store, version) == AlreadyDone("1042")
     assert len(await store.events_after(0, limit=1000)) == 1
 
 
-async def test_an_order_with_nothing_on_hand_cannot_be_split(store: SqliteStore) -> None:
+async def test_an_order_with_nothing_on_hand_cannot_be_split(store: SqlStore) -> None:
     await stock(store, [product("SPOON")], [order("1042", ("SPOON", 4, 200))])
     assert await quote_split(store, CUSTOMER, "1042", rules=RULES, today=TODAY) == NotAllowed(
         "1042", "nothing_ready"
     )
 
 
-async def test_someone_elses_order_cannot_be_split(store: SqliteStore) -> None:
+async def test_someone_elses_order_cannot_be_split(store: SqlStore) -> None:
     version = await shop(store)
     assert await split(store, version, OTHER_CUSTOMER) == NotFound("1042")
     quote = await quote_split(store, OTHER_CUSTOMER, "1042", rules=RULES, today=TODAY)
     assert quote == NotFound("1042")
 
 
-async def test_a_split_from_a_stale_screen_is_refused(store: SqliteStore) -> None:
+async def test_a_split_from_a_stale_screen_is_refused(store: SqlStore) -> None:
     version = await shop(store)
     await stock(store, [], [order("1042", ("PLATE", 2, 800), ("MUG", 5, 1000), ("SPOON", 4, 200))])
     assert await split(store, version) == Changed("1042")
 
 
 async def test_the_preference_for_one_complete_delivery_is_stored_and_audited(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await shop(store)
     changed = await set_ship_complete(store, CUSTOMER, "1042", False, actor="customer:C1", now=NOW)

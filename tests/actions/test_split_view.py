@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 from bot.domain.actions import NotAllowed
 from bot.services.split import SplitPart, SplitQuote, confirm_split, offers_split, quote_split
 from bot.services.status import order_json, order_view
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.actions.shop import CUSTOMER, NOW, RULES, TODAY, in_days, order, po, product, stock
 
 
-async def shop(store: SqliteStore) -> None:
+async def shop(store: SqlStore) -> None:
     """Plates in stock, 2 of 5 mugs on hand with more due in 9 days."""
     await stock(
         store,
@@ -21,7 +21,7 @@ async def shop(store: SqliteStore) -> None:
     )
 
 
-async def split(store: SqliteStore) -> None:
+async def split(store: SqlStore) -> None:
     state = await store.order_state("1042")
     assert state is not None
     await confirm_split(
@@ -36,7 +36,7 @@ async def split(store: SqliteStore) -> None:
     )
 
 
-async def test_after_a_split_nothing_new_can_ship_ahead(store: SqliteStore) -> None:
+async def test_after_a_split_nothing_new_can_ship_ahead(store: SqlStore) -> None:
     await shop(store)
     await split(store)
     quote = await quote_split(store, CUSTOMER, "1042", rules=RULES, today=TODAY)
@@ -44,7 +44,7 @@ async def test_after_a_split_nothing_new_can_ship_ahead(store: SqliteStore) -> N
 
 
 async def test_stock_arriving_after_a_split_offers_only_the_waiting_part(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await shop(store)
     await split(store)
@@ -56,7 +56,7 @@ async def test_stock_arriving_after_a_split_offers_only_the_waiting_part(
 
 
 async def test_the_ship_ahead_button_is_offered_before_a_split_and_not_after(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await shop(store)
     before = await order_view(store, "1042")
@@ -69,7 +69,7 @@ async def test_the_ship_ahead_button_is_offered_before_a_split_and_not_after(
 
 
 async def test_an_order_with_nothing_on_hand_offers_no_ship_ahead_button(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await stock(store, [product("SPOON")], [order("1042", ("SPOON", 4, 200))])
     view = await order_view(store, "1042")
@@ -78,7 +78,7 @@ async def test_an_order_with_nothing_on_hand_offers_no_ship_ahead_button(
 
 
 async def test_a_split_order_shows_released_lines_and_the_waiting_parts_date(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await shop(store)
     await split(store)
@@ -96,7 +96,7 @@ async def test_a_split_order_shows_released_lines_and_the_waiting_parts_date(
     assert shown["estimated_ship_date"] == in_days(9).isoformat()
 
 
-async def test_an_order_not_split_reports_no_line_as_shipping_now(store: SqliteStore) -> None:
+async def test_an_order_not_split_reports_no_line_as_shipping_now(store: SqlStore) -> None:
     await shop(store)
     view = await order_view(store, "1042")
     assert view is not None

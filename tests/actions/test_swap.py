@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.actions import AlreadyDone, Changed, Done, NotAllowed, NotFound
 from bot.domain.model import Confidence, LineStatus
 from bot.services.swap import SubstituteOffer, confirm_swap, offer_substitutes, order_version
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.actions.shop import (
     CUSTOMER,
     NOW,
@@ -21,7 +21,7 @@ from tests.actions.shop import (
 )
 
 
-async def shop(store: SqliteStore) -> int:
+async def shop(store: SqlStore) -> int:
     """A mug waiting 30 days; a cheaper cup in stock, a dearer mug in stock, a slow one."""
     await stock(
         store,
@@ -39,7 +39,7 @@ async def shop(store: SqliteStore) -> int:
 
 
 async def swap(
-    store: SqliteStore, sku: str, version: int, *, accept: bool = False, customer: str = CUSTOMER
+    store: SqlStore, sku: str, version: int, *, accept: bool = False, customer: str = CUSTOMER
 ) -> object:
     return await confirm_swap(
         store,
@@ -58,7 +58,7 @@ async def swap(
 
 
 async def test_offers_list_sooner_products_with_price_difference_and_date(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await shop(store)
     offers = await offer_substitutes(store, CUSTOMER, "1042", 1, rules=RULES, today=TODAY)
@@ -69,7 +69,7 @@ async def test_offers_list_sooner_products_with_price_difference_and_date(
 
 
 async def test_without_a_sooner_product_the_customer_is_told_there_is_none(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await stock(store, [product("MUG"), product("MUG-SLOW", lead_time_days=40)])
     await stock(store, [], [order("1042", ("MUG", 1, 1000))])
@@ -77,14 +77,14 @@ async def test_without_a_sooner_product_the_customer_is_told_there_is_none(
     assert offers == NotAllowed("1042", "no_substitute")
 
 
-async def test_offers_for_someone_elses_order_are_not_found(store: SqliteStore) -> None:
+async def test_offers_for_someone_elses_order_are_not_found(store: SqlStore) -> None:
     await shop(store)
     offers = await offer_substitutes(store, OTHER_CUSTOMER, "1042", 1, rules=RULES, today=TODAY)
     assert offers == NotFound("1042")
 
 
 async def test_a_cheaper_swap_cancels_the_line_adds_the_new_one_and_owes_the_difference(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     version = await shop(store)
     result = await swap(store, "CUP", version)
@@ -115,7 +115,7 @@ async def test_a_cheaper_swap_cancels_the_line_adds_the_new_one_and_owes_the_dif
     assert (await store.audit_entries("order:1042"))[-1].action == "order.swap"
 
 
-async def test_a_dearer_swap_needs_the_increase_accepted(store: SqliteStore) -> None:
+async def test_a_dearer_swap_needs_the_increase_accepted(store: SqlStore) -> None:
     version = await shop(store)
     refused = await swap(store, "MUG-XL", version)
     assert refused == NotAllowed("1042", "price_increase_not_accepted")
@@ -128,7 +128,7 @@ async def test_a_dearer_swap_needs_the_increase_accepted(store: SqliteStore) -> 
 
 
 async def test_a_repeated_swap_is_already_done_and_a_stale_one_is_changed(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     version = await shop(store)
     await swap(store, "CUP", version)
@@ -137,19 +137,19 @@ async def test_a_repeated_swap_is_already_done_and_a_stale_one_is_changed(
     assert len(await store.refunds()) == 1
 
 
-async def test_a_product_that_is_no_longer_sooner_cannot_be_swapped_in(store: SqliteStore) -> None:
+async def test_a_product_that_is_no_longer_sooner_cannot_be_swapped_in(store: SqlStore) -> None:
     version = await shop(store)
     assert await swap(store, "MUG-SLOW", version) == NotAllowed("1042", "no_substitute")
 
 
-async def test_a_swap_on_an_order_changed_since_the_offer_is_stale(store: SqliteStore) -> None:
+async def test_a_swap_on_an_order_changed_since_the_offer_is_stale(store: SqlStore) -> None:
     version = await shop(store)
     await stock(store, [], [order("1042", ("MUG", 3, 1000))])
     assert await swap(store, "CUP", version) == Changed("1042")
 
 
 async def test_a_swapped_in_line_queues_behind_customers_already_waiting_for_that_product(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     version = await shop(store)
     await stock(
@@ -175,7 +175,7 @@ async def test_a_swapped_in_line_queues_behind_customers_already_waiting_for_tha
 
 
 async def test_the_version_for_the_confirm_button_is_only_given_to_the_orders_customer(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     version = await shop(store)
     assert await order_version(store, CUSTOMER, "1042") == version

@@ -11,7 +11,7 @@ from bot.app import BotApplication, build_application, polling
 from bot.config import Settings
 from bot.context import Services
 from bot.i18n import Catalogs
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.actions_e2e import shop
 from tests.e2e import shop as e2e_shop
 from tests.e2e.conftest import (
@@ -29,7 +29,7 @@ __all__ = ["catalogs", "client", "sandbox", "settings", "users"]
 
 @pytest.fixture
 async def bot(
-    settings: Settings, store: SqliteStore, catalogs: Catalogs
+    settings: Settings, store: SqlStore, catalogs: Catalogs
 ) -> AsyncIterator[BotApplication]:
     """The real Application polling the sandbox, without its scheduled jobs."""
     services = Services(
@@ -49,7 +49,7 @@ async def bot(
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     """The action shop in a real SQLite file."""
     opened = await open_store(tmp_path / "db.sqlite3")
     await shop.seed(opened)
@@ -58,7 +58,7 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 
 
 @pytest.fixture
-def linked(users: Users, store: SqliteStore) -> Linker:
+def linked(users: Users, store: SqlStore) -> Linker:
     """Creates sandbox users already linked to one of the shop's customers."""
     return Linker(users, store)
 
@@ -66,7 +66,7 @@ def linked(users: Users, store: SqliteStore) -> Linker:
 class Linker:
     """Makes linked chat users: `await linked("alice", "C-ALICE")`."""
 
-    def __init__(self, users: Users, store: SqliteStore) -> None:
+    def __init__(self, users: Users, store: SqlStore) -> None:
         self.users = users
         self.store = store
 

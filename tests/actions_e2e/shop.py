@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from bot.domain.model import Customer, Order, OrderLine, Product
 from bot.services.eta import recompute_etas
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.e2e.shop import NOW, RULES, TODAY
 
@@ -16,7 +16,7 @@ OLGA = Customer("C-OLGA", "Ольга", email="olga@example.ru", language="ru")
 CHAT = {"alice": 7001, "bob": 7002, "carmen": 7003, "francois": 7004, "olga": 7005}
 
 
-async def seed(store: SqliteStore) -> None:
+async def seed(store: SqlStore) -> None:
     """The e2e shop; chairs and desks get in-stock substitutes, the sofa has none."""
     await shop.seed(store)
     products = await store.get_products({"CHAIR", "DESK"})
@@ -57,6 +57,6 @@ async def seed(store: SqliteStore) -> None:
     await recompute_etas(store, rules=RULES, today=TODAY)
 
 
-async def link(store: SqliteStore, chat_id: int, customer_id: str) -> None:
+async def link(store: SqlStore, chat_id: int, customer_id: str) -> None:
     """Link a chat to a customer directly (the linking flow has its own tests)."""
     await store.link_chat(chat_id, customer_id, via="order_contact", actor="test", at=NOW)

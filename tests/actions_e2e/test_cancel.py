@@ -7,12 +7,12 @@ from dataclasses import replace
 
 from bot.domain.model import LineStatus
 from bot.services.handles import order_handle
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.actions_e2e.chat import buttons, data_starting, text
 from tests.actions_e2e.conftest import Linker
 
 
-async def line_status(store: SqliteStore, order_id: str, line_no: int) -> LineStatus:
+async def line_status(store: SqlStore, order_id: str, line_no: int) -> LineStatus:
     """The stored status of one order line."""
     order = await store.get_order(order_id)
     assert order is not None
@@ -20,7 +20,7 @@ async def line_status(store: SqliteStore, order_id: str, line_no: int) -> LineSt
 
 
 async def test_cancelling_an_item_shows_the_refund_and_its_date_before_anything_changes(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     bob = await linked("bob", "C-BOB")
     await bob.say("/orders")
@@ -42,7 +42,7 @@ async def test_cancelling_an_item_shows_the_refund_and_its_date_before_anything_
 
 
 async def test_a_german_customer_cancels_the_whole_order_in_german(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     alice = await linked("alice", "C-ALICE")
     await alice.say("/orders")
@@ -61,7 +61,7 @@ async def test_a_german_customer_cancels_the_whole_order_in_german(
 
 
 async def test_no_keep_it_changes_nothing_and_shows_the_order_again(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     bob = await linked("bob", "C-BOB")
     await bob.say("/orders 2002")
@@ -73,7 +73,7 @@ async def test_no_keep_it_changes_nothing_and_shows_the_order_again(
 
 
 async def test_a_double_tap_on_yes_cancels_once_and_the_second_tap_hears_already_done(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     bob = await linked("bob", "C-BOB")
     await bob.say("/orders 2002")
@@ -94,7 +94,7 @@ async def test_a_double_tap_on_yes_cancels_once_and_the_second_tap_hears_already
 
 
 async def test_two_chats_of_one_customer_confirming_together_give_one_cancellation(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     phone = await linked("bob", "C-BOB")
     laptop = await linked("carmen", "C-BOB")
@@ -117,7 +117,7 @@ async def test_two_chats_of_one_customer_confirming_together_give_one_cancellati
 
 
 async def test_a_stale_confirm_button_shows_the_order_as_it_stands_now(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     alice = await linked("alice", "C-ALICE", language_code="en")
     await alice.say("/orders 1001")
@@ -136,7 +136,7 @@ async def test_a_stale_confirm_button_shows_the_order_as_it_stands_now(
 
 
 async def test_a_forged_cancel_for_another_customers_order_changes_nothing(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     bob = await linked("bob", "C-BOB")
     await bob.say("/orders")
@@ -157,7 +157,7 @@ async def test_a_forged_cancel_for_another_customers_order_changes_nothing(
 
 
 async def test_a_shipped_line_cannot_be_cancelled_and_the_customer_is_told_why(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     order = await store.get_order("6006")
     customer = await store.get_customer("C-OLGA")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.actions_e2e.chat import data_starting, text
 from tests.actions_e2e.conftest import Linker
 
@@ -12,7 +12,7 @@ SLOW_ANSWER_MS = 300
 
 
 async def test_two_chats_confirming_at_once_one_of_them_twice_give_one_cancellation(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     phone = await linked("bob", "C-BOB")
     laptop = await linked("carmen", "C-BOB")

@@ -10,13 +10,13 @@ from bot.i18n import Catalogs
 from bot.services.handles import order_handle
 from bot.services.notices import sweep
 from handlers.notices import make_renderer
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.actions_e2e.chat import data_starting, text
 from tests.actions_e2e.conftest import Linker
 from tests.e2e import shop as e2e_shop
 
 
-async def news_after_a_sweep(store: SqliteStore, catalogs: Catalogs, order_id: str) -> list[str]:
+async def news_after_a_sweep(store: SqlStore, catalogs: Catalogs, order_id: str) -> list[str]:
     """The kinds of notice the next sweep decides for an order."""
     before = len(await store.notice_history(order_id))
     await sweep(
@@ -32,7 +32,7 @@ async def news_after_a_sweep(store: SqliteStore, catalogs: Catalogs, order_id: s
 
 
 async def test_the_date_a_split_confirmation_showed_is_not_announced_again(
-    linked: Linker, store: SqliteStore, catalogs: Catalogs
+    linked: Linker, store: SqlStore, catalogs: Catalogs
 ) -> None:
     olga = await linked("olga", "C-OLGA")
     await olga.say("/orders 6006")
@@ -44,7 +44,7 @@ async def test_the_date_a_split_confirmation_showed_is_not_announced_again(
 
 
 async def test_the_date_an_item_cancellation_showed_is_not_announced_again(
-    linked: Linker, store: SqliteStore, catalogs: Catalogs
+    linked: Linker, store: SqlStore, catalogs: Catalogs
 ) -> None:
     alice = await linked("alice", "C-ALICE")
     await alice.say("/orders 1001")
@@ -59,7 +59,7 @@ async def test_the_date_an_item_cancellation_showed_is_not_announced_again(
 
 
 async def test_the_date_a_swap_confirmation_showed_is_not_announced_again_as_good_news(
-    linked: Linker, store: SqliteStore, catalogs: Catalogs
+    linked: Linker, store: SqlStore, catalogs: Catalogs
 ) -> None:
     bob = await linked("bob", "C-BOB")
     await bob.say("/orders 2002")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from bot.domain.model import LineStatus
 from bot.services.handles import order_handle
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.actions_e2e.chat import buttons, data_starting, text
 from tests.actions_e2e.conftest import Linker
 from tests.e2e.conftest import Users
 
 
 async def test_typing_cancel_order_and_its_number_opens_the_cancel_confirmation(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     bob = await linked("bob", "C-BOB")
     (question,) = await bob.say("cancel order 2002")
@@ -38,7 +38,7 @@ async def test_asking_when_an_order_arrives_in_spanish_shows_that_order(linked: 
 
 
 async def test_typing_another_customers_order_number_reveals_nothing_in_russian(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     olga = await linked("olga", "C-OLGA")
     (someone_elses,) = await olga.say("отменить заказ 1001")
@@ -66,7 +66,7 @@ async def test_an_unlinked_chat_asking_for_its_order_is_asked_to_link_first(user
 
 
 async def test_cancelling_in_german_from_an_english_chat_offers_to_cancel(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     bob = await linked("bob", "C-BOB")
     (question,) = await bob.say("Bestellung stornieren 2002")

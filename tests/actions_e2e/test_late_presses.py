@@ -14,7 +14,7 @@ from bot.context import Services
 from bot.domain.model import LineStatus
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.actions_e2e import shop
 from tests.actions_e2e.chat import text
 from tests.e2e import shop as e2e_shop
@@ -25,7 +25,7 @@ Runner = Callable[[], AbstractAsyncContextManager[BotApplication]]
 
 
 @pytest.fixture
-def running(settings: Settings, store: SqliteStore, catalogs: Catalogs) -> Runner:
+def running(settings: Settings, store: SqlStore, catalogs: Catalogs) -> Runner:
     """Starts the real bot on the action shop for the span of a block; may be used again."""
 
     @asynccontextmanager
@@ -46,7 +46,7 @@ def running(settings: Settings, store: SqliteStore, catalogs: Catalogs) -> Runne
     return run
 
 
-async def _confirmation(running: Runner, client: SandboxClient, store: SqliteStore) -> User:
+async def _confirmation(running: Runner, client: SandboxClient, store: SqlStore) -> User:
     """Bob, linked, looking at [Yes, cancel] for his order 2002; the bot is stopped again."""
     async with running():
         await client.create_user(BOB, "Bob")
@@ -69,14 +69,14 @@ async def _press_while_stopped(
         return await client.wait_for(BOB, after=after)
 
 
-async def _cancelled(store: SqliteStore) -> bool:
+async def _cancelled(store: SqlStore) -> bool:
     order = await store.get_order("2002")
     assert order is not None
     return {line.status for line in order.lines} == {LineStatus.CANCELLED}
 
 
 async def test_a_press_too_old_to_answer_still_shows_the_saved_cancellation(
-    running: Runner, client: SandboxClient, store: SqliteStore
+    running: Runner, client: SandboxClient, store: SqlStore
 ) -> None:
     bob = await _confirmation(running, client, store)
     events = await _press_while_stopped(running, client, bob, client.expire_callbacks)
@@ -88,7 +88,7 @@ async def test_a_press_too_old_to_answer_still_shows_the_saved_cancellation(
 
 
 async def test_a_confirmation_deleted_before_the_bot_answers_gets_the_outcome_as_a_new_message(
-    running: Runner, client: SandboxClient, store: SqliteStore
+    running: Runner, client: SandboxClient, store: SqlStore
 ) -> None:
     bob = await _confirmation(running, client, store)
     question = [e for e in await client.transcript(BOB) if e["kind"] == "bot_edit"][-1]
@@ -105,7 +105,7 @@ async def test_a_confirmation_deleted_before_the_bot_answers_gets_the_outcome_as
 
 
 async def test_an_old_order_list_pressed_too_late_still_opens_the_order(
-    running: Runner, client: SandboxClient, store: SqliteStore
+    running: Runner, client: SandboxClient, store: SqlStore
 ) -> None:
     async with running():
         await client.create_user(BOB, "Bob")
@@ -122,7 +122,7 @@ async def test_an_old_order_list_pressed_too_late_still_opens_the_order(
 
 
 async def test_a_failing_command_menu_at_start_is_logged_and_the_bot_still_answers(
-    running: Runner, client: SandboxClient, store: SqliteStore, caplog: pytest.LogCaptureFixture
+    running: Runner, client: SandboxClient, store: SqlStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     await client.configure(failing_methods="setMyCommands")
     with caplog.at_level(logging.WARNING, logger="bot.app"):

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.domain.model import Customer, LineStatus, Order, OrderLine, Product
 from bot.services.eta import recompute_etas
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.actions_e2e.chat import text
 from tests.e2e.conftest import User, Users
 from tests.e2e.shop import NOW, RULES, TODAY
@@ -20,7 +20,7 @@ BUTTON_LIMIT = 100
 
 
 async def _shop_for_gina(
-    store: SqliteStore,
+    store: SqlStore,
     orders: dict[str, int],
     *,
     name: str = PAN,
@@ -91,7 +91,7 @@ async def _walk(user: User, first: dict[str, Any], *, secrets: list[str]) -> lis
 
 
 async def test_a_30_line_order_of_long_names_opens_in_pages_that_show_every_line(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     skus = await _shop_for_gina(store, {"G-30": 30})
     gina = await users.create(GINA_CHAT, "Gina")
@@ -107,7 +107,7 @@ async def test_a_30_line_order_of_long_names_opens_in_pages_that_show_every_line
 
 
 async def test_a_60_line_order_pages_its_120_line_buttons_below_100_a_message(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     skus = await _shop_for_gina(store, {"G-60": 60})
     gina = await users.create(GINA_CHAT, "Gina")
@@ -119,7 +119,7 @@ async def test_a_60_line_order_pages_its_120_line_buttons_below_100_a_message(
 
 
 async def test_a_300_character_product_name_is_shortened_on_its_buttons_but_whole_in_the_text(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     name = "Stainless gastronorm pan 1/1 GN, heavy duty, with lid and handles " * 5
     await _shop_for_gina(store, {"G-300": 3}, name=name[:297])
@@ -133,7 +133,7 @@ async def test_a_300_character_product_name_is_shortened_on_its_buttons_but_whol
 
 
 async def test_a_customer_with_120_open_orders_pages_the_list_and_reaches_every_order(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     order_ids = [f"SHOP-ORDER-{number:04}" for number in range(1, 121)]
     skus = await _shop_for_gina(store, dict.fromkeys(order_ids, 1))
@@ -149,7 +149,7 @@ async def test_a_customer_with_120_open_orders_pages_the_list_and_reaches_every_
 
 
 async def test_cancelling_a_60_line_order_pages_the_confirmation_and_ends_cancelled(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     skus = await _shop_for_gina(store, {"G-60": 60})
     gina = await users.create(GINA_CHAT, "Gina")
@@ -168,7 +168,7 @@ async def test_cancelling_a_60_line_order_pages_the_confirmation_and_ends_cancel
 
 
 async def test_a_fully_cancelled_order_reads_cancelled_not_that_it_has_no_date(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     await _shop_for_gina(store, {"G-2": 2})
     gina = await users.create(GINA_CHAT, "Gina")
@@ -180,7 +180,7 @@ async def test_a_fully_cancelled_order_reads_cancelled_not_that_it_has_no_date(
 
 
 async def test_an_order_everything_of_which_shipped_or_was_cancelled_says_nothing_is_left(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     await _shop_for_gina(store, {"G-2": 2})
     order = await store.get_order("G-2")
@@ -202,7 +202,7 @@ async def test_an_order_everything_of_which_shipped_or_was_cancelled_says_nothin
 
 
 async def test_shipping_what_is_ready_of_a_60_line_order_pages_both_parts_then_ships_them(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     skus = await _shop_for_gina(store, {"G-60": 60}, in_stock=30)
     gina = await users.create(GINA_CHAT, "Gina")
@@ -224,7 +224,7 @@ async def test_shipping_what_is_ready_of_a_60_line_order_pages_both_parts_then_s
 
 
 async def test_an_alternative_with_a_300_character_name_gets_a_short_label_and_no_sku_in_data(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     name = ("Stainless gastronorm pan 1/1 GN, heavy duty, with lid and handles " * 5)[:297]
     skus = await _shop_for_gina(store, {"G-1": 2}, alternative=name)
@@ -243,7 +243,7 @@ async def test_an_alternative_with_a_300_character_name_gets_a_short_label_and_n
 
 
 async def test_only_the_dates_on_the_list_page_shown_count_as_told(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     order_ids = [f"G-{number:02}" for number in range(1, 13)]
     await _shop_for_gina(store, dict.fromkeys(order_ids, 1))
@@ -261,7 +261,7 @@ async def test_only_the_dates_on_the_list_page_shown_count_as_told(
 
 
 async def test_a_40_line_order_of_a_range_of_pans_gets_item_buttons_that_tell_them_apart(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     await _shop_for_gina(store, {"G-40": 40})
     gina = await users.create(GINA_CHAT, "Gina")
@@ -281,7 +281,7 @@ async def test_a_40_line_order_of_a_range_of_pans_gets_item_buttons_that_tell_th
 
 
 async def test_names_alike_but_in_the_middle_get_numbered_buttons_on_every_page(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     await _shop_for_gina(store, {"G-12": 12})
     pans = await store.get_products({f"GN-PAN-{n:03}" for n in range(1, 13)})

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from bot.services.handles import order_handle
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.actions_e2e.chat import buttons, data_starting, text
 from tests.actions_e2e.conftest import Linker
 
 
 async def test_the_split_screen_shows_what_ships_now_and_what_follows_with_its_date_in_russian(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     olga = await linked("olga", "C-OLGA")
     await olga.say("/orders 6006")
@@ -46,7 +46,7 @@ async def test_after_a_split_the_order_shows_the_ready_part_shipping_now_and_no_
 
 
 async def test_a_customer_who_prefers_one_delivery_has_it_stored_on_the_order_in_german(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     alice = await linked("alice", "C-ALICE")
     await alice.say("/orders 1001")
@@ -67,7 +67,7 @@ async def test_a_customer_who_prefers_one_delivery_has_it_stored_on_the_order_in
 
 
 async def test_an_order_with_nothing_ready_says_so_and_changes_nothing(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     bob = await linked("bob", "C-BOB")
     await bob.say("/orders 2002")
@@ -77,7 +77,7 @@ async def test_an_order_with_nothing_ready_says_so_and_changes_nothing(
 
 
 async def test_a_forged_split_for_another_customers_order_changes_nothing(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     bob = await linked("bob", "C-BOB")
     await bob.say("/orders")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from bot.domain.model import LineStatus
 from bot.services.handles import order_handle, product_handle
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.actions_e2e.chat import buttons, data_starting, text
 from tests.actions_e2e.conftest import Linker
 
 
-async def lines(store: SqliteStore, order_id: str) -> list[tuple[int, str, LineStatus]]:
+async def lines(store: SqlStore, order_id: str) -> list[tuple[int, str, LineStatus]]:
     """(line_no, sku, status) of every line of an order."""
     order = await store.get_order(order_id)
     assert order is not None
@@ -35,7 +35,7 @@ async def test_offers_show_each_alternative_with_its_price_difference_and_date_i
 
 
 async def test_a_dearer_alternative_must_be_accepted_explicitly_then_replaces_the_line(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     bob = await linked("bob", "C-BOB")
     await bob.say("/orders 2002")
@@ -64,7 +64,7 @@ async def test_a_dearer_alternative_must_be_accepted_explicitly_then_replaces_th
 
 
 async def test_a_cheaper_alternative_shows_the_refund_and_records_it_in_french(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     francois = await linked("francois", "C-FRANCOIS")
     await francois.say("/orders 5005")
@@ -95,7 +95,7 @@ async def test_without_a_sooner_alternative_the_customer_may_cancel_or_keep_wait
 
 
 async def test_a_forged_swap_for_another_customers_order_changes_nothing(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     bob = await linked("bob", "C-BOB")
     await bob.say("/orders")
@@ -116,7 +116,7 @@ async def test_a_forged_swap_for_another_customers_order_changes_nothing(
 
 
 async def test_a_swap_confirmed_after_the_order_changed_shows_the_order_as_it_stands_now(
-    linked: Linker, store: SqliteStore
+    linked: Linker, store: SqlStore
 ) -> None:
     francois = await linked("francois", "C-FRANCOIS")
     await francois.say("/orders 5005")

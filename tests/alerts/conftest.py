@@ -18,7 +18,7 @@ from bot.context import Services
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, catalogs, client, db_path, sandbox, store
 
@@ -36,7 +36,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def run_bot(
-    sandbox: Sandbox, store: SqliteStore, catalogs: Catalogs, db_path: Path, clock: FrozenClock
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path, clock: FrozenClock
 ) -> Any:
     """Start the real application (jobs and dispatcher) with SAM and ALEX as staff, no support
     chat: alerts go to each staff member's private chat."""

@@ -9,7 +9,7 @@ from typing import Any
 from bot.domain.model import Jurisdiction
 from bot.sandbox.client import SandboxClient
 from bot.services.reachability import BLOCKED_REASON
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.alerts.conftest import (
     ALEX,
     SAM,
@@ -31,7 +31,7 @@ UNDELIVERED = "A notice could not be delivered"
 
 
 async def test_blocking_the_bot_with_a_question_open_alerts_once_and_show_order_opens_it(
-    store: SqliteStore, client: SandboxClient, run_bot: Any, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: Any, tmp_path: Path
 ) -> None:
     await shop.seed(store, [EVA])
     await store.connection.execute(
@@ -72,7 +72,7 @@ async def test_blocking_the_bot_with_a_question_open_alerts_once_and_show_order_
 
 
 async def test_a_refused_send_with_a_question_open_alerts_as_a_block_does(
-    store: SqliteStore, client: SandboxClient, run_bot: Any, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: Any, tmp_path: Path
 ) -> None:
     await shop.seed(store, [OLA])
     await make_users(client, [OLA])
@@ -89,7 +89,7 @@ async def test_a_refused_send_with_a_question_open_alerts_as_a_block_does(
 
 
 async def test_a_customer_without_an_open_question_who_blocks_the_bot_raises_no_alert(
-    store: SqliteStore, client: SandboxClient, run_bot: Any, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: Any, tmp_path: Path
 ) -> None:
     await shop.seed(store, [DANA])
     await make_users(client, [DANA])
@@ -104,7 +104,7 @@ async def test_a_customer_without_an_open_question_who_blocks_the_bot_raises_no_
 
 
 async def test_an_undelivered_notice_alert_opens_the_order_with_show_order(
-    store: SqliteStore, client: SandboxClient, run_bot: Any, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: Any, tmp_path: Path
 ) -> None:
     await shop.seed(store, [DANA])
     await make_users(client, [DANA])

@@ -11,7 +11,7 @@ from bot.i18n import Catalogs
 from bot.services.alerts import alert_overdue_supply
 from bot.services.overdue_supply import overdue_supply
 from handlers.staff.alert_texts import AlertTexts
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 
 NOW = datetime(2026, 12, 16, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -19,7 +19,7 @@ POS = 20
 CHATS = (555, 556)
 
 
-async def seed_overdue(store: SqliteStore, count: int) -> None:
+async def seed_overdue(store: SqlStore, count: int) -> None:
     """`count` SKUs, each with one late purchase order and one customer waiting on it."""
     products = [Product(f"SKU-{n}", f"Lamp {n}", 1000, "EUR", on_hand=0) for n in range(count)]
     await store.upsert_products(products, actor="test", at=NOW)
@@ -42,14 +42,14 @@ async def seed_overdue(store: SqliteStore, count: int) -> None:
     await store.upsert_orders(customers, orders, actor="test", at=NOW)
 
 
-async def check(store: SqliteStore, catalogs: Catalogs) -> int:
+async def check(store: SqlStore, catalogs: Catalogs) -> int:
     found = await overdue_supply(store, today=TODAY)
     texts = AlertTexts(catalogs.translator("en"))
     return await alert_overdue_supply(store, found, chats=CHATS, texts=texts, now=NOW)
 
 
 async def test_twenty_overdue_pos_alert_as_digest_pages_each_po_once_and_never_again(
-    store: SqliteStore, catalogs: Catalogs
+    store: SqlStore, catalogs: Catalogs
 ) -> None:
     await seed_overdue(store, POS)
 
@@ -71,7 +71,7 @@ async def test_twenty_overdue_pos_alert_as_digest_pages_each_po_once_and_never_a
 
 
 async def test_past_three_pages_the_rest_are_counted_and_never_alerted_later(
-    store: SqliteStore, catalogs: Catalogs
+    store: SqlStore, catalogs: Catalogs
 ) -> None:
     count = DIGEST_PAGE * DIGEST_PAGES + 7
     await seed_overdue(store, count)
@@ -88,7 +88,7 @@ async def test_past_three_pages_the_rest_are_counted_and_never_alerted_later(
 
 
 async def test_a_few_overdue_pos_alert_one_message_each(
-    store: SqliteStore, catalogs: Catalogs
+    store: SqlStore, catalogs: Catalogs
 ) -> None:
     await seed_overdue(store, 3)
 

@@ -10,7 +10,7 @@ from typing import Any
 from bot.clock import FrozenClock
 from bot.domain.model import Jurisdiction
 from bot.sandbox.client import SandboxClient
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.alerts.conftest import (
     ALEX,
     SAM,
@@ -34,7 +34,7 @@ AFTER_THE_NEW_DATE = datetime(2026, 12, 30, 9, 0, tzinfo=UTC)
 
 
 async def test_each_staff_chat_gets_the_overdue_po_alert_once_even_after_a_restart(
-    store: SqliteStore, client: SandboxClient, run_bot: Any, clock: FrozenClock
+    store: SqlStore, client: SandboxClient, run_bot: Any, clock: FrozenClock
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -55,7 +55,7 @@ async def test_each_staff_chat_gets_the_overdue_po_alert_once_even_after_a_resta
 
 
 async def test_move_the_date_asks_in_place_moves_the_po_and_a_new_overdue_date_alerts_again(
-    store: SqliteStore, client: SandboxClient, run_bot: Any, clock: FrozenClock
+    store: SqlStore, client: SandboxClient, run_bot: Any, clock: FrozenClock
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -93,7 +93,7 @@ async def test_move_the_date_asks_in_place_moves_the_po_and_a_new_overdue_date_a
 
 
 async def test_a_customer_pressing_the_alert_button_is_refused_and_nothing_changes(
-    store: SqliteStore, client: SandboxClient, run_bot: Any, clock: FrozenClock
+    store: SqlStore, client: SandboxClient, run_bot: Any, clock: FrozenClock
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.clock import FrozenClock
 from bot.sandbox.client import SandboxClient
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.alerts.conftest import (
     ALEX,
     SAM,
@@ -30,7 +30,7 @@ OVERDUE = "A refund is overdue"
 SIX_DAYS_LATE = datetime(2026, 12, 16, 9, 0, tzinfo=UTC)
 
 
-async def owe_refund(store: SqliteStore, due: str) -> int:
+async def owe_refund(store: SqlStore, due: str) -> int:
     """A refund of the buyer's chair owed by `due` (as a cancellation leaves it); its id."""
     async with store.connection.execute(
         """INSERT INTO refunds (order_id, line_no, amount_minor, currency, due_date, status,
@@ -45,7 +45,7 @@ async def owe_refund(store: SqliteStore, due: str) -> int:
 
 
 async def test_mark_paid_pays_the_refund_once_audited_and_the_alert_says_who_and_when(
-    store: SqliteStore, client: SandboxClient, run_bot: Any, clock: FrozenClock
+    store: SqlStore, client: SandboxClient, run_bot: Any, clock: FrozenClock
 ) -> None:
     await shop.seed(store, [BUYER])
     await make_users(client, [BUYER])
@@ -89,7 +89,7 @@ async def test_mark_paid_pays_the_refund_once_audited_and_the_alert_says_who_and
 
 
 async def test_a_refund_not_yet_due_raises_no_alert_and_a_customer_cannot_mark_one_paid(
-    store: SqliteStore, client: SandboxClient, run_bot: Any, clock: FrozenClock
+    store: SqlStore, client: SandboxClient, run_bot: Any, clock: FrozenClock
 ) -> None:
     await shop.seed(store, [BUYER])
     await make_users(client, [BUYER])
@@ -114,7 +114,7 @@ async def test_a_refund_not_yet_due_raises_no_alert_and_a_customer_cannot_mark_o
     assert unchanged == before
 
 
-async def owe_refund_for_line_two(store: SqliteStore) -> None:
+async def owe_refund_for_line_two(store: SqlStore) -> None:
     """A second refund of the buyer's order, due on Dec 1 (long past)."""
     await store.connection.execute(
         """INSERT INTO refunds (order_id, line_no, amount_minor, currency, due_date, status,

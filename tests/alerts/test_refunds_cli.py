@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.alerts.test_refund_overdue_e2e import BUYER, owe_refund
 from tests.notices import shop
 
@@ -27,7 +27,7 @@ async def shell_run(argv: list[str]) -> int:
 
 
 async def test_refunds_lists_the_owed_refund_with_its_days_overdue_and_paid_marks_it_once(
-    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shell: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await shop.seed(store, [BUYER])
     refund_id = await owe_refund(store, "2026-11-30")

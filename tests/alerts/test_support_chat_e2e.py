@@ -25,7 +25,7 @@ from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.alerts.conftest import ALEX, SAM, button_data, moved, plain, settle
 from tests.alerts.test_refund_overdue_e2e import owe_refund
 from tests.notices import shop
@@ -83,7 +83,7 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def run_bot(
     sandbox: Sandbox,
-    store: SqliteStore,
+    store: SqlStore,
     catalogs: Catalogs,
     db_path: Path,
     clock: FrozenClock,
@@ -140,7 +140,7 @@ async def alert_in(client: SandboxClient, chat_id: int, heading: str) -> dict[st
     raise AssertionError(f"no {heading!r} in chat {chat_id}")
 
 
-async def handled(store: SqliteStore, act: Awaitable[object]) -> None:
+async def handled(store: SqlStore, act: Awaitable[object]) -> None:
     """Await `act` (it makes one update), then wait until the bot has handled every update it
     received (so silence can be asserted without waiting a fixed time)."""
 
@@ -191,7 +191,7 @@ async def silent_since(client: SandboxClient, since: dict[int, int]) -> dict[int
 
 
 async def test_the_overdue_po_alert_reaches_the_general_topic_once_and_no_staff_private_chat(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, clock: FrozenClock, support: int
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, clock: FrozenClock, support: int
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -209,7 +209,7 @@ async def test_the_overdue_po_alert_reaches_the_general_topic_once_and_no_staff_
 
 
 async def test_move_the_date_pressed_in_the_group_refuses_mia_and_alex_and_asks_sam_privately(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, clock: FrozenClock, support: int
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, clock: FrozenClock, support: int
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -254,7 +254,7 @@ async def test_move_the_date_pressed_in_the_group_refuses_mia_and_alex_and_asks_
 
 
 async def test_mark_paid_in_the_group_edits_the_alert_refuses_mia_and_a_second_press(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, clock: FrozenClock, support: int
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, clock: FrozenClock, support: int
 ) -> None:
     await client.create_user(SAM, "Sam", language_code="de")  # Sam reads German
     buyer = shop.Buyer(801)
@@ -294,7 +294,7 @@ async def test_mark_paid_in_the_group_edits_the_alert_refuses_mia_and_a_second_p
 
 
 async def test_staff_pressing_a_copied_alert_button_in_another_group_is_refused(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, clock: FrozenClock, support: int
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, clock: FrozenClock, support: int
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -320,7 +320,7 @@ async def test_staff_pressing_a_copied_alert_button_in_another_group_is_refused(
 
 
 async def test_show_order_of_an_undelivered_notice_alert_goes_to_the_pressers_private_chat(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, support: int, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, support: int, tmp_path: Path
 ) -> None:
     dana = shop.Buyer(904, jurisdiction=Jurisdiction.US)
     await shop.seed(store, [dana])
@@ -344,7 +344,7 @@ async def test_show_order_of_an_undelivered_notice_alert_goes_to_the_pressers_pr
 
 
 async def test_a_low_rating_alert_reaches_the_general_topic_once(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, support: int, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, support: int, tmp_path: Path
 ) -> None:
     clara = shop.Buyer(1003, language="fr")
     await shop.seed(store, [clara])
@@ -362,7 +362,7 @@ async def test_a_low_rating_alert_reaches_the_general_topic_once(
 
 
 async def test_customer_flows_stay_silent_in_the_support_chat_and_in_any_other_group(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, support: int
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, support: int
 ) -> None:
     buyer = shop.Buyer(801)
     await shop.seed(store, [buyer])
@@ -392,7 +392,7 @@ async def test_customer_flows_stay_silent_in_the_support_chat_and_in_any_other_g
 
 
 async def test_a_customers_order_button_pressed_in_a_group_shows_nothing_of_the_order(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, support: int
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, support: int
 ) -> None:
     buyer = shop.Buyer(801)
     await shop.seed(store, [buyer])

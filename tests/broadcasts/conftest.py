@@ -13,7 +13,7 @@ from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
 from bot.services.broadcasts import BroadcastTexts
 from handlers.broadcast_texts import broadcast_texts
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.broadcasts import shop
 
 # Telegram's flood limits with the overall rate ×50, and the bot told the same
@@ -34,7 +34,7 @@ def texts(catalogs: Catalogs) -> BroadcastTexts:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     """The broadcast shop, its chats linked (one blocked)."""
     opened = await open_store(tmp_path / "db.sqlite3")
     await shop.seed(opened)

@@ -17,7 +17,7 @@ from bot.i18n import SHIPPED_LANGUAGES
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
 from bot.services.eta import recompute_etas
-from storage.sqlite import open_store
+from storage.store import open_store
 from storage.transaction import transaction
 from tests.broadcasts.shop import RULES
 

@@ -19,7 +19,7 @@ from bot.domain.model import (
     PurchaseOrder,
 )
 from bot.services.eta import recompute_etas
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 
 TODAY = date(2026, 12, 2)  # a Wednesday
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -93,7 +93,7 @@ ORDERS: list[tuple[str, str, list[tuple[str, int]], LineStatus]] = [
 WAITING = {ANNA, BEN, CLARA, DMITRI, EMMA, FILIPE, HUGO}  # an open backordered line each
 
 
-async def seed(store: SqliteStore, *, link: bool = True) -> None:
+async def seed(store: SqlStore, *, link: bool = True) -> None:
     """Products, purchase orders, orders, ETAs; the chats linked and 704 blocked."""
     products = [
         Product(
@@ -142,7 +142,7 @@ async def seed(store: SqliteStore, *, link: bool = True) -> None:
         await link_chats(store)
 
 
-async def link_chats(store: SqliteStore) -> None:
+async def link_chats(store: SqlStore) -> None:
     """Link every chat of CHATS (a customer's later chat linked later) and block BLOCKED_CHAT."""
     for customer_id, chats in CHATS.items():
         for number, chat_id in enumerate(chats):
@@ -153,7 +153,7 @@ async def link_chats(store: SqliteStore) -> None:
     )
 
 
-async def outbox_rows(store: SqliteStore) -> int:
+async def outbox_rows(store: SqlStore) -> int:
     """How many rows the outbox holds."""
     async with store.connection.execute("SELECT count(*) FROM outbox") as cursor:
         row = await cursor.fetchone()

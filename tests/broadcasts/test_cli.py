@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from storage.sqlite import open_store
+from storage.store import open_store
 from tests.broadcasts import shop
 
 SHOW_KEYS = {"id", "status", "segment", "recipients", "sent", "held", "failed", "pending"}

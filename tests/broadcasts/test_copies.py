@@ -28,7 +28,7 @@ from bot.services.broadcasts import (
 )
 from bot.services.status import order_view
 from handlers.broadcast_texts import template_copy
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.broadcasts.shop import (
     ANNA,
     BEN,
@@ -49,7 +49,7 @@ DELAY = TemplateMessage(
 DESK_DELAY = TemplateMessage(Template.SUPPLIER_DELAY, (("sku", "DESK"),))
 
 
-async def copies(store: SqliteStore, queued: Queued | Rejected) -> dict[str, str]:
+async def copies(store: SqlStore, queued: Queued | Rejected) -> dict[str, str]:
     """Each recipient's queued copy, by customer."""
     assert isinstance(queued, Queued), queued
     rows = await store.connection.execute_fetchall(
@@ -59,7 +59,7 @@ async def copies(store: SqliteStore, queued: Queued | Rejected) -> dict[str, str
 
 
 async def test_a_template_copy_names_only_the_recipients_own_orders_and_dates_in_their_language(
-    store: SqliteStore, texts: BroadcastTexts, catalogs: Catalogs
+    store: SqlStore, texts: BroadcastTexts, catalogs: Catalogs
 ) -> None:
     queued = await queue_broadcast(
         store, Segment(SegmentKind.ALL), DELAY, texts=texts, actor="cli", now=NOW, today=TODAY
@@ -89,7 +89,7 @@ async def test_a_template_copy_names_only_the_recipients_own_orders_and_dates_in
 
 
 async def test_a_language_without_its_own_text_reads_the_default_with_its_own_dates(
-    store: SqliteStore, texts: BroadcastTexts, catalogs: Catalogs
+    store: SqlStore, texts: BroadcastTexts, catalogs: Catalogs
 ) -> None:
     segment = Segment(SegmentKind.SKU, ("DESK",))
     shown = await preview_broadcast(store, segment, DESK_DELAY, texts=texts, today=TODAY)
@@ -108,7 +108,7 @@ async def test_a_language_without_its_own_text_reads_the_default_with_its_own_da
 
 
 async def test_the_preview_shows_one_real_recipients_copy_per_language_and_queues_nothing(
-    store: SqliteStore, texts: BroadcastTexts
+    store: SqlStore, texts: BroadcastTexts
 ) -> None:
     shown = await preview_broadcast(
         store, Segment(SegmentKind.ALL), DELAY, texts=texts, today=TODAY
@@ -128,7 +128,7 @@ async def test_the_preview_shows_one_real_recipients_copy_per_language_and_queue
 
 
 async def test_free_text_goes_out_escaped_with_its_lines_and_the_default_text_as_fallback(
-    store: SqliteStore, texts: BroadcastTexts
+    store: SqlStore, texts: BroadcastTexts
 ) -> None:
     message = free_text(
         {"de": "Hallo <Kunde> & Co.\nZweite Zeile", "en": "Hello <customer>\nLine 2"}
@@ -151,7 +151,7 @@ async def test_free_text_goes_out_escaped_with_its_lines_and_the_default_text_as
 
 
 async def test_free_text_without_the_default_language_is_refused_when_someone_needs_it(
-    store: SqliteStore, texts: BroadcastTexts
+    store: SqlStore, texts: BroadcastTexts
 ) -> None:
     message = free_text({"de": "Hallo"})
     assert isinstance(message, FreeText)
@@ -190,7 +190,7 @@ def test_a_copy_with_more_orders_than_a_message_holds_names_the_rest_by_count(
 
 
 async def test_each_orders_date_in_a_copy_is_the_one_the_customer_sees_in_their_orders(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     seen = 0
     async for batch in store.segment_customers(SegmentFilter(SegmentKind.ALL), linked_only=False):

@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
 from bot.services.broadcasts import broadcast_status
-from storage.sqlite import open_store
+from storage.store import open_store
 from tests.broadcasts.conftest import RATE
 from tests.broadcasts.crowd import Crowd, bot_messages, cli, create_users, seed, start_bot, stop_bot
 

@@ -8,7 +8,7 @@ from bot.domain.broadcasts import Segment, SegmentKind, Template, TemplateMessag
 from bot.i18n import Catalogs
 from bot.services.broadcasts import BroadcastTexts, Queued, queue_broadcast
 from storage.codec import customer_tag
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.broadcasts.shop import BEN, CHAT_OF, DESK_SHIPS, FILIPE, HUGO, NOW, PO1_SHIPS, TODAY
 
 
@@ -21,7 +21,7 @@ def test_a_choice_of_the_orders_language_keeps_the_orders_region() -> None:
     assert customer_tag(None, None) is None
 
 
-async def british(store: SqliteStore) -> None:
+async def british(store: SqlStore) -> None:
     """Ben's orders say en-GB (as an orders CSV would) and he picked English with /language."""
     await store.connection.execute(
         "UPDATE customers SET language = 'en-GB' WHERE customer_id = ?", (BEN,)
@@ -31,7 +31,7 @@ async def british(store: SqliteStore) -> None:
 
 
 async def test_a_british_customer_who_picked_english_reads_british_dates_in_a_broadcast(
-    store: SqliteStore, texts: BroadcastTexts, catalogs: Catalogs
+    store: SqlStore, texts: BroadcastTexts, catalogs: Catalogs
 ) -> None:
     await british(store)
     chairs = TemplateMessage(Template.SUPPLIER_DELAY, (("sku", "CHAIR"),))
@@ -60,7 +60,7 @@ async def test_a_british_customer_who_picked_english_reads_british_dates_in_a_br
 
 
 async def test_notices_and_the_chat_format_in_the_same_locale_for_a_british_customer(
-    store: SqliteStore, catalogs: Catalogs
+    store: SqlStore, catalogs: Catalogs
 ) -> None:
     await british(store)
     customer = await store.get_customer(BEN)

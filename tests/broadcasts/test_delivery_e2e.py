@@ -12,7 +12,7 @@ from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
 from bot.services.broadcasts import BroadcastView, broadcast_status
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.broadcasts.conftest import RATE
 from tests.broadcasts.crowd import Crowd, bot_messages, cli, create_users, seed, start_bot, stop_bot
 
@@ -21,7 +21,7 @@ BLOCKED = frozenset(range(0, CROWD.size, 97))  # about 1 %
 IN_FLIGHT = 32
 
 
-async def checked(store: SqliteStore, broadcast_id: int) -> BroadcastView:
+async def checked(store: SqlStore, broadcast_id: int) -> BroadcastView:
     """The broadcast's status; its numbers add up, overall and per language."""
     view = await broadcast_status(store, broadcast_id)
     assert view is not None

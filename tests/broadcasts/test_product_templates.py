@@ -25,7 +25,7 @@ from bot.services.broadcasts import (
     preview_broadcast,
     queue_broadcast,
 )
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.broadcasts.shop import (
     BEN,
     DESK_SHIPS,
@@ -45,7 +45,7 @@ def template(name: Template, sku: str) -> TemplateMessage:
     return TemplateMessage(name, (("sku", sku),))
 
 
-async def copies(store: SqliteStore, queued: Queued | Rejected) -> dict[str, str]:
+async def copies(store: SqlStore, queued: Queued | Rejected) -> dict[str, str]:
     """Each recipient's queued copy, by customer."""
     assert isinstance(queued, Queued), queued
     rows = await store.connection.execute_fetchall(
@@ -61,7 +61,7 @@ def test_a_delay_is_about_lines_still_waiting_and_an_arrival_about_lines_now_rea
 
 
 async def test_a_supplier_delay_reaches_only_customers_waiting_for_that_product(
-    store: SqliteStore, texts: BroadcastTexts, catalogs: Catalogs
+    store: SqlStore, texts: BroadcastTexts, catalogs: Catalogs
 ) -> None:
     segment, message = Segment(SegmentKind.ALL), template(Template.SUPPLIER_DELAY, "DESK")
     shown = await preview_broadcast(store, segment, message, texts=texts, today=TODAY)
@@ -84,7 +84,7 @@ async def test_a_supplier_delay_reaches_only_customers_waiting_for_that_product(
 
 
 async def test_stock_arrived_goes_only_to_customers_whose_line_of_it_is_now_ready(
-    store: SqliteStore, texts: BroadcastTexts, catalogs: Catalogs
+    store: SqlStore, texts: BroadcastTexts, catalogs: Catalogs
 ) -> None:
     # Ben waits for a chair (B1) and has a lamp in stock (B2); Greta's lamp is in stock;
     # Dmitri waits for a desk.
@@ -106,7 +106,7 @@ async def test_stock_arrived_goes_only_to_customers_whose_line_of_it_is_now_read
 
 
 async def test_a_product_template_none_of_the_segment_is_waiting_for_is_refused(
-    store: SqliteStore, texts: BroadcastTexts
+    store: SqlStore, texts: BroadcastTexts
 ) -> None:
     cases = [
         # Every lamp is in stock: no lamp is delayed.

@@ -20,14 +20,14 @@ from bot.services.broadcasts import (
     queue_broadcast,
     stop_broadcast,
 )
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.broadcasts.shop import BLOCKED_CHAT, NOW, TODAY
 
 # Why: a message for every waiting customer (a product template reaches only its product's).
 DELAY = FreeText((("en", "We are closed on Friday."), ("ru", "В пятницу мы закрыты.")))
 
 
-async def queued(store: SqliteStore, texts: BroadcastTexts) -> int:
+async def queued(store: SqlStore, texts: BroadcastTexts) -> int:
     result = await queue_broadcast(
         store, Segment(SegmentKind.ALL), DELAY, texts=texts, actor="staff:42", now=NOW, today=TODAY
     )
@@ -35,7 +35,7 @@ async def queued(store: SqliteStore, texts: BroadcastTexts) -> int:
     return result.broadcast_id
 
 
-async def status(store: SqliteStore, broadcast_id: int) -> BroadcastView:
+async def status(store: SqlStore, broadcast_id: int) -> BroadcastView:
     view = await broadcast_status(store, broadcast_id)
     assert view is not None
     counts = view.counts
@@ -52,7 +52,7 @@ async def status(store: SqliteStore, broadcast_id: int) -> BroadcastView:
     return view
 
 
-async def send_some(store: SqliteStore, how_many: int) -> None:
+async def send_some(store: SqlStore, how_many: int) -> None:
     """What the dispatcher records after Telegram accepted the oldest due copies."""
     rows = await store.due_messages(now=NOW, after_id=0, limit=how_many)
     for number, row in enumerate(rows):
@@ -62,7 +62,7 @@ async def send_some(store: SqliteStore, how_many: int) -> None:
 
 
 async def test_a_broadcast_is_recorded_with_who_when_segment_message_and_audited(
-    store: SqliteStore, texts: BroadcastTexts
+    store: SqlStore, texts: BroadcastTexts
 ) -> None:
     broadcast_id = await queued(store, texts)
     view = await status(store, broadcast_id)
@@ -98,7 +98,7 @@ async def test_a_broadcast_is_recorded_with_who_when_segment_message_and_audited
 
 
 async def test_the_status_moves_from_queued_to_sending_to_done_and_the_counts_add_up(
-    store: SqliteStore, texts: BroadcastTexts
+    store: SqlStore, texts: BroadcastTexts
 ) -> None:
     broadcast_id = await queued(store, texts)
     assert (await status(store, broadcast_id)).status is BroadcastStatus.QUEUED
@@ -117,7 +117,7 @@ async def test_the_status_moves_from_queued_to_sending_to_done_and_the_counts_ad
 
 
 async def test_stop_withdraws_what_is_pending_and_held_and_is_audited(
-    store: SqliteStore, texts: BroadcastTexts
+    store: SqlStore, texts: BroadcastTexts
 ) -> None:
     broadcast_id = await queued(store, texts)
     await send_some(store, 2)
@@ -143,7 +143,7 @@ async def test_stop_withdraws_what_is_pending_and_held_and_is_audited(
 
 
 async def test_stopping_a_broadcast_that_is_done_or_unknown_changes_nothing(
-    store: SqliteStore, texts: BroadcastTexts
+    store: SqlStore, texts: BroadcastTexts
 ) -> None:
     broadcast_id = await queued(store, texts)
     await store.mark_chat_reachable(BLOCKED_CHAT, at=NOW)
@@ -157,7 +157,7 @@ async def test_stopping_a_broadcast_that_is_done_or_unknown_changes_nothing(
 
 
 async def test_a_copy_already_being_sent_when_stop_comes_is_recorded_as_sent(
-    store: SqliteStore, texts: BroadcastTexts
+    store: SqlStore, texts: BroadcastTexts
 ) -> None:
     broadcast_id = await queued(store, texts)
     (row,) = await store.due_messages(now=NOW, after_id=0, limit=1)

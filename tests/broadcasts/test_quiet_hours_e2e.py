@@ -39,7 +39,7 @@ from bot.services.broadcasts import (
 from bot.services.eta import recompute_etas
 from bot.services.notices import mark_communicated
 from handlers.broadcast_texts import broadcast_texts
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, bot_messages, catalogs, client, db_path, sandbox, store
 
@@ -52,7 +52,7 @@ BERLIN_MORNING = datetime(2026, 12, 3, 8, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 ORDERS = ("5001", "5002")
 
 
-async def seed(store: SqliteStore) -> None:
+async def seed(store: SqlStore) -> None:
     """Two customers waiting on chairs, one in Berlin and one in New York, each linked."""
     await shop.seed(store, [])
     customers = [
@@ -80,7 +80,7 @@ async def seed(store: SqliteStore) -> None:
 
 @asynccontextmanager
 async def running_bot(
-    sandbox: Sandbox, store: SqliteStore, catalogs: Catalogs, db_path: Path, clock: FrozenClock
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path, clock: FrozenClock
 ) -> AsyncIterator[BotApplication]:
     """The real application (jobs and dispatcher) on a clock the test moves."""
     settings = Settings(token=TOKEN, api_base_url=sandbox.api_base_url, db_path=db_path)
@@ -91,7 +91,7 @@ async def running_bot(
         yield application
 
 
-async def checked(store: SqliteStore, broadcast_id: int, now: datetime) -> BroadcastView:
+async def checked(store: SqlStore, broadcast_id: int, now: datetime) -> BroadcastView:
     """The broadcast as read at `now`; its counts add up, waiting ones being part of pending."""
     view = await broadcast_status(store, broadcast_id, now=now)
     assert view is not None
@@ -104,7 +104,7 @@ async def checked(store: SqliteStore, broadcast_id: int, now: datetime) -> Broad
     return view
 
 
-async def until_sent(store: SqliteStore, broadcast_id: int, now: datetime, sent: int) -> None:
+async def until_sent(store: SqlStore, broadcast_id: int, now: datetime, sent: int) -> None:
     for _ in range(300):
         if (await checked(store, broadcast_id, now)).counts.sent >= sent:
             return
@@ -113,7 +113,7 @@ async def until_sent(store: SqliteStore, broadcast_id: int, now: datetime, sent:
 
 
 async def test_a_broadcast_queued_at_night_reaches_berlin_at_eight_and_new_york_at_once(
-    store: SqliteStore,
+    store: SqlStore,
     sandbox: Sandbox,
     client: SandboxClient,
     catalogs: Catalogs,

@@ -13,7 +13,7 @@ from bot.domain.broadcasts import (
 )
 from bot.domain.model import Jurisdiction
 from bot.services.broadcasts import BroadcastTexts, Preview, preview_broadcast, queue_broadcast
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.broadcasts.shop import (
     ANNA,
     BEN,
@@ -35,7 +35,7 @@ from tests.broadcasts.shop import (
 DELAY = FreeText((("en", "Our warehouse is closed on Friday."),))
 
 
-async def recipients_of(store: SqliteStore, texts: BroadcastTexts, segment: Segment) -> set[str]:
+async def recipients_of(store: SqlStore, texts: BroadcastTexts, segment: Segment) -> set[str]:
     """The customers the broadcast's outbox copies are addressed to."""
     queued = await queue_broadcast(
         store, segment, DELAY, texts=texts, actor="cli", now=NOW, today=TODAY
@@ -49,7 +49,7 @@ async def recipients_of(store: SqliteStore, texts: BroadcastTexts, segment: Segm
     return {str(row[0]) for row in rows}
 
 
-async def preview(store: SqliteStore, texts: BroadcastTexts, segment: Segment) -> Preview:
+async def preview(store: SqlStore, texts: BroadcastTexts, segment: Segment) -> Preview:
     shown = await preview_broadcast(store, segment, DELAY, texts=texts, today=TODAY)
     assert isinstance(shown, Preview), shown
     return shown
@@ -79,7 +79,7 @@ LINKED_WAITING = WAITING - {EMMA}
     ],
 )
 async def test_a_segment_reaches_exactly_its_linked_customers_and_counts_the_others(
-    store: SqliteStore,
+    store: SqlStore,
     texts: BroadcastTexts,
     segment: Segment,
     expected: set[str],
@@ -97,13 +97,13 @@ async def test_a_segment_reaches_exactly_its_linked_customers_and_counts_the_oth
 
 
 async def test_a_customer_with_two_chats_gets_one_copy_in_the_chat_linked_last(
-    store: SqliteStore, texts: BroadcastTexts
+    store: SqlStore, texts: BroadcastTexts
 ) -> None:
     assert await recipients_of(store, texts, Segment(SegmentKind.ORDERS, ("H1", "H2"))) == {HUGO}
 
 
 async def test_a_blocked_customer_is_a_recipient_whose_copy_is_held(
-    store: SqliteStore, texts: BroadcastTexts
+    store: SqlStore, texts: BroadcastTexts
 ) -> None:
     shown = await preview(store, texts, Segment(SegmentKind.SUPPLIER, ("Woodworks",)))
     assert shown.held == 1
@@ -130,7 +130,7 @@ async def test_a_blocked_customer_is_a_recipient_whose_copy_is_held(
     ],
 )
 async def test_a_segment_that_names_nothing_known_is_refused_and_queues_nothing(
-    store: SqliteStore, texts: BroadcastTexts, segment: Segment, problem: Problem, detail: str
+    store: SqlStore, texts: BroadcastTexts, segment: Segment, problem: Problem, detail: str
 ) -> None:
     refused = await preview_broadcast(store, segment, DELAY, texts=texts, today=TODAY)
     assert refused == Rejected(problem, detail)

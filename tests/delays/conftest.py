@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.delays.timeline import Timeline
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     """An open, migrated store on a real file."""
     opened = await open_store(tmp_path / "delays.sqlite3")
     yield opened
@@ -20,6 +20,6 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 
 
 @pytest.fixture
-def timeline(store: SqliteStore) -> Timeline:
+def timeline(store: SqlStore) -> Timeline:
     """A shop whose clock starts on day 0 of the timeline."""
     return Timeline(store)

@@ -18,7 +18,7 @@ from bot.services.notices import pending_questions
 from bot.services.outbox_status import outbox_status
 from bot.services.reachability import customer_reachable
 from storage.migrations import BUNDLED_FOLDER, apply_migrations, migrations_in
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.delays.timeline import Timeline, on, render
 
 STAFF_CHATS = (900, 901)
@@ -214,7 +214,7 @@ async def test_a_notice_an_older_version_kept_as_told_with_no_chat_is_undelivere
     )
     await conn.execute("ALTER TABLE outbox ADD COLUMN broadcast_id INTEGER")
     await conn.execute("CREATE TABLE notice_id_mark (singleton INTEGER, last_id INTEGER)")
-    old = Timeline(SqliteStore(conn))
+    old = Timeline(SqlStore(conn))
     await old.product("mug")
     await old.po("PO-MUG", "mug", on(21))
     await old.order("O-1", "ann", "mug", promised=on(7), jurisdiction=Jurisdiction.US)

@@ -25,7 +25,7 @@ from bot.domain.model import (
 from bot.domain.notice_store import NoticeRecord
 from bot.services.eta import recompute_etas
 from bot.services.notices import RenderedMessage, SweepReport, answer_delay, sweep
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 
 UTC_ZONE = ZoneInfo("UTC")
 RULES = EtaRules(BusinessCalendar(), default_handling_days=1)
@@ -64,7 +64,7 @@ class Sent:
 class Timeline:
     """The shop, its frozen clock and what each day's sweep queued."""
 
-    store: SqliteStore
+    store: SqlStore
     clock: FrozenClock = field(default_factory=lambda: FrozenClock(at(0)))
     seen_outbox: int = 0
     reports: list[SweepReport] = field(default_factory=list)

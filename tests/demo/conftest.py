@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 Reply = Callable[["FakeSandboxChat", str], object]
 
@@ -83,7 +83,7 @@ def sandbox_chat() -> FakeSandboxChat:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     """A fresh, migrated SQLite store in a temporary file."""
     opened = await open_store(tmp_path / "demo-test.sqlite3")
     try:

@@ -12,7 +12,7 @@ from bot.demo.seed import build_shop, seed_store, write_csv_files
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.domain.model import Confidence
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 
 TODAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -75,7 +75,7 @@ def test_the_csv_files_have_the_design_headers_and_every_row(tmp_path: Path) -> 
 
 
 async def test_the_seeded_demo_customer_sees_every_kind_of_confidence(
-    store: SqliteStore, tmp_path: Path
+    store: SqlStore, tmp_path: Path
 ) -> None:
     shop = await seed_store(
         store, tmp_path, now=NOW, timezone=ZoneInfo("Europe/Berlin"), rules=RULES
@@ -90,7 +90,7 @@ async def test_the_seeded_demo_customer_sees_every_kind_of_confidence(
 
 
 async def test_the_demo_customer_can_be_found_by_the_phone_on_their_orders(
-    store: SqliteStore, tmp_path: Path
+    store: SqlStore, tmp_path: Path
 ) -> None:
     shop = await seed_store(store, tmp_path, now=NOW, timezone=ZoneInfo("UTC"), rules=RULES)
     found = await store.customers_by_phone("4155550100")

@@ -18,7 +18,7 @@ from bot.domain.eta import EtaRules, order_estimate
 from bot.i18n import Catalogs
 from bot.services.notices import pending_questions, sweep
 from handlers.notices import make_renderer
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.demo.conftest import FakeSandboxChat
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -28,17 +28,17 @@ RULES = EtaRules(calendar=BusinessCalendar(), default_handling_days=1)
 ZONE = ZoneInfo("UTC")
 
 
-async def _seeded(store: SqliteStore, tmp_path: Path) -> Shop:
+async def _seeded(store: SqlStore, tmp_path: Path) -> Shop:
     shop = await seed_store(store, tmp_path, now=NOW, timezone=ZONE, rules=RULES)
     await record_open_ended_wait(store, shop, at=NOW)
     return shop
 
 
-async def _estimate(store: SqliteStore, order_id: str) -> date | None:
+async def _estimate(store: SqlStore, order_id: str) -> date | None:
     return order_estimate((await store.line_etas([order_id])).values())
 
 
-async def _delays_decided(store: SqliteStore) -> list[str]:
+async def _delays_decided(store: SqlStore) -> list[str]:
     """The order ids of the delay notices a sweep decides now."""
     await sweep(
         store,
@@ -63,7 +63,7 @@ def test_the_staged_slip_moves_the_tent_delivery_by_two_weeks() -> None:
 
 
 async def test_nothing_of_the_demo_customer_is_late_until_the_supplier_slips(
-    store: SqliteStore, tmp_path: Path
+    store: SqlStore, tmp_path: Path
 ) -> None:
     shop = await _seeded(store, tmp_path)
     demo_orders = set(shop.demo_customer.order_ids)
@@ -72,7 +72,7 @@ async def test_nothing_of_the_demo_customer_is_late_until_the_supplier_slips(
 
 
 async def test_the_slip_goes_through_the_import_once_and_delays_the_demo_customers_order(
-    store: SqliteStore, tmp_path: Path
+    store: SqlStore, tmp_path: Path
 ) -> None:
     shop = await _seeded(store, tmp_path)
     tent_order = shop.demo_customer.order_ids[0]
@@ -96,7 +96,7 @@ async def test_the_slip_goes_through_the_import_once_and_delays_the_demo_custome
 
 
 async def test_the_undated_order_is_one_the_customer_agreed_to_wait_for(
-    store: SqliteStore, tmp_path: Path
+    store: SqlStore, tmp_path: Path
 ) -> None:
     shop = await _seeded(store, tmp_path)
     order_id = open_ended_wait_order(shop)

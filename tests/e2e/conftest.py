@@ -17,7 +17,7 @@ from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.e2e import shop
 
 TOKEN = "123456:TEST-TOKEN"
@@ -32,7 +32,7 @@ def catalogs() -> Catalogs:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     """The test shop in a real SQLite file."""
     opened = await open_store(tmp_path / "db.sqlite3")
     await shop.seed(opened)
@@ -70,7 +70,7 @@ def settings(sandbox: Sandbox, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def bot(
-    settings: Settings, store: SqliteStore, catalogs: Catalogs
+    settings: Settings, store: SqlStore, catalogs: Catalogs
 ) -> AsyncIterator[BotApplication]:
     """The real Application, long-polling the sandbox for the duration of a test."""
     services = Services(

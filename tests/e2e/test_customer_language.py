@@ -12,7 +12,7 @@ from babel.numbers import format_currency
 from bot.domain.model import Customer, Order, OrderLine
 from bot.services.eta import recompute_etas
 from bot.services.handles import order_handle
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.e2e.conftest import User, Users
 
@@ -27,7 +27,7 @@ async def link_bob(users: Users, chat_id: int) -> User:
 
 
 async def test_english_chosen_in_the_chat_stays_after_linking_to_a_french_customer(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     chair = OrderLine("7007", 1, "CHAIR", 1, 1000)
     marie = Customer("C-MARIE", "Marie", email="marie@example.fr", language="fr")
@@ -64,7 +64,7 @@ async def test_an_english_chat_understands_where_is_my_order_in_every_shipped_la
 
 @pytest.mark.parametrize(("language", "locale"), [("pt-BR", "pt_BR"), ("ja", "ja"), ("ar", "ar")])
 async def test_a_customer_whose_language_is_not_shipped_gets_their_own_dates_and_money(
-    users: Users, store: SqliteStore, language: str, locale: str
+    users: Users, store: SqlStore, language: str, locale: str
 ) -> None:
     chair = OrderLine("8008", 1, "CHAIR", 1, 123456)
     customer = Customer("C-INTL", "Ana", email="ana@example.com", language=language)

@@ -14,12 +14,12 @@ from bot.domain.model import Order
 from bot.domain.open_orders import OpenOrders
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.e2e.conftest import TOKEN, User
 
 
-class BrokenOrdersStore(SqliteStore):
+class BrokenOrdersStore(SqlStore):
     """The real store, except that listing orders fails."""
 
     async def open_orders(self, customer_id: str) -> list[Order]:
@@ -33,7 +33,7 @@ class BrokenOrdersStore(SqliteStore):
 
 @pytest.fixture
 async def broken_bot(
-    settings: Settings, store: SqliteStore, catalogs: Catalogs
+    settings: Settings, store: SqlStore, catalogs: Catalogs
 ) -> AsyncIterator[None]:
     """The bot running on a store that cannot list orders."""
     services = Services(
@@ -50,7 +50,7 @@ async def broken_bot(
 async def test_an_internal_error_gets_an_apology_and_is_logged_without_the_token(
     broken_bot: None,
     client: SandboxClient,
-    store: SqliteStore,
+    store: SqlStore,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await store.link_chat(901, "C-BOB", via="contact", actor="test", at=shop.NOW)
@@ -63,7 +63,7 @@ async def test_an_internal_error_gets_an_apology_and_is_logged_without_the_token
 
 
 async def test_an_error_after_a_button_press_was_answered_still_reaches_the_user(
-    broken_bot: None, client: SandboxClient, store: SqliteStore
+    broken_bot: None, client: SandboxClient, store: SqlStore
 ) -> None:
     await store.link_chat(902, "C-BOB", via="contact", actor="test", at=shop.NOW)
     await client.create_user(902, "Bob", language_code="en")

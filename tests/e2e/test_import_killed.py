@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.config import Settings
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.e2e.conftest import Users
 from tests.recovery.killed import import_killed_before_recompute
@@ -17,7 +17,7 @@ NEW_ORDER = (
 )
 
 
-async def caught_up(store: SqliteStore) -> None:
+async def caught_up(store: SqlStore) -> None:
     """Until no change waits for a recompute (the bot's tick comes each second)."""
     for _ in range(200):
         if not (await store.eta_marks()).pending:
@@ -27,7 +27,7 @@ async def caught_up(store: SqliteStore) -> None:
 
 
 async def test_the_order_screen_dates_the_lines_of_an_import_killed_before_its_recompute(
-    users: Users, store: SqliteStore, settings: Settings
+    users: Users, store: SqlStore, settings: Settings
 ) -> None:
     await store.link_chat(561, "C-BOB", via="contact", actor="test", at=shop.NOW)
     bob = await users.create(561, "Bob", language_code="en")

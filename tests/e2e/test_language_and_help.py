@@ -9,14 +9,14 @@ from bot.app import BotApplication
 from bot.i18n import LANGUAGE_NAMES, SHIPPED_LANGUAGES, Catalogs
 from handlers.help import help_text
 from handlers.menu import bot_commands
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.e2e.conftest import Users
 
 
 @pytest.mark.parametrize("language", SHIPPED_LANGUAGES)
 async def test_after_choosing_a_language_dates_are_formatted_the_babel_way(
-    users: Users, store: SqliteStore, language: str
+    users: Users, store: SqlStore, language: str
 ) -> None:
     bob = await users.create(701, "Bob", language_code="en")
     await bob.say("/start")
@@ -67,7 +67,7 @@ async def test_the_confirmation_names_the_language_as_that_language_writes_it_mi
 
 
 async def test_a_chat_that_is_not_linked_keeps_its_language_choice(
-    users: Users, store: SqliteStore, catalogs: Catalogs
+    users: Users, store: SqlStore, catalogs: Catalogs
 ) -> None:
     ivan = await users.create(703, "Ivan", language_code="en")
     await ivan.say("/language")

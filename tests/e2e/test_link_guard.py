@@ -9,7 +9,7 @@ import pytest
 from bot.config import Settings
 from bot.sandbox.server import Sandbox
 from bot.services.linking import deep_link_for_order
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.e2e.conftest import LINK_SECRET, TOKEN, User, Users
 
@@ -46,7 +46,7 @@ async def ten_chats_guess(users: Users, first_user: int, order_number: str) -> l
 
 
 async def test_ten_chats_guessing_pause_the_order_number_alike_whether_it_exists_or_not(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     staff = await users.create(STAFF, "Sam", language_code="en")
     after = await staff.client.last_seq(STAFF)
@@ -73,7 +73,7 @@ async def test_ten_chats_guessing_pause_the_order_number_alike_whether_it_exists
 
 
 async def test_a_paused_order_number_still_links_the_customer_sharing_their_phone(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     await ten_chats_guess(users, 750, "1001")
     alice = await users.create(770, "Alice", language_code="en", phone="491701234567")
@@ -84,7 +84,7 @@ async def test_a_paused_order_number_still_links_the_customer_sharing_their_phon
 
 
 async def test_a_new_chat_is_announced_to_the_other_chat_which_removes_it(
-    users: Users, store: SqliteStore, settings: Settings
+    users: Users, store: SqlStore, settings: Settings
 ) -> None:
     url = await deep_link_for_order(store, settings, "2002", now=shop.NOW)
     assert url is not None

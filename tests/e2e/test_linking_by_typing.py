@@ -6,7 +6,7 @@ import pytest
 
 from bot.services.handles import order_handle
 from bot.services.linking import MAX_FAILURES
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.e2e.conftest import Users
 from tests.e2e.test_linking_chat import buttons_data
@@ -14,7 +14,7 @@ from tests.e2e.test_linking_chat import buttons_data
 
 @pytest.mark.parametrize("typed", ["2002", "where is order 2002", "Nr. 2002", "/orders 2002"])
 async def test_an_order_number_sent_without_start_starts_linking_with_it(
-    users: Users, store: SqliteStore, typed: str
+    users: Users, store: SqlStore, typed: str
 ) -> None:
     bob = await users.create(601, "Bob", language_code="en")
 
@@ -29,7 +29,7 @@ async def test_an_order_number_sent_without_start_starts_linking_with_it(
 
 
 async def test_a_phone_number_typed_after_the_order_number_is_the_answer_not_a_new_start(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     alice = await users.create(602, "Alice", language_code="en")
     await alice.say("order 1001")
@@ -40,7 +40,7 @@ async def test_a_phone_number_typed_after_the_order_number_is_the_answer_not_a_n
 
 
 async def test_a_linked_chats_order_number_still_shows_the_order(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     await store.link_chat(603, "C-BOB", via="contact", actor="test", at=shop.NOW)
     bob = await users.create(603, "Bob", language_code="en")
@@ -59,7 +59,7 @@ async def test_an_unlinked_chats_number_among_unknown_words_gets_the_help(users:
 
 
 async def test_chatter_at_the_contact_step_gets_a_hint_keeps_the_number_and_costs_no_attempt(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     bob = await users.create(605, "Bob", language_code="en")
     await bob.say("/start")
@@ -74,7 +74,7 @@ async def test_chatter_at_the_contact_step_gets_a_hint_keeps_the_number_and_cost
     assert await store.linked_customer(605) == "C-BOB"
 
 
-async def test_a_wrong_email_still_costs_an_attempt(users: Users, store: SqliteStore) -> None:
+async def test_a_wrong_email_still_costs_an_attempt(users: Users, store: SqlStore) -> None:
     bob = await users.create(606, "Bob", language_code="en")
     for _ in range(MAX_FAILURES):
         await bob.say("2002")

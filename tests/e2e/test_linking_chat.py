@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.domain.model import Customer, Jurisdiction, Order, OrderLine
 from bot.services.handles import order_handle
 from bot.services.linking import deep_link_for_order
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.e2e.conftest import BOT_USERNAME, Users
 
@@ -23,7 +23,7 @@ def buttons_data(event: dict[str, object]) -> list[str]:
 
 
 async def test_a_deep_link_links_the_chat_at_once_and_lists_the_orders(
-    users: Users, store: SqliteStore, settings: Settings
+    users: Users, store: SqlStore, settings: Settings
 ) -> None:
     url = await deep_link_for_order(store, settings, "1001", now=shop.NOW)
     assert url is not None and url.startswith(f"https://t.me/{BOT_USERNAME}?start=")
@@ -35,7 +35,7 @@ async def test_a_deep_link_links_the_chat_at_once_and_lists_the_orders(
 
 
 async def test_a_linked_customer_sees_every_line_with_its_date_in_their_language(
-    users: Users, store: SqliteStore, settings: Settings
+    users: Users, store: SqlStore, settings: Settings
 ) -> None:
     url = await deep_link_for_order(store, settings, "1001", now=shop.NOW)
     assert url is not None
@@ -52,7 +52,7 @@ async def test_a_linked_customer_sees_every_line_with_its_date_in_their_language
 
 
 async def test_a_customer_links_by_order_number_and_email_and_sees_the_right_dates(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     bob = await users.create(503, "Bob", language_code="en")
     (ask,) = await bob.say("/start")
@@ -71,7 +71,7 @@ async def test_a_customer_links_by_order_number_and_email_and_sees_the_right_dat
     assert await store.linked_customer(503) == "C-BOB"
 
 
-async def test_a_customer_links_by_order_number_and_phone(users: Users, store: SqliteStore) -> None:
+async def test_a_customer_links_by_order_number_and_phone(users: Users, store: SqlStore) -> None:
     order = await store.get_order("1001")
     assert order is not None
     # Why: a number typed without its country code is read in the order's country (issue 8).
@@ -85,7 +85,7 @@ async def test_a_customer_links_by_order_number_and_phone(users: Users, store: S
     assert await store.linked_customer(504) == "C-ALICE"
 
 
-async def uk_customer_dana(store: SqliteStore) -> None:
+async def uk_customer_dana(store: SqlStore) -> None:
     """Dana of order 4004 (UK), her phone stored as her shop typed it, without the prefix."""
     dana = Customer("C-DANA", "Dana", email="dana@example.co.uk", phone="07700 900456")
     order = Order(
@@ -100,7 +100,7 @@ async def uk_customer_dana(store: SqliteStore) -> None:
 
 
 async def test_a_us_contact_with_a_uk_customers_digits_is_not_linked(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     await uk_customer_dana(store)
     mallory = await users.create(510, "Mallory", language_code="en", phone="17700900456")
@@ -110,7 +110,7 @@ async def test_a_us_contact_with_a_uk_customers_digits_is_not_linked(
     assert await store.linked_customer(510) is None
 
 
-async def test_the_uk_customers_own_contact_is_linked(users: Users, store: SqliteStore) -> None:
+async def test_the_uk_customers_own_contact_is_linked(users: Users, store: SqlStore) -> None:
     await uk_customer_dana(store)
     dana = await users.create(511, "Dana", language_code="en", phone="447700900456")
     await dana.say("/start")
@@ -119,9 +119,7 @@ async def test_the_uk_customers_own_contact_is_linked(users: Users, store: Sqlit
     assert await store.linked_customer(511) == "C-DANA"
 
 
-async def test_a_customer_links_by_sharing_their_own_contact(
-    users: Users, store: SqliteStore
-) -> None:
+async def test_a_customer_links_by_sharing_their_own_contact(users: Users, store: SqlStore) -> None:
     bob = await users.create(505, "Bob", language_code="en", phone="447700900123")
     await bob.say("/start")
     welcome, orders = await bob.share_contact(replies=2)
@@ -130,7 +128,7 @@ async def test_a_customer_links_by_sharing_their_own_contact(
     assert await store.linked_customer(505) == "C-BOB"
 
 
-async def test_someone_elses_contact_is_not_accepted(users: Users, store: SqliteStore) -> None:
+async def test_someone_elses_contact_is_not_accepted(users: Users, store: SqlStore) -> None:
     mallory = await users.create(506, "Mallory", language_code="en", phone="15550100999")
     await mallory.say("/start")
     (reply,) = await mallory.share_contact(phone_number="447700900123", contact_user_id=999)
@@ -139,7 +137,7 @@ async def test_someone_elses_contact_is_not_accepted(users: Users, store: Sqlite
 
 
 async def test_names_with_markup_characters_are_shown_as_typed(
-    users: Users, store: SqliteStore, settings: Settings
+    users: Users, store: SqlStore, settings: Settings
 ) -> None:
     url = await deep_link_for_order(store, settings, "3003", now=shop.NOW)
     assert url is not None
@@ -149,7 +147,7 @@ async def test_names_with_markup_characters_are_shown_as_typed(
 
 
 async def test_the_back_button_returns_to_the_list_in_the_same_message(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     await store.link_chat(508, "C-ALICE", via="contact", actor="test", at=shop.NOW)
     alice = await users.create(508, "Alice", language_code="en")
@@ -162,7 +160,7 @@ async def test_the_back_button_returns_to_the_list_in_the_same_message(
 
 
 async def test_a_linked_customer_who_sends_start_again_sees_their_orders(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     await store.link_chat(509, "C-BOB", via="contact", actor="test", at=shop.NOW)
     bob = await users.create(509, "Bob", language_code="en")

@@ -6,12 +6,12 @@ import pytest
 
 from bot.domain.model import Order, OrderLine
 from bot.services.eta import recompute_etas
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.e2e.conftest import Users
 
 
-async def add_shopify_order(store: SqliteStore) -> None:
+async def add_shopify_order(store: SqlStore) -> None:
     """Bob's second order, imported under Shopify's order name "#4004"."""
     line = OrderLine("#4004", 1, "LAMP", 1, 2999)
     order = Order("#4004", shop.BOB.customer_id, shop.NOW, "EUR", lines=(line,))
@@ -21,7 +21,7 @@ async def add_shopify_order(store: SqliteStore) -> None:
 
 @pytest.mark.parametrize("typed", ["4004", "#4004", "order #4004", "Order 4004.", "４００４"])
 async def test_a_shopify_order_links_however_its_number_is_typed_and_keeps_its_name(
-    users: Users, store: SqliteStore, typed: str
+    users: Users, store: SqlStore, typed: str
 ) -> None:
     await add_shopify_order(store)
     bob = await users.create(801, "Bob", language_code="en")
@@ -38,7 +38,7 @@ async def test_a_shopify_order_links_however_its_number_is_typed_and_keeps_its_n
 
 @pytest.mark.parametrize("typed", ["order 2002", "2002.", "Nr. 2002", "２００２", "№2002"])
 async def test_a_plain_order_number_in_a_phrase_links_at_the_first_try(
-    users: Users, store: SqliteStore, typed: str
+    users: Users, store: SqlStore, typed: str
 ) -> None:
     bob = await users.create(802, "Bob", language_code="en")
     await bob.say("/start")
@@ -49,7 +49,7 @@ async def test_a_plain_order_number_in_a_phrase_links_at_the_first_try(
 
 
 async def test_messages_without_digits_at_the_order_step_use_up_no_attempt(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     bob = await users.create(803, "Bob", language_code="en")
     await bob.say("/start")
@@ -64,7 +64,7 @@ async def test_messages_without_digits_at_the_order_step_use_up_no_attempt(
 
 
 async def test_a_linked_chat_reaches_a_shopify_order_by_its_bare_number(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     await add_shopify_order(store)
     bob = await users.create(804, "Bob", language_code="en")

@@ -8,7 +8,7 @@ from bot.config import Settings
 from bot.domain.model import PoStatus, PurchaseOrder
 from bot.services.eta import recompute_etas
 from bot.services.linking import deep_link_for_order
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.e2e.conftest import Users
 
@@ -16,7 +16,7 @@ PAST_DUE = date(2026, 11, 20)
 
 
 async def test_a_customer_whose_delivery_is_overdue_reads_it_is_late_not_confirmed(
-    users: Users, store: SqliteStore, settings: Settings
+    users: Users, store: SqlStore, settings: Settings
 ) -> None:
     late = PurchaseOrder("PO-1", "CHAIR", 10, PAST_DUE, status=PoStatus.CONFIRMED)
     await store.upsert_purchase_orders([late], actor="test", at=shop.NOW)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.services.handles import order_handle
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e.conftest import User, Users
 
 
@@ -17,7 +17,7 @@ async def linked_bob(users: Users, user_id: int) -> User:
 
 
 async def test_a_forged_button_for_another_customers_order_shows_nothing(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     bob = await linked_bob(users, 601)
     after = await bob.client.last_seq(601)
@@ -40,7 +40,7 @@ async def test_asking_for_another_customers_order_by_number_reveals_nothing(
 
 
 async def test_guessing_an_order_number_gives_the_same_answer_as_a_wrong_email(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     eve = await users.create(603, "Eve", language_code="en")
     await eve.say("/start")
@@ -63,7 +63,7 @@ async def test_an_unlinked_chat_cannot_open_any_order(users: Users) -> None:
 
 
 async def test_the_sixth_attempt_is_refused_politely_even_with_the_right_details(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     eve = await users.create(605, "Eve", language_code="en")
     await eve.say("/start")
@@ -82,7 +82,7 @@ async def test_the_sixth_attempt_is_refused_politely_even_with_the_right_details
 
 
 async def test_a_locked_out_chat_cannot_link_by_deep_link_or_contact_either(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     eve = await users.create(606, "Eve", language_code="en", phone="491701234567")
     await eve.say("/start")

@@ -15,7 +15,7 @@ from bot.context import Services
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.e2e.conftest import TOKEN, User, Users
 
@@ -23,7 +23,7 @@ SORRY = "Sorry, something went wrong on our side. Please try again in a moment."
 CUSTOMERS = [("C-ALICE", "1001"), ("C-BOB", "2002"), ("C-CARMEN", "3003")]
 
 
-async def linked(users: Users, store: SqliteStore, user_id: int, customer_id: str) -> User:
+async def linked(users: Users, store: SqlStore, user_id: int, customer_id: str) -> User:
     """A user whose chat is linked to `customer_id`, speaking English."""
     await store.link_chat(user_id, customer_id, via="contact", actor="test", at=shop.NOW)
     return await users.create(user_id, f"Customer {user_id}", language_code="en")
@@ -37,7 +37,7 @@ async def screens(user: User, order_id: str) -> list[str]:
 
 
 async def test_replies_that_meet_server_errors_arrive_with_the_right_screen(
-    users: Users, store: SqliteStore, client: SandboxClient
+    users: Users, store: SqlStore, client: SandboxClient
 ) -> None:
     expected = await screens(await linked(users, store, 601, "C-BOB"), "2002")
     bob = await linked(users, store, 602, "C-BOB")
@@ -53,7 +53,7 @@ async def test_replies_that_meet_server_errors_arrive_with_the_right_screen(
 
 
 async def test_with_a_fifth_of_sends_failing_every_customer_gets_every_screen(
-    users: Users, store: SqliteStore, client: SandboxClient
+    users: Users, store: SqlStore, client: SandboxClient
 ) -> None:
     expected = {
         order_id: await screens(await linked(users, store, 610 + n, customer_id), order_id)
@@ -72,7 +72,7 @@ async def test_with_a_fifth_of_sends_failing_every_customer_gets_every_screen(
 
 
 async def test_a_storm_of_429s_longer_than_ptbs_three_retries_loses_no_reply(
-    users: Users, store: SqliteStore, client: SandboxClient
+    users: Users, store: SqlStore, client: SandboxClient
 ) -> None:
     expected = await screens(await linked(users, store, 631, "C-ALICE"), "1001")
     alice = await linked(users, store, 632, "C-ALICE")
@@ -86,7 +86,7 @@ async def test_a_storm_of_429s_longer_than_ptbs_three_retries_loses_no_reply(
 
 async def test_a_reply_refused_for_good_is_not_retried_and_is_logged_with_its_update(
     users: Users,
-    store: SqliteStore,
+    store: SqlStore,
     client: SandboxClient,
     sandbox: Sandbox,
     caplog: pytest.LogCaptureFixture,
@@ -123,7 +123,7 @@ async def test_a_bot_api_slower_than_ptbs_fixed_five_seconds_still_gets_answers(
 
 @pytest.fixture
 async def impatient_bot(
-    settings: Settings, store: SqliteStore, catalogs: Catalogs
+    settings: Settings, store: SqlStore, catalogs: Catalogs
 ) -> AsyncIterator[BotApplication]:
     """The bot with a one-second reply retry window."""
     services = Services(
@@ -139,7 +139,7 @@ async def impatient_bot(
 
 async def test_a_reply_still_failing_when_its_window_closes_is_logged_with_its_update(
     impatient_bot: BotApplication,
-    store: SqliteStore,
+    store: SqlStore,
     client: SandboxClient,
     sandbox: Sandbox,
     caplog: pytest.LogCaptureFixture,

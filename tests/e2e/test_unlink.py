@@ -6,7 +6,7 @@ import pytest
 
 from bot.i18n import SHIPPED_LANGUAGES, Catalogs
 from handlers.menu import bot_commands
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e.conftest import User, Users
 
 
@@ -34,7 +34,7 @@ async def test_start_on_a_linked_chat_says_how_to_unlink(users: Users) -> None:
 
 
 async def test_unlink_asks_first_then_the_chat_forgets_the_customer_audited(
-    users: Users, store: SqliteStore
+    users: Users, store: SqlStore
 ) -> None:
     bob = await linked_bob(users, 1102)
     (question,) = await bob.say("/unlink")
@@ -52,7 +52,7 @@ async def test_unlink_asks_first_then_the_chat_forgets_the_customer_audited(
     assert "I don't know which orders are yours yet" in orders["text"]
 
 
-async def test_keeping_the_link_changes_nothing(users: Users, store: SqliteStore) -> None:
+async def test_keeping_the_link_changes_nothing(users: Users, store: SqlStore) -> None:
     bob = await linked_bob(users, 1103)
     await bob.say("/unlink")
     kept = await bob.tap("No, keep it")

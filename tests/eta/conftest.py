@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     """An open, migrated store on a real file."""
     opened = await open_store(tmp_path / "eta.sqlite3")
     yield opened

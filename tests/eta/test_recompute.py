@@ -8,14 +8,14 @@ from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.domain.model import Confidence, LineStatus, PoStatus
 from bot.services.eta import recompute_etas
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.eta.shop import NOW, TODAY, add_order, add_po, add_product
 
 RULES = EtaRules(calendar=BusinessCalendar(), default_handling_days=1)
 
 
 async def test_a_full_recompute_stores_a_date_and_confidence_for_every_open_line(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await add_product(store, "MUG", on_hand=2, lead_time_days=21)
     await add_product(store, "LAMP", on_hand=0)
@@ -39,7 +39,7 @@ async def test_a_full_recompute_stores_a_date_and_confidence_for_every_open_line
     assert etas["O-3", 1].lead_time_days == 21
 
 
-async def test_a_priority_order_placed_later_gets_the_stock_first(store: SqliteStore) -> None:
+async def test_a_priority_order_placed_later_gets_the_stock_first(store: SqlStore) -> None:
     await add_product(store, "MUG", on_hand=1, lead_time_days=10)
     await add_order(store, "OLD", [("MUG", 1)], placed_at=NOW - timedelta(days=9))
     await add_order(store, "VIP", [("MUG", 1)], placed_at=NOW, priority=1)
@@ -52,7 +52,7 @@ async def test_a_priority_order_placed_later_gets_the_stock_first(store: SqliteS
 
 
 async def test_orders_are_queued_by_the_real_moment_they_were_placed_across_time_zones(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await add_product(store, "MUG", on_hand=1, lead_time_days=10)
     tokyo = timezone(timedelta(hours=9))
@@ -71,7 +71,7 @@ async def test_orders_are_queued_by_the_real_moment_they_were_placed_across_time
     assert etas["LONDON", 1].confidence is Confidence.ESTIMATE
 
 
-async def test_shipped_and_cancelled_lines_get_no_eta(store: SqliteStore) -> None:
+async def test_shipped_and_cancelled_lines_get_no_eta(store: SqlStore) -> None:
     await add_product(store, "MUG", on_hand=5)
     await add_order(
         store,
@@ -86,7 +86,7 @@ async def test_shipped_and_cancelled_lines_get_no_eta(store: SqliteStore) -> Non
 
 
 async def test_cancelled_and_fully_received_purchase_orders_bring_no_units(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await add_product(store, "MUG", lead_time_days=30)
     await add_po(store, "PO-1", "MUG", 4, TODAY, status=PoStatus.CANCELLED)
@@ -102,7 +102,7 @@ async def test_cancelled_and_fully_received_purchase_orders_bring_no_units(
     assert etas["O-2", 1].confidence is Confidence.ESTIMATE
 
 
-async def test_recomputing_one_sku_leaves_the_others_untouched(store: SqliteStore) -> None:
+async def test_recomputing_one_sku_leaves_the_others_untouched(store: SqlStore) -> None:
     await add_product(store, "MUG", on_hand=1)
     await add_product(store, "LAMP", on_hand=1)
     await add_order(store, "O-1", [("MUG", 1), ("LAMP", 1)])
@@ -118,7 +118,7 @@ async def test_recomputing_one_sku_leaves_the_others_untouched(store: SqliteStor
 
 
 async def test_a_cancelled_line_loses_its_stored_eta_on_the_next_recompute(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await add_product(store, "MUG", on_hand=1, lead_time_days=4)
     await add_order(store, "O-1", [("MUG", 1)], placed_at=NOW - timedelta(days=1))
@@ -140,7 +140,7 @@ async def test_a_cancelled_line_loses_its_stored_eta_on_the_next_recompute(
 
 
 async def test_thousands_of_skus_in_one_call_do_not_hit_the_sql_variable_limit(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await add_product(store, "MUG", on_hand=1)
     await add_order(store, "O-1", [("MUG", 1)])
@@ -151,13 +151,13 @@ async def test_thousands_of_skus_in_one_call_do_not_hit_the_sql_variable_limit(
     assert (await store.line_etas(["O-1"]))["O-1", 1].confidence is Confidence.IN_STOCK
 
 
-async def test_etas_of_unknown_orders_are_empty(store: SqliteStore) -> None:
+async def test_etas_of_unknown_orders_are_empty(store: SqlStore) -> None:
     assert await store.line_etas(["NOPE"]) == {}
     assert await store.line_etas([]) == {}
 
 
 async def test_the_handling_days_of_the_product_are_used_for_the_ship_date(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await add_product(store, "MUG", on_hand=1, handling_days=3)
     await add_order(store, "O-1", [("MUG", 1)])
@@ -169,7 +169,7 @@ async def test_the_handling_days_of_the_product_are_used_for_the_ship_date(
 
 
 async def test_a_line_switched_to_another_sku_gets_that_skus_eta_when_only_it_is_recomputed(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await add_product(store, "MUG", on_hand=0, lead_time_days=9)
     await add_product(store, "CUP", on_hand=5)

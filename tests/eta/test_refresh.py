@@ -15,7 +15,7 @@ from bot.domain.eta import EtaRules
 from bot.domain.model import Confidence
 from bot.services.eta import recompute_etas
 from bot.services.order_changes import refresh_etas
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.eta.shop import NOW, TODAY, add_order, add_po, add_product
 
 RULES = EtaRules(calendar=BusinessCalendar(), default_handling_days=1)
@@ -24,7 +24,7 @@ SKUS = ("MUG", "CUP")
 Row = tuple[object, ...]
 
 
-async def stored_rows(store: SqliteStore) -> set[Row]:
+async def stored_rows(store: SqlStore) -> set[Row]:
     """Every stored ETA row, without the day it was computed on."""
     async with store.connection.execute(
         "SELECT order_id, line_no, sku, available_date, ship_date, confidence,"
@@ -33,7 +33,7 @@ async def stored_rows(store: SqliteStore) -> set[Row]:
         return {tuple(row) for row in await cursor.fetchall()}
 
 
-async def set_line(store: SqliteStore, order_id: str, column: str, value: str | int) -> None:
+async def set_line(store: SqlStore, order_id: str, column: str, value: str | int) -> None:
     """Change one line behind the store's back, as an action or import would."""
     await store.connection.execute(
         f"UPDATE order_lines SET {column} = ? WHERE order_id = ? AND line_no = 1",
@@ -106,7 +106,7 @@ def test_a_refresh_after_any_change_stores_exactly_what_a_full_recompute_stores(
 
 
 async def test_after_a_cancel_the_next_customer_moves_up_and_nothing_else_is_rewritten(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await add_product(store, "MUG", on_hand=2, lead_time_days=21, handling_days=0)
     await add_po(store, "PO-1", "MUG", 2, TODAY + timedelta(days=6))
@@ -126,7 +126,7 @@ async def test_after_a_cancel_the_next_customer_moves_up_and_nothing_else_is_rew
     assert etas["O-3", 1].confidence is Confidence.ESTIMATE
 
 
-async def test_a_refresh_of_an_untouched_sku_writes_nothing(store: SqliteStore) -> None:
+async def test_a_refresh_of_an_untouched_sku_writes_nothing(store: SqlStore) -> None:
     await add_product(store, "MUG", on_hand=1, lead_time_days=21)
     await add_order(store, "O-1", [("MUG", 1)])
     await add_order(store, "O-2", [("MUG", 1)], placed_at=NOW)
@@ -136,7 +136,7 @@ async def test_a_refresh_of_an_untouched_sku_writes_nothing(store: SqliteStore) 
 
 
 async def test_a_released_line_keeps_its_stock_when_a_higher_priority_order_is_imported(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await add_product(store, "MUG", on_hand=2, lead_time_days=21, handling_days=0)
     await add_order(store, "O-SHIP", [("MUG", 2)])

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.model import LineStatus, PoStatus
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.eta.shop import NOW, TODAY, add_order, add_po, add_product
 
 
 async def test_a_book_holds_the_products_stock_facts_and_only_open_lines(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await add_product(store, "MUG", on_hand=3, lead_time_days=9, handling_days=2)
     await add_order(
@@ -24,7 +24,7 @@ async def test_a_book_holds_the_products_stock_facts_and_only_open_lines(
 
 
 async def test_a_book_leaves_out_purchase_orders_that_bring_nothing_more(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await add_product(store, "MUG")
     due = TODAY + timedelta(days=4)
@@ -40,7 +40,7 @@ async def test_a_book_leaves_out_purchase_orders_that_bring_nothing_more(
 
 
 async def test_lines_come_with_their_orders_priority_and_placement_time(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await add_product(store, "MUG")
     await add_order(store, "O-1", [("MUG", 1)], placed_at=NOW, priority=2)
@@ -52,7 +52,7 @@ async def test_lines_come_with_their_orders_priority_and_placement_time(
 
 
 async def test_a_product_without_open_lines_still_has_a_book_and_unknown_skus_have_none(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await add_product(store, "MUG", on_hand=1)
 
@@ -61,7 +61,7 @@ async def test_a_product_without_open_lines_still_has_a_book_and_unknown_skus_ha
     assert [(book.sku, list(book.demand)) for book in books] == [("MUG", [])]
 
 
-async def test_a_released_line_comes_first_in_its_skus_demand(store: SqliteStore) -> None:
+async def test_a_released_line_comes_first_in_its_skus_demand(store: SqlStore) -> None:
     await add_product(store, "MUG")
     await add_order(store, "O-VIP", [("MUG", 1)], placed_at=NOW - timedelta(days=9), priority=5)
     await add_order(store, "O-SHIP", [("MUG", 1)], placed_at=NOW)

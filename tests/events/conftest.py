@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from storage.events import append_event
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from storage.transaction import transaction
 from tests.events.receiver import Receiver
 
@@ -17,7 +17,7 @@ START = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 TYPES = ("line.cancelled", "refund.due", "order.cancelled", "line.swapped", "order.split")
 
 
-async def add_events(store: SqliteStore, count: int) -> list[int]:
+async def add_events(store: SqlStore, count: int) -> list[int]:
     """Record `count` events the way customer actions do (one transaction) and return their ids."""
     ids = []
     async with transaction(store.connection) as conn:
@@ -41,7 +41,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(db_path: Path) -> AsyncIterator[SqlStore]:
     """An open, migrated store on a real file."""
     opened = await open_store(db_path)
     yield opened

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from storage.sqlite import open_store
+from storage.store import open_store
 from tests.events.conftest import add_events
 
 

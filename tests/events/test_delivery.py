@@ -19,7 +19,7 @@ from bot.services.webhook import (
     signature,
     signature_matches,
 )
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.events.conftest import add_events
 from tests.events.receiver import Receiver
 
@@ -44,7 +44,7 @@ class RecordedSleep:
 
 
 def delivery_to(
-    receiver: Receiver, store: SqliteStore, sleep: RecordedSleep, secret: str = "shop-secret"
+    receiver: Receiver, store: SqlStore, sleep: RecordedSleep, secret: str = "shop-secret"
 ) -> WebhookDelivery:
     """A delivery loop to the receiver with a short timeout and no real waiting."""
     return WebhookDelivery(
@@ -57,7 +57,7 @@ def delivery_to(
 
 
 async def test_every_event_arrives_once_in_id_order_with_the_cli_json_as_body(
-    store: SqliteStore, receiver: Receiver
+    store: SqlStore, receiver: Receiver
 ) -> None:
     ids = await add_events(store, 12)
 
@@ -74,7 +74,7 @@ async def test_every_event_arrives_once_in_id_order_with_the_cli_json_as_body(
 
 
 async def test_a_receiver_can_verify_the_signature_over_the_exact_body(
-    store: SqliteStore, receiver: Receiver
+    store: SqlStore, receiver: Receiver
 ) -> None:
     await add_events(store, 3)
 
@@ -96,7 +96,7 @@ def test_the_signature_is_the_documented_hmac_sha256_hex() -> None:
 
 
 async def test_failures_are_retried_with_backoff_and_nothing_is_skipped_or_reordered(
-    store: SqliteStore, receiver: Receiver
+    store: SqlStore, receiver: Receiver
 ) -> None:
     ids = await add_events(store, 4)
     receiver.script = ["500", "timeout", "ok", "500", "ok", "timeout", "timeout", "500"]
@@ -111,7 +111,7 @@ async def test_failures_are_retried_with_backoff_and_nothing_is_skipped_or_reord
 
 
 async def test_the_cursor_does_not_move_while_the_webhook_keeps_failing(
-    store: SqliteStore, receiver: Receiver
+    store: SqlStore, receiver: Receiver
 ) -> None:
     ids = await add_events(store, 3)
     receiver.script = ["ok", "500", "500", "timeout", "500"]
@@ -125,7 +125,7 @@ async def test_the_cursor_does_not_move_while_the_webhook_keeps_failing(
 
 
 async def test_a_restarted_delivery_on_the_same_file_resumes_without_loss(
-    store: SqliteStore, receiver: Receiver, db_path: Path
+    store: SqlStore, receiver: Receiver, db_path: Path
 ) -> None:
     ids = await add_events(store, 6)
     receiver.script = ["ok", "ok", "500", "500"]
@@ -147,7 +147,7 @@ async def test_a_restarted_delivery_on_the_same_file_resumes_without_loss(
 
 
 async def test_the_wrong_secret_is_never_accepted_so_the_event_is_retried(
-    store: SqliteStore, receiver: Receiver
+    store: SqlStore, receiver: Receiver
 ) -> None:
     await add_events(store, 1)
 
@@ -159,7 +159,7 @@ async def test_the_wrong_secret_is_never_accepted_so_the_event_is_retried(
 
 
 async def test_an_unreachable_webhook_is_retried_without_losing_the_event(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await add_events(store, 1)
     closed = Receiver()
@@ -175,9 +175,7 @@ async def test_an_unreachable_webhook_is_retried_without_losing_the_event(
     assert await store.delivered_event_id() == 0
 
 
-async def test_overlapping_drains_send_each_event_once(
-    store: SqliteStore, receiver: Receiver
-) -> None:
+async def test_overlapping_drains_send_each_event_once(store: SqlStore, receiver: Receiver) -> None:
     ids = await add_events(store, 20)
     delivery = delivery_to(receiver, store, RecordedSleep())
 
@@ -188,7 +186,7 @@ async def test_overlapping_drains_send_each_event_once(
 
 
 async def test_stopping_ends_a_drain_that_waits_to_retry(
-    store: SqliteStore, receiver: Receiver
+    store: SqlStore, receiver: Receiver
 ) -> None:
     await add_events(store, 2)
     receiver.script = ["500"] * 100
@@ -204,7 +202,7 @@ async def test_stopping_ends_a_drain_that_waits_to_retry(
     assert await store.delivered_event_id() == 0
 
 
-async def test_nothing_pending_sends_nothing(store: SqliteStore, receiver: Receiver) -> None:
+async def test_nothing_pending_sends_nothing(store: SqlStore, receiver: Receiver) -> None:
     assert await delivery_to(receiver, store, RecordedSleep()).drain() == 0
     assert receiver.requests == []
 

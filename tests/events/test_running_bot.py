@@ -17,7 +17,7 @@ from bot.context import Services
 from bot.i18n import Catalogs
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.events.conftest import add_events
 from tests.events.receiver import Receiver
@@ -36,7 +36,7 @@ async def sandbox() -> AsyncIterator[Sandbox]:
     await server.stop()
 
 
-def services_for(sandbox: Sandbox, store: SqliteStore, receiver: Receiver) -> Services:
+def services_for(sandbox: Sandbox, store: SqlStore, receiver: Receiver) -> Services:
     """Services of a bot that sends its events to the receiver."""
     settings = Settings(
         token=TOKEN,
@@ -62,7 +62,7 @@ async def accepted(receiver: Receiver, count: int) -> list[int]:
 
 
 async def test_events_waiting_at_start_and_recorded_later_reach_the_webhook_in_order(
-    sandbox: Sandbox, store: SqliteStore, receiver: Receiver
+    sandbox: Sandbox, store: SqlStore, receiver: Receiver
 ) -> None:
     waiting = await add_events(store, 3)
     application = build_application(services_for(sandbox, store, receiver))
@@ -76,7 +76,7 @@ async def test_events_waiting_at_start_and_recorded_later_reach_the_webhook_in_o
 
 
 async def test_the_bot_stops_cleanly_while_the_webhook_keeps_failing(
-    sandbox: Sandbox, store: SqliteStore, receiver: Receiver
+    sandbox: Sandbox, store: SqlStore, receiver: Receiver
 ) -> None:
     await add_events(store, 1)
     receiver.script = ["500"] * 1000
@@ -92,7 +92,7 @@ async def test_the_bot_stops_cleanly_while_the_webhook_keeps_failing(
 
 
 def test_without_a_webhook_url_no_delivery_job_is_scheduled(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     services = Services(
         settings=Settings(token=TOKEN),
@@ -109,7 +109,7 @@ def test_without_a_webhook_url_no_delivery_job_is_scheduled(
 
 
 async def test_backorder_bot_run_delivers_the_feed_and_stops_on_ctrl_c(
-    sandbox: Sandbox, store: SqliteStore, receiver: Receiver, db_path: Path, tmp_path: Path
+    sandbox: Sandbox, store: SqlStore, receiver: Receiver, db_path: Path, tmp_path: Path
 ) -> None:
     waiting = await add_events(store, 2)
     env = {

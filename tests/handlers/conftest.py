@@ -15,7 +15,7 @@ from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.domain.model import Customer, Order, OrderLine, Product
 from bot.i18n import Catalogs
-from storage.sqlite import open_store
+from storage.store import open_store
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 

@@ -21,7 +21,7 @@ from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.e2e import shop
 from tests.e2e.conftest import BOT_USERNAME, LINK_SECRET, TOKEN, catalogs
 
@@ -37,7 +37,7 @@ HOURS = "Mon-Fri 09:00-17:00"
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     """The e2e shop in a real SQLite file, with Alice and Bob linked to a chat each."""
     opened = await open_store(tmp_path / "db.sqlite3")
     await shop.seed(opened)
@@ -107,9 +107,7 @@ RunBot = Callable[..., AbstractAsyncContextManager[BotApplication]]
 
 
 @pytest.fixture
-def run_bot(
-    settings: Settings, store: SqliteStore, catalogs: Catalogs, clock: FrozenClock
-) -> RunBot:
+def run_bot(settings: Settings, store: SqlStore, catalogs: Catalogs, clock: FrozenClock) -> RunBot:
     """Start the real application; keyword arguments change its settings."""
 
     @asynccontextmanager

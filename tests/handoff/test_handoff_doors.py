@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bot.clock import FrozenClock
 from bot.sandbox.client import SandboxClient
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.handoff.conftest import ALICE_CHAT, BOB_CHAT, STAFF, Desk, RunBot
 from tests.handoff.test_handoff_e2e import OPENED, REACHED, open_by_command
@@ -67,7 +67,7 @@ async def test_out_of_hours_the_customer_learns_when_the_team_is_back(
 
 
 async def test_a_message_whose_update_replays_after_a_crash_is_mirrored_once(
-    run_bot: RunBot, client: SandboxClient, forum: int, store: SqliteStore
+    run_bot: RunBot, client: SandboxClient, forum: int, store: SqlStore
 ) -> None:
     desk = Desk(client, forum)
     async with run_bot():
@@ -93,7 +93,7 @@ async def test_a_message_whose_update_replays_after_a_crash_is_mirrored_once(
 
 
 async def test_a_chat_linked_to_someone_else_gets_nothing_from_the_old_customer_s_topic(
-    desk: Desk, client: SandboxClient, store: SqliteStore
+    desk: Desk, client: SandboxClient, store: SqlStore
 ) -> None:
     thread = await open_by_command(desk, BOB_CHAT)
     # Bob's chat now belongs to Alice (unlinked from Bob, linked to her).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.sandbox.client import SandboxClient
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.handoff.conftest import ALICE_CHAT, BOB_CHAT, OUTSIDER, STAFF, Desk
 
@@ -136,7 +136,7 @@ async def test_two_customers_each_reach_only_their_own_topic(
 
 
 async def test_close_tells_the_customer_and_later_staff_messages_relay_nothing(
-    desk: Desk, client: SandboxClient, store: SqliteStore
+    desk: Desk, client: SandboxClient, store: SqlStore
 ) -> None:
     thread = await open_by_command(desk, BOB_CHAT)
     after = await client.last_seq(BOB_CHAT)
@@ -161,7 +161,7 @@ async def test_close_tells_the_customer_and_later_staff_messages_relay_nothing(
 
 
 async def test_a_closed_hand_off_asks_the_customer_once_for_a_rating(
-    desk: Desk, client: SandboxClient, store: SqliteStore
+    desk: Desk, client: SandboxClient, store: SqlStore
 ) -> None:
     thread = await open_by_command(desk, BOB_CHAT)
     after = await client.last_seq(BOB_CHAT)
@@ -182,7 +182,7 @@ async def test_a_closed_hand_off_asks_the_customer_once_for_a_rating(
     assert [tuple(row) for row in rows] == [(1,)]
 
 
-async def all_handled(store: SqliteStore) -> None:
+async def all_handled(store: SqlStore) -> None:
     """Wait until the bot has handled every update it received."""
     for _ in range(300):
         if not await store.unhandled_updates():
@@ -223,7 +223,7 @@ async def test_a_non_staff_close_changes_nothing(desk: Desk, client: SandboxClie
 
 
 async def test_a_message_relayed_once_is_not_relayed_again_when_its_update_replays(
-    desk: Desk, store: SqliteStore
+    desk: Desk, store: SqlStore
 ) -> None:
     thread = await open_by_command(desk, BOB_CHAT)
     cursor = await desk.forum_seq()

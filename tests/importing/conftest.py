@@ -12,7 +12,7 @@ import pytest
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.services.importing import ImportReport, import_csv
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -21,7 +21,7 @@ Importer = Callable[[str, str | bytes], Awaitable[ImportReport]]
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     """An open, migrated store on a real file."""
     opened = await open_store(tmp_path / "backorder.sqlite3")
     yield opened
@@ -45,7 +45,7 @@ def csv_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def run_import(store: SqliteStore, csv_path: Path) -> Importer:
+def run_import(store: SqlStore, csv_path: Path) -> Importer:
     """Write CSV content to `csv_path` and import it as KIND."""
 
     async def run(kind: str, content: str | bytes) -> ImportReport:
@@ -64,7 +64,7 @@ def run_import(store: SqliteStore, csv_path: Path) -> Importer:
     return run
 
 
-async def dump(store: SqliteStore) -> dict[str, list[tuple[object, ...]]]:
+async def dump(store: SqlStore) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, for before/after comparisons."""
     conn = store.connection
     async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.cli import main
 from bot.services.importing.service import CHUNK
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.importing.conftest import Importer, dump
 from tests.importing.samples import ORDER_HEADER, ORDERS, PRODUCTS, order_row
 
@@ -28,7 +28,7 @@ def many_orders(count: int, *, quantity: str = "1") -> str:
 
 
 @pytest.fixture
-async def with_products(store: SqliteStore, run_import: Importer) -> SqliteStore:
+async def with_products(store: SqlStore, run_import: Importer) -> SqlStore:
     """A store holding the sample products and orders."""
     assert (await run_import("products", PRODUCTS)).errors == []
     assert (await run_import("orders", ORDERS)).errors == []
@@ -36,7 +36,7 @@ async def with_products(store: SqliteStore, run_import: Importer) -> SqliteStore
 
 
 async def test_a_bad_row_at_the_end_of_a_big_file_changes_nothing_and_names_its_line(
-    with_products: SqliteStore, run_import: Importer, csv_path: Path
+    with_products: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     before = await dump(with_products)
     bad_line = MANY + 2
@@ -50,7 +50,7 @@ async def test_a_bad_row_at_the_end_of_a_big_file_changes_nothing_and_names_its_
 
 
 async def test_a_big_good_file_imports_every_line_in_one_go(
-    with_products: SqliteStore, run_import: Importer
+    with_products: SqlStore, run_import: Importer
 ) -> None:
     report = await run_import("orders", SHORT_ORDERS + many_orders(MANY))
 
@@ -64,7 +64,7 @@ async def test_a_big_good_file_imports_every_line_in_one_go(
 
 
 async def test_rows_of_one_order_far_apart_are_checked_together(
-    with_products: SqliteStore, run_import: Importer, csv_path: Path
+    with_products: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     before = await dump(with_products)
     far = SHORT_ORDERS + "X7000,X1,Ada Lovelace,2026-03-01T08:00:00,MUG-1,1,12.50,EUR\n"
@@ -81,7 +81,7 @@ async def test_rows_of_one_order_far_apart_are_checked_together(
 
 
 async def test_a_line_number_used_twice_far_apart_is_a_duplicate(
-    with_products: SqliteStore, run_import: Importer, csv_path: Path
+    with_products: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     header = SHORT_ORDERS.replace("\n", ",line_no\n")
     row = "X7000,X1,Ada Lovelace,2026-03-01T08:00:00,MUG-1,1,12.50,EUR,4\n"
@@ -123,7 +123,7 @@ QUOTE_LEFT_OPEN = (
 
 
 async def test_a_quote_left_open_is_reported_where_it_opened(
-    with_products: SqliteStore, run_import: Importer, csv_path: Path
+    with_products: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     before = await dump(with_products)
 
@@ -134,7 +134,7 @@ async def test_a_quote_left_open_is_reported_where_it_opened(
 
 
 async def test_a_quote_left_open_until_a_later_quote_is_reported_where_it_opened(
-    with_products: SqliteStore, run_import: Importer, csv_path: Path
+    with_products: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     later = '9000,C9,"Hopper, Grace",2026-03-01T08:00:00,MUG-1,1,12.50,EUR\n'
 
@@ -148,7 +148,7 @@ async def test_a_quote_left_open_until_a_later_quote_is_reported_where_it_opened
 
 
 async def test_a_quoted_cell_spanning_lines_then_a_bad_quote_points_at_the_bad_line(
-    with_products: SqliteStore, run_import: Importer, csv_path: Path
+    with_products: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     content = (
         "sku,name,price,currency,on_hand\n"
@@ -232,7 +232,7 @@ def test_stored_control_characters_are_printed_escaped_by_order(
 
 
 async def test_a_line_number_used_twice_in_an_order_of_many_lines_is_a_duplicate(
-    with_products: SqliteStore, run_import: Importer, csv_path: Path
+    with_products: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     header = SHORT_ORDERS.replace("\n", ",line_no\n")
     rows = "".join(

@@ -10,7 +10,7 @@ import pytest
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.services.importing import import_csv
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.importing.conftest import BERLIN, NOW, Importer, dump
 from tests.importing.samples import (
     ORDER_HEADER,
@@ -217,7 +217,7 @@ BAD_FILES = {
 
 
 @pytest.fixture
-async def seeded(store: SqliteStore, run_import: Importer) -> SqliteStore:
+async def seeded(store: SqlStore, run_import: Importer) -> SqlStore:
     """A store holding the sample products, orders and purchase orders."""
     for kind, content in (
         ("products", PRODUCTS),
@@ -230,7 +230,7 @@ async def seeded(store: SqliteStore, run_import: Importer) -> SqliteStore:
 
 @pytest.mark.parametrize("case", list(BAD_FILES), ids=list(BAD_FILES))
 async def test_a_bad_file_is_reported_at_its_line_and_column_and_changes_nothing(
-    case: str, seeded: SqliteStore, run_import: Importer, csv_path: Path
+    case: str, seeded: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     bad = BAD_FILES[case]
     before = await dump(seeded)
@@ -246,7 +246,7 @@ async def test_a_bad_file_is_reported_at_its_line_and_column_and_changes_nothing
 
 
 async def test_every_bad_row_is_reported_not_just_the_first(
-    seeded: SqliteStore, run_import: Importer, csv_path: Path
+    seeded: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     content = PO_HEADER + (
         "PO-7,CUP-1,5,0,2026-03-20,\nPO-8,GHOST,5,0,2026-03-20,\nPO-9,CUP-1,0,0,someday,\n"
@@ -262,7 +262,7 @@ async def test_every_bad_row_is_reported_not_just_the_first(
 
 
 async def test_a_quoted_cell_spanning_lines_keeps_later_line_numbers_physical(
-    seeded: SqliteStore, run_import: Importer, csv_path: Path
+    seeded: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     content = PRODUCT_HEADER + '"NEW-1","Mug,\nwith a long name",1.00,EUR,1\nNEW-2,B,1.00,EUR,-4\n'
 
@@ -273,7 +273,7 @@ async def test_a_quoted_cell_spanning_lines_keeps_later_line_numbers_physical(
 
 
 async def test_a_missing_file_is_reported_without_touching_the_database(
-    seeded: SqliteStore, tmp_path: Path
+    seeded: SqlStore, tmp_path: Path
 ) -> None:
 
     before = await dump(seeded)

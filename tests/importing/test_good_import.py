@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.domain.model import Confidence, Jurisdiction, LineStatus, PoStatus
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.importing.conftest import Importer
 from tests.importing.samples import ORDER_HEADER, ORDERS, PRODUCTS, PURCHASE_ORDERS, order_row
 
 
 async def test_products_are_imported_with_prices_in_minor_units(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     report = await run_import("products", PRODUCTS)
 
@@ -27,7 +27,7 @@ async def test_products_are_imported_with_prices_in_minor_units(
 
 
 async def test_reimporting_a_product_updates_it_by_sku(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
 
@@ -43,7 +43,7 @@ async def test_reimporting_a_product_updates_it_by_sku(
 
 
 async def test_orders_are_imported_with_customers_and_numbered_lines(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
 
@@ -64,7 +64,7 @@ async def test_orders_are_imported_with_customers_and_numbered_lines(
 
 
 async def test_a_timestamp_without_offset_is_read_in_the_business_time_zone(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
     await run_import("orders", ORDERS)
@@ -77,7 +77,7 @@ async def test_a_timestamp_without_offset_is_read_in_the_business_time_zone(
 
 
 async def test_reimporting_an_order_updates_its_lines_by_key(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
     await run_import("orders", ORDERS)
@@ -106,7 +106,7 @@ async def test_reimporting_an_order_updates_its_lines_by_key(
 
 
 async def test_purchase_orders_are_imported_with_defaults(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
 
@@ -118,9 +118,7 @@ async def test_purchase_orders_are_imported_with_defaults(
     assert (po2.po_id, po2.received_quantity, po2.status) == ("PO-2", 0, PoStatus.PLANNED)
 
 
-async def test_etas_are_recomputed_after_each_import(
-    store: SqliteStore, run_import: Importer
-) -> None:
+async def test_etas_are_recomputed_after_each_import(store: SqlStore, run_import: Importer) -> None:
     await run_import("products", PRODUCTS)
     await run_import("orders", ORDERS)
     etas = await store.line_etas(["1001", "1002"])
@@ -135,7 +133,7 @@ async def test_etas_are_recomputed_after_each_import(
 
 
 async def test_a_file_with_a_byte_order_mark_and_blank_lines_is_accepted(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     content = "\ufeffsku,name,price,currency,on_hand\n\nBOM-1,Thing,1.00,EUR,1\n\n"
 

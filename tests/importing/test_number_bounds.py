@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.importing.conftest import Importer, dump
 from tests.importing.samples import ORDER_HEADER, ORDERS, PRODUCTS, PURCHASE_ORDERS, order_row
 
@@ -18,7 +18,7 @@ HUGE = "9" * 5000
 
 
 @pytest.fixture
-async def seeded(store: SqliteStore, run_import: Importer) -> SqliteStore:
+async def seeded(store: SqlStore, run_import: Importer) -> SqlStore:
     """A store holding the sample products, orders and purchase orders."""
     for kind, content in (
         ("products", PRODUCTS),
@@ -142,7 +142,7 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
 async def test_a_value_beyond_sane_bounds_is_one_located_error_and_changes_nothing(
-    case: str, seeded: SqliteStore, run_import: Importer, csv_path: Path
+    case: str, seeded: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     bad = CASES[case]
     before = await dump(seeded)
@@ -156,7 +156,7 @@ async def test_a_value_beyond_sane_bounds_is_one_located_error_and_changes_nothi
 
 
 async def test_values_at_the_bounds_are_imported_and_get_an_eta(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
     largest = product(price="10000000000.00", on_hand="0", lead="3650", handling="3650")

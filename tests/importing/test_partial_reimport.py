@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.domain.model import Confidence, Jurisdiction, LineStatus, PoStatus
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.importing.conftest import NOW, Importer, dump
 from tests.importing.samples import ORDERS, PRODUCTS, PURCHASE_ORDERS
 
@@ -18,7 +18,7 @@ ADA_LINE_2 = "1001,C1,Ada Lovelace,2026-02-27T10:00:00+00:00,CUP-1,1,8.00,EUR\n"
 
 
 async def test_a_stock_only_product_file_keeps_lead_time_supplier_and_alternatives(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
     await run_import("orders", ORDERS)
@@ -40,7 +40,7 @@ async def test_a_stock_only_product_file_keeps_lead_time_supplier_and_alternativ
 
 
 async def test_a_blank_cell_in_a_present_product_column_clears_only_that_value(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
 
@@ -56,7 +56,7 @@ async def test_a_blank_cell_in_a_present_product_column_clears_only_that_value(
 
 
 async def test_a_new_product_without_the_optional_columns_gets_the_defaults(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
 
@@ -67,7 +67,7 @@ async def test_a_new_product_without_the_optional_columns_gets_the_defaults(
 
 
 async def test_a_purchase_order_file_without_status_keeps_a_planned_order_planned(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
     await run_import(
@@ -87,7 +87,7 @@ async def test_a_purchase_order_file_without_status_keeps_a_planned_order_planne
 
 
 async def test_a_new_purchase_order_without_status_is_confirmed(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
 
@@ -98,7 +98,7 @@ async def test_a_new_purchase_order_without_status_is_confirmed(
 
 
 async def test_a_quantity_below_the_kept_received_count_is_refused_and_changes_nothing(
-    store: SqliteStore, run_import: Importer, csv_path: Path
+    store: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     await run_import("products", PRODUCTS)
     await run_import(
@@ -117,7 +117,7 @@ async def test_a_quantity_below_the_kept_received_count_is_refused_and_changes_n
 
 
 async def test_an_order_row_without_customer_columns_keeps_the_customers_contact_details(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
     await run_import("orders", ORDERS)
@@ -139,7 +139,7 @@ async def test_an_order_row_without_customer_columns_keeps_the_customers_contact
 
 
 async def test_a_blank_customer_email_clears_the_email_and_keeps_the_rest(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
     await run_import("orders", ORDERS)
@@ -153,7 +153,7 @@ async def test_a_blank_customer_email_clears_the_email_and_keeps_the_rest(
 
 
 async def test_an_order_file_without_status_keeps_a_shipped_line_shipped_without_a_note(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
     await run_import("orders", ORDERS.replace("CUP-1,1,8.00,EUR,open", "CUP-1,1,8.00,EUR,shipped"))
@@ -167,7 +167,7 @@ async def test_an_order_file_without_status_keeps_a_shipped_line_shipped_without
 
 
 async def test_a_language_chosen_in_chat_still_wins_after_a_reimport_without_languages(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
     await run_import("orders", ORDERS)
@@ -182,7 +182,7 @@ async def test_a_language_chosen_in_chat_still_wins_after_a_reimport_without_lan
 
 
 async def test_a_new_customer_without_the_optional_columns_gets_no_contact_details(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
 

@@ -13,21 +13,21 @@ from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.domain.model import LineStatus
 from bot.services.cancel import confirm_cancel
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.importing.conftest import BERLIN, NOW, Importer
 from tests.importing.samples import ORDERS, PRODUCTS
 
 RULES = EtaRules(calendar=BusinessCalendar(), default_handling_days=1)
 
 
-async def statuses(store: SqliteStore, order_id: str) -> list[LineStatus]:
+async def statuses(store: SqlStore, order_id: str) -> list[LineStatus]:
     """The status of each line of an order."""
     order = await store.get_order(order_id)
     assert order is not None
     return [line.status for line in order.lines]
 
 
-async def cancel_cup_line(store: SqliteStore) -> None:
+async def cancel_cup_line(store: SqlStore) -> None:
     """Ada cancels line 2 (the tea cup) of order 1001 in the chat."""
     state = await store.order_state("1001")
     assert state is not None
@@ -47,7 +47,7 @@ async def cancel_cup_line(store: SqliteStore) -> None:
 
 
 async def test_reimporting_the_original_file_leaves_a_cancelled_line_cancelled_with_one_refund(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
     await run_import("orders", ORDERS)
@@ -65,7 +65,7 @@ async def test_reimporting_the_original_file_leaves_a_cancelled_line_cancelled_w
 
 
 async def test_reimporting_a_shipped_line_as_open_keeps_it_shipped(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
     await run_import("orders", ORDERS.replace("CUP-1,1,8.00,EUR,open", "CUP-1,1,8.00,EUR,shipped"))
@@ -77,7 +77,7 @@ async def test_reimporting_a_shipped_line_as_open_keeps_it_shipped(
 
 
 async def test_an_import_may_still_ship_or_cancel_an_open_line(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
     await run_import("orders", ORDERS)
@@ -92,7 +92,7 @@ async def test_an_import_may_still_ship_or_cancel_an_open_line(
 
 
 async def test_a_file_that_agrees_with_the_final_statuses_has_nothing_to_note(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
     shipped = ORDERS.replace("CUP-1,1,8.00,EUR,open", "CUP-1,1,8.00,EUR,shipped")
@@ -127,7 +127,7 @@ def test_the_cli_notes_how_many_lines_kept_their_status_and_still_succeeds(
 
 
 async def test_the_store_itself_never_reopens_a_cancelled_line(
-    store: SqliteStore, run_import: Importer
+    store: SqlStore, run_import: Importer
 ) -> None:
     await run_import("products", PRODUCTS)
     await run_import("orders", ORDERS)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.importing.conftest import Importer, dump
 from tests.importing.samples import ORDERS, PRODUCTS, PURCHASE_ORDERS
 
@@ -16,7 +16,7 @@ SAVE_AS = "save it as CSV UTF-8 (comma delimited)"
 
 
 @pytest.fixture
-async def seeded(store: SqliteStore, run_import: Importer) -> SqliteStore:
+async def seeded(store: SqlStore, run_import: Importer) -> SqlStore:
     """A store holding the sample products, orders and purchase orders."""
     for kind, content in (
         ("products", PRODUCTS),
@@ -43,7 +43,7 @@ ACCEPTED = {
 
 @pytest.mark.parametrize("case", list(ACCEPTED), ids=list(ACCEPTED))
 async def test_a_product_file_as_excel_saves_it_is_imported(
-    case: str, store: SqliteStore, run_import: Importer
+    case: str, store: SqlStore, run_import: Importer
 ) -> None:
     report = await run_import("products", ACCEPTED[case])
 
@@ -54,7 +54,7 @@ async def test_a_product_file_as_excel_saves_it_is_imported(
 
 
 async def test_statuses_and_jurisdictions_are_read_in_any_letter_case(
-    seeded: SqliteStore, run_import: Importer
+    seeded: SqlStore, run_import: Importer
 ) -> None:
     header = "po_id,sku,quantity,expected_date,status\n"
     report = await run_import("purchase-orders", header + "PO-CASE,MUG-1,2,2026-12-20,Planned\n")
@@ -65,7 +65,7 @@ async def test_statuses_and_jurisdictions_are_read_in_any_letter_case(
 
 
 async def test_a_header_only_nightly_file_imports_nothing_and_succeeds(
-    seeded: SqliteStore, run_import: Importer
+    seeded: SqlStore, run_import: Importer
 ) -> None:
     before = await dump(seeded)
 
@@ -138,7 +138,7 @@ WRONG_FILES = {
 
 @pytest.mark.parametrize("case", list(WRONG_FILES), ids=list(WRONG_FILES))
 async def test_a_file_saved_in_another_format_is_rejected_with_one_line_and_changes_nothing(
-    case: str, seeded: SqliteStore, run_import: Importer, csv_path: Path
+    case: str, seeded: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     wrong = WRONG_FILES[case]
     before = await dump(seeded)
@@ -152,7 +152,7 @@ async def test_a_file_saved_in_another_format_is_rejected_with_one_line_and_chan
 
 
 async def test_an_unnamed_column_with_values_is_reported_and_changes_nothing(
-    seeded: SqliteStore, run_import: Importer, csv_path: Path
+    seeded: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     before = await dump(seeded)
 
@@ -166,7 +166,7 @@ async def test_an_unnamed_column_with_values_is_reported_and_changes_nothing(
 
 
 async def test_the_same_column_in_two_spellings_is_a_duplicate(
-    seeded: SqliteStore, run_import: Importer, csv_path: Path
+    seeded: SqlStore, run_import: Importer, csv_path: Path
 ) -> None:
     report = await run_import("products", "sku,name,price,currency,on_hand,SKU\n")
 

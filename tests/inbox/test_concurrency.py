@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.context import Services
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 
 SLOW_SEND_MS = 1500
@@ -21,7 +21,7 @@ CHATS = [9401, 9402, 9403, 9404, 9405]
 
 @pytest.fixture
 async def bot(
-    settings: Settings, store: SqliteStore, catalogs: Catalogs, client: SandboxClient
+    settings: Settings, store: SqlStore, catalogs: Catalogs, client: SandboxClient
 ) -> AsyncIterator[BotApplication]:
     """The real Application polling a sandbox whose sendMessage takes 1.5 s."""
     services = Services(

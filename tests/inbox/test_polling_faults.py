@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.context import Services
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 
 ANN = 9501
@@ -20,7 +20,7 @@ ANN = 9501
 
 async def test_failing_get_updates_is_retried_and_the_message_sent_meanwhile_is_answered(
     settings: Settings,
-    store: SqliteStore,
+    store: SqlStore,
     catalogs: Catalogs,
     client: SandboxClient,
     caplog: pytest.LogCaptureFixture,

@@ -12,14 +12,14 @@ from bot.context import Services
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.update_inbox import UpdateInbox
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 
 ANN = 9301
 
 
 async def test_a_previous_runs_unhandled_updates_are_answered_before_newer_ones_of_the_chat(
-    settings: Settings, store: SqliteStore, catalogs: Catalogs, client: SandboxClient
+    settings: Settings, store: SqlStore, catalogs: Catalogs, client: SandboxClient
 ) -> None:
     async with Bot(settings.token or "", base_url=settings.api_base_url) as previous_run:
         await client.create_user(ANN, "Ann")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.update_inbox import InboxedUpdate, NewestUpdate, resume_offset
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
@@ -20,14 +20,14 @@ def update(update_id: int, text: str = "hi") -> InboxedUpdate:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     """An empty, migrated store."""
     opened = await open_store(tmp_path / "inbox.sqlite3")
     yield opened
     await opened.close()
 
 
-async def test_a_batch_is_recorded_once_and_a_repeat_of_it_is_not_new(store: SqliteStore) -> None:
+async def test_a_batch_is_recorded_once_and_a_repeat_of_it_is_not_new(store: SqlStore) -> None:
     assert await store.record_updates([update(10), update(11, "Grüße")], now=NOW) == [10, 11]
     assert await store.record_updates([update(11), update(12)], now=NOW) == [12]
     unhandled = await store.unhandled_updates()
@@ -36,7 +36,7 @@ async def test_a_batch_is_recorded_once_and_a_repeat_of_it_is_not_new(store: Sql
 
 
 async def test_handled_updates_leave_the_unhandled_list_in_update_id_order(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await store.record_updates([update(3), update(1), update(2)], now=NOW)
     await store.mark_updates_handled([2, 99], now=NOW)
@@ -44,7 +44,7 @@ async def test_handled_updates_leave_the_unhandled_list_in_update_id_order(
 
 
 async def test_pruning_forgets_old_handled_updates_but_keeps_the_newest_and_the_unhandled(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await store.record_updates([update(1), update(2), update(3), update(4)], now=NOW)
     await store.mark_updates_handled([1, 2, 4], now=NOW)
@@ -55,7 +55,7 @@ async def test_pruning_forgets_old_handled_updates_but_keeps_the_newest_and_the_
 
 
 async def test_polling_resumes_after_the_newest_update_unless_it_is_a_week_old(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     assert resume_offset(await store.newest_update(), NOW) is None
     await store.record_updates([update(41), update(42)], now=NOW)

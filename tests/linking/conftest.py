@@ -17,13 +17,13 @@ from bot.config import Settings
 from bot.domain.model import Customer, Jurisdiction, Order, OrderLine, Product
 from bot.services.handles import order_handle
 from bot.services.linking import TOKEN_LIFETIME
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     """A store holding Alice's order 1001 (EU, German) and Bob's order 2002 (UK)."""
     opened = await open_store(tmp_path / "db.sqlite3")
     lamp = Product(sku="LAMP", name="Desk lamp", price_minor=2999, currency="EUR", on_hand=0)

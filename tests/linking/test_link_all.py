@@ -14,12 +14,12 @@ from bot.cli import main
 from bot.config import Settings
 from bot.domain.model import Customer, LineStatus, Order, OrderLine
 from bot.services.linking import Linked, link_by_token
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.linking.conftest import NOW
 
 
 @pytest.fixture
-async def shop(store: SqliteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+async def shop(store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Alice and Bob (one open order each), Cid (two open), Dee (only a shipped order)."""
     customers = [
         Customer("C-CID", "Cid, Jr.", email="cid@example.com"),
@@ -44,7 +44,7 @@ def _lamp(order_id: str, status: LineStatus = LineStatus.OPEN) -> OrderLine:
 
 
 async def test_the_csv_has_a_header_and_one_working_link_per_customer_with_an_open_order(
-    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shop: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await store.set_setting("bot_username", "shop_bot")
 
@@ -64,7 +64,7 @@ async def test_the_csv_has_a_header_and_one_working_link_per_customer_with_an_op
 
 
 async def test_a_name_a_spreadsheet_would_run_as_a_formula_stays_text_in_the_csv(
-    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shop: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     mallory = Customer("C-EVE", '=HYPERLINK("http://x.example")', email="eve@example.com")
     order = Order("5005", "C-EVE", NOW, "EUR", lines=(_lamp("5005"),))
@@ -79,7 +79,7 @@ async def test_a_name_a_spreadsheet_would_run_as_a_formula_stays_text_in_the_csv
 
 
 async def test_the_plain_listing_has_one_line_per_customer_ending_in_the_link(
-    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shop: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await store.set_setting("bot_username", "shop_bot")
 
@@ -118,7 +118,7 @@ def test_link_needs_an_order_or_all_and_csv_only_goes_with_all(
 
 
 async def test_a_customer_whose_order_id_is_longer_than_a_start_payload_gets_a_link_too(
-    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shop: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     long_id = "gid://shopify/Order/" + "7" * 49
     await store.upsert_orders(
@@ -139,7 +139,7 @@ async def test_a_customer_whose_order_id_is_longer_than_a_start_payload_gets_a_l
 
 
 async def test_an_order_that_cannot_be_linked_costs_no_other_customer_their_link(
-    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shop: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await store.set_setting("bot_username", "shop_bot")
     # Why: a 48-bit handle clash cannot be found in a test's time, so the stored handle is forced.
@@ -156,7 +156,7 @@ async def test_an_order_that_cannot_be_linked_costs_no_other_customer_their_link
 
 
 async def test_a_name_with_a_tab_or_line_break_keeps_its_customer_on_one_line(
-    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shop: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await store.upsert_orders(
         [Customer("C-ALICE", "Alice\tof\nAccounts", email="Alice@Example.com")],
@@ -174,7 +174,7 @@ async def test_a_name_with_a_tab_or_line_break_keeps_its_customer_on_one_line(
 
 
 async def test_link_prints_a_working_link_for_an_order_id_longer_than_a_start_payload(
-    store: SqliteStore, shop: Settings, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shop: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     long_id = "gid://shopify/Order/" + "8" * 49
     await store.upsert_orders(

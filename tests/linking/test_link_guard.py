@@ -21,7 +21,7 @@ from bot.services.linking import (
     remove_other_chat,
 )
 from bot.services.notices import RenderedMessage
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.linking.conftest import NOW
 
 STAFF = (900, 901)
@@ -36,7 +36,7 @@ def alerting() -> LockoutAlerting:
     return LockoutAlerting(STAFF, render)
 
 
-async def queued(store: SqliteStore, prefix: str) -> list[tuple[int, str]]:
+async def queued(store: SqlStore, prefix: str) -> list[tuple[int, str]]:
     """(chat, text) of the outbox rows whose dedupe key starts with `prefix`."""
     rows = await store.connection.execute_fetchall(
         "SELECT chat_id, text FROM outbox WHERE dedupe_key LIKE ? ORDER BY id", (prefix + "%",)
@@ -44,7 +44,7 @@ async def queued(store: SqliteStore, prefix: str) -> list[tuple[int, str]]:
     return [(int(row[0]), str(row[1])) for row in rows]
 
 
-async def ten_chats_guess_four_emails(store: SqliteStore, order_number: str) -> list[LinkResult]:
+async def ten_chats_guess_four_emails(store: SqlStore, order_number: str) -> list[LinkResult]:
     return [
         await link_by_order_contact(
             store,
@@ -61,7 +61,7 @@ async def ten_chats_guess_four_emails(store: SqliteStore, order_number: str) -> 
 
 @pytest.mark.parametrize("order_number", ["1001", "9999"])
 async def test_ten_chats_guessing_lock_the_order_number_for_every_chat_and_staff_hear_once(
-    store: SqliteStore, order_number: str
+    store: SqlStore, order_number: str
 ) -> None:
     results = await ten_chats_guess_four_emails(store, order_number)
     later = NOW + timedelta(hours=1)
@@ -79,7 +79,7 @@ async def test_ten_chats_guessing_lock_the_order_number_for_every_chat_and_staff
 
 
 async def test_a_paused_order_still_links_by_contact_and_the_pause_ends_after_a_day(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await ten_chats_guess_four_emails(store, "1001")
 
@@ -90,7 +90,7 @@ async def test_a_paused_order_still_links_by_contact_and_the_pause_ends_after_a_
     )
 
 
-async def test_a_second_lockout_a_day_later_alerts_staff_again(store: SqliteStore) -> None:
+async def test_a_second_lockout_a_day_later_alerts_staff_again(store: SqlStore) -> None:
     await ten_chats_guess_four_emails(store, "1001")
     after = NOW + ORDER_FAILURE_WINDOW + timedelta(hours=1)
     for chat in range(MAX_ORDER_FAILURES):
@@ -106,7 +106,7 @@ def announcement(languages: tuple[str | None, ...], new: NewChatLinked) -> Rende
 
 
 async def test_a_new_chat_is_announced_to_the_customers_other_chats_only(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await store.set_chat_language(10, "fr", actor="chat:10", at=NOW)
     for chat in (10, 11):
@@ -125,7 +125,7 @@ async def test_a_new_chat_is_announced_to_the_customers_other_chats_only(
 
 
 async def test_the_other_chat_removes_the_new_one_and_it_loses_the_customers_messages(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await link_by_contact(store, 10, "+49 170 1234567", now=NOW, announce=announcement)
     later = NOW + timedelta(hours=1)
@@ -145,7 +145,7 @@ async def test_the_other_chat_removes_the_new_one_and_it_loses_the_customers_mes
 
 
 async def test_a_removal_button_of_an_earlier_link_of_that_chat_does_nothing(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await link_by_contact(store, 10, "+49 170 1234567", now=NOW, announce=announcement)
     await link_by_contact(store, 66, "+49 170 1234567", now=NOW, announce=announcement)
@@ -158,7 +158,7 @@ async def test_a_removal_button_of_an_earlier_link_of_that_chat_does_nothing(
     assert await store.linked_customer(66) == "C-ALICE"
 
 
-async def test_a_chat_of_another_customer_cannot_remove_anyone(store: SqliteStore) -> None:
+async def test_a_chat_of_another_customer_cannot_remove_anyone(store: SqlStore) -> None:
     await link_by_contact(store, 10, "+49 170 1234567", now=NOW, announce=announcement)
     await link_by_contact(store, 66, "+49 170 1234567", now=NOW, announce=announcement)
     await link_by_contact(store, 20, "+44 7700 900123", now=NOW, announce=announcement)
@@ -169,7 +169,7 @@ async def test_a_chat_of_another_customer_cannot_remove_anyone(store: SqliteStor
 
 
 async def test_a_chat_linking_again_to_its_own_customer_is_not_announced(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await link_by_contact(store, 10, "+49 170 1234567", now=NOW, announce=announcement)
     await link_by_contact(store, 11, "+49 170 1234567", now=NOW, announce=announcement)

@@ -26,7 +26,7 @@ from bot.services.linking import (
     make_token,
     unlink,
 )
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.linking.conftest import (
     NOW,
     forged_bound_token,
@@ -38,7 +38,7 @@ CHAT = 42
 
 
 async def test_a_deep_link_links_the_chat_to_the_orders_customer(
-    store: SqliteStore, settings: Settings
+    store: SqlStore, settings: Settings
 ) -> None:
     await store.set_setting("bot_username", "ShopBot")
     url = await deep_link_for_order(store, settings, "1001", now=NOW)
@@ -50,7 +50,7 @@ async def test_a_deep_link_links_the_chat_to_the_orders_customer(
 
 
 async def test_an_order_whose_id_is_longer_than_a_start_payload_gets_a_working_deep_link(
-    store: SqliteStore, settings: Settings
+    store: SqlStore, settings: Settings
 ) -> None:
     long_id = "gid://shopify/Order/" + "5" * 49
     order = Order(long_id, "C-BOB", NOW, "EUR", lines=(OrderLine(long_id, 1, "LAMP", 1, 2999),))
@@ -66,14 +66,14 @@ async def test_an_order_whose_id_is_longer_than_a_start_payload_gets_a_working_d
 
 
 async def test_a_deep_link_from_the_previous_release_still_links(
-    store: SqliteStore, settings: Settings
+    store: SqlStore, settings: Settings
 ) -> None:
     token = previous_release_token(await link_secret(store, settings), "2002")
     assert await link_by_token(store, settings, CHAT, token, now=NOW) == Linked("C-BOB", "2002")
 
 
 async def test_a_deep_link_whose_handle_two_orders_share_links_neither(
-    store: SqliteStore, settings: Settings
+    store: SqlStore, settings: Settings
 ) -> None:
     token = make_token(await link_secret(store, settings), order_handle("1001"), "C-ALICE", now=NOW)
     # Why: a 48-bit clash cannot be found in a test's time, so the stored handle is forced.
@@ -85,21 +85,21 @@ async def test_a_deep_link_whose_handle_two_orders_share_links_neither(
 
 
 async def test_no_deep_link_is_made_for_an_unknown_order(
-    store: SqliteStore, settings: Settings
+    store: SqlStore, settings: Settings
 ) -> None:
     await store.set_setting("bot_username", "ShopBot")
     assert await deep_link_for_order(store, settings, "9999", now=NOW) is None
 
 
 async def test_a_deep_link_without_a_known_bot_name_or_token_fails_clearly(
-    store: SqliteStore, settings: Settings
+    store: SqlStore, settings: Settings
 ) -> None:
     with pytest.raises(RuntimeError, match="username"):
         await deep_link_for_order(store, settings, "1001", now=NOW)
 
 
 async def test_without_a_configured_secret_one_is_generated_once_and_kept(
-    store: SqliteStore, tmp_path: object
+    store: SqlStore, tmp_path: object
 ) -> None:
     settings = Settings()
     first = await link_secret(store, settings)
@@ -107,16 +107,14 @@ async def test_without_a_configured_secret_one_is_generated_once_and_kept(
     assert await link_secret(store, settings) == first
 
 
-async def test_an_expired_deep_link_does_not_link(store: SqliteStore, settings: Settings) -> None:
+async def test_an_expired_deep_link_does_not_link(store: SqlStore, settings: Settings) -> None:
     token = make_token(await link_secret(store, settings), order_handle("1001"), "C-ALICE", now=NOW)
     later = NOW + timedelta(days=31)
     assert await link_by_token(store, settings, CHAT, token, now=later) == Expired()
     assert await store.linked_customer(CHAT) is None
 
 
-async def give_order_to(
-    store: SqliteStore, order_id: str, customer_id: str, *, at: datetime
-) -> None:
+async def give_order_to(store: SqlStore, order_id: str, customer_id: str, *, at: datetime) -> None:
     """Re-import an order with another customer, as `import orders` does."""
     order = await store.get_order(order_id)
     assert order is not None
@@ -124,7 +122,7 @@ async def give_order_to(
 
 
 async def test_a_deep_link_made_for_one_customer_does_not_link_after_the_order_changed_hands(
-    store: SqliteStore, settings: Settings
+    store: SqlStore, settings: Settings
 ) -> None:
     await store.set_setting("bot_username", "ShopBot")
     url = await deep_link_for_order(store, settings, "1001", now=NOW)
@@ -139,7 +137,7 @@ async def test_a_deep_link_made_for_one_customer_does_not_link_after_the_order_c
 
 
 async def test_a_deep_link_of_an_earlier_release_does_not_link_after_the_order_changed_hands(
-    store: SqliteStore, settings: Settings
+    store: SqlStore, settings: Settings
 ) -> None:
     secret = await link_secret(store, settings)
     tokens = [
@@ -158,7 +156,7 @@ async def test_a_deep_link_of_an_earlier_release_does_not_link_after_the_order_c
 
 
 async def test_a_deep_link_of_an_earlier_release_made_after_the_order_changed_hands_links(
-    store: SqliteStore, settings: Settings
+    store: SqlStore, settings: Settings
 ) -> None:
     await give_order_to(store, "1001", "C-BOB", at=NOW - timedelta(days=2))
     secret = await link_secret(store, settings)
@@ -170,7 +168,7 @@ async def test_a_deep_link_of_an_earlier_release_made_after_the_order_changed_ha
 
 
 async def test_a_deep_link_lives_no_longer_than_the_server_allows_whatever_it_claims(
-    store: SqliteStore, settings: Settings
+    store: SqlStore, settings: Settings
 ) -> None:
     secret = await link_secret(store, settings)
     far = NOW + timedelta(days=3650)
@@ -186,7 +184,7 @@ async def test_a_deep_link_lives_no_longer_than_the_server_allows_whatever_it_cl
     assert await store.linked_customer(CHAT) is None
 
 
-async def test_a_forged_deep_link_does_not_link(store: SqliteStore, settings: Settings) -> None:
+async def test_a_forged_deep_link_does_not_link(store: SqlStore, settings: Settings) -> None:
     forged = make_token(b"guessed-secret", order_handle("1001"), "C-ALICE", now=NOW)
     assert await link_by_token(store, settings, CHAT, forged, now=NOW) == Refused()
     assert await store.linked_customer(CHAT) is None
@@ -203,14 +201,14 @@ async def test_a_forged_deep_link_does_not_link(store: SqliteStore, settings: Se
     ],
 )
 async def test_an_order_number_with_its_email_or_phone_links_the_chat(
-    store: SqliteStore, order_id: str, secret: str
+    store: SqlStore, order_id: str, secret: str
 ) -> None:
     result = await link_by_order_contact(store, CHAT, order_id, secret, now=NOW)
     assert result == Linked("C-ALICE", "1001")
     assert await store.linked_customer(CHAT) == "C-ALICE"
 
 
-async def test_an_unknown_order_and_a_wrong_email_get_the_same_answer(store: SqliteStore) -> None:
+async def test_an_unknown_order_and_a_wrong_email_get_the_same_answer(store: SqlStore) -> None:
     unknown = await link_by_order_contact(store, CHAT, "9999", "alice@example.com", now=NOW)
     wrong = await link_by_order_contact(store, CHAT, "1001", "bob@example.com", now=NOW)
     assert unknown == wrong == Refused()
@@ -218,7 +216,7 @@ async def test_an_unknown_order_and_a_wrong_email_get_the_same_answer(store: Sql
 
 
 async def test_the_order_number_sent_again_at_the_contact_step_costs_no_attempt(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     results = [
         await link_by_order_contact(store, CHAT, "order 10485", again, now=NOW)
@@ -232,24 +230,24 @@ async def test_the_order_number_sent_again_at_the_contact_step_costs_no_attempt(
 
 
 async def test_someone_elses_order_number_with_ones_own_email_does_not_link(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     result = await link_by_order_contact(store, CHAT, "2002", "alice@example.com", now=NOW)
     assert result == Refused()
 
 
-async def test_a_shared_contact_with_a_matching_phone_links_the_chat(store: SqliteStore) -> None:
+async def test_a_shared_contact_with_a_matching_phone_links_the_chat(store: SqlStore) -> None:
     assert await link_by_contact(store, CHAT, "447700900123", now=NOW) == Linked("C-BOB")
     assert await store.linked_customer(CHAT) == "C-BOB"
 
 
-async def test_a_shared_contact_with_an_unknown_phone_does_not_link(store: SqliteStore) -> None:
+async def test_a_shared_contact_with_an_unknown_phone_does_not_link(store: SqlStore) -> None:
     assert await link_by_contact(store, CHAT, "+1 555 0100 999", now=NOW) == Refused()
     assert await store.linked_customer(CHAT) is None
 
 
 async def test_the_sixth_attempt_within_an_hour_is_refused_even_with_the_right_details(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     results = [
         await link_by_order_contact(store, CHAT, "1001", f"wrong{i}@example.com", now=NOW)
@@ -263,7 +261,7 @@ async def test_the_sixth_attempt_within_an_hour_is_refused_even_with_the_right_d
     assert await store.linked_customer(CHAT) is None
 
 
-async def test_the_lockout_ends_an_hour_after_the_failures(store: SqliteStore) -> None:
+async def test_the_lockout_ends_an_hour_after_the_failures(store: SqlStore) -> None:
     for i in range(5):
         await link_by_order_contact(store, CHAT, "1001", f"wrong{i}@example.com", now=NOW)
     later = NOW + timedelta(hours=1, minutes=1)
@@ -271,21 +269,21 @@ async def test_the_lockout_ends_an_hour_after_the_failures(store: SqliteStore) -
     assert result == Linked("C-ALICE", "1001")
 
 
-async def test_the_lockout_is_per_chat(store: SqliteStore) -> None:
+async def test_the_lockout_is_per_chat(store: SqlStore) -> None:
     for i in range(5):
         await link_by_order_contact(store, CHAT, "1001", f"wrong{i}@example.com", now=NOW)
     other = await link_by_order_contact(store, CHAT + 1, "1001", "alice@example.com", now=NOW)
     assert other == Linked("C-ALICE", "1001")
 
 
-async def test_every_link_is_written_to_the_audit_log(store: SqliteStore) -> None:
+async def test_every_link_is_written_to_the_audit_log(store: SqlStore) -> None:
     await link_by_order_contact(store, CHAT, "1001", "alice@example.com", now=NOW)
     entries = await store.audit_entries(f"chat:{CHAT}")
     assert [entry.action for entry in entries] == ["chat.link"]
     assert entries[0].actor == f"chat:{CHAT}"
 
 
-async def uk_customer(store: SqliteStore, phone: str, jurisdiction: Jurisdiction | None) -> None:
+async def uk_customer(store: SqlStore, phone: str, jurisdiction: Jurisdiction | None) -> None:
     """Dana, whose number is stored as her shop typed it, with order 4004."""
     dana = Customer("C-DANA", "Dana", email="dana@example.co.uk", phone=phone)
     order = Order(
@@ -300,7 +298,7 @@ async def uk_customer(store: SqliteStore, phone: str, jurisdiction: Jurisdiction
 
 
 async def test_a_uk_number_without_prefix_is_not_a_us_contact_with_the_same_digits(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await uk_customer(store, "07700 900456", Jurisdiction.UK)
 
@@ -313,7 +311,7 @@ async def test_a_uk_number_without_prefix_is_not_a_us_contact_with_the_same_digi
 
 @pytest.mark.parametrize("contact", ["+44 7700 900456", "447700900456"])
 async def test_a_uk_number_without_prefix_links_the_same_uk_contact(
-    store: SqliteStore, contact: str
+    store: SqlStore, contact: str
 ) -> None:
     await uk_customer(store, "07700 900456", Jurisdiction.UK)
     assert await link_by_contact(store, CHAT, contact, now=NOW) == Linked("C-DANA")
@@ -321,7 +319,7 @@ async def test_a_uk_number_without_prefix_links_the_same_uk_contact(
 
 @pytest.mark.parametrize("typed", ["07700 900456", "+44 7700 900456", "447700900456"])
 async def test_a_uk_number_typed_in_any_usual_form_links_the_order(
-    store: SqliteStore, typed: str
+    store: SqlStore, typed: str
 ) -> None:
     await uk_customer(store, "07700 900456", Jurisdiction.UK)
     assert await link_by_order_contact(store, CHAT, "4004", typed, now=NOW) == (
@@ -330,7 +328,7 @@ async def test_a_uk_number_typed_in_any_usual_form_links_the_order(
 
 
 async def test_a_number_without_prefix_whose_country_is_unknown_links_nobody(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await uk_customer(store, "07700 900456", None)
 
@@ -340,12 +338,12 @@ async def test_a_number_without_prefix_whose_country_is_unknown_links_nobody(
     assert shared == typed == Refused()
 
 
-async def test_a_number_that_cannot_be_a_phone_number_links_nobody(store: SqliteStore) -> None:
+async def test_a_number_that_cannot_be_a_phone_number_links_nobody(store: SqlStore) -> None:
     await uk_customer(store, "0770", Jurisdiction.UK)
     assert await link_by_order_contact(store, CHAT, "4004", "0770 0", now=NOW) == Refused()
 
 
-async def shopify_order(store: SqliteStore, order_id: str, customer_id: str) -> None:
+async def shopify_order(store: SqlStore, order_id: str, customer_id: str) -> None:
     """Store an order under a Shopify-style name such as "#3003"."""
     order = Order(
         order_id, customer_id, NOW, "EUR", lines=(OrderLine(order_id, 1, "LAMP", 1, 2999),)
@@ -359,7 +357,7 @@ async def shopify_order(store: SqliteStore, order_id: str, customer_id: str) -> 
     "typed", ["3003", "#3003", "order #3003", "Order 3003.", "Nr. 3003", "３００３", "№3003"]
 )
 async def test_a_shopify_order_name_is_found_however_the_customer_types_its_number(
-    store: SqliteStore, typed: str
+    store: SqlStore, typed: str
 ) -> None:
     await shopify_order(store, "#3003", "C-BOB")
     result = await link_by_order_contact(store, CHAT, typed, "bob@example.com", now=NOW)
@@ -368,7 +366,7 @@ async def test_a_shopify_order_name_is_found_however_the_customer_types_its_numb
 
 @pytest.mark.parametrize("typed", ["order 1001", "1001.", "Nr. 1001", "１００１", "n° 1001"])
 async def test_a_plain_order_number_in_a_phrase_links_at_the_first_try(
-    store: SqliteStore, typed: str
+    store: SqlStore, typed: str
 ) -> None:
     result = await link_by_order_contact(store, CHAT, typed, "alice@example.com", now=NOW)
     assert result == Linked("C-ALICE", "1001")
@@ -376,7 +374,7 @@ async def test_a_plain_order_number_in_a_phrase_links_at_the_first_try(
 
 
 async def test_two_shops_ids_with_one_key_link_the_one_whose_contact_matches(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await shopify_order(store, "#1001", "C-BOB")
     bob = await link_by_order_contact(store, CHAT, "1001", "bob@example.com", now=NOW)
@@ -384,7 +382,7 @@ async def test_two_shops_ids_with_one_key_link_the_one_whose_contact_matches(
     assert (bob, alice) == (Linked("C-BOB", "#1001"), Linked("C-ALICE", "1001"))
 
 
-async def test_a_language_chosen_before_linking_becomes_the_customers(store: SqliteStore) -> None:
+async def test_a_language_chosen_before_linking_becomes_the_customers(store: SqlStore) -> None:
     await store.set_chat_language(CHAT, "fr", actor=f"chat:{CHAT}", at=NOW)
     await link_by_order_contact(store, CHAT, "1001", "alice@example.com", now=NOW)
     customer = await store.get_customer("C-ALICE")
@@ -395,7 +393,7 @@ async def test_a_language_chosen_before_linking_becomes_the_customers(store: Sql
 
 
 async def test_unlinking_forgets_the_customer_and_is_audited_with_the_chat_as_actor(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await link_by_order_contact(store, CHAT, "1001", "alice@example.com", now=NOW)
     assert await unlink(store, CHAT, now=NOW) is True
@@ -407,7 +405,7 @@ async def test_unlinking_forgets_the_customer_and_is_audited_with_the_chat_as_ac
 
 
 async def test_staff_get_a_deep_link_for_a_shopify_order_by_its_bare_number(
-    store: SqliteStore, settings: Settings
+    store: SqlStore, settings: Settings
 ) -> None:
     await shopify_order(store, "#3003", "C-BOB")
     await store.set_setting("bot_username", "ShopBot")
@@ -418,7 +416,7 @@ async def test_staff_get_a_deep_link_for_a_shopify_order_by_its_bare_number(
 
 
 async def test_a_bare_number_two_orders_share_gets_no_deep_link_but_the_exact_id_does(
-    store: SqliteStore, settings: Settings
+    store: SqlStore, settings: Settings
 ) -> None:
     await shopify_order(store, "#1001", "C-BOB")
     await store.set_setting("bot_username", "ShopBot")

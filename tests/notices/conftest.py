@@ -18,7 +18,7 @@ from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.notices import shop
 
 # Why: control calls reach bot 100000001 before it calls getMe, so users exist before it starts.
@@ -38,7 +38,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(db_path: Path) -> AsyncIterator[SqlStore]:
     """An empty, migrated store."""
     opened = await open_store(db_path)
     yield opened
@@ -66,7 +66,7 @@ RunBot = Callable[[], Any]
 
 @pytest.fixture
 def run_bot(
-    sandbox: Sandbox, store: SqliteStore, catalogs: Catalogs, db_path: Path
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path
 ) -> Callable[[], Any]:
     """Start the real application (jobs and dispatcher included) for an `async with` block."""
 

@@ -13,7 +13,7 @@ from bot.domain.model import Customer, Jurisdiction, Order, OrderLine, Product, 
 from bot.services.eta import recompute_etas
 from bot.services.importing import import_csv
 from bot.services.notices import mark_communicated
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a Wednesday morning, outside quiet hours
 TODAY = NOW.date()
@@ -44,7 +44,7 @@ class Buyer:
         return f"O-{self.chat_id}"
 
 
-async def seed(store: SqliteStore, buyers: list[Buyer]) -> None:
+async def seed(store: SqlStore, buyers: list[Buyer]) -> None:
     """The chair, its purchase order, one order per buyer, and each buyer's chat linked."""
     chair = Product("CHAIR", "Office chair", CHAIR_PRICE, "EUR", on_hand=0, lead_time_days=30)
     await store.upsert_products([chair], actor="test", at=NOW)
@@ -82,7 +82,7 @@ def slip_csv(directory: Path) -> Path:
     return path
 
 
-async def import_slip(store: SqliteStore, directory: Path) -> None:
+async def import_slip(store: SqlStore, directory: Path) -> None:
     """Import the slip the way the command line does (validate, write, recompute)."""
     await import_csv(
         store,

@@ -12,7 +12,7 @@ from bot import cli
 from bot.domain.model import Jurisdiction
 from bot.sandbox.client import SandboxClient
 from bot.services.handles import order_handle
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import RunBot, bot_messages, make_users
 
@@ -31,7 +31,7 @@ async def press(client: SandboxClient, chat_id: int, label: str) -> dict[str, An
 
 
 async def test_a_slip_imported_by_the_command_line_reaches_the_customer_without_a_restart(
-    store: SqliteStore,
+    store: SqlStore,
     client: SandboxClient,
     run_bot: RunBot,
     db_path: Path,
@@ -66,7 +66,7 @@ async def test_a_slip_imported_by_the_command_line_reaches_the_customer_without_
 
 
 async def test_keep_waiting_records_consent_and_edits_the_notice_in_place(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
 ) -> None:
     dana = shop.Buyer(902)
     await shop.seed(store, [dana])
@@ -88,7 +88,7 @@ async def test_keep_waiting_records_consent_and_edits_the_notice_in_place(
 
 
 async def test_cancel_from_a_german_notice_cancels_with_a_refund_and_a_second_press_changes_nothing(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
 ) -> None:
     eva = shop.Buyer(903, language="de", jurisdiction=Jurisdiction.EU)
     await shop.seed(store, [eva])
@@ -113,7 +113,7 @@ async def test_cancel_from_a_german_notice_cancels_with_a_refund_and_a_second_pr
 
 
 async def test_another_customers_button_data_does_not_touch_their_order(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
 ) -> None:
     dana, mallory = shop.Buyer(904), shop.Buyer(905)
     await shop.seed(store, [dana, mallory])
@@ -140,7 +140,7 @@ async def _callback_answer(client: SandboxClient, chat_id: int, after: int) -> d
 
 
 async def test_a_notice_answered_while_the_bot_was_down_then_deleted_gets_its_outcome_anew(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
 ) -> None:
     dana = shop.Buyer(906)
     await shop.seed(store, [dana])

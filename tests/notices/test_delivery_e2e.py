@@ -28,7 +28,7 @@ from bot.sandbox.server import Sandbox
 from bot.services.eta import recompute_etas
 from bot.services.notices import mark_communicated, sweep
 from handlers.notices import make_renderer
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, bot_messages
 
@@ -37,7 +37,7 @@ NO_SUCH_CHAT = 9200  # a linked chat Telegram no longer knows: every send is a 4
 
 
 async def seed_orders(
-    store: SqliteStore, customer_id: str, chat_id: int, order_ids: list[str]
+    store: SqlStore, customer_id: str, chat_id: int, order_ids: list[str]
 ) -> None:
     """The chair shop, with one US customer waiting on several chair orders in one chat."""
     await shop.seed(store, [])
@@ -62,7 +62,7 @@ async def seed_orders(
 
 @pytest.fixture
 def run_shop_bot(
-    sandbox: Sandbox, store: SqliteStore, catalogs: Catalogs, db_path: Path
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path
 ) -> Callable[[], Any]:
     """The real application with staff members, jobs and dispatcher included."""
 
@@ -87,7 +87,7 @@ def run_shop_bot(
     return running
 
 
-async def deliveries(store: SqliteStore, order_ids: list[str]) -> list[str]:
+async def deliveries(store: SqlStore, order_ids: list[str]) -> list[str]:
     """How each order's latest notice stands: pending, delivered or undelivered."""
     placeholders = ",".join("?" * len(order_ids))
     async with store.connection.execute(
@@ -99,7 +99,7 @@ async def deliveries(store: SqliteStore, order_ids: list[str]) -> list[str]:
         return [row[0] for row in await cursor.fetchall()]
 
 
-async def settled(store: SqliteStore, order_ids: list[str], *, timeout: float = 20.0) -> list[str]:
+async def settled(store: SqlStore, order_ids: list[str], *, timeout: float = 20.0) -> list[str]:
     """Wait until every order's latest notice is delivered or undelivered."""
     for _ in range(int(timeout / 0.1)):
         states = await deliveries(store, order_ids)
@@ -110,7 +110,7 @@ async def settled(store: SqliteStore, order_ids: list[str], *, timeout: float = 
 
 
 async def test_a_slip_of_eighteen_orders_reaches_the_customer_in_messages_that_fit(
-    store: SqliteStore, client: SandboxClient, run_shop_bot: Any, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_shop_bot: Any, tmp_path: Path
 ) -> None:
     order_ids = [str(9100 + n) for n in range(18)]
     await seed_orders(store, "C-US", 9101, order_ids)
@@ -132,7 +132,7 @@ async def test_a_slip_of_eighteen_orders_reaches_the_customer_in_messages_that_f
 
 
 async def test_a_notice_telegram_refuses_is_undelivered_escalated_once_and_not_deemed_consent(
-    store: SqliteStore,
+    store: SqlStore,
     client: SandboxClient,
     run_shop_bot: Any,
     tmp_path: Path,
@@ -198,7 +198,7 @@ async def test_a_notice_telegram_refuses_is_undelivered_escalated_once_and_not_d
 
 
 async def test_a_notice_for_an_order_with_a_69_character_id_is_delivered_with_short_buttons(
-    store: SqliteStore, client: SandboxClient, run_shop_bot: Any, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_shop_bot: Any, tmp_path: Path
 ) -> None:
     long_id = "SHOP-" + "7" * 64
     await seed_orders(store, "C-LONG", 9102, [long_id])

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from bot.sandbox.client import SandboxClient
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import RunBot, bot_messages, make_users
 
@@ -14,7 +14,7 @@ CUSTOMERS = 60
 BLOCKED = (2007, 2031)  # about 3 %
 
 
-async def drained(store: SqliteStore, *, timeout: float = 40.0) -> None:
+async def drained(store: SqlStore, *, timeout: float = 40.0) -> None:
     """Wait until the outbox has nothing left to send."""
     for _ in range(int(timeout / 0.1)):
         if (await store.outbox_summary()).pending == 0:
@@ -24,7 +24,7 @@ async def drained(store: SqliteStore, *, timeout: float = 40.0) -> None:
 
 
 async def test_a_slip_imported_while_the_bot_was_down_is_announced_as_soon_as_it_starts(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
 ) -> None:
     buyers = [shop.Buyer(1001), shop.Buyer(1002, language="fr")]
     await shop.seed(store, buyers)
@@ -43,7 +43,7 @@ async def test_a_slip_imported_while_the_bot_was_down_is_announced_as_soon_as_it
 
 
 async def test_a_slip_reaches_every_reachable_customer_exactly_once_despite_faults(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
 ) -> None:
     buyers = [shop.Buyer(2000 + n, language=("en", "de", "es")[n % 3]) for n in range(CUSTOMERS)]
     await shop.seed(store, buyers)

@@ -23,7 +23,7 @@ from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
 from bot.services.eta import recompute_etas
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, bot_messages
 from tests.notices.test_delivery_e2e import settled
@@ -41,7 +41,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def run_shop_bot(
-    sandbox: Sandbox, store: SqliteStore, catalogs: Catalogs, db_path: Path, clock: FrozenClock
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path, clock: FrozenClock
 ) -> Callable[[], Any]:
     """The real application with a staff member, jobs and dispatcher included."""
 
@@ -62,7 +62,7 @@ def run_shop_bot(
     return running
 
 
-async def us_chair_order(store: SqliteStore, customer_id: str, name: str, order_id: str) -> None:
+async def us_chair_order(store: SqlStore, customer_id: str, name: str, order_id: str) -> None:
     """A US customer's chair order promised for 18 Dec, with no chat linked."""
     await shop.seed(store, [])
     customer = Customer(customer_id, name, email=f"{name.lower()}@example.com", language="en")
@@ -105,7 +105,7 @@ async def _say(
 
 
 async def test_a_notice_decided_with_no_chat_linked_is_not_told_and_arrives_when_a_chat_links(
-    store: SqliteStore,
+    store: SqlStore,
     client: SandboxClient,
     run_shop_bot: Any,
     clock: FrozenClock,
@@ -170,7 +170,7 @@ async def test_a_notice_decided_with_no_chat_linked_is_not_told_and_arrives_when
 
 
 async def test_a_notice_refused_by_a_blocked_chat_arrives_fresh_and_once_when_it_unblocks(
-    store: SqliteStore,
+    store: SqlStore,
     client: SandboxClient,
     run_shop_bot: Any,
     clock: FrozenClock,

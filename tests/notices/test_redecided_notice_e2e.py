@@ -21,7 +21,7 @@ from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
 from bot.services.importing import import_csv
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, bot_messages
 from tests.notices.test_delivery_e2e import settled
@@ -34,7 +34,7 @@ MOVED_PO_DUE = "2026-12-21"  # +1 week from 14 Dec: ships Tue 22 Dec, after the 
 
 @pytest.fixture
 def run_shop_bot(
-    sandbox: Sandbox, store: SqliteStore, catalogs: Catalogs, db_path: Path
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path
 ) -> Callable[[], Any]:
     """The real application, its clock frozen for the whole test, with one staff member."""
 
@@ -67,7 +67,7 @@ async def _until(check: Callable[[], Any], what: str, timeout: float = 15.0) -> 
     raise AssertionError(f"not in time: {what}")
 
 
-async def _unreachable(store: SqliteStore) -> bool:
+async def _unreachable(store: SqlStore) -> bool:
     rows = await store.connection.execute_fetchall(
         "SELECT 1 FROM unreachable_chats WHERE chat_id = ?", (BERND,)
     )
@@ -89,7 +89,7 @@ async def _press(client: SandboxClient, chat_id: int, prefix: str) -> dict[str, 
     return (await client.wait_for(chat_id, after=after, count=1, timeout=15))[-1]
 
 
-async def _move_po_one_week_while_blocked(store: SqliteStore, client: SandboxClient) -> str:
+async def _move_po_one_week_while_blocked(store: SqlStore, client: SandboxClient) -> str:
     """Bernd blocks the bot, staff move PO-1 by a week; the refused question's alert."""
     await client.block(BERND)
     await _until(lambda: _unreachable(store), "the bot hears of the block")
@@ -108,7 +108,7 @@ async def _move_po_one_week_while_blocked(store: SqliteStore, client: SandboxCli
     return alert
 
 
-async def _same_po_file(store: SqliteStore, directory: Path) -> None:
+async def _same_po_file(store: SqlStore, directory: Path) -> None:
     """A supplier file as the shop's nightly import sends it: PO-1 as it stands now."""
     path = directory / "po.csv"
     path.write_text(
@@ -125,7 +125,7 @@ async def _same_po_file(store: SqliteStore, directory: Path) -> None:
     )
 
 
-async def _seed(store: SqliteStore, client: SandboxClient) -> None:
+async def _seed(store: SqlStore, client: SandboxClient) -> None:
     await shop.seed(store, [BUYER])
     await client.create_user(STAFF, "Sam", language_code="en")
     await client.create_user(BERND, "Bernd", language_code="en")
@@ -145,7 +145,7 @@ def _staff_alerts(messages: list[dict[str, Any]]) -> list[str]:
 
 @pytest.mark.parametrize("then_import", [False, True], ids=["unblock only", "unblock and import"])
 async def test_a_question_refused_by_a_blocked_chat_reaches_it_once_when_it_unblocks_at_once(
-    store: SqliteStore,
+    store: SqlStore,
     client: SandboxClient,
     run_shop_bot: Any,
     tmp_path: Path,
@@ -176,7 +176,7 @@ async def test_a_question_refused_by_a_blocked_chat_reaches_it_once_when_it_unbl
 
 
 async def test_a_customer_who_unblocks_and_writes_orders_gets_the_question_once_and_can_answer(
-    store: SqliteStore, client: SandboxClient, run_shop_bot: Any
+    store: SqlStore, client: SandboxClient, run_shop_bot: Any
 ) -> None:
     await _seed(store, client)
     async with run_shop_bot():

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.model import Customer, Jurisdiction, Order, OrderLine
 from bot.sandbox.client import SandboxClient
 from bot.services.importing import import_csv
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import bot_messages
 from tests.notices.test_delivery_e2e import settled
@@ -28,7 +28,7 @@ __all__ = ["clock", "run_shop_bot"]
 ORDER = "9401"
 
 
-async def _move_po(store: SqliteStore, directory: Path, due: date, notices: int) -> None:
+async def _move_po(store: SqlStore, directory: Path, due: date, notices: int) -> None:
     """The supplier's file moves PO-1 to `due`; wait until the order's `notices`th is settled."""
     path = directory / f"po-{due.isoformat()}.csv"
     path.write_text(
@@ -59,7 +59,7 @@ async def _alerts(client: SandboxClient) -> list[str]:
 
 
 async def test_a_po_moved_again_while_the_customer_has_no_chat_alerts_staff_only_on_new_terms(
-    store: SqliteStore, client: SandboxClient, run_shop_bot: Any, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_shop_bot: Any, tmp_path: Path
 ) -> None:
     await us_chair_order(store, "C-OLLI", "Olli", ORDER)
     await client.create_user(STAFF, "Sam", language_code="en")

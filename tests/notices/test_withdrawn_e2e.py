@@ -20,7 +20,7 @@ from bot.sandbox.server import Sandbox
 from bot.services.eta import recompute_etas
 from bot.services.importing import import_csv
 from bot.services.notices import mark_communicated
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, bot_messages
 
@@ -30,7 +30,7 @@ MORNING = datetime(2026, 12, 3, 8, 1, tzinfo=UTC)
 SOONER = "2026-12-07"
 
 
-async def seed(store: SqliteStore, order_ids: list[str]) -> None:
+async def seed(store: SqlStore, order_ids: list[str]) -> None:
     """A customer (no jurisdiction: news only) waiting on chairs in several orders, linked."""
     await shop.seed(store, [])
     customer = Customer("C-4000", "Pat Doe", language="en")
@@ -53,7 +53,7 @@ async def seed(store: SqliteStore, order_ids: list[str]) -> None:
 
 @asynccontextmanager
 async def running_bot(
-    sandbox: Sandbox, store: SqliteStore, catalogs: Catalogs, db_path: Path, clock: FrozenClock
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path, clock: FrozenClock
 ) -> AsyncIterator[BotApplication]:
     """The real application (jobs and dispatcher) on a clock the test moves."""
     settings = Settings(token=TOKEN, api_base_url=sandbox.api_base_url, db_path=db_path)
@@ -64,7 +64,7 @@ async def running_bot(
         yield application
 
 
-async def imported(store: SqliteStore, folder: Path, kind: str, text: str, now: datetime) -> None:
+async def imported(store: SqlStore, folder: Path, kind: str, text: str, now: datetime) -> None:
     """A file imported as the command line does (validate, write, recompute)."""
     path = folder / f"{kind}.csv"
     path.write_text(text, encoding="utf-8")
@@ -73,7 +73,7 @@ async def imported(store: SqliteStore, folder: Path, kind: str, text: str, now: 
     )
 
 
-async def queued_texts(store: SqliteStore, *, notices_only: bool = True) -> list[str]:
+async def queued_texts(store: SqlStore, *, notices_only: bool = True) -> list[str]:
     """The notices (or every message) waiting in the outbox for the customer's chat; a
     cancelled order's rating question (tests/ratings) is no notice."""
     only = " AND dedupe_key NOT LIKE 'rating:%'" if notices_only else ""
@@ -84,7 +84,7 @@ async def queued_texts(store: SqliteStore, *, notices_only: bool = True) -> list
         return [str(row[0]) for row in await cursor.fetchall()]
 
 
-async def until_queued(store: SqliteStore, wanted: str, unwanted: str | None = None) -> str:
+async def until_queued(store: SqlStore, wanted: str, unwanted: str | None = None) -> str:
     """Wait until exactly one message waits for the chat, naming `wanted` and not `unwanted`."""
     for _ in range(300):
         texts = await queued_texts(store)
@@ -98,7 +98,7 @@ async def until_queued(store: SqliteStore, wanted: str, unwanted: str | None = N
     raise AssertionError(f"never queued as expected: {await queued_texts(store)}")
 
 
-async def until_nothing_queued(store: SqliteStore) -> None:
+async def until_nothing_queued(store: SqlStore) -> None:
     for _ in range(300):
         if not await queued_texts(store):
             return
@@ -106,7 +106,7 @@ async def until_nothing_queued(store: SqliteStore) -> None:
     raise AssertionError(f"still queued: {await queued_texts(store)}")
 
 
-async def until_delivered(store: SqliteStore) -> None:
+async def until_delivered(store: SqlStore) -> None:
     for _ in range(300):
         async with store.connection.execute(
             "SELECT count(*) FROM notice_log WHERE delivery = 'pending'"
@@ -130,7 +130,7 @@ def cancelled_order_csv(order_id: str) -> str:
 
 
 async def test_good_news_held_overnight_for_an_order_cancelled_before_morning_is_not_sent(
-    store: SqliteStore,
+    store: SqlStore,
     sandbox: Sandbox,
     client: SandboxClient,
     catalogs: Catalogs,
@@ -164,7 +164,7 @@ async def test_good_news_held_overnight_for_an_order_cancelled_before_morning_is
 
 
 async def test_a_digest_held_overnight_still_tells_about_the_order_that_was_not_cancelled(
-    store: SqliteStore,
+    store: SqlStore,
     sandbox: Sandbox,
     client: SandboxClient,
     catalogs: Catalogs,

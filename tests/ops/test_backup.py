@@ -12,7 +12,7 @@ import pytest
 
 from bot.cli import main
 from bot.domain.model import Product
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -33,7 +33,7 @@ def skus_in(path: Path) -> set[str]:
         return {row[0] for row in conn.execute("SELECT sku FROM products")}
 
 
-async def add_products(store: SqliteStore, count: int) -> None:
+async def add_products(store: SqlStore, count: int) -> None:
     """Products SKU-00000 .. SKU-<count - 1>."""
     products = [Product(f"SKU-{n:05d}", f"Product {n}", 100 + n, "USD", 1) for n in range(count)]
     await store.upsert_products(products, actor="test", at=AT)

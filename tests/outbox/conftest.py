@@ -11,7 +11,7 @@ import pytest
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 TOKEN = "100000001:outbox-test-token"
@@ -20,7 +20,7 @@ CHAT_RATE = 10.0
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     """An empty store in a real SQLite file."""
     opened = await open_store(tmp_path / "db.sqlite3")
     yield opened

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
-from storage.sqlite import open_store
+from storage.store import open_store
 
 TOKEN = "100000001:crash-test-token"
 

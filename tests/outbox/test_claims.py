@@ -16,7 +16,7 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
 from bot.services.processes import this_process
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.outbox.conftest import CHAT_RATE, GLOBAL_RATE, NOW, TOKEN
 
 CHATS = 20
@@ -31,7 +31,7 @@ def text(chat_id: int, n: int) -> str:
 
 
 async def test_two_bots_sending_from_one_database_deliver_each_message_exactly_once(
-    store: SqliteStore, sandbox: Sandbox, client: SandboxClient, tmp_path: Path
+    store: SqlStore, sandbox: Sandbox, client: SandboxClient, tmp_path: Path
 ) -> None:
     chats = [FIRST_USER + n for n in range(CHATS)]
     for chat_id in chats:
@@ -75,7 +75,7 @@ async def test_two_bots_sending_from_one_database_deliver_each_message_exactly_o
 
 
 async def test_a_claimed_row_is_not_sent_or_recorded_by_another_sender_until_its_claim_ends(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await store.enqueue_messages(
         [OutgoingMessage("a", 1, "first"), OutgoingMessage("b", 1, "second")], now=NOW
@@ -96,7 +96,7 @@ async def test_a_claimed_row_is_not_sent_or_recorded_by_another_sender_until_its
 
 
 async def test_a_dead_senders_claims_are_taken_over_at_once_and_a_live_ones_are_waited_for(
-    store: SqliteStore, sandbox: Sandbox, client: SandboxClient
+    store: SqlStore, sandbox: Sandbox, client: SandboxClient
 ) -> None:
     await client.create_user(FIRST_USER, "Customer")
     await store.enqueue_messages([OutgoingMessage("a", FIRST_USER, "hello")], now=NOW)

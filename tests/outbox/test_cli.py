@@ -10,7 +10,7 @@ import pytest
 from bot.cli import main
 from bot.domain.model import Customer
 from bot.domain.outbox import Delivery, OutgoingMessage
-from storage.sqlite import open_store
+from storage.store import open_store
 from tests.outbox.conftest import NOW
 
 

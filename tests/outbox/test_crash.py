@@ -15,7 +15,7 @@ from bot.domain.outbox import OutgoingMessage
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
 from bot.services.dispatcher import DEFAULT_IN_FLIGHT
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.outbox.conftest import NOW
 
 CHATS = 200
@@ -52,7 +52,7 @@ async def sent_so_far(client: SandboxClient) -> int:
 
 @pytest.mark.parametrize(("in_flight", "most_duplicates"), [(1, 1), (DEFAULT_IN_FLIGHT, None)])
 async def test_a_killed_dispatcher_loses_nothing_and_repeats_only_what_was_in_flight(
-    store: SqliteStore,
+    store: SqlStore,
     sandbox: Sandbox,
     client: SandboxClient,
     tmp_path: Path,
@@ -102,7 +102,7 @@ async def test_a_killed_dispatcher_loses_nothing_and_repeats_only_what_was_in_fl
 
 
 async def test_a_killed_dispatcher_mid_broadcast_loses_nothing_and_keeps_each_lane_in_order(
-    store: SqliteStore, sandbox: Sandbox, client: SandboxClient, tmp_path: Path
+    store: SqlStore, sandbox: Sandbox, client: SandboxClient, tmp_path: Path
 ) -> None:
     await client.configure(global_rate=RATE, per_chat_rate=CHAT_RATE)
     chats = [FIRST_USER + n for n in range(CHATS)]

@@ -20,7 +20,7 @@ from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.e2e import shop
 from tests.outbox.conftest import CHAT_RATE, GLOBAL_RATE, NOW, TOKEN
 
@@ -40,7 +40,7 @@ async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
         yield sender
 
 
-def dispatcher(store: SqliteStore) -> Dispatcher:
+def dispatcher(store: SqlStore) -> Dispatcher:
     limits = DispatchLimits(send_rate=GLOBAL_RATE, chat_send_rate=CHAT_RATE)
     retry = RetryPolicy(base_seconds=0.05, max_seconds=0.4, max_attempts=30)
     return Dispatcher(store, FrozenClock(NOW), limits=limits, retry=retry, rng=random.Random(5))
@@ -65,7 +65,7 @@ async def flood_bursts(client: SandboxClient) -> None:
 
 
 async def test_every_reachable_chat_gets_its_messages_once_and_in_order_despite_faults(
-    store: SqliteStore, sandbox: Sandbox, client: SandboxClient, bot: Bot
+    store: SqlStore, sandbox: Sandbox, client: SandboxClient, bot: Bot
 ) -> None:
     chats = [FIRST_USER + n for n in range(CUSTOMERS)]
     blocked = set(chats[::33])
@@ -99,7 +99,7 @@ async def test_every_reachable_chat_gets_its_messages_once_and_in_order_despite_
 
 
 async def test_a_message_telegram_refuses_is_failed_with_the_reason_and_not_retried(
-    store: SqliteStore, client: SandboxClient, bot: Bot
+    store: SqlStore, client: SandboxClient, bot: Bot
 ) -> None:
     await client.create_user(FIRST_USER, "Ann")
     await store.enqueue_messages(
@@ -118,7 +118,7 @@ async def test_a_message_telegram_refuses_is_failed_with_the_reason_and_not_retr
 
 
 async def test_buttons_are_sent_under_the_message(
-    store: SqliteStore, client: SandboxClient, bot: Bot
+    store: SqlStore, client: SandboxClient, bot: Bot
 ) -> None:
     await client.create_user(FIRST_USER, "Ann")
     buttons = (
@@ -134,7 +134,7 @@ async def test_buttons_are_sent_under_the_message(
 
 
 async def test_a_user_who_unblocks_the_bot_gets_the_messages_held_for_them(
-    store: SqliteStore, sandbox: Sandbox, client: SandboxClient, bot: Bot, tmp_path: Any
+    store: SqlStore, sandbox: Sandbox, client: SandboxClient, bot: Bot, tmp_path: Any
 ) -> None:
     await client.create_user(FIRST_USER, "Ann")
     await client.block(FIRST_USER)
@@ -154,7 +154,7 @@ async def test_a_user_who_unblocks_the_bot_gets_the_messages_held_for_them(
 
 
 async def test_the_reason_a_blocked_chat_is_held_says_forbidden_once(
-    store: SqliteStore, client: SandboxClient, bot: Bot
+    store: SqlStore, client: SandboxClient, bot: Bot
 ) -> None:
     await client.create_user(FIRST_USER, "Ann")
     await client.block(FIRST_USER)
@@ -167,7 +167,7 @@ async def test_the_reason_a_blocked_chat_is_held_says_forbidden_once(
 
 
 async def test_a_user_who_blocks_the_bot_is_marked_before_any_send_fails(
-    store: SqliteStore, sandbox: Sandbox, client: SandboxClient, bot: Bot
+    store: SqlStore, sandbox: Sandbox, client: SandboxClient, bot: Bot
 ) -> None:
     await client.create_user(FIRST_USER, "Ann")
     await client.block(FIRST_USER)
@@ -177,7 +177,7 @@ async def test_a_user_who_blocks_the_bot_is_marked_before_any_send_fails(
 
 
 async def deliver_updates(
-    store: SqliteStore, sandbox: Sandbox, bot: Bot, *, staff_ids: frozenset[int] = frozenset()
+    store: SqlStore, sandbox: Sandbox, bot: Bot, *, staff_ids: frozenset[int] = frozenset()
 ) -> None:
     """Hand the sandbox's pending updates to the real Application's handlers."""
     settings = Settings(token=TOKEN, api_base_url=sandbox.api_base_url, staff_ids=staff_ids)
@@ -198,7 +198,7 @@ STAFF_USER = 777
 
 
 async def test_an_alert_to_a_staff_member_with_no_chat_yet_is_held_and_sent_once_they_write(
-    store: SqliteStore,
+    store: SqlStore,
     sandbox: Sandbox,
     client: SandboxClient,
     bot: Bot,

@@ -20,7 +20,7 @@ from bot.domain.retry import RetryPolicy
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.outbox.conftest import CHAT_RATE, GLOBAL_RATE, NOW, TOKEN
 
 FIRST_USER = 810000
@@ -37,7 +37,7 @@ async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
         yield sender
 
 
-def dispatcher(store: SqliteStore, **limits: Any) -> Dispatcher:
+def dispatcher(store: SqlStore, **limits: Any) -> Dispatcher:
     chosen = DispatchLimits(send_rate=GLOBAL_RATE, chat_send_rate=CHAT_RATE, **limits)
     retry = RetryPolicy(base_seconds=0.05, max_seconds=0.4, max_attempts=30)
     return Dispatcher(store, FrozenClock(NOW), limits=chosen, retry=retry, rng=random.Random(3))
@@ -74,7 +74,7 @@ async def until_sent(client: SandboxClient, count: int) -> None:
 
 
 async def test_a_delay_notice_queued_mid_broadcast_goes_before_its_remaining_messages(
-    store: SqliteStore, client: SandboxClient, bot: Bot, tmp_path: Path
+    store: SqlStore, client: SandboxClient, bot: Bot, tmp_path: Path
 ) -> None:
     chats = [FIRST_USER + n for n in range(RECIPIENTS)]
     customer = FIRST_USER + RECIPIENTS
@@ -106,7 +106,7 @@ async def test_a_delay_notice_queued_mid_broadcast_goes_before_its_remaining_mes
 
 
 async def test_each_chat_gets_its_notices_in_order_and_its_broadcast_copies_in_order(
-    store: SqliteStore, client: SandboxClient, bot: Bot
+    store: SqlStore, client: SandboxClient, bot: Bot
 ) -> None:
     chats = [FIRST_USER + n for n in range(3)]
     for chat_id in chats:
@@ -130,7 +130,7 @@ async def test_each_chat_gets_its_notices_in_order_and_its_broadcast_copies_in_o
 
 
 async def test_a_blocked_customer_s_broadcast_copy_is_held_and_counted_not_retried(
-    store: SqliteStore, client: SandboxClient, bot: Bot
+    store: SqlStore, client: SandboxClient, bot: Bot
 ) -> None:
     chats = [FIRST_USER + n for n in range(20)]
     blocked = set(chats[::7])
@@ -193,7 +193,7 @@ def test_paid_broadcast_copies_go_at_their_own_limit_and_notices_keep_the_free_o
 
 
 async def test_with_paid_broadcasts_copies_go_paid_past_the_free_limit_without_429s(
-    client: SandboxClient, store: SqliteStore, bot: Bot
+    client: SandboxClient, store: SqlStore, bot: Bot
 ) -> None:
     # Why: Telegram's free limits; only copies sent as paid broadcasts may go faster.
     await client.configure(global_rate=30.0, per_chat_rate=1.0, paid_broadcast_rate=1000.0)

@@ -19,14 +19,14 @@ from bot.domain.model import Customer, Order, OrderLine, PoStatus, Product, Purc
 from bot.i18n import Catalogs
 from bot.jobs import report_overdue_supply
 from bot.services.eta import recompute_etas
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 TODAY = date(2026, 12, 9)
 NOW = datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
 RULES = EtaRules(calendar=BusinessCalendar(holidays=frozenset()), default_handling_days=1)
 
 
-async def seed(store: SqliteStore) -> None:
+async def seed(store: SqlStore) -> None:
     """Lamps due 20 Nov for three lines of two customers, chairs due next week, a cancelled PO."""
     await store.upsert_products(
         [
@@ -121,7 +121,7 @@ def test_the_lines_on_the_overdue_delivery_are_the_ones_flagged_for_their_custom
     assert flagged == [True, True, True, False, False]
 
 
-def services_at(store: SqliteStore, moment: datetime) -> Services:
+def services_at(store: SqlStore, moment: datetime) -> Services:
     """The running bot's services with the clock at `moment`."""
     return Services(
         settings=Settings(token="1:x"),

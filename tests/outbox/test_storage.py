@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain.outbox import Button, Delivery, OutgoingMessage
 from storage.outbox import insert_outbox_rows
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from storage.transaction import transaction
 from tests.outbox.conftest import NOW
 
@@ -19,18 +19,18 @@ def message(key: str, chat_id: int = 1, **changes: object) -> OutgoingMessage:
     return OutgoingMessage(**fields)  # type: ignore[arg-type]
 
 
-async def due_keys(store: SqliteStore, *, minutes: int = 0) -> list[str]:
+async def due_keys(store: SqlStore, *, minutes: int = 0) -> list[str]:
     rows = await store.due_messages(now=NOW + timedelta(minutes=minutes), after_id=0, limit=100)
     return [row.text for row in rows]
 
 
-async def test_the_same_dedupe_key_is_queued_only_once(store: SqliteStore) -> None:
+async def test_the_same_dedupe_key_is_queued_only_once(store: SqlStore) -> None:
     assert await store.enqueue_messages([message("a"), message("a")], now=NOW) == 1
     assert await store.enqueue_messages([message("a"), message("b")], now=NOW) == 1
     assert await due_keys(store) == ["<b>a</b>", "<b>b</b>"]
 
 
-async def test_a_message_rolled_back_with_its_cause_is_never_sent(store: SqliteStore) -> None:
+async def test_a_message_rolled_back_with_its_cause_is_never_sent(store: SqlStore) -> None:
     conn = store.connection
     with pytest.raises(RuntimeError):
         async with transaction(conn):
@@ -41,7 +41,7 @@ async def test_a_message_rolled_back_with_its_cause_is_never_sent(store: SqliteS
     assert await due_keys(store) == ["<b>kept</b>"]
 
 
-async def test_buttons_come_back_as_they_were_queued(store: SqliteStore) -> None:
+async def test_buttons_come_back_as_they_were_queued(store: SqlStore) -> None:
     buttons = ((Button("Keep waiting", "dw:1042:3"), Button("Cancel", "dx:1042:3")),)
     await store.enqueue_messages([message("a", buttons=buttons)], now=NOW)
     (row,) = await store.due_messages(now=NOW, after_id=0, limit=10)
@@ -49,7 +49,7 @@ async def test_buttons_come_back_as_they_were_queued(store: SqliteStore) -> None
 
 
 async def test_a_quiet_hours_message_waits_but_does_not_hold_back_an_urgent_one(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     later = NOW + timedelta(hours=9)
     await store.enqueue_messages(
@@ -60,7 +60,7 @@ async def test_a_quiet_hours_message_waits_but_does_not_hold_back_an_urgent_one(
 
 
 async def test_a_chat_s_later_messages_wait_behind_one_that_is_being_retried(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await store.enqueue_messages(
         [message("first"), message("second"), message("other", 2)], now=NOW
@@ -74,7 +74,7 @@ async def test_a_chat_s_later_messages_wait_behind_one_that_is_being_retried(
 
 
 async def test_an_unreachable_chat_is_held_and_shown_to_staff_until_it_comes_back(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await store.enqueue_messages([message("a", 1), message("b", 2), message("c", 2)], now=NOW)
     await store.mark_chat_unreachable(2, reason="Forbidden: bot was blocked by the user", at=NOW)
@@ -90,7 +90,7 @@ async def test_an_unreachable_chat_is_held_and_shown_to_staff_until_it_comes_bac
     assert actions == ["chat.unreachable", "chat.reachable"]
 
 
-async def test_sent_and_failed_rows_are_not_due_again(store: SqliteStore) -> None:
+async def test_sent_and_failed_rows_are_not_due_again(store: SqlStore) -> None:
     await store.enqueue_messages([message("a"), message("b", 2)], now=NOW)
     a, b = await store.due_messages(now=NOW, after_id=0, limit=10)
     await store.mark_sent([Delivery(a.row_id, 77)], at=NOW)

@@ -20,7 +20,7 @@ from bot.domain.model import LineStatus
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.services.importing import import_csv
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, catalogs, client, db_path, sandbox, store
 
@@ -38,7 +38,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def run_bot(
-    sandbox: Any, store: SqliteStore, catalogs: Catalogs, db_path: Path, clock: FrozenClock
+    sandbox: Any, store: SqlStore, catalogs: Catalogs, db_path: Path, clock: FrozenClock
 ) -> RunBot:
     """Start the real application (jobs and dispatcher included) for an `async with` block;
     low ratings are alerted to the staff member's private chat (no support chat)."""
@@ -79,7 +79,7 @@ def orders_csv(
     return path
 
 
-async def import_orders(store: SqliteStore, path: Path, *, now: datetime) -> None:
+async def import_orders(store: SqlStore, path: Path, *, now: datetime) -> None:
     """Import an orders file the way the command line does (validate, write, recompute)."""
     await import_csv(
         store,
@@ -98,7 +98,7 @@ async def bot_messages(client: SandboxClient, chat_id: int) -> list[dict[str, An
     return [event for event in events if event["kind"] == "bot_message"]
 
 
-async def drained(store: SqliteStore, *, timeout: float = 20.0) -> None:
+async def drained(store: SqlStore, *, timeout: float = 20.0) -> None:
     """Wait until the outbox has nothing left to send now."""
     for _ in range(int(timeout / 0.1)):
         if (await store.outbox_summary()).pending == 0:
@@ -107,7 +107,7 @@ async def drained(store: SqliteStore, *, timeout: float = 20.0) -> None:
     raise AssertionError("the outbox was not drained in time")
 
 
-async def ratings_of(store: SqliteStore) -> dict[str, tuple[int | None, str | None]]:
+async def ratings_of(store: SqlStore) -> dict[str, tuple[int | None, str | None]]:
     """Every rating as subject → (score, comment)."""
     rows = await store.connection.execute_fetchall(
         "SELECT subject, score, comment FROM ratings ORDER BY id"

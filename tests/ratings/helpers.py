@@ -9,7 +9,7 @@ from typing import Any
 from bot.domain.model import Customer, Order, OrderLine, Product
 from bot.sandbox.client import SandboxClient
 from bot.services.eta import recompute_etas
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 
 
@@ -56,7 +56,7 @@ def labels(message: dict[str, Any]) -> list[str]:
     return [button["text"] for row in message.get("buttons") or [] for button in row]
 
 
-async def add_in_stock_buyer(store: SqliteStore, buyer: shop.Buyer) -> None:
+async def add_in_stock_buyer(store: SqlStore, buyer: shop.Buyer) -> None:
     """A linked customer whose one order is a lamp, always in stock."""
     lamp = Product("LAMP", "Desk lamp", 2999, "EUR", on_hand=50)
     await store.upsert_products([lamp], actor="test", at=shop.NOW)

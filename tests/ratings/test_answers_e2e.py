@@ -13,7 +13,7 @@ from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.services.ratings import ask_for_rating
 from handlers.ratings import make_question_renderer
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import make_users
 from tests.ratings.conftest import (
@@ -32,7 +32,7 @@ CLARA = shop.Buyer(1003, language="fr")
 
 
 async def asked(
-    store: SqliteStore, client: SandboxClient, tmp_path: Path, buyers: list[shop.Buyer]
+    store: SqlStore, client: SandboxClient, tmp_path: Path, buyers: list[shop.Buyer]
 ) -> dict[int, dict[str, Any]]:
     """Ship every buyer's order by import; each one's question, by chat."""
     await import_orders(store, orders_csv(tmp_path, buyers, LineStatus.SHIPPED), now=shop.NOW)
@@ -40,7 +40,7 @@ async def asked(
 
 
 async def test_a_score_is_kept_thanked_and_its_comment_taken_even_when_it_looks_like_an_order(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
 ) -> None:
     await shop.seed(store, [ALICE, BORIS])
     await make_users(client, [ALICE, BORIS])
@@ -80,7 +80,7 @@ async def test_a_score_is_kept_thanked_and_its_comment_taken_even_when_it_looks_
 
 
 async def test_a_low_score_alerts_staff_and_its_comment_follows(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
 ) -> None:
     await shop.seed(store, [CLARA])
     await make_users(client, [CLARA])
@@ -101,7 +101,7 @@ async def test_a_low_score_alerts_staff_and_its_comment_follows(
 
 
 async def test_a_command_still_works_while_a_comment_is_awaited_and_skip_ends_the_wait(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
 ) -> None:
     await shop.seed(store, [ALICE, BORIS])
     await make_users(client, [ALICE, BORIS])
@@ -124,7 +124,7 @@ async def test_a_command_still_works_while_a_comment_is_awaited_and_skip_ends_th
 
 
 async def test_the_hand_off_asks_through_the_same_question_once(
-    store: SqliteStore,
+    store: SqlStore,
     client: SandboxClient,
     run_bot: RunBot,
     catalogs: Catalogs,
@@ -156,7 +156,7 @@ async def test_the_hand_off_asks_through_the_same_question_once(
 
 
 async def test_a_low_score_of_a_hand_off_names_the_day_the_conversation_closed(
-    store: SqliteStore,
+    store: SqlStore,
     client: SandboxClient,
     run_bot: RunBot,
     catalogs: Catalogs,
@@ -185,7 +185,7 @@ async def test_a_low_score_of_a_hand_off_names_the_day_the_conversation_closed(
 
 
 async def test_a_comment_belongs_to_the_question_scored_last_and_follows_its_low_alert(
-    store: SqliteStore,
+    store: SqlStore,
     client: SandboxClient,
     run_bot: RunBot,
     catalogs: Catalogs,

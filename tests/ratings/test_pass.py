@@ -20,14 +20,14 @@ from bot.services.ratings import (
     score_rating,
 )
 from handlers.ratings import make_question_renderer
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.notices import shop
 from tests.ratings.conftest import import_orders, orders_csv, ratings_of
 
 NO_QUIET = QuietHours.parse("00:00-00:00")
 
 
-async def run_pass(store: SqliteStore, catalogs: Catalogs, now: datetime = shop.NOW) -> RatingPass:
+async def run_pass(store: SqlStore, catalogs: Catalogs, now: datetime = shop.NOW) -> RatingPass:
     """One pass at `now`, rendering in the shipped catalogs."""
     return await ask_about_closed_orders(
         store,
@@ -39,7 +39,7 @@ async def run_pass(store: SqliteStore, catalogs: Catalogs, now: datetime = shop.
 
 
 async def test_several_orders_closing_together_are_asked_about_one_a_day_oldest_first(
-    store: SqliteStore, catalogs: Catalogs, tmp_path: Path
+    store: SqlStore, catalogs: Catalogs, tmp_path: Path
 ) -> None:
     first = shop.Buyer(1001)
     await shop.seed(store, [first])
@@ -61,7 +61,7 @@ async def test_several_orders_closing_together_are_asked_about_one_a_day_oldest_
 
 
 async def test_an_order_whose_turn_comes_two_weeks_after_it_closed_is_not_asked_about(
-    store: SqliteStore, catalogs: Catalogs, tmp_path: Path
+    store: SqlStore, catalogs: Catalogs, tmp_path: Path
 ) -> None:
     first = shop.Buyer(1001)
     await shop.seed(store, [first])
@@ -77,7 +77,7 @@ async def test_an_order_whose_turn_comes_two_weeks_after_it_closed_is_not_asked_
 
 
 async def test_an_order_whose_customer_has_no_reachable_chat_is_not_asked_about(
-    store: SqliteStore, catalogs: Catalogs, tmp_path: Path
+    store: SqlStore, catalogs: Catalogs, tmp_path: Path
 ) -> None:
     late, blocked = shop.Buyer(1001), shop.Buyer(1002)
     await shop.seed(store, [late, blocked])
@@ -93,7 +93,7 @@ async def test_an_order_whose_customer_has_no_reachable_chat_is_not_asked_about(
 
 
 async def test_csat_counts_answered_questions_and_their_mean(
-    store: SqliteStore, catalogs: Catalogs, tmp_path: Path
+    store: SqlStore, catalogs: Catalogs, tmp_path: Path
 ) -> None:
     buyers = [shop.Buyer(1001), shop.Buyer(1002), shop.Buyer(1003)]
     await shop.seed(store, buyers)
@@ -131,7 +131,7 @@ def _second_order_csv(
 
 
 async def test_two_processes_passing_at_once_ask_one_question(
-    store: SqliteStore, catalogs: Catalogs, tmp_path: Path, db_path: Path
+    store: SqlStore, catalogs: Catalogs, tmp_path: Path, db_path: Path
 ) -> None:
     buyer = shop.Buyer(1001)
     await shop.seed(store, [buyer])

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.clock import FrozenClock
 from bot.domain.model import LineStatus
 from bot.sandbox.client import SandboxClient
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import make_users
 from tests.ratings.conftest import (
@@ -28,7 +28,7 @@ HISTORY = shop.Buyer(1003)
 
 
 async def test_an_order_shipped_by_an_import_brings_one_question_even_after_a_restart(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
+    store: SqlStore, client: SandboxClient, run_bot: RunBot, tmp_path: Path
 ) -> None:
     await shop.seed(store, [WAITING])
     await add_in_stock_buyer(store, IN_STOCK)
@@ -61,7 +61,7 @@ async def test_an_order_shipped_by_an_import_brings_one_question_even_after_a_re
 
 
 async def test_an_order_the_customer_cancels_in_the_chat_brings_the_question_in_their_language(
-    store: SqliteStore, client: SandboxClient, run_bot: RunBot
+    store: SqlStore, client: SandboxClient, run_bot: RunBot
 ) -> None:
     buyer = shop.Buyer(1004, language="de")
     await shop.seed(store, [buyer])
@@ -79,7 +79,7 @@ async def test_an_order_the_customer_cancels_in_the_chat_brings_the_question_in_
 
 
 async def test_a_question_due_at_night_waits_for_the_morning(
-    store: SqliteStore,
+    store: SqlStore,
     client: SandboxClient,
     run_bot: RunBot,
     clock: FrozenClock,

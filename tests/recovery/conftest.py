@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.i18n import Catalogs
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +18,7 @@ def catalogs() -> Catalogs:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     """An empty store in a real SQLite file."""
     opened = await open_store(tmp_path / "db.sqlite3")
     yield opened

@@ -15,10 +15,10 @@ from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.domain.store import SkuBook
 from bot.services.importing import import_csv
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 
-class DiesBeforeRecompute(SqliteStore):
+class DiesBeforeRecompute(SqlStore):
     """The real store, except that the process dies when the recompute starts reading."""
 
     async def sku_books(self, skus: Collection[str] | None = None) -> list[SkuBook]:

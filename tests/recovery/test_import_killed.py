@@ -17,7 +17,7 @@ from bot.jobs import start_up, sweep_when_recomputed
 from bot.runtime import make_rules
 from bot.services.eta import RECOMPUTE_MARK, recompute_etas
 from bot.services.status import order_json, order_view
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.recovery.killed import import_killed_before_recompute
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a Wednesday
@@ -29,7 +29,7 @@ ORDERS = (
 )
 
 
-async def a_shop(path: Path) -> SqliteStore:
+async def a_shop(path: Path) -> SqlStore:
     """A lamp in stock, a desk with a 21-day lead time, one earlier order, dates computed."""
     store = await open_store(path)
     products = [
@@ -49,12 +49,12 @@ def store_path(tmp_path: Path) -> Path:
     return tmp_path / "shop.sqlite3"
 
 
-def services(store: SqliteStore, catalogs: Catalogs) -> Services:
+def services(store: SqlStore, catalogs: Catalogs) -> Services:
     """The running bot's services on this store, its clock stopped at NOW."""
     return Services(SETTINGS, store, FrozenClock(NOW), make_rules(SETTINGS), catalogs)
 
 
-async def ship_dates(store: SqliteStore, order_id: str) -> list[object]:
+async def ship_dates(store: SqlStore, order_id: str) -> list[object]:
     """Each line's estimated ship date as `backorder-bot order --json` prints it."""
     view = await order_view(store, order_id)
     assert view is not None

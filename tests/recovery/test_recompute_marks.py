@@ -14,17 +14,17 @@ from bot.services.cancel import cancellation
 from bot.services.eta import MARK_GRACE_SECONDS, abandoned, recompute_etas, recompute_marked
 from bot.services.order_changes import apply_owned_change
 from bot.services.processes import this_process
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.actions.shop import NOW, RULES, TODAY, in_days, order, po, product, stock
 
 
-async def marked(store: SqliteStore) -> set[str]:
+async def marked(store: SqlStore) -> set[str]:
     """The SKUs waiting for a recompute."""
     return {mark.sku for mark in (await store.eta_marks()).pending}
 
 
 async def test_each_import_kind_marks_its_skus_with_its_rows_and_the_recompute_clears_them(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await store.upsert_products([product("MUG"), product("CUP")], actor="test", at=NOW)
     assert await marked(store) == {"MUG", "CUP"}
@@ -51,7 +51,7 @@ async def test_each_import_kind_marks_its_skus_with_its_rows_and_the_recompute_c
 
 
 async def test_a_recompute_that_read_before_a_change_saves_nothing_stale_and_keeps_the_mark(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await stock(store, [product("MUG", on_hand=1)], [order("O-1", ("MUG", 1, 1000))])
     marks = await store.eta_marks()
@@ -73,7 +73,7 @@ async def test_a_recompute_that_read_before_a_change_saves_nothing_stale_and_kee
 
 
 async def test_a_cancel_whose_process_stops_before_the_refresh_is_recomputed_from_its_mark(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     first = order("O-1", ("MUG", 1, 1000), placed_days_ago=20)
     second = order("O-2", ("MUG", 1, 1000), customer_id="C2")

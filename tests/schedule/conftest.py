@@ -16,7 +16,7 @@ from bot.domain.model import Customer, Order, OrderLine, Product
 from bot.i18n import Catalogs
 from bot.runtime import make_rules
 from bot.services.status import order_json, order_view
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 
 LEAD_DAYS = 10
 ORDER_ID = "O-1"
@@ -30,7 +30,7 @@ def catalogs() -> Catalogs:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     """A migrated store with one open order of a product that has no stock and no supply."""
     opened = await open_store(tmp_path / "schedule.sqlite3")
     # Why: with no stock and no purchase order the line waits the lead time from today.
@@ -48,9 +48,7 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     await opened.close()
 
 
-def services_at(
-    store: SqliteStore, catalogs: Catalogs, settings: Settings, now: datetime
-) -> Services:
+def services_at(store: SqlStore, catalogs: Catalogs, settings: Settings, now: datetime) -> Services:
     """The bot's services on this store, the clock stopped at `now`."""
     return Services(settings, store, FrozenClock(now), make_rules(settings), catalogs)
 
@@ -61,7 +59,7 @@ def with_settings(services: Services, **changes: object) -> Services:
     return dataclasses.replace(services, settings=settings, rules=make_rules(settings))
 
 
-async def available(store: SqliteStore) -> str:
+async def available(store: SqlStore) -> str:
     """The date the customer's line is expected to be available, as `order --json` shows it."""
     view = await order_view(store, ORDER_ID)
     assert view is not None

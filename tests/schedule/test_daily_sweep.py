@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.i18n import Catalogs
 from bot.jobs import start_up, sweep_if_due
 from bot.services.eta import RECOMPUTE_MARK
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.schedule.conftest import available, lead, services_at, with_settings
 
 SANTIAGO = ZoneInfo("America/Santiago")
@@ -33,7 +33,7 @@ def at_local(day: date, clock: time, zone: ZoneInfo) -> datetime:
     ],
 )
 async def test_a_midnight_sweep_still_runs_on_the_day_whose_midnight_does_not_exist(
-    store: SqliteStore, catalogs: Catalogs, zone: str, gap_day: date
+    store: SqlStore, catalogs: Catalogs, zone: str, gap_day: date
 ) -> None:
     tz = ZoneInfo(zone)
     eve = gap_day - timedelta(days=1)
@@ -58,7 +58,7 @@ async def test_a_midnight_sweep_still_runs_on_the_day_whose_midnight_does_not_ex
 
 
 async def test_a_sweep_time_that_happens_twice_runs_only_the_first_time(
-    store: SqliteStore, catalogs: Catalogs
+    store: SqlStore, catalogs: Catalogs
 ) -> None:
     # Santiago's clocks go back from 24:00 to 23:00 on 2026-04-04: 23:30 happens twice.
     day = date(2026, 4, 4)
@@ -79,7 +79,7 @@ async def test_a_sweep_time_that_happens_twice_runs_only_the_first_time(
 
 
 async def test_a_sweep_missed_while_the_bot_was_down_runs_when_it_starts(
-    store: SqliteStore, catalogs: Catalogs
+    store: SqlStore, catalogs: Catalogs
 ) -> None:
     settings = Settings(timezone=SANTIAGO, daily_sweep_at=time(6, 0))
     services = services_at(store, catalogs, settings, at_local(date(2026, 9, 8), time(9), SANTIAGO))
@@ -96,7 +96,7 @@ async def test_a_sweep_missed_while_the_bot_was_down_runs_when_it_starts(
 
 
 async def test_a_restart_later_the_same_day_does_not_sweep_again(
-    store: SqliteStore, catalogs: Catalogs
+    store: SqlStore, catalogs: Catalogs
 ) -> None:
     settings = Settings(timezone=SANTIAGO, daily_sweep_at=time(6, 0))
     services = services_at(store, catalogs, settings, at_local(date(2026, 9, 8), time(9), SANTIAGO))
@@ -110,7 +110,7 @@ async def test_a_restart_later_the_same_day_does_not_sweep_again(
 
 
 async def test_changed_date_settings_move_every_date_at_the_next_start_and_say_so_once(
-    store: SqliteStore, catalogs: Catalogs, caplog: pytest.LogCaptureFixture
+    store: SqlStore, catalogs: Catalogs, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Thursday 2026-12-24: an estimate ten days on is Sunday 3 Jan; it ships Monday 4 Jan.
     now = datetime(2026, 12, 24, 15, 0, tzinfo=UTC)
@@ -132,7 +132,7 @@ async def test_changed_date_settings_move_every_date_at_the_next_start_and_say_s
 
 
 async def test_new_holidays_move_a_ship_date_off_the_holiday_at_the_next_start(
-    store: SqliteStore, catalogs: Catalogs
+    store: SqlStore, catalogs: Catalogs
 ) -> None:
     # Estimated on Dec 14: available on Dec 24, shipped one business day later.
     now = datetime(2026, 12, 14, 15, 0, tzinfo=UTC)
@@ -145,7 +145,7 @@ async def test_new_holidays_move_a_ship_date_off_the_holiday_at_the_next_start(
     assert await _ship_date(store) == "2026-12-28"
 
 
-async def _ship_date(store: SqliteStore) -> str:
+async def _ship_date(store: SqlStore) -> str:
     from bot.services.status import order_json, order_view
 
     view = await order_view(store, "O-1")

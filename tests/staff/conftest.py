@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.context import Services
 from bot.i18n import Catalogs
 from bot.sandbox.server import Sandbox
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, catalogs, client, db_path, sandbox, store
 
@@ -25,7 +25,7 @@ STAFF_ID = 555
 
 
 @pytest.fixture
-def run_bot(sandbox: Sandbox, store: SqliteStore, catalogs: Catalogs, db_path: Path) -> Any:
+def run_bot(sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path) -> Any:
     """Start the real application (jobs and dispatcher included) with STAFF_ID as staff."""
 
     @asynccontextmanager

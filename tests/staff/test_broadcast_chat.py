@@ -11,7 +11,7 @@ from bot.sandbox.client import SandboxClient
 from bot.services.broadcasts import broadcast_status
 from bot.services.eta import recompute_etas
 from bot.services.notices import mark_communicated
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import make_users
 from tests.staff.conftest import STAFF_ID
@@ -78,7 +78,7 @@ async def received(client: SandboxClient, chat_id: int) -> list[str]:
 
 
 async def test_a_template_broadcast_to_a_sku_reaches_each_customer_once_in_their_language(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -132,7 +132,7 @@ async def test_a_template_broadcast_to_a_sku_reaches_each_customer_once_in_their
     assert all("a storm at the port" in texts[0] for texts in copies.values())
 
 
-async def add_desk_order(store: SqliteStore, buyer: shop.Buyer) -> str:
+async def add_desk_order(store: SqlStore, buyer: shop.Buyer) -> str:
     """A desk (21 days' lead time) ordered by `buyer` besides their chair; the order's id."""
     desk = Product("DESK", "Standing desk", 49900, "EUR", on_hand=0, lead_time_days=21)
     await store.upsert_products([desk], actor="test", at=shop.NOW)
@@ -153,7 +153,7 @@ async def add_desk_order(store: SqliteStore, buyer: shop.Buyer) -> str:
 
 
 async def test_a_product_delay_to_all_waiting_customers_reaches_only_those_waiting_for_it(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     desk_order = await add_desk_order(store, BUYERS[0])
@@ -184,7 +184,7 @@ async def test_a_product_delay_to_all_waiting_customers_reaches_only_those_waiti
 
 
 async def test_free_text_in_two_languages_goes_to_each_customer_in_theirs_or_the_default(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -220,7 +220,7 @@ async def test_free_text_in_two_languages_goes_to_each_customer_in_theirs_or_the
 
 
 async def test_an_order_list_is_named_on_the_screen_up_to_ten_and_the_rest_counted(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     buyers = [shop.Buyer(830 + n) for n in range(12)]
     await shop.seed(store, buyers)
@@ -242,7 +242,7 @@ async def test_an_order_list_is_named_on_the_screen_up_to_ten_and_the_rest_count
 
 
 async def test_an_empty_segment_says_so_and_offers_to_change_it(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -265,7 +265,7 @@ async def test_an_empty_segment_says_so_and_offers_to_change_it(
 
 
 async def test_samples_too_long_for_one_message_come_one_by_one_before_the_send_button(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -295,7 +295,7 @@ async def test_samples_too_long_for_one_message_come_one_by_one_before_the_send_
 
 
 async def test_stop_mid_broadcast_sends_nothing_more_and_the_report_says_so(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     crowd = [shop.Buyer(900 + n) for n in range(40)]
     await shop.seed(store, crowd)
@@ -330,7 +330,7 @@ async def test_stop_mid_broadcast_sends_nothing_more_and_the_report_says_so(
 
 
 async def test_after_a_restart_mid_broadcast_the_progress_message_goes_on_to_the_report(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     crowd = [shop.Buyer(950 + n) for n in range(36)]
     await shop.seed(store, crowd)
@@ -358,7 +358,7 @@ async def test_after_a_restart_mid_broadcast_the_progress_message_goes_on_to_the
 
 
 async def test_a_customer_cannot_broadcast_or_press_copied_wizard_buttons(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     customer = BUYERS[0]
     await shop.seed(store, [customer])
@@ -381,7 +381,7 @@ async def test_a_customer_cannot_broadcast_or_press_copied_wizard_buttons(
 
 
 async def test_an_abandoned_draft_refuses_its_buttons_and_staff_text_is_not_swallowed(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS[:1])
     await make_users(client, BUYERS[:1])
@@ -402,7 +402,7 @@ async def test_an_abandoned_draft_refuses_its_buttons_and_staff_text_is_not_swal
 
 
 async def test_a_typed_sku_then_a_typed_reason_go_on_to_the_preview_with_the_reason(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -423,7 +423,7 @@ async def test_a_typed_sku_then_a_typed_reason_go_on_to_the_preview_with_the_rea
 
 
 async def test_a_stop_while_copies_are_on_their_way_says_so_and_the_report_counts_them_sent(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -460,7 +460,7 @@ async def test_a_stop_while_copies_are_on_their_way_says_so_and_the_report_count
 
 
 async def test_stop_pressed_on_a_finished_broadcast_says_it_has_finished_and_shows_the_report(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -484,7 +484,7 @@ async def test_stop_pressed_on_a_finished_broadcast_says_it_has_finished_and_sho
 
 
 async def test_an_order_list_takes_order_numbers_as_customers_type_them(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -502,7 +502,7 @@ async def test_an_order_list_takes_order_numbers_as_customers_type_them(
 
 
 async def test_the_send_button_counts_who_gets_it_now_and_the_preview_says_who_is_held(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)

@@ -10,7 +10,7 @@ import pytest
 
 from bot import cli
 from bot.domain.model import Jurisdiction
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 
 BUYERS = [
@@ -32,7 +32,7 @@ async def shell_run(argv: list[str]) -> int:
     return await asyncio.to_thread(cli.main, argv)
 
 
-async def outbox_texts(store: SqliteStore) -> dict[int, list[str]]:
+async def outbox_texts(store: SqlStore) -> dict[int, list[str]]:
     """Queued outbox texts by chat."""
     rows = await store.connection.execute_fetchall("SELECT chat_id, text FROM outbox ORDER BY id")
     texts: dict[int, list[str]] = {}
@@ -41,13 +41,13 @@ async def outbox_texts(store: SqliteStore) -> dict[int, list[str]]:
     return texts
 
 
-async def dump(store: SqliteStore) -> list[str]:
+async def dump(store: SqlStore) -> list[str]:
     """Every row of the database as text, to show nothing changed."""
     return [line async for line in store.connection.iterdump()]
 
 
 async def test_po_moved_later_from_the_shell_queues_each_customers_delay_notice_in_their_language(
-    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shell: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await shop.seed(store, BUYERS)
     code = await shell_run(["po", "PO-1", "--expected-date", "2026-12-28"])
@@ -67,7 +67,7 @@ async def test_po_moved_later_from_the_shell_queues_each_customers_delay_notice_
 
 
 async def test_po_json_lists_the_purchase_order_and_the_lines_waiting_on_it(
-    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shell: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await shop.seed(store, BUYERS)
     assert await shell_run(["po", "PO-1", "--json"]) == 0
@@ -79,7 +79,7 @@ async def test_po_json_lists_the_purchase_order_and_the_lines_waiting_on_it(
 
 
 async def test_stock_from_the_shell_makes_the_orders_ready_and_tells_the_customers(
-    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shell: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await shop.seed(store, BUYERS)
     assert await shell_run(["stock", "CHAIR", "5"]) == 0
@@ -106,7 +106,7 @@ async def test_stock_from_the_shell_makes_the_orders_ready_and_tells_the_custome
     ],
 )
 async def test_bad_input_from_the_shell_is_refused_on_stderr_and_changes_nothing(
-    store: SqliteStore,
+    store: SqlStore,
     shell: None,
     capsys: pytest.CaptureFixture[str],
     argv: list[str],
@@ -137,7 +137,7 @@ async def test_bad_input_from_the_shell_is_refused_on_stderr_and_changes_nothing
     ],
 )
 async def test_a_bad_value_from_the_shell_is_one_line_naming_it_exit_1_and_changes_nothing(
-    store: SqliteStore,
+    store: SqlStore,
     shell: None,
     capsys: pytest.CaptureFixture[str],
     argv: list[str],
@@ -158,7 +158,7 @@ async def test_a_bad_value_from_the_shell_is_one_line_naming_it_exit_1_and_chang
 
 
 async def test_a_cancelled_purchase_order_cannot_be_changed_from_the_shell(
-    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shell: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await shop.seed(store, BUYERS)
     assert await shell_run(["po", "PO-1", "--status", "cancelled"]) == 0
@@ -170,7 +170,7 @@ async def test_a_cancelled_purchase_order_cannot_be_changed_from_the_shell(
 
 
 async def test_a_cancelled_purchase_order_shows_nothing_to_come_in_the_shell(
-    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shell: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await shop.seed(store, BUYERS)
     assert await shell_run(["po", "PO-1", "--status", "cancelled"]) == 0
@@ -183,7 +183,7 @@ async def test_a_cancelled_purchase_order_shows_nothing_to_come_in_the_shell(
 
 
 async def test_the_waiting_lines_of_a_purchase_order_are_aligned_in_columns(
-    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shell: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await shop.seed(store, BUYERS)
     assert await shell_run(["po", "PO-1"]) == 0
@@ -197,7 +197,7 @@ async def test_the_waiting_lines_of_a_purchase_order_are_aligned_in_columns(
 
 
 async def test_a_purchase_order_or_sku_typed_in_lower_case_is_found_from_the_shell(
-    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, shell: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await shop.seed(store, BUYERS)
     assert await shell_run(["po", "po-1"]) == 0
@@ -209,7 +209,7 @@ async def test_a_purchase_order_or_sku_typed_in_lower_case_is_found_from_the_she
 
 
 async def test_an_exact_match_wins_and_an_ambiguous_case_insensitive_one_finds_nothing(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await shop.seed(store, BUYERS)
     for statement in (
@@ -230,7 +230,7 @@ async def test_an_exact_match_wins_and_an_ambiguous_case_insensitive_one_finds_n
     "argv", [["po", "PO-1", "--received", "5"], ["stock", "CHAIR", "5"]], ids=["receipt", "stock"]
 )
 async def test_a_receipt_and_a_stock_change_with_the_same_effect_both_count_notices_no_chat_reaches(
-    store: SqliteStore, shell: None, capsys: pytest.CaptureFixture[str], argv: list[str]
+    store: SqlStore, shell: None, capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:
     await shop.seed(store, BUYERS)
     await store.connection.execute("DELETE FROM chat_links WHERE customer_id = 'C-701'")

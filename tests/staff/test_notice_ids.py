@@ -10,7 +10,7 @@ from bot.i18n import Catalogs
 from bot.services.purchase_order_changes import move_expected_date
 from bot.services.supply_impact import NoticeSettings, SupplyChange
 from handlers.notices import make_renderer
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 
 BUYER = shop.Buyer(931)
@@ -18,7 +18,7 @@ EVENING = datetime(2026, 12, 2, 22, 0, tzinfo=UTC)  # quiet hours: news waits fo
 
 
 async def test_a_staff_change_that_takes_back_the_newest_held_notice_counts_the_one_it_queues(
-    store: SqliteStore, catalogs: Catalogs
+    store: SqlStore, catalogs: Catalogs
 ) -> None:
     await shop.seed(store, [BUYER])
     settings = NoticeSettings(

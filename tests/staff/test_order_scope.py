@@ -16,7 +16,7 @@ from bot.services.notices import mark_communicated, sweep
 from bot.services.purchase_order_changes import move_expected_date
 from bot.services.supply_impact import NoticeSettings, SupplyChange
 from handlers.notices import make_renderer
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import make_users
 from tests.staff.conftest import STAFF_ID
@@ -27,7 +27,7 @@ DESK_ORDER = "O-821-DESK"
 EVENING = datetime(2026, 12, 2, 22, 0, tzinfo=UTC)  # quiet hours: news waits for 08:00
 
 
-async def add_desk_order(store: SqliteStore, customer_id: str, *, at: datetime) -> None:
+async def add_desk_order(store: SqlStore, customer_id: str, *, at: datetime) -> None:
     """A desk on its own purchase order, ordered by the same customer; they know its date."""
     desk = Product("DESK", "Standing desk", 39900, "EUR", on_hand=0, lead_time_days=30)
     await store.upsert_products([desk], actor="test", at=at)
@@ -50,7 +50,7 @@ async def add_desk_order(store: SqliteStore, customer_id: str, *, at: datetime) 
     await mark_communicated(store, customer_id, now=at)
 
 
-async def outbox_texts(store: SqliteStore, chat_id: int) -> list[str]:
+async def outbox_texts(store: SqlStore, chat_id: int) -> list[str]:
     """Every message queued for a chat, oldest first."""
     rows = await store.connection.execute_fetchall(
         "SELECT text FROM outbox WHERE chat_id = ? ORDER BY id", (chat_id,)
@@ -59,7 +59,7 @@ async def outbox_texts(store: SqliteStore, chat_id: int) -> list[str]:
 
 
 async def test_a_customer_with_an_order_on_the_moved_po_and_one_not_gets_one_digest_about_it(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, [BUYER])
     await add_desk_order(store, BUYER.customer_id, at=shop.NOW)
@@ -82,7 +82,7 @@ async def test_a_customer_with_an_order_on_the_moved_po_and_one_not_gets_one_dig
 
 
 async def test_a_held_digest_taken_back_by_a_staff_change_comes_back_whole_in_one_digest(
-    store: SqliteStore, catalogs: Catalogs
+    store: SqlStore, catalogs: Catalogs
 ) -> None:
     await shop.seed(store, [BUYER])
     await add_desk_order(store, BUYER.customer_id, at=shop.NOW)

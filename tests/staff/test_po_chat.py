@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.domain.model import Jurisdiction
 from bot.sandbox.client import SandboxClient
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import make_users
 from tests.staff.conftest import STAFF_ID
@@ -49,7 +49,7 @@ async def press(client: SandboxClient, chat_id: int, payload: str) -> dict[str, 
     return events[-1]
 
 
-async def staff_actions(store: SqliteStore) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+async def staff_actions(store: SqlStore) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """(action, before, after) of the audit rows written by the staff member."""
     return [
         (entry.action, json.loads(entry.before or "{}"), json.loads(entry.after or "{}"))
@@ -69,7 +69,7 @@ async def notices_of(client: SandboxClient, buyers: list[shop.Buyer]) -> dict[in
 
 
 async def test_staff_move_a_po_by_typing_a_german_date_and_customers_get_delay_notices(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -96,7 +96,7 @@ async def test_staff_move_a_po_by_typing_a_german_date_and_customers_get_delay_n
 
 
 async def test_a_quick_pick_moves_the_po_two_weeks_and_the_bots_own_sweep_queues_nothing_twice(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -117,7 +117,7 @@ async def test_a_quick_pick_moves_the_po_two_weeks_and_the_bots_own_sweep_queues
 
 
 async def test_a_partial_then_full_receipt_makes_the_orders_ready_and_tells_the_customers(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -141,7 +141,7 @@ async def test_a_partial_then_full_receipt_makes_the_orders_ready_and_tells_the_
 
 
 async def test_cancel_asks_first_and_then_cancels_the_po(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -161,7 +161,7 @@ async def test_cancel_asks_first_and_then_cancels_the_po(
 
 
 async def test_stock_set_in_the_chat_makes_orders_ready(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -182,7 +182,7 @@ async def test_stock_set_in_the_chat_makes_orders_ready(
 
 
 async def test_find_shows_the_order_its_customer_and_the_notices_sent(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -199,7 +199,7 @@ async def test_find_shows_the_order_its_customer_and_the_notices_sent(
 
 
 async def test_an_unreadable_or_past_date_is_refused_and_cancel_closes_the_question(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await make_users(client, BUYERS)
@@ -221,7 +221,7 @@ async def test_an_unreadable_or_past_date_is_refused_and_cancel_closes_the_quest
 
 
 async def test_a_purchase_order_or_sku_typed_in_lower_case_is_found_in_the_chat(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, BUYERS)
     await client.create_user(STAFF_ID, "Sam", language_code="en")

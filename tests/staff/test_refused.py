@@ -9,7 +9,7 @@ import pytest
 from telegram import Chat, Message, Update, User
 
 from bot.sandbox.client import SandboxClient
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import make_users
 from tests.staff.conftest import STAFF_ID
@@ -20,7 +20,7 @@ UNKNOWN_COMMAND = "Sorry, I didn't understand that."
 STALE = "This button is no longer available."
 
 
-async def dump(store: SqliteStore) -> list[str]:
+async def dump(store: SqlStore) -> list[str]:
     """The database's rows that a refused press or command must leave as they were."""
     lines = [line async for line in store.connection.iterdump()]
     # Why: the update inbox records every update, refused or not.
@@ -40,7 +40,7 @@ async def answer_to_press(client: SandboxClient, chat_id: int, payload: str) -> 
 
 
 async def test_a_customer_gets_the_unknown_answer_and_stale_button_alerts_and_nothing_changes(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, [CUSTOMER])
     await make_users(client, [CUSTOMER])
@@ -71,7 +71,7 @@ async def test_a_customer_gets_the_unknown_answer_and_stale_button_alerts_and_no
 
 
 async def test_a_staff_members_forged_button_is_refused_politely(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, [CUSTOMER])
     await client.create_user(STAFF_ID, "Sam", language_code="en")

@@ -13,7 +13,7 @@ from bot.services.notices import mark_communicated
 from bot.services.purchase_order_changes import move_expected_date
 from bot.services.supply_impact import NoticeSettings, SupplyChange
 from handlers.notices import make_renderer
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 
 CHAIR_BUYER = shop.Buyer(911)
@@ -21,7 +21,7 @@ DESK_CHAT = 912
 EVENING = datetime(2026, 12, 2, 22, 0, tzinfo=UTC)  # quiet hours: news waits for 08:00
 
 
-async def seed_desk_buyer(store: SqliteStore) -> None:
+async def seed_desk_buyer(store: SqlStore) -> None:
     """A second product on its own purchase order, and a linked customer waiting only on it."""
     desk = Product("DESK", "Standing desk", 39900, "EUR", on_hand=0, lead_time_days=30)
     await store.upsert_products([desk], actor="test", at=shop.NOW)
@@ -44,7 +44,7 @@ async def seed_desk_buyer(store: SqliteStore) -> None:
     await mark_communicated(store, "C-912", now=shop.NOW)
 
 
-async def held_for(store: SqliteStore, chat_id: int) -> list[tuple[object, ...]]:
+async def held_for(store: SqlStore, chat_id: int) -> list[tuple[object, ...]]:
     """The pending rows waiting for a chat: id, text and when they may go."""
     async with store.connection.execute(
         "SELECT id, text, not_before, due_at FROM outbox"
@@ -55,7 +55,7 @@ async def held_for(store: SqliteStore, chat_id: int) -> list[tuple[object, ...]]
 
 
 async def test_a_staff_change_to_one_sku_keeps_a_held_notice_of_a_customer_not_waiting_on_it(
-    store: SqliteStore, catalogs: Catalogs
+    store: SqlStore, catalogs: Catalogs
 ) -> None:
     await shop.seed(store, [CHAIR_BUYER])
     await seed_desk_buyer(store)

@@ -10,7 +10,7 @@ import aiohttp
 
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, make_users
 from tests.staff.conftest import STAFF_ID
@@ -37,7 +37,7 @@ def names(commands: list[dict[str, str]]) -> set[str]:
 
 
 async def test_a_staff_members_chat_menu_has_the_staff_commands_and_a_customers_has_not(
-    store: SqliteStore, sandbox: Sandbox, client: SandboxClient, run_bot: Any
+    store: SqlStore, sandbox: Sandbox, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, [CUSTOMER])
     await make_users(client, [CUSTOMER])
@@ -56,7 +56,7 @@ async def test_a_staff_members_chat_menu_has_the_staff_commands_and_a_customers_
 
 
 async def test_a_staff_members_help_lists_the_staff_commands_and_a_customers_does_not(
-    store: SqliteStore, client: SandboxClient, run_bot: Any
+    store: SqlStore, client: SandboxClient, run_bot: Any
 ) -> None:
     await shop.seed(store, [CUSTOMER])
     await make_users(client, [CUSTOMER])

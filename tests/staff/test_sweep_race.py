@@ -14,16 +14,16 @@ from bot.domain.outbox import OutgoingMessage
 from bot.i18n import Catalogs
 from bot.services.notices import sweep
 from handlers.notices import make_renderer
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.notices import shop
 
 BUYERS = [shop.Buyer(901), shop.Buyer(902, language="de")]
 
 
-class PausedStore(SqliteStore):
+class PausedStore(SqlStore):
     """A store whose first sweep write waits until released (orders the race; SQL unchanged)."""
 
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: SqlStore) -> None:
         super().__init__(store.connection)
         self.reached = asyncio.Event()
         self.release = asyncio.Event()
@@ -43,7 +43,7 @@ class PausedStore(SqliteStore):
 
 
 async def test_a_sweep_that_read_before_another_wrote_queues_nothing_twice(
-    store: SqliteStore, db_path: Path, catalogs: Catalogs, tmp_path: Path
+    store: SqlStore, db_path: Path, catalogs: Catalogs, tmp_path: Path
 ) -> None:
     await shop.seed(store, BUYERS)
     await shop.import_slip(store, tmp_path)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.stats import shop
 
 
@@ -18,7 +18,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(db_path: Path) -> AsyncIterator[SqlStore]:
     """The seeded shop."""
     opened = await open_store(db_path)
     await shop.seed(opened)

@@ -15,7 +15,7 @@ from bot.domain.model import Customer, Order, OrderLine, PoStatus, Product, Purc
 from bot.services.cancel import cancel_for_system, confirm_cancel
 from bot.services.eta import recompute_etas
 from storage.events import append_event
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from storage.transaction import transaction
 
 TODAY = date(2026, 12, 2)
@@ -62,7 +62,7 @@ def _order(
     )
 
 
-async def seed(store: SqliteStore) -> None:
+async def seed(store: SqlStore) -> None:
     """Products, purchase orders, orders and their ETAs; then the month's history."""
     await store.upsert_products(
         [
@@ -105,7 +105,7 @@ async def seed(store: SqliteStore) -> None:
     await _history(store)
 
 
-async def _history(store: SqliteStore) -> None:
+async def _history(store: SqlStore) -> None:
     conn = store.connection
     for chat_id, customer in ((ANN_CHAT, "C-ANN"), (BEN_CHAT, "C-BEN"), (CY_CHAT, "C-CY")):
         await store.link_chat(chat_id, customer, via="deep_link", actor="test", at=NOW)

@@ -14,7 +14,7 @@ from bot.context import Services
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.notices.conftest import TOKEN, catalogs, client, sandbox
 from tests.stats import shop
 
@@ -26,7 +26,7 @@ CUSTOMER_ID = 777
 
 @asynccontextmanager
 async def running(
-    sandbox: Sandbox, store: SqliteStore, catalogs: Catalogs, db_path: Path
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path
 ) -> AsyncIterator[BotApplication]:
     """The real application with STAFF_ID as the one staff member, at the shop's moment."""
     settings = Settings(
@@ -59,7 +59,7 @@ async def ask_staff(client: SandboxClient, heading: str) -> tuple[dict[str, Any]
 async def test_staff_get_the_figures_then_the_chart_as_a_photo(
     sandbox: Sandbox,
     client: SandboxClient,
-    store: SqliteStore,
+    store: SqlStore,
     catalogs: Catalogs,
     db_path: Path,
 ) -> None:
@@ -85,7 +85,7 @@ async def test_staff_get_the_figures_then_the_chart_as_a_photo(
 async def test_staff_read_the_figures_in_their_own_language(
     sandbox: Sandbox,
     client: SandboxClient,
-    store: SqliteStore,
+    store: SqlStore,
     catalogs: Catalogs,
     db_path: Path,
 ) -> None:
@@ -99,7 +99,7 @@ async def test_staff_read_the_figures_in_their_own_language(
 async def test_anyone_else_gets_the_unknown_command_answer_and_no_photo(
     sandbox: Sandbox,
     client: SandboxClient,
-    store: SqliteStore,
+    store: SqlStore,
     catalogs: Catalogs,
     db_path: Path,
 ) -> None:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.stats import shop
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "backorder-bot"
@@ -64,7 +64,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 async def test_stats_json_prints_the_design_shape_with_the_shops_figures(
-    store: SqliteStore, db_path: Path
+    store: SqlStore, db_path: Path
 ) -> None:
     done = run_stats(db_path, "--json")
     assert done.returncode == 0, done.stderr
@@ -105,7 +105,7 @@ async def test_stats_json_prints_the_design_shape_with_the_shops_figures(
 
 
 async def test_stats_csv_has_a_header_and_the_json_by_sku_rows(
-    store: SqliteStore, db_path: Path
+    store: SqlStore, db_path: Path
 ) -> None:
     as_json = json.loads(run_stats(db_path, "--json").stdout)["by_sku"]
     done = run_stats(db_path, "--csv")
@@ -116,7 +116,7 @@ async def test_stats_csv_has_a_header_and_the_json_by_sku_rows(
 
 
 async def test_stats_chart_writes_a_phone_width_png_beside_the_json(
-    store: SqliteStore, db_path: Path, tmp_path: Path
+    store: SqlStore, db_path: Path, tmp_path: Path
 ) -> None:
     chart = tmp_path / "chart.png"
     done = run_stats(db_path, "--json", "--chart", str(chart))
@@ -126,7 +126,7 @@ async def test_stats_chart_writes_a_phone_width_png_beside_the_json(
 
 
 async def test_plain_stats_prints_a_table_naming_the_worst_product_first(
-    store: SqliteStore, db_path: Path
+    store: SqlStore, db_path: Path
 ) -> None:
     done = run_stats(db_path)
     assert done.returncode == 0, done.stderr

@@ -18,18 +18,18 @@ from bot.domain.stats import (
 )
 from bot.services.stats import backorder_stats
 from bot.stats_cli import stats_text
-from storage.sqlite import SqliteStore, open_store
+from storage.store import SqlStore, open_store
 from tests.stats import shop
 from tests.stats.test_chart import empty_stats
 
 
-async def stats_now(store: SqliteStore) -> BacklogStats:
+async def stats_now(store: SqlStore) -> BacklogStats:
     """The figures at the shop's frozen moment."""
     return await backorder_stats(store, now=shop.NOW, timezone=shop.ZONE)
 
 
 async def test_backordered_lines_are_the_open_lines_not_served_from_stock(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     stats = await stats_now(store)
     # WIDGET: 2 on hand go to Ben's older O2 (in stock); Ann's 3 wait for PO-A1. GADGET: nothing
@@ -39,7 +39,7 @@ async def test_backordered_lines_are_the_open_lines_not_served_from_stock(
 
 
 async def test_each_product_shows_its_units_short_oldest_order_and_next_supply(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     stats = await stats_now(store)
     assert stats.by_sku == (
@@ -51,7 +51,7 @@ async def test_each_product_shows_its_units_short_oldest_order_and_next_supply(
 
 
 async def test_suppliers_sum_their_products_and_count_their_overdue_purchase_orders(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     stats = await stats_now(store)
     assert stats.by_supplier == (
@@ -65,7 +65,7 @@ async def test_suppliers_sum_their_products_and_count_their_overdue_purchase_ord
 
 
 async def test_delay_against_the_promise_takes_every_open_line_with_both_dates(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     stats = await stats_now(store)
     # Ship dates: one handling day after the available date. O1's widget (PO-A1, dated today)
@@ -83,7 +83,7 @@ async def test_delay_against_the_promise_takes_every_open_line_with_both_dates(
 
 
 async def test_backordered_lines_are_bucketed_by_days_since_their_order_was_placed(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     stats = await stats_now(store)
     # Ann 2 days, Dee 22 days, Cy 62 days.
@@ -97,7 +97,7 @@ async def test_backordered_lines_are_bucketed_by_days_since_their_order_was_plac
 
 
 async def test_the_last_30_days_count_cancellations_swaps_splits_notices_and_answers(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     stats = await stats_now(store)
     assert stats.last_30_days == RecentActivity(
@@ -111,14 +111,14 @@ async def test_the_last_30_days_count_cancellations_swaps_splits_notices_and_ans
     )
 
 
-async def test_refunds_due_and_overdue_count_only_unpaid_ones(store: SqliteStore) -> None:
+async def test_refunds_due_and_overdue_count_only_unpaid_ones(store: SqlStore) -> None:
     stats = await stats_now(store)
     # Eve's and Fay's cancellations are due in 14 days; O2's was due 25 Nov; O1's is paid.
     assert stats.refunds == RefundFigures(due=3, overdue=1)
 
 
 async def test_unreachable_customers_have_no_chat_or_only_blocked_ones(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     stats = await stats_now(store)
     # Cy's only chat blocked the bot, Dee has none; Ben's is blocked too but he waits for nothing.
@@ -126,7 +126,7 @@ async def test_unreachable_customers_have_no_chat_or_only_blocked_ones(
 
 
 async def test_csat_averages_the_ratings_answered_in_the_last_30_days(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     stats = await stats_now(store)
     # Ann 5 and Ben 2 within 30 days; Cy's 1 is older, Dee has not answered.

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.stats import StatsReader
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from storage.transaction import transaction
 from tests.stats import shop
 
 
-async def cancel_every_open_line(store: SqliteStore) -> None:
+async def cancel_every_open_line(store: SqlStore) -> None:
     """A change to the figures over the lines and to the refunds, committed at once."""
     async with transaction(store.connection) as conn:
         await conn.execute("UPDATE order_lines SET status = 'cancelled' WHERE status = 'open'")
@@ -27,7 +27,7 @@ async def figures(reader: StatsReader) -> tuple[Any, ...]:
 
 
 async def test_a_change_committed_while_the_figures_are_read_waits_for_the_next_run(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     async with store.stats_snapshot() as reader:
         unchanged = (await reader.stats_backlog_totals([]), *await figures(reader))

@@ -9,7 +9,7 @@ import pytest
 
 from bot.services.handles import order_handle
 from storage.migrations import BUNDLED_FOLDER, apply_migrations, migrations_in, schema_version
-from storage.sqlite import open_store
+from storage.store import open_store
 
 
 async def test_a_new_database_is_at_the_latest_schema_version(db_path: Path) -> None:

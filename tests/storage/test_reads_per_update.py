@@ -11,13 +11,13 @@ from bot.domain.calendar import BusinessCalendar
 from bot.domain.chat_profile import ChatProfile
 from bot.domain.eta import EtaRules
 from bot.services.notices import mark_communicated
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 RULES = EtaRules(calendar=BusinessCalendar(holidays=frozenset()), default_handling_days=1)
 
 
-async def _seeded_customers(store: SqliteStore, directory: Path) -> list[str]:
+async def _seeded_customers(store: SqlStore, directory: Path) -> list[str]:
     shop = await seed_store(
         store, directory, now=NOW, timezone=ZoneInfo("UTC"), rules=RULES, customers=12, orders=60
     )
@@ -29,7 +29,7 @@ async def _seeded_customers(store: SqliteStore, directory: Path) -> list[str]:
 
 
 async def test_a_customers_open_orders_read_at_once_match_the_separate_reads(
-    store: SqliteStore, tmp_path: Path
+    store: SqlStore, tmp_path: Path
 ) -> None:
     compared_states = 0
     for customer_id in await _seeded_customers(store, tmp_path):
@@ -50,7 +50,7 @@ async def test_a_customers_open_orders_read_at_once_match_the_separate_reads(
 
 
 async def test_a_chats_profile_names_its_customer_and_the_languages_to_choose_from(
-    store: SqliteStore, tmp_path: Path
+    store: SqlStore, tmp_path: Path
 ) -> None:
     first, second, *_ = await _seeded_customers(store, tmp_path)
     await store.link_chat(1, first, via="deep_link", actor="test", at=NOW)

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain.model import LineStatus, PoStatus
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.storage.records import AT, customer, order, product, purchase_order
 
 
-async def test_imported_products_can_be_read_back_by_sku(store: SqliteStore) -> None:
+async def test_imported_products_can_be_read_back_by_sku(store: SqlStore) -> None:
     mug = product("MUG-1", category="kitchen", lead_time_days=14, alternatives=("MUG-2",))
     await store.upsert_products([mug, product("MUG-2")], actor="cli", at=AT)
 
@@ -21,7 +21,7 @@ async def test_imported_products_can_be_read_back_by_sku(store: SqliteStore) -> 
 
 
 async def test_reimporting_a_product_updates_it_and_audits_the_previous_value(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await store.upsert_products([product("MUG-1", on_hand=3)], actor="cli", at=AT)
     await store.upsert_products([product("MUG-1", on_hand=7)], actor="staff:9", at=AT)
@@ -38,14 +38,14 @@ async def test_reimporting_a_product_updates_it_and_audits_the_previous_value(
     assert entries[1].at == AT
 
 
-async def test_reimporting_an_unchanged_product_writes_no_audit_entry(store: SqliteStore) -> None:
+async def test_reimporting_an_unchanged_product_writes_no_audit_entry(store: SqlStore) -> None:
     await store.upsert_products([product("MUG-1")], actor="cli", at=AT)
     await store.upsert_products([product("MUG-1")], actor="cli", at=AT)
 
     assert len(await store.audit_entries("product:MUG-1")) == 1
 
 
-async def test_an_order_is_stored_with_its_customer_and_lines(store: SqliteStore) -> None:
+async def test_an_order_is_stored_with_its_customer_and_lines(store: SqlStore) -> None:
     await store.upsert_products([product("MUG-1"), product("CUP-1")], actor="cli", at=AT)
     placed = order("1001", lines=(("MUG-1", 2), ("CUP-1", 1)))
     await store.upsert_orders([customer("C1")], [placed], actor="cli", at=AT)
@@ -56,7 +56,7 @@ async def test_an_order_is_stored_with_its_customer_and_lines(store: SqliteStore
     assert [e.action for e in await store.audit_entries("order:1001")] == ["order.upsert"]
 
 
-async def test_reimporting_an_order_updates_its_lines_by_line_number(store: SqliteStore) -> None:
+async def test_reimporting_an_order_updates_its_lines_by_line_number(store: SqlStore) -> None:
     await store.upsert_products([product("MUG-1")], actor="cli", at=AT)
     await store.upsert_orders([customer()], [order(lines=(("MUG-1", 2),))], actor="cli", at=AT)
     await store.upsert_orders([customer()], [order(lines=(("MUG-1", 5),))], actor="cli", at=AT)
@@ -70,7 +70,7 @@ async def test_reimporting_an_order_updates_its_lines_by_line_number(store: Sqli
 
 
 async def test_open_orders_lists_only_orders_with_an_open_line_newest_first(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await store.upsert_products([product("MUG-1")], actor="cli", at=AT)
     base = datetime(2026, 3, 1, tzinfo=UTC)
@@ -86,7 +86,7 @@ async def test_open_orders_lists_only_orders_with_an_open_line_newest_first(
     assert await store.open_orders("nobody") == []
 
 
-async def test_purchase_orders_are_upserted_by_po_id(store: SqliteStore) -> None:
+async def test_purchase_orders_are_upserted_by_po_id(store: SqlStore) -> None:
     await store.upsert_products([product("MUG-1")], actor="cli", at=AT)
     await store.upsert_purchase_orders([purchase_order("PO-1")], actor="cli", at=AT)
     await store.upsert_purchase_orders(
@@ -101,7 +101,7 @@ async def test_purchase_orders_are_upserted_by_po_id(store: SqliteStore) -> None
     assert json.loads(entries[1].before or "")["status"] == "confirmed"
 
 
-async def test_a_failed_upsert_changes_nothing(store: SqliteStore) -> None:
+async def test_a_failed_upsert_changes_nothing(store: SqlStore) -> None:
     await store.upsert_products([product("MUG-1")], actor="cli", at=AT)
     unknown_sku = purchase_order("PO-2", sku="GHOST")
 
@@ -116,7 +116,7 @@ async def test_a_failed_upsert_changes_nothing(store: SqliteStore) -> None:
 
 
 async def test_customers_are_found_by_the_digits_at_the_end_of_their_phone(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await store.upsert_products([product()], actor="cli", at=AT)
     await store.upsert_orders(
@@ -132,7 +132,7 @@ async def test_customers_are_found_by_the_digits_at_the_end_of_their_phone(
     assert await store.customers_by_phone("") == []
 
 
-async def test_linking_a_chat_replaces_the_earlier_link_and_audits_it(store: SqliteStore) -> None:
+async def test_linking_a_chat_replaces_the_earlier_link_and_audits_it(store: SqlStore) -> None:
     await store.upsert_products([product()], actor="cli", at=AT)
     await store.upsert_orders(
         [customer("C1"), customer("C2")], [order("1", "C1"), order("2", "C2")], actor="cli", at=AT
@@ -148,7 +148,7 @@ async def test_linking_a_chat_replaces_the_earlier_link_and_audits_it(store: Sql
     assert json.loads(entries[1].before or "")["customer_id"] == "C1"
 
 
-async def test_link_failures_are_counted_from_a_moment_on(store: SqliteStore) -> None:
+async def test_link_failures_are_counted_from_a_moment_on(store: SqlStore) -> None:
     for minutes in (0, 30, 90):
         await store.record_link_failure(7, at=AT + timedelta(minutes=minutes))
     await store.record_link_failure(8, at=AT)
@@ -158,7 +158,7 @@ async def test_link_failures_are_counted_from_a_moment_on(store: SqliteStore) ->
     assert await store.link_failures_since(9, AT) == 0
 
 
-async def test_a_chat_language_choice_is_saved_and_audited(store: SqliteStore) -> None:
+async def test_a_chat_language_choice_is_saved_and_audited(store: SqlStore) -> None:
     assert await store.chat_language(5) is None
     await store.set_chat_language(5, "de", actor="chat:5", at=AT)
     await store.set_chat_language(5, "fr", actor="chat:5", at=AT)
@@ -168,7 +168,7 @@ async def test_a_chat_language_choice_is_saved_and_audited(store: SqliteStore) -
 
 
 async def test_a_customers_chosen_language_wins_over_the_imported_one(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await store.upsert_products([product()], actor="cli", at=AT)
     await store.upsert_orders([customer("C1", language="en")], [order()], actor="cli", at=AT)
@@ -180,7 +180,7 @@ async def test_a_customers_chosen_language_wins_over_the_imported_one(
     assert (await store.audit_entries("customer:C1"))[-1].action == "customer.language"
 
 
-async def test_settings_are_stored_and_overwritten(store: SqliteStore) -> None:
+async def test_settings_are_stored_and_overwritten(store: SqlStore) -> None:
     assert await store.get_setting("link_secret") is None
     await store.set_setting("link_secret", "one")
     await store.set_setting("link_secret", "two")

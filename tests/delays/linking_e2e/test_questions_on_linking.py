@@ -13,7 +13,7 @@ from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.services.notices import pending_questions, sweep
 from handlers.notices import make_renderer
-from storage.sqlite import SqliteStore
+from storage.store import SqlStore
 from tests.delays.timeline import NIGHT
 from tests.notices import shop
 from tests.notices.conftest import RunBot
@@ -21,7 +21,7 @@ from tests.notices.conftest import RunBot
 EU = Jurisdiction.EU
 
 
-async def unlinked_eu_buyer(store: SqliteStore, catalogs: Catalogs, directory: Path) -> None:
+async def unlinked_eu_buyer(store: SqlStore, catalogs: Catalogs, directory: Path) -> None:
     """Ivy's chair order slips while no chat is linked: the consent question is undeliverable."""
     await shop.seed(store, [])
     customer = Customer("C-IVY", "Ivy", email="ivy@example.com", language="en")
@@ -49,7 +49,7 @@ async def unlinked_eu_buyer(store: SqliteStore, catalogs: Catalogs, directory: P
 
 
 async def test_linking_the_chat_shows_the_undelivered_question_and_its_buttons_work(
-    store: SqliteStore,
+    store: SqlStore,
     client: SandboxClient,
     run_bot: RunBot,
     catalogs: Catalogs,

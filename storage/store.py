@@ -117,7 +117,7 @@ from storage.transaction import transaction
 BUSY_TIMEOUT_MS = 5000
 
 
-async def open_store(path: Path | str) -> SqliteStore:
+async def open_store(path: Path | str) -> SqlStore:
     """Connect (WAL, foreign keys on, busy timeout), apply pending migrations, return the store."""
     # Why: isolation_level=None hands transactions to us, so each one is an explicit BEGIN/COMMIT.
     conn = await aiosqlite.connect(str(path), isolation_level=None)
@@ -131,10 +131,10 @@ async def open_store(path: Path | str) -> SqliteStore:
     except BaseException:
         await conn.close()
         raise
-    return SqliteStore(conn)
+    return SqlStore(conn)
 
 
-class SqliteStore:
+class SqlStore:
     """Persistence on one aiosqlite connection; every mutation is one audited transaction."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
