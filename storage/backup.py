@@ -8,7 +8,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from storage.store import BUSY_TIMEOUT_MS
+from storage.database import BUSY_TIMEOUT_MS
 
 
 class BackupError(RuntimeError):

@@ -111,43 +111,47 @@ from storage.codec import (
     row_dict,
     utc_text,
 )
+from storage.database import BUSY_TIMEOUT_MS, Database
 from storage.migrations import apply_migrations
 from storage.transaction import transaction
 
-BUSY_TIMEOUT_MS = 5000
 
-
-async def open_store(path: Path | str) -> SqlStore:
-    """Connect (WAL, foreign keys on, busy timeout), apply pending migrations, return the store."""
-    # Why: isolation_level=None hands transactions to us, so each one is an explicit BEGIN/COMMIT.
-    conn = await aiosqlite.connect(str(path), isolation_level=None)
+async def open_store(target: Path | str) -> SqlStore:
+    """Open the store at `target` (a SQLite path or a `postgresql://` URL), fully migrated."""
+    database = await Database.open(target)
     try:
-        conn.row_factory = sqlite3.Row
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await apply_migrations(conn)
+        raw = database.sqlite_driver
+        if raw is not None:
+            raw.row_factory = sqlite3.Row
+            await apply_migrations(raw)
     except BaseException:
-        await conn.close()
+        await database.close()
         raise
-    return SqlStore(conn)
+    return SqlStore(database)
 
 
 class SqlStore:
-    """Persistence on one aiosqlite connection; every mutation is one audited transaction."""
+    """The store on SQLite or PostgreSQL; every mutation is one audited transaction."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        # Transitional: the SQLite writer as aiosqlite, for code not yet on SQLAlchemy (issue 11).
+        self._conn: aiosqlite.Connection = database.sqlite_driver  # type: ignore[assignment]
+
+    @property
+    def database(self) -> Database:
+        """The engine and transactions (storage helpers, tests, benchmarks)."""
+        return self._db
 
     @property
     def connection(self) -> aiosqlite.Connection:
-        """The underlying connection (for storage helpers and tests)."""
+        """Transitional: SQLite's writer connection as aiosqlite (removed when the move is done)."""
+        assert self._conn is not None
         return self._conn
 
     async def close(self) -> None:
-        """Close the connection."""
-        await self._conn.close()
+        """Close every connection."""
+        await self._db.close()
 
     # --- import ---
     def atomic(self) -> AbstractAsyncContextManager[object]:

@@ -13,6 +13,12 @@ _locks: WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = WeakKeyDictionar
 _owners: WeakKeyDictionary[aiosqlite.Connection, asyncio.Task[object]] = WeakKeyDictionary()
 
 
+def owns_transaction(conn: aiosqlite.Connection) -> bool:
+    """Whether the current task holds an open `transaction` on this connection."""
+    task = asyncio.current_task()
+    return task is not None and _owners.get(conn) is task
+
+
 @asynccontextmanager
 async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any error.

@@ -6,7 +6,6 @@ import logging
 import sqlite3
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from bot.domain.delays import ConsentState, NoticeKind
@@ -17,6 +16,7 @@ from bot.services.notice_delivery import SettleReport, StaffAlerts, alert_chats,
 from bot.services.notices import pending_questions
 from bot.services.outbox_status import outbox_status
 from bot.services.reachability import customer_reachable
+from storage.database import Database
 from storage.migrations import BUNDLED_FOLDER, apply_migrations, migrations_in
 from storage.store import SqlStore, open_store
 from tests.delays.timeline import Timeline, on, render
@@ -201,7 +201,9 @@ async def test_a_notice_an_older_version_kept_as_told_with_no_chat_is_undelivere
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "old.sqlite3"
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    database = await Database.open(path)
+    conn = database.sqlite_driver
+    assert conn is not None
     conn.row_factory = sqlite3.Row
     await apply_migrations(conn, [m for m in migrations_in(BUNDLED_FOLDER) if m.version < 8])
     # Why: today's store marks changed SKUs for a recompute, tells outbox lanes apart and keeps
@@ -214,7 +216,7 @@ async def test_a_notice_an_older_version_kept_as_told_with_no_chat_is_undelivere
     )
     await conn.execute("ALTER TABLE outbox ADD COLUMN broadcast_id INTEGER")
     await conn.execute("CREATE TABLE notice_id_mark (singleton INTEGER, last_id INTEGER)")
-    old = Timeline(SqlStore(conn))
+    old = Timeline(SqlStore(database))
     await old.product("mug")
     await old.po("PO-MUG", "mug", on(21))
     await old.order("O-1", "ann", "mug", promised=on(7), jurisdiction=Jurisdiction.US)
@@ -225,7 +227,7 @@ async def test_a_notice_an_older_version_kept_as_told_with_no_chat_is_undelivere
     # Why: what the version before this one recorded for a notice decided with no chat linked.
     await conn.execute("UPDATE notice_log SET delivery = 'no_chat'")
     assert (await old.store.notice_states(["O-1"]))["O-1"].consent is ConsentState.DEEMED
-    await conn.close()
+    await database.close()
 
     upgraded = Timeline(await open_store(path), clock=old.clock)
     report = await settle(upgraded)

@@ -38,7 +38,7 @@ async def broken_bot(
     """The bot running on a store that cannot list orders."""
     services = Services(
         settings=settings,
-        store=BrokenOrdersStore(store.connection),
+        store=BrokenOrdersStore(store.database),
         clock=shop.clock(),
         rules=shop.RULES,
         catalogs=catalogs,

@@ -32,7 +32,7 @@ async def main(db_path: Path, kind: str, csv_path: Path, now: datetime) -> None:
     store = await open_store(db_path)
     rules = EtaRules(BusinessCalendar(holidays=frozenset()), default_handling_days=1)
     await import_csv(
-        DiesBeforeRecompute(store.connection),
+        DiesBeforeRecompute(store.database),
         kind,
         csv_path,
         timezone=ZoneInfo("UTC"),

@@ -24,7 +24,7 @@ class PausedStore(SqlStore):
     """A store whose first sweep write waits until released (orders the race; SQL unchanged)."""
 
     def __init__(self, store: SqlStore) -> None:
-        super().__init__(store.connection)
+        super().__init__(store.database)
         self.reached = asyncio.Event()
         self.release = asyncio.Event()
 

@@ -1,0 +1,167 @@
+"""The store's connections: one SQLAlchemy engine, SQLite or PostgreSQL, and its transactions.
+
+Both databases give a use case one guarantee: `write()` is one transaction that commits whole or
+not at all, and a task already inside one joins it. How each gets there differs, and only here:
+
+- **SQLite** (aiosqlite): one writer connection, `BEGIN IMMEDIATE`, one write transaction at a time
+  per process (busy timeout between processes). Every write transaction is therefore serializable:
+  what it read cannot change before it commits. Reads outside a write take a connection of their own
+  from the pool (WAL: readers never wait for the writer).
+- **PostgreSQL** (asyncpg): a pooled connection per transaction, READ COMMITTED. Write transactions
+  of several tasks (and instances) run side by side, so a use case that reads, decides and then
+  writes locks what it decides on (`FOR UPDATE`) or writes conditionally; each such place says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Literal
+from weakref import WeakKeyDictionary
+
+import aiosqlite
+from sqlalchemy import URL, Table, event, make_url
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from storage.transaction import owns_transaction, transaction
+
+BUSY_TIMEOUT_MS = 5000
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+Dialect = Literal["sqlite", "postgresql"]
+
+
+def database_url(target: str | Path) -> URL:
+    """The SQLAlchemy URL of a store target: a `postgresql://…` URL, or else a SQLite file path.
+
+    Raises ValueError for a URL of another database.
+    """
+    raw = str(target)
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    if not scheme:
+        return URL.create("sqlite+aiosqlite", database=raw)
+    url = make_url(raw)
+    if url.get_backend_name() in POSTGRES_SCHEMES:
+        return url.set(drivername="postgresql+asyncpg")
+    if url.get_backend_name() == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    raise ValueError(
+        f"unsupported database URL scheme {scheme!r}: use postgresql://… or a file path"
+    )
+
+
+def shown_url(url: URL) -> str:
+    """The URL as it may be printed or logged: the password masked."""
+    return url.render_as_string(hide_password=True)
+
+
+class Database:
+    """An engine and the transactions of one store (the module docstring says what each does)."""
+
+    def __init__(self, engine: AsyncEngine, writer: AsyncConnection | None) -> None:
+        self._engine = engine
+        self._writer = writer
+        self._raw: aiosqlite.Connection | None = None
+        self._open: WeakKeyDictionary[asyncio.Task[Any], AsyncConnection] = WeakKeyDictionary()
+
+    @classmethod
+    async def open(cls, target: str | Path) -> Database:
+        """Connect to the database at `target` (see `database_url`); nothing is migrated here."""
+        url = database_url(target)
+        if url.get_backend_name() == "sqlite":
+            engine = create_async_engine(
+                url,
+                # Why: we issue BEGIN IMMEDIATE ourselves; the driver must not open transactions.
+                isolation_level="AUTOCOMMIT",
+                pool_reset_on_return=None,
+                pool_size=5,
+                max_overflow=10,
+            )
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            writer = await engine.connect()
+            database = cls(engine, writer)
+            raw = await writer.get_raw_connection()
+            database._raw = raw.driver_connection
+            return database
+        engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return cls(engine, None)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The SQLAlchemy engine (migrations, bulk loads in benchmarks)."""
+        return self._engine
+
+    @property
+    def dialect(self) -> Dialect:
+        """`sqlite` or `postgresql`."""
+        return "sqlite" if self._writer is not None else "postgresql"
+
+    @property
+    def sqlite_driver(self) -> aiosqlite.Connection | None:
+        """SQLite's writer connection as aiosqlite sees it; None on PostgreSQL."""
+        return self._raw
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction: commit at the end of the block, roll back on any error.
+
+        Inside a transaction this task already holds, it joins it (a use case writing in steps).
+        """
+        if self._raw is not None and self._writer is not None:
+            async with transaction(self._raw):
+                yield self._writer
+            return
+        task = asyncio.current_task()
+        joined = self._open.get(task) if task is not None else None
+        if joined is not None:
+            yield joined
+            return
+        async with self._engine.connect() as conn, conn.begin():
+            if task is not None:
+                self._open[task] = conn
+            try:
+                yield conn
+            finally:
+                if task is not None:
+                    self._open.pop(task, None)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads; inside this task's write transaction, that transaction's."""
+        if self._raw is not None and self._writer is not None and owns_transaction(self._raw):
+            yield self._writer
+            return
+        task = asyncio.current_task()
+        joined = self._open.get(task) if task is not None else None
+        if joined is not None:
+            yield joined
+            return
+        async with self._engine.connect() as conn:
+            yield conn
+
+    async def close(self) -> None:
+        """Close every connection."""
+        if self._writer is not None:
+            await self._writer.close()
+        await self._engine.dispose()
+
+
+def insert(conn: AsyncConnection, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """`INSERT` in the connection's dialect (`on_conflict_do_nothing/do_update`, `.excluded`)."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
