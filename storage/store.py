@@ -113,6 +113,7 @@ from storage.codec import (
 )
 from storage.database import BUSY_TIMEOUT_MS, Database
 from storage.migrations import apply_migrations
+from storage.schema import metadata
 from storage.transaction import transaction
 
 
@@ -124,6 +125,10 @@ async def open_store(target: Path | str) -> SqlStore:
         if raw is not None:
             raw.row_factory = sqlite3.Row
             await apply_migrations(raw)
+        else:
+            # Transitional until the Alembic revisions land (issue 11).
+            async with database.engine.begin() as conn:
+                await conn.run_sync(metadata.create_all)
     except BaseException:
         await database.close()
         raise
