@@ -15,6 +15,7 @@ not at all, and a task already inside one joins it. How each gets there differs,
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -85,6 +86,7 @@ class Database:
             database = cls(engine, writer)
             raw = await writer.get_raw_connection()
             database._raw = raw.driver_connection
+            _writers[database._raw] = writer
             return database
         engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
         return cls(engine, None)
@@ -154,6 +156,23 @@ def insert(conn: AsyncConnection, table: Table) -> sqlite.Insert | postgresql.In
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+# --- Transitional (issue 11): while some storage modules still take aiosqlite connections ---
+_writers: WeakKeyDictionary[aiosqlite.Connection, AsyncConnection] = WeakKeyDictionary()
+
+
+def sa_connection_for(raw: aiosqlite.Connection) -> AsyncConnection:
+    """TRANSITIONAL: the SQLAlchemy writer over SQLite's aiosqlite writer (same transaction)."""
+    return _writers[raw]
+
+
+async def driver_connection_for(conn: AsyncConnection) -> aiosqlite.Connection:
+    """TRANSITIONAL: the aiosqlite connection under a SQLAlchemy one (same transaction)."""
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert isinstance(raw, aiosqlite.Connection)
+    raw.row_factory = sqlite3.Row
+    return raw
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
