@@ -84,8 +84,7 @@ class Database:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             writer = await engine.connect()
             database = cls(engine, writer)
-            raw = await writer.get_raw_connection()
-            database._raw = raw.driver_connection
+            database._raw = await driver_connection_for(writer)
             _writers[database._raw] = writer
             return database
         engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
