@@ -11,18 +11,19 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.domain.delays import ConsentState
 from bot.services.handles import order_handle
+from storage.database import database_url
 from storage.legacy_migrations import LEGACY_HEAD
 from storage.migrate import BASELINE, alembic_config
-from storage.schema import metadata
+from storage.schema import events, metadata
 from storage.store import SqlStore, open_store
 from tests.legacy_sqlite import old_release_file
 from tests.sql import execute, fetch_all, fetch_value
@@ -39,18 +40,16 @@ needs_postgres = pytest.mark.skipif(
 async def fresh_postgres() -> AsyncIterator[str]:
     """The URL of a new, empty PostgreSQL database, dropped after the test."""
     name = f"alembic_test_{uuid.uuid4().hex[:12]}"
-    admin_url = POSTGRES_SERVER.replace("postgresql+asyncpg://", "postgresql://")
-    admin = await asyncpg.connect(admin_url)
+    server = database_url(POSTGRES_SERVER)
+    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        async with admin.connect() as conn:
+            await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield server.set(database=name).render_as_string(hide_password=False)
+        async with admin.connect() as conn:
+            await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
-        await admin.close()
-    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+        await admin.dispose()
 
 
 def differences(conn: Connection) -> list[Any]:
@@ -109,7 +108,9 @@ def row_counts(path: Path) -> dict[str, int]:
             for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             if name != "alembic_version"
         ]
-        return {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables}
+        return {
+            name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables
+        }
     finally:
         conn.close()
 
@@ -168,8 +169,6 @@ async def test_an_upgraded_release_database_takes_new_rows_after_its_old_ones(
     try:
         await store.set_setting("greeting", "hello")
         async with store.database.write() as conn:
-            from storage.schema import events
-
             new_id = (
                 await conn.execute(
                     events.insert().returning(events.c.id),
@@ -299,9 +298,7 @@ async def test_orders_stored_before_link_handles_existed_are_found_by_their_hand
         await store.close()
 
 
-def test_the_baseline_is_the_first_revision_and_frozen_revisions_do_not_import_the_schema() -> (
-    None
-):
+def test_the_baseline_is_the_first_revision_and_frozen_revisions_do_not_import_the_schema() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     revisions = list(script.walk_revisions())
     assert revisions[-1].revision == BASELINE and revisions[-1].down_revision is None
