@@ -9,7 +9,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import make_url
+from sqlalchemy import URL, make_url
 
 from storage.database import BUSY_TIMEOUT_MS
 
@@ -68,7 +68,15 @@ def pg_dump_advice(target: str, file: Path) -> str:
     """
     url = make_url(target)
     # Why: pg_dump speaks libpq's URL (postgresql://), not SQLAlchemy's driver form.
-    shown = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    bare = URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
+    shown = bare.render_as_string(hide_password=False)
     command = shlex.join(["pg_dump", "--format=custom", f"--file={file}", shown])
     lines = [
         "On PostgreSQL, back up with pg_dump (the server's own consistent snapshot); run:",

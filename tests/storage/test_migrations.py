@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import sqlite3
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,40 +14,26 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.domain.delays import ConsentState
 from bot.services.handles import order_handle
-from storage.database import database_url
 from storage.legacy_migrations import LEGACY_HEAD
 from storage.migrate import BASELINE, alembic_config
 from storage.schema import events, metadata
 from storage.store import SqlStore, open_store
+from tests.fresh_postgres import empty_postgres_database, needs_postgres
 from tests.legacy_sqlite import old_release_file
 from tests.sql import execute, fetch_all, fetch_value
 
 RELEASE_FILE = Path(__file__).parent / "data" / "release-21.sqlite3"
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
-POSTGRES_SERVER = os.environ.get("BACKORDER_TEST_POSTGRES_URL", "").strip()
-needs_postgres = pytest.mark.skipif(
-    not POSTGRES_SERVER, reason="BACKORDER_TEST_POSTGRES_URL names no PostgreSQL server"
-)
 
 
 @pytest.fixture
 async def fresh_postgres() -> AsyncIterator[str]:
     """The URL of a new, empty PostgreSQL database, dropped after the test."""
-    name = f"alembic_test_{uuid.uuid4().hex[:12]}"
-    server = database_url(POSTGRES_SERVER)
-    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield server.set(database=name).render_as_string(hide_password=False)
-        async with admin.connect() as conn:
-            await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.dispose()
+    async with empty_postgres_database() as url:
+        yield url
 
 
 def differences(conn: Connection) -> list[Any]:
