@@ -64,23 +64,23 @@ def _upgrade_to_head(conn: Connection) -> None:
 
 
 def migrate_connection(
-    conn: Connection, run: Callable[[Connection], None], script: ScriptDirectory
+    conn: Connection, run: Callable[[Connection], None], script: ScriptDirectory, *, bridge: bool
 ) -> None:
-    """Bridge an old SQLite file (if it is one), then `run` Alembic's steps on `conn` (env.py)."""
-    if conn.dialect.name == "sqlite":
+    """With `bridge`, bring an old SQLite file to the baseline; then `run` Alembic on `conn`."""
+    if bridge and conn.dialect.name == "sqlite":
         bridge_legacy_sqlite(conn, script)
     run(conn)
 
 
 async def run_cli_migration(
-    target: str, run: Callable[[Connection], None], script: ScriptDirectory
+    target: str, run: Callable[[Connection], None], script: ScriptDirectory, *, bridge: bool
 ) -> None:
     """The `alembic` command line on `target`: one locked transaction, as on start."""
     database = await Database.open(target)
     try:
         async with database.write() as conn:
             await lock_migrations(conn)
-            await conn.run_sync(migrate_connection, run, script)
+            await conn.run_sync(migrate_connection, run, script, bridge=bridge)
     finally:
         await database.close()
 

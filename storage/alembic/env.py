@@ -7,7 +7,8 @@ Two ways in:
   configured database (`BACKORDER_DATABASE_URL`, else the SQLite file `BACKORDER_DB`, as the bot
   does; `.env` included) and runs the same steps in one transaction of its own.
 On SQLite a file of the release before Alembic is first brought to the baseline by the legacy
-bridge (storage/migrate.py), so both ways upgrade an old file in place alike.
+bridge (storage/migrate.py), so both ways upgrade an old file in place alike (the command line
+only with `upgrade`; other commands see such a file as not yet under Alembic).
 """
 
 from __future__ import annotations
@@ -42,10 +43,13 @@ def main() -> None:
         raise SystemExit("offline (--sql) mode is not supported: run against a database")
     handed = context.config.attributes.get("connection")
     if handed is not None:
-        migrate_connection(handed, run_migrations, context.script)
+        migrate_connection(handed, run_migrations, context.script, bridge=True)
     else:
         target = str(load_settings().database_target)
-        asyncio.run(run_cli_migration(target, run_migrations, context.script))
+        # Why: only an upgrade may bridge an old file (it commits); `current` or `check` must not.
+        command = getattr(context.config.cmd_opts, "cmd", (None,))[0]
+        bridge = getattr(command, "__name__", "") == "upgrade"
+        asyncio.run(run_cli_migration(target, run_migrations, context.script, bridge=bridge))
 
 
 main()
