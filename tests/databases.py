@@ -1,0 +1,134 @@
+"""The two databases every store test runs on: a SQLite file, or a fresh database on a PostgreSQL
+server.
+
+A test gets its database as one string (the `database_url` fixture of tests/conftest.py): a file
+path for SQLite or a `postgresql://` URL; `open_store` takes either. These helpers turn that string
+into what the bot's other entry points take (environment variables, Settings) and make/drop
+PostgreSQL databases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg  # type: ignore[import-untyped]
+import pytest
+
+from bot.config import Settings, load_settings
+from tests.postgres_cluster import masked
+
+__all__ = ["masked"]
+
+SQLITE_VARIABLE = "BACKORDER_DB"
+POSTGRES_VARIABLE = "BACKORDER_DATABASE_URL"
+
+
+def is_postgres(database_url: str) -> bool:
+    """Whether the test database is on PostgreSQL (else it is a SQLite file path)."""
+    return database_url.startswith(("postgresql://", "postgresql+asyncpg://", "postgres://"))
+
+
+def database_env(database_url: str) -> dict[str, str]:
+    """The environment variable that points the bot at this database.
+
+    `{"BACKORDER_DB": path}` for SQLite, `{"BACKORDER_DATABASE_URL": url}` for PostgreSQL; merge it
+    over the environment of a `backorder-bot` subprocess or of `main([...])`.
+    """
+    if is_postgres(database_url):
+        return {POSTGRES_VARIABLE: database_url}
+    return {SQLITE_VARIABLE: database_url}
+
+
+def use_database(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    """Point settings read from this process's environment (CLI `main`) at the test database."""
+    monkeypatch.delenv(SQLITE_VARIABLE, raising=False)
+    monkeypatch.delenv(POSTGRES_VARIABLE, raising=False)
+    for name, value in database_env(database_url).items():
+        monkeypatch.setenv(name, value)
+
+
+def database_settings(database_url: str, **changes: Any) -> Settings:
+    """Settings for the test database (read as the bot reads them), with `changes` on top.
+
+    Why: going through load_settings leaves the choice of field (SQLite path or server URL) to the
+    bot's own configuration code, so a test cannot point the bot at another database than its store.
+    """
+    # Why: os.devnull is not a regular file, so no .env file of the working folder is read.
+    settings = load_settings(database_env(database_url), Path(os.devnull))
+    return replace(settings, **changes)
+
+
+def sqlite_path(database_url: str) -> Path:
+    """The SQLite file of a SQLite test database (for tests about the file itself)."""
+    if is_postgres(database_url):
+        raise ValueError("not a SQLite database")
+    return Path(database_url)
+
+
+def with_database(server_url: str, name: str) -> str:
+    """The server URL with its database replaced by `name` (credentials, host, options kept)."""
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+
+
+def unique_name(kind: str) -> str:
+    """A database name no other test, xdist worker or concurrent run on the same server uses."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"backorder_{kind}_{worker}_{uuid.uuid4().hex[:12]}"
+
+
+def _quoted(name: str) -> str:
+    """A database name as a SQL identifier (the names we make are [a-z0-9_] anyway)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def run_async(coroutine: Any) -> Any:
+    """Run a coroutine to its end on its own event loop in a worker thread; return its result.
+
+    Why: fixtures that prepare databases are synchronous (sync tests use them too) and may run while
+    pytest-asyncio owns this thread's loop, so their async work runs on a loop of its own.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def _admin(server_url: str, *statements: str) -> None:
+    connection = await asyncpg.connect(server_url)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def _create(server_url: str, name: str, template: str) -> None:
+    connection = await asyncpg.connect(server_url)
+    try:
+        # Why: FILE_COPY (PostgreSQL 15+) copies the template's few files; the default WAL_LOG
+        # writes every page to the WAL, which costs more for the small databases of the tests.
+        fast = " STRATEGY FILE_COPY" if connection.get_server_version().major >= 15 else ""
+        await connection.execute(
+            f"CREATE DATABASE {_quoted(name)} TEMPLATE {_quoted(template)}{fast}"
+        )
+    finally:
+        await connection.close()
+
+
+def create_database(server_url: str, name: str, template: str = "template0") -> str:
+    """CREATE DATABASE name as a copy of template on the server; returns the new database's URL.
+
+    The template must have no open connections. Raises asyncpg errors (e.g. DuplicateDatabaseError).
+    """
+    run_async(_create(server_url, name, template))
+    return with_database(server_url, name)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """DROP DATABASE name (if it exists), ending any connection still open to it."""
+    run_async(_admin(server_url, f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)"))
