@@ -1,4 +1,4 @@
-"""Fixtures for import tests: a real SQLite store, a CSV writer and a table dump."""
+"""Fixtures for import tests: a real store, a CSV writer and a table dump."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ Importer = Callable[[str, str | bytes], Awaitable[ImportReport]]
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    """An open, migrated store on a real file."""
-    opened = await open_store(tmp_path / "backorder.sqlite3")
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    """An open, migrated store on the test's database."""
+    opened = await open_store(database_url)
     yield opened
     await opened.close()
 
