@@ -21,6 +21,7 @@ from tests.databases import (
     SQLITE_VARIABLE,
     create_database,
     drop_database,
+    is_postgres,
     masked,
     run_async,
     unique_name,
@@ -35,6 +36,7 @@ NO_SERVER = (
 )
 
 NewDatabase = Callable[[str], str]
+MoreDatabases = Callable[[], str]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -112,3 +114,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     template: str = request.getfixturevalue("postgres_template")
     make: NewDatabase = request.getfixturevalue("new_postgres_database")
     return make(template)
+
+
+@pytest.fixture
+def more_databases(
+    database_url: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> MoreDatabases:
+    """`make() -> url`: another empty, migrated database of this test's kind at each call.
+
+    For property tests, whose examples each need a database of their own within one test.
+    """
+    if not is_postgres(database_url):
+        made = iter(range(1, 1_000_000))
+        return lambda: str(tmp_path / f"example-{next(made)}.sqlite3")
+    template: str = request.getfixturevalue("postgres_template")
+    make: NewDatabase = request.getfixturevalue("new_postgres_database")
+    return lambda: make(template)
