@@ -19,12 +19,14 @@ import pytest
 from tests.databases import (
     POSTGRES_VARIABLE,
     SQLITE_VARIABLE,
+    DatabaseMaker,
     create_database,
     drop_database,
     is_postgres,
     masked,
     run_async,
     unique_name,
+    with_database,
 )
 from tests.postgres_cluster import URL_VARIABLE
 
@@ -97,36 +99,57 @@ def new_postgres_database(postgres_server: str) -> Iterator[NewDatabase]:
         drop_database(postgres_server, name)
 
 
+@pytest.fixture(scope="session")
+def postgres_maker(postgres_server: str, postgres_template: str) -> Iterator[DatabaseMaker]:
+    """Per-test databases copied from the template, made ahead and dropped behind the tests."""
+    maker = DatabaseMaker(postgres_server, postgres_template)
+    yield maker
+    maker.close()
+
+
 @pytest.fixture(
     params=[
         pytest.param("sqlite", id="sqlite"),
         pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql),
     ]
 )
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """This test's own empty, migrated database: a SQLite file path or a `postgresql://` URL.
 
     Give it to `open_store`, to `tests.databases.database_env` (subprocesses, CLI) or to
     `tests.databases.database_settings`. Reopening the same string reaches the same database.
+    The PostgreSQL database is dropped after the test (connections still open to it are ended).
     """
     if request.param == "sqlite":
-        return str(tmp_path / "shop.sqlite3")
-    template: str = request.getfixturevalue("postgres_template")
-    make: NewDatabase = request.getfixturevalue("new_postgres_database")
-    return make(template)
+        yield str(tmp_path / "shop.sqlite3")
+        return
+    server: str = request.getfixturevalue("postgres_server")
+    maker: DatabaseMaker = request.getfixturevalue("postgres_maker")
+    name = maker.take()
+    yield with_database(server, name)
+    maker.drop_later(name)
 
 
 @pytest.fixture
 def more_databases(
     database_url: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> MoreDatabases:
+) -> Iterator[MoreDatabases]:
     """`make() -> url`: another empty, migrated database of this test's kind at each call.
 
     For property tests, whose examples each need a database of their own within one test.
     """
     if not is_postgres(database_url):
         made = iter(range(1, 1_000_000))
-        return lambda: str(tmp_path / f"example-{next(made)}.sqlite3")
-    template: str = request.getfixturevalue("postgres_template")
-    make: NewDatabase = request.getfixturevalue("new_postgres_database")
-    return lambda: make(template)
+        yield lambda: str(tmp_path / f"example-{next(made)}.sqlite3")
+        return
+    server: str = request.getfixturevalue("postgres_server")
+    maker: DatabaseMaker = request.getfixturevalue("postgres_maker")
+    names: list[str] = []
+
+    def make() -> str:
+        names.append(maker.take())
+        return with_database(server, names[-1])
+
+    yield make
+    for name in names:
+        maker.drop_later(name)

@@ -10,9 +10,12 @@ PostgreSQL databases.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Coroutine
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -132,3 +135,79 @@ def create_database(server_url: str, name: str, template: str = "template0") -> 
 def drop_database(server_url: str, name: str) -> None:
     """DROP DATABASE name (if it exists), ending any connection still open to it."""
     run_async(_admin(server_url, f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)"))
+
+
+class DatabaseMaker:
+    """Makes per-test databases from one template ahead of time, and drops used ones behind.
+
+    One background thread with its own event loop and one admin connection does the work, so a
+    test waits neither for CREATE DATABASE (the next database is made while the current test runs)
+    nor for DROP DATABASE (queued after the test). `close()` drops what is left and waits.
+    """
+
+    def __init__(self, server_url: str, template: str) -> None:
+        self._server_url = server_url
+        self._template = template
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._connection: Any = None
+        self._lock: asyncio.Lock | None = None
+        self._next: Future[str] | None = None
+        self._pending: list[Future[None]] = []
+
+    def _submit(self, coroutine: Coroutine[Any, Any, Any]) -> Future[Any]:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+
+    async def _execute(self, statement: str) -> None:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self._connection is None:
+                self._connection = await asyncpg.connect(self._server_url)
+            await self._connection.execute(statement)
+
+    async def _create(self) -> str:
+        name = unique_name("test")
+        fast = " STRATEGY FILE_COPY" if await self._file_copy() else ""
+        await self._execute(
+            f"CREATE DATABASE {_quoted(name)} TEMPLATE {_quoted(self._template)}{fast}"
+        )
+        return name
+
+    async def _file_copy(self) -> bool:
+        if self._connection is None:
+            await self._execute("SELECT 1")
+        return bool(self._connection.get_server_version().major >= 15)
+
+    def take(self) -> str:
+        """A new database (its name) copied from the template; the next one is started at once.
+
+        Raises what CREATE DATABASE raised (asyncpg errors).
+        """
+        made = self._next or self._submit(self._create())
+        self._next = self._submit(self._create())
+        return str(made.result())
+
+    def drop_later(self, name: str) -> None:
+        """Queue DROP DATABASE name (ending its connections); `close()` waits for it."""
+        statement = f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)"
+        self._pending.append(self._submit(self._execute(statement)))
+
+    def close(self) -> None:
+        """Drop the database made ahead, wait for every queued drop, end the thread."""
+        if self._next is not None:
+            # Why: a failed advance creation left nothing to drop.
+            with contextlib.suppress(Exception):
+                self.drop_later(self._next.result())
+        for pending in self._pending:
+            pending.result()
+
+        async def disconnect() -> None:
+            if self._connection is not None:
+                await self._connection.close()
+
+        self._submit(disconnect()).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()

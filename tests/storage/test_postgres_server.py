@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import NewDatabase
 from tests.databases import (
+    DatabaseMaker,
     create_database,
     drop_database,
     is_postgres,
@@ -105,6 +106,26 @@ async def test_a_database_made_for_a_test_is_dropped_after_it(postgres_server: s
     drop_database(postgres_server, name)
     assert name not in await database_names(postgres_server)
     assert lingering.is_closed() or not await _alive(lingering)
+
+
+async def test_the_maker_hands_out_fresh_copies_and_drops_them_all_on_close(
+    postgres_server: str, shared_template: str
+) -> None:
+    before = await database_names(postgres_server)
+    maker = DatabaseMaker(postgres_server, shared_template)
+    try:
+        first, second = maker.take(), maker.take()
+        assert first != second
+        for name in (first, second):
+            assert await tables(with_database(postgres_server, name)) == {"shelf"}
+        # Why: a test that leaves a connection open must not keep its database alive.
+        await asyncpg.connect(with_database(postgres_server, first))
+        maker.drop_later(first)
+        maker.drop_later(second)
+    finally:
+        maker.close()
+    # The copy made ahead for a third test is gone too.
+    assert await database_names(postgres_server) == before
 
 
 async def _alive(connection: asyncpg.Connection) -> bool:
