@@ -137,48 +137,61 @@ def drop_database(server_url: str, name: str) -> None:
     run_async(_admin(server_url, f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)"))
 
 
+class _Lane:
+    """One admin connection, used by one statement at a time (opened on first use)."""
+
+    def __init__(self, server_url: str) -> None:
+        self._server_url = server_url
+        self.connection: Any = None
+        self._lock = asyncio.Lock()
+
+    async def execute(self, statement: str) -> None:
+        async with self._lock:
+            if self.connection is None:
+                self.connection = await asyncpg.connect(self._server_url)
+            await self.connection.execute(statement)
+
+    async def close(self) -> None:
+        if self.connection is not None:
+            await self.connection.close()
+
+
 class DatabaseMaker:
     """Makes per-test databases from one template ahead of time, and drops used ones behind.
 
-    One background thread with its own event loop and one admin connection does the work, so a
-    test waits neither for CREATE DATABASE (the next database is made while the current test runs)
-    nor for DROP DATABASE (queued after the test). `close()` drops what is left and waits.
+    A background thread with its own event loop does the work over two admin connections (one
+    creates, one drops), so a test waits neither for CREATE DATABASE (the next database is made
+    while the current test runs) nor for DROP DATABASE (queued after the test, beside the next
+    creation). `close()` drops what is left and waits.
     """
 
     def __init__(self, server_url: str, template: str) -> None:
-        self._server_url = server_url
         self._template = template
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
-        self._connection: Any = None
-        self._lock: asyncio.Lock | None = None
+
+        async def lanes() -> tuple[_Lane, _Lane]:
+            return _Lane(server_url), _Lane(server_url)
+
+        self._creating, self._dropping = self._submit(lanes()).result()
         self._next: Future[str] | None = None
         self._pending: list[Future[None]] = []
 
     def _submit(self, coroutine: Coroutine[Any, Any, Any]) -> Future[Any]:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
 
-    async def _execute(self, statement: str) -> None:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            if self._connection is None:
-                self._connection = await asyncpg.connect(self._server_url)
-            await self._connection.execute(statement)
-
     async def _create(self) -> str:
         name = unique_name("test")
-        fast = " STRATEGY FILE_COPY" if await self._file_copy() else ""
-        await self._execute(
-            f"CREATE DATABASE {_quoted(name)} TEMPLATE {_quoted(self._template)}{fast}"
+        await self._creating.execute("SELECT 1")
+        # Why: FILE_COPY (PostgreSQL 15+) copies the template's files; WAL_LOG, the default,
+        # writes every page to the WAL, which costs more for small databases.
+        fast = self._creating.connection.get_server_version().major >= 15
+        strategy = " STRATEGY FILE_COPY" if fast else ""
+        await self._creating.execute(
+            f"CREATE DATABASE {_quoted(name)} TEMPLATE {_quoted(self._template)}{strategy}"
         )
         return name
-
-    async def _file_copy(self) -> bool:
-        if self._connection is None:
-            await self._execute("SELECT 1")
-        return bool(self._connection.get_server_version().major >= 15)
 
     def take(self) -> str:
         """A new database (its name) copied from the template; the next one is started at once.
@@ -192,7 +205,7 @@ class DatabaseMaker:
     def drop_later(self, name: str) -> None:
         """Queue DROP DATABASE name (ending its connections); `close()` waits for it."""
         statement = f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)"
-        self._pending.append(self._submit(self._execute(statement)))
+        self._pending.append(self._submit(self._dropping.execute(statement)))
 
     def close(self) -> None:
         """Drop the database made ahead, wait for every queued drop, end the thread."""
@@ -204,8 +217,8 @@ class DatabaseMaker:
             pending.result()
 
         async def disconnect() -> None:
-            if self._connection is not None:
-                await self._connection.close()
+            await self._creating.close()
+            await self._dropping.close()
 
         self._submit(disconnect()).result()
         self._loop.call_soon_threadsafe(self._loop.stop)
