@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,6 @@ from storage.legacy_migrations import LEGACY_HEAD
 from storage.migrate import BASELINE, alembic_config
 from storage.schema import events, metadata
 from storage.store import SqlStore, open_store
-from tests.fresh_postgres import empty_postgres_database, needs_postgres
 from tests.legacy_sqlite import old_release_file
 from tests.sql import execute, fetch_all, fetch_value
 
@@ -30,10 +29,9 @@ HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 @pytest.fixture
-async def fresh_postgres() -> AsyncIterator[str]:
-    """The URL of a new, empty PostgreSQL database, dropped after the test."""
-    async with empty_postgres_database() as url:
-        yield url
+def fresh_postgres(new_postgres_database: Callable[[str], str]) -> str:
+    """A new, empty PostgreSQL database (no schema yet), dropped after the test."""
+    return new_postgres_database("template0")
 
 
 def differences(conn: Connection) -> list[Any]:
@@ -107,6 +105,12 @@ def sqlite_index_sql(path: Path, name: str) -> str | None:
         return None if row is None else str(row[0])
     finally:
         conn.close()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A SQLite file that does not exist yet."""
+    return tmp_path / "backorder.sqlite3"
 
 
 @pytest.fixture
@@ -215,22 +219,26 @@ async def test_a_fresh_sqlite_database_is_built_by_the_revisions_to_the_declared
     )
 
 
-async def test_reopening_a_database_runs_nothing_and_keeps_the_data(db_path: Path) -> None:
-    store = await open_store(db_path)
-    await store.set_setting("greeting", "hello")
+async def test_reopening_a_database_runs_nothing_and_keeps_the_data(database_url: str) -> None:
+    store = await open_store(database_url)
+    await execute(store, "INSERT INTO settings VALUES ('greeting', 'hello')")
     await store.close()
 
-    reopened = await open_store(db_path)
+    reopened = await open_store(database_url)
     try:
-        assert await reopened.get_setting("greeting") == "hello"
-        assert await fetch_value(reopened, "SELECT count(*) FROM alembic_version") == 1
+        assert await fetch_value(reopened, "SELECT value FROM settings") == "hello"
+        assert await fetch_value(reopened, "SELECT version_num FROM alembic_version") == HEAD
     finally:
         await reopened.close()
 
 
-async def test_the_database_runs_in_wal_mode_with_foreign_keys_on(store: SqlStore) -> None:
-    assert await fetch_value(store, "PRAGMA journal_mode") == "wal"
-    assert await fetch_value(store, "PRAGMA foreign_keys") == 1
+async def test_the_sqlite_database_runs_in_wal_mode_with_foreign_keys_on(db_path: Path) -> None:
+    store = await open_store(db_path)
+    try:
+        assert await fetch_value(store, "PRAGMA journal_mode") == "wal"
+        assert await fetch_value(store, "PRAGMA foreign_keys") == 1
+    finally:
+        await store.close()
 
 
 async def test_a_failing_upgrade_leaves_the_file_as_it_was(db_path: Path) -> None:
@@ -296,7 +304,7 @@ def test_the_baseline_is_the_first_revision_and_frozen_revisions_do_not_import_t
         assert not [line for line in imports if "storage" in line or "bot" in line], imports
 
 
-@needs_postgres
+@pytest.mark.postgresql
 async def test_a_fresh_postgresql_database_is_built_by_the_revisions_to_the_declared_schema(
     fresh_postgres: str,
 ) -> None:
@@ -317,7 +325,7 @@ async def test_a_fresh_postgresql_database_is_built_by_the_revisions_to_the_decl
         await again.close()
 
 
-@needs_postgres
+@pytest.mark.postgresql
 async def test_two_instances_starting_together_on_a_fresh_postgresql_database_both_open(
     fresh_postgres: str,
 ) -> None:

@@ -6,22 +6,20 @@ import asyncio
 import os
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 
 import pytest
 
 from storage.database import database_url, shown_url
 from storage.run_lock import DatabaseInUse, exclusive_run
-from tests.fresh_postgres import empty_postgres_database, needs_postgres
 
-pytestmark = needs_postgres
+pytestmark = pytest.mark.postgresql
 
 
 @pytest.fixture
-async def postgres() -> AsyncIterator[str]:
+def postgres(new_postgres_database: Callable[[str], str]) -> str:
     """A PostgreSQL database of this test's own."""
-    async with empty_postgres_database() as url:
-        yield url
+    return new_postgres_database("template0")
 
 
 async def test_a_second_run_on_the_same_postgresql_database_is_refused_naming_the_first(
