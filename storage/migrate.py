@@ -14,6 +14,7 @@ second waits, then finds the schema at head and runs nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.database import Database
 from storage.legacy_migrations import LEGACY_HEAD, apply_legacy, legacy_version
+
+log = logging.getLogger(__name__)
+# Why: Alembic tells at INFO what it does on every start ("Context impl SQLiteImpl."); a start is
+# routine and `run` keeps its start-up to one line. Upgrades of old files are logged here instead.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 SCRIPT_LOCATION = Path(__file__).parent / "alembic"
 # The revision whose schema is what the legacy migrations leave at user_version 21.
@@ -98,6 +104,12 @@ def bridge_legacy_sqlite(conn: Connection, script: ScriptDirectory) -> bool:
         return False
     if version > LEGACY_HEAD:
         raise RuntimeError(f"the database's user_version {version} is newer than this release")
-    apply_legacy(conn)
+    applied = apply_legacy(conn)
     MigrationContext.configure(conn).stamp(script, BASELINE)
+    log.info(
+        "upgrading a SQLite database of the release before Alembic (schema %d): "
+        "%d legacy migrations, then the Alembic revisions",
+        version,
+        len(applied),
+    )
     return True

@@ -390,3 +390,37 @@ async def test_the_revisions_create_every_declared_check_constraint(database_url
 
     assert len(declared) == 27
     assert found == declared
+
+
+async def test_a_fresh_database_holds_the_rows_the_legacy_migrations_wrote(
+    database_url: str, tmp_path: Path
+) -> None:
+    legacy = tmp_path / "legacy.sqlite3"
+    old_release_file(legacy, LEGACY_HEAD)
+    written = {table: rows for table, rows in table_rows(legacy).items() if rows}
+
+    store = await open_store(database_url)
+    try:
+        found = {
+            table: [tuple(row) for row in await fetch_all(store, f'SELECT * FROM "{table}"')]
+            for table in metadata.tables
+        }
+    finally:
+        await store.close()
+
+    assert written == {"notice_id_mark": [(1, 0)]}
+    assert {table: rows for table, rows in found.items() if rows} == written
+
+
+def table_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of a SQLite file (SQLite's and Alembic's own tables left out)."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [
+            name
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if name not in ("alembic_version", "sqlite_sequence")
+        ]
+        return {name: conn.execute(f'SELECT * FROM "{name}"').fetchall() for name in tables}
+    finally:
+        conn.close()

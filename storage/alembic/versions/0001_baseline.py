@@ -9,8 +9,9 @@ Frozen once landed: never edit it, never import storage.schema here (add a new r
 Generated with autogenerate against an empty database, then reviewed: indexes as explicit
 op.create_index calls, the expression index outbox_pending_lane added by hand, partial indexes with
 both sqlite_where and postgresql_where, WITHOUT ROWID and the events table's AUTOINCREMENT (ids
-never reused) kept for SQLite. A SQLite file of the release before Alembic reaches this schema
-through storage/legacy_migrations and is stamped here instead of running it.
+never reused) kept for SQLite; the one data row the old migrations wrote (notice_id_mark) too.
+A SQLite file of the release before Alembic reaches this schema through storage/legacy_migrations
+and is stamped here instead of running it.
 """
 
 from __future__ import annotations
@@ -185,6 +186,8 @@ def upgrade() -> None:
         sa.CheckConstraint("singleton = 1", name=op.f("notice_id_mark_singleton")),
         sa.PrimaryKeyConstraint("singleton", name=op.f("notice_id_mark_pkey")),
     )
+    # Why: the one row of the highest notice id ever given; legacy migration 0016 wrote it too.
+    op.execute("INSERT INTO notice_id_mark (singleton, last_id) VALUES (1, 0)")
     op.create_table(
         "notice_log",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
