@@ -52,9 +52,23 @@ async def migrate(database: Database) -> None:
 
     Raises whatever the database raises; nothing is changed then.
     """
-    async with database.write() as conn:
-        await lock_migrations(conn)
-        await conn.run_sync(_upgrade_to_head)
+    raw = database.sqlite_driver
+    if raw is not None:
+        # Why: a revision that rebuilds a table (SQLite's batch mode: copy, drop, rename) must not
+        # trip the foreign keys of rows that point at it; SQLite's own recipe for schema changes
+        # turns them off outside the transaction and checks every key before it commits.
+        await raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        async with database.write() as conn:
+            await lock_migrations(conn)
+            await conn.run_sync(_upgrade_to_head)
+            if raw is not None:
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).first()
+                if broken is not None:
+                    raise RuntimeError(f"the upgrade broke a foreign key of table {broken[0]}")
+    finally:
+        if raw is not None:
+            await raw.execute("PRAGMA foreign_keys = ON")
 
 
 async def lock_migrations(conn: AsyncConnection) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import CheckConstraint, Connection, inspect
 from bot.domain.delays import ConsentState
 from bot.services.handles import order_handle
 from storage.legacy_migrations import LEGACY_HEAD
-from storage.migrate import BASELINE, alembic_config
+from storage.migrate import BASELINE, SCRIPT_LOCATION, alembic_config
 from storage.schema import events, metadata
 from storage.store import SqlStore, open_store
 from tests.legacy_sqlite import old_release_file
@@ -424,3 +424,34 @@ def table_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         return {name: conn.execute(f'SELECT * FROM "{name}"').fetchall() for name in tables}
     finally:
         conn.close()
+
+
+async def test_a_later_revision_may_rebuild_a_table_other_rows_point_at(
+    release_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scripts = tmp_path / "alembic"
+    shutil.copytree(SCRIPT_LOCATION, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "0002_rebuild.py").write_text(
+        f"""from alembic import op
+import sqlalchemy as sa
+
+revision = "0002_rebuild"
+down_revision = "{HEAD}"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("customers", recreate="always") as batch:
+        batch.add_column(sa.Column("nickname", sa.Text()))
+""",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr("storage.migrate.SCRIPT_LOCATION", scripts)
+
+    store = await open_store(release_copy)
+    try:
+        assert await fetch_value(store, "SELECT version_num FROM alembic_version") == "0002_rebuild"
+        assert await store.order_ids_by_key("1001") == ["#1001"]
+        assert await fetch_value(store, "SELECT count(*) FROM customers") == 2
+        assert await fetch_value(store, "PRAGMA foreign_keys") == 1
+    finally:
+        await store.close()
