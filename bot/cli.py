@@ -130,8 +130,8 @@ def _run(argv: Sequence[str] | None) -> int:
             from storage.run_lock import DatabaseInUse, exclusive_run
 
             try:
-                # Why: two bots on one SQLite file would each send every notice.
-                with exclusive_run(settings.db_path):
+                # Why: two bots on one database would each send every notice.
+                with exclusive_run(settings.database_target):
                     return run_bot(settings)
             except DatabaseInUse as exc:
                 print(f"backorder-bot: {exc}", file=sys.stderr)
@@ -413,8 +413,12 @@ async def _stock(settings: Settings, sku: str, on_hand: int) -> int:
 
 
 def _backup(settings: Settings, target: Path) -> int:
-    from storage.backup import BackupError, backup_database
+    from storage.backup import BackupError, backup_database, pg_dump_advice
 
+    if settings.database_url is not None:
+        # Why: pg_dump takes the server's own consistent snapshot; the bot only says how.
+        print(pg_dump_advice(settings.database_url, target))
+        return 0
     try:
         size = backup_database(settings.db_path, target)
     except BackupError as exc:

@@ -38,6 +38,9 @@ class Settings:
     token: str | None = None
     api_base_url: str = DEFAULT_API_BASE_URL
     db_path: Path = Path("backorder.sqlite3")
+    # DESIGN §2/§13: a `postgresql://…` URL; None keeps SQLite at db_path. Holds the password:
+    # show it only through `shown_database`.
+    database_url: str | None = None
     staff_ids: frozenset[int] = frozenset()
     timezone: ZoneInfo = UTC_ZONE
     default_language: str = "en"
@@ -66,8 +69,22 @@ class Settings:
     reply_retry_seconds: float = 60.0
 
     def __repr__(self) -> str:
-        # Why: the token must never reach a log line through a repr.
-        return f"Settings(db_path={self.db_path!s}, api_base_url={self.api_base_url!r}, ...)"
+        # Why: the token and the database password must never reach a log line through a repr.
+        return f"Settings(database={self.shown_database}, api_base_url={self.api_base_url!r}, ...)"
+
+    @property
+    def database_target(self) -> str | Path:
+        """What `open_store` opens: the PostgreSQL URL when set, else the SQLite file."""
+        return self.database_url if self.database_url is not None else self.db_path
+
+    @property
+    def shown_database(self) -> str:
+        """The database as it may be printed: the SQLite path, or the URL, password masked."""
+        if self.database_url is None:
+            return str(self.db_path)
+        from storage.database import database_url, shown_url
+
+        return shown_url(database_url(self.database_url))
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -135,6 +152,7 @@ def load_settings(
     if not api_base_url.startswith(("http://", "https://")):
         raise ConfigError("TELEGRAM_API_BASE_URL must be an http:// or https:// URL")
     db_path = _db_path(get("BACKORDER_DB"))
+    database_url = _database_url(get("BACKORDER_DATABASE_URL"))
     default_language = _default_language(get("BACKORDER_DEFAULT_LANGUAGE"))
     log_level = (get("BACKORDER_LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
@@ -170,6 +188,7 @@ def load_settings(
         token=token,
         api_base_url=api_base_url,
         db_path=db_path,
+        database_url=database_url,
         staff_ids=staff,
         timezone=timezone,
         default_language=default_language,
@@ -216,6 +235,31 @@ def _db_path(raw: str | None) -> Path:
     if not path.parent.is_dir():
         raise ConfigError(f"BACKORDER_DB: the folder {path.parent} does not exist")
     return path
+
+
+def _database_url(raw: str | None) -> str | None:
+    """A `postgresql://…` URL (the server the bot shares with other instances), or None."""
+    if raw is None:
+        return None
+    scheme, separator, _ = raw.partition("://")
+    # Why: the message names the scheme only; the rest of the URL may carry a password.
+    if not separator or scheme.lower().split("+", 1)[0] not in ("postgresql", "postgres"):
+        given = f" (not {scheme}://…)" if separator else ""
+        raise ConfigError(
+            f"BACKORDER_DATABASE_URL must be a postgresql:// URL{given}; "
+            "leave it unset to use SQLite at BACKORDER_DB"
+        )
+    from sqlalchemy.exc import ArgumentError
+
+    from storage.database import database_url
+
+    try:
+        database_url(raw)
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError(
+            "BACKORDER_DATABASE_URL is not a valid URL (postgresql://USER:PASSWORD@HOST:PORT/DB)"
+        ) from exc
+    return raw
 
 
 def _default_language(raw: str | None) -> str:

@@ -33,8 +33,8 @@ def make_rules(settings: Settings) -> EtaRules:
 
 @asynccontextmanager
 async def store_session(settings: Settings) -> AsyncIterator[SqlStore]:
-    """An open, migrated store that is closed on exit."""
-    store = await open_store(settings.db_path)
+    """An open store, upgraded to the newest schema, on the configured database; closed on exit."""
+    store = await open_store(settings.database_target)
     try:
         yield store
     finally:

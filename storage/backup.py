@@ -1,12 +1,15 @@
-"""A consistent copy of a live SQLite database through SQLite's online backup API."""
+"""A consistent copy of the live database: SQLite's online backup API; `pg_dump` on PostgreSQL."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sqlite3
 import tempfile
 from pathlib import Path
+
+from sqlalchemy import URL, make_url
 
 from storage.database import BUSY_TIMEOUT_MS
 
@@ -55,3 +58,34 @@ def backup_database(source: Path, target: Path) -> int:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
     return target.stat().st_size
+
+
+def pg_dump_advice(target: str, file: Path) -> str:
+    """The `pg_dump` command that backs up the PostgreSQL database at `target` into `file`.
+
+    Lines to print: the command (custom format, restorable with `pg_restore`), with the URL's
+    password left out, and how to give the password when the URL had one. Writes nothing.
+    """
+    url = make_url(target)
+    # Why: pg_dump speaks libpq's URL (postgresql://), not SQLAlchemy's driver form.
+    bare = URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
+    shown = bare.render_as_string(hide_password=False)
+    command = shlex.join(["pg_dump", "--format=custom", f"--file={file}", shown])
+    lines = [
+        "On PostgreSQL, back up with pg_dump (the server's own consistent snapshot); run:",
+        f"  {command}",
+    ]
+    if url.password:
+        lines.append(
+            "The password is not shown: give it as PGPASSWORD=… in that command's environment "
+            "or in ~/.pgpass."
+        )
+    lines.append(f"Restore with: pg_restore --dbname=<URL> {shlex.quote(str(file))}")
+    return "\n".join(lines)

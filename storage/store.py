@@ -112,23 +112,22 @@ from storage.codec import (
     utc_text,
 )
 from storage.database import BUSY_TIMEOUT_MS, Database
-from storage.migrations import apply_migrations
-from storage.schema import metadata
+from storage.migrate import migrate
 from storage.transaction import transaction
 
 
 async def open_store(target: Path | str) -> SqlStore:
-    """Open the store at `target` (a SQLite path or a `postgresql://` URL), fully migrated."""
+    """Open the store at `target` (a SQLite path or a `postgresql://` URL), upgraded to head.
+
+    Every start runs `alembic upgrade head` in one transaction (storage/migrate.py): a fresh
+    database gets the whole schema, an older one (an old SQLite file too) the revisions it lacks.
+    """
     database = await Database.open(target)
     try:
         raw = database.sqlite_driver
         if raw is not None:
             raw.row_factory = sqlite3.Row
-            await apply_migrations(raw)
-        else:
-            # Transitional until the Alembic revisions land (issue 11).
-            async with database.engine.begin() as conn:
-                await conn.run_sync(metadata.create_all)
+        await migrate(database)
     except BaseException:
         await database.close()
         raise

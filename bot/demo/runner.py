@@ -111,6 +111,8 @@ async def demo_chat(
             token=DEMO_TOKEN,
             api_base_url=sandbox.api_base_url,
             db_path=db_path,
+            # Why: the demo seeds a shop of its own; it never touches the configured database.
+            database_url=None,
             quiet_hours=NO_QUIET_HOURS,
         )
         catalogs = Catalogs.load(default_language=settings.default_language)

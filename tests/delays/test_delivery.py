@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -16,10 +15,9 @@ from bot.services.notice_delivery import SettleReport, StaffAlerts, alert_chats,
 from bot.services.notices import pending_questions
 from bot.services.outbox_status import outbox_status
 from bot.services.reachability import customer_reachable
-from storage.database import Database
-from storage.migrations import BUNDLED_FOLDER, apply_migrations, migrations_in
-from storage.store import SqlStore, open_store
+from storage.store import open_store
 from tests.delays.timeline import Timeline, on, render
+from tests.legacy_sqlite import old_release_file
 
 STAFF_CHATS = (900, 901)
 
@@ -201,35 +199,44 @@ async def test_a_notice_an_older_version_kept_as_told_with_no_chat_is_undelivere
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "old.sqlite3"
-    database = await Database.open(path)
-    conn = database.sqlite_driver
-    assert conn is not None
-    conn.row_factory = sqlite3.Row
-    await apply_migrations(conn, [m for m in migrations_in(BUNDLED_FOLDER) if m.version < 8])
-    # Why: today's store marks changed SKUs for a recompute, tells outbox lanes apart and keeps
-    # the highest notice id given (later migrations); the old schema has these only while
-    # today's code writes the old data.
-    await conn.execute(
-        """CREATE TABLE eta_marks (sku TEXT PRIMARY KEY, marked INTEGER NOT NULL,
-               recomputed INTEGER NOT NULL DEFAULT 0, marked_by TEXT NOT NULL,
-               marked_at REAL NOT NULL)"""
+    # Why: what the version before the notice retry (schema 7) recorded for a delay notice decided
+    # on day 0 while no chat was linked: kept as told (deemed consent, 'no_chat'), the state before
+    # it saved. Rows as that version wrote them, on its own schema.
+    old_release_file(
+        path,
+        7,
+        """
+        INSERT INTO products (sku, name, price_minor, currency, on_hand) VALUES
+            ('mug', 'Mug', 2500, 'USD', 0);
+        INSERT INTO customers (customer_id, name) VALUES ('ann', 'Ann');
+        INSERT INTO orders (order_id, customer_id, placed_at, placed_at_utc, currency,
+                            promised_ship_date, jurisdiction, version, order_key, link_handle)
+            VALUES ('O-1', 'ann', '2027-03-01T10:00:00+00:00', '2027-03-01T10:00:00.000000Z',
+                    'USD', '2027-03-08', 'US', 1, 'o-1', 'K-FwS4Yu');
+        INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price_minor) VALUES
+            ('O-1', 1, 'mug', 1, 2500);
+        INSERT INTO purchase_orders (po_id, sku, quantity, expected_date) VALUES
+            ('PO-MUG', 'mug', 5, '2027-03-22');
+        INSERT INTO line_etas VALUES ('O-1', 1, 'mug', '2027-03-22', '2027-03-23', 'confirmed',
+                                      '2027-03-22', NULL, '2027-03-01');
+        INSERT INTO notice_state (order_id, deadline, communicated_date, communicated_at, consent,
+                                  silence_means, offered_date, updated_at)
+            VALUES ('O-1', '2027-03-23', '2027-03-23', '2027-03-01T14:00:00+00:00', 'deemed',
+                    'nothing', '2027-03-23', '2027-03-01T14:00:00+00:00');
+        INSERT INTO notice_log (id, order_id, customer_id, kind, promised_date, previous_date,
+                                revised_date, silence_means, decision_deadline, refund_minor,
+                                currency, decided_at, chats, delivery, state_before)
+            VALUES (1, 'O-1', 'ann', 'delay_first', '2027-03-08', '2027-03-08', '2027-03-23',
+                    'consent', '2027-03-08', 2500, 'USD', '2027-03-01T14:00:00+00:00', 0,
+                    'no_chat', '{"deadline": "2027-03-08", "communicated_date": "2027-03-08",
+                    "communicated_at": null, "consent": "none", "awaiting_answer": false,
+                    "silence_means": "nothing", "decision_deadline": null,
+                    "auto_cancel_on": null, "offered_date": null, "ready_notified": false,
+                    "auto_cancelled_on": null, "undelivered": null}');
+        """,
     )
-    await conn.execute("ALTER TABLE outbox ADD COLUMN broadcast_id INTEGER")
-    await conn.execute("CREATE TABLE notice_id_mark (singleton INTEGER, last_id INTEGER)")
-    old = Timeline(SqlStore(database))
-    await old.product("mug")
-    await old.po("PO-MUG", "mug", on(21))
-    await old.order("O-1", "ann", "mug", promised=on(7), jurisdiction=Jurisdiction.US)
-    await old.day(0)
-    await conn.execute("DROP TABLE eta_marks")
-    await conn.execute("ALTER TABLE outbox DROP COLUMN broadcast_id")
-    await conn.execute("DROP TABLE notice_id_mark")
-    # Why: what the version before this one recorded for a notice decided with no chat linked.
-    await conn.execute("UPDATE notice_log SET delivery = 'no_chat'")
-    assert (await old.store.notice_states(["O-1"]))["O-1"].consent is ConsentState.DEEMED
-    await database.close()
 
-    upgraded = Timeline(await open_store(path), clock=old.clock)
+    upgraded = Timeline(await open_store(path))
     report = await settle(upgraded)
     state = (await upgraded.store.notice_states(["O-1"]))["O-1"]
     await upgraded.store.close()

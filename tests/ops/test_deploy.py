@@ -195,6 +195,9 @@ def test_a_non_editable_install_carries_the_catalogs_migrations_and_demo(tmp_pat
         names = set(archive.namelist())
 
     assert {f"locales/{lang}/LC_MESSAGES/messages.po" for lang in SHIPPED_LANGUAGES} <= names
-    migrations = {path.name for path in (ROOT / "storage" / "migrations").glob("*.sql")}
-    assert {f"storage/migrations/{name}" for name in migrations} <= names
+    legacy = {path.name for path in (ROOT / "storage" / "legacy_migrations").glob("*.sql")}
+    assert legacy and {f"storage/legacy_migrations/{name}" for name in legacy} <= names
+    revisions = {path.name for path in (ROOT / "storage" / "alembic" / "versions").glob("*.py")}
+    assert revisions and {f"storage/alembic/versions/{name}" for name in revisions} <= names
+    assert {"storage/alembic/env.py", "storage/alembic/script.py.mako"} <= names
     assert "bot/demo/tour.txt" in names
