@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, RowMapping, case, func, literal
+from sqlalchemy import ColumnElement, FromClause, RowMapping, case, func, literal, literal_column
 
 from bot.domain.model import (
     Customer,
@@ -25,6 +25,11 @@ IN_CHUNK = 900
 # A stored row read by name (SQLAlchemy's `RowMapping`, or any mapping of column to value).
 # TRANSITIONAL: `sqlite3.Row` until every caller reads through SQLAlchemy (issue 11).
 Row = RowMapping | Mapping[str, Any] | sqlite3.Row
+
+
+# Why: a literal, not a bound parameter: SQLite plans `status = 'open'` (the partial index
+# order_lines_open_sku) better, and "my orders" ran twice as fast with it.
+OPEN: ColumnElement[str] = literal_column("'open'")
 
 
 def utc_text(moment: datetime) -> str:

@@ -6,7 +6,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import Customer
-from storage.codec import customer_from
+from storage.codec import OPEN, customer_from
 from storage.schema import customers, order_lines, orders
 from storage.sql_functions import bytewise
 
@@ -14,7 +14,7 @@ _newest_open = (
     select(orders.c.order_id)
     .where(
         orders.c.customer_id == customers.c.customer_id,
-        exists().where(order_lines.c.order_id == orders.c.order_id, order_lines.c.status == "open"),
+        exists().where(order_lines.c.order_id == orders.c.order_id, order_lines.c.status == OPEN),
     )
     .order_by(orders.c.placed_at_utc.desc(), bytewise(orders.c.order_id).desc())
     .limit(1)

@@ -13,7 +13,7 @@ from bot.domain.delays import NoticeState
 from bot.domain.model import Confidence, LineEta, LineStatus, Order, OrderLine
 from bot.domain.notice_store import VersionedOrder
 from bot.domain.open_orders import OpenOrders
-from storage.codec import date_or_none, jurisdiction_or_none
+from storage.codec import OPEN, date_or_none, jurisdiction_or_none
 from storage.notices import _state_from as state_from
 from storage.schema import line_etas, notice_state, order_lines, orders, products
 from storage.sql_functions import bytewise
@@ -68,7 +68,7 @@ _OPEN_ORDER_LINES = (
     )
     .where(
         _o.c.customer_id == bindparam("customer_id"),
-        exists().where(_open.c.order_id == _o.c.order_id, _open.c.status == "open"),
+        exists().where(_open.c.order_id == _o.c.order_id, _open.c.status == OPEN),
     )
     .order_by(_o.c.placed_at_utc.desc(), bytewise(_o.c.order_id).desc(), _l.c.line_no)
 )

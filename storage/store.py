@@ -115,6 +115,7 @@ from bot.domain.update_inbox import InboxedUpdate, NewestUpdate
 from storage.audit import Change, changed, read_entries, write_changes
 from storage.codec import (
     IN_CHUNK,
+    OPEN,
     customer_from,
     customer_params,
     date_or_none,
@@ -1197,7 +1198,7 @@ _OPEN_ORDERS = (
     .where(
         schema.orders.c.customer_id == bindparam("customer_id"),
         exists().where(
-            _open_line.c.order_id == schema.orders.c.order_id, _open_line.c.status == "open"
+            _open_line.c.order_id == schema.orders.c.order_id, _open_line.c.status == OPEN
         ),
     )
     .order_by(schema.orders.c.placed_at_utc.desc(), bytewise(schema.orders.c.order_id).desc())
