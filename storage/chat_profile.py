@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.chat_profile import ChatProfile
 from storage.codec import customer_tag_of
+from storage.driver_reads import fetch_rows
 from storage.schema import BigInt, chat_links, chat_prefs, customers
 
 _chat = select(bindparam("chat_id", type_=BigInt).label("chat_id")).subquery("q")
@@ -24,9 +25,9 @@ _PROFILE = select(_link.c.customer_id, customer_tag_of(_customer), _prefs.c.lang
 
 async def read_chat_profile(conn: AsyncConnection, chat_id: int) -> ChatProfile:
     """The chat's linked customer, that customer's language and the chat's own language."""
-    customer_id, customer_language, chat_language = (
-        await conn.execute(_PROFILE, {"chat_id": chat_id})
-    ).one()
+    ((customer_id, customer_language, chat_language),) = await fetch_rows(
+        conn, _PROFILE, {"chat_id": chat_id}
+    )
     return ChatProfile(
         None if customer_id is None else str(customer_id),
         customer_language or None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from bot.domain.model import Confidence, LineEta, LineStatus, Order, OrderLine
 from bot.domain.notice_store import VersionedOrder
 from bot.domain.open_orders import OpenOrders
 from storage.codec import OPEN, date_or_none, jurisdiction_or_none
+from storage.driver_reads import fetch_rows
 from storage.notices import _state_from as state_from
 from storage.schema import line_etas, notice_state, order_lines, orders, products
 from storage.sql_functions import bytewise
@@ -73,12 +73,12 @@ _OPEN_ORDER_LINES = (
     .order_by(_o.c.placed_at_utc.desc(), bytewise(_o.c.order_id).desc(), _l.c.line_no)
 )
 
+_KEYS = tuple(_OPEN_ORDER_LINES.selected_columns.keys())
+
 
 async def read_open_orders(conn: AsyncConnection, customer_id: str) -> OpenOrders:
     """The customer's orders with an open line, newest first, each with all its lines."""
-    rows: Sequence[Any] = (
-        await conn.execute(_OPEN_ORDER_LINES, {"customer_id": customer_id})
-    ).all()
+    rows = await fetch_rows(conn, _OPEN_ORDER_LINES, {"customer_id": customer_id})
     headers: dict[str, tuple[Any, ...]] = {}
     lines: dict[str, list[OrderLine]] = {}
     etas: dict[tuple[str, int], LineEta] = {}
@@ -114,7 +114,8 @@ async def read_open_orders(conn: AsyncConnection, customer_id: str) -> OpenOrder
         if row[19] is not None:
             names[sku] = str(row[19])
         if row[20] is not None and order_id not in states:
-            states[order_id] = state_from(row._mapping)
+            columns = dict(zip(_KEYS, row, strict=True))
+            states[order_id] = state_from(columns)  # type: ignore[arg-type]  # TRANSITIONAL
     orders_read = tuple(
         VersionedOrder(_order(header, lines[order_id]), int(header[7]))
         for order_id, header in headers.items()
