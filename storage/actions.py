@@ -22,6 +22,7 @@ from bot.domain.actions import (
 from bot.domain.model import LineStatus, Product
 from storage.audit import Change, write_changes
 from storage.codec import jurisdiction_or_none, product_from, row_dict, utc_text
+from storage.database import sa_connection_for  # TRANSITIONAL
 from storage.eta_marks import mark_skus
 from storage.events import append_event
 from storage.transaction import transaction
@@ -75,7 +76,10 @@ async def apply_order_change(
         await _write(conn, order_id, outcome, at)
         after = await _order_record(conn, order_id)
         await write_changes(
-            conn, [Change(outcome.action, f"order:{order_id}", before, after)], actor=actor, at=at
+            sa_connection_for(conn),  # TRANSITIONAL
+            [Change(outcome.action, f"order:{order_id}", before, after)],
+            actor=actor,
+            at=at,
         )
         # Why: marked with the change, so a crash before the ETA refresh is caught up later.
         await mark_skus(conn, outcome.skus)

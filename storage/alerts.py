@@ -22,6 +22,7 @@ from bot.domain.alerts import (
 from bot.domain.refunds import RefundAlreadyPaid, RefundPaid
 from storage.audit import Change, write_changes
 from storage.codec import date_or_none, utc_text
+from storage.database import sa_connection_for  # TRANSITIONAL
 from storage.events import append_event
 from storage.outbox import insert_outbox_rows
 from storage.transaction import transaction
@@ -189,7 +190,7 @@ async def mark_refund_paid(
             (at.isoformat(), actor, refund_id),
         )
         change = Change("refund.paid", f"refund:{refund_id}", {"status": "due"}, {"status": "paid"})
-        await write_changes(conn, [change], actor=actor, at=at)
+        await write_changes(sa_connection_for(conn), [change], actor=actor, at=at)  # TRANSITIONAL
         await append_event(
             conn,
             "refund.paid",

@@ -7,9 +7,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.store import AuditEntry
+from storage.schema import audit_log
+
+# Why: rows per statement of a large import's log (one executemany each), bounding memory.
+WRITE_CHUNK = 1_000
+
+_INSERT = audit_log.insert()
+_COLUMNS = (
+    audit_log.c.actor,
+    audit_log.c.at,
+    audit_log.c.action,
+    audit_log.c.entity,
+    audit_log.c.before,
+    audit_log.c.after,
+)
+_ALL = select(*_COLUMNS).order_by(audit_log.c.id)
+_OF_ENTITY = _ALL.where(audit_log.c.entity == bindparam("entity"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,39 +45,43 @@ def changed(action: str, entity: str, before: object | None, after: object | Non
 
 
 async def write_changes(
-    conn: aiosqlite.Connection, changes: Sequence[Change], *, actor: str, at: datetime
+    conn: AsyncConnection, changes: Sequence[Change], *, actor: str, at: datetime
 ) -> None:
-    """Append audit rows for the changes (inside the caller's transaction)."""
+    """Append audit rows for the changes (inside the caller's transaction); none: nothing."""
     when = at.isoformat()
-    await conn.executemany(
-        """INSERT INTO audit_log (at, actor, action, entity, before, after)
-           VALUES (?, ?, ?, ?, ?, ?)""",
-        [
-            (when, actor, change.action, change.entity, _json(change.before), _json(change.after))
-            for change in changes
-        ],
-    )
+    for start in range(0, len(changes), WRITE_CHUNK):
+        await conn.execute(
+            _INSERT,
+            [
+                {
+                    "at": when,
+                    "actor": actor,
+                    "action": change.action,
+                    "entity": change.entity,
+                    "before": _json(change.before),
+                    "after": _json(change.after),
+                }
+                for change in changes[start : start + WRITE_CHUNK]
+            ],
+        )
 
 
-async def read_entries(conn: aiosqlite.Connection, entity: str | None) -> list[AuditEntry]:
+async def read_entries(conn: AsyncConnection, entity: str | None) -> list[AuditEntry]:
     """The log, oldest first, optionally for one entity."""
-    query = "SELECT actor, at, action, entity, before, after FROM audit_log"
-    params: tuple[str, ...] = ()
-    if entity is not None:
-        query += " WHERE entity = ?"
-        params = (entity,)
-    async with conn.execute(query + " ORDER BY id", params) as cursor:
-        rows = await cursor.fetchall()
+    if entity is None:
+        result = await conn.execute(_ALL)
+    else:
+        result = await conn.execute(_OF_ENTITY, {"entity": entity})
     return [
         AuditEntry(
-            actor=row[0],
-            at=datetime.fromisoformat(row[1]),
-            action=row[2],
-            entity=row[3],
-            before=row[4],
-            after=row[5],
+            actor=actor,
+            at=datetime.fromisoformat(at),
+            action=action,
+            entity=entity_,
+            before=before,
+            after=after,
         )
-        for row in rows
+        for actor, at, action, entity_, before, after in result.all()
     ]
 
 

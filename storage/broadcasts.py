@@ -30,6 +30,7 @@ from bot.domain.broadcasts import (
 from bot.domain.outbox import OutgoingMessage
 from storage.audit import Change, write_changes
 from storage.codec import CUSTOMER_TAG_SQL, utc_text
+from storage.database import sa_connection_for  # TRANSITIONAL
 from storage.outbox import insert_outbox_rows
 from storage.transaction import transaction
 
@@ -303,7 +304,12 @@ async def write_broadcast(
             "without_product": broadcast.without_product,
         }
         change = Change("broadcast.queue", f"broadcast:{broadcast_id}", None, after)
-        await write_changes(conn, [change], actor=broadcast.created_by, at=now)
+        await write_changes(
+            sa_connection_for(conn),
+            [change],
+            actor=broadcast.created_by,
+            at=now,  # TRANSITIONAL
+        )
     return broadcast_id, queued
 
 
@@ -405,7 +411,7 @@ async def write_stop(
         change = Change(
             "broadcast.stop", f"broadcast:{broadcast_id}", None, {"withdrawn": withdrawn}
         )
-        await write_changes(conn, [change], actor=actor, at=at)
+        await write_changes(sa_connection_for(conn), [change], actor=actor, at=at)  # TRANSITIONAL
     return withdrawn
 
 

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.chat_profile import ChatProfile
-from storage.codec import CUSTOMER_TAG_SQL
+from storage.codec import customer_tag_of
+from storage.driver_reads import fetch_rows
+from storage.schema import BigInt, chat_links, chat_prefs, customers
+
+_chat = select(bindparam("chat_id", type_=BigInt).label("chat_id")).subquery("q")
+_link = chat_links.alias("l")
+_customer = customers.alias("c")
+_prefs = chat_prefs.alias("p")
 
 # Why: the customer's own choice wins over the orders' language, as in `customer_from`.
-_PROFILE = f"""
-    SELECT l.customer_id, {CUSTOMER_TAG_SQL}, p.language
-      FROM (SELECT ? AS chat_id) AS q
-      LEFT JOIN chat_links AS l ON l.chat_id = q.chat_id
-      LEFT JOIN customers AS c ON c.customer_id = l.customer_id
-      LEFT JOIN chat_prefs AS p ON p.chat_id = q.chat_id"""
+_PROFILE = select(_link.c.customer_id, customer_tag_of(_customer), _prefs.c.language).select_from(
+    _chat.outerjoin(_link, _link.c.chat_id == _chat.c.chat_id)
+    .outerjoin(_customer, _customer.c.customer_id == _link.c.customer_id)
+    .outerjoin(_prefs, _prefs.c.chat_id == _chat.c.chat_id)
+)
 
 
-async def read_chat_profile(conn: aiosqlite.Connection, chat_id: int) -> ChatProfile:
+async def read_chat_profile(conn: AsyncConnection, chat_id: int) -> ChatProfile:
     """The chat's linked customer, that customer's language and the chat's own language."""
-    # Why: one hop to the database thread; execute, fetch and close would be three.
-    ((customer_id, customer_language, chat_language),) = await conn.execute_fetchall(
-        _PROFILE, (chat_id,)
+    ((customer_id, customer_language, chat_language),) = await fetch_rows(
+        conn, _PROFILE, {"chat_id": chat_id}
     )
     return ChatProfile(
         None if customer_id is None else str(customer_id),

@@ -27,6 +27,7 @@ from sqlalchemy import URL, Table, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from storage.sqlite_driver import OneTripDBAPI
 from storage.transaction import owns_transaction, transaction
 
 BUSY_TIMEOUT_MS = 5000
@@ -75,8 +76,12 @@ class Database:
         if url.get_backend_name() == "sqlite":
             engine = create_async_engine(
                 url,
+                # Why: one trip to the database thread per statement (storage/sqlite_driver.py).
+                module=OneTripDBAPI(),
                 # Why: we issue BEGIN IMMEDIATE ourselves; the driver must not open transactions.
                 isolation_level="AUTOCOMMIT",
+                # Why: in autocommit mode a rollback at check-in does nothing but cost a trip.
+                skip_autocommit_rollback=True,
                 pool_reset_on_return=None,
                 pool_size=5,
                 max_overflow=10,

@@ -10,6 +10,7 @@ import aiosqlite
 from bot.domain.handoffs import Handoff, RelayClaim
 from storage.audit import Change, write_changes
 from storage.codec import utc_text
+from storage.database import sa_connection_for  # TRANSITIONAL
 from storage.transaction import transaction
 
 _COLUMNS = """id, customer_id, support_chat_id, thread_id, opened_at, opened_by, closed_at,
@@ -122,7 +123,10 @@ async def open_handoff(
             "thread_id": thread_id,
         }
         await write_changes(
-            conn, [Change("handoff.open", f"handoff:{handoff_id}", None, after)], actor=actor, at=at
+            sa_connection_for(conn),  # TRANSITIONAL
+            [Change("handoff.open", f"handoff:{handoff_id}", None, after)],
+            actor=actor,
+            at=at,
         )
     opened = await _one(conn, f"SELECT {_COLUMNS} FROM handoffs WHERE id = ?", (handoff_id,))
     assert opened is not None
@@ -142,7 +146,7 @@ async def close_handoff(
         if cursor.rowcount != 1:
             return None
         change = Change("handoff.close", f"handoff:{handoff_id}", "open", "closed")
-        await write_changes(conn, [change], actor=actor, at=at)
+        await write_changes(sa_connection_for(conn), [change], actor=actor, at=at)  # TRANSITIONAL
     return await _one(conn, f"SELECT {_COLUMNS} FROM handoffs WHERE id = ?", (handoff_id,))
 
 

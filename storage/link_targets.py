@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import Customer
-from storage.codec import customer_from
+from storage.codec import OPEN, customer_from
+from storage.schema import customers, order_lines, orders
+from storage.sql_functions import bytewise
+
+_newest_open = (
+    select(orders.c.order_id)
+    .where(
+        orders.c.customer_id == customers.c.customer_id,
+        exists().where(order_lines.c.order_id == orders.c.order_id, order_lines.c.status == OPEN),
+    )
+    .order_by(orders.c.placed_at_utc.desc(), bytewise(orders.c.order_id).desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_targets = select(customers, _newest_open.label("newest_open")).subquery("targets")
+_LINK_TARGETS = (
+    select(_targets)
+    .where(_targets.c.newest_open.is_not(None))
+    .order_by(bytewise(_targets.c.customer_id))
+)
 
 
-async def read_link_targets(conn: aiosqlite.Connection) -> list[tuple[Customer, str]]:
+async def read_link_targets(conn: AsyncConnection) -> list[tuple[Customer, str]]:
     """(customer, newest open order id) for every customer with an open line, by customer id."""
-    async with conn.execute(
-        """SELECT c.*, (SELECT o.order_id FROM orders AS o
-                        WHERE o.customer_id = c.customer_id AND EXISTS (
-                            SELECT 1 FROM order_lines AS l
-                            WHERE l.order_id = o.order_id AND l.status = 'open')
-                        ORDER BY o.placed_at_utc DESC, o.order_id DESC LIMIT 1) AS newest_open
-           FROM customers AS c
-           WHERE newest_open IS NOT NULL
-           ORDER BY c.customer_id"""
-    ) as cursor:
-        rows = await cursor.fetchall()
+    rows = (await conn.execute(_LINK_TARGETS)).mappings()
     return [(customer_from(row), str(row["newest_open"])) for row in rows]

@@ -22,6 +22,7 @@ from bot.domain.outbox import UndeliveredNoticeRow
 from storage.alerts import record_alerts
 from storage.audit import Change, write_changes
 from storage.codec import utc_text
+from storage.database import sa_connection_for  # TRANSITIONAL
 from storage.notices import (
     _UPSERT_STATE,
     _notice_from,
@@ -144,7 +145,7 @@ async def write_settlement(
             audit.append(Change("notice.undelivered", f"order:{gone.order_id}", None, after))
         queued = await insert_outbox_rows(conn, settlement.alerts, now=now)
         await record_alerts(conn, [RaisedAlert(key, ()) for key in settlement.alert_keys], now=now)
-        await write_changes(conn, audit, actor="system", at=now)
+        await write_changes(sa_connection_for(conn), audit, actor="system", at=now)  # TRANSITIONAL
     return queued
 
 
@@ -179,7 +180,7 @@ async def withdraw_notices(
                 await conn.execute(_UPSERT_STATE, _state_params(notice.state, now))
             taken.append(notice.order_id)
             await write_changes(
-                conn,
+                sa_connection_for(conn),  # TRANSITIONAL
                 [
                     Change(
                         "notice.withdrawn",
@@ -293,7 +294,7 @@ async def retry_undelivered(
             Change("notice.retry", f"order:{order_id}", None, {"customer_id": customer_id})
             for order_id in order_ids
         ]
-        await write_changes(conn, audit, actor="system", at=at)
+        await write_changes(sa_connection_for(conn), audit, actor="system", at=at)  # TRANSITIONAL
     return order_ids
 
 

@@ -17,6 +17,7 @@ from bot.domain.notice_store import NoticeChange, NoticeRecord, RecordedSweep, V
 from bot.domain.outbox import OutgoingMessage
 from storage.audit import Change, write_changes
 from storage.codec import customer_from, date_or_none, iso_or_none, jurisdiction_or_none
+from storage.database import sa_connection_for  # TRANSITIONAL
 from storage.outbox import insert_outbox_rows
 from storage.transaction import transaction
 
@@ -263,7 +264,12 @@ async def write_sweep(
             )
             for (change, notice), described in zip(logged, notice_json, strict=True)
         ]
-        await write_changes(conn, audit, actor=SYSTEM_ACTOR, at=now)
+        await write_changes(
+            sa_connection_for(conn),
+            audit,
+            actor=SYSTEM_ACTOR,
+            at=now,  # TRANSITIONAL
+        )
     return RecordedSweep(queued, conflicted)
 
 
@@ -353,7 +359,7 @@ async def save_states(
             )
             for state in states
         ]
-        await write_changes(conn, audit, actor=actor, at=at)
+        await write_changes(sa_connection_for(conn), audit, actor=actor, at=at)  # TRANSITIONAL
 
 
 async def read_notice_history(

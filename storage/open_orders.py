@@ -5,39 +5,80 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.delays import NoticeState
 from bot.domain.model import Confidence, LineEta, LineStatus, Order, OrderLine
 from bot.domain.notice_store import VersionedOrder
 from bot.domain.open_orders import OpenOrders
-from storage.codec import date_or_none, jurisdiction_or_none
+from storage.codec import OPEN, date_or_none, jurisdiction_or_none
+from storage.driver_reads import fetch_rows
 from storage.notices import _state_from as state_from
+from storage.schema import line_etas, notice_state, order_lines, orders, products
+from storage.sql_functions import bytewise
 
-_OPEN_ORDER_LINES = """
-    SELECT o.order_id, o.customer_id, o.placed_at, o.currency, o.promised_ship_date,
-           o.jurisdiction, o.priority, o.version,
-           l.line_no, l.sku, l.quantity, l.unit_price_minor, l.status,
-           e.sku, e.available_date, e.ship_date, e.confidence, e.waiting_for_po_date,
-           e.lead_time_days, p.name, s.order_id, s.deadline, s.communicated_date,
-           s.communicated_at, s.consent, s.awaiting_answer, s.silence_means,
-           s.decision_deadline, s.auto_cancel_on, s.offered_date, s.ready_notified,
-           s.auto_cancelled_on, l.ship_now, s.undelivered
-      FROM orders AS o
-      JOIN order_lines AS l ON l.order_id = o.order_id
-      LEFT JOIN line_etas AS e ON e.order_id = l.order_id AND e.line_no = l.line_no
-      LEFT JOIN products AS p ON p.sku = l.sku
-      LEFT JOIN notice_state AS s ON s.order_id = o.order_id
-     WHERE o.customer_id = ? AND EXISTS (SELECT 1 FROM order_lines AS open
-                                          WHERE open.order_id = o.order_id
-                                            AND open.status = 'open')
-     ORDER BY o.placed_at_utc DESC, o.order_id DESC, l.line_no"""
+_open = order_lines.alias("open")
+_o, _l, _e, _p, _s = orders, order_lines, line_etas, products, notice_state
+
+# Why: the state's columns keep their table's names (`state_from` reads them by name, and its
+# `order_id` is the order's); the columns before them are read by position.
+_OPEN_ORDER_LINES = (
+    select(
+        _o.c.order_id,
+        _o.c.customer_id,
+        _o.c.placed_at,
+        _o.c.currency,
+        _o.c.promised_ship_date,
+        _o.c.jurisdiction,
+        _o.c.priority,
+        _o.c.version,
+        _l.c.line_no,
+        _l.c.sku,
+        _l.c.quantity,
+        _l.c.unit_price_minor,
+        _l.c.status,
+        _e.c.sku.label("eta_sku"),
+        _e.c.available_date,
+        _e.c.ship_date,
+        _e.c.confidence,
+        _e.c.waiting_for_po_date,
+        _e.c.lead_time_days,
+        _p.c.name,
+        _s.c.order_id.label("state_order_id"),
+        _s.c.deadline,
+        _s.c.communicated_date,
+        _s.c.communicated_at,
+        _s.c.consent,
+        _s.c.awaiting_answer,
+        _s.c.silence_means,
+        _s.c.decision_deadline,
+        _s.c.auto_cancel_on,
+        _s.c.offered_date,
+        _s.c.ready_notified,
+        _s.c.auto_cancelled_on,
+        _l.c.ship_now,
+        _s.c.undelivered,
+    )
+    .select_from(
+        _o.join(_l, _l.c.order_id == _o.c.order_id)
+        .outerjoin(_e, (_e.c.order_id == _l.c.order_id) & (_e.c.line_no == _l.c.line_no))
+        .outerjoin(_p, _p.c.sku == _l.c.sku)
+        .outerjoin(_s, _s.c.order_id == _o.c.order_id)
+    )
+    .where(
+        _o.c.customer_id == bindparam("customer_id"),
+        exists().where(_open.c.order_id == _o.c.order_id, _open.c.status == OPEN),
+    )
+    .order_by(_o.c.placed_at_utc.desc(), bytewise(_o.c.order_id).desc(), _l.c.line_no)
+)
+
+_KEYS = tuple(_OPEN_ORDER_LINES.selected_columns.keys())
 
 
-async def read_open_orders(conn: aiosqlite.Connection, customer_id: str) -> OpenOrders:
+async def read_open_orders(conn: AsyncConnection, customer_id: str) -> OpenOrders:
     """The customer's orders with an open line, newest first, each with all its lines."""
-    # Why: one hop to the database thread; execute, fetch and close would be three.
-    rows = await conn.execute_fetchall(_OPEN_ORDER_LINES, (customer_id,))
+    rows = await fetch_rows(conn, _OPEN_ORDER_LINES, {"customer_id": customer_id})
     headers: dict[str, tuple[Any, ...]] = {}
     lines: dict[str, list[OrderLine]] = {}
     etas: dict[tuple[str, int], LineEta] = {}
@@ -73,13 +114,13 @@ async def read_open_orders(conn: aiosqlite.Connection, customer_id: str) -> Open
         if row[19] is not None:
             names[sku] = str(row[19])
         if row[20] is not None and order_id not in states:
-            # Why: the state's columns carry their table's names, which `state_from` reads.
-            states[order_id] = state_from(row)
-    orders = tuple(
+            columns = dict(zip(_KEYS, row, strict=True))
+            states[order_id] = state_from(columns)  # type: ignore[arg-type]  # TRANSITIONAL
+    orders_read = tuple(
         VersionedOrder(_order(header, lines[order_id]), int(header[7]))
         for order_id, header in headers.items()
     )
-    return OpenOrders(orders, etas, names, states)
+    return OpenOrders(orders_read, etas, names, states)
 
 
 def _order(header: tuple[Any, ...], lines: list[OrderLine]) -> Order:

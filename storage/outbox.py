@@ -22,6 +22,7 @@ from bot.domain.outbox import (
 )
 from storage.audit import Change, write_changes
 from storage.codec import utc_text
+from storage.database import sa_connection_for  # TRANSITIONAL
 from storage.transaction import transaction
 
 
@@ -256,7 +257,12 @@ async def mark_chat_unreachable(
         )
         if cursor.rowcount:
             change = Change("chat.unreachable", f"chat:{chat_id}", None, {"reason": reason})
-            await write_changes(conn, [change], actor="system", at=at)
+            await write_changes(
+                sa_connection_for(conn),
+                [change],
+                actor="system",
+                at=at,  # TRANSITIONAL
+            )
 
 
 async def mark_chat_reachable(conn: aiosqlite.Connection, chat_id: int, *, at: datetime) -> bool:
@@ -266,7 +272,12 @@ async def mark_chat_reachable(conn: aiosqlite.Connection, chat_id: int, *, at: d
         if not cursor.rowcount:
             return False
         change = Change("chat.reachable", f"chat:{chat_id}", {"unreachable": True}, None)
-        await write_changes(conn, [change], actor=f"chat:{chat_id}", at=at)
+        await write_changes(
+            sa_connection_for(conn),
+            [change],
+            actor=f"chat:{chat_id}",
+            at=at,  # TRANSITIONAL
+        )
         return True
 
 

@@ -22,6 +22,7 @@ from bot.domain.ratings import (
 )
 from storage.audit import Change, write_changes
 from storage.codec import utc_text
+from storage.database import sa_connection_for  # TRANSITIONAL
 from storage.outbox import insert_outbox_rows
 from storage.transaction import transaction
 
@@ -177,7 +178,10 @@ async def _queue_one(
     await _asked(conn, subject)
     after = {"id": rating_id, "chat_id": request.chat_id, "asked_at": asked_at}
     await write_changes(
-        conn, [Change("rating.ask", f"rating:{subject}", None, after)], actor="system", at=now
+        sa_connection_for(conn),  # TRANSITIONAL
+        [Change("rating.ask", f"rating:{subject}", None, after)],
+        actor="system",
+        at=now,
     )
     return Asked.ASKED
 
@@ -234,7 +238,9 @@ async def record_score(
         )
         await insert_outbox_rows(conn, alerts, now=now)
         change = Change("rating.score", f"rating:{subject}", None, {"score": score})
-        await write_changes(conn, [change], actor=f"customer:{customer_id}", at=now)
+        await write_changes(
+            sa_connection_for(conn), [change], actor=f"customer:{customer_id}", at=now
+        )  # TRANSITIONAL
     return True
 
 
@@ -284,7 +290,7 @@ async def record_comment(
         action = "rating.comment" if comment is not None else "rating.comment_skipped"
         after = {"comment": comment} if comment is not None else None
         await write_changes(
-            conn,
+            sa_connection_for(conn),  # TRANSITIONAL
             [Change(action, f"rating:{subject}", None, after)],
             actor=f"customer:{customer_id}",
             at=now,

@@ -71,3 +71,22 @@ def _days_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str
 def _days_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
     earlier, later = (compiler.process(clause, **kw) for clause in element.clauses)
     return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
+
+
+# --- conv-core ---
+class bytewise(GenericFunction[str]):
+    """Its text argument, compared and ordered by bytes as on SQLite (`ORDER BY bytewise(id)`):
+    PostgreSQL would otherwise follow the database's collation."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(bytewise, "sqlite")
+def _bytewise_sqlite(element: bytewise, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(bytewise, "postgresql")
+def _bytewise_postgresql(element: bytewise, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'({compiler.process(element.clauses, **kw)} COLLATE "C")'

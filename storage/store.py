@@ -11,6 +11,25 @@ from pathlib import Path
 from typing import Any, Literal
 
 import aiosqlite
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Executable,
+    RowMapping,
+    Table,
+    Text,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 import storage.actions as action_tables
 import storage.alerts as alert_tables
@@ -29,6 +48,7 @@ import storage.open_orders as open_order_table
 import storage.outbox as outbox_tables
 import storage.overdue_supply as overdue_tables
 import storage.ratings as rating_tables
+import storage.schema as schema
 import storage.staff_prompts as staff_prompt_table
 import storage.stats as stats_tables
 import storage.supply_changes as supply_tables
@@ -95,6 +115,7 @@ from bot.domain.update_inbox import InboxedUpdate, NewestUpdate
 from storage.audit import Change, changed, read_entries, write_changes
 from storage.codec import (
     IN_CHUNK,
+    OPEN,
     customer_from,
     customer_params,
     date_or_none,
@@ -111,9 +132,10 @@ from storage.codec import (
     row_dict,
     utc_text,
 )
-from storage.database import BUSY_TIMEOUT_MS, Database
+from storage.database import BUSY_TIMEOUT_MS, Database, driver_connection_for
+from storage.database import insert as dialect_insert
 from storage.migrate import migrate
-from storage.transaction import transaction
+from storage.sql_functions import bytewise
 
 
 async def open_store(target: Path | str) -> SqlStore:
@@ -160,37 +182,24 @@ class SqlStore:
     # --- import ---
     def atomic(self) -> AbstractAsyncContextManager[object]:
         """One transaction around several writes of this task: all of them commit or none."""
-        return transaction(self._conn)
+        return self._db.write()
 
     async def known_skus(self) -> set[str]:
         """SKUs of all stored products."""
-        return {row[0] for row in await self._all("SELECT sku FROM products")}
+        async with self._db.read() as conn:
+            return set((await conn.scalars(_ALL_SKUS)).all())
 
     async def upsert_products(
         self, products: Sequence[Product], *, actor: str, at: datetime
     ) -> None:
         """Insert or update products by SKU."""
         params = [product_params(product) for product in products]
-        async with transaction(self._conn):
+        async with self._db.write() as conn:
             before = {
                 row["sku"]: row_dict(row)
-                for row in await self._in(
-                    "SELECT * FROM products WHERE sku IN", _keys(params, "sku")
-                )
+                for row in await _rows_in(conn, _PRODUCTS_IN, _keys(params, "sku"))
             }
-            await self._conn.executemany(
-                """INSERT INTO products (sku, name, category, price_minor, currency, on_hand,
-                       lead_time_days, handling_days, supplier, alternatives)
-                   VALUES (:sku, :name, :category, :price_minor, :currency, :on_hand,
-                       :lead_time_days, :handling_days, :supplier, :alternatives)
-                   ON CONFLICT (sku) DO UPDATE SET name = excluded.name,
-                       category = excluded.category, price_minor = excluded.price_minor,
-                       currency = excluded.currency, on_hand = excluded.on_hand,
-                       lead_time_days = excluded.lead_time_days,
-                       handling_days = excluded.handling_days, supplier = excluded.supplier,
-                       alternatives = excluded.alternatives""",
-                params,
-            )
+            await _execute_chunked(conn, _upsert(conn, schema.products, ("sku",)), params)
             changes = [
                 change
                 for new in params
@@ -198,125 +207,36 @@ class SqlStore:
                     "product.upsert", f"product:{new['sku']}", before.get(str(new["sku"])), new
                 )
             ]
-            await write_changes(self._conn, changes, actor=actor, at=at)
-            await eta_mark_table.mark_skus(self._conn, _keys(params, "sku"))
+            await write_changes(conn, changes, actor=actor, at=at)
+            await eta_mark_table.mark_skus(
+                await driver_connection_for(conn),
+                _keys(params, "sku"),  # TRANSITIONAL
+            )
 
     async def upsert_orders(
         self, customers: Sequence[Customer], orders: Sequence[Order], *, actor: str, at: datetime
     ) -> None:
         """Insert or update customers, orders and their lines by key."""
-        async with transaction(self._conn):
-            changes = await self._upsert_customers(customers)
-            changes += await self._upsert_order_rows(orders)
-            await action_tables.bump_order_versions(self._conn, changes)
-            await write_changes(self._conn, changes, actor=actor, at=at)
+        async with self._db.write() as conn:
+            changes = await _upsert_customers(conn, customers)
+            changes += await _upsert_order_rows(conn, orders)
+            raw = await driver_connection_for(conn)  # TRANSITIONAL
+            await action_tables.bump_order_versions(raw, changes)  # TRANSITIONAL
+            await write_changes(conn, changes, actor=actor, at=at)
             # Why: a line moved to another SKU frees units of the SKU it had before.
-            await eta_mark_table.mark_skus(self._conn, _line_skus(changes))
-
-    async def _upsert_customers(self, customers: Sequence[Customer]) -> list[Change]:
-        params = [customer_params(customer) for customer in customers]
-        columns = ", ".join(params[0]) if params else ""
-        before = {
-            row["customer_id"]: row_dict(row)
-            for row in await self._in(
-                f"SELECT {columns} FROM customers WHERE customer_id IN",
-                _keys(params, "customer_id"),
-            )
-        }
-        await self._conn.executemany(
-            """INSERT INTO customers (customer_id, name, email, phone, phone_digits, language,
-                   timezone)
-               VALUES (:customer_id, :name, :email, :phone, :phone_digits, :language, :timezone)
-               ON CONFLICT (customer_id) DO UPDATE SET name = excluded.name,
-                   email = excluded.email, phone = excluded.phone,
-                   phone_digits = excluded.phone_digits, language = excluded.language,
-                   timezone = excluded.timezone""",
-            params,
-        )
-        return [
-            change
-            for new in params
-            for change in changed(
-                "customer.upsert",
-                f"customer:{new['customer_id']}",
-                before.get(str(new["customer_id"])),
-                new,
-            )
-        ]
-
-    async def _upsert_order_rows(self, orders: Sequence[Order]) -> list[Change]:
-        order_ids = [order.order_id for order in orders]
-        before = await self._order_records(order_ids)
-        headers = [_order_header(order) for order in orders]
-        await self._conn.executemany(
-            """INSERT INTO orders (order_id, order_key, link_handle, customer_id, placed_at,
-                   placed_at_utc, currency, promised_ship_date, jurisdiction, priority)
-               VALUES (:order_id, :order_key, :link_handle, :customer_id, :placed_at,
-                   :placed_at_utc, :currency, :promised_ship_date, :jurisdiction, :priority)
-               ON CONFLICT (order_id) DO UPDATE SET customer_id = excluded.customer_id,
-                   placed_at = excluded.placed_at, placed_at_utc = excluded.placed_at_utc,
-                   currency = excluded.currency, promised_ship_date = excluded.promised_ship_date,
-                   jurisdiction = excluded.jurisdiction, priority = excluded.priority""",
-            headers,
-        )
-        await self._conn.executemany(
-            """INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price_minor, status)
-               VALUES (:order_id, :line_no, :sku, :quantity, :unit_price_minor, :status)
-               ON CONFLICT (order_id, line_no) DO UPDATE SET sku = excluded.sku,
-                   quantity = excluded.quantity, unit_price_minor = excluded.unit_price_minor,
-                   status = CASE WHEN order_lines.status IN ('shipped', 'cancelled')
-                       THEN order_lines.status ELSE excluded.status END""",
-            [line_params(line) for order in orders for line in order.lines],
-        )
-        after = await self._order_records(order_ids)
-        return [
-            change
-            for order_id in order_ids
-            for change in changed(
-                "order.upsert", f"order:{order_id}", before.get(order_id), after.get(order_id)
-            )
-        ]
-
-    async def _order_records(self, order_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        records = {
-            row["order_id"]: row_dict(row)
-            for row in await self._in("SELECT * FROM orders WHERE order_id IN", order_ids)
-        }
-        for record in records.values():
-            record.pop("placed_at_utc")
-            record.pop("order_key", None)
-            record.pop("link_handle", None)
-            record["lines"] = []
-        for row in await self._in(
-            "SELECT * FROM order_lines WHERE order_id IN", order_ids, " ORDER BY order_id, line_no"
-        ):
-            line = row_dict(row)
-            records[line.pop("order_id")]["lines"].append(line)
-        return records
+            await eta_mark_table.mark_skus(raw, _line_skus(changes))  # TRANSITIONAL
 
     async def upsert_purchase_orders(
         self, purchase_orders: Sequence[PurchaseOrder], *, actor: str, at: datetime
     ) -> None:
         """Insert or update purchase orders by po_id."""
         params = [purchase_order_params(po) for po in purchase_orders]
-        async with transaction(self._conn):
+        async with self._db.write() as conn:
             before = {
                 row["po_id"]: row_dict(row)
-                for row in await self._in(
-                    "SELECT * FROM purchase_orders WHERE po_id IN", _keys(params, "po_id")
-                )
+                for row in await _rows_in(conn, _PURCHASE_ORDERS_IN, _keys(params, "po_id"))
             }
-            await self._conn.executemany(
-                """INSERT INTO purchase_orders (po_id, sku, quantity, received_quantity,
-                       expected_date, status, supplier)
-                   VALUES (:po_id, :sku, :quantity, :received_quantity, :expected_date, :status,
-                       :supplier)
-                   ON CONFLICT (po_id) DO UPDATE SET sku = excluded.sku,
-                       quantity = excluded.quantity, received_quantity = excluded.received_quantity,
-                       expected_date = excluded.expected_date, status = excluded.status,
-                       supplier = excluded.supplier""",
-                params,
-            )
+            await _execute_chunked(conn, _upsert(conn, schema.purchase_orders, ("po_id",)), params)
             changes = [
                 change
                 for new in params
@@ -327,10 +247,13 @@ class SqlStore:
                     new,
                 )
             ]
-            await write_changes(self._conn, changes, actor=actor, at=at)
+            await write_changes(conn, changes, actor=actor, at=at)
             # Why: a purchase order moved to another SKU no longer supplies the one it had.
             moved_from = [str(old["sku"]) for old in before.values()]
-            await eta_mark_table.mark_skus(self._conn, _keys(params, "sku") + moved_from)
+            await eta_mark_table.mark_skus(
+                await driver_connection_for(conn),  # TRANSITIONAL
+                _keys(params, "sku") + moved_from,
+            )
 
     # --- ETA ---
     async def sku_books(self, skus: Collection[str] | None = None) -> list[SkuBook]:
@@ -387,118 +310,96 @@ class SqlStore:
     # --- reading ---
     async def get_order(self, order_id: str) -> Order | None:
         """One order with all its lines."""
-        orders = await self._orders_with_lines(
-            await self._all("SELECT * FROM orders WHERE order_id = ?", (order_id,))
-        )
+        async with self._db.read() as conn:
+            headers = (await conn.execute(_ORDER, {"order_id": order_id})).mappings().all()
+            orders = await _orders_with_lines(conn, headers)
         return orders[0] if orders else None
 
     async def get_orders(self, order_ids: Collection[str]) -> dict[str, Order]:
         """Orders by id with all their lines (the ones stored; unknown ids are left out)."""
-        headers = await self._in("SELECT * FROM orders WHERE order_id IN", list(order_ids))
-        return {order.order_id: order for order in await self._orders_with_lines(headers)}
+        async with self._db.read() as conn:
+            headers = await _rows_in(conn, _ORDERS_IN, list(order_ids))
+            orders = await _orders_with_lines(conn, headers)
+        return {order.order_id: order for order in orders}
 
     async def order_ids_by_key(self, key: str) -> list[str]:
         """Ids of the orders whose lookup key (bot.domain.order_number) is `key`, in id order."""
-        rows = await self._all(
-            "SELECT order_id FROM orders WHERE order_key = ? ORDER BY order_id", (key,)
-        )
-        return [str(row[0]) for row in rows]
+        async with self._db.read() as conn:
+            return [str(order_id) for order_id in await conn.scalars(_IDS_BY_KEY, {"key": key})]
 
     async def order_ids_by_handle(self, order_handle: str) -> list[str]:
         """Ids of the orders whose short handle (bot.domain.handles) is `order_handle`."""
-        rows = await self._all(
-            "SELECT order_id FROM orders WHERE link_handle = ? ORDER BY order_id", (order_handle,)
-        )
-        return [str(row[0]) for row in rows]
+        async with self._db.read() as conn:
+            ids = await conn.scalars(_IDS_BY_HANDLE, {"handle": order_handle})
+            return [str(order_id) for order_id in ids]
 
     async def open_orders(self, customer_id: str) -> list[Order]:
         """A customer's orders that still have an open line, newest first, with all lines."""
-        headers = await self._all(
-            """SELECT * FROM orders AS o
-               WHERE o.customer_id = ? AND EXISTS (SELECT 1 FROM order_lines AS l
-                   WHERE l.order_id = o.order_id AND l.status = 'open')
-               ORDER BY o.placed_at_utc DESC, o.order_id DESC""",
-            (customer_id,),
-        )
-        return await self._orders_with_lines(headers)
+        async with self._db.read() as conn:
+            result = await conn.execute(_OPEN_ORDERS, {"customer_id": customer_id})
+            return await _orders_with_lines(conn, result.mappings().all())
 
     async def customer_order_ids(self, customer_id: str) -> list[str]:
         """Every order id of a customer, open or closed."""
-        rows = await self._all("SELECT order_id FROM orders WHERE customer_id = ?", (customer_id,))
-        return [str(row["order_id"]) for row in rows]
-
-    async def _orders_with_lines(self, headers: Sequence[sqlite3.Row]) -> list[Order]:
-        lines: dict[str, list[OrderLine]] = {row["order_id"]: [] for row in headers}
-        for row in await self._in(
-            "SELECT * FROM order_lines WHERE order_id IN",
-            list(lines),
-            " ORDER BY order_id, line_no",
-        ):
-            lines[row["order_id"]].append(line_from(row))
-        return [
-            Order(
-                order_id=row["order_id"],
-                customer_id=row["customer_id"],
-                placed_at=datetime.fromisoformat(row["placed_at"]),
-                currency=row["currency"],
-                promised_ship_date=date_or_none(row["promised_ship_date"]),
-                jurisdiction=jurisdiction_or_none(row["jurisdiction"]),
-                priority=row["priority"],
-                lines=tuple(lines[row["order_id"]]),
-            )
-            for row in headers
-        ]
+        async with self._db.read() as conn:
+            ids = await conn.scalars(_CUSTOMER_ORDER_IDS, {"customer_id": customer_id})
+            return [str(order_id) for order_id in ids]
 
     async def customer_open_orders(self, customer_id: str) -> OpenOrders:
         """A customer's open orders, newest first, with their ETAs and product names."""
-        return await open_order_table.read_open_orders(self._conn, customer_id)
+        async with self._db.read() as conn:
+            return await open_order_table.read_open_orders(conn, customer_id)
 
     async def get_customer(self, customer_id: str) -> Customer | None:
         """One customer."""
-        rows = await self._all("SELECT * FROM customers WHERE customer_id = ?", (customer_id,))
-        return customer_from(rows[0]) if rows else None
+        async with self._db.read() as conn:
+            result = await conn.execute(_CUSTOMER, {"customer_id": customer_id})
+            row = result.mappings().first()
+        return customer_from(row) if row is not None else None
 
     async def link_targets(self) -> list[tuple[Customer, str]]:
         """(customer, newest open order id) for every customer with an open order."""
-        return await link_target_table.read_link_targets(self._conn)
+        async with self._db.read() as conn:
+            return await link_target_table.read_link_targets(conn)
 
     async def customers_by_phone(self, phone_digits: str) -> list[Customer]:
         """Customers whose phone, reduced to digits, ends with or equals `phone_digits`."""
         digits = digits_of(phone_digits)
         if digits is None:
             return []
-        rows = await self._all(
-            """SELECT * FROM customers WHERE phone_digits = :digits
-               UNION SELECT * FROM customers WHERE phone_digits LIKE '%' || :digits
-               ORDER BY customer_id""",
-            {"digits": digits},
-        )
-        return [customer_from(row) for row in rows]
+        async with self._db.read() as conn:
+            result = await conn.execute(_CUSTOMERS_BY_PHONE, {"digits": digits})
+            return [customer_from(row) for row in result.mappings()]
 
     async def get_products(self, skus: Collection[str]) -> dict[str, Product]:
         """Products by SKU."""
-        rows = await self._in("SELECT * FROM products WHERE sku IN", list(skus))
+        async with self._db.read() as conn:
+            rows = await _rows_in(conn, _PRODUCTS_IN, list(skus))
         return {row["sku"]: product_from(row) for row in rows}
 
     async def get_purchase_orders(self, po_ids: Collection[str]) -> dict[str, PurchaseOrder]:
         """Purchase orders by po_id."""
-        rows = await self._in("SELECT * FROM purchase_orders WHERE po_id IN", list(po_ids))
+        async with self._db.read() as conn:
+            rows = await _rows_in(conn, _PURCHASE_ORDERS_IN, list(po_ids))
         return {row["po_id"]: purchase_order_from(row) for row in rows}
 
     async def imported_customers(self, customer_ids: Collection[str]) -> dict[str, Customer]:
         """Customers by id as the orders CSV set them (imported language, not the chosen one)."""
-        rows = await self._in("SELECT * FROM customers WHERE customer_id IN", list(customer_ids))
+        async with self._db.read() as conn:
+            rows = await _rows_in(conn, _CUSTOMERS_IN, list(customer_ids))
         return {row["customer_id"]: imported_customer_from(row) for row in rows}
 
     # --- chats ---
     async def chat_profile(self, chat_id: int) -> ChatProfile:
         """The chat's linked customer, that customer's language and the chat's language."""
-        return await chat_profile_table.read_chat_profile(self._conn, chat_id)
+        async with self._db.read() as conn:
+            return await chat_profile_table.read_chat_profile(conn, chat_id)
 
     async def linked_customer(self, chat_id: int) -> str | None:
         """The customer a chat is linked to."""
-        rows = await self._all("SELECT customer_id FROM chat_links WHERE chat_id = ?", (chat_id,))
-        return str(rows[0][0]) if rows else None
+        async with self._db.read() as conn:
+            customer_id = await conn.scalar(_LINKED_CUSTOMER, {"chat_id": chat_id})
+        return None if customer_id is None else str(customer_id)
 
     async def link_chat(
         self, chat_id: int, customer_id: str, *, via: str, actor: str, at: datetime
@@ -519,23 +420,20 @@ class SqlStore:
         messages: Sequence[OutgoingMessage],
     ) -> None:
         """`link_chat`, queueing `messages` (telling the customer's other chats) with it."""
-        async with transaction(self._conn):
-            rows = await self._all(
-                "SELECT customer_id, via, linked_at FROM chat_links WHERE chat_id = ?", (chat_id,)
-            )
+        async with self._db.write() as conn:
+            # Why: locked (PostgreSQL) so the audit's "before" is the link this one replaces.
+            result = await conn.execute(_CHAT_LINK_FOR_UPDATE, {"chat_id": chat_id})
+            row = result.mappings().first()
             after = {"customer_id": customer_id, "via": via, "linked_at": at.isoformat()}
-            await self._conn.execute(
-                """INSERT INTO chat_links (chat_id, customer_id, via, linked_at)
-                   VALUES (:chat_id, :customer_id, :via, :linked_at)
-                   ON CONFLICT (chat_id) DO UPDATE SET customer_id = excluded.customer_id,
-                       via = excluded.via, linked_at = excluded.linked_at""",
-                {"chat_id": chat_id, **after},
+            await conn.execute(
+                _upsert(conn, schema.chat_links, ("chat_id",)), {"chat_id": chat_id, **after}
             )
-            await outbox_tables.drop_for_other_customers(self._conn, chat_id, customer_id)
-            before = row_dict(rows[0]) if rows else None
+            raw = await driver_connection_for(conn)  # TRANSITIONAL
+            await outbox_tables.drop_for_other_customers(raw, chat_id, customer_id)  # TRANSITIONAL
+            before = row_dict(row) if row is not None else None
             change = Change("chat.link", f"chat:{chat_id}", before, after)
-            await write_changes(self._conn, [change], actor=actor, at=at)
-            await outbox_tables.insert_outbox_rows(self._conn, messages, now=at)
+            await write_changes(conn, [change], actor=actor, at=at)
+            await outbox_tables.insert_outbox_rows(raw, messages, now=at)  # TRANSITIONAL
 
     async def unlink_chat(self, chat_id: int, *, actor: str, at: datetime) -> bool:
         """Make a chat forget its customer (audited); False when it was not linked."""
@@ -545,40 +443,31 @@ class SqlStore:
         self, chat_id: int, link: tuple[str, str] | None, *, actor: str, at: datetime
     ) -> bool:
         """Unlink the chat (when `link` is given, only while its (customer_id, linked_at) stand)."""
-        async with transaction(self._conn):
-            rows = await self._all(
-                "SELECT customer_id, via, linked_at FROM chat_links WHERE chat_id = ?", (chat_id,)
-            )
-            if not rows or (
-                link is not None and (rows[0]["customer_id"], rows[0]["linked_at"]) != link
-            ):
+        async with self._db.write() as conn:
+            # Why: the link decided on stays locked (PostgreSQL) until it is deleted.
+            result = await conn.execute(_CHAT_LINK_FOR_UPDATE, {"chat_id": chat_id})
+            row = result.mappings().first()
+            if row is None or (link is not None and (row["customer_id"], row["linked_at"]) != link):
                 return False
-            await self._conn.execute("DELETE FROM chat_links WHERE chat_id = ?", (chat_id,))
-            await outbox_tables.drop_for_other_customers(self._conn, chat_id, None)
-            change = Change("chat.unlink", f"chat:{chat_id}", row_dict(rows[0]), None)
-            await write_changes(self._conn, [change], actor=actor, at=at)
+            await conn.execute(_DELETE_CHAT_LINK, {"chat_id": chat_id})
+            raw = await driver_connection_for(conn)  # TRANSITIONAL
+            await outbox_tables.drop_for_other_customers(raw, chat_id, None)  # TRANSITIONAL
+            change = Change("chat.unlink", f"chat:{chat_id}", row_dict(row), None)
+            await write_changes(conn, [change], actor=actor, at=at)
         return True
 
     async def record_link_failure(self, chat_id: int, *, at: datetime) -> None:
         """Remember one failed linking attempt."""
-        async with transaction(self._conn):
-            await self._write_link_failure(chat_id, at=at)
-
-    async def _write_link_failure(self, chat_id: int, *, at: datetime) -> None:
-        await self._conn.execute(
-            "INSERT INTO link_attempts (chat_id, attempted_at) VALUES (?, ?)",
-            (chat_id, utc_text(at)),
-        )
-        change = Change("chat.link_failed", f"chat:{chat_id}", None, None)
-        await write_changes(self._conn, [change], actor=f"chat:{chat_id}", at=at)
+        async with self._db.write() as conn:
+            await _write_link_failure(conn, chat_id, at=at)
 
     async def link_failures_since(self, chat_id: int, since: datetime) -> int:
         """Failed linking attempts of a chat since a moment."""
-        rows = await self._all(
-            "SELECT count(*) FROM link_attempts WHERE chat_id = ? AND attempted_at >= ?",
-            (chat_id, utc_text(since)),
-        )
-        return int(rows[0][0])
+        async with self._db.read() as conn:
+            count = await conn.scalar(
+                _LINK_FAILURES, {"chat_id": chat_id, "since": utc_text(since)}
+            )
+        return int(count or 0)
 
     async def record_order_link_failure(
         self,
@@ -595,19 +484,21 @@ class SqlStore:
         When the number has `limit` failures since `since` and no lockout began since then, a
         lockout begins: returned, and the messages `alerts` makes of it are queued.
         """
-        async with transaction(self._conn):
-            await self._write_link_failure(chat_id, at=at)
+        async with self._db.write() as conn:
+            await _write_link_failure(conn, chat_id, at=at)
             return await link_guard_tables.record_order_failure(
-                self._conn, chat_id, order_key, at=at, since=since, limit=limit, alerts=alerts
+                conn, chat_id, order_key, at=at, since=since, limit=limit, alerts=alerts
             )
 
     async def order_link_failures_since(self, order_key: str, since: datetime) -> int:
         """Failed attempts with this typed order number since a moment, from any chat."""
-        return await link_guard_tables.order_failures_since(self._conn, order_key, since)
+        async with self._db.read() as conn:
+            return await link_guard_tables.order_failures_since(conn, order_key, since)
 
     async def customer_chat_links(self, customer_id: str) -> list[ChatLink]:
         """The chats linked to a customer, oldest link first."""
-        return await link_guard_tables.read_chat_links(self._conn, customer_id)
+        async with self._db.read() as conn:
+            return await link_guard_tables.read_chat_links(conn, customer_id)
 
     async def unlink_customer_chat(
         self, chat_id: int, customer_id: str, linked_at: datetime, *, actor: str, at: datetime
@@ -618,58 +509,55 @@ class SqlStore:
 
     async def chat_language(self, chat_id: int) -> str | None:
         """Language chosen in a chat; it wins in that chat, linked or not (DESIGN §7)."""
-        rows = await self._all("SELECT language FROM chat_prefs WHERE chat_id = ?", (chat_id,))
-        return rows[0][0] if rows else None
+        async with self._db.read() as conn:
+            language: str | None = await conn.scalar(_CHAT_LANGUAGE, {"chat_id": chat_id})
+        return language
 
     async def set_chat_language(
         self, chat_id: int, language: str, *, actor: str, at: datetime
     ) -> None:
         """Save a language choice for a chat."""
-        async with transaction(self._conn):
-            before = await self.chat_language(chat_id)
-            await self._conn.execute(
-                """INSERT INTO chat_prefs (chat_id, language) VALUES (?, ?)
-                   ON CONFLICT (chat_id) DO UPDATE SET language = excluded.language""",
-                (chat_id, language),
+        async with self._db.write() as conn:
+            before = await conn.scalar(_CHAT_LANGUAGE, {"chat_id": chat_id})
+            await conn.execute(
+                _upsert(conn, schema.chat_prefs, ("chat_id",)),
+                {"chat_id": chat_id, "language": language},
             )
             change = Change("chat.language", f"chat:{chat_id}", before, language)
-            await write_changes(self._conn, [change], actor=actor, at=at)
+            await write_changes(conn, [change], actor=actor, at=at)
 
     async def set_customer_language(
         self, customer_id: str, language: str, *, actor: str, at: datetime
     ) -> None:
         """Save a customer's language choice."""
-        async with transaction(self._conn):
-            rows = await self._all(
-                "SELECT chosen_language FROM customers WHERE customer_id = ?", (customer_id,)
-            )
-            if not rows:
+        async with self._db.write() as conn:
+            # Why: locked (PostgreSQL) so the audit's "before" is the choice this one replaces.
+            result = await conn.execute(_CHOSEN_LANGUAGE_FOR_UPDATE, {"customer_id": customer_id})
+            row = result.first()
+            if row is None:
                 raise KeyError(f"no customer {customer_id!r}")
-            await self._conn.execute(
-                "UPDATE customers SET chosen_language = ? WHERE customer_id = ?",
-                (language, customer_id),
-            )
-            change = Change("customer.language", f"customer:{customer_id}", rows[0][0], language)
-            await write_changes(self._conn, [change], actor=actor, at=at)
+            await conn.execute(_SET_CHOSEN_LANGUAGE, {"id": customer_id, "chosen": language})
+            change = Change("customer.language", f"customer:{customer_id}", row[0], language)
+            await write_changes(conn, [change], actor=actor, at=at)
 
     # --- misc ---
     async def get_setting(self, key: str) -> str | None:
         """A stored setting."""
-        rows = await self._all("SELECT value FROM settings WHERE key = ?", (key,))
-        return str(rows[0][0]) if rows else None
+        async with self._db.read() as conn:
+            value = await conn.scalar(_SETTING, {"key": key})
+        return None if value is None else str(value)
 
     async def set_setting(self, key: str, value: str) -> None:
         """Store a setting (not audited: settings hold secrets such as the link secret)."""
-        async with transaction(self._conn):
-            await self._conn.execute(
-                """INSERT INTO settings (key, value) VALUES (?, ?)
-                   ON CONFLICT (key) DO UPDATE SET value = excluded.value""",
-                (key, value),
+        async with self._db.write() as conn:
+            await conn.execute(
+                _upsert(conn, schema.settings, ("key",)), {"key": key, "value": value}
             )
 
     async def audit_entries(self, entity: str | None = None) -> list[AuditEntry]:
         """Audit log, oldest first, optionally for one entity."""
-        return await read_entries(self._conn, entity)
+        async with self._db.read() as conn:
+            return await read_entries(conn, entity)
 
     # --- update inbox (record before acknowledging, then handle) ---
     async def record_updates(self, updates: Sequence[InboxedUpdate], *, now: datetime) -> list[int]:
@@ -1270,3 +1158,240 @@ def _order_header(order: Order) -> dict[str, object]:
         "jurisdiction": order.jurisdiction.value if order.jurisdiction else None,
         "priority": order.priority,
     }
+
+
+# --- statements of the import, reading, chats and misc regions (built once) ---
+_WRITE_CHUNK = 1_000
+# Columns an import's upsert of customers overwrites (the chosen language is the customer's).
+_CUSTOMER_UPDATES = ("name", "email", "phone", "phone_digits", "language", "timezone")
+_ALL_SKUS = select(schema.products.c.sku)
+_keys_param: BindParameter[str] = bindparam("keys", expanding=True)
+_PRODUCTS_IN = select(schema.products).where(schema.products.c.sku.in_(_keys_param))
+_PURCHASE_ORDERS_IN = select(schema.purchase_orders).where(
+    schema.purchase_orders.c.po_id.in_(_keys_param)
+)
+_CUSTOMERS_IN = select(schema.customers).where(schema.customers.c.customer_id.in_(_keys_param))
+_IMPORTED_CUSTOMERS_IN = select(
+    schema.customers.c.customer_id, *(schema.customers.c[name] for name in _CUSTOMER_UPDATES)
+).where(schema.customers.c.customer_id.in_(_keys_param))
+_ORDERS_IN = select(schema.orders).where(schema.orders.c.order_id.in_(_keys_param))
+_LINES_IN = (
+    select(schema.order_lines)
+    .where(schema.order_lines.c.order_id.in_(_keys_param))
+    .order_by(schema.order_lines.c.order_id, schema.order_lines.c.line_no)
+)
+_ORDER = select(schema.orders).where(schema.orders.c.order_id == bindparam("order_id"))
+_IDS_BY_KEY = (
+    select(schema.orders.c.order_id)
+    .where(schema.orders.c.order_key == bindparam("key"))
+    .order_by(bytewise(schema.orders.c.order_id))
+)
+_IDS_BY_HANDLE = (
+    select(schema.orders.c.order_id)
+    .where(schema.orders.c.link_handle == bindparam("handle"))
+    .order_by(bytewise(schema.orders.c.order_id))
+)
+_open_line = schema.order_lines.alias("l")
+_OPEN_ORDERS = (
+    select(schema.orders)
+    .where(
+        schema.orders.c.customer_id == bindparam("customer_id"),
+        exists().where(
+            _open_line.c.order_id == schema.orders.c.order_id, _open_line.c.status == OPEN
+        ),
+    )
+    .order_by(schema.orders.c.placed_at_utc.desc(), bytewise(schema.orders.c.order_id).desc())
+)
+_CUSTOMER_ORDER_IDS = select(schema.orders.c.order_id).where(
+    schema.orders.c.customer_id == bindparam("customer_id")
+)
+_CUSTOMER = select(schema.customers).where(
+    schema.customers.c.customer_id == bindparam("customer_id")
+)
+_CUSTOMERS_BY_PHONE = (
+    select(schema.customers)
+    .where(
+        or_(
+            schema.customers.c.phone_digits == bindparam("digits"),
+            schema.customers.c.phone_digits.like(
+                literal("%").concat(bindparam("digits", type_=Text))
+            ),
+        )
+    )
+    .order_by(bytewise(schema.customers.c.customer_id))
+)
+_LINKED_CUSTOMER = select(schema.chat_links.c.customer_id).where(
+    schema.chat_links.c.chat_id == bindparam("chat_id")
+)
+_CHAT_LINK_FOR_UPDATE = (
+    select(schema.chat_links.c.customer_id, schema.chat_links.c.via, schema.chat_links.c.linked_at)
+    .where(schema.chat_links.c.chat_id == bindparam("chat_id"))
+    .with_for_update()
+)
+_DELETE_CHAT_LINK = delete(schema.chat_links).where(
+    schema.chat_links.c.chat_id == bindparam("chat_id")
+)
+_INSERT_LINK_ATTEMPT = schema.link_attempts.insert()
+_LINK_FAILURES = select(func.count()).where(
+    schema.link_attempts.c.chat_id == bindparam("chat_id"),
+    schema.link_attempts.c.attempted_at >= bindparam("since"),
+)
+_CHAT_LANGUAGE = select(schema.chat_prefs.c.language).where(
+    schema.chat_prefs.c.chat_id == bindparam("chat_id")
+)
+_CHOSEN_LANGUAGE_FOR_UPDATE = (
+    select(schema.customers.c.chosen_language)
+    .where(schema.customers.c.customer_id == bindparam("customer_id"))
+    .with_for_update()
+)
+_SET_CHOSEN_LANGUAGE = (
+    update(schema.customers)
+    .where(schema.customers.c.customer_id == bindparam("id"))
+    .values(chosen_language=bindparam("chosen"))
+)
+_SETTING = select(schema.settings.c.value).where(schema.settings.c.key == bindparam("key"))
+
+# Why: an import overwrites what the shop's file says; an order's version and lookup keys stay.
+_ORDER_UPDATES = (
+    "customer_id",
+    "placed_at",
+    "placed_at_utc",
+    "currency",
+    "promised_ship_date",
+    "jurisdiction",
+    "priority",
+)
+_upserts: dict[tuple[str, str], Executable] = {}
+
+
+def _upsert(
+    conn: AsyncConnection, table: Table, keys: tuple[str, ...], updates: Sequence[str] = ()
+) -> Executable:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE of `updates` (every other column when empty),
+    built once per dialect."""
+    statement = _upserts.get((conn.dialect.name, table.name))
+    if statement is None:
+        upsert = dialect_insert(conn, table)
+        columns = updates or [column.name for column in table.c if column.name not in keys]
+        set_: dict[str, Any] = {name: upsert.excluded[name] for name in columns}
+        if table is schema.order_lines:
+            # Why: a shipped or cancelled line stays so, whatever the shop's file says.
+            closed: list[ColumnElement[str]] = [
+                literal_column("'shipped'"),
+                literal_column("'cancelled'"),
+            ]
+            set_["status"] = case(
+                (table.c.status.in_(closed), table.c.status), else_=upsert.excluded.status
+            )
+        statement = upsert.on_conflict_do_update(index_elements=list(keys), set_=set_)
+        _upserts[conn.dialect.name, table.name] = statement
+    return statement
+
+
+async def _execute_chunked(
+    conn: AsyncConnection, statement: Executable, params: Sequence[Mapping[str, object]]
+) -> None:
+    """Execute for each parameter set, `_WRITE_CHUNK` sets per round trip (none: nothing)."""
+    for start in range(0, len(params), _WRITE_CHUNK):
+        await conn.execute(statement, list(params[start : start + _WRITE_CHUNK]))
+
+
+async def _rows_in(
+    conn: AsyncConnection, statement: Executable, keys: Sequence[str]
+) -> list[RowMapping]:
+    """The rows of `statement` for every key (its `keys` parameter), IN_CHUNK keys a query."""
+    rows: list[RowMapping] = []
+    for start in range(0, len(keys), IN_CHUNK):
+        result = await conn.execute(statement, {"keys": list(keys[start : start + IN_CHUNK])})
+        rows += result.mappings().all()
+    return rows
+
+
+async def _upsert_customers(conn: AsyncConnection, customers: Sequence[Customer]) -> list[Change]:
+    params = [customer_params(customer) for customer in customers]
+    before = {
+        row["customer_id"]: row_dict(row)
+        for row in await _rows_in(conn, _IMPORTED_CUSTOMERS_IN, _keys(params, "customer_id"))
+    }
+    await _execute_chunked(
+        conn, _upsert(conn, schema.customers, ("customer_id",), _CUSTOMER_UPDATES), params
+    )
+    return [
+        change
+        for new in params
+        for change in changed(
+            "customer.upsert",
+            f"customer:{new['customer_id']}",
+            before.get(str(new["customer_id"])),
+            new,
+        )
+    ]
+
+
+async def _upsert_order_rows(conn: AsyncConnection, orders: Sequence[Order]) -> list[Change]:
+    order_ids = [order.order_id for order in orders]
+    before = await _order_records(conn, order_ids)
+    headers = [_order_header(order) for order in orders]
+    await _execute_chunked(
+        conn, _upsert(conn, schema.orders, ("order_id",), _ORDER_UPDATES), headers
+    )
+    await _execute_chunked(
+        conn,
+        _upsert(
+            conn,
+            schema.order_lines,
+            ("order_id", "line_no"),
+            ("sku", "quantity", "unit_price_minor"),
+        ),
+        [line_params(line) for order in orders for line in order.lines],
+    )
+    after = await _order_records(conn, order_ids)
+    return [
+        change
+        for order_id in order_ids
+        for change in changed(
+            "order.upsert", f"order:{order_id}", before.get(order_id), after.get(order_id)
+        )
+    ]
+
+
+async def _order_records(
+    conn: AsyncConnection, order_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    records = {
+        row["order_id"]: row_dict(row) for row in await _rows_in(conn, _ORDERS_IN, order_ids)
+    }
+    for record in records.values():
+        record.pop("placed_at_utc")
+        record.pop("order_key", None)
+        record.pop("link_handle", None)
+        record["lines"] = []
+    for row in await _rows_in(conn, _LINES_IN, order_ids):
+        line = row_dict(row)
+        records[line.pop("order_id")]["lines"].append(line)
+    return records
+
+
+async def _orders_with_lines(conn: AsyncConnection, headers: Sequence[RowMapping]) -> list[Order]:
+    lines: dict[str, list[OrderLine]] = {row["order_id"]: [] for row in headers}
+    for row in await _rows_in(conn, _LINES_IN, list(lines)):
+        lines[row["order_id"]].append(line_from(row))
+    return [
+        Order(
+            order_id=row["order_id"],
+            customer_id=row["customer_id"],
+            placed_at=datetime.fromisoformat(row["placed_at"]),
+            currency=row["currency"],
+            promised_ship_date=date_or_none(row["promised_ship_date"]),
+            jurisdiction=jurisdiction_or_none(row["jurisdiction"]),
+            priority=row["priority"],
+            lines=tuple(lines[row["order_id"]]),
+        )
+        for row in headers
+    ]
+
+
+async def _write_link_failure(conn: AsyncConnection, chat_id: int, *, at: datetime) -> None:
+    await conn.execute(_INSERT_LINK_ATTEMPT, {"chat_id": chat_id, "attempted_at": utc_text(at)})
+    change = Change("chat.link_failed", f"chat:{chat_id}", None, None)
+    await write_changes(conn, [change], actor=f"chat:{chat_id}", at=at)

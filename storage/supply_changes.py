@@ -20,6 +20,7 @@ from bot.domain.supply_store import (
 )
 from storage.audit import Change, write_changes
 from storage.codec import product_from, product_params, purchase_order_from, purchase_order_params
+from storage.database import sa_connection_for  # TRANSITIONAL
 from storage.eta_marks import mark_skus
 from storage.notices import last_notice_id
 from storage.transaction import transaction
@@ -74,7 +75,7 @@ async def change_purchase_order(
             # Why: units received are on the shelf now: they supply the queue as on-hand stock
             # (DESIGN §5.1), not as the purchase order's remaining units any more.
             changes += await _add_on_hand(conn, after.sku, arrived)
-        await write_changes(conn, changes, actor=actor, at=at)
+        await write_changes(sa_connection_for(conn), changes, actor=actor, at=at)  # TRANSITIONAL
         await mark_skus(conn, [after.sku])
         return SupplyWrite(before, after, await _notice_mark(conn))
 
@@ -113,7 +114,7 @@ async def change_product(
             "UPDATE products SET on_hand = ? WHERE sku = ?", (after.on_hand, after.sku)
         )
         change = Change(action, f"product:{sku}", product_params(before), product_params(after))
-        await write_changes(conn, [change], actor=actor, at=at)
+        await write_changes(sa_connection_for(conn), [change], actor=actor, at=at)  # TRANSITIONAL
         await mark_skus(conn, [sku])
         return SupplyWrite(before, after, await _notice_mark(conn))
 

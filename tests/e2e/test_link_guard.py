@@ -11,6 +11,7 @@ from storage.store import SqlStore
 from tests.databases import database_settings
 from tests.e2e import shop
 from tests.e2e.conftest import LINK_SECRET, TOKEN, User, Users
+from tests.sql import fetch_all
 
 STAFF = 990
 
@@ -65,8 +66,8 @@ async def test_ten_chats_guessing_pause_the_order_number_alike_whether_it_exists
     assert "Linking paused for order number 1001" in alerts[0]["text"]
     assert "Linking paused for order number 9999" in alerts[1]["text"]
     assert "10 attempts" in alerts[0]["text"] and "3 different chats" in alerts[0]["text"]
-    rows = await store.connection.execute_fetchall(
-        "SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'alert:link-paused:%'"
+    rows = await fetch_all(
+        store, "SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'alert:link-paused:%'"
     )
     assert len(list(rows)) == 2
 

@@ -12,8 +12,10 @@ import pytest
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.services.importing import ImportReport, import_csv
+from storage.schema import metadata
 from storage.store import SqlStore, open_store
 from tests.databases import use_database
+from tests.sql import fetch_all
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -67,11 +69,8 @@ def run_import(store: SqlStore, csv_path: Path) -> Importer:
 
 async def dump(store: SqlStore) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, for before/after comparisons."""
-    conn = store.connection
-    async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
-        tables = [row[0] for row in await cursor.fetchall()]
     contents = {}
-    for table in sorted(tables):
-        async with conn.execute(f"SELECT * FROM {table}") as cursor:
-            contents[table] = sorted(tuple(row) for row in await cursor.fetchall())
+    for table in sorted(metadata.tables):
+        rows = await fetch_all(store, f"SELECT * FROM {table}")
+        contents[table] = sorted(tuple(row) for row in rows)
     return contents

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from bot.services.importing.service import CHUNK
-from storage.store import SqlStore
+from storage.store import SqlStore, open_store
+from tests.databases import run_async
 from tests.importing.conftest import Importer, dump
 from tests.importing.samples import ORDER_HEADER, ORDERS, PRODUCTS, order_row
+from tests.sql import execute, fetch_value
 
 SHORT_ORDERS = "order_id,customer_id,customer_name,placed_at,sku,quantity,unit_price,currency\n"
 # Past two chunks, so every check across rows has to hold across chunks too.
@@ -58,9 +59,7 @@ async def test_a_big_good_file_imports_every_line_in_one_go(
     last = await with_products.get_order(str(5000 + (MANY - 1) // 2))
     assert last is not None
     assert [(line.line_no, line.sku) for line in last.lines] == [(1, "CUP-1"), (2, "MUG-1")]
-    async with with_products.connection.execute("SELECT count(*) FROM order_lines") as cursor:
-        row = await cursor.fetchone()
-    assert row is not None and row[0] == MANY + 3
+    assert await fetch_value(with_products, "SELECT count(*) FROM order_lines") == MANY + 3
 
 
 async def test_rows_of_one_order_far_apart_are_checked_together(
@@ -219,8 +218,7 @@ def test_stored_control_characters_are_printed_escaped_by_order(
         path.write_text(content, encoding="utf-8")
         assert main(["import", kind, str(path)]) == 0
     # Why: rows stored before the import checked for controls, or written by another door.
-    with sqlite3.connect(cli_env) as conn:
-        conn.execute("UPDATE products SET name = ? WHERE sku = 'MUG-1'", ("Mug\x1b[2J\u202e",))
+    run_async(_rename_mug(cli_env, "Mug\x1b[2J\u202e"))
     capsys.readouterr()
 
     assert main(["order", "1001"]) == 0
@@ -229,6 +227,14 @@ def test_stored_control_characters_are_printed_escaped_by_order(
     assert "Mug\\x1b[2J\\u202e" in out
     assert "\x1b" not in out
     assert "\u202e" not in out
+
+
+async def _rename_mug(database: str, name: str) -> None:
+    store = await open_store(database)
+    try:
+        await execute(store, "UPDATE products SET name = :name WHERE sku = 'MUG-1'", name=name)
+    finally:
+        await store.close()
 
 
 async def test_a_line_number_used_twice_in_an_order_of_many_lines_is_a_duplicate(

@@ -17,6 +17,7 @@ from bot.services.linking import Linked, link_by_token
 from storage.store import SqlStore
 from tests.databases import database_settings, use_database
 from tests.linking.conftest import NOW
+from tests.sql import execute
 
 
 @pytest.fixture
@@ -146,9 +147,10 @@ async def test_an_order_that_cannot_be_linked_costs_no_other_customer_their_link
 ) -> None:
     await store.set_setting("bot_username", "shop_bot")
     # Why: a 48-bit handle clash cannot be found in a test's time, so the stored handle is forced.
-    await store.connection.execute(
+    await execute(
+        store,
         "UPDATE orders SET link_handle = (SELECT link_handle FROM orders WHERE order_id = '1001')"
-        " WHERE order_id = '4004'"
+        " WHERE order_id = '4004'",
     )
 
     assert await asyncio.to_thread(main, ["link", "--all"]) == 1

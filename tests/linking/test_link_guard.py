@@ -23,6 +23,7 @@ from bot.services.linking import (
 from bot.services.notices import RenderedMessage
 from storage.store import SqlStore
 from tests.linking.conftest import NOW
+from tests.sql import fetch_all
 
 STAFF = (900, 901)
 
@@ -38,10 +39,12 @@ def alerting() -> LockoutAlerting:
 
 async def queued(store: SqlStore, prefix: str) -> list[tuple[int, str]]:
     """(chat, text) of the outbox rows whose dedupe key starts with `prefix`."""
-    rows = await store.connection.execute_fetchall(
-        "SELECT chat_id, text FROM outbox WHERE dedupe_key LIKE ? ORDER BY id", (prefix + "%",)
+    rows = await fetch_all(
+        store,
+        "SELECT chat_id, text FROM outbox WHERE dedupe_key LIKE :prefix ORDER BY id",
+        prefix=prefix + "%",
     )
-    return [(int(row[0]), str(row[1])) for row in rows]
+    return [(int(row.chat_id), str(row.text)) for row in rows]
 
 
 async def ten_chats_guess_four_emails(store: SqlStore, order_number: str) -> list[LinkResult]:

@@ -33,6 +33,7 @@ from tests.linking.conftest import (
     handle_release_token,
     previous_release_token,
 )
+from tests.sql import execute
 
 CHAT = 42
 
@@ -77,8 +78,10 @@ async def test_a_deep_link_whose_handle_two_orders_share_links_neither(
 ) -> None:
     token = make_token(await link_secret(store, settings), order_handle("1001"), "C-ALICE", now=NOW)
     # Why: a 48-bit clash cannot be found in a test's time, so the stored handle is forced.
-    await store.connection.execute(
-        "UPDATE orders SET link_handle = ? WHERE order_id = '2002'", (order_handle("1001"),)
+    await execute(
+        store,
+        "UPDATE orders SET link_handle = :handle WHERE order_id = '2002'",
+        handle=order_handle("1001"),
     )
     assert await link_by_token(store, settings, CHAT, token, now=NOW) == Refused()
     assert await store.linked_customer(CHAT) is None
