@@ -20,6 +20,7 @@ from bot.domain.supply_store import (
 )
 from storage.audit import Change, write_changes
 from storage.codec import product_from, product_params, purchase_order_from, purchase_order_params
+from storage.database import sa_connection_for
 from storage.eta_marks import mark_skus
 from storage.notices import last_notice_id
 from storage.transaction import transaction
@@ -38,7 +39,7 @@ _NOTICES_AFTER = """
 
 
 async def _notice_mark(conn: aiosqlite.Connection) -> int:
-    return await last_notice_id(conn)
+    return await last_notice_id(sa_connection_for(conn))  # TRANSITIONAL
 
 
 async def change_purchase_order(

@@ -360,9 +360,21 @@ async def answer_delay(
         return Changed(order_id)
     state = (await store.notice_states([order_id])).get(order_id)
     agreed = accept_delay(state) if state is not None else None
-    if agreed is None:
+    if state is None or agreed is None:
         return AlreadyDone(order_id)
-    await store.save_notice_states([agreed], action="notice.consent", actor=actor, at=now)
+    # Why: the consent is stored only if the order and its state are still what it was given
+    # on; a sweep that cancelled or asked again in between wins, and the customer is told the
+    # order changed (never "kept waiting" for an order just cancelled).
+    refused = await store.save_notice_states(
+        [agreed],
+        action="notice.consent",
+        actor=actor,
+        at=now,
+        expected={order_id: state},
+        versions={order_id: version},
+    )
+    if refused:
+        return Changed(order_id)
     return KeptWaiting(order_id, 0, order.currency, None, agreed.deadline)
 
 
@@ -401,8 +413,14 @@ async def mark_shown(
         ) or facts.order_id not in states:
             told.append(after)
     if told:
+        # Why: a state a sweep changed after it was read here keeps the sweep's news; the
+        # dates just shown are recorded for the others only.
         await store.save_notice_states(
-            told, action="notice.communicated", actor=f"customer:{customer_id}", at=now
+            told,
+            action="notice.communicated",
+            actor=f"customer:{customer_id}",
+            at=now,
+            expected={state.order_id: state for state in states.values()},
         )
 
 

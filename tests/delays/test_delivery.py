@@ -215,7 +215,9 @@ async def test_a_notice_an_older_version_kept_as_told_with_no_chat_is_undelivere
                marked_at REAL NOT NULL)"""
     )
     await conn.execute("ALTER TABLE outbox ADD COLUMN broadcast_id INTEGER")
-    await conn.execute("CREATE TABLE notice_id_mark (singleton INTEGER, last_id INTEGER)")
+    await conn.execute(
+        "CREATE TABLE notice_id_mark (singleton INTEGER PRIMARY KEY, last_id INTEGER NOT NULL)"
+    )
     old = Timeline(SqlStore(database))
     await old.product("mug")
     await old.po("PO-MUG", "mug", on(21))
