@@ -69,11 +69,13 @@ class Timeline:
     clock: FrozenClock = field(default_factory=lambda: FrozenClock(at(0)))
     seen_outbox: int = 0
     reports: list[SweepReport] = field(default_factory=list)
+    # The business's time zone (BACKORDER_TIMEZONE).
+    zone: ZoneInfo = UTC_ZONE
 
     @property
     def today(self) -> date:
         """The business date of the clock."""
-        return self.clock.now().date()
+        return self.clock.now().astimezone(self.zone).date()
 
     async def product(self, sku: str, *, on_hand: int = 0, lead_time: int | None = None) -> None:
         """Create or restock a product (one business day of handling)."""
@@ -98,6 +100,7 @@ class Timeline:
         placed_day: int = 0,
         status: LineStatus = LineStatus.OPEN,
         language: str | None = None,
+        timezone: str | None = None,
     ) -> None:
         """Create an order of one unit (or change its line status)."""
         line = OrderLine(order_id, 1, sku, 1, 2500, status)
@@ -110,7 +113,7 @@ class Timeline:
             jurisdiction=jurisdiction,
             lines=(line,),
         )
-        customer = Customer(customer_id, customer_id.title(), language=language)
+        customer = Customer(customer_id, customer_id.title(), language=language, timezone=timezone)
         await self.store.upsert_orders([customer], [order], actor="test", at=self.clock.now())
 
     async def link(self, chat_id: int, customer_id: str) -> None:
@@ -130,7 +133,7 @@ class Timeline:
         report = await sweep(
             self.store,
             now=self.clock.now(),
-            timezone=UTC_ZONE,
+            timezone=self.zone,
             rules=RULES,
             refund_days=REFUND_DAYS,
             render=render,
@@ -161,7 +164,7 @@ class Timeline:
             version=version,
             actor=f"customer:{customer_id}",
             now=self.clock.now(),
-            timezone=UTC_ZONE,
+            timezone=self.zone,
             rules=RULES,
             refund_days=REFUND_DAYS,
         )
