@@ -406,6 +406,9 @@ async def answer_delay(
     if order.version != version:
         return Changed(order_id)
     state = (await store.notice_states([order_id])).get(order_id)
+    if state is not None and state.auto_cancelled_on is not None:
+        # Why: the sweep decided the cancellation for silence; it takes effect in a moment.
+        return NotAllowed(order_id, "answer_late")
     agreed = accept_delay(state) if state is not None else None
     if state is None or agreed is None:
         return AlreadyDone(order_id)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
-from bot.domain.actions import ActionResult
+import pytest
+
+from bot.domain.actions import ActionResult, Changed, NotAllowed
 from bot.domain.delays import ConsentState, NoticeKind
 from bot.domain.model import Jurisdiction, LineStatus
 from bot.services.eta import recompute_etas
@@ -20,8 +23,9 @@ from tests.delays.timeline import REFUND_DAYS, RULES, UTC_ZONE, Timeline, at, on
 ORDERS = ("US-1", "US-2", "US-3", "US-4", "US-5", "US-6")
 
 
+@pytest.mark.parametrize("when", ["with_the_sweep", "as_it_writes", "after_it_wrote"])
 async def test_an_answer_racing_the_cancelling_sweep_ends_one_legal_way_per_order(
-    timeline: Timeline,
+    timeline: Timeline, monkeypatch: pytest.MonkeyPatch, when: str
 ) -> None:
     tl = timeline
     await tl.product("lamp")
@@ -31,7 +35,8 @@ async def test_an_answer_racing_the_cancelling_sweep_ends_one_legal_way_per_orde
             order_id, f"c{number}", "lamp", promised=on(11), jurisdiction=Jurisdiction.US
         )
         await tl.link(100 + number, f"c{number}")
-    await tl.run_until(41, start=0)
+    await tl.day(0)
+    await tl.day(41)
     versions = {}
     for order_id in ORDERS:
         (asked,) = [record.notice for record in await tl.history(order_id)]
@@ -57,10 +62,36 @@ async def test_an_answer_racing_the_cancelling_sweep_ends_one_legal_way_per_orde
             refund_days=REFUND_DAYS,
         )
 
-    swept, answers = await asyncio.gather(
-        tl.sweep(),
-        asyncio.gather(*(press(number, order) for number, order in enumerate(ORDERS, start=1))),
-    )
+    presses: list[ActionResult] = []
+
+    async def all_press() -> None:
+        presses.extend(
+            await asyncio.gather(
+                *(press(number, order) for number, order in enumerate(ORDERS, start=1))
+            )
+        )
+
+    if when != "with_the_sweep":
+        # Why: the presses land at a chosen point of the sweep: while its one write transaction
+        # runs (each waits for the orders' row locks on PostgreSQL), or just after it committed
+        # the cancellations and before they take effect.
+        record = tl.store.record_sweep
+
+        async def racing(*args: Any, **kwargs: Any) -> Any:
+            if when == "as_it_writes":
+                recorded, _ = await asyncio.gather(record(*args, **kwargs), all_press())
+                return recorded
+            recorded = await record(*args, **kwargs)
+            await all_press()
+            return recorded
+
+        monkeypatch.setattr(tl.store, "record_sweep", racing)
+        swept = await tl.sweep()
+    else:
+        swept, _ = await asyncio.gather(tl.sweep(), all_press())
+    answers = presses
+    if when == "after_it_wrote":
+        assert not any(isinstance(answer, KeptWaiting) for answer in answers)
 
     told = {order_id for sent in swept for _, order_id in sent.kinds}
     states = await tl.store.notice_states(ORDERS)
@@ -75,12 +106,15 @@ async def test_an_answer_racing_the_cancelling_sweep_ends_one_legal_way_per_orde
             assert await tl.refunds_due(order_id) == [], order_id
             assert order_id not in told, order_id
         else:
+            # Told the order changed or that the last day passed: never "already recorded".
+            assert isinstance(answer, Changed | NotAllowed), (order_id, answer)
             assert status is LineStatus.CANCELLED, (order_id, answer)
             assert kinds == [NoticeKind.DELAY_FIRST, NoticeKind.AUTO_CANCELLED], order_id
             assert len(await tl.refunds_due(order_id)) == 1, order_id
             assert order_id in told, order_id
             assert "notice.consent" not in await tl.audit_actions(order_id), order_id
     # Nothing left half done: the next sweep has nothing to say or cancel.
+    monkeypatch.undo()
     assert await tl.sweep() == []
     assert [await tl.line_status(order_id) for order_id in ORDERS] == [
         LineStatus.OPEN if isinstance(answer, KeptWaiting) else LineStatus.CANCELLED
