@@ -20,6 +20,7 @@ from bot.services.alerts import (
     alert_blocked_questions,
     alert_overdue_refunds,
     alert_overdue_supply,
+    alert_ready_unshipped,
 )
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
 from bot.services.eta import RECOMPUTE_MARK, recompute_etas
@@ -284,7 +285,14 @@ async def sweep_if_recomputed(bot_data: dict[Any, Any], services: Services) -> N
         )
         # Why: the mark was read before the sweep; a recompute during it means one more sweep.
         bot_data[_SWEPT_MARK_KEY] = mark
-    if report.messages_queued:
+    alerted = await alert_ready_unshipped(
+        services.store,
+        report.ready_unshipped,
+        chats=_alert_chats(services),
+        texts=_alert_texts(services),
+        now=services.clock.now(),
+    )
+    if report.messages_queued or alerted:
         _wake_dispatcher(bot_data)
     await ask_ratings(bot_data, services, watch=True)
 

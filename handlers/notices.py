@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllowed, NotFound
-from bot.domain.delays import Notice, NoticeKind
+from bot.domain.delays import CancelReason, Notice, NoticeKind, cancellation_reason
 from bot.domain.fitting import MESSAGE_LIMIT, visible_length
 from bot.domain.outbox import Button
 from bot.i18n import Catalogs, Translator
@@ -218,6 +218,24 @@ def _ready(t: Translator, notice: Notice) -> str:
 def _auto_cancelled(t: Translator, notice: Notice) -> str:
     heading = t.gettext("<b>Order {order_id} is cancelled</b>", order_id=notice.order_id)
     amount = t.money(notice.refund_minor, notice.currency)
+    if cancellation_reason(notice) is CancelReason.NO_VALID_NOTICE:
+        # Why: nobody told the customer of a delay (an order ready but not shipped in time):
+        # "as we told you" would be untrue.
+        if notice.refund_due is None:
+            refund = t.gettext(
+                "We could not ship it by the date we promised and did not tell you of a delay "
+                "in time, so we cancelled it. You will get a full refund of {amount}.",
+                amount=amount,
+            )
+        else:
+            refund = t.gettext(
+                "We could not ship it by the date we promised and did not tell you of a delay "
+                "in time, so we cancelled it. You will get a full refund of {amount} by "
+                "{refund_due}.",
+                amount=amount,
+                refund_due=t.date(notice.refund_due),
+            )
+        return f"{heading}\n{refund}"
     if notice.refund_due is None:
         refund = t.gettext(
             "We could not ship it in time, so we cancelled it as we told you. You will get a "
@@ -321,6 +339,12 @@ def outcome_text(t: Translator, result: ActionResult, *, order_id: str, keep_wai
     if isinstance(result, Changed):
         return t.gettext(
             "Order {order_id} has changed since this message. Send /orders to see it now.",
+            order_id=order_id,
+        )
+    if isinstance(result, NotAllowed) and result.reason == "answer_late":
+        return t.gettext(
+            "The last day to answer about order {order_id} has passed, so it will be cancelled "
+            "and refunded in full.",
             order_id=order_id,
         )
     if isinstance(result, NotAllowed):

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    select,
+    union,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.alerts import RaisedAlert
 from bot.domain.notice_delivery import (
@@ -22,41 +33,205 @@ from bot.domain.outbox import UndeliveredNoticeRow
 from storage.alerts import record_alerts
 from storage.audit import Change, write_changes
 from storage.codec import utc_text
-from storage.database import sa_connection_for  # TRANSITIONAL
+from storage.database import Database, driver_connection_for
 from storage.notices import (
-    _UPSERT_STATE,
-    _notice_from,
-    _state_json,
-    _state_params,
+    NOTICE_COLUMNS,
+    chunks,
+    link_notices,
+    lock_orders,
+    notice_from,
     state_from_json,
+    state_json,
+    state_params,
+    upsert_state,
 )
 from storage.outbox import insert_outbox_rows
-from storage.transaction import transaction
+from storage.schema import (
+    alerts,
+    customers,
+    notice_log,
+    notice_state,
+    orders,
+    outbox,
+    outbox_notices,
+    unreachable_chats,
+)
 
-_PENDING = """
-    SELECT l.*, o.jurisdiction, o.version,
-           NOT EXISTS (SELECT 1 FROM notice_log AS n
-                        WHERE n.order_id = l.order_id AND n.id > l.id) AS latest
-      FROM notice_log AS l JOIN orders AS o ON o.order_id = l.order_id
-     WHERE l.delivery = 'pending' {scope} ORDER BY l.id"""
-_OF_CUSTOMERS = "AND l.customer_id IN (SELECT value FROM json_each(:customers))"
+_KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
+_later = notice_log.alias("later")
+_PENDING = (
+    select(
+        *NOTICE_COLUMNS,
+        ~exists()
+        .where(_later.c.order_id == notice_log.c.order_id, _later.c.id > notice_log.c.id)
+        .label("latest"),
+    )
+    .join(orders, orders.c.order_id == notice_log.c.order_id)
+    .where(notice_log.c.delivery == "pending")
+)
+_held_link = outbox_notices.alias("held_link")
+_held_row = outbox.alias("held_row")
 # Why: a sweep looks only at notices held for later; reading the rest (most of a busy shop's
 # pending notices, due now) and dropping them in Python was most of a staff change's time.
-_HELD = """AND EXISTS (SELECT 1 FROM outbox_notices AS h JOIN outbox AS x ON x.id = h.outbox_id
-                       WHERE h.notice_id = l.id AND x.status = 'pending' AND x.due_at > :held)"""
-_CARRIERS = """
-    SELECT n.notice_id, x.id, x.chat_id, x.status, COALESCE(x.last_error, u.reason),
-           u.chat_id IS NOT NULL,
-           (SELECT count(*) FROM outbox_notices AS m WHERE m.outbox_id = x.id), x.due_at
-      FROM outbox_notices AS n
-      JOIN outbox AS x ON x.id = n.outbox_id
-      LEFT JOIN unreachable_chats AS u ON u.chat_id = x.chat_id
-     WHERE n.notice_id IN (SELECT value FROM json_each(?))
-     ORDER BY x.id"""
+_HELD = (
+    exists()
+    .select_from(_held_link.join(_held_row, _held_row.c.id == _held_link.c.outbox_id))
+    .where(
+        _held_link.c.notice_id == notice_log.c.id,
+        _held_row.c.status == "pending",
+        _held_row.c.due_at > bindparam("held", type_=Text),
+    )
+)
+_carried = outbox_notices.alias("carried")
+_CARRIERS = (
+    select(
+        outbox_notices.c.notice_id,
+        outbox.c.id,
+        outbox.c.chat_id,
+        outbox.c.status,
+        func.coalesce(outbox.c.last_error, unreachable_chats.c.reason),
+        unreachable_chats.c.chat_id.is_not(None),
+        select(func.count())
+        .select_from(_carried)
+        .where(_carried.c.outbox_id == outbox.c.id)
+        .scalar_subquery(),
+        outbox.c.due_at,
+    )
+    .join(outbox, outbox.c.id == outbox_notices.c.outbox_id)
+    .outerjoin(unreachable_chats, unreachable_chats.c.chat_id == outbox.c.chat_id)
+    .where(outbox_notices.c.notice_id.in_(_KEYS))
+    .order_by(outbox.c.id)
+)
+_DELIVERED = (
+    update(notice_log)
+    .where(notice_log.c.id == bindparam("notice_id"))
+    .values(delivery="delivered", settled_at=bindparam("at"))
+)
+_UNLINK = delete(outbox_notices).where(
+    outbox_notices.c.notice_id == bindparam("notice_id"),
+    outbox_notices.c.outbox_id == bindparam("row_id"),
+)
+_UNDELIVERED = (
+    update(notice_log)
+    .where(notice_log.c.id == bindparam("notice_id"))
+    .values(
+        delivery="undelivered",
+        delivery_error=bindparam("error"),
+        settled_at=bindparam("at"),
+        retried_at=bindparam("retried_at"),
+    )
+)
+# Why: a notice held for a blocked chat must not arrive later, stale, as if valid.
+_DROP_HELD = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("row_id"), outbox.c.status == "pending")
+    .values(status="dropped_unreachable")
+)
+_not_being_sent = (outbox.c.claimed_by.is_(None)) | (
+    outbox.c.claim_expires_at <= bindparam("clock")
+)
+# Why: locked, so a dispatcher's claim (FOR UPDATE SKIP LOCKED) passes them by until this
+# transaction ends, and a row claimed first is not counted free (PostgreSQL READ COMMITTED
+# re-checks the condition on the claimed row).
+_FREE_ROWS = (
+    select(outbox.c.id)
+    .where(
+        outbox.c.id.in_(_KEYS),
+        outbox.c.status == "pending",
+        outbox.c.due_at > bindparam("now", type_=Text),
+        _not_being_sent,
+    )
+    .with_for_update()
+)
+_linked = outbox_notices.alias("linked")
+# Why: a row goes once no notice it carries is left (a digest's other notices included).
+_DROP_WITHDRAWN_ROWS = delete(outbox).where(
+    outbox.c.id.in_(_KEYS),
+    outbox.c.status == "pending",
+    _not_being_sent,
+    ~exists().where(_linked.c.outbox_id == outbox.c.id),
+)
+_alert_b = alerts.alias("b")
+_delivered_later = notice_log.alias("d")
+_ALERTED = (
+    select(*NOTICE_COLUMNS, notice_log.c.delivery_error)
+    .select_from(alerts)
+    # Why: compared as text; casting every alert's subject would fail on other kinds' subjects.
+    .join(notice_log, cast(notice_log.c.id, Text) == alerts.c.subject)
+    .join(orders, orders.c.order_id == notice_log.c.order_id)
+    .where(
+        alerts.c.kind == "notice_undelivered",
+        alerts.c.target.in_(_KEYS),
+        notice_log.c.delivery == "undelivered",
+        notice_log.c.order_id == alerts.c.target,
+        notice_log.c.id
+        == select(func.max(cast(_alert_b.c.subject, BigInteger)))
+        .where(_alert_b.c.kind == "notice_undelivered", _alert_b.c.target == alerts.c.target)
+        .scalar_subquery(),
+        # Why: once a notice of the order reached the customer, a later failure is news again.
+        ~exists().where(
+            _delivered_later.c.order_id == notice_log.c.order_id,
+            _delivered_later.c.id > notice_log.c.id,
+            _delivered_later.c.delivery == "delivered",
+        ),
+    )
+)
+_newest = notice_log.alias("newest")
+_UNDELIVERED_NOTICES = (
+    select(
+        notice_log.c.customer_id,
+        customers.c.name,
+        notice_log.c.order_id,
+        notice_log.c.kind,
+        notice_log.c.delivery_error,
+        notice_log.c.decided_at,
+    )
+    .outerjoin(customers, customers.c.customer_id == notice_log.c.customer_id)
+    .where(
+        notice_log.c.delivery == "undelivered",
+        notice_log.c.retried_at.is_(None),
+        # Why: a later notice of the same order supersedes this one.
+        notice_log.c.id
+        == select(func.max(_newest.c.id))
+        .where(_newest.c.order_id == notice_log.c.order_id)
+        .scalar_subquery(),
+    )
+    .order_by(notice_log.c.id.desc())
+)
+_customer = bindparam("customer", type_=Text)
+_RETRY_ORDERS = union(
+    select(notice_log.c.order_id).where(
+        notice_log.c.customer_id == _customer,
+        notice_log.c.delivery == "undelivered",
+        notice_log.c.retried_at.is_(None),
+    ),
+    select(notice_state.c.order_id)
+    .join(orders, orders.c.order_id == notice_state.c.order_id)
+    .where(orders.c.customer_id == _customer, notice_state.c.undelivered.is_not(None)),
+)
+_CUSTOMER_ORDERS = select(orders.c.order_id).where(orders.c.customer_id == _customer)
+_MARK_RETRIED = (
+    update(notice_log)
+    .where(
+        notice_log.c.customer_id == _customer,
+        notice_log.c.delivery == "undelivered",
+        notice_log.c.retried_at.is_(None),
+    )
+    .values(retried_at=bindparam("at"))
+)
+# Why: the marker only stops the sweep repeating a notice that would fail the same way.
+_CLEAR_UNDELIVERED = (
+    update(notice_state)
+    .where(
+        notice_state.c.undelivered.is_not(None),
+        notice_state.c.order_id.in_(_CUSTOMER_ORDERS),
+    )
+    .values(undelivered=None, updated_at=bindparam("at"))
+)
 
 
 async def read_pending_notices(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     *,
     customer_ids: Collection[str] | None = None,
     held_after: datetime | None = None,
@@ -64,19 +239,31 @@ async def read_pending_notices(
     """Notices not known to be delivered yet, oldest first, with the rows carrying each: of
     `customer_ids` only, and only those with a row still pending and due after `held_after`,
     when given."""
-    scope: list[str] = []
-    params: dict[str, str] = {}
-    if customer_ids is not None:
-        scope.append(_OF_CUSTOMERS)
-        params["customers"] = json.dumps(sorted(set(customer_ids)))
+    query = _PENDING
+    params: dict[str, object] = {}
     if held_after is not None:
-        scope.append(_HELD)
+        query = query.where(_HELD)
         params["held"] = utc_text(held_after)
-    notices = await _all(conn, _PENDING.format(scope=" ".join(scope)), params)
+    if customer_ids is None:
+        notices = list((await conn.execute(query.order_by(notice_log.c.id), params)).mappings())
+    else:
+        query = query.where(notice_log.c.customer_id.in_(_KEYS))
+        notices = [
+            row
+            for chunk in chunks(customer_ids)
+            for row in (await conn.execute(query, {**params, "keys": chunk})).mappings()
+        ]
+        notices.sort(key=lambda row: int(row["id"]))
     if not notices:
         return []
     rows: dict[int, list[CarrierRow]] = {int(row["id"]): [] for row in notices}
-    for row in await _all(conn, _CARRIERS, (json.dumps(list(rows)),)):
+    carriers = [
+        row
+        for start in range(0, len(rows), 900)
+        for row in (await conn.execute(_CARRIERS, {"keys": list(rows)[start : start + 900]})).all()
+    ]
+    carriers.sort(key=lambda row: int(row[1]))
+    for row in carriers:
         rows[int(row[0])].append(
             CarrierRow(
                 row_id=int(row[1]),
@@ -92,7 +279,7 @@ async def read_pending_notices(
         PendingNotice(
             notice_id=int(row["id"]),
             customer_id=row["customer_id"],
-            notice=_notice_from(row),
+            notice=notice_from(row),
             before=state_from_json(row["order_id"], row["state_before"])
             if row["state_before"]
             else None,
@@ -103,54 +290,66 @@ async def read_pending_notices(
     ]
 
 
-async def write_settlement(
-    conn: aiosqlite.Connection, settlement: Settlement, *, now: datetime
-) -> int:
+async def write_settlement(db: Database, settlement: Settlement, *, now: datetime) -> int:
     """Delivered and undelivered notices, resends, reverted states and staff alerts, at once."""
     at = now.isoformat()
-    async with transaction(conn):
-        await conn.executemany(
-            "UPDATE notice_log SET delivery = 'delivered', settled_at = ? WHERE id = ?",
-            [(at, notice_id) for notice_id in settlement.delivered],
-        )
-        for resend in settlement.resends:
-            await conn.executemany(
-                "DELETE FROM outbox_notices WHERE notice_id = ? AND outbox_id = ?",
-                [(resend.notice_id, row_id) for row_id in resend.failed_rows],
+    async with db.write() as conn:
+        # Why: the states reverted below were decided from what was read before this
+        # transaction; the orders' row locks keep a sweep or an answer from writing them in
+        # between (PostgreSQL READ COMMITTED), as every writer of notice_state does.
+        await lock_orders(conn, [gone.order_id for gone in settlement.undelivered if gone.state])
+        if settlement.delivered:
+            await conn.execute(
+                _DELIVERED,
+                [{"notice_id": notice_id, "at": at} for notice_id in settlement.delivered],
             )
-            await insert_outbox_rows(conn, resend.messages, now=now)
-            await conn.executemany(
-                """INSERT OR IGNORE INTO outbox_notices (outbox_id, notice_id)
-                   SELECT id, ? FROM outbox WHERE dedupe_key = ?""",
-                [(resend.notice_id, message.dedupe_key) for message in resend.messages],
+        raw = await driver_connection_for(conn)  # TRANSITIONAL
+        for resend in settlement.resends:
+            if resend.failed_rows:
+                await conn.execute(
+                    _UNLINK,
+                    [
+                        {"notice_id": resend.notice_id, "row_id": row_id}
+                        for row_id in resend.failed_rows
+                    ],
+                )
+            await insert_outbox_rows(raw, resend.messages, now=now)  # TRANSITIONAL
+            await link_notices(
+                conn,
+                [
+                    {"notice_id": resend.notice_id, "key": message.dedupe_key}
+                    for message in resend.messages
+                ],
             )
         audit: list[Change] = []
         for gone in settlement.undelivered:
             await conn.execute(
-                """UPDATE notice_log SET delivery = 'undelivered', delivery_error = ?,
-                       settled_at = ?, retried_at = ? WHERE id = ?""",
-                (gone.error, at, at if gone.retry else None, gone.notice_id),
+                _UNDELIVERED,
+                {
+                    "error": gone.error,
+                    "at": at,
+                    "retried_at": at if gone.retry else None,
+                    "notice_id": gone.notice_id,
+                },
             )
-            # Why: a notice held for a blocked chat must not arrive later, stale, as if valid.
-            await conn.executemany(
-                """UPDATE outbox SET status = 'dropped_unreachable'
-                   WHERE id = ? AND status = 'pending'""",
-                [(row_id,) for row_id in gone.held_rows],
-            )
+            if gone.held_rows:
+                await conn.execute(_DROP_HELD, [{"row_id": row_id} for row_id in gone.held_rows])
             if gone.state is not None:
-                await conn.execute(_UPSERT_STATE, _state_params(gone.state, now))
+                await conn.execute(upsert_state(conn.dialect.name), state_params(gone.state, now))
             after: dict[str, object] = {"error": gone.error}
             if gone.state is not None:
-                after |= {"state": _state_json(gone.state)}
+                after |= {"state": state_json(gone.state)}
             audit.append(Change("notice.undelivered", f"order:{gone.order_id}", None, after))
-        queued = await insert_outbox_rows(conn, settlement.alerts, now=now)
-        await record_alerts(conn, [RaisedAlert(key, ()) for key in settlement.alert_keys], now=now)
-        await write_changes(sa_connection_for(conn), audit, actor="system", at=now)  # TRANSITIONAL
+        queued = await insert_outbox_rows(raw, settlement.alerts, now=now)  # TRANSITIONAL
+        await record_alerts(  # TRANSITIONAL
+            raw, [RaisedAlert(key, ()) for key in settlement.alert_keys], now=now
+        )
+        await write_changes(conn, audit, actor="system", at=now)
     return queued
 
 
 async def withdraw_notices(
-    conn: aiosqlite.Connection,
+    db: Database,
     withdrawn: Sequence[WithdrawnNotice],
     *,
     now: datetime,
@@ -160,27 +359,28 @@ async def withdraw_notices(
     (claims live at `clock`, epoch seconds): rows, links and history deleted, states restored,
     audited."""
     taken: list[str] = []
-    async with transaction(conn):
+    async with db.write() as conn:
+        # Why: the restored states were decided from an earlier read; locked as every writer
+        # of notice_state locks them (PostgreSQL READ COMMITTED).
+        await lock_orders(conn, [notice.order_id for notice in withdrawn if notice.state])
         for notice in withdrawn:
-            free = await _all(
-                conn,
-                """SELECT count(*) FROM outbox WHERE id IN (SELECT value FROM json_each(?))
-                    AND status = 'pending' AND due_at > ?
-                    AND (claimed_by IS NULL OR claim_expires_at <= ?)""",
-                (json.dumps(list(notice.rows)), utc_text(now), clock),
-            )
-            if int(free[0][0]) != len(notice.rows):
+            free = (
+                await conn.execute(
+                    _FREE_ROWS, {"keys": list(notice.rows), "now": utc_text(now), "clock": clock}
+                )
+            ).all()
+            if len(free) != len(notice.rows):
                 # Why: a row sent, due now or on its way: the settling job records it delivered.
                 continue
             await conn.execute(
-                "DELETE FROM outbox_notices WHERE notice_id = ?", (notice.notice_id,)
+                delete(outbox_notices).where(outbox_notices.c.notice_id == notice.notice_id)
             )
-            await conn.execute("DELETE FROM notice_log WHERE id = ?", (notice.notice_id,))
+            await conn.execute(delete(notice_log).where(notice_log.c.id == notice.notice_id))
             if notice.state is not None:
-                await conn.execute(_UPSERT_STATE, _state_params(notice.state, now))
+                await conn.execute(upsert_state(conn.dialect.name), state_params(notice.state, now))
             taken.append(notice.order_id)
             await write_changes(
-                sa_connection_for(conn),  # TRANSITIONAL
+                conn,
                 [
                     Change(
                         "notice.withdrawn",
@@ -192,52 +392,33 @@ async def withdraw_notices(
                 actor="system",
                 at=now,
             )
-        # Why: a row goes once no notice it carries is left (a digest's other notices included).
         rows = sorted({row for notice in withdrawn for row in notice.rows})
-        await conn.execute(
-            """DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))
-                AND status = 'pending' AND (claimed_by IS NULL OR claim_expires_at <= ?)
-                AND NOT EXISTS (SELECT 1 FROM outbox_notices AS n WHERE n.outbox_id = outbox.id)""",
-            (json.dumps(rows), clock),
-        )
+        for start in range(0, len(rows), 900):
+            await conn.execute(
+                _DROP_WITHDRAWN_ROWS, {"keys": rows[start : start + 900], "clock": clock}
+            )
     return tuple(taken)
 
 
-_ALERTED = """
-    SELECT l.*, o.jurisdiction, o.version
-      FROM alerts AS a
-      JOIN notice_log AS l ON l.id = CAST(a.subject AS INTEGER)
-      JOIN orders AS o ON o.order_id = l.order_id
-     WHERE a.kind = 'notice_undelivered' AND a.target IN (SELECT value FROM json_each(?))
-       AND l.delivery = 'undelivered' AND l.order_id = a.target
-       AND l.id = (SELECT max(CAST(b.subject AS INTEGER)) FROM alerts AS b
-                    WHERE b.kind = 'notice_undelivered' AND b.target = a.target)
-       -- Why: once a notice of the order reached the customer, a later failure is news again.
-       AND NOT EXISTS (SELECT 1 FROM notice_log AS d
-                        WHERE d.order_id = l.order_id AND d.id > l.id
-                          AND d.delivery = 'delivered')"""
-
-
 async def read_alerted_notices(
-    conn: aiosqlite.Connection, order_ids: Collection[str]
+    conn: AsyncConnection, order_ids: Collection[str]
 ) -> dict[str, AlertedNotice]:
     """By order id: each order's latest undelivered notice staff were alerted about (the
     alerts table), unless a notice of that order was delivered after it."""
-    if not order_ids:
-        return {}
     return {
         row["order_id"]: AlertedNotice(
-            notice=_notice_from(row),
+            notice=notice_from(row),
             error=row["delivery_error"] or "",
             ship_by=state_from_json(row["order_id"], row["state_before"]).deadline
             if row["state_before"]
             else None,
         )
-        for row in await _all(conn, _ALERTED, (json.dumps(sorted(set(order_ids))),))
+        for chunk in chunks(order_ids)
+        for row in (await conn.execute(_ALERTED, {"keys": chunk})).mappings()
     }
 
 
-async def read_undelivered_notices(conn: aiosqlite.Connection) -> list[UndeliveredNoticeRow]:
+async def read_undelivered_notices(conn: AsyncConnection) -> list[UndeliveredNoticeRow]:
     """Each order's latest notice when no chat received it, newest first, with its customer."""
     return [
         UndeliveredNoticeRow(
@@ -248,56 +429,26 @@ async def read_undelivered_notices(conn: aiosqlite.Connection) -> list[Undeliver
             error=row[4] or "",
             decided_at=datetime.fromisoformat(row[5]),
         )
-        for row in await _all(
-            conn,
-            """SELECT l.customer_id, c.name, l.order_id, l.kind, l.delivery_error, l.decided_at
-                 FROM notice_log AS l LEFT JOIN customers AS c ON c.customer_id = l.customer_id
-                WHERE l.delivery = 'undelivered' AND l.retried_at IS NULL
-                  -- Why: a later notice of the same order supersedes this one.
-                  AND l.id = (SELECT max(n.id) FROM notice_log AS n WHERE n.order_id = l.order_id)
-                ORDER BY l.id DESC""",
-        )
+        for row in (await conn.execute(_UNDELIVERED_NOTICES)).all()
     ]
 
 
-async def retry_undelivered(
-    conn: aiosqlite.Connection, customer_id: str, *, at: datetime
-) -> tuple[str, ...]:
+async def retry_undelivered(db: Database, customer_id: str, *, at: datetime) -> tuple[str, ...]:
     """Hand a customer's undelivered notices back to the sweep (audited); their order ids."""
-    async with transaction(conn):
-        rows = await _all(
-            conn,
-            """SELECT DISTINCT l.order_id FROM notice_log AS l
-                WHERE l.customer_id = ? AND l.delivery = 'undelivered' AND l.retried_at IS NULL
-               UNION
-               SELECT s.order_id FROM notice_state AS s JOIN orders AS o USING (order_id)
-                WHERE o.customer_id = ? AND s.undelivered IS NOT NULL
-               ORDER BY 1""",
-            (customer_id, customer_id),
-        )
-        order_ids = tuple(str(row[0]) for row in rows)
+    async with db.write() as conn:
+        # Why: clearing the marker writes notice states; their orders are locked first, as
+        # every writer of notice_state does (PostgreSQL READ COMMITTED).
+        mine = (await conn.execute(_CUSTOMER_ORDERS, {"customer": customer_id})).scalars()
+        await lock_orders(conn, list(mine))
+        found = (await conn.execute(_RETRY_ORDERS, {"customer": customer_id})).scalars()
+        order_ids = tuple(sorted(str(order_id) for order_id in found))
         if not order_ids:
             return ()
-        await conn.execute(
-            """UPDATE notice_log SET retried_at = ?
-                WHERE customer_id = ? AND delivery = 'undelivered' AND retried_at IS NULL""",
-            (at.isoformat(), customer_id),
-        )
-        # Why: the marker only stops the sweep repeating a notice that would fail the same way.
-        await conn.execute(
-            """UPDATE notice_state SET undelivered = NULL, updated_at = ?
-                WHERE undelivered IS NOT NULL
-                  AND order_id IN (SELECT order_id FROM orders WHERE customer_id = ?)""",
-            (at.isoformat(), customer_id),
-        )
+        await conn.execute(_MARK_RETRIED, {"customer": customer_id, "at": at.isoformat()})
+        await conn.execute(_CLEAR_UNDELIVERED, {"customer": customer_id, "at": at.isoformat()})
         audit = [
             Change("notice.retry", f"order:{order_id}", None, {"customer_id": customer_id})
             for order_id in order_ids
         ]
-        await write_changes(sa_connection_for(conn), audit, actor="system", at=at)  # TRANSITIONAL
+        await write_changes(conn, audit, actor="system", at=at)
     return order_ids
-
-
-async def _all(conn: aiosqlite.Connection, query: str, params: Any = ()) -> list[sqlite3.Row]:
-    async with conn.execute(query, params) as cursor:
-        return list(await cursor.fetchall())

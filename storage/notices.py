@@ -1,69 +1,228 @@
-"""The notice_state and notice_log tables, and the one transaction a sweep writes."""
+"""The notice_state and notice_log tables, and the one transaction a sweep writes.
+
+Every writer of notice_state locks the orders rows of the states it writes first (`lock_orders`,
+in order id order), and a sweep also locks the notice-id mark before that: on PostgreSQL (READ
+COMMITTED, writers side by side) a state is then never decided from and overwritten by two
+transactions at once. On SQLite `FOR UPDATE` renders nothing; BEGIN IMMEDIATE serializes writers.
+"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import fields
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import Any, Protocol, cast
 
-import aiosqlite
+from sqlalchemy import BindParameter, Executable, Table, bindparam, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.delays import ConsentState, Notice, NoticeKind, NoticeState
 from bot.domain.model import Customer, Jurisdiction, LineStatus, Order, OrderLine
 from bot.domain.notice_store import NoticeChange, NoticeRecord, RecordedSweep, VersionedOrder
 from bot.domain.outbox import OutgoingMessage
 from storage.audit import Change, write_changes
-from storage.codec import customer_from, date_or_none, iso_or_none, jurisdiction_or_none
-from storage.database import sa_connection_for  # TRANSITIONAL
+from storage.codec import (
+    IN_CHUNK,
+    customer_from,
+    date_or_none,
+    iso_or_none,
+    jurisdiction_or_none,
+)
+from storage.database import Database, driver_connection_for
 from storage.outbox import insert_outbox_rows
-from storage.transaction import transaction
+from storage.schema import (
+    chat_links,
+    customers,
+    notice_id_mark,
+    notice_log,
+    notice_state,
+    order_lines,
+    orders,
+    outbox,
+    outbox_notices,
+)
+
+
+class Named(Protocol):
+    """A row whose values are read by column name (a `RowMapping`, or a driver's row)."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
 
 SYSTEM_ACTOR = "system"
-_IN_JSON = "IN (SELECT value FROM json_each(?))"
-_STATE_COLUMNS = (
-    "order_id, deadline, communicated_date, communicated_at, consent, awaiting_answer,"
-    " silence_means, decision_deadline, auto_cancel_on, offered_date, ready_notified,"
-    " auto_cancelled_on, undelivered, updated_at"
-)
-_STATE_VALUES = _STATE_COLUMNS.removesuffix(", updated_at")
-_UPSERT_STATE = f"""
-    INSERT INTO notice_state ({_STATE_COLUMNS})
-    VALUES (:order_id, :deadline, :communicated_date, :communicated_at, :consent,
-        :awaiting_answer, :silence_means, :decision_deadline, :auto_cancel_on, :offered_date,
-        :ready_notified, :auto_cancelled_on, :undelivered, :updated_at)
-    ON CONFLICT (order_id) DO UPDATE SET deadline = excluded.deadline,
-        communicated_date = excluded.communicated_date,
-        communicated_at = excluded.communicated_at, consent = excluded.consent,
-        awaiting_answer = excluded.awaiting_answer, silence_means = excluded.silence_means,
-        decision_deadline = excluded.decision_deadline, auto_cancel_on = excluded.auto_cancel_on,
-        offered_date = excluded.offered_date, ready_notified = excluded.ready_notified,
-        auto_cancelled_on = excluded.auto_cancelled_on, undelivered = excluded.undelivered,
-        updated_at = excluded.updated_at"""
-_INSERT_LOG = """
-    INSERT INTO notice_log (order_id, customer_id, kind, promised_date, previous_date,
-        revised_date, silence_means, decision_deadline, auto_cancel_on, refund_minor, currency,
-        refund_due, decided_at, chats, dedupe_key, delivery, state_before)
-    VALUES (:order_id, :customer_id, :kind, :promised_date, :previous_date, :revised_date,
-        :silence_means, :decision_deadline, :auto_cancel_on, :refund_minor, :currency,
-        :refund_due, :decided_at, :chats, :dedupe_key, :delivery, :state_before)"""
-_INSERT_LOG_WITH_ID = _INSERT_LOG.replace("(order_id,", "(id, order_id,", 1).replace(
-    "VALUES (", "VALUES (:id, ", 1
-)
-_OPEN_ORDERS = """
-    SELECT o.order_id, o.customer_id, o.placed_at, o.currency, o.promised_ship_date,
-           o.jurisdiction, o.priority, o.version
-      FROM orders AS o
-     WHERE EXISTS (SELECT 1 FROM order_lines AS l
-                    WHERE l.order_id = o.order_id AND l.status = 'open') {and_customer}
-     ORDER BY o.customer_id, o.placed_at_utc, o.order_id"""
+# Why: executemany batches stay small enough for asyncpg's parameter limit and memory.
+WRITE_CHUNK = 1000
 
-_LINE_COLUMNS = "order_id, line_no, sku, quantity, unit_price_minor, status, ship_now"
+_STATE_NAMES = (
+    "order_id",
+    "deadline",
+    "communicated_date",
+    "communicated_at",
+    "consent",
+    "awaiting_answer",
+    "silence_means",
+    "decision_deadline",
+    "auto_cancel_on",
+    "offered_date",
+    "ready_notified",
+    "auto_cancelled_on",
+    "undelivered",
+)
+_STATE_COLUMNS = [notice_state.c[name] for name in _STATE_NAMES]
+_LOG_NAMES = (
+    "id",
+    "order_id",
+    "customer_id",
+    "kind",
+    "promised_date",
+    "previous_date",
+    "revised_date",
+    "silence_means",
+    "decision_deadline",
+    "auto_cancel_on",
+    "refund_minor",
+    "currency",
+    "refund_due",
+    "decided_at",
+    "chats",
+    "dedupe_key",
+    "delivery",
+    "state_before",
+)
+
+_KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
+_OPEN_LINE = exists().where(
+    order_lines.c.order_id == orders.c.order_id, order_lines.c.status == LineStatus.OPEN.value
+)
+_HEADERS = select(
+    orders.c.order_id,
+    orders.c.customer_id,
+    orders.c.placed_at,
+    orders.c.currency,
+    orders.c.promised_ship_date,
+    orders.c.jurisdiction,
+    orders.c.priority,
+    orders.c.version,
+    orders.c.placed_at_utc,
+).where(_OPEN_LINE)
+_HEADERS_OF_CUSTOMER = _HEADERS.where(orders.c.customer_id == bindparam("customer"))
+_HEADERS_OF_CUSTOMERS = _HEADERS.where(orders.c.customer_id.in_(_KEYS))
+# Why: a staff change's sweep reads only the orders on its SKU, by primary key.
+_HEADERS_OF_ORDERS = _HEADERS.where(orders.c.order_id.in_(_KEYS))
+_LINES = (
+    select(
+        order_lines.c.order_id,
+        order_lines.c.line_no,
+        order_lines.c.sku,
+        order_lines.c.quantity,
+        order_lines.c.unit_price_minor,
+        order_lines.c.status,
+        order_lines.c.ship_now,
+    )
+    .where(order_lines.c.order_id.in_(_KEYS))
+    .order_by(order_lines.c.order_id, order_lines.c.line_no)
+)
+_STATES = select(*_STATE_COLUMNS).where(notice_state.c.order_id.in_(_KEYS))
+_CHATS = (
+    select(chat_links.c.customer_id, chat_links.c.chat_id)
+    .where(chat_links.c.customer_id.in_(_KEYS))
+    .order_by(chat_links.c.chat_id)
+)
+_CUSTOMERS = select(customers).where(customers.c.customer_id.in_(_KEYS))
+# Why: FOR UPDATE renders nothing on SQLite (BEGIN IMMEDIATE already holds every writer off).
+_LOCK_ORDERS = (
+    select(orders.c.order_id, orders.c.version)
+    .where(orders.c.order_id.in_(_KEYS))
+    .order_by(orders.c.order_id)
+    .with_for_update()
+)
+_LOCK_MARK = (
+    select(notice_id_mark.c.last_id).where(notice_id_mark.c.singleton == 1).with_for_update()
+)
+_MAX_LOG_ID = select(func.coalesce(func.max(notice_log.c.id), 0))
+_RAISE_MARK = (
+    update(notice_id_mark)
+    .where(notice_id_mark.c.singleton == 1, notice_id_mark.c.last_id < bindparam("mark"))
+    .values(last_id=bindparam("mark"))
+)
+_INSERT_LOG = notice_log.insert().values({name: bindparam(name) for name in _LOG_NAMES})
+# Why: named columns, not the whole row: an older database (upgraded in place) may lack later ones.
+NOTICE_COLUMNS = (
+    notice_log.c.id,
+    notice_log.c.order_id,
+    notice_log.c.customer_id,
+    notice_log.c.kind,
+    notice_log.c.promised_date,
+    notice_log.c.previous_date,
+    notice_log.c.revised_date,
+    notice_log.c.silence_means,
+    notice_log.c.decision_deadline,
+    notice_log.c.auto_cancel_on,
+    notice_log.c.refund_minor,
+    notice_log.c.currency,
+    notice_log.c.refund_due,
+    notice_log.c.decided_at,
+    notice_log.c.chats,
+    notice_log.c.dedupe_key,
+    notice_log.c.state_before,
+    orders.c.jurisdiction,
+    orders.c.version,
+)
+_HISTORY = (
+    select(*NOTICE_COLUMNS)
+    .join(orders, orders.c.order_id == notice_log.c.order_id)
+    .order_by(notice_log.c.id)
+)
+_HISTORY_OF_ORDER = _HISTORY.where(notice_log.c.order_id == bindparam("order_id"))
+
 _LINE_STATUSES = {status.value: status for status in LineStatus}
 _JURISDICTIONS = {place.value: place for place in Jurisdiction}
 _CONSENTS = {consent.value: consent for consent in ConsentState}
+
+
+@cache
+def upsert_state(dialect: str) -> Executable:
+    """The dialect's `INSERT … ON CONFLICT (order_id) DO UPDATE` of a notice_state row (every
+    column; parameters as `_state_params` gives them)."""
+    statement = _insert_for(dialect, notice_state).values(
+        {name: bindparam(name) for name in (*_STATE_NAMES, "updated_at")}
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[notice_state.c.order_id],
+        set_={name: statement.excluded[name] for name in (*_STATE_NAMES[1:], "updated_at")},
+    )
+
+
+@cache
+def _link_notice(dialect: str) -> Executable:
+    """Link the outbox row of a dedupe key to a notice (no-op when linked already)."""
+    return (
+        _insert_for(dialect, outbox_notices)
+        .from_select(
+            ["outbox_id", "notice_id"],
+            select(outbox.c.id, bindparam("notice_id", type_=notice_log.c.id.type)).where(
+                outbox.c.dedupe_key == bindparam("key")
+            ),
+        )
+        .on_conflict_do_nothing(index_elements=["notice_id", "outbox_id"])
+    )
+
+
+@cache
+def _ensure_mark(dialect: str) -> Executable:
+    return (
+        _insert_for(dialect, notice_id_mark)
+        .values(singleton=1, last_id=0)
+        .on_conflict_do_nothing(index_elements=["singleton"])
+    )
+
+
+def _insert_for(dialect: str, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """`INSERT` in the dialect named (statements built once per dialect)."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 class _DayCache:
@@ -81,48 +240,60 @@ class _DayCache:
         return known
 
 
+def chunks(keys: Collection[str], size: int = IN_CHUNK) -> Iterator[list[str]]:
+    """Distinct keys, sorted, in lists of at most `size` (one expanding IN each)."""
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
 async def read_versioned_open_orders(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     customer_id: str | None,
     *,
     customer_ids: Collection[str] | None = None,
     order_ids: Collection[str] | None = None,
 ) -> list[VersionedOrder]:
     """Orders with an open line (of one customer, of `customer_ids`, of `order_ids`, or all),
-    with their lines and versions."""
-    and_customer = ""
-    params: tuple[str, ...] = ()
+    with their lines and versions; by customer id, placing moment (UTC), order id."""
     if customer_id is not None:
-        and_customer, params = "AND o.customer_id = ?", (customer_id,)
+        headers = list((await conn.execute(_HEADERS_OF_CUSTOMER, {"customer": customer_id})).all())
     elif customer_ids is not None:
-        and_customer = f"AND o.customer_id {_IN_JSON}"
-        params = (json.dumps(sorted(set(customer_ids))),)
+        headers = [
+            row
+            for chunk in chunks(customer_ids)
+            for row in (await conn.execute(_HEADERS_OF_CUSTOMERS, {"keys": chunk})).all()
+        ]
     elif order_ids is not None:
-        # Why: a staff change's sweep reads only the orders on its SKU, by primary key.
-        and_customer = f"AND o.order_id {_IN_JSON}"
-        params = (json.dumps(sorted(set(order_ids))),)
-    headers = await _tuples(conn, _OPEN_ORDERS.format(and_customer=and_customer), params)
+        headers = [
+            row
+            for chunk in chunks(order_ids)
+            for row in (await conn.execute(_HEADERS_OF_ORDERS, {"keys": chunk})).all()
+        ]
+    else:
+        headers = list((await conn.execute(_HEADERS)).all())
     if not headers:
         return []
+    # Why: sorted here, not by the database: chunks are read apart, and PostgreSQL's collation
+    # would order ids otherwise than SQLite's code point order.
+    headers.sort(key=lambda row: (row[1], row[8], row[0]))
     # Why: a staff change's sweep reads tens of thousands of orders; plain tuples and cached
     # dates and statuses keep that decoding from dominating it.
     lines: dict[str, list[OrderLine]] = {row[0]: [] for row in headers}
     status = _LINE_STATUSES
-    for order_id, line_no, sku, quantity, price, state, ship_now in await _tuples(
-        conn,
-        f"SELECT {_LINE_COLUMNS} FROM order_lines WHERE order_id {_IN_JSON}"
-        " ORDER BY order_id, line_no",
-        (json.dumps(list(lines)),),
-    ):
-        lines[order_id].append(
-            OrderLine(order_id, line_no, sku, quantity, price, status[state], bool(ship_now))
-        )
+    for chunk in chunks(lines):
+        for order_id, line_no, sku, quantity, price, state, ship_now in (
+            await conn.execute(_LINES, {"keys": chunk})
+        ).all():
+            lines[order_id].append(
+                OrderLine(order_id, line_no, sku, quantity, price, status[state], bool(ship_now))
+            )
     day = _DayCache()
     return [
         VersionedOrder(
             Order(
                 order_id=order_id,
-                customer_id=customer_id,
+                customer_id=customer,
                 placed_at=datetime.fromisoformat(placed_at),
                 currency=currency,
                 promised_ship_date=day.maybe(promised),
@@ -134,28 +305,22 @@ async def read_versioned_open_orders(
         )
         for (
             order_id,
-            customer_id,
+            customer,
             placed_at,
             currency,
             promised,
             jurisdiction,
             priority,
             version,
+            _,
         ) in headers
     ]
 
 
 async def read_notice_states(
-    conn: aiosqlite.Connection, order_ids: Collection[str]
+    conn: AsyncConnection, order_ids: Collection[str]
 ) -> dict[str, NoticeState]:
     """Stored notice states of these orders."""
-    if not order_ids:
-        return {}
-    rows = await _tuples(
-        conn,
-        f"SELECT {_STATE_VALUES} FROM notice_state WHERE order_id {_IN_JSON}",
-        (json.dumps(sorted(set(order_ids))),),
-    )
     day = _DayCache().maybe
     consent = _CONSENTS
     # Why: a big sweep reads tens of thousands of states; positional values, cached dates.
@@ -175,33 +340,38 @@ async def read_notice_states(
             auto_cancelled_on=day(row[11]) if row[11] else None,
             undelivered=row[12],
         )
-        for row in rows
+        for chunk in chunks(order_ids)
+        for row in (await conn.execute(_STATES, {"keys": chunk})).all()
     }
 
 
 async def read_customers_with_chats(
-    conn: aiosqlite.Connection, customer_ids: Collection[str]
+    conn: AsyncConnection, customer_ids: Collection[str]
 ) -> dict[str, tuple[Customer, tuple[int, ...]]]:
-    """Customers and the chats linked to each."""
-    if not customer_ids:
-        return {}
-    keys = (json.dumps(sorted(set(customer_ids))),)
-    chats: dict[str, list[int]] = {}
-    for row in await _all(
-        conn,
-        f"SELECT customer_id, chat_id FROM chat_links WHERE customer_id {_IN_JSON}"
-        " ORDER BY chat_id",
-        keys,
-    ):
-        chats.setdefault(row["customer_id"], []).append(int(row["chat_id"]))
+    """Customers and the chats linked to each (chats by id)."""
+    found: dict[str, tuple[Customer, tuple[int, ...]]] = {}
+    for chunk in chunks(customer_ids):
+        chats: dict[str, list[int]] = {}
+        for customer_id, chat_id in (await conn.execute(_CHATS, {"keys": chunk})).all():
+            chats.setdefault(customer_id, []).append(int(chat_id))
+        for row in (await conn.execute(_CUSTOMERS, {"keys": chunk})).mappings():
+            customer = customer_from(cast(Any, row))  # TRANSITIONAL: codec takes RowMapping
+            found[customer.customer_id] = (customer, tuple(chats.get(customer.customer_id, ())))
+    return found
+
+
+async def lock_orders(conn: AsyncConnection, order_ids: Collection[str]) -> dict[str, int]:
+    """Lock these orders' rows until the transaction ends (`FOR UPDATE`, in order id order, so
+    two writers never wait on each other crosswise); their current versions by order id."""
     return {
-        row["customer_id"]: (customer_from(row), tuple(chats.get(row["customer_id"], ())))
-        for row in await _all(conn, f"SELECT * FROM customers WHERE customer_id {_IN_JSON}", keys)
+        order_id: int(version)
+        for chunk in chunks(order_ids)
+        for order_id, version in (await conn.execute(_LOCK_ORDERS, {"keys": chunk})).all()
     }
 
 
 async def write_sweep(
-    conn: aiosqlite.Connection,
+    db: Database,
     changes: Sequence[NoticeChange],
     messages: Sequence[OutgoingMessage],
     *,
@@ -211,32 +381,47 @@ async def write_sweep(
     """States, notice history, outbox rows and audit entries, all in one transaction.
 
     With `read` (the states the sweep decided from, by order id; absent = none stored), a
-    customer any of whose orders' states changed since is left out entirely, so two sweeps that
-    read the same states (the bot's and a command line's) never both queue the same notice.
+    customer any of whose orders' states, or whose noticed orders' versions, changed since is
+    left out entirely, so two sweeps that read the same states (the bot's and a command
+    line's), or a sweep and a customer's answer, never both act on the same state.
     """
-    async with transaction(conn):
+    async with db.write() as conn:
+        # Why: the mark's row lock makes sweeps take turns (ids below are free only then); the
+        # orders' row locks hold off every other writer of these states (answers, "dates
+        # seen", settlements) until this commits. With both held, what is compared below
+        # cannot change before the write: READ COMMITTED is enough on PostgreSQL.
+        mark = await _lock_notice_ids(conn)
         conflicted: frozenset[str] = frozenset()
         if read is not None:
+            order_ids = [change.state.order_id for change in changes]
+            versions = await lock_orders(conn, order_ids)
             # Why: compared as plain values, not states built again (most of a big sweep's
             # check); equal values are equal states.
-            now_stored = await _stored_state_values(conn, [c.state.order_id for c in changes])
+            now_stored = await _stored_state_values(conn, order_ids)
             conflicted = frozenset(
                 change.customer_id
                 for change in changes
                 if now_stored.get(change.state.order_id)
                 != _state_values(read.get(change.state.order_id))
+                or any(
+                    versions.get(notice.order_id) != notice.order_version
+                    for notice in change.notices
+                )
             )
         if conflicted:
             changes = [change for change in changes if change.customer_id not in conflicted]
             messages = [m for m in messages if m.customer_id not in conflicted]
-        await conn.executemany(_UPSERT_STATE, [_state_params(c.state, now) for c in changes])
+        await _execute_chunked(
+            conn, upsert_state(conn.dialect.name), [_state_params(c.state, now) for c in changes]
+        )
         logged = [(change, notice) for change in changes for notice in change.notices]
-        first = await last_notice_id(conn) + 1
-        # Why: inside this write transaction nobody else inserts, so the ids after the mark are
-        # free; naming them lets one executemany replace a round trip per notice.
+        first = mark + 1
+        # Why: the mark is locked, so the ids after it are free; naming them lets one
+        # executemany replace a round trip per notice.
         notice_json = [_notice_json(notice) for _, notice in logged]
-        await conn.executemany(
-            _INSERT_LOG_WITH_ID,
+        await _execute_chunked(
+            conn,
+            _INSERT_LOG,
             [
                 {**_log_params(change, notice, now, described), "id": first + number}
                 for number, ((change, notice), described) in enumerate(
@@ -245,15 +430,13 @@ async def write_sweep(
             ],
         )
         if logged:
-            await conn.execute(
-                "UPDATE notice_id_mark SET last_id = ? WHERE last_id < ?",
-                (first + len(logged) - 1, first + len(logged) - 1),
-            )
+            await conn.execute(_RAISE_MARK, {"mark": first + len(logged) - 1})
         notice_ids: dict[tuple[str | None, str], int] = {
             (change.dedupe_key, notice.order_id): first + number
             for number, (change, notice) in enumerate(logged)
         }
-        queued = await insert_outbox_rows(conn, messages, now=now)
+        raw = await driver_connection_for(conn)  # TRANSITIONAL
+        queued = await insert_outbox_rows(raw, messages, now=now)  # TRANSITIONAL
         await link_outbox_notices(conn, messages, notice_ids)
         audit = [
             Change(
@@ -264,37 +447,41 @@ async def write_sweep(
             )
             for (change, notice), described in zip(logged, notice_json, strict=True)
         ]
-        await write_changes(
-            sa_connection_for(conn),
-            audit,
-            actor=SYSTEM_ACTOR,
-            at=now,  # TRANSITIONAL
-        )
+        await write_changes(conn, audit, actor=SYSTEM_ACTOR, at=now)
     return RecordedSweep(queued, conflicted)
 
 
-async def last_notice_id(conn: aiosqlite.Connection) -> int:
+async def last_notice_id(conn: AsyncConnection) -> int:
     """The highest notice id ever given (0: none): withdrawn notices' ids are never given again,
-    so every notice decided later has a larger id (migration 0016)."""
-    async with conn.execute(
-        "SELECT max(COALESCE((SELECT max(id) FROM notice_log), 0),"
-        " COALESCE((SELECT last_id FROM notice_id_mark), 0))"
-    ) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
+    so every notice decided later has a larger id (the notice_id_mark table)."""
+    value = (
+        await conn.execute(
+            select(
+                func.coalesce(select(func.max(notice_log.c.id)).scalar_subquery(), 0).label(
+                    "logged"
+                ),
+                func.coalesce(select(notice_id_mark.c.last_id).scalar_subquery(), 0).label(
+                    "marked"
+                ),
+            )
+        )
+    ).one()
+    return max(int(value[0]), int(value[1]))
+
+
+async def _lock_notice_ids(conn: AsyncConnection) -> int:
+    """Lock the notice-id mark until the transaction ends (made when missing); the highest
+    notice id ever given."""
+    await conn.execute(_ensure_mark(conn.dialect.name))
+    marked = (await conn.execute(_LOCK_MARK)).scalar_one()
+    logged = (await conn.execute(_MAX_LOG_ID)).scalar_one()
+    return max(int(marked), int(logged))
 
 
 async def _stored_state_values(
-    conn: aiosqlite.Connection, order_ids: Collection[str]
+    conn: AsyncConnection, order_ids: Collection[str]
 ) -> dict[str, tuple[object, ...]]:
     """The stored notice states of these orders as plain values (`_state_values`' form)."""
-    if not order_ids:
-        return {}
-    rows = await _all(
-        conn,
-        f"SELECT {_STATE_VALUES} FROM notice_state WHERE order_id {_IN_JSON}",
-        (json.dumps(sorted(set(order_ids))),),
-    )
     day = date_or_none
     return {
         row[0]: (
@@ -312,7 +499,8 @@ async def _stored_state_values(
             day(row[11]),
             row[12],
         )
-        for row in rows
+        for chunk in chunks(order_ids)
+        for row in (await conn.execute(_STATES, {"keys": chunk})).all()
     }
 
 
@@ -339,17 +527,35 @@ def _state_values(state: NoticeState | None) -> tuple[object, ...] | None:
 
 
 async def save_states(
-    conn: aiosqlite.Connection,
+    db: Database,
     states: Sequence[NoticeState],
     *,
     action: str,
     actor: str,
     at: datetime,
-) -> None:
-    """Store changed notice states with an audit entry each (before and after)."""
-    async with transaction(conn):
-        before = await read_notice_states(conn, [state.order_id for state in states])
-        await conn.executemany(_UPSERT_STATE, [_state_params(state, at) for state in states])
+    expected: Mapping[str, NoticeState] | None = None,
+    versions: Mapping[str, int] | None = None,
+) -> tuple[str, ...]:
+    """Store changed notice states with an audit entry each (before and after); the order ids
+    of the states NOT stored because, since the caller read them, the stored state differs from
+    `expected` (absent: none stored) or the order's version from `versions` (when given)."""
+    async with db.write() as conn:
+        order_ids = [state.order_id for state in states]
+        # Why: the decision a state records (an answer, dates seen) was made from what the
+        # caller read; under the orders' row locks (PostgreSQL READ COMMITTED: no sweep or
+        # other writer of these states can commit in between) it is checked and written.
+        current = await lock_orders(conn, order_ids)
+        before = await read_notice_states(conn, order_ids)
+        refused = {
+            order_id
+            for order_id in order_ids
+            if (expected is not None and before.get(order_id) != expected.get(order_id))
+            or (versions is not None and current.get(order_id) != versions.get(order_id))
+        }
+        kept = [state for state in states if state.order_id not in refused]
+        await _execute_chunked(
+            conn, upsert_state(conn.dialect.name), [_state_params(state, at) for state in kept]
+        )
         audit = [
             Change(
                 action,
@@ -357,37 +563,32 @@ async def save_states(
                 _state_json(before[state.order_id]) if state.order_id in before else None,
                 _state_json(state),
             )
-            for state in states
+            for state in kept
         ]
-        await write_changes(sa_connection_for(conn), audit, actor=actor, at=at)  # TRANSITIONAL
+        await write_changes(conn, audit, actor=actor, at=at)
+    return tuple(sorted(refused))
 
 
-async def read_notice_history(
-    conn: aiosqlite.Connection, order_id: str | None
-) -> list[NoticeRecord]:
+async def read_notice_history(conn: AsyncConnection, order_id: str | None) -> list[NoticeRecord]:
     """Notices decided, oldest first (of one order, or all)."""
-    where = "" if order_id is None else " WHERE l.order_id = ?"
-    params: tuple[str, ...] = () if order_id is None else (order_id,)
-    rows = await _all(
-        conn,
-        "SELECT l.*, o.jurisdiction, o.version FROM notice_log AS l"
-        " JOIN orders AS o ON o.order_id = l.order_id" + where + " ORDER BY l.id",
-        params,
-    )
+    if order_id is None:
+        result = await conn.execute(_HISTORY)
+    else:
+        result = await conn.execute(_HISTORY_OF_ORDER, {"order_id": order_id})
     return [
         NoticeRecord(
             order_id=row["order_id"],
             customer_id=row["customer_id"],
-            notice=_notice_from(row),
+            notice=notice_from(row),
             decided_at=datetime.fromisoformat(row["decided_at"]),
             chats=row["chats"],
             dedupe_key=row["dedupe_key"],
         )
-        for row in rows
+        for row in result.mappings()
     ]
 
 
-def _notice_from(row: sqlite3.Row) -> Notice:
+def notice_from(row: Named) -> Notice:
     """A notice from a notice_log row joined with its order's jurisdiction and version."""
     return Notice(
         kind=NoticeKind(row["kind"]),
@@ -399,14 +600,15 @@ def _notice_from(row: sqlite3.Row) -> Notice:
         silence_means=row["silence_means"],
         decision_deadline=date_or_none(row["decision_deadline"]),
         auto_cancel_on=date_or_none(row["auto_cancel_on"]),
-        refund_minor=row["refund_minor"],
+        refund_minor=int(row["refund_minor"]),
         currency=row["currency"],
         refund_due=date_or_none(row["refund_due"]),
-        order_version=row["version"],
+        order_version=int(row["version"]),
     )
 
 
-def _state_from(row: sqlite3.Row) -> NoticeState:
+def _state_from(row: Named) -> NoticeState:
+    """A notice state from a row with notice_state's column names."""
     communicated_at = row["communicated_at"]
     return NoticeState(
         order_id=row["order_id"],
@@ -425,7 +627,8 @@ def _state_from(row: sqlite3.Row) -> NoticeState:
     )
 
 
-def _state_json(state: NoticeState) -> dict[str, object]:
+def state_json(state: NoticeState) -> dict[str, object]:
+    """A notice state as its audit (and state_before) JSON values."""
     return {
         "deadline": iso_or_none(state.deadline),
         "communicated_date": iso_or_none(state.communicated_date),
@@ -442,7 +645,11 @@ def _state_json(state: NoticeState) -> dict[str, object]:
     }
 
 
-def _state_params(state: NoticeState, now: datetime) -> dict[str, object]:
+_state_json = state_json
+
+
+def state_params(state: NoticeState, now: datetime) -> dict[str, object]:
+    """The parameters of `upsert_state` for one state written at `now`."""
     return {
         **_state_json(state),
         "order_id": state.order_id,
@@ -450,6 +657,9 @@ def _state_params(state: NoticeState, now: datetime) -> dict[str, object]:
         "ready_notified": int(state.ready_notified),
         "updated_at": now.isoformat(),
     }
+
+
+_state_params = state_params
 
 
 def _notice_json(notice: Notice) -> dict[str, object]:
@@ -490,22 +700,24 @@ def _log_params(
 
 
 async def link_outbox_notices(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     messages: Sequence[OutgoingMessage],
     notice_ids: dict[tuple[str | None, str], int],
 ) -> None:
     """Record which notices each queued message carries (inside the caller's transaction)."""
-    links: list[tuple[str, int]] = []
+    links: list[dict[str, object]] = []
     for message in messages:
         for order_id in message.notice_orders:
             notice_id = notice_ids.get((message.notice_key, order_id))
             if notice_id is not None:
-                links.append((message.dedupe_key, notice_id))
-    await conn.executemany(
-        """INSERT OR IGNORE INTO outbox_notices (outbox_id, notice_id)
-           SELECT id, ? FROM outbox WHERE dedupe_key = ?""",
-        [(notice_id, key) for key, notice_id in links],
-    )
+                links.append({"notice_id": notice_id, "key": message.dedupe_key})
+    await link_notices(conn, links)
+
+
+async def link_notices(conn: AsyncConnection, links: Sequence[dict[str, object]]) -> None:
+    """Link each `{"notice_id", "key"}`: the outbox row of dedupe key `key` carries the notice
+    (already linked: nothing)."""
+    await _execute_chunked(conn, _link_notice(conn.dialect.name), links)
 
 
 def state_from_json(order_id: str, raw: str) -> NoticeState:
@@ -529,17 +741,9 @@ def state_from_json(order_id: str, raw: str) -> NoticeState:
     )
 
 
-async def _tuples(conn: aiosqlite.Connection, query: str, params: Any = ()) -> list[Any]:
-    """A query's rows as plain tuples (no Row objects)."""
-    cursor = await conn.cursor()
-    cursor.row_factory = None
-    try:
-        await cursor.execute(query, params)
-        return list(await cursor.fetchall())
-    finally:
-        await cursor.close()
-
-
-async def _all(conn: aiosqlite.Connection, query: str, params: Any = ()) -> list[sqlite3.Row]:
-    async with conn.execute(query, params) as cursor:
-        return list(await cursor.fetchall())
+async def _execute_chunked(
+    conn: AsyncConnection, statement: Executable, rows: Sequence[Mapping[str, object]]
+) -> None:
+    """Run `statement` once per parameter set, `WRITE_CHUNK` sets per executemany."""
+    for start in range(0, len(rows), WRITE_CHUNK):
+        await conn.execute(statement, list(rows[start : start + WRITE_CHUNK]))

@@ -115,7 +115,7 @@ async def read_open_orders(conn: AsyncConnection, customer_id: str) -> OpenOrder
             names[sku] = str(row[19])
         if row[20] is not None and order_id not in states:
             columns = dict(zip(_KEYS, row, strict=True))
-            states[order_id] = state_from(columns)  # type: ignore[arg-type]  # TRANSITIONAL
+            states[order_id] = state_from(columns)
     orders_read = tuple(
         VersionedOrder(_order(header, lines[order_id]), int(header[7]))
         for order_id, header in headers.items()

@@ -132,7 +132,7 @@ from storage.codec import (
     row_dict,
     utc_text,
 )
-from storage.database import BUSY_TIMEOUT_MS, Database, driver_connection_for
+from storage.database import BUSY_TIMEOUT_MS, Database, driver_connection_for, sa_connection_for
 from storage.database import insert as dialect_insert
 from storage.migrate import migrate
 from storage.sql_functions import bytewise
@@ -702,7 +702,9 @@ class SqlStore:
     async def outbox_summary(self) -> OutboxSummary:
         """Counts by state, the unreachable chats and the notices no chat received."""
         summary = await outbox_tables.outbox_summary(self._conn)
-        undelivered = await notice_delivery_tables.read_undelivered_notices(self._conn)
+        undelivered = await notice_delivery_tables.read_undelivered_notices(
+            sa_connection_for(self._conn)  # TRANSITIONAL
+        )
         return replace(summary, undelivered_notices=tuple(undelivered))
 
     # --- staff alerts and refunds ---
@@ -872,23 +874,27 @@ class SqlStore:
     ) -> list[VersionedOrder]:
         """Orders with an open line (of one customer, of `customer_ids`, of `order_ids`, or
         all), with versions."""
-        return await notice_tables.read_versioned_open_orders(
-            self._conn, customer_id, customer_ids=customer_ids, order_ids=order_ids
-        )
+        async with self._db.read() as conn:
+            return await notice_tables.read_versioned_open_orders(
+                conn, customer_id, customer_ids=customer_ids, order_ids=order_ids
+            )
 
     async def notice_states(self, order_ids: Collection[str]) -> dict[str, NoticeState]:
         """Stored notice states of these orders."""
-        return await notice_tables.read_notice_states(self._conn, order_ids)
+        async with self._db.read() as conn:
+            return await notice_tables.read_notice_states(conn, order_ids)
 
     async def customers_with_chats(
         self, customer_ids: Collection[str]
     ) -> dict[str, tuple[Customer, tuple[int, ...]]]:
         """Customers and the chats linked to each."""
-        return await notice_tables.read_customers_with_chats(self._conn, customer_ids)
+        async with self._db.read() as conn:
+            return await notice_tables.read_customers_with_chats(conn, customer_ids)
 
     async def last_notice_id(self) -> int:
         """The highest notice id ever given (0: none)."""
-        return await notice_tables.last_notice_id(self._conn)
+        async with self._db.read() as conn:
+            return await notice_tables.last_notice_id(conn)
 
     async def record_sweep(
         self,
@@ -900,46 +906,66 @@ class SqlStore:
     ) -> RecordedSweep:
         """In one transaction: states, notice history, outbox rows and audit (with `read`, the
         states decided from: customers whose states changed since are left out)."""
-        return await notice_tables.write_sweep(self._conn, changes, messages, now=now, read=read)
+        return await notice_tables.write_sweep(self._db, changes, messages, now=now, read=read)
 
     async def save_notice_states(
-        self, states: Sequence[NoticeState], *, action: str, actor: str, at: datetime
-    ) -> None:
-        """Store notice states changed by the customer or by a look at their orders (audited)."""
-        await notice_tables.save_states(self._conn, states, action=action, actor=actor, at=at)
+        self,
+        states: Sequence[NoticeState],
+        *,
+        action: str,
+        actor: str,
+        at: datetime,
+        expected: Mapping[str, NoticeState] | None = None,
+        versions: Mapping[str, int] | None = None,
+    ) -> tuple[str, ...]:
+        """Store notice states changed by the customer or by a look at their orders (audited);
+        with `expected`/`versions`, the order ids whose state or version changed since (not
+        stored)."""
+        return await notice_tables.save_states(
+            self._db,
+            states,
+            action=action,
+            actor=actor,
+            at=at,
+            expected=expected,
+            versions=versions,
+        )
 
     async def notice_history(self, order_id: str | None = None) -> list[NoticeRecord]:
         """Notices decided, oldest first (of one order, or all)."""
-        return await notice_tables.read_notice_history(self._conn, order_id)
+        async with self._db.read() as conn:
+            return await notice_tables.read_notice_history(conn, order_id)
 
     async def pending_notices(
         self, *, customer_ids: Collection[str] | None = None, held_after: datetime | None = None
     ) -> list[PendingNotice]:
         """Notices not known to be delivered yet, with the outbox rows carrying each (of
         `customer_ids`; with a row held past `held_after`, when given)."""
-        return await notice_delivery_tables.read_pending_notices(
-            self._conn, customer_ids=customer_ids, held_after=held_after
-        )
+        async with self._db.read() as conn:
+            return await notice_delivery_tables.read_pending_notices(
+                conn, customer_ids=customer_ids, held_after=held_after
+            )
 
     async def alerted_notices(self, order_ids: Collection[str]) -> dict[str, AlertedNotice]:
         """Each order's latest alerted undelivered notice, unless one was delivered since."""
-        return await notice_delivery_tables.read_alerted_notices(self._conn, order_ids)
+        async with self._db.read() as conn:
+            return await notice_delivery_tables.read_alerted_notices(conn, order_ids)
 
     async def settle_notices(self, settlement: Settlement, *, now: datetime) -> int:
         """Record delivered and undelivered notices, resends and alerts; outbox rows queued."""
-        return await notice_delivery_tables.write_settlement(self._conn, settlement, now=now)
+        return await notice_delivery_tables.write_settlement(self._db, settlement, now=now)
 
     async def withdraw_notices(
         self, withdrawn: Sequence[WithdrawnNotice], *, now: datetime, clock: float
     ) -> tuple[str, ...]:
         """Take back queued, unsent notices (rows, history; states restored, audited)."""
         return await notice_delivery_tables.withdraw_notices(
-            self._conn, withdrawn, now=now, clock=clock
+            self._db, withdrawn, now=now, clock=clock
         )
 
     async def retry_undelivered_notices(self, customer_id: str, *, at: datetime) -> tuple[str, ...]:
         """Hand a customer's undelivered notices back to the sweep (audited); their order ids."""
-        return await notice_delivery_tables.retry_undelivered(self._conn, customer_id, at=at)
+        return await notice_delivery_tables.retry_undelivered(self._db, customer_id, at=at)
 
     # --- broadcasts ---
     async def suppliers(self) -> list[str]:

@@ -39,7 +39,7 @@ _NOTICES_AFTER = """
 
 
 async def _notice_mark(conn: aiosqlite.Connection) -> int:
-    return await last_notice_id(conn)
+    return await last_notice_id(sa_connection_for(conn))  # TRANSITIONAL
 
 
 async def change_purchase_order(

@@ -10,8 +10,14 @@ from typing import Literal, Protocol
 from bot.domain.eta import EtaQueueStore
 from bot.domain.model import Jurisdiction, LineStatus, Product
 
+# "answer_late": a delay question's last day to answer has ended (on the customer's date).
 RefusalReason = Literal[
-    "shipped", "not_open", "no_substitute", "nothing_ready", "price_increase_not_accepted"
+    "shipped",
+    "not_open",
+    "no_substitute",
+    "nothing_ready",
+    "price_increase_not_accepted",
+    "answer_late",
 ]
 EventType = Literal[
     "line.cancelled", "order.cancelled", "line.swapped", "order.split", "refund.due"

@@ -39,6 +39,7 @@ class AlertKind(StrEnum):
     PO_OVERDUE = "po_overdue"
     BLOCKED_QUESTION = "blocked_question"
     REFUND_OVERDUE = "refund_overdue"
+    READY_UNSHIPPED = "ready_unshipped"
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,20 @@ class BlockedQuestion:
     # How else to reach them, as the shop's export has it (None: not known).
     email: str | None = None
     phone: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadyUnshipped:
+    """An order ready to ship (every open line in stock) whose promised ship date has passed
+    without it shipping; `cancelled` when the sweep that found it cancelled it for that (the US
+    rule: no valid delay notice came before the date the shop was bound to ship by)."""
+
+    order_id: str
+    customer_id: str
+    promised_date: date
+    refund_minor: int
+    currency: str
+    cancelled: bool = False
 
 
 class AlertSourceStore(AlertStore, Store, Protocol):

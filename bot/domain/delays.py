@@ -27,6 +27,8 @@ __all__ = [
     "QuietHours",
     "SilenceMeans",
     "accept_delay",
+    "answer_too_late",
+    "cancellation_reason",
     "communicate",
     "decide",
     "fingerprint",
@@ -177,14 +179,19 @@ def decide(
     today: date,
     calendar: BusinessCalendar,
     refund_days: int,
+    answer_day: date | None = None,
 ) -> Decision:
-    """Apply the jurisdiction's delay rule, then compare the estimate with what was told."""
+    """Apply the jurisdiction's delay rule, then compare the estimate with what was told.
+
+    `today` is the business's date; `answer_day` the customer's date (in their time zone, else
+    the business's: the default is `today`), by which the last day to answer is judged.
+    """
     current = state or initial_state(facts, today)
     if current.auto_cancelled_on is not None:
         # Why: the cancellation was decided (and announced) earlier but has not taken effect yet.
-        return Decision(current, (), CancelReason.NO_ANSWER)
+        return Decision(current, (), _closed_reason(current))
     if facts.jurisdiction is Jurisdiction.US:
-        cancel = _us_cancellation_due(current, today)
+        cancel = _us_cancellation_due(current, today, answer_day or today)
         if cancel is not None:
             return _auto_cancel(facts, current, cancel, today, calendar, refund_days)
         step = _us_step(facts, current, today)
@@ -236,6 +243,27 @@ def communicate(state: NoticeState, estimate: date | None, at: datetime | None) 
         state,
         communicated_date=estimate,
         communicated_at=at if at is not None else state.communicated_at,
+    )
+
+
+def answer_too_late(state: NoticeState, answer_day: date) -> bool:
+    """True when a question's last day to answer has ended on the customer's date `answer_day`
+    (16 CFR 435.2(b): an answer on the last day counts; silence cancels on the day after)."""
+    return (
+        state.awaiting_answer
+        and state.auto_cancel_on is not None
+        and answer_day >= state.auto_cancel_on
+    )
+
+
+def cancellation_reason(notice: Notice) -> CancelReason | None:
+    """Why an automatic cancellation notice's order was cancelled (None: not one): for want of
+    the customer's answer (it carries the last day to answer), or because no valid delay
+    notice came before the date the shop was bound to ship by."""
+    if notice.kind is not NoticeKind.AUTO_CANCELLED:
+        return None
+    return (
+        CancelReason.NO_ANSWER if notice.silence_means == "cancel" else CancelReason.NO_VALID_NOTICE
     )
 
 
@@ -291,10 +319,11 @@ class _Step:
     notice_deadline: date | None = None
 
 
-def _us_cancellation_due(state: NoticeState, today: date) -> CancelReason | None:
+def _us_cancellation_due(state: NoticeState, today: date, answer_day: date) -> CancelReason | None:
     if state.awaiting_answer:
-        due = state.auto_cancel_on is not None and today >= state.auto_cancel_on
-        return CancelReason.NO_ANSWER if due else None
+        # Why: the last day to answer is the customer's day; judged on the shop's date, a New
+        # York customer's evening answer would find the order cancelled after Berlin's midnight.
+        return CancelReason.NO_ANSWER if answer_too_late(state, answer_day) else None
     if state.consent is ConsentState.INDEFINITE or state.deadline is None:
         return None
     return CancelReason.NO_VALID_NOTICE if today > state.deadline else None
@@ -378,13 +407,26 @@ def _auto_cancel(
     refund_days: int,
 ) -> Decision:
     closed = replace(_settled(state), auto_cancelled_on=today)
+    no_answer = reason is CancelReason.NO_ANSWER
+    if no_answer:
+        # Why: the closed state and the notice keep the reason (`_closed_reason`,
+        # `cancellation_reason`): silence meant cancellation, by the last day to answer.
+        closed = replace(closed, silence_means="cancel")
     notice = replace(
         _notice(NoticeKind.AUTO_CANCELLED, facts, closed, None, state.communicated_date),
+        decision_deadline=state.decision_deadline if no_answer else None,
         refund_due=refund_due_date(
             facts.jurisdiction, today, calendar=calendar, default_days=refund_days
         ),
     )
     return Decision(closed, (notice,), reason)
+
+
+def _closed_reason(state: NoticeState) -> CancelReason:
+    """The reason of a cancellation decided earlier (`_auto_cancel` keeps it in the state)."""
+    return (
+        CancelReason.NO_ANSWER if state.silence_means == "cancel" else CancelReason.NO_VALID_NOTICE
+    )
 
 
 def _news_kind(
@@ -476,4 +518,7 @@ def _notice(
 
 
 def _deadlines(notice: Notice) -> list[date]:
+    if notice.kind is NoticeKind.AUTO_CANCELLED:
+        # Why: a cancellation's last day to answer is past; it tells why, not what is due.
+        return []
     return [day for day in (notice.decision_deadline, notice.auto_cancel_on) if day is not None]

@@ -103,9 +103,21 @@ class NoticeStore(ActionStore, Protocol):
         ...
 
     async def save_notice_states(
-        self, states: Sequence[NoticeState], *, action: str, actor: str, at: datetime
-    ) -> None:
-        """Store notice states changed by the customer or by a look at their orders (audited)."""
+        self,
+        states: Sequence[NoticeState],
+        *,
+        action: str,
+        actor: str,
+        at: datetime,
+        expected: Mapping[str, NoticeState] | None = None,
+        versions: Mapping[str, int] | None = None,
+    ) -> tuple[str, ...]:
+        """Store notice states changed by the customer or by a look at their orders (audited).
+
+        With `expected` (the states the change was decided from by order id; absent = none
+        stored) and/or `versions` (the order versions it was decided from), a state whose order
+        changed since is not stored; returns those order ids (empty: all stored).
+        """
         ...
 
     async def notice_history(self, order_id: str | None = None) -> list[NoticeRecord]:

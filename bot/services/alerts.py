@@ -1,5 +1,6 @@
 """Use cases: raise staff alerts once each (DESIGN §12) — purchase orders overdue with customers
-waiting, refunds past due, customers who blocked the bot with a delay question open.
+waiting, refunds past due, customers who blocked the bot with a delay question open, orders
+ready to ship but not shipped by their promised date.
 
 Rendering is passed in (`AlertTexts`, from the handlers layer); these return counts, not text.
 """
@@ -21,6 +22,7 @@ from bot.domain.alerts import (
     BlockedQuestion,
     DueRefund,
     RaisedAlert,
+    ReadyUnshipped,
     alert_data,
     po_subject,
     question_subject,
@@ -53,6 +55,10 @@ class AlertTexts(Protocol):
 
     def blocked_question(self, question: BlockedQuestion) -> AlertText:
         """A customer unreachable with a delay question open."""
+        ...
+
+    def ready_unshipped(self, order: ReadyUnshipped, customer: str | None) -> AlertText:
+        """A ready order past its promised ship date, not shipped (`customer`: their name)."""
         ...
 
     def digest_heading(self, kind: AlertKind, count: int) -> str:
@@ -219,4 +225,36 @@ async def alert_blocked_questions(
     ]
     return await _raise(
         store, AlertKind.BLOCKED_QUESTION, candidates, chats=chats, texts=texts, now=now
+    )
+
+
+async def alert_ready_unshipped(
+    store: AlertSourceStore,
+    found: Sequence[ReadyUnshipped],
+    *,
+    chats: Sequence[int],
+    texts: AlertTexts,
+    now: datetime,
+) -> int:
+    """One alert per order ready to ship (in stock) that passed its promised ship date without
+    shipping, as a sweep found them (`SweepReport.ready_unshipped`); alerts newly raised."""
+    if not chats or not found:
+        return 0
+    known = await store.known_alerts(AlertKind.READY_UNSHIPPED, [order.order_id for order in found])
+    names: dict[str, str | None] = {}
+    for order in found:
+        if order.order_id not in known and order.customer_id not in names:
+            customer = await store.get_customer(order.customer_id)
+            names[order.customer_id] = customer.name if customer else None
+
+    def render(order: ReadyUnshipped) -> Callable[[], AlertText]:
+        return lambda: texts.ready_unshipped(order, names.get(order.customer_id))
+
+    candidates = [
+        (AlertKey(AlertKind.READY_UNSHIPPED, order.order_id, order.order_id), render(order))
+        for order in found
+        if order.order_id not in known
+    ]
+    return await _raise(
+        store, AlertKind.READY_UNSHIPPED, candidates, chats=chats, texts=texts, now=now
     )

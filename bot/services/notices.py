@@ -11,6 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.actions import ActionResult, AlreadyDone, Changed, Done, NotAllowed, NotFound
+from bot.domain.alerts import ReadyUnshipped
 from bot.domain.delays import (
     QUESTION_KINDS,
     CancelReason,
@@ -20,6 +21,7 @@ from bot.domain.delays import (
     OrderFacts,
     QuietHours,
     accept_delay,
+    answer_too_late,
     communicate,
     decide,
     hold_for_quiet_hours,
@@ -64,6 +66,8 @@ class SweepReport:
     messages_queued: int
     customers_unreachable: tuple[str, ...]
     cancelled: tuple[str, ...]
+    # Ready orders past their promised ship date, not shipped (staff are alerted once each).
+    ready_unshipped: tuple[ReadyUnshipped, ...] = ()
 
 
 # Why: a sweep that lost a race to another sweep decides those customers again from what that
@@ -134,7 +138,16 @@ def _added(first: SweepReport, then: SweepReport) -> SweepReport:
         messages_queued=first.messages_queued + then.messages_queued,
         customers_unreachable=first.customers_unreachable + then.customers_unreachable,
         cancelled=first.cancelled + then.cancelled,
+        ready_unshipped=_merged(first.ready_unshipped, then.ready_unshipped),
     )
+
+
+def _merged(
+    first: Sequence[ReadyUnshipped], then: Sequence[ReadyUnshipped]
+) -> tuple[ReadyUnshipped, ...]:
+    """Each order once, as the later attempt saw it."""
+    later = {entry.order_id: entry for entry in then}
+    return (*[entry for entry in first if entry.order_id not in later], *then)
 
 
 async def _sweep_once(
@@ -172,6 +185,7 @@ async def _sweep_once(
         refund_days=refund_days,
         customers=customers,
         only_orders=scope.orders,
+        timezone=timezone,
     )
     # Why: a digest goes back whole; its orders outside the scope are decided again here too,
     # so the customer gets them back in this sweep's one digest.
@@ -185,6 +199,12 @@ async def _sweep_once(
     # notice decided again (its first one undelivered) gets a key of its own (`_dedupe_key`).
     mark = await store.last_notice_id()
     states = await store.notice_states(order_ids)
+    days = await answer_days(
+        store,
+        {entry.order.customer_id for entry in orders if _asking(states.get(entry.order.order_id))},
+        now=now,
+        timezone=timezone,
+    )
     decisions: dict[str, list[tuple[VersionedOrder, Decision]]] = {}
     facts: dict[str, OrderFacts] = {}
     for entry in orders:
@@ -196,6 +216,7 @@ async def _sweep_once(
             today=today,
             calendar=rules.calendar,
             refund_days=refund_days,
+            answer_day=days.get(entry.order.customer_id),
         )
         if decision.notices or decision.cancel or decision.state != before:
             decisions.setdefault(entry.order.customer_id, []).append((entry, decision))
@@ -242,6 +263,20 @@ async def _sweep_once(
         messages_queued=recorded.queued,
         customers_unreachable=tuple(unreachable),
         cancelled=cancelled,
+        ready_unshipped=tuple(
+            ReadyUnshipped(
+                order.order_id,
+                order.customer_id,
+                order.promised_date,
+                order.refund_minor,
+                order.currency,
+                cancelled=order.order_id in cancelled,
+            )
+            for entry in orders
+            if entry.order.customer_id not in conflicted
+            for order in (facts[entry.order.order_id],)
+            if order.ready and today > order.promised_date
+        ),
     )
     if scope.orders is None:
         return report, SweepScope(customers=conflicted)
@@ -262,6 +297,7 @@ async def withdraw_stale(
     customers: Collection[str] | None = None,
     only_orders: Collection[str] | None = None,
     wall: Callable[[], float] = time.time,
+    timezone: ZoneInfo | None = None,
 ) -> tuple[str, ...]:
     """Take back queued notices held for later (a quiet-hours digest) whose order was cancelled,
     shipped or changed since so that they no longer hold; the orders whose notices went back.
@@ -286,6 +322,16 @@ async def withdraw_stale(
     if not pending:
         return ()
     open_orders = {entry.order.order_id: entry for entry in orders}
+    days = (
+        await answer_days(
+            store,
+            {notice.customer_id for notice in pending if _asking(notice.before)},
+            now=now,
+            timezone=timezone,
+        )
+        if timezone is not None
+        else {}
+    )
     stale_rows: set[int] = set()
     reasons: dict[int, str] = {}
     for notice in pending:
@@ -300,6 +346,7 @@ async def withdraw_stale(
                 today=today,
                 calendar=rules.calendar,
                 refund_days=refund_days,
+                answer_day=days.get(notice.customer_id),
             ).notices
         reason = withdrawal_reason(notice.notice, decided)
         if reason is not None:
@@ -359,10 +406,30 @@ async def answer_delay(
     if order.version != version:
         return Changed(order_id)
     state = (await store.notice_states([order_id])).get(order_id)
+    if state is not None and state.auto_cancelled_on is not None:
+        # Why: the sweep decided the cancellation for silence; it takes effect in a moment.
+        return NotAllowed(order_id, "answer_late")
     agreed = accept_delay(state) if state is not None else None
-    if agreed is None:
+    if state is None or agreed is None:
         return AlreadyDone(order_id)
-    await store.save_notice_states([agreed], action="notice.consent", actor=actor, at=now)
+    day = (await answer_days(store, [customer_id], now=now, timezone=timezone))[customer_id]
+    if answer_too_late(state, day):
+        # Why: judged on the customer's date, as the sweep judges it: an answer on the last day
+        # counts wherever the shop is; after it, the order is cancelled (16 CFR 435.2(b)).
+        return NotAllowed(order_id, "answer_late")
+    # Why: the consent is stored only if the order and its state are still what it was given
+    # on; a sweep that cancelled or asked again in between wins, and the customer is told the
+    # order changed (never "kept waiting" for an order just cancelled).
+    refused = await store.save_notice_states(
+        [agreed],
+        action="notice.consent",
+        actor=actor,
+        at=now,
+        expected={order_id: state},
+        versions={order_id: version},
+    )
+    if refused:
+        return Changed(order_id)
     return KeptWaiting(order_id, 0, order.currency, None, agreed.deadline)
 
 
@@ -401,8 +468,14 @@ async def mark_shown(
         ) or facts.order_id not in states:
             told.append(after)
     if told:
+        # Why: a state a sweep changed after it was read here keeps the sweep's news; the
+        # dates just shown are recorded for the others only.
         await store.save_notice_states(
-            told, action="notice.communicated", actor=f"customer:{customer_id}", at=now
+            told,
+            action="notice.communicated",
+            actor=f"customer:{customer_id}",
+            at=now,
+            expected={state.order_id: state for state in states.values()},
         )
 
 
@@ -420,6 +493,27 @@ async def pending_questions(store: NoticeStore, customer_id: str) -> list[Notice
         if asked:
             questions.append(asked[-1])
     return questions
+
+
+async def answer_days(
+    store: NoticeStore, customer_ids: Collection[str], *, now: datetime, timezone: ZoneInfo
+) -> dict[str, date]:
+    """Each customer's date at `now`: in their time zone (`customers.timezone`), else the
+    business's `timezone`; the date an answer's last day is judged by."""
+    if not customer_ids:
+        return {}
+    known = await store.customers_with_chats(customer_ids)
+    return {
+        customer_id: now.astimezone(
+            named_zone(known[customer_id][0].timezone if customer_id in known else None) or timezone
+        ).date()
+        for customer_id in customer_ids
+    }
+
+
+def _asking(state: NoticeState | None) -> bool:
+    """True when a state waits for an answer with a last day (its customer's date matters)."""
+    return state is not None and state.awaiting_answer and state.auto_cancel_on is not None
 
 
 def order_facts(entry: VersionedOrder, etas: Mapping[tuple[str, int], LineEta]) -> OrderFacts:

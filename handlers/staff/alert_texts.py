@@ -1,12 +1,13 @@
 """How staff alerts read (DESIGN §12), in BACKORDER_DEFAULT_LANGUAGE: overdue purchase orders,
-overdue refunds, customers who blocked the bot with a delay question open."""
+overdue refunds, customers who blocked the bot with a delay question open, ready orders not
+shipped by their promised date."""
 
 from __future__ import annotations
 
 import html
 from datetime import date
 
-from bot.domain.alerts import AlertKind, BlockedQuestion, DueRefund, days_late
+from bot.domain.alerts import AlertKind, BlockedQuestion, DueRefund, ReadyUnshipped, days_late
 from bot.domain.overdue_supply import OverduePurchaseOrder
 from bot.i18n import Translator
 from bot.services.alerts import AlertText
@@ -109,9 +110,53 @@ class AlertTexts:
         )
         return AlertText(text, line, t.gettext("Show order"), question.order_id)
 
+    def ready_unshipped(self, order: ReadyUnshipped, customer: str | None) -> AlertText:
+        """Whose order, its promised date, and whether the US rule already cancelled it."""
+        t = self._t
+        amount = t.money(order.refund_minor, order.currency)
+        promised = t.date(order.promised_date)
+        text = "\n".join(
+            [
+                t.gettext("📦 <b>An order ready to ship was not shipped by its promised date</b>"),
+                t.gettext(
+                    "Order {order_id} of {customer} (customer {customer_id}).",
+                    order_id=order.order_id,
+                    customer=customer or order.customer_id,
+                    customer_id=order.customer_id,
+                ),
+                t.gettext(
+                    "Everything in it is in stock, but it was not marked shipped by {date}, "
+                    "the date promised to the customer.",
+                    date=promised,
+                ),
+                t.gettext(
+                    "US rule: with no delay notice before that date, it was cancelled "
+                    "automatically; the customer gets a full refund of {amount}.",
+                    amount=amount,
+                )
+                if order.cancelled
+                else t.gettext("Ship it, or tell the customer when it will ship."),
+            ]
+        )
+        line = t.gettext(
+            "<b>{order_id}</b>: {customer}, promised {date}",
+            order_id=order.order_id,
+            customer=customer or order.customer_id,
+            date=promised,
+        )
+        return AlertText(text, line, t.gettext("Show order"), order.order_id)
+
     def digest_heading(self, kind: AlertKind, count: int) -> str:
         """The heading of a digest page: how many new alerts of `kind` and what to tap."""
         t = self._t
+        if kind is AlertKind.READY_UNSHIPPED:
+            return t.ngettext(
+                "📦 <b>{n} order ready to ship was not shipped by its promised date.</b> Tap one "
+                "to see the order.",
+                "📦 <b>{n} orders ready to ship were not shipped by their promised date.</b> Tap "
+                "one to see the order.",
+                count,
+            )
         if kind is AlertKind.PO_OVERDUE:
             return t.ngettext(
                 "⏰ <b>{n} purchase order is overdue with customers waiting.</b> Tap one to move "
@@ -137,6 +182,14 @@ class AlertTexts:
     def digest_more(self, kind: AlertKind, count: int) -> str:
         """How many more were not listed, and which command lists them all."""
         t = self._t
+        if kind is AlertKind.READY_UNSHIPPED:
+            return t.ngettext(
+                "… and {n} more order ready to ship past its promised date, not listed here: "
+                "/find shows each order.",
+                "… and {n} more orders ready to ship past their promised date, not listed here: "
+                "/find shows each order.",
+                count,
+            )
         if kind is AlertKind.PO_OVERDUE:
             return t.ngettext(
                 "… and {n} more overdue purchase order, not listed here: /po shows each one, "

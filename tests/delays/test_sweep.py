@@ -10,6 +10,7 @@ from bot.domain.model import Customer, Jurisdiction, LineStatus
 from bot.services.eta import recompute_etas
 from bot.services.notices import answer_delay, mark_communicated
 from tests.delays.timeline import REFUND_DAYS, RULES, UTC_ZONE, Timeline, on
+from tests.sql import fetch_all
 
 
 async def slipped_shop(tl: Timeline, jurisdiction: Jurisdiction | None = Jurisdiction.US) -> None:
@@ -156,8 +157,6 @@ async def test_an_automatic_cancellation_in_the_customers_night_is_told_at_once_
     assert told.not_before is None
     # A sweep after the cancellation decides held notices again: this one is not taken back.
     await timeline.sweep()
-    async with timeline.store.connection.execute(
-        "SELECT status FROM outbox WHERE text = ?", (told.text,)
-    ) as cursor:
-        assert [row[0] for row in await cursor.fetchall()] == ["pending"]
+    rows = await fetch_all(timeline.store, "SELECT status FROM outbox WHERE text = :t", t=told.text)
+    assert [row[0] for row in rows] == ["pending"]
     assert "notice.withdrawn" not in await timeline.audit_actions("O-1")

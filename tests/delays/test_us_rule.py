@@ -9,11 +9,14 @@ from bot.domain.delays import (
     ConsentState,
     NoticeKind,
     accept_delay,
+    answer_too_late,
+    cancellation_reason,
     communicate,
+    decide,
     initial_state,
     undelivered,
 )
-from tests.delays.rules import T, facts, later, run
+from tests.delays.rules import CALENDAR, T, facts, later, run
 
 BEFORE_T = date(2027, 2, 24)
 
@@ -119,6 +122,37 @@ def test_missing_an_agreed_date_sends_a_renewed_notice_where_silence_means_cance
     assert on_r.cancel is None
     cancelled = run(later(order, date(2027, 3, 29)), decision.state, date(2027, 3, 16))
     assert cancelled.cancel == CancelReason.NO_ANSWER
+    (told,) = cancelled.notices
+    assert cancellation_reason(told) is CancelReason.NO_ANSWER
+    assert told.decision_deadline == date(2027, 3, 15)
+    # Not carried out yet (the cancel path failed): the next sweep keeps the reason.
+    again = run(later(order, date(2027, 3, 29)), cancelled.state, date(2027, 3, 17))
+    assert (again.cancel, again.notices) == (CancelReason.NO_ANSWER, ())
+
+
+def test_the_last_day_to_answer_is_judged_on_the_customers_date() -> None:
+    order = facts(date(2027, 3, 15))
+    deemed = run(order, None, BEFORE_T).state
+    asked = run(later(order, date(2027, 3, 29)), deemed, date(2027, 3, 8)).state
+    slipped = later(order, date(2027, 3, 29))
+
+    def on(shop: date, customer: date) -> CancelReason | None:
+        return decide(
+            slipped,
+            asked,
+            today=shop,
+            calendar=CALENDAR,
+            refund_days=14,
+            answer_day=customer,
+        ).cancel
+
+    # The shop is past midnight; the customer, west of it, is still on the last day.
+    assert on(date(2027, 3, 16), date(2027, 3, 15)) is None
+    assert on(date(2027, 3, 16), date(2027, 3, 16)) is CancelReason.NO_ANSWER
+    # A customer east of the shop is past their last day first.
+    assert on(date(2027, 3, 15), date(2027, 3, 16)) is CancelReason.NO_ANSWER
+    assert not answer_too_late(asked, date(2027, 3, 15))
+    assert answer_too_late(asked, date(2027, 3, 16))
 
 
 def test_t_passing_without_a_valid_notice_counts_as_cancelled() -> None:
@@ -128,6 +162,10 @@ def test_t_passing_without_a_valid_notice_counts_as_cancelled() -> None:
 
     assert decision.cancel == CancelReason.NO_VALID_NOTICE
     assert [notice.kind for notice in decision.notices] == [NoticeKind.AUTO_CANCELLED]
+    assert cancellation_reason(decision.notices[0]) is CancelReason.NO_VALID_NOTICE
+    assert run(facts(date(2027, 3, 4)), decision.state, date(2027, 3, 3)).cancel == (
+        CancelReason.NO_VALID_NOTICE
+    )
 
 
 def test_an_order_first_seen_after_its_promise_gets_its_first_notice_now() -> None:

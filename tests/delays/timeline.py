@@ -26,6 +26,7 @@ from bot.domain.notice_store import NoticeRecord
 from bot.services.eta import recompute_etas
 from bot.services.notices import RenderedMessage, SweepReport, answer_delay, sweep
 from storage.store import SqlStore
+from tests.sql import fetch_all
 
 UTC_ZONE = ZoneInfo("UTC")
 RULES = EtaRules(BusinessCalendar(), default_handling_days=1)
@@ -68,11 +69,13 @@ class Timeline:
     clock: FrozenClock = field(default_factory=lambda: FrozenClock(at(0)))
     seen_outbox: int = 0
     reports: list[SweepReport] = field(default_factory=list)
+    # The business's time zone (BACKORDER_TIMEZONE).
+    zone: ZoneInfo = UTC_ZONE
 
     @property
     def today(self) -> date:
         """The business date of the clock."""
-        return self.clock.now().date()
+        return self.clock.now().astimezone(self.zone).date()
 
     async def product(self, sku: str, *, on_hand: int = 0, lead_time: int | None = None) -> None:
         """Create or restock a product (one business day of handling)."""
@@ -97,6 +100,7 @@ class Timeline:
         placed_day: int = 0,
         status: LineStatus = LineStatus.OPEN,
         language: str | None = None,
+        timezone: str | None = None,
     ) -> None:
         """Create an order of one unit (or change its line status)."""
         line = OrderLine(order_id, 1, sku, 1, 2500, status)
@@ -109,7 +113,7 @@ class Timeline:
             jurisdiction=jurisdiction,
             lines=(line,),
         )
-        customer = Customer(customer_id, customer_id.title(), language=language)
+        customer = Customer(customer_id, customer_id.title(), language=language, timezone=timezone)
         await self.store.upsert_orders([customer], [order], actor="test", at=self.clock.now())
 
     async def link(self, chat_id: int, customer_id: str) -> None:
@@ -129,7 +133,7 @@ class Timeline:
         report = await sweep(
             self.store,
             now=self.clock.now(),
-            timezone=UTC_ZONE,
+            timezone=self.zone,
             rules=RULES,
             refund_days=REFUND_DAYS,
             render=render,
@@ -140,14 +144,14 @@ class Timeline:
 
     async def new_outbox(self) -> list[Sent]:
         """Outbox rows written since the last look."""
-        async with self.store.connection.execute(
-            "SELECT id, chat_id, text, not_before FROM outbox WHERE id > ? ORDER BY id",
-            (self.seen_outbox,),
-        ) as cursor:
-            rows = list(await cursor.fetchall())
+        rows = await fetch_all(
+            self.store,
+            "SELECT id, chat_id, text, not_before FROM outbox WHERE id > :seen ORDER BY id",
+            seen=self.seen_outbox,
+        )
         if rows:
-            self.seen_outbox = rows[-1][0]
-        return [Sent(row[1], row[2], row[3]) for row in rows]
+            self.seen_outbox = rows[-1].id
+        return [Sent(row.chat_id, row.text, row.not_before) for row in rows]
 
     async def answer(self, customer_id: str, order_id: str, *, keep_waiting: bool) -> ActionResult:
         """The customer taps a consent button on the latest notice about the order."""
@@ -160,7 +164,7 @@ class Timeline:
             version=version,
             actor=f"customer:{customer_id}",
             now=self.clock.now(),
-            timezone=UTC_ZONE,
+            timezone=self.zone,
             rules=RULES,
             refund_days=REFUND_DAYS,
         )
@@ -186,10 +190,12 @@ class Timeline:
 
     async def refunds_due(self, order_id: str) -> list[str]:
         """Due dates of the order's refund obligations."""
-        async with self.store.connection.execute(
-            "SELECT due_date FROM refunds WHERE order_id = ? ORDER BY id", (order_id,)
-        ) as cursor:
-            return [row[0] for row in await cursor.fetchall()]
+        rows = await fetch_all(
+            self.store,
+            "SELECT due_date FROM refunds WHERE order_id = :order_id ORDER BY id",
+            order_id=order_id,
+        )
+        return [row[0] for row in rows]
 
     async def audit_actions(self, order_id: str) -> list[str]:
         """Audit actions logged about an order, oldest first."""
@@ -197,10 +203,12 @@ class Timeline:
 
     async def events(self, order_id: str) -> list[dict[str, object]]:
         """Shop events about an order."""
-        async with self.store.connection.execute(
-            "SELECT type, payload FROM events WHERE order_id = ? ORDER BY id", (order_id,)
-        ) as cursor:
-            return [{"type": row[0], **json.loads(row[1])} for row in await cursor.fetchall()]
+        rows = await fetch_all(
+            self.store,
+            "SELECT type, payload FROM events WHERE order_id = :order_id ORDER BY id",
+            order_id=order_id,
+        )
+        return [{"type": row.type, **json.loads(row.payload)} for row in rows]
 
 
 def at(day: int) -> datetime:

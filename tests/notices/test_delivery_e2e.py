@@ -32,6 +32,7 @@ from storage.store import SqlStore
 from tests.databases import database_settings, use_database
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, bot_messages
+from tests.sql import fetch_all
 
 STAFF = 9300
 NO_SUCH_CHAT = 9200  # a linked chat Telegram no longer knows: every send is a 400
@@ -90,14 +91,16 @@ def run_shop_bot(
 
 async def deliveries(store: SqlStore, order_ids: list[str]) -> list[str]:
     """How each order's latest notice stands: pending, delivered or undelivered."""
-    placeholders = ",".join("?" * len(order_ids))
-    async with store.connection.execute(
+    names = {f"o{number}": order_id for number, order_id in enumerate(order_ids)}
+    rows = await fetch_all(
+        store,
         f"""SELECT delivery FROM notice_log WHERE id IN (
-                SELECT max(id) FROM notice_log WHERE order_id IN ({placeholders})
+                SELECT max(id) FROM notice_log
+                 WHERE order_id IN ({", ".join(":" + name for name in names)})
                  GROUP BY order_id)""",
-        order_ids,
-    ) as cursor:
-        return [row[0] for row in await cursor.fetchall()]
+        **names,
+    )
+    return [row[0] for row in rows]
 
 
 async def settled(store: SqlStore, order_ids: list[str], *, timeout: float = 20.0) -> list[str]:

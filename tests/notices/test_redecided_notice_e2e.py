@@ -25,6 +25,7 @@ from tests.databases import database_settings
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, bot_messages
 from tests.notices.test_delivery_e2e import settled
+from tests.sql import fetch_all
 
 STAFF = 9600
 BERND = 9601
@@ -68,8 +69,8 @@ async def _until(check: Callable[[], Any], what: str, timeout: float = 15.0) -> 
 
 
 async def _unreachable(store: SqlStore) -> bool:
-    rows = await store.connection.execute_fetchall(
-        "SELECT 1 FROM unreachable_chats WHERE chat_id = ?", (BERND,)
+    rows = await fetch_all(
+        store, "SELECT 1 FROM unreachable_chats WHERE chat_id = :chat", chat=BERND
     )
     return bool(rows)
 

@@ -6,12 +6,13 @@ from datetime import date
 
 import pytest
 
-from bot.domain.delays import NoticeKind
+from bot.domain.actions import NotAllowed
+from bot.domain.delays import CancelReason, NoticeKind, cancellation_reason
 from bot.domain.model import Jurisdiction
 from bot.domain.outbox import Button
 from bot.i18n import Catalogs
 from bot.services.handles import order_handle
-from handlers.notices import make_renderer, parse_answer, render_notices
+from handlers.notices import make_renderer, outcome_text, parse_answer, render_notices
 from tests.notices.builders import DEADLINE, REFUND_DUE, notice
 
 
@@ -144,6 +145,40 @@ def test_an_automatic_cancellation_states_the_refund_and_when_it_is_paid(
     assert "full refund of $49.99 by Feb 24, 2027" in en.text
     assert en.buttons == ()
     assert "49,99\xa0$" in render_notices(catalogs.translator("de"), [cancelled]).text
+
+
+def test_a_cancellation_says_why_for_want_of_an_answer_or_of_a_notice_in_time(
+    catalogs: Catalogs,
+) -> None:
+    unanswered = notice(
+        NoticeKind.AUTO_CANCELLED, silence_means="cancel", decision_deadline=DEADLINE
+    )
+    unwarned = notice(NoticeKind.AUTO_CANCELLED, silence_means="nothing", decision_deadline=None)
+    assert cancellation_reason(unanswered) is CancelReason.NO_ANSWER
+    assert cancellation_reason(unwarned) is CancelReason.NO_VALID_NOTICE
+
+    asked = render_notices(catalogs.translator("en"), [unanswered]).text
+    never_told = render_notices(catalogs.translator("en"), [unwarned]).text
+
+    assert "so we cancelled it as we told you" in asked
+    assert "as we told you" not in never_told
+    assert "did not tell you of a delay in time, so we cancelled it" in never_told
+    assert "full refund of €149.00" in never_told
+    german = render_notices(catalogs.translator("de"), [unwarned]).text
+    assert "wie angekündigt" not in german and "nicht rechtzeitig mitgeteilt" in german
+
+
+def test_a_press_after_the_last_day_to_answer_says_the_order_will_be_cancelled(
+    catalogs: Catalogs,
+) -> None:
+    late = NotAllowed("1001", "answer_late")
+
+    english = outcome_text(catalogs.translator("en"), late, order_id="1001", keep_waiting=True)
+
+    assert english == (
+        "The last day to answer about order 1001 has passed, so it will be cancelled and "
+        "refunded in full."
+    )
 
 
 def test_several_orders_come_in_one_digest_with_a_choice_per_order(catalogs: Catalogs) -> None:

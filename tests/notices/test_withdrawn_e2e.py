@@ -23,6 +23,7 @@ from storage.store import SqlStore
 from tests.databases import database_settings
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, bot_messages
+from tests.sql import fetch_all, fetch_value
 
 CHAT = 9401
 EVENING = datetime(2026, 12, 2, 22, 0, tzinfo=UTC)  # quiet hours: news waits for 08:00
@@ -77,11 +78,12 @@ async def queued_texts(store: SqlStore, *, notices_only: bool = True) -> list[st
     """The notices (or every message) waiting in the outbox for the customer's chat; a
     cancelled order's rating question (tests/ratings) is no notice."""
     only = " AND dedupe_key NOT LIKE 'rating:%'" if notices_only else ""
-    async with store.connection.execute(
-        f"SELECT text FROM outbox WHERE chat_id = ? AND status = 'pending'{only} ORDER BY id",
-        (CHAT,),
-    ) as cursor:
-        return [str(row[0]) for row in await cursor.fetchall()]
+    rows = await fetch_all(
+        store,
+        f"SELECT text FROM outbox WHERE chat_id = :chat AND status = 'pending'{only} ORDER BY id",
+        chat=CHAT,
+    )
+    return [str(row[0]) for row in rows]
 
 
 async def until_queued(store: SqlStore, wanted: str, unwanted: str | None = None) -> str:
@@ -108,11 +110,10 @@ async def until_nothing_queued(store: SqlStore) -> None:
 
 async def until_delivered(store: SqlStore) -> None:
     for _ in range(300):
-        async with store.connection.execute(
-            "SELECT count(*) FROM notice_log WHERE delivery = 'pending'"
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is not None and row[0] == 0 and not await queued_texts(store, notices_only=False):
+        pending = await fetch_value(
+            store, "SELECT count(*) FROM notice_log WHERE delivery = 'pending'"
+        )
+        if pending == 0 and not await queued_texts(store, notices_only=False):
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the morning's notices were not delivered")
