@@ -22,6 +22,7 @@ from bot.domain.outbox import UndeliveredNoticeRow
 from storage.alerts import record_alerts
 from storage.audit import Change, write_changes
 from storage.codec import utc_text
+from storage.database import sa_connection_for  # TRANSITIONAL (conv-staff)
 from storage.notices import (
     _UPSERT_STATE,
     _notice_from,
@@ -143,7 +144,10 @@ async def write_settlement(
                 after |= {"state": _state_json(gone.state)}
             audit.append(Change("notice.undelivered", f"order:{gone.order_id}", None, after))
         queued = await insert_outbox_rows(conn, settlement.alerts, now=now)
-        await record_alerts(conn, [RaisedAlert(key, ()) for key in settlement.alert_keys], now=now)
+        alert_conn = sa_connection_for(conn)  # TRANSITIONAL (conv-staff)
+        await record_alerts(
+            alert_conn, [RaisedAlert(key, ()) for key in settlement.alert_keys], now=now
+        )
         await write_changes(conn, audit, actor="system", at=now)
     return queued
 

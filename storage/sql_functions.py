@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import GenericFunction
-from sqlalchemy.types import Integer, Text
+from sqlalchemy.types import Boolean, Integer, Text
 
 
 class greatest(GenericFunction[Any]):
@@ -71,3 +71,24 @@ def _days_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str
 def _days_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
     earlier, later = (compiler.process(clause, **kw) for clause in element.clauses)
     return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
+
+
+# --- conv-staff: a column among the texts of one JSON array parameter ---
+class in_json_array(GenericFunction[bool]):
+    """`in_json_array(column, json_text)`: whether a TEXT column's value is one of the strings of
+    a JSON array (one parameter, however many values: no driver limit on parameters)."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(in_json_array, "sqlite")
+def _in_json_sqlite(element: in_json_array, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} IN (SELECT value FROM json_each({values}))"
+
+
+@compiles(in_json_array, "postgresql")
+def _in_json_postgresql(element: in_json_array, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} IN (SELECT jsonb_array_elements_text(CAST({values} AS jsonb)))"
