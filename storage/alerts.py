@@ -7,7 +7,17 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import RowMapping, Text, bindparam, exists, func, select, update
+from sqlalchemy import (
+    Integer,
+    RowMapping,
+    Text,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.actions import RefundReason, RefundRecord
@@ -36,11 +46,17 @@ from storage.schema import (
     refunds,
     unreachable_chats,
 )
-from storage.sql_functions import in_json_array
+from storage.sql_functions import in_json_texts
+
+# Why: constants inline, not as parameters: SQLite uses a partial index (`WHERE status =
+# 'open'`) only when the query names the same value.
+_OPEN = literal_column("'open'", Text)
+_PENDING = literal_column("'pending'", Text)
+_DUE = literal_column("'due'", Text)
 
 _KNOWN = select(alerts.c.subject).where(
     alerts.c.kind == bindparam("kind", type_=Text),
-    in_json_array(alerts.c.subject, bindparam("subjects", type_=Text)),
+    in_json_texts(alerts.c.subject, bindparam("subjects", type_=Text)),
 )
 _BY_HANDLE = select(
     alerts.c.id, alerts.c.kind, alerts.c.subject, alerts.c.target, alerts.c.created_at
@@ -60,7 +76,7 @@ _DUE_REFUNDS = (
             customers, customers.c.customer_id == orders.c.customer_id
         )
     )
-    .where(refunds.c.status == "due")
+    .where(refunds.c.status == _DUE)
     .order_by(refunds.c.due_date, refunds.c.id)
 )
 _DUE_BEFORE = _DUE_REFUNDS.where(refunds.c.due_date < bindparam("before", type_=Text))
@@ -97,15 +113,17 @@ def _blocked_questions() -> Any:
     # every order or chat. An order with a notice still on its way is left for settling to decide
     # (undelivered, its state goes back to the question before it; the sweep tick looks again).
     link, other = chat_links.alias("l"), chat_links.alias("other")
+    unreachable = select(unreachable_chats.c.chat_id)
+    # Why: written as IN (subquery) over keys so that both planners walk from the few unreachable
+    # chats (by primary key) and then the blocked customers' orders (by index).
     blocked = (
         select(link.c.customer_id)
         .distinct()
-        .select_from(unreachable_chats.join(link, link.c.chat_id == unreachable_chats.c.chat_id))
         .where(
+            link.c.chat_id.in_(unreachable),
             ~exists().where(
-                other.c.customer_id == link.c.customer_id,
-                other.c.chat_id.not_in(select(unreachable_chats.c.chat_id)),
-            )
+                other.c.customer_id == link.c.customer_id, other.c.chat_id.not_in(unreachable)
+            ),
         )
         .cte("blocked")
         .prefix_with("MATERIALIZED")
@@ -125,15 +143,16 @@ def _blocked_questions() -> Any:
             s.c.communicated_at,
         )
         .select_from(
-            blocked.join(orders, orders.c.customer_id == blocked.c.customer_id)
-            .join(s, s.c.order_id == orders.c.order_id)
-            .join(customers, customers.c.customer_id == blocked.c.customer_id)
+            orders.join(s, s.c.order_id == orders.c.order_id).join(
+                customers, customers.c.customer_id == orders.c.customer_id
+            )
         )
         .where(
-            s.c.awaiting_answer == 1,
-            exists().where(order_lines.c.order_id == s.c.order_id, order_lines.c.status == "open"),
+            orders.c.customer_id.in_(select(blocked.c.customer_id)),
+            s.c.awaiting_answer == literal_column("1", Integer),
+            exists().where(order_lines.c.order_id == s.c.order_id, order_lines.c.status == _OPEN),
             ~exists().where(
-                notice_log.c.order_id == s.c.order_id, notice_log.c.delivery == "pending"
+                notice_log.c.order_id == s.c.order_id, notice_log.c.delivery == _PENDING
             ),
         )
         .order_by(customers.c.customer_id, orders.c.order_id)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Float,
+    Integer,
     RowMapping,
     Select,
     Text,
@@ -63,7 +64,7 @@ from storage.schema import (
     products,
     unreachable_chats,
 )
-from storage.sql_functions import in_json_array
+from storage.sql_functions import in_json_texts
 
 BATCH = 5_000
 # Why: 100,000 recipients go in as lists of this many rows (bounded memory and parameters).
@@ -72,6 +73,14 @@ INSERT_CHUNK = 1_000
 _values = bindparam("values", type_=Text)  # a JSON array of the segment's values
 _ids = bindparam("ids", type_=Text)  # a JSON array of customer ids
 _tags = bindparam("tags", type_=Text)  # a JSON array of language tags
+
+# Why: constants inline, not as parameters: SQLite uses a partial index (`WHERE status =
+# 'open'`) only when the query names the same value.
+_OPEN = literal_column("'open'", Text)
+_PENDING = literal_column("'pending'", Text)
+_SENT_STATUS = literal_column("'sent'", Text)
+_FAILED = literal_column("'failed'", Text)
+_IN_STOCK = literal_column("'in_stock'", Text)
 
 _l = order_lines.alias("l")
 _e = line_etas.alias("e")
@@ -87,21 +96,21 @@ def _in_segment(kind: SegmentKind) -> ColumnElement[bool]:
     if kind is SegmentKind.SKU:
         return _l.c.order_id.in_(
             select(order_lines.c.order_id).where(
-                order_lines.c.status == "open", in_json_array(order_lines.c.sku, _values)
+                order_lines.c.status == _OPEN, in_json_texts(order_lines.c.sku, _values)
             )
         )
     if kind is SegmentKind.SUPPLIER:
         return _l.c.order_id.in_(
             select(order_lines.c.order_id).where(
-                order_lines.c.status == "open",
+                order_lines.c.status == _OPEN,
                 order_lines.c.sku.in_(
-                    select(products.c.sku).where(in_json_array(products.c.supplier, _values))
+                    select(products.c.sku).where(in_json_texts(products.c.supplier, _values))
                 ),
             )
         )
     return _l.c.order_id.in_(
         select(order_lines.c.order_id).where(
-            order_lines.c.status == "open", in_json_array(order_lines.c.order_id, _values)
+            order_lines.c.status == _OPEN, in_json_texts(order_lines.c.order_id, _values)
         )
     )
 
@@ -112,22 +121,22 @@ def _with_product(ready: bool) -> ColumnElement[bool]:
     pe = line_etas.alias("pe")
     confidence = pe.c.confidence
     condition = (
-        and_(confidence.is_not(None), confidence == "in_stock")
+        and_(confidence.is_not(None), confidence == _IN_STOCK)
         if ready
-        else or_(confidence.is_(None), confidence != "in_stock")
+        else or_(confidence.is_(None), confidence != _IN_STOCK)
     )
     return _l.c.order_id.in_(
         select(p.c.order_id)
         .select_from(
             p.outerjoin(pe, and_(pe.c.order_id == p.c.order_id, pe.c.line_no == p.c.line_no))
         )
-        .where(p.c.status == "open", p.c.sku == bindparam("product_sku", type_=Text), condition)
+        .where(p.c.status == _OPEN, p.c.sku == bindparam("product_sku", type_=Text), condition)
     )
 
 
 # Why: a few customers' copies (the preview's samples) need only their own orders looked at.
 _OF_CUSTOMERS = _l.c.order_id.in_(
-    select(orders.c.order_id).where(in_json_array(orders.c.customer_id, _ids))
+    select(orders.c.order_id).where(in_json_texts(orders.c.customer_id, _ids))
 )
 
 
@@ -135,7 +144,7 @@ def _segment_ctes(
     kind: SegmentKind, product: bool | None, of_customers: bool, jurisdiction: bool
 ) -> tuple[CTE, CTE]:
     """The segment's orders (with their estimates) and customers, as MATERIALIZED CTEs."""
-    not_now = _l.c.ship_now == 0
+    not_now = _l.c.ship_now == literal_column("0", Integer)
     ship_date = _e.c.ship_date
     # Why: an order's estimate as `split_order_estimate` (DESIGN §5.6), set-based: the latest ship
     # date of its open lines not shipped ahead (all open lines when every one was), none if any is
@@ -157,13 +166,13 @@ def _segment_ctes(
         .select_from(
             _l.outerjoin(_e, and_(_e.c.order_id == _l.c.order_id, _e.c.line_no == _l.c.line_no))
         )
-        .where(_l.c.status == "open")
+        .where(_l.c.status == _OPEN)
         .group_by(_l.c.order_id)
     )
     if kind is SegmentKind.ALL:
         # Why: `--all` takes the orders with an open backordered line: an open line without a
         # stored ETA counts as backordered, as in `order --json`.
-        seg = seg.having(_count(or_(_e.c.confidence.is_(None), _e.c.confidence != "in_stock")) > 0)
+        seg = seg.having(_count(or_(_e.c.confidence.is_(None), _e.c.confidence != _IN_STOCK)) > 0)
     else:
         seg = seg.where(_in_segment(kind))
     if of_customers:
@@ -262,7 +271,7 @@ def _customers_statement(
     if linked_only:
         statement = statement.where(s.chat_id.is_not(None))
     if by_tag:
-        statement = statement.where(in_json_array(s.tag, _tags))
+        statement = statement.where(in_json_texts(s.tag, _tags))
     return statement
 
 
@@ -350,7 +359,7 @@ _SUPPLIERS = (
     .distinct()
     .where(products.c.supplier.is_not(None), products.c.supplier != "")
 )
-_KNOWN_ORDERS = select(orders.c.order_id).where(in_json_array(orders.c.order_id, _ids))
+_KNOWN_ORDERS = select(orders.c.order_id).where(in_json_texts(orders.c.order_id, _ids))
 
 
 async def read_suppliers(conn: AsyncConnection) -> list[str]:
@@ -489,7 +498,7 @@ async def read_broadcasts(conn: AsyncConnection, *, limit: int) -> list[Broadcas
 
 def _progress_statement() -> Select[Any]:
     r, o, b = broadcast_recipients, outbox, broadcasts
-    pending = o.c.status == "pending"
+    pending = o.c.status == _PENDING
     state = case(
         (
             and_(pending, b.c.stopped_at.is_not(None)),
@@ -514,9 +523,9 @@ def _progress_statement() -> Select[Any]:
                 else_="pending",
             ),
         ),
-        (o.c.status == "sent", "sent"),
+        (o.c.status == _SENT_STATUS, "sent"),
         (
-            and_(o.c.status == "failed", o.c.last_error == bindparam("withdrawn", type_=Text)),
+            and_(o.c.status == _FAILED, o.c.last_error == bindparam("withdrawn", type_=Text)),
             "withdrawn",
         ),
         else_="failed",
@@ -535,7 +544,9 @@ def _progress_statement() -> Select[Any]:
 
 
 _PROGRESS = _progress_statement()
-_SENT = and_(outbox.c.broadcast_id == bindparam("id", type_=BigInteger), outbox.c.status == "sent")
+_SENT = and_(
+    outbox.c.broadcast_id == bindparam("id", type_=BigInteger), outbox.c.status == _SENT_STATUS
+)
 _SEND_TIMES = select(func.min(outbox.c.sent_at), func.max(outbox.c.sent_at)).where(_SENT)
 _RECENT_SENDS = (
     select(outbox.c.sent_at)
@@ -588,7 +599,7 @@ _WITHDRAW = (
     update(outbox)
     .where(
         outbox.c.broadcast_id == bindparam("b_id", type_=BigInteger),
-        outbox.c.status == "pending",
+        outbox.c.status == _PENDING,
         ~and_(
             outbox.c.claimed_by.is_not(None),
             outbox.c.claim_expires_at > bindparam("clock", type_=Float),

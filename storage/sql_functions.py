@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import BindParameter, ColumnElement, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import GenericFunction
-from sqlalchemy.types import Boolean, Integer, Text
+from sqlalchemy.types import Integer, Text
 
 
 class greatest(GenericFunction[Any]):
@@ -73,22 +74,26 @@ def _days_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) ->
     return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
 
 
-# --- conv-staff: a column among the texts of one JSON array parameter ---
-class in_json_array(GenericFunction[bool]):
-    """`in_json_array(column, json_text)`: whether a TEXT column's value is one of the strings of
-    a JSON array (one parameter, however many values: no driver limit on parameters)."""
+# --- conv-staff: the strings of one JSON array parameter, as rows ---
+class json_texts(GenericFunction[str]):
+    """Table-valued: the strings of a JSON array (one TEXT parameter, however many values: no
+    driver limit on parameters) as rows of one column `value`:
+    `column.in_(select(json_texts(param).table_valued("value").c.value))`."""
 
-    type = Boolean()
+    type = Text()
     inherit_cache = True
 
 
-@compiles(in_json_array, "sqlite")
-def _in_json_sqlite(element: in_json_array, compiler: SQLCompiler, **kw: Any) -> str:
-    column, values = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"{column} IN (SELECT value FROM json_each({values}))"
+@compiles(json_texts, "sqlite")
+def _json_texts_sqlite(element: json_texts, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_each({compiler.process(element.clauses, **kw)})"
 
 
-@compiles(in_json_array, "postgresql")
-def _in_json_postgresql(element: in_json_array, compiler: SQLCompiler, **kw: Any) -> str:
-    column, values = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"{column} IN (SELECT jsonb_array_elements_text(CAST({values} AS jsonb)))"
+@compiles(json_texts, "postgresql")
+def _json_texts_postgresql(element: json_texts, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"jsonb_array_elements_text(CAST({compiler.process(element.clauses, **kw)} AS jsonb))"
+
+
+def in_json_texts(column: ColumnElement[str], values: BindParameter[str]) -> ColumnElement[bool]:
+    """Whether the TEXT column's value is one of the strings of the JSON array `values`."""
+    return column.in_(select(json_texts(values).table_valued("value").c.value))
