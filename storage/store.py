@@ -29,6 +29,7 @@ import storage.open_orders as open_order_table
 import storage.outbox as outbox_tables
 import storage.overdue_supply as overdue_tables
 import storage.ratings as rating_tables
+import storage.staff_cards as staff_card_tables
 import storage.staff_prompts as staff_prompt_table
 import storage.stats as stats_tables
 import storage.supply_changes as supply_tables
@@ -875,6 +876,12 @@ class SqlStore:
         """Close the chat's question, if any."""
         async with self._db.write() as conn:
             await staff_prompt_table.clear_prompt(conn, chat_id)
+
+    async def notice_holds(self, notice_ids: Collection[int]) -> dict[int, datetime]:
+        """For each of these notices whose message still waits under a hold (quiet hours), the
+        earliest moment (UTC) it may go; the others are left out."""
+        async with self._db.read() as conn:
+            return await staff_card_tables.read_notice_holds(conn, notice_ids)
 
     # --- hand-off (DESIGN §12) ---
     async def support_thread(self, support_chat_id: int, customer_id: str) -> int | None:
