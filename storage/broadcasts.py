@@ -81,6 +81,8 @@ _PENDING = literal_column("'pending'", Text)
 _SENT_STATUS = literal_column("'sent'", Text)
 _FAILED = literal_column("'failed'", Text)
 _IN_STOCK = literal_column("'in_stock'", Text)
+_ONE = literal_column("1", Integer)
+_ZERO = literal_column("0", Integer)
 
 _l = order_lines.alias("l")
 _e = line_etas.alias("e")
@@ -227,28 +229,19 @@ def _variant(segment: SegmentFilter) -> tuple[SegmentKind, bool | None, bool]:
 def _groups_statement(kind: SegmentKind, product: bool | None, jurisdiction: bool) -> Select[Any]:
     _, seg_customers = _segment_ctes(kind, product, False, jurisdiction)
     s = seg_customers.c
-    linked = case((s.chat_id.is_not(None), 1), else_=0)
-    held = case((s.chat_id.in_(select(unreachable_chats.c.chat_id)), 1), else_=0)
-    flagged = select(
-        s.tag,
-        linked.label("linked"),
-        held.label("held"),
-        s.customer_id,
-        s.chat_id,
-        s.zone,
-    ).subquery("flagged")
-    f = flagged.c
+    # Why: grouped by output position (both databases take it), so PostgreSQL need not match
+    # expressions holding parameters, and SQLite groups in one pass as before.
     return (
         select(
-            f.tag,
-            f.linked,
-            f.held,
-            func.count().label("customers"),
-            func.min(case((f.chat_id.is_not(None), f.customer_id))).label("sample"),
-            f.zone,
+            s.tag,
+            case((s.chat_id.is_not(None), _ONE), else_=_ZERO),
+            case((s.chat_id.in_(select(unreachable_chats.c.chat_id)), _ONE), else_=_ZERO),
+            func.count(),
+            func.min(case((s.chat_id.is_not(None), s.customer_id))),
+            s.zone,
         )
-        .group_by(f.tag, f.linked, f.held, f.zone)
-        .order_by(f.tag, f.linked, f.held, f.zone)
+        .group_by(*(literal_column(str(n)) for n in (1, 2, 3, 6)))
+        .order_by(*(literal_column(str(n)) for n in (1, 2, 3, 6)))
     )
 
 
