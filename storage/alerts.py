@@ -54,6 +54,7 @@ _OPEN = literal_column("'open'", Text)
 _PENDING = literal_column("'pending'", Text)
 _DUE = literal_column("'due'", Text)
 
+_CHUNK = 1_000  # alerts per INSERT statement
 _KNOWN = select(alerts.c.subject).where(
     alerts.c.kind == bindparam("kind", type_=Text),
     in_json_texts(alerts.c.subject, bindparam("subjects", type_=Text)),
@@ -184,34 +185,43 @@ async def record_alerts(
 ) -> tuple[AlertKey, ...]:
     """Record each alert not raised before and queue its messages, inside the caller's
     transaction (`db.write()`); the keys of those raised now."""
-    raised: list[AlertKey] = []
     created = utc_text(now)
     # Why: ON CONFLICT DO NOTHING + RETURNING says which alerts are new without a failed statement
     # (that would abort a PostgreSQL transaction). Two instances raising the same alert at once:
     # the second insert waits on the unique (kind, subject) until the first commits, then returns
-    # no row, so each alert is raised and its messages queued once, at any isolation.
-    statement = insert(conn, alerts).on_conflict_do_nothing().returning(alerts.c.id)
-    for alert in alerts_:
-        key = alert.key
-        new = (
-            await conn.execute(
-                statement,
+    # no row, so each alert is raised and its messages queued once, at any isolation. Rows go in
+    # sorted by (kind, subject), so two such inserts take their locks in one order (no deadlock).
+    ordered = sorted(alerts_, key=lambda alert: (alert.key.kind.value, alert.key.subject))
+    statement = (
+        insert(conn, alerts).on_conflict_do_nothing().returning(alerts.c.kind, alerts.c.subject)
+    )
+    new: set[tuple[str, str]] = set()
+    for start in range(0, len(ordered), _CHUNK):
+        rows = await conn.execute(
+            statement,
+            [
                 {
-                    "kind": key.kind.value,
-                    "subject": key.subject,
-                    "target": key.target,
-                    "handle": key.handle,
+                    "kind": alert.key.kind.value,
+                    "subject": alert.key.subject,
+                    "target": alert.key.target,
+                    "handle": alert.key.handle,
                     "created_at": created,
-                },
-            )
-        ).first()
-        if new is None:
-            continue
-        raised.append(key)
-        if alert.messages:
-            raw = await driver_connection_for(conn)  # TRANSITIONAL
-            await insert_outbox_rows(raw, alert.messages, now=now)  # TRANSITIONAL
-    return tuple(raised)
+                }
+                for alert in ordered[start : start + _CHUNK]
+            ],
+        )
+        new |= {(str(kind), str(subject)) for kind, subject in rows}
+    raised = []
+    for alert in alerts_:
+        identity = (alert.key.kind.value, alert.key.subject)
+        if identity in new:
+            new.discard(identity)  # Why: an alert given twice is raised once, as before.
+            raised.append(alert)
+    messages = [message for alert in raised for message in alert.messages]
+    if messages:
+        raw = await driver_connection_for(conn)  # TRANSITIONAL
+        await insert_outbox_rows(raw, messages, now=now)  # TRANSITIONAL
+    return tuple(alert.key for alert in raised)
 
 
 async def alert_by_handle(conn: AsyncConnection, handle: str) -> AlertRecord | None:
