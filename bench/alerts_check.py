@@ -17,13 +17,15 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import BigInteger, Text, bindparam, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bench.dataset import TODAY, ShopSize, build_shop, customer_id
 from bot.i18n import Catalogs
 from bot.services.alerts import alert_blocked_questions, alert_overdue_refunds, alert_overdue_supply
 from bot.services.overdue_supply import overdue_supply
 from handlers.staff.alert_texts import AlertTexts
 from storage.store import SqlStore, open_store
-from storage.transaction import transaction
 
 NAME = "alerts_check"
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
@@ -33,6 +35,7 @@ LINKED = 20_000
 BLOCKED = 10_000
 QUESTIONS = 2_000
 FIRST_CHAT = 8_000_000_000
+CHUNK = 1_000  # rows per INSERT statement
 
 
 def run(scale: float = 1.0) -> dict[str, object]:
@@ -64,7 +67,8 @@ async def _measure(scale: float) -> dict[str, object]:
             again_daily, raised_again = await _timed(daily)
             first_blocked, raised_blocked = await _timed(blocked)
             again_blocked, raised_blocked_again = await _timed(blocked)
-            rows = await store.connection.execute_fetchall("SELECT count(*) FROM outbox")
+            async with store.database.read() as conn:
+                outbox_rows = (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
         finally:
             await store.close()
     return {
@@ -78,7 +82,7 @@ async def _measure(scale: float) -> dict[str, object]:
         "blocked_alerts_raised": raised_blocked,
         "blocked_next_look_seconds": round(again_blocked, 3),
         "blocked_next_look_raised": raised_blocked_again,
-        "outbox_rows": int(next(iter(rows))[0]),
+        "outbox_rows": int(outbox_rows),
     }
 
 
@@ -89,46 +93,71 @@ async def _timed(check: Callable[[], Awaitable[int]]) -> tuple[float, int]:
 
 
 async def _add_refunds_and_chats(store: SqlStore, size: ShopSize, scale: float) -> None:
-    conn = store.connection
     refunds = max(1, round(REFUNDS * scale))
     linked = min(size.customers, max(1, round(LINKED * scale)))
     blocked = max(1, round(BLOCKED * scale))
     questions = max(1, round(QUESTIONS * scale))
     created = NOW.isoformat()
-    async with transaction(conn):
-        await conn.executemany(
+    async with store.database.write() as conn:
+        await _insert_chunked(
+            conn,
             """INSERT INTO refunds (order_id, line_no, amount_minor, currency, due_date, status,
-                   reason, created_at) VALUES (?, 1, 1999, 'EUR', ?, 'due', 'cancel', ?)""",
+                   reason, created_at)
+               VALUES (:order_id, 1, 1999, 'EUR', :due, 'due', 'cancel', :created)""",
             [
-                (f"O{n:07d}", (TODAY - timedelta(days=1 + n % 20)).isoformat(), created)
+                {
+                    "order_id": f"O{n:07d}",
+                    "due": (TODAY - timedelta(days=1 + n % 20)).isoformat(),
+                    "created": created,
+                }
                 for n in range(refunds)
             ],
         )
-        await conn.executemany(
-            "INSERT INTO chat_links (chat_id, customer_id, via, linked_at) VALUES (?, ?, ?, ?)",
-            [(FIRST_CHAT + n, customer_id(n), "deep_link", created) for n in range(linked)],
+        await _insert_chunked(
+            conn,
+            "INSERT INTO chat_links (chat_id, customer_id, via, linked_at)"
+            " VALUES (:chat, :customer, 'deep_link', :created)",
+            [
+                {"chat": FIRST_CHAT + n, "customer": customer_id(n), "created": created}
+                for n in range(linked)
+            ],
         )
-        await conn.executemany(
-            "INSERT INTO unreachable_chats (chat_id, since, reason) VALUES (?, ?, 'blocked')",
-            [(FIRST_CHAT + n, created) for n in range(blocked)],
+        await _insert_chunked(
+            conn,
+            "INSERT INTO unreachable_chats (chat_id, since, reason)"
+            " VALUES (:chat, :created, 'blocked')",
+            [{"chat": FIRST_CHAT + n, "created": created} for n in range(blocked)],
         )
         # Why: an open question on one order of each of the first customers who blocked the bot.
         await conn.execute(
-            """INSERT OR IGNORE INTO notice_state (order_id, deadline, communicated_date,
-                   communicated_at, awaiting_answer, silence_means, decision_deadline,
-                   auto_cancel_on, updated_at)
-               SELECT min(o.order_id), ?, ?, ?, 1, 'cancel', ?, ?, ?
-                 FROM orders o
-                WHERE o.customer_id IN (SELECT customer_id FROM chat_links
-                                         WHERE chat_id < ?)
-                GROUP BY o.customer_id""",
-            (
-                TODAY.isoformat(),
-                TODAY.isoformat(),
-                created,
-                (TODAY + timedelta(days=20)).isoformat(),
-                (TODAY + timedelta(days=21)).isoformat(),
-                created,
-                FIRST_CHAT + questions,
+            text(
+                """INSERT INTO notice_state (order_id, deadline, communicated_date,
+                       communicated_at, awaiting_answer, silence_means, decision_deadline,
+                       auto_cancel_on, updated_at)
+                   SELECT min(o.order_id), :today, :today, :created, 1, 'cancel', :decide,
+                          :cancel, :created
+                     FROM orders o
+                    WHERE o.customer_id IN (SELECT customer_id FROM chat_links
+                                             WHERE chat_id < :below)
+                    GROUP BY o.customer_id
+                   ON CONFLICT DO NOTHING"""
+            ).bindparams(
+                bindparam("today", type_=Text),
+                bindparam("created", type_=Text),
+                bindparam("decide", type_=Text),
+                bindparam("cancel", type_=Text),
+                bindparam("below", type_=BigInteger),
             ),
+            {
+                "today": TODAY.isoformat(),
+                "created": created,
+                "decide": (TODAY + timedelta(days=20)).isoformat(),
+                "cancel": (TODAY + timedelta(days=21)).isoformat(),
+                "below": FIRST_CHAT + questions,
+            },
         )
+
+
+async def _insert_chunked(conn: AsyncConnection, sql: str, rows: list[dict[str, object]]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        await conn.execute(text(sql), rows[start : start + CHUNK])

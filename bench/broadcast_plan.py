@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import text
+
 from bench.dataset import TODAY, ShopSize, build_shop, customer_id
 from bot.config import DEFAULT_QUIET_HOURS
 from bot.domain.broadcasts import Segment, SegmentKind, Template, TemplateMessage
@@ -35,7 +37,9 @@ from bot.services.broadcasts import (
 from bot.services.eta import recompute_etas
 from handlers.broadcast_texts import broadcast_texts
 from storage.store import open_store
-from storage.transaction import transaction
+
+# Rows per INSERT statement while building the shop.
+CHUNK = 1_000
 
 NAME = "broadcast_plan"
 GOAL_SECONDS = 10.0
@@ -82,36 +86,52 @@ async def _prepare(path: Path, size: ShopSize) -> None:
     try:
         # Why: a product template reaches only the customers still waiting for that product, so
         # every customer gets one more order of it, none on hand: all of them are in the broadcast.
-        async with transaction(store.connection):
-            await store.connection.execute(
-                "UPDATE products SET on_hand = 0 WHERE sku = ?", (HOT_SKU,)
+        async with store.database.write() as conn:
+            await conn.execute(
+                text("UPDATE products SET on_hand = 0 WHERE sku = :sku"), {"sku": HOT_SKU}
             )
-            await store.connection.executemany(
-                "INSERT INTO orders (order_id, customer_id, placed_at, placed_at_utc, currency,"
-                " priority) VALUES (?, ?, ?, ?, 'EUR', 0)",
-                (
-                    (f"BC{number:07d}", customer_id(number), PLACED.isoformat(), PLACED_UTC)
-                    for number in range(size.customers)
-                ),
-            )
-            await store.connection.executemany(
-                "INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price_minor)"
-                " VALUES (?, 1, ?, 1, 1999)",
-                ((f"BC{number:07d}", HOT_SKU) for number in range(size.customers)),
-            )
+            numbers = range(size.customers)
+            for start in range(0, size.customers, CHUNK):
+                chunk = numbers[start : start + CHUNK]
+                await conn.execute(
+                    text(
+                        "INSERT INTO orders (order_id, customer_id, placed_at, placed_at_utc,"
+                        " currency, priority) VALUES (:id, :customer, :placed, :utc, 'EUR', 0)"
+                    ),
+                    [
+                        {
+                            "id": f"BC{n:07d}",
+                            "customer": customer_id(n),
+                            "placed": PLACED.isoformat(),
+                            "utc": PLACED_UTC,
+                        }
+                        for n in chunk
+                    ],
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO order_lines (order_id, line_no, sku, quantity,"
+                        " unit_price_minor) VALUES (:id, 1, :sku, 1, 1999)"
+                    ),
+                    [{"id": f"BC{n:07d}", "sku": HOT_SKU} for n in chunk],
+                )
         await recompute_etas(store, rules=EtaRules(BusinessCalendar(), 1), today=TODAY)
         # Why: linking through the chat one by one would dwarf what is measured; these are the
         # rows linking writes.
-        async with transaction(store.connection):
-            await store.connection.executemany(
-                "INSERT INTO chat_links (chat_id, customer_id, via, linked_at)"
-                " VALUES (?, ?, 'deep_link', ?)",
-                (
-                    (FIRST_CHAT + number, customer_id(number), NOW.isoformat())
-                    for number in range(size.customers)
-                ),
-            )
-        await store.connection.execute("ANALYZE")
+        async with store.database.write() as conn:
+            for start in range(0, size.customers, CHUNK):
+                await conn.execute(
+                    text(
+                        "INSERT INTO chat_links (chat_id, customer_id, via, linked_at)"
+                        " VALUES (:chat, :customer, 'deep_link', :at)"
+                    ),
+                    [
+                        {"chat": FIRST_CHAT + n, "customer": customer_id(n), "at": NOW.isoformat()}
+                        for n in range(start, min(start + CHUNK, size.customers))
+                    ],
+                )
+        async with store.database.write() as conn:
+            await conn.execute(text("ANALYZE"))
     finally:
         await store.close()
 
@@ -142,15 +162,15 @@ async def _broadcast(path: Path) -> dict[str, object]:
         finished = time.perf_counter()
         assert isinstance(preview, Preview), preview
         assert isinstance(queued, Queued), queued
-        rows = list(
-            await store.connection.execute_fetchall(
-                "SELECT count(*), sum(length(text)) FROM outbox WHERE broadcast_id = ?",
-                (queued.broadcast_id,),
-            )
-        )
+        async with store.database.read() as conn:
+            count, characters = (
+                await conn.execute(
+                    text("SELECT count(*), sum(length(text)) FROM outbox WHERE broadcast_id = :id"),
+                    {"id": queued.broadcast_id},
+                )
+            ).one()
     finally:
         await store.close()
-    count, characters = rows[0]
     return {
         "recipients": queued.recipients,
         "outbox_rows": count,

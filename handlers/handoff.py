@@ -138,9 +138,9 @@ async def order_card(context: BotContext, customer_id: str, t: Translator) -> li
     ]
     views = await customer_orders(store, customer_id)
     for view in views:
-        found = await staff_order(store, view.order.order_id)
+        found = await staff_order(store, view.order.order_id, now=context.services.clock.now())
         if found is not None:
-            parts.append(find_text(t, found))
+            parts.append(find_text(t, found, context.services.settings.timezone))
     if not views:
         parts.append(t.gettext("No open orders."))
     parts.append(

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
-import aiosqlite
+from sqlalchemy import (
+    Integer,
+    RowMapping,
+    Text,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.actions import RefundReason, RefundRecord
 from bot.domain.alerts import (
@@ -22,93 +32,204 @@ from bot.domain.alerts import (
 from bot.domain.refunds import RefundAlreadyPaid, RefundPaid
 from storage.audit import Change, write_changes
 from storage.codec import date_or_none, utc_text
-from storage.database import sa_connection_for  # TRANSITIONAL
+from storage.database import driver_connection_for, insert
 from storage.events import append_event
 from storage.outbox import insert_outbox_rows
-from storage.transaction import transaction
+from storage.schema import (
+    alerts,
+    chat_links,
+    customers,
+    notice_log,
+    notice_state,
+    order_lines,
+    orders,
+    refunds,
+    unreachable_chats,
+)
+from storage.sql_functions import in_json_texts
 
-_KNOWN = """
-    SELECT subject FROM alerts WHERE kind = ? AND subject IN (SELECT value FROM json_each(?))"""
-_RECORD = """
-    INSERT OR IGNORE INTO alerts (kind, subject, target, handle, created_at)
-    VALUES (?, ?, ?, ?, ?)"""
-_BY_HANDLE = "SELECT id, kind, subject, target, created_at FROM alerts WHERE handle = ?"
-_OVERDUE_REFUNDS = """
-    SELECT r.id, r.order_id, o.customer_id, c.name, r.amount_minor, r.currency, r.due_date
-      FROM refunds r
-      JOIN orders o ON o.order_id = r.order_id
-      JOIN customers c ON c.customer_id = o.customer_id
-     WHERE r.status = 'due' AND r.due_date < ?
-     ORDER BY r.due_date, r.id"""
-_REFUND = """
-    SELECT r.id, r.order_id, r.line_no, r.amount_minor, r.currency, r.due_date, r.status,
-           r.reason, r.paid_at, r.paid_by
-      FROM refunds r WHERE r.id = ?"""
-# Why: "blocked" means every linked chat is unreachable; a customer with no chat at all is the
-# undelivered-notice alert's case, and one reachable chat still carries the question. CROSS JOIN
-# fixes the order: from the (few) unreachable chats to their customers' orders, never a scan of
-# every order or chat. An order with a notice still on its way is left for settling to decide
-# (undelivered, its state goes back to the question before it; the sweep tick looks again).
-_BLOCKED_QUESTIONS = """
-    WITH blocked (customer_id) AS MATERIALIZED (
-        SELECT DISTINCT l.customer_id
-          FROM unreachable_chats u
-         CROSS JOIN chat_links l ON l.chat_id = u.chat_id
-         WHERE NOT EXISTS (SELECT 1 FROM chat_links other
-                            WHERE other.customer_id = l.customer_id
-                              AND other.chat_id NOT IN (SELECT chat_id FROM unreachable_chats)))
-    SELECT c.customer_id, c.name, c.email, c.phone, o.order_id, o.jurisdiction, s.silence_means,
-           s.decision_deadline, s.auto_cancel_on, s.communicated_at
-      FROM blocked b
-     CROSS JOIN orders o ON o.customer_id = b.customer_id
-     CROSS JOIN notice_state s ON s.order_id = o.order_id
-      JOIN customers c ON c.customer_id = b.customer_id
-     WHERE s.awaiting_answer = 1
-       AND EXISTS (SELECT 1 FROM order_lines ol
-                    WHERE ol.order_id = s.order_id AND ol.status = 'open')
-       AND NOT EXISTS (SELECT 1 FROM notice_log n
-                        WHERE n.order_id = s.order_id AND n.delivery = 'pending')
-     ORDER BY c.customer_id, o.order_id"""
-_UNREACHABLE_MARK = (
-    "SELECT count(*), coalesce(max(since), ''), coalesce(sum(chat_id), 0) FROM unreachable_chats"
+# Why: constants inline, not as parameters: SQLite uses a partial index (`WHERE status =
+# 'open'`) only when the query names the same value.
+_OPEN = literal_column("'open'", Text)
+_PENDING = literal_column("'pending'", Text)
+_DUE = literal_column("'due'", Text)
+
+_CHUNK = 1_000  # alerts per INSERT statement
+_KNOWN = select(alerts.c.subject).where(
+    alerts.c.kind == bindparam("kind", type_=Text),
+    in_json_texts(alerts.c.subject, bindparam("subjects", type_=Text)),
+)
+_BY_HANDLE = select(
+    alerts.c.id, alerts.c.kind, alerts.c.subject, alerts.c.target, alerts.c.created_at
+).where(alerts.c.handle == bindparam("handle", type_=Text))
+_DUE_REFUNDS = (
+    select(
+        refunds.c.id,
+        refunds.c.order_id,
+        orders.c.customer_id,
+        customers.c.name,
+        refunds.c.amount_minor,
+        refunds.c.currency,
+        refunds.c.due_date,
+    )
+    .select_from(
+        refunds.join(orders, orders.c.order_id == refunds.c.order_id).join(
+            customers, customers.c.customer_id == orders.c.customer_id
+        )
+    )
+    .where(refunds.c.status == _DUE)
+    .order_by(refunds.c.due_date, refunds.c.id)
+)
+_DUE_BEFORE = _DUE_REFUNDS.where(refunds.c.due_date < bindparam("before", type_=Text))
+# Why: FOR UPDATE (nothing on SQLite, whose BEGIN IMMEDIATE already serialises writers): under
+# PostgreSQL's READ COMMITTED a second staff member's press waits for the first to commit, then
+# reads the refund as paid; it is paid, audited and announced once.
+_REFUND = (
+    select(
+        refunds.c.id,
+        refunds.c.order_id,
+        refunds.c.line_no,
+        refunds.c.amount_minor,
+        refunds.c.currency,
+        refunds.c.due_date,
+        refunds.c.status,
+        refunds.c.reason,
+        refunds.c.paid_at,
+        refunds.c.paid_by,
+    )
+    .where(refunds.c.id == bindparam("id"))
+    .with_for_update()
+)
+_PAY = (
+    update(refunds)
+    .where(refunds.c.id == bindparam("b_id"))
+    .values(status="paid", paid_at=bindparam("paid_at"), paid_by=bindparam("paid_by"))
+)
+
+
+def _blocked_questions() -> Any:
+    # Why: "blocked" means every linked chat is unreachable; a customer with no chat at all is
+    # the undelivered-notice alert's case, and one reachable chat still carries the question.
+    # The CTE starts from the (few) unreachable chats to their customers' orders, never a scan of
+    # every order or chat. An order with a notice still on its way is left for settling to decide
+    # (undelivered, its state goes back to the question before it; the sweep tick looks again).
+    link, other = chat_links.alias("l"), chat_links.alias("other")
+    unreachable = select(unreachable_chats.c.chat_id)
+    # Why: written as IN (subquery) over keys so that both planners walk from the few unreachable
+    # chats (by primary key) and then the blocked customers' orders (by index).
+    blocked = (
+        select(link.c.customer_id)
+        .distinct()
+        .where(
+            link.c.chat_id.in_(unreachable),
+            ~exists().where(
+                other.c.customer_id == link.c.customer_id, other.c.chat_id.not_in(unreachable)
+            ),
+        )
+        .cte("blocked")
+        .prefix_with("MATERIALIZED")
+    )
+    s = notice_state
+    return (
+        select(
+            customers.c.customer_id,
+            customers.c.name,
+            customers.c.email,
+            customers.c.phone,
+            orders.c.order_id,
+            orders.c.jurisdiction,
+            s.c.silence_means,
+            s.c.decision_deadline,
+            s.c.auto_cancel_on,
+            s.c.communicated_at,
+        )
+        .select_from(
+            orders.join(s, s.c.order_id == orders.c.order_id).join(
+                customers, customers.c.customer_id == orders.c.customer_id
+            )
+        )
+        .where(
+            orders.c.customer_id.in_(select(blocked.c.customer_id)),
+            s.c.awaiting_answer == literal_column("1", Integer),
+            exists().where(order_lines.c.order_id == s.c.order_id, order_lines.c.status == _OPEN),
+            ~exists().where(
+                notice_log.c.order_id == s.c.order_id, notice_log.c.delivery == _PENDING
+            ),
+        )
+        .order_by(customers.c.customer_id, orders.c.order_id)
+    )
+
+
+_BLOCKED_QUESTIONS = _blocked_questions()
+_UNREACHABLE_MARK = select(
+    func.count(),
+    func.coalesce(func.max(unreachable_chats.c.since), ""),
+    func.coalesce(func.sum(unreachable_chats.c.chat_id), 0),
 )
 
 
 async def known_alerts(
-    conn: aiosqlite.Connection, kind: AlertKind, subjects: Collection[str]
+    conn: AsyncConnection, kind: AlertKind, subjects: Collection[str]
 ) -> set[str]:
     """Which of these subjects of `kind` were already raised."""
     if not subjects:
         return set()
-    rows = await conn.execute_fetchall(_KNOWN, (kind.value, json.dumps(sorted(set(subjects)))))
-    return {str(row[0]) for row in rows}
+    rows = await conn.execute(
+        _KNOWN, {"kind": kind.value, "subjects": json.dumps(sorted(set(subjects)))}
+    )
+    return {str(subject) for subject in rows.scalars()}
 
 
 async def record_alerts(
-    conn: aiosqlite.Connection, alerts: Sequence[RaisedAlert], *, now: datetime
+    conn: AsyncConnection, alerts_: Sequence[RaisedAlert], *, now: datetime
 ) -> tuple[AlertKey, ...]:
-    """Record each alert not raised before and queue its messages, in one transaction."""
-    raised: list[AlertKey] = []
+    """Record each alert not raised before and queue its messages, inside the caller's
+    transaction (`db.write()`); the keys of those raised now."""
     created = utc_text(now)
-    async with transaction(conn):
-        for alert in alerts:
-            key = alert.key
-            async with conn.execute(
-                _RECORD, (key.kind.value, key.subject, key.target, key.handle, created)
-            ) as cursor:
-                if cursor.rowcount != 1:
-                    continue
-            raised.append(key)
-            await insert_outbox_rows(conn, alert.messages, now=now)
-    return tuple(raised)
+    # Why: ON CONFLICT DO NOTHING + RETURNING says which alerts are new without a failed statement
+    # (that would abort a PostgreSQL transaction). Two instances raising the same alert at once:
+    # the second insert waits on the unique (kind, subject) until the first commits, then returns
+    # no row, so each alert is raised and its messages queued once, at any isolation. Rows go in
+    # sorted by (kind, subject), so two such inserts take their locks in one order (no deadlock).
+    ordered = sorted(alerts_, key=lambda alert: (alert.key.kind.value, alert.key.subject))
+    statement = (
+        insert(conn, alerts).on_conflict_do_nothing().returning(alerts.c.kind, alerts.c.subject)
+    )
+    new: set[tuple[str, str]] = set()
+    for start in range(0, len(ordered), _CHUNK):
+        rows = await conn.execute(
+            statement,
+            [
+                {
+                    "kind": alert.key.kind.value,
+                    "subject": alert.key.subject,
+                    "target": alert.key.target,
+                    "handle": alert.key.handle,
+                    "created_at": created,
+                }
+                for alert in ordered[start : start + _CHUNK]
+            ],
+        )
+        new |= {(str(kind), str(subject)) for kind, subject in rows}
+    raised = []
+    for alert in alerts_:
+        identity = (alert.key.kind.value, alert.key.subject)
+        if identity in new:
+            new.discard(identity)  # Why: an alert given twice is raised once, as before.
+            raised.append(alert)
+    messages = [message for alert in raised for message in alert.messages]
+    if messages:
+        raw = await driver_connection_for(conn)  # TRANSITIONAL
+        await insert_outbox_rows(raw, messages, now=now)  # TRANSITIONAL
+    return tuple(alert.key for alert in raised)
 
 
-async def alert_by_handle(conn: aiosqlite.Connection, handle: str) -> AlertRecord | None:
+async def alert_by_handle(conn: AsyncConnection, handle: str) -> AlertRecord | None:
     """The alert whose button carries this handle."""
-    rows = list(await conn.execute_fetchall(_BY_HANDLE, (handle,)))
-    if not rows:
+    row = (await conn.execute(_BY_HANDLE, {"handle": handle})).first()
+    if row is None:
         return None
-    alert_id, kind, subject, target, created_at = rows[0]
+    alert_id, kind, subject, target, created_at = row
     return AlertRecord(
         int(alert_id),
         AlertKey(AlertKind(str(kind)), str(subject), str(target)),
@@ -116,14 +237,13 @@ async def alert_by_handle(conn: aiosqlite.Connection, handle: str) -> AlertRecor
     )
 
 
-async def read_due_refunds(
-    conn: aiosqlite.Connection, before: date | None = None
-) -> list[DueRefund]:
+async def read_due_refunds(conn: AsyncConnection, before: date | None = None) -> list[DueRefund]:
     """Refunds with status `due` (whose due date is before `before`, when given), oldest due
     first."""
-    # Why: every ISO date sorts before "9999-99-99"; no date given means every due refund.
-    limit = before.isoformat() if before is not None else "9999-99-99"
-    rows = await conn.execute_fetchall(_OVERDUE_REFUNDS, (limit,))
+    if before is None:
+        rows = await conn.execute(_DUE_REFUNDS)
+    else:
+        rows = await conn.execute(_DUE_BEFORE, {"before": before.isoformat()})
     return [
         DueRefund(
             refund_id=int(row[0]),
@@ -138,11 +258,9 @@ async def read_due_refunds(
     ]
 
 
-async def read_blocked_questions(conn: aiosqlite.Connection) -> list[BlockedQuestion]:
+async def read_blocked_questions(conn: AsyncConnection) -> list[BlockedQuestion]:
     """Open delay questions of customers whose linked chats are all unreachable."""
-    async with conn.execute(_BLOCKED_QUESTIONS) as cursor:
-        cursor.row_factory = sqlite3.Row
-        rows = list(await cursor.fetchall())
+    rows = (await conn.execute(_BLOCKED_QUESTIONS)).mappings()
     return [
         BlockedQuestion(
             customer_id=str(row["customer_id"]),
@@ -160,57 +278,52 @@ async def read_blocked_questions(conn: aiosqlite.Connection) -> list[BlockedQues
     ]
 
 
-async def read_unreachable_mark(conn: aiosqlite.Connection) -> str:
+async def read_unreachable_mark(conn: AsyncConnection) -> str:
     """Count, latest `since` and id sum of the unreachable chats: changes with any of them."""
-    rows = list(await conn.execute_fetchall(_UNREACHABLE_MARK))
-    count, since, ids = rows[0]
+    count, since, ids = (await conn.execute(_UNREACHABLE_MARK)).one()
     return f"{count}:{since}:{ids}"
 
 
 async def mark_refund_paid(
-    conn: aiosqlite.Connection, refund_id: int, *, actor: str, at: datetime
+    conn: AsyncConnection, refund_id: int, *, actor: str, at: datetime
 ) -> RefundPaid | RefundAlreadyPaid | None:
-    """Set a due refund paid with its audit row and `refund.paid` event, in one transaction;
-    what it was when already paid; None when there is no such refund."""
-    async with transaction(conn):
-        async with conn.execute(_REFUND, (refund_id,)) as cursor:
-            cursor.row_factory = sqlite3.Row
-            row = await cursor.fetchone()
-        if row is None:
-            return None
-        refund = _refund(row)
-        if row["status"] == "paid":
-            return RefundAlreadyPaid(
-                refund,
-                paid_by=row["paid_by"],
-                paid_at=datetime.fromisoformat(row["paid_at"]) if row["paid_at"] else None,
-            )
-        await conn.execute(
-            "UPDATE refunds SET status = 'paid', paid_at = ?, paid_by = ? WHERE id = ?",
-            (at.isoformat(), actor, refund_id),
+    """Set a due refund paid with its audit row and `refund.paid` event, inside the caller's
+    transaction (`db.write()`); what it was when already paid; None when there is no such
+    refund."""
+    row = (await conn.execute(_REFUND, {"id": refund_id})).mappings().first()
+    if row is None:
+        return None
+    refund = _refund(row)
+    if row["status"] == "paid":
+        return RefundAlreadyPaid(
+            refund,
+            paid_by=row["paid_by"],
+            paid_at=datetime.fromisoformat(row["paid_at"]) if row["paid_at"] else None,
         )
-        change = Change("refund.paid", f"refund:{refund_id}", {"status": "due"}, {"status": "paid"})
-        await write_changes(sa_connection_for(conn), [change], actor=actor, at=at)  # TRANSITIONAL
-        await append_event(
-            conn,
-            "refund.paid",
-            refund.order_id,
-            {
-                "order_id": refund.order_id,
-                "line_no": refund.line_no,
-                "amount_minor": refund.amount_minor,
-                "currency": refund.currency,
-                "due_date": refund.due_date.isoformat(),
-                "reason": refund.reason,
-                "actor": actor,
-                "at": at.isoformat(),
-            },
-            at=at,
-        )
+    await conn.execute(_PAY, {"b_id": refund_id, "paid_at": at.isoformat(), "paid_by": actor})
+    change = Change("refund.paid", f"refund:{refund_id}", {"status": "due"}, {"status": "paid"})
+    raw = await driver_connection_for(conn)  # TRANSITIONAL
+    await write_changes(conn, [change], actor=actor, at=at)
+    await append_event(  # TRANSITIONAL (raw)
+        raw,
+        "refund.paid",
+        refund.order_id,
+        {
+            "order_id": refund.order_id,
+            "line_no": refund.line_no,
+            "amount_minor": refund.amount_minor,
+            "currency": refund.currency,
+            "due_date": refund.due_date.isoformat(),
+            "reason": refund.reason,
+            "actor": actor,
+            "at": at.isoformat(),
+        },
+        at=at,
+    )
     return RefundPaid(refund, paid_by=actor, paid_at=at)
 
 
-def _refund(row: sqlite3.Row) -> RefundRecord:
+def _refund(row: RowMapping) -> RefundRecord:
     return RefundRecord(
         order_id=str(row["order_id"]),
         line_no=int(row["line_no"]),

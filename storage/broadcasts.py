@@ -6,9 +6,29 @@ import json
 import time
 from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-import aiosqlite
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    ColumnElement,
+    Float,
+    Integer,
+    RowMapping,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.broadcasts import (
     RATE_WINDOW,
@@ -29,139 +49,242 @@ from bot.domain.broadcasts import (
 )
 from bot.domain.outbox import OutgoingMessage
 from storage.audit import Change, write_changes
-from storage.codec import CUSTOMER_TAG_SQL, utc_text
-from storage.database import sa_connection_for  # TRANSITIONAL
+from storage.codec import CUSTOMER_TAG_SQL, IN_CHUNK, utc_text
+from storage.database import driver_connection_for
 from storage.outbox import insert_outbox_rows
-from storage.transaction import transaction
-
-# Why: one JSON parameter carries any number of keys, within SQLite's variable limit.
-_IN_JSON = "IN (SELECT value FROM json_each(?))"
-BATCH = 5_000
-
-# The orders with an open line a segment is about, by kind (set-based, by index; ALL scans once).
-_IN_VALUES = "IN (SELECT value FROM json_each(:values))"
-_SEGMENT_ORDERS = {
-    SegmentKind.SKU: f"""
-        SELECT order_id FROM order_lines WHERE status = 'open' AND sku {_IN_VALUES}""",
-    SegmentKind.SUPPLIER: f"""
-        SELECT order_id FROM order_lines
-         WHERE status = 'open' AND sku IN (SELECT sku FROM products WHERE supplier {_IN_VALUES})""",
-    SegmentKind.ORDERS: f"""
-        SELECT order_id FROM order_lines WHERE status = 'open' AND order_id {_IN_VALUES}""",
-}
-# Why: an order's estimate as `split_order_estimate` (DESIGN §5.6), set-based: the latest ship date
-# of its open lines not shipped ahead (all open lines when every one was), none if any is undated.
-# `--all` takes the orders with an open backordered line: an open line without a stored ETA counts
-# as backordered, as in `order --json`. One pass over the lines in key order, no sort.
-_SEGMENT = """
-    WITH seg AS MATERIALIZED (
-        SELECT l.order_id,
-               CASE WHEN sum(l.ship_now = 0) > 0
-                    THEN CASE WHEN sum(l.ship_now = 0 AND e.ship_date IS NULL) = 0
-                              THEN max(CASE WHEN l.ship_now = 0 THEN e.ship_date END) END
-                    ELSE CASE WHEN sum(e.ship_date IS NULL) = 0 THEN max(e.ship_date) END
-               END AS estimate
-          FROM order_lines AS l
-          LEFT JOIN line_etas AS e ON e.order_id = l.order_id AND e.line_no = l.line_no
-         WHERE l.status = 'open' {and_in_segment}
-         GROUP BY l.order_id {having}),
-    seg_orders AS MATERIALIZED (
-        SELECT o.order_id, o.customer_id, o.placed_at_utc, seg.estimate
-          FROM seg CROSS JOIN orders AS o ON o.order_id = seg.order_id
-         WHERE :jurisdiction IS NULL OR o.jurisdiction = :jurisdiction),
-    seg_customers AS MATERIALIZED (
-        SELECT c.customer_id,
-               {customer_tag} AS tag,
-               coalesce(c.timezone, '') AS zone,
-               (SELECT k.chat_id FROM chat_links AS k WHERE k.customer_id = c.customer_id
-                 ORDER BY EXISTS (SELECT 1 FROM unreachable_chats AS u WHERE u.chat_id = k.chat_id),
-                          k.linked_at DESC, k.chat_id DESC
-                 LIMIT 1) AS chat_id
-          FROM customers AS c
-         WHERE c.customer_id IN (SELECT customer_id FROM seg_orders))
-""".replace("{customer_tag}", CUSTOMER_TAG_SQL)
-_BACKORDERED = "HAVING sum(e.confidence IS NULL OR e.confidence != 'in_stock') > 0"
-# Why: the customer's own choice wins over the orders' language, as in `customer_from`; the chat a
-# copy goes to is the most recently linked one that has not blocked the bot, else the most recent.
-_GROUPS = """
-    SELECT tag, chat_id IS NOT NULL, chat_id IN (SELECT chat_id FROM unreachable_chats), count(*),
-           min(CASE WHEN chat_id IS NOT NULL THEN customer_id END), zone
-      FROM seg_customers GROUP BY 1, 2, 3, 6 ORDER BY 1, 2, 3, 6"""
-# Why: CROSS JOIN keeps SQLite's planner walking customer -> their orders by key.
-_CUSTOMERS = """
-    SELECT s.customer_id, s.tag, s.chat_id, so.order_id, so.estimate, s.zone
-      FROM seg_customers AS s
-     CROSS JOIN seg_orders AS so ON so.customer_id = s.customer_id
-     WHERE {linked} {and_tag}
-     ORDER BY s.customer_id, so.placed_at_utc, so.order_id"""
-_PROGRESS = """
-    SELECT r.language,
-           CASE WHEN o.status = 'pending' AND b.stopped_at IS NOT NULL
-                -- Why: after a stop, a copy a sender had already claimed is on its way (its send
-                -- may still succeed); any other pending copy is never sent.
-                THEN CASE WHEN o.claimed_by IS NOT NULL AND o.claim_expires_at > :clock
-                          THEN 'in_flight' ELSE 'withdrawn' END
-                WHEN o.status = 'pending'
-                THEN CASE WHEN o.chat_id IN (SELECT chat_id FROM unreachable_chats) THEN 'held'
-                          WHEN o.not_before > :now THEN 'waiting' ELSE 'pending' END
-                WHEN o.status = 'sent' THEN 'sent'
-                WHEN o.status = 'failed' AND o.last_error = :withdrawn THEN 'withdrawn'
-                ELSE 'failed' END,
-           count(*)
-      FROM broadcast_recipients AS r JOIN outbox AS o ON o.id = r.outbox_id
-      JOIN broadcasts AS b ON b.id = r.broadcast_id
-     WHERE r.broadcast_id = :id
-     GROUP BY 1, 2"""
-_RECORD_COLUMNS = (
-    "id, created_at, created_by, segment, message, recipients, not_linked, fallback,"
-    " stopped_at, stopped_by, without_product"
+from storage.schema import (
+    broadcast_recipients,
+    broadcasts,
+    chat_links,
+    customers,
+    line_etas,
+    order_lines,
+    orders,
+    outbox,
+    products,
+    unreachable_chats,
 )
+from storage.sql_functions import in_json_texts
+
+BATCH = 5_000
+# Why: 100,000 recipients go in as lists of this many rows (bounded memory and parameters).
+INSERT_CHUNK = 1_000
+
+_values = bindparam("values", type_=Text)  # a JSON array of the segment's values
+_ids = bindparam("ids", type_=Text)  # a JSON array of customer ids
+_tags = bindparam("tags", type_=Text)  # a JSON array of language tags
+
+# Why: constants inline, not as parameters: SQLite uses a partial index (`WHERE status =
+# 'open'`) only when the query names the same value.
+_OPEN = literal_column("'open'", Text)
+_PENDING = literal_column("'pending'", Text)
+_SENT_STATUS = literal_column("'sent'", Text)
+_FAILED = literal_column("'failed'", Text)
+_IN_STOCK = literal_column("'in_stock'", Text)
+_ONE = literal_column("1", Integer)
+_ZERO = literal_column("0", Integer)
+
+_l = order_lines.alias("l")
+_e = line_etas.alias("e")
+_c = customers.alias("c")
 
 
-# Why: a product template is about the orders with an open line of its product (DESIGN §11).
-_WITH_PRODUCT = """
-    AND l.order_id IN (SELECT p.order_id FROM order_lines AS p
-                         LEFT JOIN line_etas AS pe ON pe.order_id = p.order_id
-                                                  AND pe.line_no = p.line_no
-                        WHERE p.status = 'open' AND p.sku = :product_sku AND {ready})"""
-_READY = "pe.confidence IS NOT NULL AND pe.confidence = 'in_stock'"
-_WAITING = "(pe.confidence IS NULL OR pe.confidence != 'in_stock')"
+def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _in_segment(kind: SegmentKind) -> ColumnElement[bool]:
+    """The orders with an open line a segment is about, by kind (set-based, by index)."""
+    if kind is SegmentKind.SKU:
+        return _l.c.order_id.in_(
+            select(order_lines.c.order_id).where(
+                order_lines.c.status == _OPEN, in_json_texts(order_lines.c.sku, _values)
+            )
+        )
+    if kind is SegmentKind.SUPPLIER:
+        return _l.c.order_id.in_(
+            select(order_lines.c.order_id).where(
+                order_lines.c.status == _OPEN,
+                order_lines.c.sku.in_(
+                    select(products.c.sku).where(in_json_texts(products.c.supplier, _values))
+                ),
+            )
+        )
+    return _l.c.order_id.in_(
+        select(order_lines.c.order_id).where(
+            order_lines.c.status == _OPEN, in_json_texts(order_lines.c.order_id, _values)
+        )
+    )
+
+
+def _with_product(ready: bool) -> ColumnElement[bool]:
+    """A product template is about the orders with an open line of its product (DESIGN §11)."""
+    p = order_lines.alias("p")
+    pe = line_etas.alias("pe")
+    confidence = pe.c.confidence
+    condition = (
+        and_(confidence.is_not(None), confidence == _IN_STOCK)
+        if ready
+        else or_(confidence.is_(None), confidence != _IN_STOCK)
+    )
+    return _l.c.order_id.in_(
+        select(p.c.order_id)
+        .select_from(
+            p.outerjoin(pe, and_(pe.c.order_id == p.c.order_id, pe.c.line_no == p.c.line_no))
+        )
+        .where(p.c.status == _OPEN, p.c.sku == bindparam("product_sku", type_=Text), condition)
+    )
 
 
 # Why: a few customers' copies (the preview's samples) need only their own orders looked at.
-_OF_CUSTOMERS = """
-    AND l.order_id IN (SELECT order_id FROM orders
-                        WHERE customer_id IN (SELECT value FROM json_each(:ids)))"""
+_OF_CUSTOMERS = _l.c.order_id.in_(
+    select(orders.c.order_id).where(in_json_texts(orders.c.customer_id, _ids))
+)
 
 
-def _segment_sql(
-    segment: SegmentFilter, tail: str, customer_ids: Collection[str] | None = None
-) -> tuple[str, dict[str, object]]:
-    kind = SegmentKind.ORDERS if segment.kind is SegmentKind.PURCHASE_ORDER else segment.kind
-    params: dict[str, object] = {
-        "values": json.dumps(list(segment.values)),
-        "jurisdiction": segment.jurisdiction.value if segment.jurisdiction else None,
-        "ids": json.dumps(sorted(customer_ids or ())),
-        "product_sku": segment.product.sku if segment.product else None,
-    }
-    of_customers = "" if customer_ids is None else _OF_CUSTOMERS
-    if segment.product is not None:
-        ready = _READY if segment.product.ready else _WAITING
-        of_customers += _WITH_PRODUCT.format(ready=ready)
+def _segment_ctes(
+    kind: SegmentKind, product: bool | None, of_customers: bool, jurisdiction: bool
+) -> tuple[CTE, CTE]:
+    """The segment's orders (with their estimates) and customers, as MATERIALIZED CTEs."""
+    not_now = _l.c.ship_now == literal_column("0", Integer)
+    ship_date = _e.c.ship_date
+    # Why: an order's estimate as `split_order_estimate` (DESIGN §5.6), set-based: the latest ship
+    # date of its open lines not shipped ahead (all open lines when every one was), none if any is
+    # undated.
+    estimate = case(
+        (
+            _count(not_now) > 0,
+            case(
+                (
+                    _count(and_(not_now, ship_date.is_(None))) == 0,
+                    func.max(case((not_now, ship_date))),
+                )
+            ),
+        ),
+        else_=case((_count(ship_date.is_(None)) == 0, func.max(ship_date))),
+    )
+    seg = (
+        select(_l.c.order_id, estimate.label("estimate"))
+        .select_from(
+            _l.outerjoin(_e, and_(_e.c.order_id == _l.c.order_id, _e.c.line_no == _l.c.line_no))
+        )
+        .where(_l.c.status == _OPEN)
+        .group_by(_l.c.order_id)
+    )
     if kind is SegmentKind.ALL:
-        head = _SEGMENT.format(and_in_segment=of_customers, having=_BACKORDERED)
+        # Why: `--all` takes the orders with an open backordered line: an open line without a
+        # stored ETA counts as backordered, as in `order --json`.
+        seg = seg.having(_count(or_(_e.c.confidence.is_(None), _e.c.confidence != _IN_STOCK)) > 0)
     else:
-        in_kind = f"AND l.order_id IN ({_SEGMENT_ORDERS[kind]})"
-        head = _SEGMENT.format(and_in_segment=in_kind + of_customers, having="")
-    return head + tail, params
+        seg = seg.where(_in_segment(kind))
+    if of_customers:
+        seg = seg.where(_OF_CUSTOMERS)
+    if product is not None:
+        seg = seg.where(_with_product(product))
+    seg_cte = seg.cte("seg").prefix_with("MATERIALIZED")
+    seg_orders = select(
+        orders.c.order_id, orders.c.customer_id, orders.c.placed_at_utc, seg_cte.c.estimate
+    ).select_from(seg_cte.join(orders, orders.c.order_id == seg_cte.c.order_id))
+    if jurisdiction:
+        seg_orders = seg_orders.where(
+            orders.c.jurisdiction == bindparam("jurisdiction", type_=Text)
+        )
+    orders_cte = seg_orders.cte("seg_orders").prefix_with("MATERIALIZED")
+    k = chat_links.alias("k")
+    # Why: the customer's own choice wins over the orders' language, as in `customer_from`; the
+    # chat a copy goes to is the most recently linked one that has not blocked the bot, else the
+    # most recent.
+    chat_id = (
+        select(k.c.chat_id)
+        .where(k.c.customer_id == _c.c.customer_id)
+        .order_by(
+            exists().where(unreachable_chats.c.chat_id == k.c.chat_id),
+            k.c.linked_at.desc(),
+            k.c.chat_id.desc(),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    seg_customers = (
+        select(
+            _c.c.customer_id,
+            literal_column(CUSTOMER_TAG_SQL, Text).label("tag"),
+            func.coalesce(_c.c.timezone, "").label("zone"),
+            chat_id.label("chat_id"),
+        )
+        .where(_c.c.customer_id.in_(select(orders_cte.c.customer_id)))
+        .cte("seg_customers")
+        .prefix_with("MATERIALIZED")
+    )
+    return orders_cte, seg_customers
 
 
-async def read_segment_groups(
-    conn: aiosqlite.Connection, segment: SegmentFilter
-) -> list[SegmentGroup]:
+def _variant(segment: SegmentFilter) -> tuple[SegmentKind, bool | None, bool]:
+    kind = SegmentKind.ORDERS if segment.kind is SegmentKind.PURCHASE_ORDER else segment.kind
+    product = segment.product.ready if segment.product is not None else None
+    return kind, product, segment.jurisdiction is not None
+
+
+@cache
+def _groups_statement(kind: SegmentKind, product: bool | None, jurisdiction: bool) -> Select[Any]:
+    _, seg_customers = _segment_ctes(kind, product, False, jurisdiction)
+    s = seg_customers.c
+    # Why: grouped by output position (both databases take it), so PostgreSQL need not match
+    # expressions holding parameters, and SQLite groups in one pass as before.
+    return (
+        select(
+            s.tag,
+            case((s.chat_id.is_not(None), _ONE), else_=_ZERO),
+            case((s.chat_id.in_(select(unreachable_chats.c.chat_id)), _ONE), else_=_ZERO),
+            func.count(),
+            func.min(case((s.chat_id.is_not(None), s.customer_id))),
+            s.zone,
+        )
+        .group_by(*(literal_column(str(n)) for n in (1, 2, 3, 6)))
+        .order_by(*(literal_column(str(n)) for n in (1, 2, 3, 6)))
+    )
+
+
+@cache
+def _customers_statement(
+    kind: SegmentKind,
+    product: bool | None,
+    jurisdiction: bool,
+    of_customers: bool,
+    linked_only: bool,
+    by_tag: bool,
+) -> Select[Any]:
+    orders_cte, seg_customers = _segment_ctes(kind, product, of_customers, jurisdiction)
+    s, so = seg_customers.c, orders_cte.c
+    statement = (
+        select(s.customer_id, s.tag, s.chat_id, so.order_id, so.estimate, s.zone)
+        .select_from(seg_customers.join(orders_cte, so.customer_id == s.customer_id))
+        .order_by(s.customer_id, so.placed_at_utc, so.order_id)
+    )
+    if linked_only:
+        statement = statement.where(s.chat_id.is_not(None))
+    if by_tag:
+        statement = statement.where(in_json_texts(s.tag, _tags))
+    return statement
+
+
+def _segment_params(
+    segment: SegmentFilter, customer_ids: Collection[str] | None = None
+) -> dict[str, object]:
+    params: dict[str, object] = {"values": json.dumps(list(segment.values))}
+    if segment.jurisdiction is not None:
+        params["jurisdiction"] = segment.jurisdiction.value
+    if customer_ids is not None:
+        params["ids"] = json.dumps(sorted(customer_ids))
+    if segment.product is not None:
+        params["product_sku"] = segment.product.sku
+    return params
+
+
+async def read_segment_groups(conn: AsyncConnection, segment: SegmentFilter) -> list[SegmentGroup]:
     """The segment's customers counted by language tag, linked and held, with a linked sample."""
-    sql, params = _segment_sql(segment, _GROUPS)
-    rows = await conn.execute_fetchall(sql, params)
+    statement = _groups_statement(*_variant(segment))
+    rows = (await conn.execute(statement, _segment_params(segment))).all()
     return [
         SegmentGroup(
             row[0] or None, bool(row[1]), bool(row[2]), int(row[3]), row[4], row[5] or None
@@ -171,7 +294,7 @@ async def read_segment_groups(
 
 
 async def read_segment_customers(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     segment: SegmentFilter,
     *,
     languages: Collection[str] | None,
@@ -179,160 +302,257 @@ async def read_segment_customers(
     linked_only: bool = True,
 ) -> AsyncIterator[list[SegmentCustomer]]:
     """The segment's customers (linked ones only, unless told) with their orders and estimates,
-    in customer order, in batches of about BATCH customers (one statement: one consistent
-    read)."""
-    and_tag = "" if languages is None else "AND s.tag IN (SELECT value FROM json_each(:tags))"
-    linked = "s.chat_id IS NOT NULL" if linked_only else "1"
-    tail = _CUSTOMERS.format(linked=linked, and_tag=and_tag)
-    sql, params = _segment_sql(segment, tail, customer_ids)
-    params["tags"] = json.dumps(sorted(languages or ()))
+    in customer order, in batches of about BATCH customers (one statement, streamed: one
+    consistent read)."""
+    kind, product, jurisdiction = _variant(segment)
+    statement = _customers_statement(
+        kind, product, jurisdiction, customer_ids is not None, linked_only, languages is not None
+    )
+    params = _segment_params(segment, customer_ids)
+    if languages is not None:
+        params["tags"] = json.dumps(sorted(languages))
     days: dict[str, date] = {}
     batch: list[SegmentCustomer] = []
     current: tuple[str, str, int | None, str] | None = None
-    orders: list[AffectedOrder] = []
-    async with conn.execute(sql, params) as cursor:
-        while rows := await cursor.fetchmany(BATCH):
+    orders_: list[AffectedOrder] = []
+    result = await conn.stream(statement, params)
+    try:
+        async for rows in result.partitions(BATCH):
             for customer_id, tag, chat_id, order_id, estimate, zone in rows:
                 if current is None or current[0] != customer_id:
                     if current is not None:
-                        batch.append(_customer(current, orders))
-                    current, orders = (customer_id, tag, chat_id, zone), []
+                        batch.append(_customer(current, orders_))
+                    current, orders_ = (customer_id, tag, chat_id, zone), []
                 day = None
                 if estimate is not None:
                     day = days.get(estimate)
                     if day is None:
                         day = days[estimate] = date.fromisoformat(estimate)
-                orders.append(AffectedOrder(order_id, day))
+                orders_.append(AffectedOrder(order_id, day))
             if len(batch) >= BATCH:
                 yield batch
                 batch = []
+    finally:
+        await result.close()
     if current is not None:
-        batch.append(_customer(current, orders))
+        batch.append(_customer(current, orders_))
     if batch:
         yield batch
 
 
 def _customer(
-    row: tuple[str, str, int | None, str], orders: list[AffectedOrder]
+    row: tuple[str, str, int | None, str], orders_: list[AffectedOrder]
 ) -> SegmentCustomer:
     customer_id, tag, chat_id, zone = row
-    return SegmentCustomer(customer_id, tag or None, chat_id, tuple(orders), zone or None)
+    return SegmentCustomer(customer_id, tag or None, chat_id, tuple(orders_), zone or None)
 
 
-async def read_suppliers(conn: aiosqlite.Connection) -> list[str]:
+_SUPPLIERS = (
+    select(products.c.supplier)
+    .distinct()
+    .where(products.c.supplier.is_not(None), products.c.supplier != "")
+)
+_KNOWN_ORDERS = select(orders.c.order_id).where(in_json_texts(orders.c.order_id, _ids))
+
+
+async def read_suppliers(conn: AsyncConnection) -> list[str]:
     """The distinct supplier names of the products."""
-    rows = await conn.execute_fetchall(
-        "SELECT DISTINCT supplier FROM products WHERE supplier IS NOT NULL AND supplier != ''"
-    )
-    return sorted(str(row[0]) for row in rows)
+    rows = (await conn.execute(_SUPPLIERS)).scalars()
+    return sorted(str(row) for row in rows)
 
 
-async def read_known_order_ids(conn: aiosqlite.Connection, order_ids: Collection[str]) -> set[str]:
+async def read_known_order_ids(conn: AsyncConnection, order_ids: Collection[str]) -> set[str]:
     """Which of these order ids are stored."""
-    rows = await conn.execute_fetchall(
-        f"SELECT order_id FROM orders WHERE order_id {_IN_JSON}",
-        (json.dumps(sorted(set(order_ids))),),
-    )
-    return {str(row[0]) for row in rows}
+    rows = await conn.execute(_KNOWN_ORDERS, {"ids": json.dumps(sorted(set(order_ids)))})
+    return {str(row) for row in rows.scalars()}
+
+
+_NEW_BROADCAST = broadcasts.insert().returning(broadcasts.c.id)
+_RECIPIENT = broadcast_recipients.insert().from_select(
+    ["broadcast_id", "outbox_id", "customer_id", "language"],
+    select(
+        bindparam("broadcast_id", type_=BigInteger),
+        outbox.c.id,
+        bindparam("customer_id", type_=Text),
+        bindparam("language", type_=Text),
+    ).where(outbox.c.dedupe_key == bindparam("dedupe_key", type_=Text)),
+)
+_LINKS = select(chat_links.c.chat_id, chat_links.c.customer_id).where(
+    chat_links.c.chat_id.in_(bindparam("chat_ids", expanding=True))
+)
 
 
 async def write_broadcast(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     broadcast: NewBroadcast,
     copies: Sequence[RecipientCopy],
     *,
     now: datetime,
 ) -> tuple[int, int]:
-    """The broadcast, its outbox copies, who got which language and its audit row, in one
-    transaction; the id and the copies queued. A copy whose chat is no longer linked to its
-    customer (unlinked since the copies were made) is left out."""
-    async with transaction(conn):
-        cursor = await conn.execute(
-            """INSERT INTO broadcasts (created_at, created_by, segment, message, recipients,
-                   not_linked, fallback, without_product) VALUES (?, ?, ?, ?, 0, ?, ?, ?)""",
-            (
-                utc_text(now),
-                broadcast.created_by,
-                _json(broadcast.segment.as_json()),
-                _json(broadcast.message.as_json()),
-                broadcast.not_linked,
-                broadcast.fallback,
-                broadcast.without_product,
-            ),
-        )
-        broadcast_id = cursor.lastrowid
-        assert broadcast_id is not None
-        links = await conn.execute_fetchall(
-            f"SELECT chat_id, customer_id FROM chat_links WHERE chat_id {_IN_JSON}",
-            (json.dumps(sorted({copy.chat_id for copy in copies})),),
-        )
-        linked = {(int(row[0]), str(row[1])) for row in links}
-        kept = [copy for copy in copies if (copy.chat_id, copy.customer_id) in linked]
-        recipients = [
-            (broadcast_id, c.customer_id, c.language, copy_key(broadcast_id, c.customer_id))
-            for c in kept
-        ]
-        queued = await insert_outbox_rows(
-            conn,
-            (
-                OutgoingMessage(
-                    copy_key(broadcast_id, copy.customer_id),
-                    copy.chat_id,
-                    copy.text,
-                    customer_id=copy.customer_id,
-                    not_before=copy.not_before,
-                    broadcast_id=broadcast_id,
-                )
-                for copy in kept
-            ),
-            now=now,
-        )
-        await conn.executemany(
-            """INSERT INTO broadcast_recipients (broadcast_id, outbox_id, customer_id, language)
-               SELECT ?, id, ?, ? FROM outbox WHERE dedupe_key = ?""",
-            recipients,
-        )
+    """The broadcast, its outbox copies, who got which language and its audit row; the id and
+    the copies queued. Runs inside the caller's transaction (`db.write()`). A copy whose chat is
+    no longer linked to its customer (unlinked since the copies were made) is left out."""
+    broadcast_id = int(
+        (
+            await conn.execute(
+                _NEW_BROADCAST,
+                {
+                    "created_at": utc_text(now),
+                    "created_by": broadcast.created_by,
+                    "segment": _json(broadcast.segment.as_json()),
+                    "message": _json(broadcast.message.as_json()),
+                    "recipients": 0,
+                    "not_linked": broadcast.not_linked,
+                    "fallback": broadcast.fallback,
+                    "without_product": broadcast.without_product,
+                },
+            )
+        ).scalar_one()
+    )
+    chat_ids = sorted({copy.chat_id for copy in copies})
+    linked: set[tuple[int, str]] = set()
+    for start in range(0, len(chat_ids), IN_CHUNK):
+        rows = await conn.execute(_LINKS, {"chat_ids": chat_ids[start : start + IN_CHUNK]})
+        linked |= {(int(row[0]), str(row[1])) for row in rows}
+    kept = [copy for copy in copies if (copy.chat_id, copy.customer_id) in linked]
+    raw = await driver_connection_for(conn)  # TRANSITIONAL
+    queued = await insert_outbox_rows(
+        raw,  # TRANSITIONAL
+        (
+            OutgoingMessage(
+                copy_key(broadcast_id, copy.customer_id),
+                copy.chat_id,
+                copy.text,
+                customer_id=copy.customer_id,
+                not_before=copy.not_before,
+                broadcast_id=broadcast_id,
+            )
+            for copy in kept
+        ),
+        now=now,
+    )
+    for start in range(0, len(kept), INSERT_CHUNK):
         await conn.execute(
-            "UPDATE broadcasts SET recipients = ? WHERE id = ?", (queued, broadcast_id)
+            _RECIPIENT,
+            [
+                {
+                    "broadcast_id": broadcast_id,
+                    "customer_id": c.customer_id,
+                    "language": c.language,
+                    "dedupe_key": copy_key(broadcast_id, c.customer_id),
+                }
+                for c in kept[start : start + INSERT_CHUNK]
+            ],
         )
-        after = {
-            "segment": broadcast.segment.as_json(),
-            "message": broadcast.message.as_json(),
-            "recipients": queued,
-            "not_linked": broadcast.not_linked,
-            "fallback": broadcast.fallback,
-            "without_product": broadcast.without_product,
-        }
-        change = Change("broadcast.queue", f"broadcast:{broadcast_id}", None, after)
-        await write_changes(
-            sa_connection_for(conn),
-            [change],
-            actor=broadcast.created_by,
-            at=now,  # TRANSITIONAL
-        )
+    await conn.execute(
+        update(broadcasts).where(broadcasts.c.id == broadcast_id).values(recipients=queued)
+    )
+    after = {
+        "segment": broadcast.segment.as_json(),
+        "message": broadcast.message.as_json(),
+        "recipients": queued,
+        "not_linked": broadcast.not_linked,
+        "fallback": broadcast.fallback,
+        "without_product": broadcast.without_product,
+    }
+    change = Change("broadcast.queue", f"broadcast:{broadcast_id}", None, after)
+    await write_changes(conn, [change], actor=broadcast.created_by, at=now)
     return broadcast_id, queued
 
 
-async def read_broadcast(conn: aiosqlite.Connection, broadcast_id: int) -> BroadcastRecord | None:
+_RECORD_COLUMNS = (
+    broadcasts.c.id,
+    broadcasts.c.created_at,
+    broadcasts.c.created_by,
+    broadcasts.c.segment,
+    broadcasts.c.message,
+    broadcasts.c.recipients,
+    broadcasts.c.not_linked,
+    broadcasts.c.fallback,
+    broadcasts.c.stopped_at,
+    broadcasts.c.stopped_by,
+    broadcasts.c.without_product,
+)
+_RECORD = select(*_RECORD_COLUMNS).where(broadcasts.c.id == bindparam("id"))
+_RECORDS = select(*_RECORD_COLUMNS).order_by(broadcasts.c.id.desc()).limit(bindparam("limit"))
+
+
+async def read_broadcast(conn: AsyncConnection, broadcast_id: int) -> BroadcastRecord | None:
     """A broadcast as recorded, or None."""
-    rows = list(
-        await conn.execute_fetchall(
-            f"SELECT {_RECORD_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
-        )
-    )
-    return _record_from(rows[0]) if rows else None
+    row = (await conn.execute(_RECORD, {"id": broadcast_id})).mappings().first()
+    return _record_from(row) if row is not None else None
 
 
-async def read_broadcasts(conn: aiosqlite.Connection, *, limit: int) -> list[BroadcastRecord]:
+async def read_broadcasts(conn: AsyncConnection, *, limit: int) -> list[BroadcastRecord]:
     """The latest broadcasts, newest first."""
-    rows = await conn.execute_fetchall(
-        f"SELECT {_RECORD_COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,)
-    )
+    rows = (await conn.execute(_RECORDS, {"limit": limit})).mappings()
     return [_record_from(row) for row in rows]
 
 
+def _progress_statement() -> Select[Any]:
+    r, o, b = broadcast_recipients, outbox, broadcasts
+    pending = o.c.status == _PENDING
+    state = case(
+        (
+            and_(pending, b.c.stopped_at.is_not(None)),
+            # Why: after a stop, a copy a sender had already claimed is on its way (its send may
+            # still succeed); any other pending copy is never sent.
+            case(
+                (
+                    and_(
+                        o.c.claimed_by.is_not(None),
+                        o.c.claim_expires_at > bindparam("clock", type_=Float),
+                    ),
+                    "in_flight",
+                ),
+                else_="withdrawn",
+            ),
+        ),
+        (
+            pending,
+            case(
+                (o.c.chat_id.in_(select(unreachable_chats.c.chat_id)), "held"),
+                (o.c.not_before > bindparam("now", type_=Text), "waiting"),
+                else_="pending",
+            ),
+        ),
+        (o.c.status == _SENT_STATUS, "sent"),
+        (
+            and_(o.c.status == _FAILED, o.c.last_error == bindparam("withdrawn", type_=Text)),
+            "withdrawn",
+        ),
+        else_="failed",
+    )
+    # Why: grouped in an outer query: PostgreSQL will not match a GROUP BY expression holding
+    # parameters to the selected one.
+    states = (
+        select(r.c.language, state.label("state"))
+        .select_from(r.join(o, o.c.id == r.c.outbox_id).join(b, b.c.id == r.c.broadcast_id))
+        .where(r.c.broadcast_id == bindparam("id", type_=BigInteger))
+        .subquery("states")
+    )
+    return select(states.c.language, states.c.state, func.count()).group_by(
+        states.c.language, states.c.state
+    )
+
+
+_PROGRESS = _progress_statement()
+_SENT = and_(
+    outbox.c.broadcast_id == bindparam("id", type_=BigInteger), outbox.c.status == _SENT_STATUS
+)
+_SEND_TIMES = select(func.min(outbox.c.sent_at), func.max(outbox.c.sent_at)).where(_SENT)
+_RECENT_SENDS = (
+    select(outbox.c.sent_at)
+    .where(_SENT)
+    .order_by(outbox.c.sent_at.desc())
+    .limit(RATE_WINDOW)
+    .subquery("recent")
+)
+_RECENT = select(func.count(), func.min(_RECENT_SENDS.c.sent_at))
+
+
 async def read_progress(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     broadcast_id: int,
     *,
     now: datetime | None = None,
@@ -345,28 +565,14 @@ async def read_progress(
     other pending copy withdrawn."""
     at = utc_text(now) if now is not None else None
     wall = time.time() if clock is None else clock
-    rows = await conn.execute_fetchall(
+    rows = await conn.execute(
         _PROGRESS, {"id": broadcast_id, "withdrawn": WITHDRAWN, "now": at, "clock": wall}
     )
     by_language: dict[str, dict[str, int]] = {}
     for language, state, count in rows:
         by_language.setdefault(str(language), {})[str(state)] = int(count)
-    times = list(
-        await conn.execute_fetchall(
-            "SELECT min(sent_at), max(sent_at) FROM outbox"
-            " WHERE broadcast_id = ? AND status = 'sent'",
-            (broadcast_id,),
-        )
-    )
-    first, last = times[0] if times else (None, None)
-    recent = list(
-        await conn.execute_fetchall(
-            """SELECT count(*), min(sent_at) FROM (SELECT sent_at FROM outbox
-                WHERE broadcast_id = ? AND status = 'sent' ORDER BY sent_at DESC LIMIT ?)""",
-            (broadcast_id, RATE_WINDOW),
-        )
-    )
-    recent_sent, recent_first = recent[0] if recent else (0, None)
+    first, last = (await conn.execute(_SEND_TIMES, {"id": broadcast_id})).one()
+    recent_sent, recent_first = (await conn.execute(_RECENT, {"id": broadcast_id})).one()
     languages = {language: _counts(states) for language, states in sorted(by_language.items())}
     total: dict[str, int] = {}
     for states in by_language.values():
@@ -382,36 +588,51 @@ async def read_progress(
     )
 
 
+_WITHDRAW = (
+    update(outbox)
+    .where(
+        outbox.c.broadcast_id == bindparam("b_id", type_=BigInteger),
+        outbox.c.status == _PENDING,
+        ~and_(
+            outbox.c.claimed_by.is_not(None),
+            outbox.c.claim_expires_at > bindparam("clock", type_=Float),
+        ),
+    )
+    .values(status="failed", last_error=bindparam("withdrawn", type_=Text))
+)
+_STOPPED = (
+    update(broadcasts)
+    .where(broadcasts.c.id == bindparam("b_id", type_=BigInteger))
+    .values(
+        stopped_at=func.coalesce(broadcasts.c.stopped_at, bindparam("at", type_=Text)),
+        stopped_by=func.coalesce(broadcasts.c.stopped_by, bindparam("actor", type_=Text)),
+    )
+)
+
+
 async def write_stop(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     broadcast_id: int,
     *,
     actor: str,
     at: datetime,
     clock: float | None = None,
 ) -> int:
-    """Withdraw the broadcast's pending copies (held ones too) and record the stop, audited, in
-    one transaction; how many were withdrawn. A copy a sender has claimed (claim live at `clock`,
-    wall-clock epoch seconds, default now) stays with it, in flight: if its send succeeds it is
-    recorded as sent; if not, it is withdrawn when its claim ends (see storage/outbox)."""
+    """Withdraw the broadcast's pending copies (held ones too) and record the stop, audited,
+    inside the caller's transaction (`db.write()`); how many were withdrawn. A copy a sender has
+    claimed (claim live at `clock`, wall-clock epoch seconds, default now) stays with it, in
+    flight: if its send succeeds it is recorded as sent; if not, it is withdrawn when its claim
+    ends (see storage/outbox)."""
     wall = time.time() if clock is None else clock
-    async with transaction(conn):
-        cursor = await conn.execute(
-            """UPDATE outbox SET status = 'failed', last_error = ?
-               WHERE broadcast_id = ? AND status = 'pending'
-                 AND NOT (claimed_by IS NOT NULL AND claim_expires_at > ?)""",
-            (WITHDRAWN, broadcast_id, wall),
-        )
-        withdrawn = cursor.rowcount
-        await conn.execute(
-            """UPDATE broadcasts SET stopped_at = coalesce(stopped_at, ?),
-                   stopped_by = coalesce(stopped_by, ?) WHERE id = ?""",
-            (utc_text(at), actor, broadcast_id),
-        )
-        change = Change(
-            "broadcast.stop", f"broadcast:{broadcast_id}", None, {"withdrawn": withdrawn}
-        )
-        await write_changes(sa_connection_for(conn), [change], actor=actor, at=at)  # TRANSITIONAL
+    # Why: one conditional UPDATE decides and writes each copy (no read first), so a sender's
+    # claim taken concurrently under READ COMMITTED either came first (in flight) or finds the
+    # copy withdrawn; no lock beyond the rows' own is needed.
+    withdrawn = (
+        await conn.execute(_WITHDRAW, {"b_id": broadcast_id, "clock": wall, "withdrawn": WITHDRAWN})
+    ).rowcount
+    await conn.execute(_STOPPED, {"b_id": broadcast_id, "at": utc_text(at), "actor": actor})
+    change = Change("broadcast.stop", f"broadcast:{broadcast_id}", None, {"withdrawn": withdrawn})
+    await write_changes(conn, [change], actor=actor, at=at)
     return withdrawn
 
 
@@ -428,19 +649,19 @@ def _counts(states: dict[str, int]) -> DeliveryCounts:
     )
 
 
-def _record_from(row: Any) -> BroadcastRecord:
+def _record_from(row: RowMapping) -> BroadcastRecord:
     return BroadcastRecord(
-        broadcast_id=int(row[0]),
-        created_at=datetime.fromisoformat(row[1]),
-        created_by=str(row[2]),
-        segment=Segment.from_json(json.loads(row[3])),
-        message=message_from_json(json.loads(row[4])),
-        recipients=int(row[5]),
-        not_linked=int(row[6]),
-        fallback=int(row[7]),
-        stopped_at=datetime.fromisoformat(row[8]) if row[8] else None,
-        stopped_by=row[9],
-        without_product=int(row[10]),
+        broadcast_id=int(row["id"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        created_by=str(row["created_by"]),
+        segment=Segment.from_json(json.loads(row["segment"])),
+        message=message_from_json(json.loads(row["message"])),
+        recipients=int(row["recipients"]),
+        not_linked=int(row["not_linked"]),
+        fallback=int(row["fallback"]),
+        stopped_at=datetime.fromisoformat(row["stopped_at"]) if row["stopped_at"] else None,
+        stopped_by=row["stopped_by"],
+        without_product=int(row["without_product"]),
     )
 
 

@@ -341,9 +341,7 @@ async def write_settlement(db: Database, settlement: Settlement, *, now: datetim
                 after |= {"state": state_json(gone.state)}
             audit.append(Change("notice.undelivered", f"order:{gone.order_id}", None, after))
         queued = await insert_outbox_rows(raw, settlement.alerts, now=now)  # TRANSITIONAL
-        await record_alerts(  # TRANSITIONAL
-            raw, [RaisedAlert(key, ()) for key in settlement.alert_keys], now=now
-        )
+        await record_alerts(conn, [RaisedAlert(key, ()) for key in settlement.alert_keys], now=now)
         await write_changes(conn, audit, actor="system", at=now)
     return queued
 

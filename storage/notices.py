@@ -583,6 +583,9 @@ async def read_notice_history(conn: AsyncConnection, order_id: str | None) -> li
             decided_at=datetime.fromisoformat(row["decided_at"]),
             chats=row["chats"],
             dedupe_key=row["dedupe_key"],
+            notice_id=row["id"],
+            delivery=row["delivery"],
+            delivery_error=row["delivery_error"],
         )
         for row in result.mappings()
     ]

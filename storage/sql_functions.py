@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import BindParameter, ColumnElement, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import GenericFunction
@@ -82,6 +83,16 @@ class bytewise(GenericFunction[str]):
     inherit_cache = True
 
 
+# --- conv-staff: the strings of one JSON array parameter, as rows ---
+class json_texts(GenericFunction[str]):
+    """Table-valued: the strings of a JSON array (one TEXT parameter, however many values: no
+    driver limit on parameters) as rows of one column `value`:
+    `column.in_(select(json_texts(param).table_valued("value").c.value))`."""
+
+    type = Text()
+    inherit_cache = True
+
+
 @compiles(bytewise, "sqlite")
 def _bytewise_sqlite(element: bytewise, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(element.clauses, **kw)
@@ -90,3 +101,18 @@ def _bytewise_sqlite(element: bytewise, compiler: SQLCompiler, **kw: Any) -> str
 @compiles(bytewise, "postgresql")
 def _bytewise_postgresql(element: bytewise, compiler: SQLCompiler, **kw: Any) -> str:
     return f'({compiler.process(element.clauses, **kw)} COLLATE "C")'
+
+
+@compiles(json_texts, "sqlite")
+def _json_texts_sqlite(element: json_texts, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_each({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_texts, "postgresql")
+def _json_texts_postgresql(element: json_texts, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"jsonb_array_elements_text(CAST({compiler.process(element.clauses, **kw)} AS jsonb))"
+
+
+def in_json_texts(column: ColumnElement[str], values: BindParameter[str]) -> ColumnElement[bool]:
+    """Whether the TEXT column's value is one of the strings of the JSON array `values`."""
+    return column.in_(select(json_texts(values).table_valued("value").c.value))

@@ -4,41 +4,56 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
+from sqlalchemy import Text, bindparam, delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.staff_prompts import PromptKind, StaffPrompt
 from storage.codec import utc_text
-from storage.transaction import transaction
+from storage.database import insert
+from storage.schema import staff_prompts
+
+_READ = select(
+    staff_prompts.c.kind,
+    staff_prompts.c.target,
+    staff_prompts.c.message_id,
+    staff_prompts.c.expires_at,
+).where(
+    staff_prompts.c.chat_id == bindparam("chat_id"),
+    staff_prompts.c.user_id == bindparam("user_id"),
+    staff_prompts.c.expires_at > bindparam("now", type_=Text),
+)
+_CLEAR = delete(staff_prompts).where(staff_prompts.c.chat_id == bindparam("chat_id"))
 
 
-async def set_prompt(conn: aiosqlite.Connection, prompt: StaffPrompt) -> None:
-    """Open `prompt` in its chat, replacing any other."""
-    async with transaction(conn):
-        await conn.execute(
-            """INSERT OR REPLACE INTO staff_prompts
-                   (chat_id, user_id, kind, target, message_id, expires_at)
-               VALUES (?, ?, ?, ?, ?, ?)""",
-            (
-                prompt.chat_id,
-                prompt.user_id,
-                prompt.kind.value,
-                prompt.target,
-                prompt.message_id,
-                utc_text(prompt.expires_at),
-            ),
-        )
+async def set_prompt(conn: AsyncConnection, prompt: StaffPrompt) -> None:
+    """Open `prompt` in its chat, replacing any other (inside the caller's transaction)."""
+    statement = insert(conn, staff_prompts)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[staff_prompts.c.chat_id],
+            set_={
+                name: statement.excluded[name]
+                for name in ("user_id", "kind", "target", "message_id", "expires_at")
+            },
+        ),
+        {
+            "chat_id": prompt.chat_id,
+            "user_id": prompt.user_id,
+            "kind": prompt.kind.value,
+            "target": prompt.target,
+            "message_id": prompt.message_id,
+            "expires_at": utc_text(prompt.expires_at),
+        },
+    )
 
 
 async def read_prompt(
-    conn: aiosqlite.Connection, chat_id: int, user_id: int, *, now: datetime
+    conn: AsyncConnection, chat_id: int, user_id: int, *, now: datetime
 ) -> StaffPrompt | None:
     """The chat's open question for this user, unless it expired by `now`."""
-    async with conn.execute(
-        """SELECT kind, target, message_id, expires_at FROM staff_prompts
-            WHERE chat_id = ? AND user_id = ? AND expires_at > ?""",
-        (chat_id, user_id, utc_text(now)),
-    ) as cursor:
-        row = await cursor.fetchone()
+    row = (
+        await conn.execute(_READ, {"chat_id": chat_id, "user_id": user_id, "now": utc_text(now)})
+    ).first()
     if row is None:
         return None
     return StaffPrompt(
@@ -51,7 +66,6 @@ async def read_prompt(
     )
 
 
-async def clear_prompt(conn: aiosqlite.Connection, chat_id: int) -> None:
-    """Close the chat's question, if any."""
-    async with transaction(conn):
-        await conn.execute("DELETE FROM staff_prompts WHERE chat_id = ?", (chat_id,))
+async def clear_prompt(conn: AsyncConnection, chat_id: int) -> None:
+    """Close the chat's question, if any (inside the caller's transaction)."""
+    await conn.execute(_CLEAR, {"chat_id": chat_id})

@@ -49,6 +49,7 @@ import storage.outbox as outbox_tables
 import storage.overdue_supply as overdue_tables
 import storage.ratings as rating_tables
 import storage.schema as schema
+import storage.staff_cards as staff_card_tables
 import storage.staff_prompts as staff_prompt_table
 import storage.stats as stats_tables
 import storage.supply_changes as supply_tables
@@ -710,50 +711,66 @@ class SqlStore:
     # --- staff alerts and refunds ---
     async def known_alerts(self, kind: AlertKind, subjects: Collection[str]) -> set[str]:
         """Which of these subjects of `kind` were already raised."""
-        return await alert_tables.known_alerts(self._conn, kind, subjects)
+        async with self._db.read() as conn:
+            return await alert_tables.known_alerts(conn, kind, subjects)
 
     async def record_alerts(
         self, alerts: Sequence[RaisedAlert], *, now: datetime
     ) -> tuple[AlertKey, ...]:
         """Record the alerts not raised before and queue their messages, in one transaction."""
-        return await alert_tables.record_alerts(self._conn, alerts, now=now)
+        async with self._db.write() as conn:
+            return await alert_tables.record_alerts(conn, alerts, now=now)
 
     async def alert_by_handle(self, handle_: str) -> AlertRecord | None:
         """The alert whose button carries this handle."""
-        return await alert_tables.alert_by_handle(self._conn, handle_)
+        async with self._db.read() as conn:
+            return await alert_tables.alert_by_handle(conn, handle_)
 
     async def due_refunds(self, before: date | None = None) -> list[DueRefund]:
         """Refunds with status `due` (due before `before`, when given), oldest due first."""
-        return await alert_tables.read_due_refunds(self._conn, before)
+        async with self._db.read() as conn:
+            return await alert_tables.read_due_refunds(conn, before)
 
     async def blocked_questions(self) -> list[BlockedQuestion]:
         """Open delay questions of customers whose linked chats are all unreachable."""
-        return await alert_tables.read_blocked_questions(self._conn)
+        async with self._db.read() as conn:
+            return await alert_tables.read_blocked_questions(conn)
 
     async def unreachable_mark(self) -> str:
         """A value that changes whenever a chat becomes unreachable or reachable again."""
-        return await alert_tables.read_unreachable_mark(self._conn)
+        async with self._db.read() as conn:
+            return await alert_tables.read_unreachable_mark(conn)
 
     async def mark_refund_paid(
         self, refund_id: int, *, actor: str, at: datetime
     ) -> RefundPaid | RefundAlreadyPaid | None:
         """Set a due refund paid (audited, `refund.paid` event) in one transaction."""
-        return await alert_tables.mark_refund_paid(self._conn, refund_id, actor=actor, at=at)
+        async with self._db.write() as conn:
+            return await alert_tables.mark_refund_paid(conn, refund_id, actor=actor, at=at)
 
     # --- staff chats ---
     async def set_staff_prompt(self, prompt: StaffPrompt) -> None:
         """Open `prompt` in its chat, replacing any other."""
-        await staff_prompt_table.set_prompt(self._conn, prompt)
+        async with self._db.write() as conn:
+            await staff_prompt_table.set_prompt(conn, prompt)
 
     async def staff_prompt(
         self, chat_id: int, user_id: int, *, now: datetime
     ) -> StaffPrompt | None:
         """The chat's open question for this user, unless it expired by `now`."""
-        return await staff_prompt_table.read_prompt(self._conn, chat_id, user_id, now=now)
+        async with self._db.read() as conn:
+            return await staff_prompt_table.read_prompt(conn, chat_id, user_id, now=now)
 
     async def clear_staff_prompt(self, chat_id: int) -> None:
         """Close the chat's question, if any."""
-        await staff_prompt_table.clear_prompt(self._conn, chat_id)
+        async with self._db.write() as conn:
+            await staff_prompt_table.clear_prompt(conn, chat_id)
+
+    async def notice_holds(self, notice_ids: Collection[int]) -> dict[int, datetime]:
+        """For each of these notices whose message still waits under a hold (quiet hours), the
+        earliest moment (UTC) it may go; the others are left out."""
+        async with self._db.read() as conn:
+            return await staff_card_tables.read_notice_holds(conn, notice_ids)
 
     # --- hand-off (DESIGN §12) ---
     async def support_thread(self, support_chat_id: int, customer_id: str) -> int | None:
@@ -970,17 +987,20 @@ class SqlStore:
     # --- broadcasts ---
     async def suppliers(self) -> list[str]:
         """The distinct supplier names of the products."""
-        return await broadcast_tables.read_suppliers(self._conn)
+        async with self._db.read() as conn:
+            return await broadcast_tables.read_suppliers(conn)
 
     async def known_order_ids(self, order_ids: Collection[str]) -> set[str]:
         """Which of these order ids are stored."""
-        return await broadcast_tables.read_known_order_ids(self._conn, order_ids)
+        async with self._db.read() as conn:
+            return await broadcast_tables.read_known_order_ids(conn, order_ids)
 
     async def segment_groups(self, segment: SegmentFilter) -> list[SegmentGroup]:
         """The segment's customers counted by language tag, linked and held."""
-        return await broadcast_tables.read_segment_groups(self._conn, segment)
+        async with self._db.read() as conn:
+            return await broadcast_tables.read_segment_groups(conn, segment)
 
-    def segment_customers(
+    async def segment_customers(
         self,
         segment: SegmentFilter,
         *,
@@ -989,72 +1009,87 @@ class SqlStore:
         linked_only: bool = True,
     ) -> AsyncIterator[list[SegmentCustomer]]:
         """The segment's customers (linked ones unless told) with their orders, in batches."""
-        return broadcast_tables.read_segment_customers(
-            self._conn,
-            segment,
-            languages=languages,
-            customer_ids=customer_ids,
-            linked_only=linked_only,
-        )
+        async with self._db.read() as conn:
+            async for batch in broadcast_tables.read_segment_customers(
+                conn,
+                segment,
+                languages=languages,
+                customer_ids=customer_ids,
+                linked_only=linked_only,
+            ):
+                yield batch
 
     async def record_broadcast(
         self, broadcast: NewBroadcast, copies: Sequence[RecipientCopy], *, now: datetime
     ) -> tuple[int, int]:
         """Record a broadcast and queue its copies, audited, in one transaction: (id, queued)."""
-        return await broadcast_tables.write_broadcast(self._conn, broadcast, copies, now=now)
+        async with self._db.write() as conn:
+            return await broadcast_tables.write_broadcast(conn, broadcast, copies, now=now)
 
     async def broadcast_record(self, broadcast_id: int) -> BroadcastRecord | None:
         """A broadcast as recorded, or None."""
-        return await broadcast_tables.read_broadcast(self._conn, broadcast_id)
+        async with self._db.read() as conn:
+            return await broadcast_tables.read_broadcast(conn, broadcast_id)
 
     async def broadcast_records(self, *, limit: int = 50) -> list[BroadcastRecord]:
         """The latest broadcasts, newest first."""
-        return await broadcast_tables.read_broadcasts(self._conn, limit=limit)
+        async with self._db.read() as conn:
+            return await broadcast_tables.read_broadcasts(conn, limit=limit)
 
     async def broadcast_progress(
         self, broadcast_id: int, *, now: datetime | None = None
     ) -> Progress:
         """A broadcast's copies by state and language (those held past `now` for quiet hours
         counted as waiting for morning), and when its sends happened."""
-        return await broadcast_tables.read_progress(self._conn, broadcast_id, now=now)
+        async with self._db.read() as conn:
+            return await broadcast_tables.read_progress(conn, broadcast_id, now=now)
 
     async def stop_broadcast(self, broadcast_id: int, *, actor: str, at: datetime) -> int:
         """Withdraw a broadcast's pending copies and record the stop (audited); how many."""
-        return await broadcast_tables.write_stop(self._conn, broadcast_id, actor=actor, at=at)
+        async with self._db.write() as conn:
+            return await broadcast_tables.write_stop(conn, broadcast_id, actor=actor, at=at)
 
     # --- the /broadcast wizard ---
     async def start_broadcast_draft(self, chat_id: int, user_id: int, *, now: datetime) -> Draft:
         """A fresh draft for the chat (replacing any other), with a new draft number."""
-        return await draft_tables.start_draft(self._conn, chat_id, user_id, now=now)
+        async with self._db.write() as conn:
+            return await draft_tables.start_draft(conn, chat_id, user_id, now=now)
 
     async def broadcast_draft(self, chat_id: int, user_id: int) -> Draft | None:
         """The chat's draft of this user, or None."""
-        return await draft_tables.read_draft(self._conn, chat_id, user_id)
+        async with self._db.read() as conn:
+            return await draft_tables.read_draft(conn, chat_id, user_id)
 
     async def save_broadcast_draft(self, draft: Draft, *, now: datetime) -> None:
         """Store the draft's step, contents and screen (same chat and draft number)."""
-        await draft_tables.save_draft(self._conn, draft, now=now)
+        async with self._db.write() as conn:
+            await draft_tables.save_draft(conn, draft, now=now)
 
     async def clear_broadcast_draft(self, chat_id: int) -> bool:
         """Close the chat's draft; whether there was one."""
-        return await draft_tables.clear_draft(self._conn, chat_id)
+        async with self._db.write() as conn:
+            return await draft_tables.clear_draft(conn, chat_id)
 
     async def add_progress_message(self, progress: ProgressMessage) -> None:
         """Remember a progress message to keep editing."""
-        await draft_tables.add_progress(self._conn, progress)
+        async with self._db.write() as conn:
+            await draft_tables.add_progress(conn, progress)
 
     async def progress_messages(self) -> list[ProgressMessage]:
         """The progress messages whose broadcast has not been reported finished."""
-        return await draft_tables.read_progress(self._conn)
+        async with self._db.read() as conn:
+            return await draft_tables.read_progress(conn)
 
     async def progress_message(self, broadcast_id: int) -> ProgressMessage | None:
         """A broadcast's progress message (finished or not), or None."""
-        found = await draft_tables.read_progress(self._conn, broadcast_id)
+        async with self._db.read() as conn:
+            found = await draft_tables.read_progress(conn, broadcast_id)
         return found[0] if found else None
 
     async def finish_progress_message(self, broadcast_id: int) -> None:
         """The final report is shown: stop editing it."""
-        await draft_tables.finish_progress(self._conn, broadcast_id)
+        async with self._db.write() as conn:
+            await draft_tables.finish_progress(conn, broadcast_id)
 
     # --- stats (DESIGN §12) ---
     def stats_snapshot(self) -> AbstractAsyncContextManager[stats_tables.StatsSnapshot]:

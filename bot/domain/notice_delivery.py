@@ -15,6 +15,8 @@ NO_CHAT = "no linked chat"
 # Why: a message queued for a chat that then unlinked (or linked to someone else) must not go to
 # it: the customer's data would reach another person, and nothing would be told to the customer.
 CHAT_UNLINKED = "the chat was unlinked from the customer"
+# Why: the reason kept when rows carried a notice but none recorded an error.
+NOTHING_QUEUED = "no message could be queued"
 
 
 class NoticeDelivery(StrEnum):
@@ -210,7 +212,7 @@ def delivery_error(rows: tuple[CarrierRow, ...]) -> str:
     for row in rows:
         if row.error:
             return row.error
-    return "no message could be queued"
+    return NOTHING_QUEUED
 
 
 # The notices that only inform: nothing is owed when a customer without a chat misses one.

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from bot.domain.actions import ActionStore
 from bot.domain.delays import Notice, NoticeState
 from bot.domain.model import Customer, Order
 from bot.domain.notice_delivery import (
+    NO_CHAT,
     AlertedNotice,
     PendingNotice,
     Settlement,
@@ -59,6 +61,40 @@ class NoticeRecord:
     decided_at: datetime
     chats: int
     dedupe_key: str | None
+    # Its row in the history (0 when not stored yet).
+    notice_id: int = 0
+    # Where it stands on its way (notice_log.delivery): pending, delivered, undelivered, no_chat.
+    delivery: str = "delivered"
+    # Why it was not delivered: Telegram's refusal, NO_CHAT or CHAT_UNLINKED (undelivered only).
+    delivery_error: str | None = None
+
+
+class NoticeStanding(StrEnum):
+    """Where a recorded notice stands, as staff are shown it (the /find card)."""
+
+    DELIVERED = "delivered"
+    HELD = "held"  # waiting to be sent: held until the customer's quiet hours end
+    QUEUED = "queued"  # waiting to be sent: in the outbox, to go as soon as it can
+    UNDELIVERED = "undelivered"  # no chat received it (delivery_error says why)
+    NO_CHAT = "no_chat"  # no chat was linked to carry it
+
+
+def notice_standing(
+    record: NoticeRecord, *, held_until: datetime | None, now: datetime
+) -> NoticeStanding:
+    """Where `record` stands at `now`; `held_until`: the moment its waiting message may go at
+    the earliest (a quiet-hours hold), None when nothing holds it."""
+    if record.delivery == "no_chat" or (record.delivery == "pending" and record.chats == 0):
+        return NoticeStanding.NO_CHAT
+    if record.delivery == "undelivered":
+        if record.delivery_error == NO_CHAT:
+            return NoticeStanding.NO_CHAT
+        return NoticeStanding.UNDELIVERED
+    if record.delivery == "pending":
+        if held_until is not None and held_until > now:
+            return NoticeStanding.HELD
+        return NoticeStanding.QUEUED
+    return NoticeStanding.DELIVERED
 
 
 class NoticeStore(ActionStore, Protocol):

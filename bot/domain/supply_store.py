@@ -94,3 +94,8 @@ class StaffLookupStore(SupplyStore, OutboxStore, OverdueSupplyStore, LinkGuardSt
     async def purchase_order_ids(self) -> list[str]:
         """Every purchase order id (staff buttons resolve their handles among them)."""
         ...
+
+    async def notice_holds(self, notice_ids: Collection[int]) -> dict[int, datetime]:
+        """For each of these notices whose message still waits under a hold (quiet hours), the
+        earliest moment (UTC) it may go; the others are left out."""
+        ...

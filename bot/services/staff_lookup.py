@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from bot.domain.actions import RefundRecord
 from bot.domain.delays import NoticeState
 from bot.domain.eta import lines_by_purchase_order
 from bot.domain.link_guard import ChatLink
 from bot.domain.model import Customer, PoStatus, Product, PurchaseOrder
-from bot.domain.notice_store import NoticeRecord
+from bot.domain.notice_store import NoticeRecord, NoticeStanding, notice_standing
 from bot.domain.supply_store import StaffLookupStore
 from bot.services.order_lookup import staff_order_id
 from bot.services.status import OrderView, order_view
@@ -145,13 +145,26 @@ class StaffOrderView:
     customer: Customer | None
     chats: tuple[ChatLink, ...]
     unreachable_chats: frozenset[int]
-    notices: tuple[NoticeRecord, ...]
+    notices: tuple[ShownNotice, ...]
     state: NoticeState | None
     refunds: tuple[RefundRecord, ...]
 
 
-async def staff_order(store: StaffLookupStore, typed: str) -> StaffOrderView | None:
-    """The order staff mean (its id, or the number customers type); None when none is meant."""
+@dataclass(frozen=True)
+class ShownNotice:
+    """A notice of the order with where it stands for the customer (delivered, waiting,
+    not delivered and why, or no chat linked); `held_until`: when a held one may go (UTC)."""
+
+    record: NoticeRecord
+    standing: NoticeStanding
+    held_until: datetime | None = None
+
+
+async def staff_order(
+    store: StaffLookupStore, typed: str, *, now: datetime
+) -> StaffOrderView | None:
+    """The order staff mean (its id, or the number customers type), its notices standing as at
+    `now`; None when no order is meant."""
     order_id = await staff_order_id(store, typed.strip())
     view = await order_view(store, order_id) if order_id is not None else None
     if view is None:
@@ -167,7 +180,24 @@ async def staff_order(store: StaffLookupStore, typed: str) -> StaffOrderView | N
         unreachable_chats=frozenset(
             chat.chat_id for chat in summary.unreachable if chat.chat_id in linked
         ),
-        notices=tuple(await store.notice_history(view.order.order_id)),
+        notices=await _shown_notices(store, view.order.order_id, now),
         state=(await store.notice_states([view.order.order_id])).get(view.order.order_id),
         refunds=tuple(await store.refunds([view.order.order_id])),
     )
+
+
+async def _shown_notices(
+    store: StaffLookupStore, order_id: str, now: datetime
+) -> tuple[ShownNotice, ...]:
+    """The order's notices, oldest first, each with where it stands at `now`."""
+    records = await store.notice_history(order_id)
+    waiting = [record.notice_id for record in records if record.delivery == "pending"]
+    holds = await store.notice_holds(waiting) if waiting else {}
+    shown = []
+    for record in records:
+        held_until = holds.get(record.notice_id)
+        standing = notice_standing(record, held_until=held_until, now=now)
+        shown.append(
+            ShownNotice(record, standing, held_until if standing is NoticeStanding.HELD else None)
+        )
+    return tuple(shown)

@@ -96,13 +96,14 @@ async def _move_date(update: Update, context: BotContext, t: Translator, po_id: 
 
 
 async def _show_order(update: Update, context: BotContext, t: Translator, order_id: str) -> None:
-    found = await staff_order(context.services.store, order_id)
+    services = context.services
+    found = await staff_order(services.store, order_id, now=services.clock.now())
     if found is None:
         await answer_press(
             update, label(t.gettext("This button is no longer available.")), alert=True
         )
         return
-    pieces = split_lines(find_text(t, found))
+    pieces = split_lines(find_text(t, found, services.settings.timezone))
     if _in_group(update):
         await _send_privately(update, context, t, [(piece, None) for piece in pieces])
         return

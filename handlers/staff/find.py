@@ -3,6 +3,7 @@ the notices sent and the answers, refunds (DESIGN §10). Long orders are split, 
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 from telegram import Update
@@ -11,8 +12,10 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot.context import BotContext
 from bot.domain.delays import ConsentState, NoticeKind
 from bot.domain.fitting import split_lines
+from bot.domain.notice_delivery import CHAT_UNLINKED, NOTHING_QUEUED
+from bot.domain.notice_store import NoticeStanding
 from bot.i18n import Translator
-from bot.services.staff_lookup import StaffOrderView, staff_order
+from bot.services.staff_lookup import ShownNotice, StaffOrderView, staff_order
 from handlers.common import send_new
 from handlers.orders import line_text
 from handlers.staff.access import staff_only
@@ -27,11 +30,12 @@ async def find_order(update: Update, context: BotContext) -> None:
             update, t.gettext("Send /find followed by an order number, e.g. /find 1042.")
         )
         return
-    found = await staff_order(context.services.store, typed)
+    services = context.services
+    found = await staff_order(services.store, typed, now=services.clock.now())
     if found is None:
         await send_new(update, t.gettext("No order {order_id}.", order_id=typed))
         return
-    for piece in split_lines(find_text(t, found)):
+    for piece in split_lines(find_text(t, found, services.settings.timezone)):
         await send_new(update, piece)
 
 
@@ -64,6 +68,48 @@ def kind_text(t: Translator, kind: NoticeKind) -> str:
     return t.gettext("automatic cancellation")
 
 
+def notice_line(t: Translator, shown: ShownNotice, zone: tzinfo) -> str:
+    """A notice of the card: when it was decided, its kind, and where it stands for the customer
+    (delivered, waiting to be sent, not delivered and why, or no chat linked)."""
+    record = shown.record
+    when = t.date(record.decided_at.date())
+    kind = kind_text(t, record.notice.kind)
+    match shown.standing:
+        case NoticeStanding.DELIVERED:
+            return t.gettext("{date}: {kind} · delivered", date=when, kind=kind)
+        case NoticeStanding.HELD if shown.held_until is not None:
+            until = shown.held_until.astimezone(zone)
+            return t.gettext(
+                "{date}: {kind} · waiting to be sent: held for the customer's quiet hours "
+                "until {day} at {time}",
+                date=when,
+                kind=kind,
+                day=t.date(until.date()),
+                time=t.time(until.time()),
+            )
+        case NoticeStanding.HELD | NoticeStanding.QUEUED:
+            return t.gettext("{date}: {kind} · waiting to be sent (queued)", date=when, kind=kind)
+        case NoticeStanding.NO_CHAT:
+            return t.gettext(
+                "{date}: {kind} · not sent: no chat linked to the customer", date=when, kind=kind
+            )
+    return t.gettext(
+        "{date}: {kind} · not delivered: {reason}",
+        date=when,
+        kind=kind,
+        reason=_undelivered_reason(t, record.delivery_error),
+    )
+
+
+def _undelivered_reason(t: Translator, error: str | None) -> str:
+    """Why no chat received a notice, in staff's language (Telegram's own words quoted)."""
+    if not error or error == NOTHING_QUEUED:
+        return t.gettext("no message could be queued")
+    if error == CHAT_UNLINKED:
+        return t.gettext("the chat was unlinked from the customer")
+    return t.gettext("Telegram refused it: {error}", error=error)
+
+
 def contact_lines(t: Translator, email: str | None, phone: str | None) -> list[str]:
     """The customer's email and phone, one line each, those known only (values escaped)."""
     lines = []
@@ -74,8 +120,9 @@ def contact_lines(t: Translator, email: str | None, phone: str | None) -> list[s
     return lines
 
 
-def find_text(t: Translator, found: StaffOrderView) -> str:
-    """The whole staff view of the order as HTML lines (split by the caller when long)."""
+def find_text(t: Translator, found: StaffOrderView, zone: tzinfo) -> str:
+    """The whole staff view of the order as HTML lines (split by the caller when long); times
+    in `zone` (the shop's)."""
     view = found.view
     order = view.order
     name = found.customer.name if found.customer else order.customer_id
@@ -104,14 +151,7 @@ def find_text(t: Translator, found: StaffOrderView) -> str:
     parts.append(t.gettext("<b>Notices</b>"))
     if not found.notices:
         parts.append(t.gettext("No notices sent."))
-    for record in found.notices:
-        notice = record.notice
-        kind = kind_text(t, notice.kind)
-        when = t.date(record.decided_at.date())
-        if record.chats:
-            parts.append(t.gettext("{date}: {kind}", date=when, kind=kind))
-        else:
-            parts.append(t.gettext("{date}: {kind} (no chat reached)", date=when, kind=kind))
+    parts += [notice_line(t, shown, zone) for shown in found.notices]
     state = found.state
     if state is not None:
         if state.awaiting_answer:

@@ -22,6 +22,7 @@ from tests.alerts.conftest import (
 )
 from tests.notices import shop
 from tests.notices.conftest import make_users
+from tests.sql import execute
 
 EVA = shop.Buyer(902, jurisdiction=Jurisdiction.EU)
 OLA = shop.Buyer(903, jurisdiction=Jurisdiction.UK)
@@ -34,12 +35,12 @@ async def test_blocking_the_bot_with_a_question_open_alerts_once_and_show_order_
     store: SqlStore, client: SandboxClient, run_bot: Any, tmp_path: Path
 ) -> None:
     await shop.seed(store, [EVA])
-    await store.connection.execute(
+    await execute(
+        store,
         "UPDATE customers SET email = 'eva<x>@example.com', phone = '+49 30 1234567'"
-        " WHERE customer_id = ?",
-        (EVA.customer_id,),
+        " WHERE customer_id = :id",
+        id=EVA.customer_id,
     )
-    await store.connection.commit()
     await make_users(client, [EVA])
     await make_staff(client)
     async with run_bot():

@@ -3,7 +3,9 @@ order once, never twice on the next run (DESIGN §12)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from bot.domain.alerts import DIGEST_AFTER, DIGEST_PAGE, DIGEST_PAGES
 from bot.domain.model import Customer, Order, OrderLine, Product, PurchaseOrder
@@ -12,6 +14,7 @@ from bot.services.alerts import alert_overdue_supply
 from bot.services.overdue_supply import overdue_supply
 from handlers.staff.alert_texts import AlertTexts
 from storage.store import SqlStore
+from tests.sql import fetch_all
 
 NOW = datetime(2026, 12, 16, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -56,8 +59,8 @@ async def test_twenty_overdue_pos_alert_as_digest_pages_each_po_once_and_never_a
     first = await check(store, catalogs)
     second = await check(store, catalogs)
 
-    rows = list(
-        await store.connection.execute_fetchall("SELECT chat_id, text, buttons FROM outbox")
+    rows: Sequence[Any] = await fetch_all(
+        store, "SELECT chat_id, text, buttons FROM outbox ORDER BY id"
     )
     pages = -(-POS // DIGEST_PAGE)
     assert (first, second) == (POS, 0)
@@ -79,8 +82,8 @@ async def test_past_three_pages_the_rest_are_counted_and_never_alerted_later(
     first = await check(store, catalogs)
     second = await check(store, catalogs)
 
-    rows = list(
-        await store.connection.execute_fetchall("SELECT text FROM outbox WHERE chat_id = 555")
+    rows: Sequence[Any] = await fetch_all(
+        store, "SELECT text FROM outbox WHERE chat_id = 555 ORDER BY id"
     )
     assert (first, second) == (count, 0)
     assert len(rows) == DIGEST_PAGES
@@ -94,5 +97,5 @@ async def test_a_few_overdue_pos_alert_one_message_each(
 
     assert await check(store, catalogs) == 3
 
-    rows = list(await store.connection.execute_fetchall("SELECT chat_id FROM outbox"))
+    rows: Sequence[Any] = await fetch_all(store, "SELECT chat_id FROM outbox")
     assert len(rows) == 3 * len(CHATS)

@@ -4,6 +4,7 @@ expected date, whose button moves the date through issue 9's flow (DESIGN §12).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from tests.alerts.conftest import (
 )
 from tests.notices import shop
 from tests.notices.conftest import make_users
+from tests.sql import fetch_all
 from tests.staff.test_refused import STALE, answer_to_press, dump
 
 # Why: EU law cancels nothing on its own, so the customers still wait when the new date passes.
@@ -81,8 +83,10 @@ async def test_move_the_date_asks_in_place_moves_the_po_and_a_new_overdue_date_a
     assert summary["kind"] == "bot_edit" and summary["message_id"] == alert["message_id"]
     assert "Dec 28, 2026" in plain(summary["text"])
     assert all("delayed" in text for text in told)
-    rows = await store.connection.execute_fetchall(
-        "SELECT action, before, after FROM audit_log WHERE actor = ?", (f"staff:{SAM}",)
+    rows: Sequence[Any] = await fetch_all(
+        store,
+        "SELECT action, before, after FROM audit_log WHERE actor = :actor",
+        actor=f"staff:{SAM}",
     )
     ((_, before, after_),) = [row for row in rows if row[0] == "purchase_order.move_date"]
     assert json.loads(before)["expected_date"] == "2026-12-14"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from tests.alerts.conftest import (
 )
 from tests.notices import shop
 from tests.notices.conftest import make_users
+from tests.sql import execute, fetch_all, fetch_value
 from tests.staff.test_refused import STALE, answer_to_press, dump
 
 BUYER = shop.Buyer(801)
@@ -32,16 +34,23 @@ SIX_DAYS_LATE = datetime(2026, 12, 16, 9, 0, tzinfo=UTC)
 
 async def owe_refund(store: SqlStore, due: str) -> int:
     """A refund of the buyer's chair owed by `due` (as a cancellation leaves it); its id."""
-    async with store.connection.execute(
+    await execute(
+        store,
         """INSERT INTO refunds (order_id, line_no, amount_minor, currency, due_date, status,
                reason, created_at)
-           VALUES (?, 1, ?, 'EUR', ?, 'due', 'cancel', ?)""",
-        (BUYER.order_id, shop.CHAIR_PRICE, due, shop.NOW.isoformat()),
-    ) as cursor:
-        refund_id = cursor.lastrowid
-    await store.connection.commit()
+           VALUES (:order_id, 1, :amount, 'EUR', :due, 'due', 'cancel', :created_at)""",
+        order_id=BUYER.order_id,
+        amount=shop.CHAIR_PRICE,
+        due=due,
+        created_at=shop.NOW.isoformat(),
+    )
+    refund_id = await fetch_value(
+        store,
+        "SELECT id FROM refunds WHERE order_id = :order_id AND line_no = 1 AND reason = 'cancel'",
+        order_id=BUYER.order_id,
+    )
     assert refund_id is not None
-    return refund_id
+    return int(refund_id)
 
 
 async def test_mark_paid_pays_the_refund_once_audited_and_the_alert_says_who_and_when(
@@ -68,18 +77,18 @@ async def test_mark_paid_pays_the_refund_once_audited_and_the_alert_says_who_and
     assert "✅ O-801: €149.00 marked paid by Sam on Dec 16, 2026 at 9:00 AM." in plain(paid["text"])
     assert paid["buttons"] == []
     assert "already marked paid" in str(late["callback_answer_text"])
-    (status,) = await store.connection.execute_fetchall(
-        "SELECT status, paid_by FROM refunds WHERE id = ?", (refund_id,)
+    ((status),) = await fetch_all(
+        store, "SELECT status, paid_by FROM refunds WHERE id = :id", id=refund_id
     )
     assert tuple(status) == ("paid", f"staff:{SAM}")
-    audit = await store.connection.execute_fetchall(
-        "SELECT actor, before, after FROM audit_log WHERE action = 'refund.paid'"
+    audit: Sequence[Any] = await fetch_all(
+        store, "SELECT actor, before, after FROM audit_log WHERE action = 'refund.paid'"
     )
     assert [(a, json.loads(b), json.loads(c)) for a, b, c in audit] == [
         (f"staff:{SAM}", {"status": "due"}, {"status": "paid"})
     ]
-    events = await store.connection.execute_fetchall(
-        "SELECT order_id, payload FROM events WHERE type = 'refund.paid'"
+    events: Sequence[Any] = await fetch_all(
+        store, "SELECT order_id, payload FROM events WHERE type = 'refund.paid'"
     )
     ((order_id, payload),) = events
     assert order_id == "O-801" and json.loads(payload)["amount_minor"] == shop.CHAIR_PRICE
@@ -116,10 +125,12 @@ async def test_a_refund_not_yet_due_raises_no_alert_and_a_customer_cannot_mark_o
 
 async def owe_refund_for_line_two(store: SqlStore) -> None:
     """A second refund of the buyer's order, due on Dec 1 (long past)."""
-    await store.connection.execute(
+    await execute(
+        store,
         """INSERT INTO refunds (order_id, line_no, amount_minor, currency, due_date, status,
                reason, created_at)
-           VALUES (?, 2, 500, 'EUR', '2026-12-01', 'due', 'swap_price_decrease', ?)""",
-        (BUYER.order_id, shop.NOW.isoformat()),
+           VALUES (:order_id, 2, 500, 'EUR', '2026-12-01', 'due', 'swap_price_decrease',
+                   :created_at)""",
+        order_id=BUYER.order_id,
+        created_at=shop.NOW.isoformat(),
     )
-    await store.connection.commit()

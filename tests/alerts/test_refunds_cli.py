@@ -12,6 +12,7 @@ from storage.store import SqlStore
 from tests.alerts.test_refund_overdue_e2e import BUYER, owe_refund
 from tests.databases import use_database
 from tests.notices import shop
+from tests.sql import fetch_all
 
 
 @pytest.fixture
@@ -59,7 +60,5 @@ async def test_refunds_lists_the_owed_refund_with_its_days_overdue_and_paid_mark
     assert "was already marked paid by cli" in second
     assert error.strip() == "backorder-bot: error: no refund 999"
     assert table.splitlines()[0] == "refunds owed: 0, overdue: 0"
-    audit = await store.connection.execute_fetchall(
-        "SELECT actor FROM audit_log WHERE action = 'refund.paid'"
-    )
+    audit = await fetch_all(store, "SELECT actor FROM audit_log WHERE action = 'refund.paid'")
     assert [row[0] for row in audit] == ["cli"]

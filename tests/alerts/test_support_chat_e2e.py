@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from tests.databases import database_settings
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, catalogs, make_users, store
 from tests.ratings.conftest import import_orders, orders_csv
+from tests.sql import fetch_all, fetch_value
 from tests.staff.test_refused import STALE, dump
 
 __all__ = ["catalogs", "store"]
@@ -145,10 +146,11 @@ async def handled(store: SqlStore, act: Awaitable[object]) -> None:
     received (so silence can be asserted without waiting a fixed time)."""
 
     async def count() -> int:
-        rows = await store.connection.execute_fetchall(
-            "SELECT COUNT(*) FROM update_inbox WHERE handled_at IS NOT NULL"
+        return int(
+            await fetch_value(
+                store, "SELECT COUNT(*) FROM update_inbox WHERE handled_at IS NOT NULL"
+            )
         )
-        return int(next(iter(rows))[0])
 
     before = await count()
     await act
@@ -245,8 +247,8 @@ async def test_move_the_date_pressed_in_the_group_refuses_mia_and_alex_and_asks_
     assert "Dec 28, 2026" in plain(summary["text"])
     assert all("delayed" in event["text"] for event in told)
     assert group_after == []
-    rows = await store.connection.execute_fetchall(
-        "SELECT actor, after FROM audit_log WHERE action = 'purchase_order.move_date'"
+    rows: Sequence[Any] = await fetch_all(
+        store, "SELECT actor, after FROM audit_log WHERE action = 'purchase_order.move_date'"
     )
     assert [(actor, json.loads(moved_to)["expected_date"]) for actor, moved_to in rows] == [
         (f"staff:{SAM}", "2026-12-28")
@@ -286,8 +288,8 @@ async def test_mark_paid_in_the_group_edits_the_alert_refuses_mia_and_a_second_p
     assert "✅ O-801: €149.00 marked paid by Sam on Dec 16, 2026" in plain(paid["text"])
     assert "already marked paid" in str(answers[0]["callback_answer_text"])
     assert later == []  # the second press leaves the alert as it is
-    (row,) = await store.connection.execute_fetchall(
-        "SELECT status, paid_by FROM refunds WHERE id = ?", (refund_id,)
+    ((row),) = await fetch_all(
+        store, "SELECT status, paid_by FROM refunds WHERE id = :id", id=refund_id
     )
     assert tuple(row) == ("paid", f"staff:{SAM}")
     assert await bot_messages(client, SAM) == []

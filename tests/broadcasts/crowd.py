@@ -18,9 +18,9 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
 from bot.services.eta import recompute_etas
 from storage.store import open_store
-from storage.transaction import transaction
 from tests.broadcasts.shop import RULES
 from tests.databases import database_env
+from tests.sql import execute_many
 
 TOKEN = "100000001:broadcast-test-token"
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -91,12 +91,19 @@ async def seed(database_url: str, crowd: Crowd) -> None:
         await recompute_etas(store, rules=RULES, today=NOW.date())
         # Why: linking 10,000 chats one by one through the chat would take minutes; the rows are
         # what linking writes (as bench/dataset.py writes its shop).
-        async with transaction(store.connection):
-            await store.connection.executemany(
-                "INSERT INTO chat_links (chat_id, customer_id, via, linked_at)"
-                " VALUES (?, ?, 'deep_link', ?)",
-                [(crowd.chat(n), crowd.customer(n), NOW.isoformat()) for n in crowd.numbers],
-            )
+        await execute_many(
+            store,
+            "INSERT INTO chat_links (chat_id, customer_id, via, linked_at)"
+            " VALUES (:chat_id, :customer_id, 'deep_link', :linked_at)",
+            [
+                {
+                    "chat_id": crowd.chat(n),
+                    "customer_id": crowd.customer(n),
+                    "linked_at": NOW.isoformat(),
+                }
+                for n in crowd.numbers
+            ],
+        )
     finally:
         await store.close()
 

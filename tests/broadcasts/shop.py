@@ -20,6 +20,7 @@ from bot.domain.model import (
 )
 from bot.services.eta import recompute_etas
 from storage.store import SqlStore
+from tests.sql import fetch_value
 
 TODAY = date(2026, 12, 2)  # a Wednesday
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -155,7 +156,4 @@ async def link_chats(store: SqlStore) -> None:
 
 async def outbox_rows(store: SqlStore) -> int:
     """How many rows the outbox holds."""
-    async with store.connection.execute("SELECT count(*) FROM outbox") as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    return int(row[0])
+    return int(await fetch_value(store, "SELECT count(*) FROM outbox"))

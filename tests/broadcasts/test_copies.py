@@ -3,7 +3,9 @@ language and locale; free text goes as staff wrote it, escaped, else the default
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from bot.domain.broadcasts import (
     AffectedOrder,
@@ -42,6 +44,7 @@ from tests.broadcasts.shop import (
     TODAY,
     outbox_rows,
 )
+from tests.sql import fetch_all
 
 DELAY = TemplateMessage(
     Template.SUPPLIER_DELAY, (("reason", "Port strike <Hamburg>"), ("sku", "CHAIR"))
@@ -52,8 +55,10 @@ DESK_DELAY = TemplateMessage(Template.SUPPLIER_DELAY, (("sku", "DESK"),))
 async def copies(store: SqlStore, queued: Queued | Rejected) -> dict[str, str]:
     """Each recipient's queued copy, by customer."""
     assert isinstance(queued, Queued), queued
-    rows = await store.connection.execute_fetchall(
-        "SELECT customer_id, text FROM outbox WHERE broadcast_id = ?", (queued.broadcast_id,)
+    rows: Sequence[Any] = await fetch_all(
+        store,
+        "SELECT customer_id, text FROM outbox WHERE broadcast_id = :id",
+        id=queued.broadcast_id,
     )
     return {str(row[0]): str(row[1]) for row in rows}
 

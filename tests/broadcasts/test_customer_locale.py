@@ -4,12 +4,16 @@ American dates; a Brazilian one English text with Brazilian dates."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from bot.domain.broadcasts import Segment, SegmentKind, Template, TemplateMessage
 from bot.i18n import Catalogs
 from bot.services.broadcasts import BroadcastTexts, Queued, queue_broadcast
 from storage.codec import customer_tag
 from storage.store import SqlStore
 from tests.broadcasts.shop import BEN, CHAT_OF, DESK_SHIPS, FILIPE, HUGO, NOW, PO1_SHIPS, TODAY
+from tests.sql import execute, fetch_all
 
 
 def test_a_choice_of_the_orders_language_keeps_the_orders_region() -> None:
@@ -23,10 +27,7 @@ def test_a_choice_of_the_orders_language_keeps_the_orders_region() -> None:
 
 async def british(store: SqlStore) -> None:
     """Ben's orders say en-GB (as an orders CSV would) and he picked English with /language."""
-    await store.connection.execute(
-        "UPDATE customers SET language = 'en-GB' WHERE customer_id = ?", (BEN,)
-    )
-    await store.connection.commit()
+    await execute(store, "UPDATE customers SET language = 'en-GB' WHERE customer_id = :id", id=BEN)
     await store.set_customer_language(BEN, "en", actor="telegram:1", at=NOW)
 
 
@@ -42,8 +43,10 @@ async def test_a_british_customer_who_picked_english_reads_british_dates_in_a_br
             store, Segment(SegmentKind.ALL), message, texts=texts, actor="cli", now=NOW, today=TODAY
         )
         assert isinstance(queued, Queued)
-        rows = await store.connection.execute_fetchall(
-            "SELECT customer_id, text FROM outbox WHERE broadcast_id = ?", (queued.broadcast_id,)
+        rows: Sequence[Any] = await fetch_all(
+            store,
+            "SELECT customer_id, text FROM outbox WHERE broadcast_id = :id",
+            id=queued.broadcast_id,
         )
         sent |= {f"{row[0]}:{message.param('sku')}": str(row[1]) for row in rows}
     uk, us = catalogs.translator("en-GB"), catalogs.translator("en-US")

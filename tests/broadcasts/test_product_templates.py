@@ -4,6 +4,9 @@ counted as left out, and a segment with none of them is refused (DESIGN §11).""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from bot.domain.broadcasts import (
     FreeText,
     Problem,
@@ -39,6 +42,7 @@ from tests.broadcasts.shop import (
     TODAY,
     outbox_rows,
 )
+from tests.sql import fetch_all
 
 
 def template(name: Template, sku: str) -> TemplateMessage:
@@ -48,8 +52,10 @@ def template(name: Template, sku: str) -> TemplateMessage:
 async def copies(store: SqlStore, queued: Queued | Rejected) -> dict[str, str]:
     """Each recipient's queued copy, by customer."""
     assert isinstance(queued, Queued), queued
-    rows = await store.connection.execute_fetchall(
-        "SELECT customer_id, text FROM outbox WHERE broadcast_id = ?", (queued.broadcast_id,)
+    rows: Sequence[Any] = await fetch_all(
+        store,
+        "SELECT customer_id, text FROM outbox WHERE broadcast_id = :id",
+        id=queued.broadcast_id,
     )
     return {str(row[0]): str(row[1]) for row in rows}
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import pytest
 
 from bot.domain.broadcasts import (
@@ -29,6 +32,7 @@ from tests.broadcasts.shop import (
     WAITING,
     outbox_rows,
 )
+from tests.sql import fetch_all
 
 # Why: a product template narrows a segment to its product's customers (test_product_templates);
 # these tests are about the segment alone.
@@ -41,8 +45,10 @@ async def recipients_of(store: SqlStore, texts: BroadcastTexts, segment: Segment
         store, segment, DELAY, texts=texts, actor="cli", now=NOW, today=TODAY
     )
     assert not isinstance(queued, Rejected), queued
-    rows = await store.connection.execute_fetchall(
-        "SELECT customer_id, chat_id FROM outbox WHERE broadcast_id = ?", (queued.broadcast_id,)
+    rows: Sequence[Any] = await fetch_all(
+        store,
+        "SELECT customer_id, chat_id FROM outbox WHERE broadcast_id = :id",
+        id=queued.broadcast_id,
     )
     for customer_id, chat_id in rows:
         assert chat_id == CHAT_OF[customer_id]

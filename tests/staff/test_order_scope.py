@@ -19,6 +19,7 @@ from handlers.notices import make_renderer
 from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import make_users
+from tests.sql import fetch_all
 from tests.staff.conftest import STAFF_ID
 from tests.staff.test_po_chat import data, plain, press, say
 
@@ -52,8 +53,8 @@ async def add_desk_order(store: SqlStore, customer_id: str, *, at: datetime) -> 
 
 async def outbox_texts(store: SqlStore, chat_id: int) -> list[str]:
     """Every message queued for a chat, oldest first."""
-    rows = await store.connection.execute_fetchall(
-        "SELECT text FROM outbox WHERE chat_id = ? ORDER BY id", (chat_id,)
+    rows = await fetch_all(
+        store, "SELECT text FROM outbox WHERE chat_id = :chat_id ORDER BY id", chat_id=chat_id
     )
     return [str(row[0]) for row in rows]
 

@@ -15,6 +15,7 @@ from bot.services.supply_impact import NoticeSettings, SupplyChange
 from handlers.notices import make_renderer
 from storage.store import SqlStore
 from tests.notices import shop
+from tests.sql import fetch_all
 
 CHAIR_BUYER = shop.Buyer(911)
 DESK_CHAT = 912
@@ -46,12 +47,13 @@ async def seed_desk_buyer(store: SqlStore) -> None:
 
 async def held_for(store: SqlStore, chat_id: int) -> list[tuple[object, ...]]:
     """The pending rows waiting for a chat: id, text and when they may go."""
-    async with store.connection.execute(
+    rows = await fetch_all(
+        store,
         "SELECT id, text, not_before, due_at FROM outbox"
-        " WHERE chat_id = ? AND status = 'pending' ORDER BY id",
-        (chat_id,),
-    ) as cursor:
-        return [tuple(row) for row in await cursor.fetchall()]
+        " WHERE chat_id = :chat_id AND status = 'pending' ORDER BY id",
+        chat_id=chat_id,
+    )
+    return [tuple(row) for row in rows]
 
 
 async def test_a_staff_change_to_one_sku_keeps_a_held_notice_of_a_customer_not_waiting_on_it(
