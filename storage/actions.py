@@ -166,7 +166,6 @@ async def bump_order_versions(
         .where(orders.c.order_id.in_(bindparam("order_ids", expanding=True)))
         .values(version=orders.c.version + 1)
     )
-    # Why: in id order, so two writers bumping overlapping orders lock rows in the same order.
     for start in range(0, len(order_ids), IN_CHUNK):
         await conn.execute(bump, {"order_ids": order_ids[start : start + IN_CHUNK]})
 

@@ -1,4 +1,12 @@
-"""The outbox and unreachable-chat tables."""
+"""The outbox and unreachable-chat tables.
+
+Senders (one per bot process) claim a row before sending it and record the send against their
+claim. On PostgreSQL the claim chooses its row `FOR UPDATE SKIP LOCKED`: two senders claiming at
+once never both get a row, and neither waits for the other. A chat one sender serves (a live claim
+on any of its pending rows) is left to it; on PostgreSQL that check sees committed claims only,
+so two senders claiming two different rows of one chat in the same instant could both succeed
+(the rows are still sent once each; only their order across the two senders is not kept).
+"""
 
 from __future__ import annotations
 
