@@ -111,7 +111,7 @@ from storage.codec import (
     row_dict,
     utc_text,
 )
-from storage.database import BUSY_TIMEOUT_MS, Database
+from storage.database import BUSY_TIMEOUT_MS, Database, driver_connection_for
 from storage.migrations import apply_migrations
 from storage.schema import metadata
 from storage.transaction import transaction
@@ -825,8 +825,9 @@ class SqlStore:
         """Counts by state, the unreachable chats and the notices no chat received."""
         async with self._db.read() as conn:
             summary = await outbox_tables.outbox_summary(conn)
-        # TRANSITIONAL: notice_delivery (conv-notices) still reads through aiosqlite.
-        undelivered = await notice_delivery_tables.read_undelivered_notices(self._conn)
+            undelivered = await notice_delivery_tables.read_undelivered_notices(
+                await driver_connection_for(conn)  # TRANSITIONAL
+            )
         return replace(summary, undelivered_notices=tuple(undelivered))
 
     # --- staff alerts and refunds ---

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.domain.actions import (
     ActionResult,
@@ -27,8 +23,8 @@ from bot.domain.actions import (
     ShopEvent,
 )
 from bot.domain.model import LineStatus
-from storage.database import database_url
 from storage.store import SqlStore, open_store
+from tests.conftest import NewDatabase
 from tests.sql import execute, execute_many, fetch_value
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
@@ -41,21 +37,9 @@ pytestmark = pytest.mark.postgresql
 
 
 @pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    """A new, empty database on the PostgreSQL test server, dropped after the test."""
-    admin = os.environ.get("BACKORDER_TEST_POSTGRES_URL", "").strip()
-    if not admin:
-        pytest.skip("BACKORDER_TEST_POSTGRES_URL is not set (no PostgreSQL server)")
-    name = f"conv_outbox_races_{uuid.uuid4().hex[:12]}"
-    server = create_async_engine(database_url(admin), isolation_level="AUTOCOMMIT")
-    try:
-        async with server.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield admin.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        async with server.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await server.dispose()
+def postgres_url(new_postgres_database: NewDatabase, postgres_template: str) -> str:
+    """A new, migrated, empty database on the PostgreSQL test server (dropped after the test)."""
+    return new_postgres_database(postgres_template)
 
 
 @pytest.fixture
