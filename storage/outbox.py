@@ -49,6 +49,7 @@ from bot.domain.outbox import (
 from storage.audit import Change, write_changes
 from storage.codec import utc_text
 from storage.database import Database, driver_connection_for, sa_connection_for
+from storage.hot_path import HotStatement, changed, for_each, rows
 from storage.schema import broadcasts, chat_links, customers, outbox, unreachable_chats
 from storage.sql_functions import greatest
 
@@ -190,7 +191,7 @@ def _due(lane: Lane | None, matured: bool) -> Select[Any]:
 
 # Why: the dispatcher runs these on every pass; built once, compiled once per dialect.
 _DUE = {
-    (lane, matured): _due(lane, matured)
+    (lane, matured): HotStatement(_due(lane, matured))
     for lane in (None, "first", "broadcast")
     for matured in (False, True)
 }
@@ -220,10 +221,10 @@ async def due_messages(
     }
     if due_after is not None:
         params["due_after"] = utc_text(due_after)
-    rows = await conn.execute(_DUE[lane, due_after is not None], params)
+    found = await rows(conn, _DUE[lane, due_after is not None], params)
     return [
         QueuedMessage(row_id, chat_id, text, buttons_from(buttons), attempts, broadcast_id)
-        for row_id, chat_id, text, buttons, attempts, broadcast_id in rows
+        for row_id, chat_id, text, buttons, attempts, broadcast_id in found
     ]
 
 
@@ -255,7 +256,7 @@ def _claim() -> Any:
     )
 
 
-_CLAIM = _claim()
+_CLAIM = HotStatement(_claim())
 
 
 async def claim_message(
@@ -265,11 +266,12 @@ async def claim_message(
     False when another sender holds it, or another row of its chat, with a live claim, or is
     claiming it at this moment."""
     async with db.write() as conn:
-        result = await conn.execute(
+        claimed = await changed(
+            conn,
             _CLAIM,
             {"row_id": row_id, "sender": sender, "clock": float(clock), "until": float(until)},
         )
-        return result.rowcount == 1
+        return claimed == 1
 
 
 _CLAIMANTS = (
@@ -303,7 +305,7 @@ async def release_claims(db: Database, senders: Collection[str]) -> None:
         await conn.execute(_RELEASE, {"senders": sorted(senders)})
 
 
-_SENT = (
+_SENT = HotStatement(
     update(outbox)
     .where(
         outbox.c.id == bindparam("row_id"),
@@ -333,7 +335,8 @@ async def mark_sent(
         return
     sent_at = utc_text(at)
     async with db.write() as conn:
-        await conn.execute(
+        await for_each(
+            conn,
             _SENT,
             [
                 {

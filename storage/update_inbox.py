@@ -13,10 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.update_inbox import InboxedUpdate, NewestUpdate
 from storage.codec import utc_text
 from storage.database import Database
+from storage.hot_path import HotStatement, changed, for_each
 from storage.schema import update_inbox
 
 # Why: every chat update runs these; built once, so SQLAlchemy compiles each once per dialect.
 # A repeat of an update Telegram sent before is not new (ON CONFLICT DO NOTHING on update_id).
+_RECORD_ONE = HotStatement(
+    sqlite.insert(update_inbox)
+    .values(
+        update_id=bindparam("update_id"),
+        payload=bindparam("payload"),
+        received_at=bindparam("received_at"),
+    )
+    .on_conflict_do_nothing(index_elements=[update_inbox.c.update_id])
+)
 _RECORD = {
     "sqlite": sqlite.insert(update_inbox)
     .on_conflict_do_nothing(index_elements=[update_inbox.c.update_id])
@@ -30,7 +40,7 @@ _UNHANDLED = (
     .where(update_inbox.c.handled_at.is_(None))
     .order_by(update_inbox.c.update_id)
 )
-_MARK_HANDLED = (
+_MARK_HANDLED = HotStatement(
     update(update_inbox)
     .where(
         update_inbox.c.update_id == bindparam("id"),
@@ -67,7 +77,10 @@ async def record_updates(
             }
             for item in updates
         ]
-        if len(rows) == 1:
+        if len(rows) == 1 and conn.dialect.name == "sqlite":
+            # Why: one row on SQLite: its change count says whether it was new, in one call.
+            new = {updates[0].update_id} if await changed(conn, _RECORD_ONE, rows[0]) else set()
+        elif len(rows) == 1:
             new = set((await conn.execute(stmt, rows[0])).scalars())
         else:
             new = set((await conn.execute(stmt, rows)).scalars())
@@ -92,8 +105,10 @@ async def mark_updates_handled(db: Database, update_ids: Sequence[int], *, now: 
         return
     handled = utc_text(now)
     async with db.write() as conn:
-        await conn.execute(
-            _MARK_HANDLED, [{"handled": handled, "id": update_id} for update_id in update_ids]
+        await for_each(
+            conn,
+            _MARK_HANDLED,
+            [{"handled": handled, "id": update_id} for update_id in update_ids],
         )
 
 
