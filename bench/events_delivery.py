@@ -19,7 +19,6 @@ from bot.services.webhook import (
 )
 from storage.events import append_event
 from storage.store import open_store
-from storage.transaction import transaction
 
 NAME = "events_delivery"
 EVENTS = 5_000
@@ -52,7 +51,7 @@ async def _measure(count: int) -> dict[str, object]:
         with tempfile.TemporaryDirectory(prefix="bench-events-") as folder:
             store = await open_store(Path(folder) / "events.sqlite3")
             try:
-                async with transaction(store.connection) as conn:
+                async with store.database.write() as conn:
                     for n in range(count):
                         payload = {"line_no": 1, "amount_minor": 1999, "currency": "EUR"}
                         await append_event(conn, "refund.due", f"{n:06d}", payload, at=CREATED_AT)

@@ -1,14 +1,15 @@
-"""SQLite side of the customer actions: order state, one-transaction changes, refunds, events."""
+"""The customer actions' tables: order state, one-transaction changes, refunds, events."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any, Literal, cast
 
 import aiosqlite
+from sqlalchemy import Integer, Text, bindparam, func, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.actions import (
     ActionLine,
@@ -21,24 +22,77 @@ from bot.domain.actions import (
 )
 from bot.domain.model import LineStatus, Product
 from storage.audit import Change, write_changes
-from storage.codec import jurisdiction_or_none, product_from, row_dict, utc_text
-from storage.database import sa_connection_for  # TRANSITIONAL
+from storage.codec import IN_CHUNK, jurisdiction_or_none, product_from, utc_text
+from storage.database import Database, driver_connection_for, sa_connection_for
 from storage.eta_marks import mark_skus
 from storage.events import append_event
-from storage.transaction import transaction
+from storage.schema import order_lines, orders, products, refunds
 
-_IN_JSON = "IN (SELECT value FROM json_each(?))"
 _ORDER_ACTIONS_PREFIX = "order."
 
+_HEADER = select(orders).where(orders.c.order_id == bindparam("oid"))
+# Why: the row every change of an order writes (its version); locking it first makes deciders
+# of one order take turns on PostgreSQL. SQLite renders no FOR UPDATE: BEGIN IMMEDIATE already
+# runs one write transaction at a time.
+_LOCKED_HEADER = _HEADER.with_for_update()
+_LINES = (
+    select(order_lines)
+    .where(order_lines.c.order_id == bindparam("oid"))
+    .order_by(order_lines.c.line_no)
+)
+_RECORD_HEADER = select(orders.c.version, orders.c.ship_complete).where(
+    orders.c.order_id == bindparam("oid")
+)
+_RECORD_LINES = (
+    select(
+        order_lines.c.line_no,
+        order_lines.c.sku,
+        order_lines.c.quantity,
+        order_lines.c.unit_price_minor,
+        order_lines.c.status,
+        order_lines.c.ship_now,
+        order_lines.c.replaces_line_no,
+        order_lines.c.queued_at,
+    )
+    .where(order_lines.c.order_id == bindparam("oid"))
+    .order_by(order_lines.c.line_no)
+)
+_BUMP = (
+    update(orders)
+    .where(orders.c.order_id == bindparam("oid"))
+    .values(
+        version=orders.c.version + 1,
+        ship_complete=func.coalesce(
+            bindparam("new_ship_complete", type_=Integer), orders.c.ship_complete
+        ),
+    )
+)
+_EDIT_LINE = (
+    update(order_lines)
+    .where(
+        order_lines.c.order_id == bindparam("oid"),
+        order_lines.c.line_no == bindparam("edited_line"),
+    )
+    .values(
+        status=func.coalesce(bindparam("new_status", type_=Text), order_lines.c.status),
+        quantity=func.coalesce(bindparam("new_quantity", type_=Integer), order_lines.c.quantity),
+        ship_now=func.coalesce(bindparam("new_ship_now", type_=Integer), order_lines.c.ship_now),
+    )
+)
+_NEW_LINE = insert(order_lines).values(status="open")
+_NEW_REFUND = insert(refunds).values(status="due")
 
-async def read_order_state(conn: aiosqlite.Connection, order_id: str) -> OrderState | None:
-    """An order with its version, preference and lines, or None."""
-    header = await _one(conn, "SELECT * FROM orders WHERE order_id = ?", (order_id,))
+
+async def read_order_state(
+    conn: AsyncConnection, order_id: str, *, lock: bool = False
+) -> OrderState | None:
+    """An order with its version, preference and lines, or None; with `lock`, the order row is
+    locked until the transaction ends (PostgreSQL; inside a write transaction only)."""
+    params = {"oid": order_id}
+    header = (await conn.execute(_LOCKED_HEADER if lock else _HEADER, params)).mappings().first()
     if header is None:
         return None
-    lines = await _all(
-        conn, "SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", (order_id,)
-    )
+    lines = (await conn.execute(_LINES, params)).mappings().all()
     return OrderState(
         order_id=str(header["order_id"]),
         customer_id=str(header["customer_id"]),
@@ -64,167 +118,163 @@ async def read_order_state(conn: aiosqlite.Connection, order_id: str) -> OrderSt
 
 
 async def apply_order_change(
-    conn: aiosqlite.Connection, order_id: str, decide: Decide, *, actor: str, at: datetime
+    db: Database, order_id: str, decide: Decide, *, actor: str, at: datetime
 ) -> OrderChange | ActionResult:
-    """Re-read the order inside BEGIN IMMEDIATE, let `decide` plan, write the plan and its audit."""
-    async with transaction(conn):
-        state = await read_order_state(conn, order_id)
+    """In one write transaction: re-read the order (locked), let `decide` plan, write the plan
+    and its audit; what `decide` returned."""
+    async with db.write() as conn:
+        # Why: decide-then-write must see the order as it is when written. SQLite: the write
+        # transaction is serializable (BEGIN IMMEDIATE). PostgreSQL runs READ COMMITTED: the order
+        # row is locked FOR UPDATE before it is read, so a concurrent change of the same order
+        # (another tap, another device, a staff change or an import, which all update this row)
+        # waits until this one commits, then decides on what it wrote.
+        state = await read_order_state(conn, order_id, lock=True)
         outcome = await decide(state)
         if not isinstance(outcome, OrderChange):
             return outcome
         before = await _order_record(conn, order_id)
         await _write(conn, order_id, outcome, at)
         after = await _order_record(conn, order_id)
+        legacy = await driver_connection_for(conn)  # TRANSITIONAL
         await write_changes(
-            sa_connection_for(conn),  # TRANSITIONAL
+            conn,
             [Change(outcome.action, f"order:{order_id}", before, after)],
             actor=actor,
             at=at,
         )
         # Why: marked with the change, so a crash before the ETA refresh is caught up later.
-        await mark_skus(conn, outcome.skus)
+        await mark_skus(legacy, outcome.skus)  # TRANSITIONAL (legacy)
     return outcome
 
 
-async def bump_order_versions(conn: aiosqlite.Connection, changes: Sequence[Change]) -> None:
+async def bump_order_versions(
+    conn: AsyncConnection | aiosqlite.Connection, changes: Sequence[Change]
+) -> None:
     """Make buttons shown before an import of these orders stale (in the caller's transaction)."""
-    order_ids = [
-        change.entity.removeprefix("order:")
-        for change in changes
-        if change.entity.startswith("order:") and change.action.startswith(_ORDER_ACTIONS_PREFIX)
-    ]
-    if order_ids:
-        await conn.execute(
-            f"UPDATE orders SET version = version + 1 WHERE order_id {_IN_JSON}",
-            (json.dumps(order_ids),),
-        )
+    if isinstance(conn, aiosqlite.Connection):
+        conn = sa_connection_for(conn)  # TRANSITIONAL
+    order_ids = sorted(
+        {
+            change.entity.removeprefix("order:")
+            for change in changes
+            if change.entity.startswith("order:")
+            and change.action.startswith(_ORDER_ACTIONS_PREFIX)
+        }
+    )
+    bump = (
+        update(orders)
+        .where(orders.c.order_id.in_(bindparam("order_ids", expanding=True)))
+        .values(version=orders.c.version + 1)
+    )
+    for start in range(0, len(order_ids), IN_CHUNK):
+        await conn.execute(bump, {"order_ids": order_ids[start : start + IN_CHUNK]})
 
 
 async def read_products_in_category(
-    conn: aiosqlite.Connection, category: str, currency: str
+    conn: AsyncConnection, category: str, currency: str
 ) -> list[Product]:
     """Products of one category priced in one currency, by SKU."""
-    rows = await _all(
-        conn,
-        "SELECT * FROM products WHERE category = ? AND currency = ? ORDER BY sku",
-        (category, currency),
-    )
+    rows = (
+        await conn.execute(
+            select(products)
+            .where(products.c.category == category, products.c.currency == currency)
+            .order_by(products.c.sku)
+        )
+    ).mappings()
     return [product_from(row) for row in rows]
 
 
 async def read_refunds(
-    conn: aiosqlite.Connection, order_ids: Collection[str] | None
+    conn: AsyncConnection, order_ids: Collection[str] | None
 ) -> list[RefundRecord]:
-    """Refund obligations, oldest first."""
-    query = "SELECT * FROM refunds"
-    params: tuple[str, ...] = ()
-    if order_ids is not None:
-        query += f" WHERE order_id {_IN_JSON}"
-        params = (json.dumps(sorted(set(order_ids))),)
-    return [
-        RefundRecord(
-            order_id=str(row["order_id"]),
-            line_no=int(row["line_no"]),
-            amount_minor=int(row["amount_minor"]),
-            currency=str(row["currency"]),
-            due_date=date.fromisoformat(row["due_date"]),
-            status=cast(Literal["due", "paid"], row["status"]),
-            reason=cast(RefundReason, row["reason"]),
+    """Refund obligations, oldest first (of these orders; all when None)."""
+    query = select(refunds).order_by(refunds.c.id)
+    if order_ids is None:
+        rows = list((await conn.execute(query)).mappings())
+    else:
+        keys = sorted(set(order_ids))
+        rows = []
+        for start in range(0, len(keys), IN_CHUNK):
+            chunk = keys[start : start + IN_CHUNK]
+            rows += (await conn.execute(query.where(refunds.c.order_id.in_(chunk)))).mappings()
+        rows.sort(key=lambda row: int(row["id"]))
+    return [_refund_from(row) for row in rows]
+
+
+def _refund_from(row: RowMapping) -> RefundRecord:
+    return RefundRecord(
+        order_id=str(row["order_id"]),
+        line_no=int(row["line_no"]),
+        amount_minor=int(row["amount_minor"]),
+        currency=str(row["currency"]),
+        due_date=date.fromisoformat(row["due_date"]),
+        status=cast(Literal["due", "paid"], row["status"]),
+        reason=cast(RefundReason, row["reason"]),
+    )
+
+
+async def _write(conn: AsyncConnection, order_id: str, change: OrderChange, at: datetime) -> None:
+    await conn.execute(_BUMP, {"oid": order_id, "new_ship_complete": _flag(change.ship_complete)})
+    if change.edits:
+        await conn.execute(
+            _EDIT_LINE,
+            [
+                {
+                    "oid": order_id,
+                    "edited_line": edit.line_no,
+                    "new_status": edit.status.value if edit.status else None,
+                    "new_quantity": edit.quantity,
+                    "new_ship_now": _flag(edit.ship_now),
+                }
+                for edit in change.edits
+            ],
         )
-        for row in await _all(conn, query + " ORDER BY id", params)
-    ]
-
-
-async def _write(
-    conn: aiosqlite.Connection, order_id: str, change: OrderChange, at: datetime
-) -> None:
-    await conn.execute(
-        """UPDATE orders SET version = version + 1,
-               ship_complete = COALESCE(:ship_complete, ship_complete)
-           WHERE order_id = :order_id""",
-        {"order_id": order_id, "ship_complete": _flag(change.ship_complete)},
-    )
-    await conn.executemany(
-        """UPDATE order_lines SET status = COALESCE(:status, status),
-               quantity = COALESCE(:quantity, quantity), ship_now = COALESCE(:ship_now, ship_now)
-           WHERE order_id = :order_id AND line_no = :line_no""",
-        [
-            {
-                "order_id": order_id,
-                "line_no": edit.line_no,
-                "status": edit.status.value if edit.status else None,
-                "quantity": edit.quantity,
-                "ship_now": _flag(edit.ship_now),
-            }
-            for edit in change.edits
-        ],
-    )
-    await conn.executemany(
-        """INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price_minor, status,
-               ship_now, replaces_line_no, queued_at)
-           VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)""",
-        [
-            (
-                order_id,
-                line.line_no,
-                line.sku,
-                line.quantity,
-                line.unit_price_minor,
-                int(line.ship_now),
-                line.replaces_line_no,
-                utc_text(line.queued_at) if line.queued_at else None,
-            )
-            for line in change.new_lines
-        ],
-    )
+    if change.new_lines:
+        await conn.execute(
+            _NEW_LINE,
+            [
+                {
+                    "order_id": order_id,
+                    "line_no": line.line_no,
+                    "sku": line.sku,
+                    "quantity": line.quantity,
+                    "unit_price_minor": line.unit_price_minor,
+                    "ship_now": int(line.ship_now),
+                    "replaces_line_no": line.replaces_line_no,
+                    "queued_at": utc_text(line.queued_at) if line.queued_at else None,
+                }
+                for line in change.new_lines
+            ],
+        )
     created = at.isoformat()
-    await conn.executemany(
-        """INSERT INTO refunds (order_id, line_no, amount_minor, currency, due_date, status,
-               reason, created_at)
-           VALUES (?, ?, ?, ?, ?, 'due', ?, ?)""",
-        [
-            (
-                order_id,
-                refund.line_no,
-                refund.amount_minor,
-                refund.currency,
-                refund.due_date.isoformat(),
-                refund.reason,
-                created,
-            )
-            for refund in change.refunds
-        ],
-    )
+    if change.refunds:
+        await conn.execute(
+            _NEW_REFUND,
+            [
+                {
+                    "order_id": order_id,
+                    "line_no": refund.line_no,
+                    "amount_minor": refund.amount_minor,
+                    "currency": refund.currency,
+                    "due_date": refund.due_date.isoformat(),
+                    "reason": refund.reason,
+                    "created_at": created,
+                }
+                for refund in change.refunds
+            ],
+        )
     for event in change.events:
         await append_event(conn, event.type, order_id, event.payload, at=at)
 
 
-async def _order_record(conn: aiosqlite.Connection, order_id: str) -> dict[str, Any]:
-    header = await _one(
-        conn, "SELECT version, ship_complete FROM orders WHERE order_id = ?", (order_id,)
-    )
-    lines = await _all(
-        conn,
-        """SELECT line_no, sku, quantity, unit_price_minor, status, ship_now, replaces_line_no,
-               queued_at
-           FROM order_lines WHERE order_id = ? ORDER BY line_no""",
-        (order_id,),
-    )
-    record = row_dict(header) if header else {}
-    record["lines"] = [row_dict(row) for row in lines]
+async def _order_record(conn: AsyncConnection, order_id: str) -> dict[str, Any]:
+    params = {"oid": order_id}
+    header = (await conn.execute(_RECORD_HEADER, params)).mappings().first()
+    lines = (await conn.execute(_RECORD_LINES, params)).mappings()
+    record: dict[str, Any] = dict(header) if header else {}
+    record["lines"] = [dict(row) for row in lines]
     return record
 
 
 def _flag(value: bool | None) -> int | None:
     return None if value is None else int(value)
-
-
-async def _all(conn: aiosqlite.Connection, query: str, params: Any) -> list[sqlite3.Row]:
-    async with conn.execute(query, params) as cursor:
-        cursor.row_factory = sqlite3.Row
-        return list(await cursor.fetchall())
-
-
-async def _one(conn: aiosqlite.Connection, query: str, params: Any) -> sqlite3.Row | None:
-    rows = await _all(conn, query, params)
-    return rows[0] if rows else None

@@ -1,13 +1,39 @@
-"""The outbox and unreachable-chat tables."""
+"""The outbox and unreachable-chat tables.
+
+Senders (one per bot process) claim a row before sending it and record the send against their
+claim. On PostgreSQL the claim chooses its row `FOR UPDATE SKIP LOCKED`: two senders claiming at
+once never both get a row, and neither waits for the other. A chat one sender serves (a live claim
+on any of its pending rows) is left to it; on PostgreSQL that check sees committed claims only,
+so two senders claiming two different rows of one chat in the same instant could both succeed
+(the rows are still sent once each; only their order across the two senders is not kept).
+"""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
+from itertools import islice
+from typing import Any
 
 import aiosqlite
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    exists,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.broadcasts import WITHDRAWN
 from bot.domain.notice_delivery import CHAT_UNLINKED
@@ -22,41 +48,67 @@ from bot.domain.outbox import (
 )
 from storage.audit import Change, write_changes
 from storage.codec import utc_text
-from storage.database import sa_connection_for  # TRANSITIONAL
-from storage.transaction import transaction
+from storage.database import Database, sa_connection_for
+from storage.hot_path import HotStatement, changed, for_each, rows
+from storage.schema import broadcasts, chat_links, customers, outbox, unreachable_chats
+from storage.sql_functions import greatest
+
+# Why: a literal, not a parameter: SQLite uses the partial indexes `WHERE status = 'pending'` only
+# for a query whose own condition says so.
+PENDING: ColumnElement[str] = literal_column("'pending'")
+
+# Why: a broadcast's 100,000 rows are made and sent a chunk at a time, never all in memory.
+INSERT_CHUNK = 1000
+
+_QUEUE = {
+    "sqlite": sqlite.insert(outbox)
+    .on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key])
+    .returning(outbox.c.id),
+    "postgresql": postgresql.insert(outbox)
+    .on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key])
+    .returning(outbox.c.id),
+}
 
 
 async def insert_outbox_rows(
-    conn: aiosqlite.Connection, messages: Iterable[OutgoingMessage], *, now: datetime
+    conn: AsyncConnection | aiosqlite.Connection,
+    messages: Iterable[OutgoingMessage],
+    *,
+    now: datetime,
 ) -> int:
-    """Queue messages inside the caller's transaction; duplicate dedupe keys are ignored."""
+    """Queue messages inside the caller's transaction; the number of rows inserted (a message
+    whose dedupe key is queued already is ignored). `messages` may be a generator: it is read
+    `INSERT_CHUNK` at a time."""
+    if isinstance(conn, aiosqlite.Connection):
+        conn = sa_connection_for(conn)  # TRANSITIONAL
     created = utc_text(now)
-    before = conn.total_changes
-    # Why: rows are made as SQLite takes them, so a broadcast's 100,000 are never all in memory
-    # twice over.
-    await conn.executemany(
-        """INSERT OR IGNORE INTO outbox (dedupe_key, chat_id, customer_id, text, buttons, urgent,
-               not_before, created_at, due_at, broadcast_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (_insert_params(message, created) for message in messages),
-    )
-    return conn.total_changes - before
+    stmt = _QUEUE[conn.dialect.name]
+    inserted = 0
+    for chunk in _chunks(_insert_params(message, created) for message in messages):
+        inserted += len((await conn.execute(stmt, chunk)).all())
+    return inserted
 
 
-def _insert_params(message: OutgoingMessage, created: str) -> tuple[object, ...]:
+def _chunks(rows: Iterable[dict[str, object]]) -> Iterator[list[dict[str, object]]]:
+    it = iter(rows)
+    while chunk := list(islice(it, INSERT_CHUNK)):
+        yield chunk
+
+
+def _insert_params(message: OutgoingMessage, created: str) -> dict[str, object]:
     not_before = utc_text(message.not_before) if message.not_before else None
-    return (
-        message.dedupe_key,
-        message.chat_id,
-        message.customer_id,
-        message.text,
-        buttons_json(message.buttons),
-        int(message.urgent),
-        not_before,
-        created,
-        max(created, not_before or created),
-        message.broadcast_id,
-    )
+    return {
+        "dedupe_key": message.dedupe_key,
+        "chat_id": message.chat_id,
+        "customer_id": message.customer_id,
+        "text": message.text,
+        "buttons": buttons_json(message.buttons),
+        "urgent": int(message.urgent),
+        "not_before": not_before,
+        "created_at": created,
+        "due_at": max(created, not_before or created),
+        "broadcast_id": message.broadcast_id,
+    }
 
 
 def buttons_json(buttons: tuple[tuple[Button, ...], ...]) -> str:
@@ -74,27 +126,79 @@ def buttons_from(raw: str) -> tuple[tuple[Button, ...], ...]:
 
 
 async def enqueue_messages(
-    conn: aiosqlite.Connection, messages: Sequence[OutgoingMessage], *, now: datetime
+    db: Database, messages: Sequence[OutgoingMessage], *, now: datetime
 ) -> int:
-    """Queue messages in a transaction of their own."""
-    async with transaction(conn):
+    """Queue messages in a transaction of their own; the number of rows inserted."""
+    async with db.write() as conn:
         return await insert_outbox_rows(conn, messages, now=now)
 
 
-# Why: a chat one sender is serving is left to it, so its messages keep their order.
-_SERVED_ELSEWHERE = """EXISTS (SELECT 1 FROM outbox AS c
-    WHERE c.chat_id = {row}.chat_id AND c.claimed_by IS NOT NULL AND c.claimed_by IS NOT :sender
-      AND c.status = 'pending' AND c.claim_expires_at > :clock)"""
+def _served_elsewhere(row: Any) -> ColumnElement[bool]:
+    """A live claim of another sender than :sender on a pending row of `row`'s chat."""
+    # Why: a chat one sender is serving is left to it, so its messages keep their order.
+    other = outbox.alias("c")
+    return exists().where(
+        other.c.chat_id == row.c.chat_id,
+        other.c.claimed_by.is_not(None),
+        other.c.claimed_by.is_distinct_from(bindparam("sender")),
+        other.c.status == PENDING,
+        other.c.claim_expires_at > bindparam("clock"),
+    )
 
 
-# Why: a copy of a stopped broadcast left pending (its sender's claim ended without a send) is
-# withdrawn: never claimed again (DESIGN §11).
-_STOPPED = """EXISTS (SELECT 1 FROM broadcasts AS s
-    WHERE s.id = {row}.broadcast_id AND s.stopped_at IS NOT NULL)"""
+def _stopped(row: Any) -> ColumnElement[bool]:
+    """`row` is a copy of a stopped broadcast."""
+    # Why: a copy of a stopped broadcast left pending (its sender's claim ended without a send)
+    # is withdrawn: never claimed again (DESIGN §11).
+    return exists().where(
+        broadcasts.c.id == row.c.broadcast_id, broadcasts.c.stopped_at.is_not(None)
+    )
+
+
+def _due(lane: Lane | None, matured: bool) -> Select[Any]:
+    o = outbox.alias("o")
+    earlier = outbox.alias("p")
+    lanes: dict[Lane | None, ColumnElement[bool]] = {
+        None: true(),
+        # Why: the same expression as the index outbox_pending_lane (migration 0012).
+        "first": o.c.broadcast_id.is_not(None) == false(),
+        "broadcast": o.c.broadcast_id.is_not(None) == true(),
+    }
+    return (
+        select(o.c.id, o.c.chat_id, o.c.text, o.c.buttons, o.c.attempts, o.c.broadcast_id)
+        .where(
+            o.c.status == PENDING,
+            o.c.id > bindparam("after"),
+            o.c.due_at <= bindparam("now"),
+            lanes[lane],
+            o.c.due_at > bindparam("due_after") if matured else true(),
+            ~exists().where(unreachable_chats.c.chat_id == o.c.chat_id),
+            # Why: a chat's rows keep their order within a lane; lanes do not wait on each other.
+            ~exists().where(
+                earlier.c.chat_id == o.c.chat_id,
+                earlier.c.status == PENDING,
+                earlier.c.id < o.c.id,
+                earlier.c.broadcast_id.is_(None) == o.c.broadcast_id.is_(None),
+                earlier.c.next_attempt_at > bindparam("now"),
+            ),
+            ~_served_elsewhere(o),
+            ~_stopped(o),
+        )
+        .order_by(o.c.id)
+        .limit(bindparam("limit"))
+    )
+
+
+# Why: the dispatcher runs these on every pass; built once, compiled once per dialect.
+_DUE = {
+    (lane, matured): HotStatement(_due(lane, matured))
+    for lane in (None, "first", "broadcast")
+    for matured in (False, True)
+}
 
 
 async def due_messages(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     *,
     now: datetime,
     after_id: int,
@@ -108,102 +212,169 @@ async def due_messages(
     lane and chats another sender than `sender` holds a claim in (live at `clock`, wall-clock
     epoch seconds); only `lane`'s rows when given (None: both), and only rows that fell due
     after `due_after` when given (a quiet-hours row that matured during a long pass)."""
-    served_elsewhere = _SERVED_ELSEWHERE.format(row="o")
-    lane_filter = {
-        None: "",
-        # Why: the same expression as the index outbox_pending_lane (migration 0012).
-        "first": "AND (o.broadcast_id IS NOT NULL) = 0",
-        "broadcast": "AND (o.broadcast_id IS NOT NULL) = 1",
-    }[lane]
-    matured = "AND o.due_at > :due_after" if due_after is not None else ""
-    async with conn.execute(
-        f"""SELECT o.id, o.chat_id, o.text, o.buttons, o.attempts, o.broadcast_id FROM outbox AS o
-           WHERE o.status = 'pending' AND o.id > :after AND o.due_at <= :now {lane_filter}
-             {matured}
-             AND NOT EXISTS (SELECT 1 FROM unreachable_chats AS u WHERE u.chat_id = o.chat_id)
-             -- Why: a chat's rows keep their order within a lane; lanes do not wait on each other.
-             AND NOT EXISTS (SELECT 1 FROM outbox AS p
-                 WHERE p.chat_id = o.chat_id AND p.status = 'pending' AND p.id < o.id
-                   AND (p.broadcast_id IS NULL) = (o.broadcast_id IS NULL)
-                   AND p.next_attempt_at > :now)
-             AND NOT {served_elsewhere}
-             AND NOT {_STOPPED.format(row="o")}
-           ORDER BY o.id LIMIT :limit""",
-        {
-            "after": after_id,
-            "now": utc_text(now),
-            "due_after": utc_text(due_after) if due_after is not None else None,
-            "limit": limit,
-            "sender": sender,
-            "clock": time.time() if clock is None else clock,
-        },
-    ) as cursor:
-        rows = await cursor.fetchall()
+    params: dict[str, object] = {
+        "after": after_id,
+        "now": utc_text(now),
+        "limit": limit,
+        "sender": sender,
+        "clock": float(time.time() if clock is None else clock),
+    }
+    if due_after is not None:
+        params["due_after"] = utc_text(due_after)
+    found = await rows(conn, _DUE[lane, due_after is not None], params)
     return [
-        QueuedMessage(row[0], row[1], row[2], buttons_from(row[3]), row[4], row[5]) for row in rows
+        QueuedMessage(row_id, chat_id, text, buttons_from(buttons), attempts, broadcast_id)
+        for row_id, chat_id, text, buttons, attempts, broadcast_id in found
     ]
 
 
+def _claim() -> Any:
+    candidate = outbox.alias("x")
+    # Why: PostgreSQL runs claims of several senders at once (READ COMMITTED). The row is locked
+    # as it is chosen and a row another transaction holds is skipped, not waited for: a second
+    # claimer gets nothing, and once the first commits, its claim shows in the conditions. SQLite
+    # renders no FOR UPDATE: BEGIN IMMEDIATE already runs one claim at a time.
+    claimable = (
+        select(candidate.c.id)
+        .where(
+            candidate.c.id == bindparam("row_id"),
+            candidate.c.status == PENDING,
+            or_(
+                candidate.c.claimed_by.is_(None),
+                candidate.c.claimed_by == bindparam("sender"),
+                candidate.c.claim_expires_at <= bindparam("clock"),
+            ),
+            ~_served_elsewhere(candidate),
+            ~_stopped(candidate),
+        )
+        .with_for_update(skip_locked=True, of=candidate)
+    )
+    return (
+        update(outbox)
+        .where(outbox.c.id.in_(claimable.scalar_subquery()))
+        .values(claimed_by=bindparam("sender"), claim_expires_at=bindparam("until"))
+    )
+
+
+_CLAIM = HotStatement(_claim())
+
+
 async def claim_message(
-    conn: aiosqlite.Connection, row_id: int, *, sender: str, clock: float, until: float
+    db: Database, row_id: int, *, sender: str, clock: float, until: float
 ) -> bool:
     """Claim a pending row for `sender` until `until` (wall-clock epoch seconds, `clock` now);
-    False when another sender holds it, or another row of its chat, with a live claim."""
-    async with transaction(conn):
-        cursor = await conn.execute(
-            f"""UPDATE outbox SET claimed_by = :sender, claim_expires_at = :until
-               WHERE id = :id AND status = 'pending'
-                 AND (claimed_by IS NULL OR claimed_by = :sender OR claim_expires_at <= :clock)
-                 AND NOT {_SERVED_ELSEWHERE.format(row="outbox")}
-                 AND NOT {_STOPPED.format(row="outbox")}""",
-            {"id": row_id, "sender": sender, "clock": clock, "until": until},
+    False when another sender holds it, or another row of its chat, with a live claim, or is
+    claiming it at this moment."""
+    async with db.write() as conn:
+        claimed = await changed(
+            conn,
+            _CLAIM,
+            {"row_id": row_id, "sender": sender, "clock": float(clock), "until": float(until)},
         )
-        return cursor.rowcount == 1
+        return claimed == 1
 
 
-async def claimants(conn: aiosqlite.Connection, *, clock: float) -> set[str]:
+_CLAIMANTS = (
+    select(outbox.c.claimed_by)
+    .distinct()
+    .where(outbox.c.claimed_by.is_not(None), outbox.c.claim_expires_at > bindparam("clock"))
+)
+
+
+async def claimants(conn: AsyncConnection, *, clock: float) -> set[str]:
     """The senders holding a claim that is live at `clock` (wall-clock epoch seconds)."""
-    async with conn.execute(
-        "SELECT DISTINCT claimed_by FROM outbox WHERE claimed_by IS NOT NULL "
-        "AND claim_expires_at > ?",
-        (clock,),
-    ) as cursor:
-        return {str(row[0]) for row in await cursor.fetchall()}
+    return {
+        str(holder)
+        for holder in (await conn.execute(_CLAIMANTS, {"clock": float(clock)})).scalars()
+    }
 
 
-async def release_claims(conn: aiosqlite.Connection, senders: Collection[str]) -> None:
+_RELEASE = (
+    update(outbox)
+    .where(
+        outbox.c.claimed_by.is_not(None),
+        outbox.c.claimed_by.in_(bindparam("senders", expanding=True)),
+    )
+    .values(claimed_by=None, claim_expires_at=None)
+)
+
+
+async def release_claims(db: Database, senders: Collection[str]) -> None:
     """Drop every claim of these senders (their rows are free for any sender)."""
-    async with transaction(conn):
-        await conn.execute(
-            """UPDATE outbox SET claimed_by = NULL, claim_expires_at = NULL
-               WHERE claimed_by IS NOT NULL
-                 AND claimed_by IN (SELECT value FROM json_each(?))""",
-            (json.dumps(sorted(senders)),),
-        )
+    async with db.write() as conn:
+        await conn.execute(_RELEASE, {"senders": sorted(senders)})
+
+
+_SENT = HotStatement(
+    update(outbox)
+    .where(
+        outbox.c.id == bindparam("row_id"),
+        outbox.c.claimed_by.is_not_distinct_from(bindparam("sender")),
+    )
+    .values(
+        status="sent",
+        sent_at=bindparam("sent_at"),
+        telegram_message_id=bindparam("message_id"),
+        attempts=outbox.c.attempts + 1,
+        last_error=None,
+        claimed_by=None,
+        claim_expires_at=None,
+    )
+)
 
 
 async def mark_sent(
-    conn: aiosqlite.Connection,
+    db: Database,
     deliveries: Sequence[Delivery],
     *,
     at: datetime,
     sender: str | None = None,
 ) -> None:
     """Record successful sends in one transaction (rows `sender` holds; None: unclaimed ones)."""
+    if not deliveries:
+        return
     sent_at = utc_text(at)
-    # Why: the connection is shared; outside a transaction this write could join someone else's.
-    async with transaction(conn):
-        await conn.executemany(
-            """UPDATE outbox SET status = 'sent', sent_at = ?, telegram_message_id = ?,
-                   attempts = attempts + 1, last_error = NULL, claimed_by = NULL,
-                   claim_expires_at = NULL
-               WHERE id = ? AND claimed_by IS ?""",
-            [(sent_at, d.telegram_message_id, d.row_id, sender) for d in deliveries],
+    async with db.write() as conn:
+        await for_each(
+            conn,
+            _SENT,
+            [
+                {
+                    "sent_at": sent_at,
+                    "message_id": d.telegram_message_id,
+                    "row_id": d.row_id,
+                    "sender": sender,
+                }
+                for d in deliveries
+            ],
         )
 
 
+_RETRY = (
+    update(outbox)
+    .where(
+        outbox.c.id == bindparam("row_id"),
+        outbox.c.status == PENDING,
+        outbox.c.claimed_by.is_not_distinct_from(bindparam("sender")),
+    )
+    .values(
+        attempts=bindparam("attempts"),
+        next_attempt_at=bindparam("retry_at"),
+        last_error=bindparam("error"),
+        due_at=greatest(outbox.c.due_at, bindparam("retry_at")),
+        claimed_by=None,
+        claim_expires_at=None,
+    )
+)
+_WITHDRAW_STOPPED = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("row_id"), outbox.c.status == PENDING, _stopped(outbox))
+    .values(status="failed", last_error=WITHDRAWN)
+)
+
+
 async def mark_retry(
-    conn: aiosqlite.Connection,
+    db: Database,
     row_id: int,
     *,
     attempts: int,
@@ -214,22 +385,38 @@ async def mark_retry(
     """Record a failed attempt and when to try again (a row `sender` holds; its claim ends); a
     copy of a stopped broadcast is withdrawn instead."""
     retry_at = utc_text(next_attempt_at)
-    async with transaction(conn):
+    async with db.write() as conn:
         await conn.execute(
-            """UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?,
-                   due_at = max(due_at, ?), claimed_by = NULL, claim_expires_at = NULL
-               WHERE id = ? AND status = 'pending' AND claimed_by IS ?""",
-            (attempts, retry_at, error, retry_at, row_id, sender),
+            _RETRY,
+            {
+                "row_id": row_id,
+                "attempts": attempts,
+                "retry_at": retry_at,
+                "error": error,
+                "sender": sender,
+            },
         )
-        await conn.execute(
-            f"""UPDATE outbox SET status = 'failed', last_error = ?
-               WHERE id = ? AND status = 'pending' AND {_STOPPED.format(row="outbox")}""",
-            (WITHDRAWN, row_id),
-        )
+        await conn.execute(_WITHDRAW_STOPPED, {"row_id": row_id})
+
+
+_FAILED = (
+    update(outbox)
+    .where(
+        outbox.c.id == bindparam("row_id"),
+        outbox.c.claimed_by.is_not_distinct_from(bindparam("sender")),
+    )
+    .values(
+        status="failed",
+        attempts=bindparam("attempts"),
+        last_error=bindparam("error"),
+        claimed_by=None,
+        claim_expires_at=None,
+    )
+)
 
 
 async def mark_failed(
-    conn: aiosqlite.Connection,
+    db: Database,
     row_id: int,
     *,
     attempts: int,
@@ -237,77 +424,95 @@ async def mark_failed(
     sender: str | None = None,
 ) -> None:
     """Give up on a row `sender` holds; it stays for staff to see."""
-    async with transaction(conn):
+    async with db.write() as conn:
         await conn.execute(
-            """UPDATE outbox SET status = 'failed', attempts = ?, last_error = ?,
-                   claimed_by = NULL, claim_expires_at = NULL
-               WHERE id = ? AND claimed_by IS ?""",
-            (attempts, error, row_id, sender),
+            _FAILED, {"row_id": row_id, "attempts": attempts, "error": error, "sender": sender}
         )
 
 
-async def mark_chat_unreachable(
-    conn: aiosqlite.Connection, chat_id: int, *, reason: str, at: datetime
-) -> None:
-    """Hold a chat's messages until it is reachable again."""
-    async with transaction(conn):
-        cursor = await conn.execute(
-            "INSERT OR IGNORE INTO unreachable_chats (chat_id, since, reason) VALUES (?, ?, ?)",
-            (chat_id, utc_text(at), reason),
-        )
-        if cursor.rowcount:
-            change = Change("chat.unreachable", f"chat:{chat_id}", None, {"reason": reason})
-            await write_changes(
-                sa_connection_for(conn),
-                [change],
-                actor="system",
-                at=at,  # TRANSITIONAL
+_HOLD = {
+    "sqlite": sqlite.insert(unreachable_chats)
+    .on_conflict_do_nothing(index_elements=[unreachable_chats.c.chat_id])
+    .returning(unreachable_chats.c.chat_id),
+    "postgresql": postgresql.insert(unreachable_chats)
+    .on_conflict_do_nothing(index_elements=[unreachable_chats.c.chat_id])
+    .returning(unreachable_chats.c.chat_id),
+}
+
+
+async def mark_chat_unreachable(db: Database, chat_id: int, *, reason: str, at: datetime) -> None:
+    """Hold a chat's messages until it is reachable again (audited when it was reachable)."""
+    async with db.write() as conn:
+        held = (
+            await conn.execute(
+                _HOLD[conn.dialect.name],
+                {"chat_id": chat_id, "since": utc_text(at), "reason": reason},
             )
+        ).first()
+        if held is not None:
+            change = Change("chat.unreachable", f"chat:{chat_id}", None, {"reason": reason})
+            await write_changes(conn, [change], actor="system", at=at)
 
 
-async def mark_chat_reachable(conn: aiosqlite.Connection, chat_id: int, *, at: datetime) -> bool:
-    """Release a chat's held messages; False when it was not marked."""
-    async with transaction(conn):
-        cursor = await conn.execute("DELETE FROM unreachable_chats WHERE chat_id = ?", (chat_id,))
-        if not cursor.rowcount:
+async def mark_chat_reachable(db: Database, chat_id: int, *, at: datetime) -> bool:
+    """Release a chat's held messages (audited); False when it was not marked."""
+    async with db.write() as conn:
+        result = await conn.execute(
+            delete(unreachable_chats).where(unreachable_chats.c.chat_id == chat_id)
+        )
+        if not result.rowcount:
             return False
         change = Change("chat.reachable", f"chat:{chat_id}", {"unreachable": True}, None)
-        await write_changes(
-            sa_connection_for(conn),
-            [change],
-            actor=f"chat:{chat_id}",
-            at=at,  # TRANSITIONAL
-        )
+        await write_changes(conn, [change], actor=f"chat:{chat_id}", at=at)
         return True
 
 
-async def outbox_summary(conn: aiosqlite.Connection) -> OutboxSummary:
+async def outbox_summary(conn: AsyncConnection) -> OutboxSummary:
     """Counts by state (pending rows of unreachable chats count as held) and those chats."""
-    async with conn.execute(
-        """SELECT o.status, o.chat_id IN (SELECT chat_id FROM unreachable_chats), count(*)
-           FROM outbox AS o GROUP BY 1, 2"""
-    ) as cursor:
-        counts = {(row[0], bool(row[1])): int(row[2]) for row in await cursor.fetchall()}
-    async with conn.execute(
-        """SELECT u.chat_id, u.since, u.reason, l.customer_id, c.name,
-               (SELECT count(*) FROM outbox AS o
-                WHERE o.chat_id = u.chat_id AND o.status = 'pending')
-           FROM unreachable_chats AS u
-           LEFT JOIN chat_links AS l ON l.chat_id = u.chat_id
-           LEFT JOIN customers AS c ON c.customer_id = l.customer_id
-           ORDER BY u.since, u.chat_id"""
-    ) as cursor:
-        chats = tuple(
-            UnreachableChat(
-                chat_id=row[0],
-                customer_id=row[3],
-                customer_name=row[4],
-                since=datetime.fromisoformat(row[1]),
-                reason=row[2],
-                held=row[5],
+    flagged = select(
+        outbox.c.status,
+        outbox.c.chat_id.in_(select(unreachable_chats.c.chat_id)).label("held"),
+    ).subquery()
+    counts = {
+        (status, bool(held)): int(number)
+        for status, held, number in await conn.execute(
+            select(flagged.c.status, flagged.c.held, func.count()).group_by(
+                flagged.c.status, flagged.c.held
             )
-            for row in await cursor.fetchall()
         )
+    }
+    held_rows = (
+        select(func.count())
+        .where(outbox.c.chat_id == unreachable_chats.c.chat_id, outbox.c.status == PENDING)
+        .scalar_subquery()
+    )
+    rows = await conn.execute(
+        select(
+            unreachable_chats.c.chat_id,
+            unreachable_chats.c.since,
+            unreachable_chats.c.reason,
+            chat_links.c.customer_id,
+            customers.c.name,
+            held_rows,
+        )
+        .select_from(
+            unreachable_chats.outerjoin(
+                chat_links, chat_links.c.chat_id == unreachable_chats.c.chat_id
+            ).outerjoin(customers, customers.c.customer_id == chat_links.c.customer_id)
+        )
+        .order_by(unreachable_chats.c.since, unreachable_chats.c.chat_id)
+    )
+    chats = tuple(
+        UnreachableChat(
+            chat_id=chat_id,
+            customer_id=customer_id,
+            customer_name=name,
+            since=datetime.fromisoformat(since),
+            reason=reason,
+            held=held,
+        )
+        for chat_id, since, reason, customer_id, name, held in rows
+    )
 
     def count(status: str) -> int:
         return counts.get((status, False), 0) + counts.get((status, True), 0)
@@ -321,14 +526,23 @@ async def outbox_summary(conn: aiosqlite.Connection) -> OutboxSummary:
     )
 
 
+_DROP_FOR_OTHERS = (
+    update(outbox)
+    .where(
+        outbox.c.chat_id == bindparam("chat"),
+        outbox.c.status == PENDING,
+        outbox.c.customer_id.is_not(None),
+        outbox.c.customer_id.is_distinct_from(bindparam("customer")),
+    )
+    .values(status="failed", last_error=CHAT_UNLINKED)
+)
+
+
 async def drop_for_other_customers(
-    conn: aiosqlite.Connection, chat_id: int, customer_id: str | None
+    conn: AsyncConnection | aiosqlite.Connection, chat_id: int, customer_id: str | None
 ) -> None:
     """Fail the chat's pending messages for any customer but `customer_id` (inside the caller's
     transaction): a chat that unlinked or linked to someone else gets none of them."""
-    await conn.execute(
-        """UPDATE outbox SET status = 'failed', last_error = ?
-           WHERE chat_id = ? AND status = 'pending' AND customer_id IS NOT NULL
-             AND customer_id IS NOT ?""",
-        (CHAT_UNLINKED, chat_id, customer_id),
-    )
+    if isinstance(conn, aiosqlite.Connection):
+        conn = sa_connection_for(conn)  # TRANSITIONAL
+    await conn.execute(_DROP_FOR_OTHERS, {"chat": chat_id, "customer": customer_id})

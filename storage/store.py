@@ -133,7 +133,7 @@ from storage.codec import (
     row_dict,
     utc_text,
 )
-from storage.database import BUSY_TIMEOUT_MS, Database, driver_connection_for, sa_connection_for
+from storage.database import BUSY_TIMEOUT_MS, Database, driver_connection_for
 from storage.database import insert as dialect_insert
 from storage.migrate import migrate
 from storage.sql_functions import bytewise
@@ -563,62 +563,69 @@ class SqlStore:
     # --- update inbox (record before acknowledging, then handle) ---
     async def record_updates(self, updates: Sequence[InboxedUpdate], *, now: datetime) -> list[int]:
         """Record a batch in one transaction; the ids not recorded before, in the batch's order."""
-        return await update_inbox_table.record_updates(self._conn, updates, now=now)
+        return await update_inbox_table.record_updates(self._db, updates, now=now)
 
     async def unhandled_updates(self) -> list[InboxedUpdate]:
         """Every recorded update not yet marked handled, in update_id order."""
-        return await update_inbox_table.unhandled_updates(self._conn)
+        async with self._db.read() as conn:
+            return await update_inbox_table.unhandled_updates(conn)
 
     async def mark_updates_handled(self, update_ids: Sequence[int], *, now: datetime) -> None:
         """Mark updates handled in one transaction (ids never recorded are ignored)."""
-        await update_inbox_table.mark_updates_handled(self._conn, update_ids, now=now)
+        await update_inbox_table.mark_updates_handled(self._db, update_ids, now=now)
 
     async def newest_update(self) -> NewestUpdate | None:
         """The highest recorded update id (None while the inbox is empty)."""
-        return await update_inbox_table.newest_update(self._conn)
+        async with self._db.read() as conn:
+            return await update_inbox_table.newest_update(conn)
 
     async def prune_handled_updates(self, *, before: datetime) -> int:
         """Delete rows handled before `before`, except the newest row; the number deleted."""
-        return await update_inbox_table.prune_handled_updates(self._conn, before=before)
+        return await update_inbox_table.prune_handled_updates(self._db, before=before)
 
     # --- shop events (webhook delivery) ---
     async def events_after(self, event_id: int, *, limit: int) -> list[Event]:
         """Up to `limit` events with an id above `event_id`, in id order."""
-        return await event_tables.events_after(self._conn, event_id, limit=limit)
+        async with self._db.read() as conn:
+            return await event_tables.events_after(conn, event_id, limit=limit)
 
     async def delivered_event_id(self) -> int:
         """The id of the last event the webhook acknowledged (0 before the first)."""
-        return await event_tables.delivered_event_id(self._conn)
+        async with self._db.read() as conn:
+            return await event_tables.delivered_event_id(conn)
 
     async def mark_event_delivered(self, event_id: int) -> None:
         """Remember that the webhook acknowledged every event up to `event_id`."""
-        await event_tables.mark_event_delivered(self._conn, event_id)
+        await event_tables.mark_event_delivered(self._db, event_id)
 
     # --- customer actions ---
     async def order_state(self, order_id: str) -> OrderState | None:
         """An order with its version, preference and line facts."""
-        return await action_tables.read_order_state(self._conn, order_id)
+        async with self._db.read() as conn:
+            return await action_tables.read_order_state(conn, order_id)
 
     async def apply_order_change(
         self, order_id: str, decide: Decide, *, actor: str, at: datetime
     ) -> OrderChange | ActionResult:
         """In one transaction: re-read the order, let `decide` plan, write the plan with audit."""
         return await action_tables.apply_order_change(
-            self._conn, order_id, decide, actor=actor, at=at
+            self._db, order_id, decide, actor=actor, at=at
         )
 
     async def products_in_category(self, category: str, currency: str) -> list[Product]:
         """Products of one category priced in one currency."""
-        return await action_tables.read_products_in_category(self._conn, category, currency)
+        async with self._db.read() as conn:
+            return await action_tables.read_products_in_category(conn, category, currency)
 
     async def refunds(self, order_ids: Collection[str] | None = None) -> list[RefundRecord]:
         """Refund obligations, oldest first (of these orders, or all)."""
-        return await action_tables.read_refunds(self._conn, order_ids)
+        async with self._db.read() as conn:
+            return await action_tables.read_refunds(conn, order_ids)
 
     # --- outbox ---
     async def enqueue_messages(self, messages: list[OutgoingMessage], *, now: datetime) -> int:
         """Queue messages in one transaction (duplicate dedupe keys ignored); rows inserted."""
-        return await outbox_tables.enqueue_messages(self._conn, messages, now=now)
+        return await outbox_tables.enqueue_messages(self._db, messages, now=now)
 
     async def due_messages(
         self,
@@ -634,36 +641,38 @@ class SqlStore:
         """Pending rows due at `now` with id > after_id, oldest first, skipping held chats and
         chats another sender than `sender` is serving (claims live at `clock`, epoch seconds);
         only `lane`'s rows when given, only rows fallen due after `due_after` when given."""
-        return await outbox_tables.due_messages(
-            self._conn,
-            now=now,
-            after_id=after_id,
-            limit=limit,
-            sender=sender,
-            clock=clock,
-            lane=lane,
-            due_after=due_after,
-        )
+        async with self._db.read() as conn:
+            return await outbox_tables.due_messages(
+                conn,
+                now=now,
+                after_id=after_id,
+                limit=limit,
+                sender=sender,
+                clock=clock,
+                lane=lane,
+                due_after=due_after,
+            )
 
     async def claim_message(self, row_id: int, *, sender: str, clock: float, until: float) -> bool:
         """Claim a pending row for `sender` until `until`; False when another sender serves it."""
         return await outbox_tables.claim_message(
-            self._conn, row_id, sender=sender, clock=clock, until=until
+            self._db, row_id, sender=sender, clock=clock, until=until
         )
 
     async def outbox_claimants(self, *, clock: float) -> set[str]:
         """The senders holding a claim that is live at `clock` (wall-clock epoch seconds)."""
-        return await outbox_tables.claimants(self._conn, clock=clock)
+        async with self._db.read() as conn:
+            return await outbox_tables.claimants(conn, clock=clock)
 
     async def release_claims(self, senders: Collection[str]) -> None:
         """Drop every claim of these senders."""
-        await outbox_tables.release_claims(self._conn, senders)
+        await outbox_tables.release_claims(self._db, senders)
 
     async def mark_sent(
         self, deliveries: Sequence[Delivery], *, at: datetime, sender: str | None = None
     ) -> None:
         """Record successful sends (one transaction) of rows `sender` holds (None: unclaimed)."""
-        await outbox_tables.mark_sent(self._conn, deliveries, at=at, sender=sender)
+        await outbox_tables.mark_sent(self._db, deliveries, at=at, sender=sender)
 
     async def mark_retry(
         self,
@@ -676,7 +685,7 @@ class SqlStore:
     ) -> None:
         """Record a failed attempt that will be tried again (a row `sender` holds)."""
         await outbox_tables.mark_retry(
-            self._conn,
+            self._db,
             row_id,
             attempts=attempts,
             next_attempt_at=next_attempt_at,
@@ -689,23 +698,22 @@ class SqlStore:
     ) -> None:
         """Give up on a row `sender` holds."""
         await outbox_tables.mark_failed(
-            self._conn, row_id, attempts=attempts, error=error, sender=sender
+            self._db, row_id, attempts=attempts, error=error, sender=sender
         )
 
     async def mark_chat_unreachable(self, chat_id: int, *, reason: str, at: datetime) -> None:
         """Hold every message to a chat (audited)."""
-        await outbox_tables.mark_chat_unreachable(self._conn, chat_id, reason=reason, at=at)
+        await outbox_tables.mark_chat_unreachable(self._db, chat_id, reason=reason, at=at)
 
     async def mark_chat_reachable(self, chat_id: int, *, at: datetime) -> bool:
         """Release a chat's held messages (audited); False when it was not unreachable."""
-        return await outbox_tables.mark_chat_reachable(self._conn, chat_id, at=at)
+        return await outbox_tables.mark_chat_reachable(self._db, chat_id, at=at)
 
     async def outbox_summary(self) -> OutboxSummary:
         """Counts by state, the unreachable chats and the notices no chat received."""
-        summary = await outbox_tables.outbox_summary(self._conn)
-        undelivered = await notice_delivery_tables.read_undelivered_notices(
-            sa_connection_for(self._conn)  # TRANSITIONAL
-        )
+        async with self._db.read() as conn:
+            summary = await outbox_tables.outbox_summary(conn)
+            undelivered = await notice_delivery_tables.read_undelivered_notices(conn)
         return replace(summary, undelivered_notices=tuple(undelivered))
 
     # --- staff alerts and refunds ---

@@ -6,82 +6,127 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.update_inbox import InboxedUpdate, NewestUpdate
 from storage.codec import utc_text
-from storage.transaction import transaction
+from storage.database import Database
+from storage.hot_path import HotStatement, changed, for_each
+from storage.schema import update_inbox
+
+# Why: every chat update runs these; built once, so SQLAlchemy compiles each once per dialect.
+# A repeat of an update Telegram sent before is not new (ON CONFLICT DO NOTHING on update_id).
+_RECORD_ONE = HotStatement(
+    sqlite.insert(update_inbox)
+    .values(
+        update_id=bindparam("update_id"),
+        payload=bindparam("payload"),
+        received_at=bindparam("received_at"),
+    )
+    .on_conflict_do_nothing(index_elements=[update_inbox.c.update_id])
+)
+_RECORD = {
+    "sqlite": sqlite.insert(update_inbox)
+    .on_conflict_do_nothing(index_elements=[update_inbox.c.update_id])
+    .returning(update_inbox.c.update_id),
+    "postgresql": postgresql.insert(update_inbox)
+    .on_conflict_do_nothing(index_elements=[update_inbox.c.update_id])
+    .returning(update_inbox.c.update_id),
+}
+_UNHANDLED = (
+    select(update_inbox.c.update_id, update_inbox.c.payload)
+    .where(update_inbox.c.handled_at.is_(None))
+    .order_by(update_inbox.c.update_id)
+)
+_MARK_HANDLED = HotStatement(
+    update(update_inbox)
+    .where(
+        update_inbox.c.update_id == bindparam("id"),
+        update_inbox.c.handled_at.is_(None),
+    )
+    .values(handled_at=bindparam("handled"))
+)
+_NEWEST = (
+    select(update_inbox.c.update_id, update_inbox.c.received_at)
+    .order_by(update_inbox.c.update_id.desc())
+    .limit(1)
+)
+_PRUNE = delete(update_inbox).where(
+    update_inbox.c.handled_at.is_not(None),
+    update_inbox.c.handled_at < bindparam("before"),
+    update_inbox.c.update_id < select(func.max(update_inbox.c.update_id)).scalar_subquery(),
+)
 
 
 async def record_updates(
-    conn: aiosqlite.Connection, updates: Sequence[InboxedUpdate], *, now: datetime
+    db: Database, updates: Sequence[InboxedUpdate], *, now: datetime
 ) -> list[int]:
     """Record a batch in one transaction; the ids not recorded before, in the batch's order."""
     if not updates:
         return []
     received = utc_text(now)
+    async with db.write() as conn:
+        stmt = _RECORD[conn.dialect.name]
+        rows = [
+            {
+                "update_id": item.update_id,
+                "payload": _payload_json(item),
+                "received_at": received,
+            }
+            for item in updates
+        ]
+        if len(rows) == 1 and conn.dialect.name == "sqlite":
+            # Why: one row on SQLite: its change count says whether it was new, in one call.
+            new = {updates[0].update_id} if await changed(conn, _RECORD_ONE, rows[0]) else set()
+        elif len(rows) == 1:
+            new = set((await conn.execute(stmt, rows[0])).scalars())
+        else:
+            new = set((await conn.execute(stmt, rows)).scalars())
     recorded: list[int] = []
-    async with transaction(conn):
-        for update in updates:
-            # Why: Telegram repeats updates that were not acknowledged; a repeat is not new.
-            async with conn.execute(
-                """INSERT OR IGNORE INTO update_inbox (update_id, payload, received_at)
-                   VALUES (?, ?, ?)""",
-                (
-                    update.update_id,
-                    json.dumps(dict(update.payload), ensure_ascii=False, separators=(",", ":")),
-                    received,
-                ),
-            ) as cursor:
-                if cursor.rowcount == 1:
-                    recorded.append(update.update_id)
+    for item in updates:
+        if item.update_id in new:
+            # Why: the same id twice in one batch was recorded once.
+            new.discard(item.update_id)
+            recorded.append(item.update_id)
     return recorded
 
 
-async def unhandled_updates(conn: aiosqlite.Connection) -> list[InboxedUpdate]:
+async def unhandled_updates(conn: AsyncConnection) -> list[InboxedUpdate]:
     """Every recorded update not yet marked handled, in update_id order."""
-    async with conn.execute(
-        "SELECT update_id, payload FROM update_inbox WHERE handled_at IS NULL ORDER BY update_id"
-    ) as cursor:
-        rows = await cursor.fetchall()
-    return [InboxedUpdate(int(row[0]), json.loads(row[1])) for row in rows]
+    rows = (await conn.execute(_UNHANDLED)).all()
+    return [InboxedUpdate(int(update_id), json.loads(payload)) for update_id, payload in rows]
 
 
-async def mark_updates_handled(
-    conn: aiosqlite.Connection, update_ids: Sequence[int], *, now: datetime
-) -> None:
+async def mark_updates_handled(db: Database, update_ids: Sequence[int], *, now: datetime) -> None:
     """Mark updates handled in one transaction (ids never recorded or already marked: no-op)."""
     if not update_ids:
         return
     handled = utc_text(now)
-    async with transaction(conn):
-        await conn.executemany(
-            "UPDATE update_inbox SET handled_at = ? WHERE update_id = ? AND handled_at IS NULL",
-            [(handled, update_id) for update_id in update_ids],
+    async with db.write() as conn:
+        await for_each(
+            conn,
+            _MARK_HANDLED,
+            [{"handled": handled, "id": update_id} for update_id in update_ids],
         )
 
 
-async def newest_update(conn: aiosqlite.Connection) -> NewestUpdate | None:
+async def newest_update(conn: AsyncConnection) -> NewestUpdate | None:
     """The highest recorded update id and when it was recorded (None while empty)."""
-    async with conn.execute(
-        "SELECT update_id, received_at FROM update_inbox ORDER BY update_id DESC LIMIT 1"
-    ) as cursor:
-        row = await cursor.fetchone()
+    row = (await conn.execute(_NEWEST)).first()
     if row is None:
         return None
     received = datetime.fromisoformat(str(row[1]).replace("Z", "+00:00"))
     return NewestUpdate(int(row[0]), received)
 
 
-async def prune_handled_updates(conn: aiosqlite.Connection, *, before: datetime) -> int:
+async def prune_handled_updates(db: Database, *, before: datetime) -> int:
     """Delete rows handled before `before`, except the newest row (polling resumes after it)."""
-    async with (
-        transaction(conn),
-        conn.execute(
-            """DELETE FROM update_inbox
-               WHERE handled_at IS NOT NULL AND handled_at < ?
-                 AND update_id < (SELECT MAX(update_id) FROM update_inbox)""",
-            (utc_text(before),),
-        ) as cursor,
-    ):
-        return max(cursor.rowcount, 0)
+    async with db.write() as conn:
+        result = await conn.execute(_PRUNE, {"before": utc_text(before)})
+        return max(result.rowcount, 0)
+
+
+def _payload_json(item: InboxedUpdate) -> str:
+    return json.dumps(dict(item.payload), ensure_ascii=False, separators=(",", ":"))

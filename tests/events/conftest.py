@@ -9,7 +9,6 @@ import pytest
 
 from storage.events import append_event
 from storage.store import SqlStore, open_store
-from storage.transaction import transaction
 from tests.events.receiver import Receiver
 
 START = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -19,7 +18,7 @@ TYPES = ("line.cancelled", "refund.due", "order.cancelled", "line.swapped", "ord
 async def add_events(store: SqlStore, count: int) -> list[int]:
     """Record `count` events the way customer actions do (one transaction) and return their ids."""
     ids = []
-    async with transaction(store.connection) as conn:
+    async with store.database.write() as conn:
         for n in range(count):
             ids.append(
                 await append_event(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import closing
 from typing import Any
 
 import pytest
@@ -21,6 +19,7 @@ from bot.sandbox.server import Sandbox
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
 from storage.store import SqlStore
 from tests.outbox.conftest import CHAT_RATE, GLOBAL_RATE, NOW, TOKEN
+from tests.sql import fetch_all
 
 FIRST_USER = 810000
 RECIPIENTS = 900
@@ -58,12 +57,12 @@ async def bot_messages(client: SandboxClient, chat_id: int) -> list[tuple[int, s
     return [(int(e["seq"]), str(e["text"])) for e in events if e["kind"] == "bot_message"]
 
 
-def pending_copies(database: str) -> set[int]:
-    """The chats whose broadcast copy is not recorded as sent yet (read as another process)."""
-    with closing(sqlite3.connect(database)) as conn:
-        rows = conn.execute(
-            "SELECT chat_id FROM outbox WHERE broadcast_id IS NOT NULL AND status = 'pending'"
-        ).fetchall()
+async def pending_copies(store: SqlStore) -> set[int]:
+    """The chats whose broadcast copy is not recorded as sent yet (read on a connection of its
+    own, not the dispatcher's)."""
+    rows = await fetch_all(
+        store, "SELECT chat_id FROM outbox WHERE broadcast_id IS NOT NULL AND status = 'pending'"
+    )
     return {int(row[0]) for row in rows}
 
 
@@ -73,7 +72,7 @@ async def until_sent(client: SandboxClient, count: int) -> None:
 
 
 async def test_a_delay_notice_queued_mid_broadcast_goes_before_its_remaining_messages(
-    store: SqlStore, client: SandboxClient, bot: Bot, database_url: str
+    store: SqlStore, client: SandboxClient, bot: Bot
 ) -> None:
     chats = [FIRST_USER + n for n in range(RECIPIENTS)]
     customer = FIRST_USER + RECIPIENTS
@@ -88,7 +87,7 @@ async def test_a_delay_notice_queued_mid_broadcast_goes_before_its_remaining_mes
     delay = OutgoingMessage("notice:delay:4005", customer, "Order 4005 is delayed", urgent=True)
     await store.enqueue_messages([delay], now=NOW)
     sending.wake()
-    remaining = pending_copies(database_url)
+    remaining = await pending_copies(store)
     await until_sent(client, RECIPIENTS + 1)
     stop.set()
     await running

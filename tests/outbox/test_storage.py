@@ -7,9 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.outbox import Button, Delivery, OutgoingMessage
-from storage.outbox import insert_outbox_rows
+from storage.outbox import INSERT_CHUNK, insert_outbox_rows
 from storage.store import SqlStore
-from storage.transaction import transaction
 from tests.outbox.conftest import NOW
 
 
@@ -31,12 +30,11 @@ async def test_the_same_dedupe_key_is_queued_only_once(store: SqlStore) -> None:
 
 
 async def test_a_message_rolled_back_with_its_cause_is_never_sent(store: SqlStore) -> None:
-    conn = store.connection
     with pytest.raises(RuntimeError):
-        async with transaction(conn):
+        async with store.database.write() as conn:
             await insert_outbox_rows(conn, [message("lost")], now=NOW)
             raise RuntimeError("the change that caused the notice failed")
-    async with transaction(conn):
+    async with store.database.write() as conn:
         assert await insert_outbox_rows(conn, [message("kept")], now=NOW) == 1
     assert await due_keys(store) == ["<b>kept</b>"]
 
@@ -98,3 +96,19 @@ async def test_sent_and_failed_rows_are_not_due_again(store: SqlStore) -> None:
     assert await due_keys(store) == []
     summary = await store.outbox_summary()
     assert (summary.pending, summary.sent, summary.failed) == (0, 1, 1)
+
+
+async def test_a_queue_longer_than_one_chunk_counts_only_the_rows_it_added(
+    store: SqlStore,
+) -> None:
+    total = INSERT_CHUNK * 2 + 7
+    queued_before = [message(f"k{n}", chat_id=n) for n in range(0, total, 3)]
+    assert await store.enqueue_messages(queued_before, now=NOW) == len(queued_before)
+
+    async with store.database.write() as conn:
+        added = await insert_outbox_rows(
+            conn, (message(f"k{n}", chat_id=n) for n in range(total)), now=NOW
+        )
+
+    assert added == total - len(queued_before)
+    assert (await store.outbox_summary()).pending == total
