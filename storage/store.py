@@ -1167,35 +1167,42 @@ class SqlStore:
 
     async def watch_backorders(self, *, now: datetime) -> int:
         """Remember backordered orders of linked customers; how many were new."""
-        return await rating_tables.watch_backorders(self._conn, now=now)
+        async with self._db.write() as conn:
+            return await rating_tables.watch_backorders(conn, now=now)
 
     async def close_backorders(self, *, now: datetime) -> int:
         """Mark remembered orders without an open line as closed `now`; how many."""
-        return await rating_tables.close_backorders(self._conn, now=now)
+        async with self._db.write() as conn:
+            return await rating_tables.close_backorders(conn, now=now)
 
     async def closed_backorders(self) -> list[ClosedOrder]:
         """Closed remembered orders still to be asked about, oldest closure first."""
-        return await rating_tables.closed_backorders(self._conn)
+        async with self._db.read() as conn:
+            return await rating_tables.closed_backorders(conn)
 
     async def give_up_backorders(
         self, order_ids: Collection[str], *, reason: Literal["unreachable", "stale"]
     ) -> None:
         """These orders will not be asked about, and why."""
-        await rating_tables.give_up_backorders(self._conn, order_ids, reason=reason)
+        async with self._db.write() as conn:
+            await rating_tables.give_up_backorders(conn, order_ids, reason=reason)
 
     async def rating_chats(self, customer_ids: Collection[str]) -> dict[str, RatingChat]:
         """Each customer's most recently linked reachable chat."""
-        return await rating_tables.rating_chats(self._conn, customer_ids)
+        async with self._db.read() as conn:
+            return await rating_tables.rating_chats(conn, customer_ids)
 
     async def queue_ratings(
         self, requests: Sequence[RatingRequest], *, now: datetime
     ) -> dict[str, Asked]:
         """Record the questions and queue their messages in one transaction, by subject."""
-        return await rating_tables.queue_ratings(self._conn, requests, now=now)
+        async with self._db.write() as conn:
+            return await rating_tables.queue_ratings(conn, requests, now=now)
 
     async def customer_ratings(self, customer_id: str) -> list[Rating]:
         """Every question asked of the customer, oldest first."""
-        return await rating_tables.customer_ratings(self._conn, customer_id)
+        async with self._db.read() as conn:
+            return await rating_tables.customer_ratings(conn, customer_id)
 
     async def record_score(
         self,
@@ -1209,20 +1216,22 @@ class SqlStore:
         alerts: Collection[OutgoingMessage],
     ) -> bool:
         """Record the first score (audited, comment awaited); False when scored already."""
-        return await rating_tables.record_score(
-            self._conn,
-            rating_id,
-            score,
-            chat_id=chat_id,
-            message_id=message_id,
-            comment_until=comment_until,
-            now=now,
-            alerts=alerts,
-        )
+        async with self._db.write() as conn:
+            return await rating_tables.record_score(
+                conn,
+                rating_id,
+                score,
+                chat_id=chat_id,
+                message_id=message_id,
+                comment_until=comment_until,
+                now=now,
+                alerts=alerts,
+            )
 
     async def pending_comment(self, chat_id: int, *, now: datetime) -> PendingComment | None:
         """The rating whose comment this chat's next text is, within its window."""
-        return await rating_tables.pending_comment(self._conn, chat_id, now=now)
+        async with self._db.read() as conn:
+            return await rating_tables.pending_comment(conn, chat_id, now=now)
 
     async def record_comment(
         self,
@@ -1233,17 +1242,20 @@ class SqlStore:
         alerts: Collection[OutgoingMessage],
     ) -> bool:
         """Store the comment (None: skipped) once; False when none was awaited."""
-        return await rating_tables.record_comment(
-            self._conn, rating_id, comment, now=now, alerts=alerts
-        )
+        async with self._db.write() as conn:
+            return await rating_tables.record_comment(
+                conn, rating_id, comment, now=now, alerts=alerts
+            )
 
     async def stop_awaiting_comment(self, chat_id: int) -> None:
         """The chat's next text is no comment."""
-        await rating_tables.stop_awaiting_comment(self._conn, chat_id)
+        async with self._db.write() as conn:
+            await rating_tables.stop_awaiting_comment(conn, chat_id)
 
     async def csat(self, *, since: datetime | None = None) -> Csat:
         """Answered questions (at or after `since`) and their mean score."""
-        return await rating_tables.csat(self._conn, since=since)
+        async with self._db.read() as conn:
+            return await rating_tables.csat(conn, since=since)
 
     # --- helpers ---
     async def _all(self, query: str, params: Any = ()) -> list[sqlite3.Row]:
