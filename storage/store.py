@@ -112,7 +112,7 @@ from storage.codec import (
     row_dict,
     utc_text,
 )
-from storage.database import BUSY_TIMEOUT_MS, Database
+from storage.database import Database
 from storage.migrations import apply_migrations
 from storage.schema import metadata, products, purchase_orders
 from storage.transaction import transaction
@@ -1163,7 +1163,7 @@ class SqlStore:
     # --- stats (DESIGN §12) ---
     def stats_snapshot(self) -> AbstractAsyncContextManager[stats_tables.StatsSnapshot]:
         """The stats reads over read connections sharing one snapshot (storage.stats)."""
-        return stats_tables.stats_snapshot(self._conn, busy_timeout_ms=BUSY_TIMEOUT_MS)
+        return stats_tables.stats_snapshot(self._db)
 
     async def watch_backorders(self, *, now: datetime) -> int:
         """Remember backordered orders of linked customers; how many were new."""
