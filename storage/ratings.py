@@ -163,9 +163,10 @@ _PENDING = (
 )
 _KNOWN = select(literal(1)).where(ratings.c.subject == bindparam("subject"))
 # Why (PostgreSQL, READ COMMITTED): two transactions asking one customer at once (the rating pass
-# on the leader, a closed hand-off on another instance) would both see no recent question; the
-# customer's row lock makes the second wait and then see the first's. SQLite: BEGIN IMMEDIATE
-# already serializes them (FOR UPDATE renders nothing there).
+# on the leader, a closed hand-off on another instance) would both see no question yet; the
+# customer's row lock makes the second wait and then see the first's (same subject: ALREADY;
+# another: the one-a-day gap). SQLite: BEGIN IMMEDIATE already serializes them (FOR UPDATE
+# renders nothing there).
 _LOCK_CUSTOMER = (
     select(customers.c.customer_id)
     .where(customers.c.customer_id == bindparam("customer"))
@@ -331,11 +332,11 @@ async def _queue_one(
     conn: AsyncConnection, request: RatingRequest, asked_at: str, now: datetime
 ) -> Asked:
     subject = request.subject
+    await conn.execute(_LOCK_CUSTOMER, {"customer": request.customer_id})
     if (await conn.execute(_KNOWN, {"subject": subject})).first() is not None:
         await _asked(conn, subject)
         return Asked.ALREADY
     if request.gap_since is not None:
-        await conn.execute(_LOCK_CUSTOMER, {"customer": request.customer_id})
         recent = await conn.execute(
             _RECENT, {"customer": request.customer_id, "since": utc_text(request.gap_since)}
         )
