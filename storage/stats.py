@@ -267,8 +267,8 @@ async def _rows(conn: AsyncConnection, query: Any, params: dict[str, Any]) -> li
 # Why: one reader per pass over the open lines, so the three run on separate cores.
 READERS = 3
 # Why: on PostgreSQL too the passes run in parallel, on connections sharing one exported snapshot:
-# measured on the stats bench's shop (200,000 open lines, 2 cores), 1.9-2.5 s against 5.2 s for
-# one REPEATABLE READ connection running them in turn.
+# measured on the stats bench's shop (200,000 open lines, 2 busy cores), 1.9-2.5 s (mean 2.2 s)
+# against 2.2-5.3 s (mean 4.0 s) for one REPEATABLE READ connection running them in turn.
 POSTGRES_READERS = 3
 
 
