@@ -160,8 +160,8 @@ async def _one(conn: AsyncConnection, stmt: Any, params: dict[str, Any]) -> Hand
 
 
 async def _audit(conn: AsyncConnection, changes: list[Change], *, actor: str, at: datetime) -> None:
-    raw = await driver_connection_for(conn)  # TRANSITIONAL
-    await write_changes(raw, changes, actor=actor, at=at)  # TRANSITIONAL
+    raw = await driver_connection_for(conn)  # TRANSITIONAL: delete this line, pass conn below
+    await write_changes(raw, changes, actor=actor, at=at)  # TRANSITIONAL: raw -> conn
 
 
 async def support_thread(

@@ -265,15 +265,15 @@ def _rating(row: RowMapping) -> Rating:
 
 
 async def _audit(conn: AsyncConnection, changes: list[Change], *, actor: str, at: datetime) -> None:
-    raw = await driver_connection_for(conn)  # TRANSITIONAL
-    await write_changes(raw, changes, actor=actor, at=at)  # TRANSITIONAL
+    raw = await driver_connection_for(conn)  # TRANSITIONAL: delete this line, pass conn below
+    await write_changes(raw, changes, actor=actor, at=at)  # TRANSITIONAL: raw -> conn
 
 
 async def _queue_messages(
     conn: AsyncConnection, messages: Collection[OutgoingMessage], *, now: datetime
 ) -> None:
-    raw = await driver_connection_for(conn)  # TRANSITIONAL
-    await insert_outbox_rows(raw, messages, now=now)  # TRANSITIONAL
+    raw = await driver_connection_for(conn)  # TRANSITIONAL: delete this line, pass conn below
+    await insert_outbox_rows(raw, messages, now=now)  # TRANSITIONAL: raw -> conn
 
 
 async def watch_backorders(conn: AsyncConnection, *, now: datetime) -> int:
