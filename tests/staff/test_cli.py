@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 
 from bot import cli
 from bot.domain.model import Jurisdiction
 from storage.store import SqlStore
+from tests.databases import use_database
 from tests.notices import shop
 
 BUYERS = [
@@ -21,9 +21,9 @@ BUYERS = [
 
 
 @pytest.fixture
-def shell(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def shell(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The command line pointed at the test shop's database and frozen clock."""
-    monkeypatch.setenv("BACKORDER_DB", str(db_path))
+    use_database(monkeypatch, database_url)
     monkeypatch.setenv("BACKORDER_NOW", shop.NOW.isoformat())
 
 
