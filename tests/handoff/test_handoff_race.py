@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from bot.services.handoff import open_handoff
 from storage.store import SqlStore, open_store
@@ -45,9 +44,9 @@ class RacingForum:
 
 
 async def test_two_instances_opening_one_customer_s_hand_off_at_once_end_with_one(
-    store: SqlStore, tmp_path: Path
+    store: SqlStore, database_url: str
 ) -> None:
-    other = await open_store(tmp_path / "db.sqlite3")
+    other = await open_store(database_url)
     forum = RacingForum(instances=2)
     try:
         first, second = await asyncio.gather(
