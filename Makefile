@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 UV_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
 # Why: most tests wait on sockets, subprocesses and sleeps rather than the CPU, so more workers than
-# cores still pays; CI machines have 2 cores. Override with `make test TEST_WORKERS=1`.
+# cores still pays; CI machines have 2 cores. `make test TEST_WORKERS=0` runs one process.
 TEST_WORKERS ?= 4
 PYTEST := $(BIN)/pytest -q -n $(TEST_WORKERS)
 
