@@ -15,8 +15,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
+from sqlalchemy import text
 
 from bench.dataset import TODAY, ShopSize, build_shop
+from bench.postgres_copy import postgres_copy, postgres_server
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.domain.quiet_hours import QuietHours
@@ -25,7 +27,6 @@ from bot.services.eta import recompute_etas
 from bot.services.ratings import ask_about_closed_orders
 from handlers.ratings import make_question_renderer
 from storage.store import SqlStore, open_store
-from storage.transaction import transaction
 
 NAME = "rating_pass"
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
@@ -41,8 +42,8 @@ def run(scale: float = 1.0) -> dict[str, object]:
 async def _measure(scale: float) -> dict[str, object]:
     size = ShopSize.scaled(scale)
     rules = EtaRules(BusinessCalendar(holidays=holidays.country_holidays("US")), 1)
-    render = make_question_renderer(Catalogs.load())
-    quiet = QuietHours.parse("21:00-08:00")
+    closing = round(CLOSED_ORDERS * min(scale, 1.0)) or 1
+    server = postgres_server()
     with tempfile.TemporaryDirectory(prefix="bench-ratings-") as folder:
         path = Path(folder) / "shop.sqlite3"
         await build_shop(path, size)
@@ -50,30 +51,47 @@ async def _measure(scale: float) -> dict[str, object]:
         try:
             await recompute_etas(store, rules=rules, today=TODAY)
             await _link_everyone(store)
-
-            async def timed(watch: bool) -> tuple[float, int, int]:
-                started = time.perf_counter()
-                report = await ask_about_closed_orders(
-                    store,
-                    now=NOW,
-                    render=render,
-                    quiet_hours=quiet,
-                    timezone=ZoneInfo("UTC"),
-                    watch=watch,
-                )
-                return time.perf_counter() - started, report.watched, report.asked
-
-            first, watched, _ = await timed(True)
-            again, _, _ = await timed(True)
-            closed = await _ship_some(store, round(CLOSED_ORDERS * min(scale, 1.0)) or 1)
-            asking, _, asked = await timed(True)
-            idle, _, _ = await timed(False)
+            if server is not None:
+                async with postgres_copy(store, server, NAME) as copy:
+                    on_postgresql = await _passes(copy, closing)
+            figures = await _passes(store, closing)
         finally:
             await store.close()
-    return {
+    result: dict[str, object] = {
         "name": NAME,
         "open_lines": size.open_lines,
         "linked_customers": size.customers,
+        **figures,
+    }
+    if server is not None:
+        result["postgresql"] = on_postgresql
+    return result
+
+
+async def _passes(store: SqlStore, closing: int) -> dict[str, object]:
+    """Time the passes: the first (remembering every backordered order), a later one, one after
+    `closing` orders shipped (queueing their questions), one without remembering."""
+    render = make_question_renderer(Catalogs.load())
+    quiet = QuietHours.parse("21:00-08:00")
+
+    async def timed(watch: bool) -> tuple[float, int, int]:
+        started = time.perf_counter()
+        report = await ask_about_closed_orders(
+            store,
+            now=NOW,
+            render=render,
+            quiet_hours=quiet,
+            timezone=ZoneInfo("UTC"),
+            watch=watch,
+        )
+        return time.perf_counter() - started, report.watched, report.asked
+
+    first, watched, _ = await timed(True)
+    again, _, _ = await timed(True)
+    closed = await _ship_some(store, closing)
+    asking, _, asked = await timed(True)
+    idle, _, _ = await timed(False)
+    return {
         "backordered_orders_remembered": watched,
         "first_pass_s": round(first, 3),
         "later_pass_s": round(again, 3),
@@ -85,23 +103,27 @@ async def _measure(scale: float) -> dict[str, object]:
 
 
 async def _link_everyone(store: SqlStore) -> None:
-    conn = store.connection
-    async with transaction(conn):
+    # Why: the dataset numbers customers from 0 in insertion order ("C000042"): chat ids as the
+    # SQLite rowids gave them when the figures were first measured.
+    async with store.database.write() as conn:
         await conn.execute(
-            "INSERT INTO chat_links (chat_id, customer_id, via, linked_at)"
-            " SELECT ? + rowid, customer_id, 'deep_link', ? FROM customers",
-            (FIRST_CHAT, NOW.isoformat()),
+            text(
+                "INSERT INTO chat_links (chat_id, customer_id, via, linked_at)"
+                " SELECT :first + CAST(substr(customer_id, 2) AS INTEGER) + 1, customer_id,"
+                " 'deep_link', :now FROM customers"
+            ),
+            {"first": FIRST_CHAT, "now": NOW.isoformat()},
         )
 
 
 async def _ship_some(store: SqlStore, orders: int) -> int:
     """Ship every line of the first `orders` remembered orders, as an import would."""
-    conn = store.connection
-    async with transaction(conn):
-        cursor = await conn.execute(
-            "UPDATE order_lines SET status = 'shipped' WHERE order_id IN"
-            " (SELECT order_id FROM backordered_orders ORDER BY order_id LIMIT ?)",
-            (orders,),
+    async with store.database.write() as conn:
+        await conn.execute(
+            text(
+                "UPDATE order_lines SET status = 'shipped' WHERE order_id IN"
+                " (SELECT order_id FROM backordered_orders ORDER BY order_id LIMIT :orders)"
+            ),
+            {"orders": orders},
         )
-        await cursor.close()
     return orders

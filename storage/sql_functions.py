@@ -83,6 +83,21 @@ class bytewise(GenericFunction[str]):
     inherit_cache = True
 
 
+# --- conv-insight: moments compared as instants, a JSON document's text field ---
+class moment(GenericFunction[Any]):
+    """An ISO-8601 moment text (any offset) as a value that compares as the instant it names."""
+
+    inherit_cache = True
+
+
+class json_field(GenericFunction[str]):
+    """A top-level field of a JSON document stored as text, as text (`json_field(doc, 'key')`;
+    the key a literal string)."""
+
+    type = Text()
+    inherit_cache = True
+
+
 # --- conv-staff: the strings of one JSON array parameter, as rows ---
 class json_texts(GenericFunction[str]):
     """Table-valued: the strings of a JSON array (one TEXT parameter, however many values: no
@@ -116,3 +131,33 @@ def _json_texts_postgresql(element: json_texts, compiler: SQLCompiler, **kw: Any
 def in_json_texts(column: ColumnElement[str], values: BindParameter[str]) -> ColumnElement[bool]:
     """Whether the TEXT column's value is one of the strings of the JSON array `values`."""
     return column.in_(select(json_texts(values).table_valued("value").c.value))
+
+
+@compiles(moment, "sqlite")
+def _moment_sqlite(element: moment, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"julianday({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(moment, "postgresql")
+def _moment_postgresql(element: moment, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TIMESTAMPTZ)"
+
+
+def _json_key(element: json_field) -> tuple[Any, str]:
+    document, key = element.clauses
+    name = str(getattr(key, "value", ""))
+    if not name.isidentifier():
+        raise ValueError(f"json_field needs a literal identifier key, not {key!r}")
+    return document, name
+
+
+@compiles(json_field, "sqlite")
+def _json_field_sqlite(element: json_field, compiler: SQLCompiler, **kw: Any) -> str:
+    document, name = _json_key(element)
+    return f"json_extract({compiler.process(document, **kw)}, '$.{name}')"
+
+
+@compiles(json_field, "postgresql")
+def _json_field_postgresql(element: json_field, compiler: SQLCompiler, **kw: Any) -> str:
+    document, name = _json_key(element)
+    return f"(CAST({compiler.process(document, **kw)} AS JSON) ->> '{name}')"

@@ -133,9 +133,10 @@ from storage.codec import (
     row_dict,
     utc_text,
 )
-from storage.database import BUSY_TIMEOUT_MS, Database, driver_connection_for
+from storage.database import Database, driver_connection_for
 from storage.database import insert as dialect_insert
 from storage.migrate import migrate
+from storage.schema import products, purchase_orders
 from storage.sql_functions import bytewise
 
 
@@ -783,83 +784,99 @@ class SqlStore:
     # --- hand-off (DESIGN §12) ---
     async def support_thread(self, support_chat_id: int, customer_id: str) -> int | None:
         """The customer's topic in that support chat, if one was ever created."""
-        return await handoff_tables.support_thread(self._conn, support_chat_id, customer_id)
+        async with self._db.read() as conn:
+            return await handoff_tables.support_thread(conn, support_chat_id, customer_id)
 
     async def save_support_thread(
         self, support_chat_id: int, customer_id: str, thread_id: int, *, at: datetime
     ) -> None:
         """Remember the customer's topic in that support chat."""
-        await handoff_tables.save_support_thread(
-            self._conn, support_chat_id, customer_id, thread_id, at=at
-        )
+        async with self._db.write() as conn:
+            await handoff_tables.save_support_thread(
+                conn, support_chat_id, customer_id, thread_id, at=at
+            )
 
     async def latest_handoff(self, customer_id: str) -> Handoff | None:
         """The customer's most recent hand-off (open or closed), if any."""
-        return await handoff_tables.latest_handoff(self._conn, customer_id)
+        async with self._db.read() as conn:
+            return await handoff_tables.latest_handoff(conn, customer_id)
 
     async def handoff_in_thread(self, support_chat_id: int, thread_id: int) -> Handoff | None:
         """The most recent hand-off held in that topic, if any."""
-        return await handoff_tables.handoff_in_thread(self._conn, support_chat_id, thread_id)
+        async with self._db.read() as conn:
+            return await handoff_tables.handoff_in_thread(conn, support_chat_id, thread_id)
 
     async def open_handoff(
         self, customer_id: str, support_chat_id: int, thread_id: int, *, actor: str, at: datetime
     ) -> Handoff:
         """Start a hand-off (audited); the customer's open one if there is one already."""
-        return await handoff_tables.open_handoff(
-            self._conn, customer_id, support_chat_id, thread_id, actor=actor, at=at
-        )
+        async with self._db.write() as conn:
+            return await handoff_tables.open_handoff(
+                conn, customer_id, support_chat_id, thread_id, actor=actor, at=at
+            )
 
     async def close_handoff(self, handoff_id: int, *, actor: str, at: datetime) -> Handoff | None:
         """Close an open hand-off (audited); None if it was not open."""
-        return await handoff_tables.close_handoff(self._conn, handoff_id, actor=actor, at=at)
+        async with self._db.write() as conn:
+            return await handoff_tables.close_handoff(conn, handoff_id, actor=actor, at=at)
 
     async def mark_customer_told(self, handoff_id: int) -> bool:
         """Record that the customer was told their message reached the team; False if already."""
-        return await handoff_tables.mark_customer_told(self._conn, handoff_id)
+        async with self._db.write() as conn:
+            return await handoff_tables.mark_customer_told(conn, handoff_id)
 
     async def claim_relay(
         self, handoff_id: int, from_chat_id: int, from_message_id: int, *, at: datetime
     ) -> RelayClaim:
         """Take a message for relaying, or learn that its copy was already made."""
-        return await handoff_tables.claim_relay(
-            self._conn, handoff_id, from_chat_id, from_message_id, at=at
-        )
+        async with self._db.write() as conn:
+            return await handoff_tables.claim_relay(
+                conn, handoff_id, from_chat_id, from_message_id, at=at
+            )
 
     async def finish_relay(
         self, from_chat_id: int, from_message_id: int, to_chat_id: int, copy_message_id: int
     ) -> None:
         """Record the copy of a relayed message."""
-        await handoff_tables.finish_relay(
-            self._conn, from_chat_id, from_message_id, to_chat_id, copy_message_id
-        )
+        async with self._db.write() as conn:
+            await handoff_tables.finish_relay(
+                conn, from_chat_id, from_message_id, to_chat_id, copy_message_id
+            )
 
     async def reply_chats(self, customer_id: str) -> list[int]:
         """The customer's linked chats the bot can write to, most recently linked first."""
-        return await handoff_tables.reply_chats(self._conn, customer_id)
+        async with self._db.read() as conn:
+            return await handoff_tables.reply_chats(conn, customer_id)
 
     async def find_purchase_order_id(self, typed: str) -> str | None:
         """The stored po_id staff meant by `typed`: an exact match, else the one matching it
         without regard to case (ASCII, SQLite's NOCASE); None when none does or several do."""
-        return await self._find_key("purchase_orders", "po_id", typed)
+        return await self._find_key(purchase_orders.c.po_id, typed)
 
     async def find_sku(self, typed: str) -> str | None:
         """As `find_purchase_order_id`, for a product's SKU."""
-        return await self._find_key("products", "sku", typed)
+        return await self._find_key(products.c.sku, typed)
 
-    async def _find_key(self, table: str, column: str, typed: str) -> str | None:
-        # Why: table and column are this module's constants, never typed text.
-        rows = await self._all(
-            f"SELECT {column} FROM {table} WHERE {column} = ?1 COLLATE NOCASE"
-            f" ORDER BY {column} = ?1 DESC LIMIT 2",
-            (typed,),
+    async def _find_key(self, column: ColumnElement[str], typed: str) -> str | None:
+        # Why: lower() folds ASCII on SQLite as NOCASE did (and all cased letters on PostgreSQL);
+        # the exact match, if any, sorts first.
+        query = (
+            select(column)
+            .where(func.lower(column) == func.lower(typed))
+            .order_by((column == typed).desc())
+            .limit(2)
         )
-        if rows and (str(rows[0][0]) == typed or len(rows) == 1):
-            return str(rows[0][0])
+        async with self._db.read() as conn:
+            found = list((await conn.execute(query)).scalars())
+        if found and (str(found[0]) == typed or len(found) == 1):
+            return str(found[0])
         return None
 
     async def purchase_order_ids(self) -> list[str]:
         """Every purchase order id (staff buttons resolve their handles among them)."""
-        return [str(row[0]) for row in await self._all("SELECT po_id FROM purchase_orders")]
+        async with self._db.read() as conn:
+            found = await conn.execute(select(purchase_orders.c.po_id))
+        return [str(po_id) for po_id in found.scalars()]
 
     # --- staff supply changes ---
     async def change_purchase_order(
@@ -1102,39 +1119,46 @@ class SqlStore:
     # --- stats (DESIGN §12) ---
     def stats_snapshot(self) -> AbstractAsyncContextManager[stats_tables.StatsSnapshot]:
         """The stats reads over read connections sharing one snapshot (storage.stats)."""
-        return stats_tables.stats_snapshot(self._conn, busy_timeout_ms=BUSY_TIMEOUT_MS)
+        return stats_tables.stats_snapshot(self._db)
 
     async def watch_backorders(self, *, now: datetime) -> int:
         """Remember backordered orders of linked customers; how many were new."""
-        return await rating_tables.watch_backorders(self._conn, now=now)
+        async with self._db.write() as conn:
+            return await rating_tables.watch_backorders(conn, now=now)
 
     async def close_backorders(self, *, now: datetime) -> int:
         """Mark remembered orders without an open line as closed `now`; how many."""
-        return await rating_tables.close_backorders(self._conn, now=now)
+        async with self._db.write() as conn:
+            return await rating_tables.close_backorders(conn, now=now)
 
     async def closed_backorders(self) -> list[ClosedOrder]:
         """Closed remembered orders still to be asked about, oldest closure first."""
-        return await rating_tables.closed_backorders(self._conn)
+        async with self._db.read() as conn:
+            return await rating_tables.closed_backorders(conn)
 
     async def give_up_backorders(
         self, order_ids: Collection[str], *, reason: Literal["unreachable", "stale"]
     ) -> None:
         """These orders will not be asked about, and why."""
-        await rating_tables.give_up_backorders(self._conn, order_ids, reason=reason)
+        async with self._db.write() as conn:
+            await rating_tables.give_up_backorders(conn, order_ids, reason=reason)
 
     async def rating_chats(self, customer_ids: Collection[str]) -> dict[str, RatingChat]:
         """Each customer's most recently linked reachable chat."""
-        return await rating_tables.rating_chats(self._conn, customer_ids)
+        async with self._db.read() as conn:
+            return await rating_tables.rating_chats(conn, customer_ids)
 
     async def queue_ratings(
         self, requests: Sequence[RatingRequest], *, now: datetime
     ) -> dict[str, Asked]:
         """Record the questions and queue their messages in one transaction, by subject."""
-        return await rating_tables.queue_ratings(self._conn, requests, now=now)
+        async with self._db.write() as conn:
+            return await rating_tables.queue_ratings(conn, requests, now=now)
 
     async def customer_ratings(self, customer_id: str) -> list[Rating]:
         """Every question asked of the customer, oldest first."""
-        return await rating_tables.customer_ratings(self._conn, customer_id)
+        async with self._db.read() as conn:
+            return await rating_tables.customer_ratings(conn, customer_id)
 
     async def record_score(
         self,
@@ -1148,20 +1172,22 @@ class SqlStore:
         alerts: Collection[OutgoingMessage],
     ) -> bool:
         """Record the first score (audited, comment awaited); False when scored already."""
-        return await rating_tables.record_score(
-            self._conn,
-            rating_id,
-            score,
-            chat_id=chat_id,
-            message_id=message_id,
-            comment_until=comment_until,
-            now=now,
-            alerts=alerts,
-        )
+        async with self._db.write() as conn:
+            return await rating_tables.record_score(
+                conn,
+                rating_id,
+                score,
+                chat_id=chat_id,
+                message_id=message_id,
+                comment_until=comment_until,
+                now=now,
+                alerts=alerts,
+            )
 
     async def pending_comment(self, chat_id: int, *, now: datetime) -> PendingComment | None:
         """The rating whose comment this chat's next text is, within its window."""
-        return await rating_tables.pending_comment(self._conn, chat_id, now=now)
+        async with self._db.read() as conn:
+            return await rating_tables.pending_comment(conn, chat_id, now=now)
 
     async def record_comment(
         self,
@@ -1172,17 +1198,20 @@ class SqlStore:
         alerts: Collection[OutgoingMessage],
     ) -> bool:
         """Store the comment (None: skipped) once; False when none was awaited."""
-        return await rating_tables.record_comment(
-            self._conn, rating_id, comment, now=now, alerts=alerts
-        )
+        async with self._db.write() as conn:
+            return await rating_tables.record_comment(
+                conn, rating_id, comment, now=now, alerts=alerts
+            )
 
     async def stop_awaiting_comment(self, chat_id: int) -> None:
         """The chat's next text is no comment."""
-        await rating_tables.stop_awaiting_comment(self._conn, chat_id)
+        async with self._db.write() as conn:
+            await rating_tables.stop_awaiting_comment(conn, chat_id)
 
     async def csat(self, *, since: datetime | None = None) -> Csat:
         """Answered questions (at or after `since`) and their mean score."""
-        return await rating_tables.csat(self._conn, since=since)
+        async with self._db.read() as conn:
+            return await rating_tables.csat(conn, since=since)
 
     # --- helpers ---
     async def _all(self, query: str, params: Any = ()) -> list[sqlite3.Row]:

@@ -46,7 +46,8 @@ async def open_handoff(
 ) -> Opened:
     """Open the customer's hand-off in their topic of the support chat — creating the topic the
     first time, reopening (and renaming to `title`) it later — or find it open already. Audited
-    as `handoff.open` by `actor` (`customer:<id>`). Callers serialize calls per customer."""
+    as `handoff.open` by `actor` (`customer:<id>`). Callers serialize calls per customer in a
+    process; two instances racing end with one open hand-off and one topic in use."""
     latest = await store.latest_handoff(customer_id)
     if latest is not None and latest.is_open:
         return Opened(latest, already_open=True)
@@ -57,6 +58,13 @@ async def open_handoff(
         await store.save_support_thread(support_chat_id, customer_id, thread_id, at=now)
     assert thread_id is not None
     handoff = await store.open_handoff(customer_id, support_chat_id, thread_id, actor=actor, at=now)
+    if new_topic and handoff.thread_id != thread_id:
+        # Why: another instance opened the customer's hand-off at the same moment, in its own new
+        # topic; the store keeps one open hand-off per customer, so that topic is the customer's
+        # and ours is closed unused.
+        await forum.close_topic(thread_id)
+        await store.save_support_thread(support_chat_id, customer_id, handoff.thread_id, at=now)
+        return Opened(handoff, already_open=True)
     return Opened(handoff, new_topic=new_topic, reopened=not new_topic)
 
 

@@ -10,6 +10,7 @@ from storage.store import SqlStore
 from tests.e2e import shop
 from tests.handoff.conftest import ALICE_CHAT, BOB_CHAT, STAFF, Desk, RunBot
 from tests.handoff.test_handoff_e2e import OPENED, REACHED, open_by_command
+from tests.sql import execute
 
 STRANGER = 803
 
@@ -76,10 +77,9 @@ async def test_a_message_whose_update_replays_after_a_crash_is_mirrored_once(
         await desk.customer_says(BOB_CHAT, "only once please", REACHED)
         await desk.topic_messages(thread, after=cursor)
     # The run died after relaying the message but before marking its update handled.
-    await store.connection.execute(
-        "UPDATE update_inbox SET handled_at = NULL WHERE payload LIKE '%only once please%'"
+    await execute(
+        store, "UPDATE update_inbox SET handled_at = NULL WHERE payload LIKE '%only once please%'"
     )
-    await store.connection.commit()
     assert len(await store.unhandled_updates()) == 1
     async with run_bot():
         after = await client.last_seq(BOB_CHAT)

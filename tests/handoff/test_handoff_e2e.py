@@ -8,6 +8,7 @@ from bot.sandbox.client import SandboxClient
 from storage.store import SqlStore
 from tests.e2e import shop
 from tests.handoff.conftest import ALICE_CHAT, BOB_CHAT, OUTSIDER, STAFF, Desk
+from tests.sql import fetch_all, fetch_value
 
 OPENED = "I've asked our team to join."
 REACHED = "Your message reached our team."
@@ -178,8 +179,7 @@ async def test_a_closed_hand_off_asks_the_customer_once_for_a_rating(
     await all_handled(store)
     texts = await desk.bot_texts(BOB_CHAT, 0)
     assert sum(RATE in text for text in texts) == 1
-    rows = await store.connection.execute_fetchall("SELECT COUNT(*) FROM ratings")
-    assert [tuple(row) for row in rows] == [(1,)]
+    assert await fetch_value(store, "SELECT COUNT(*) FROM ratings") == 1
 
 
 async def all_handled(store: SqlStore) -> None:
@@ -229,11 +229,12 @@ async def test_a_message_relayed_once_is_not_relayed_again_when_its_update_repla
     cursor = await desk.forum_seq()
     await desk.customer_says(BOB_CHAT, "only once please", REACHED)
     await desk.topic_messages(thread, after=cursor)
-    async with store.connection.execute(
-        "SELECT handoff_id, from_message_id FROM handoff_relays WHERE from_chat_id = ?",
-        (BOB_CHAT,),
-    ) as rows:
-        [(handoff_id, message_id)] = list(await rows.fetchall())
+    [relay] = await fetch_all(
+        store,
+        "SELECT handoff_id, from_message_id FROM handoff_relays WHERE from_chat_id = :chat",
+        chat=BOB_CHAT,
+    )
+    handoff_id, message_id = relay.handoff_id, relay.from_message_id
     claim = await store.claim_relay(handoff_id, BOB_CHAT, message_id, at=shop.NOW)
     assert claim.done
 

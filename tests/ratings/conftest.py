@@ -23,6 +23,7 @@ from storage.store import SqlStore
 from tests.databases import database_settings
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, catalogs, client, sandbox, store
+from tests.sql import fetch_all
 
 __all__ = ["catalogs", "client", "sandbox", "store"]
 
@@ -109,7 +110,5 @@ async def drained(store: SqlStore, *, timeout: float = 20.0) -> None:
 
 async def ratings_of(store: SqlStore) -> dict[str, tuple[int | None, str | None]]:
     """Every rating as subject → (score, comment)."""
-    rows = await store.connection.execute_fetchall(
-        "SELECT subject, score, comment FROM ratings ORDER BY id"
-    )
-    return {str(row[0]): (row[1], row[2]) for row in rows}
+    rows = await fetch_all(store, "SELECT subject, score, comment FROM ratings ORDER BY id")
+    return {str(row.subject): (row.score, row.comment) for row in rows}

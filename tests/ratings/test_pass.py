@@ -23,6 +23,7 @@ from handlers.ratings import make_question_renderer
 from storage.store import SqlStore, open_store
 from tests.notices import shop
 from tests.ratings.conftest import import_orders, orders_csv, ratings_of
+from tests.sql import fetch_value
 
 NO_QUIET = QuietHours.parse("00:00-00:00")
 
@@ -143,8 +144,8 @@ async def test_two_processes_passing_at_once_ask_one_question(
     finally:
         await other.close()
     assert sorted(report.asked for report in passes) == [0, 1]
-    rows = await store.connection.execute_fetchall(
-        "SELECT count(*) FROM outbox WHERE dedupe_key LIKE 'rating:%'"
+    queued = await fetch_value(
+        store, "SELECT count(*) FROM outbox WHERE dedupe_key LIKE 'rating:%'"
     )
-    assert [tuple(row) for row in rows] == [(1,)]
+    assert queued == 1
     assert list(await ratings_of(store)) == ["order:O-1001"]

@@ -14,9 +14,8 @@ from bot.domain.eta import EtaRules
 from bot.domain.model import Customer, Order, OrderLine, PoStatus, Product, PurchaseOrder
 from bot.services.cancel import cancel_for_system, confirm_cancel
 from bot.services.eta import recompute_etas
-from storage.events import append_event
 from storage.store import SqlStore
-from storage.transaction import transaction
+from tests.sql import execute, execute_many
 
 TODAY = date(2026, 12, 2)
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -106,7 +105,6 @@ async def seed(store: SqlStore) -> None:
 
 
 async def _history(store: SqlStore) -> None:
-    conn = store.connection
     for chat_id, customer in ((ANN_CHAT, "C-ANN"), (BEN_CHAT, "C-BEN"), (CY_CHAT, "C-CY")):
         await store.link_chat(chat_id, customer, via="deep_link", actor="test", at=NOW)
     for chat_id in (BEN_CHAT, CY_CHAT):
@@ -135,55 +133,69 @@ async def _history(store: SqlStore) -> None:
         rules=RULES,
         refund_days=REFUND_DAYS,
     )
-    async with transaction(conn):
-        await append_event(conn, "line.swapped", "O1", {"actor": "test"}, at=days_ago(3))
-        await append_event(conn, "line.swapped", "O1", {"actor": "test"}, at=days_ago(40))
-        await append_event(conn, "order.split", "O4", {"actor": "test"}, at=days_ago(4))
-        # Notices: (order, kind, delivery, decided days ago).
-        notices = [
-            ("O6", "delay_first", "delivered", 5),  # answered: Fay cancelled afterwards
-            ("O3", "delay_first", "delivered", 10),  # answered: Cy agreed to wait (below)
-            ("O4", "delay_renewed", "delivered", 2),  # not answered
-            ("O1", "good_news", "delivered", 1),  # sent, not a question
-            ("O4", "delay_first", "undelivered", 1),  # never reached anyone
-            ("O3", "delay_first", "delivered", 40),  # before the 30 days
-        ]
-        for order_id, kind, delivery, ago in notices:
-            await conn.execute(
-                """INSERT INTO notice_log (order_id, customer_id, kind, promised_date,
-                       silence_means, refund_minor, currency, decided_at, chats, delivery)
-                   SELECT ?, customer_id, ?, '2026-12-01', 'nothing', 0, 'EUR', ?, 1, ?
-                     FROM orders WHERE order_id = ?""",
-                (order_id, kind, days_ago(ago).isoformat(), delivery, order_id),
-            )
-        await conn.execute(
-            """INSERT INTO audit_log (at, actor, action, entity, before, after)
-               VALUES (?, 'telegram:9003', 'notice.consent', 'order:O3', NULL, '{}')""",
-            (days_ago(9).isoformat(),),
-        )
-        # A refund past its date, and a paid one that would be.
-        await conn.execute(
-            """INSERT INTO refunds (order_id, line_no, amount_minor, currency, due_date, status,
-                   reason, created_at)
-               VALUES ('O2', 1, 500, 'EUR', '2026-11-25', 'due', 'swap_price_decrease', ?),
-                      ('O1', 1, 500, 'EUR', '2026-11-20', 'paid', 'swap_price_decrease', ?)""",
-            (NOW.isoformat(), NOW.isoformat()),
-        )
-        # Ratings: (customer, score, answered days ago); Dee was asked and has not answered.
-        ratings = [("C-ANN", 5, 2), ("C-BEN", 2, 10), ("C-CY", 1, 40), ("C-DEE", None, None)]
-        for customer, score, answered in ratings:
-            await conn.execute(
-                """INSERT INTO ratings (customer_id, subject, chat_id, asked_at, score,
-                       answered_at)
-                   VALUES (?, ?, 1, ?, ?, ?)""",
-                (
-                    customer,
-                    f"order:{customer}",
-                    days_ago(45).isoformat(),
-                    score,
-                    None if answered is None else days_ago(answered).isoformat(),
-                ),
-            )
+    await execute_many(
+        store,
+        "INSERT INTO events (type, order_id, payload, created_at)"
+        ' VALUES (:type, :order_id, \'{"actor": "test"}\', :at)',
+        [
+            {"type": "line.swapped", "order_id": "O1", "at": days_ago(3).isoformat()},
+            {"type": "line.swapped", "order_id": "O1", "at": days_ago(40).isoformat()},
+            {"type": "order.split", "order_id": "O4", "at": days_ago(4).isoformat()},
+        ],
+    )
+    # Notices: (order, kind, delivery, decided days ago).
+    notices = [
+        ("O6", "delay_first", "delivered", 5),  # answered: Fay cancelled afterwards
+        ("O3", "delay_first", "delivered", 10),  # answered: Cy agreed to wait (below)
+        ("O4", "delay_renewed", "delivered", 2),  # not answered
+        ("O1", "good_news", "delivered", 1),  # sent, not a question
+        ("O4", "delay_first", "undelivered", 1),  # never reached anyone
+        ("O3", "delay_first", "delivered", 40),  # before the 30 days
+    ]
+    await execute_many(
+        store,
+        """INSERT INTO notice_log (order_id, customer_id, kind, promised_date,
+               silence_means, refund_minor, currency, decided_at, chats, delivery)
+           SELECT :order_id, customer_id, :kind, '2026-12-01', 'nothing', 0, 'EUR', :at, 1,
+                  :delivery
+             FROM orders WHERE order_id = :order_id""",
+        [
+            {"order_id": order_id, "kind": kind, "at": days_ago(ago).isoformat(), "delivery": way}
+            for order_id, kind, way, ago in notices
+        ],
+    )
+    await execute(
+        store,
+        """INSERT INTO audit_log (at, actor, action, entity, before, after)
+           VALUES (:at, 'telegram:9003', 'notice.consent', 'order:O3', NULL, '{}')""",
+        at=days_ago(9).isoformat(),
+    )
+    # A refund past its date, and a paid one that would be.
+    await execute(
+        store,
+        """INSERT INTO refunds (order_id, line_no, amount_minor, currency, due_date, status,
+               reason, created_at)
+           VALUES ('O2', 1, 500, 'EUR', '2026-11-25', 'due', 'swap_price_decrease', :now),
+                  ('O1', 1, 500, 'EUR', '2026-11-20', 'paid', 'swap_price_decrease', :now)""",
+        now=NOW.isoformat(),
+    )
+    # Ratings: (customer, score, answered days ago); Dee was asked and has not answered.
+    ratings = [("C-ANN", 5, 2), ("C-BEN", 2, 10), ("C-CY", 1, 40), ("C-DEE", None, None)]
+    await execute_many(
+        store,
+        """INSERT INTO ratings (customer_id, subject, chat_id, asked_at, score, answered_at)
+           VALUES (:customer, :subject, 1, :asked_at, :score, :answered_at)""",
+        [
+            {
+                "customer": customer,
+                "subject": f"order:{customer}",
+                "asked_at": days_ago(45).isoformat(),
+                "score": score,
+                "answered_at": None if answered is None else days_ago(answered).isoformat(),
+            }
+            for customer, score, answered in ratings
+        ],
+    )
 
 
 def clock() -> FrozenClock:

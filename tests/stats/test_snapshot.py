@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
 from bot.domain.stats import StatsReader
 from storage.store import SqlStore
-from storage.transaction import transaction
 from tests.stats import shop
 
 
 async def cancel_every_open_line(store: SqlStore) -> None:
     """A change to the figures over the lines and to the refunds, committed at once."""
-    async with transaction(store.connection) as conn:
-        await conn.execute("UPDATE order_lines SET status = 'cancelled' WHERE status = 'open'")
-        await conn.execute("UPDATE refunds SET status = 'paid'")
+    async with store.database.write() as conn:
+        await conn.execute(
+            text("UPDATE order_lines SET status = 'cancelled' WHERE status = 'open'")
+        )
+        await conn.execute(text("UPDATE refunds SET status = 'paid'"))
 
 
 async def figures(reader: StatsReader) -> tuple[Any, ...]:
