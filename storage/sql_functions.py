@@ -71,3 +71,20 @@ def _days_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str
 def _days_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
     earlier, later = (compiler.process(clause, **kw) for clause in element.clauses)
     return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
+
+
+# conv-eta: a column the planner should not pick an index for (SQLite: unary `+`).
+class unindexed(GenericFunction[Any]):
+    """The column itself; on SQLite written `+column`, which keeps the planner off its index."""
+
+    inherit_cache = True
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"

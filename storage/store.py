@@ -336,7 +336,8 @@ class SqlStore:
     # --- ETA ---
     async def sku_books(self, skus: Collection[str] | None = None) -> list[SkuBook]:
         """Supply and open demand per SKU (all SKUs when `skus` is None)."""
-        return await eta_tables.read_sku_books(self._conn, skus)
+        async with self._db.read() as conn:
+            return await eta_tables.read_sku_books(conn, skus)
 
     async def save_etas(
         self,
@@ -348,19 +349,23 @@ class SqlStore:
     ) -> None:
         """Replace the stored ETAs of those SKUs (all when None) with `etas`; with `seen`, SKUs
         changed after it are left alone and the others' recompute marks cleared."""
-        await eta_tables.write_etas(self._conn, etas, skus=skus, computed_on=computed_on, seen=seen)
+        async with self._db.write() as conn:
+            await eta_tables.write_etas(conn, etas, skus=skus, computed_on=computed_on, seen=seen)
 
     async def eta_marks(self) -> RecomputeMarks:
         """The SKUs marked as changed and not recomputed since (written with every change)."""
-        return await eta_mark_table.read_marks(self._conn)
+        async with self._db.read() as conn:
+            return await eta_mark_table.read_marks(conn)
 
     async def line_etas(self, order_ids: Collection[str]) -> dict[tuple[str, int], LineEta]:
         """Stored ETAs of the lines of these orders, keyed by (order_id, line_no)."""
-        return await eta_tables.read_line_etas(self._conn, order_ids)
+        async with self._db.read() as conn:
+            return await eta_tables.read_line_etas(conn, order_ids)
 
     async def eta_queues(self, skus: Collection[str]) -> list[EtaQueue]:
         """Each SKU's supply and open lines in serving order (DESIGN §5.2), with stored ETAs."""
-        return await eta_tables.read_eta_queues(self._conn, skus)
+        async with self._db.read() as conn:
+            return await eta_tables.read_eta_queues(conn, skus)
 
     async def save_moved_etas(
         self,
@@ -372,18 +377,21 @@ class SqlStore:
     ) -> int:
         """Write these ETAs and drop those SKUs' rows of lines no longer open; return how many.
         With `seen`, as `save_etas`: SKUs changed after it are left alone, others' marks cleared."""
-        return await eta_tables.write_moved_etas(
-            self._conn, etas, skus=skus, computed_on=computed_on, seen=seen
-        )
+        async with self._db.write() as conn:
+            return await eta_tables.write_moved_etas(
+                conn, etas, skus=skus, computed_on=computed_on, seen=seen
+            )
 
     # --- overdue supply ---
     async def overdue_purchase_order_skus(self, today: date) -> list[str]:
         """SKUs with a non-cancelled purchase order expected before `today` and units to come."""
-        return await overdue_tables.read_overdue_skus(self._conn, today)
+        async with self._db.read() as conn:
+            return await overdue_tables.read_overdue_skus(conn, today)
 
     async def order_customers(self, order_ids: Collection[str]) -> dict[str, str]:
         """The customer_id of each of these orders, by order_id."""
-        return await overdue_tables.read_order_customers(self._conn, order_ids)
+        async with self._db.read() as conn:
+            return await overdue_tables.read_order_customers(conn, order_ids)
 
     # --- reading ---
     async def get_order(self, order_id: str) -> Order | None:
@@ -953,27 +961,31 @@ class SqlStore:
     ) -> SupplyWrite[PurchaseOrder] | Refused:
         """In one transaction: read the purchase order, apply `rule`, write it with its audit row
         and its SKU's recompute mark; Refused (UNKNOWN when there is none) writes nothing."""
-        return await supply_tables.change_purchase_order(
-            self._conn, po_id, rule, action=action, actor=actor, at=at
-        )
+        async with self._db.write() as conn:
+            return await supply_tables.change_purchase_order(
+                conn, po_id, rule, action=action, actor=actor, at=at
+            )
 
     async def change_product(
         self, sku: str, rule: ProductRule, *, action: str, actor: str, at: datetime
     ) -> SupplyWrite[Product] | Refused:
         """As `change_purchase_order`, for a product."""
-        return await supply_tables.change_product(
-            self._conn, sku, rule, action=action, actor=actor, at=at
-        )
+        async with self._db.write() as conn:
+            return await supply_tables.change_product(
+                conn, sku, rule, action=action, actor=actor, at=at
+            )
 
     async def waiting_lines(self, sku: str) -> list[WaitingLine]:
         """The SKU's open lines in serving order (DESIGN §5.2) with customers and stored ETAs."""
-        return await supply_tables.read_waiting_lines(self._conn, sku)
+        async with self._db.read() as conn:
+            return await supply_tables.read_waiting_lines(conn, sku)
 
     async def notices_after(
         self, notice_id: int, order_ids: Collection[str]
     ) -> list[DecidedNotice]:
         """Notices of these orders decided after notice `notice_id`, oldest first."""
-        return await supply_tables.read_notices_after(self._conn, notice_id, order_ids)
+        async with self._db.read() as conn:
+            return await supply_tables.read_notices_after(conn, notice_id, order_ids)
 
     # --- delay notices ---
     async def versioned_open_orders(
