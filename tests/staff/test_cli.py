@@ -38,8 +38,8 @@ async def outbox_texts(store: SqlStore) -> dict[int, list[str]]:
     """Queued outbox texts by chat."""
     rows = await fetch_all(store, "SELECT chat_id, text FROM outbox ORDER BY id")
     texts: dict[int, list[str]] = {}
-    for chat_id, text in rows:
-        texts.setdefault(int(chat_id), []).append(str(text))
+    for row in rows:
+        texts.setdefault(int(row.chat_id), []).append(str(row.text))
     return texts
 
 
