@@ -16,7 +16,7 @@ import time
 from collections.abc import Collection, Iterator, Sequence
 
 import aiosqlite
-from sqlalchemy import BigInteger, and_, bindparam, func, select, update
+from sqlalchemy import BigInteger, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.processes import process_tag
@@ -44,6 +44,9 @@ _CLEAR = (
     .where(eta_marks.c.marked > eta_marks.c.recomputed, eta_marks.c.marked <= bindparam("seen"))
     .values(recomputed=eta_marks.c.marked)
 )
+
+_CHANGED_OF = _CHANGED.where(eta_marks.c.sku.in_(bindparam("keys", expanding=True)))
+_CLEAR_OF = _CLEAR.where(eta_marks.c.sku.in_(bindparam("keys", expanding=True)))
 
 
 async def serialize_marks(conn: AsyncConnection) -> None:
@@ -102,8 +105,8 @@ async def changed_since(conn: AsyncConnection, skus: Collection[str] | None, see
         return {str(sku) for sku in (await conn.execute(_CHANGED, {"seen": seen})).scalars()}
     changed: set[str] = set()
     for chunk in _chunks(sorted(set(skus))):
-        stmt = _CHANGED.where(eta_marks.c.sku.in_(chunk))
-        changed.update(str(sku) for sku in (await conn.execute(stmt, {"seen": seen})).scalars())
+        result = await conn.execute(_CHANGED_OF, {"seen": seen, "keys": chunk})
+        changed.update(str(sku) for sku in result.scalars())
     return changed
 
 
@@ -114,7 +117,7 @@ async def clear_marks(conn: AsyncConnection, skus: Collection[str] | None, seen:
         await conn.execute(_CLEAR, {"seen": seen})
         return
     for chunk in _chunks(sorted(set(skus))):
-        await conn.execute(_CLEAR.where(and_(eta_marks.c.sku.in_(chunk))), {"seen": seen})
+        await conn.execute(_CLEAR_OF, {"seen": seen, "keys": chunk})
 
 
 def _chunks(keys: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, bindparam, cast, delete, exists, func, select
+from sqlalchemy import BindParameter, Text, and_, bindparam, cast, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.eta import EtaOutcome, EtaQueue
 from bot.domain.model import Confidence, LineEta, PoStatus, PurchaseOrder
 from bot.domain.store import Demand, SkuBook
-from storage.bulk import insert_rows
+from storage.bulk import fetch_rows, insert_rows, iterate_rows
 from storage.codec import IN_CHUNK
 from storage.eta_marks import changed_since, clear_marks, serialize_marks
 from storage.schema import line_etas, order_lines, orders, products, purchase_orders
 from storage.sql_functions import unindexed
-
-FETCH_BATCH = 20_000
 
 _l, _o, _e = order_lines, orders, line_etas
 _QUEUED = func.coalesce(_l.c.queued_at, _o.c.placed_at_utc)
@@ -102,6 +100,7 @@ _QUEUE = (
     .where(_l.c.status == "open", _l.c.sku == bindparam("sku"))
     .order_by(*_SERVING_ORDER)
 )
+_KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
 _NOT_OPEN = ~exists().where(
     _l.c.order_id == line_etas.c.order_id,
     _l.c.line_no == line_etas.c.line_no,
@@ -117,7 +116,14 @@ _SELECT_ETAS = select(
     line_etas.c.confidence,
     line_etas.c.waiting_for_po_date,
     line_etas.c.lead_time_days,
-)
+).where(line_etas.c.order_id.in_(_KEYS))
+# Why: the per-chunk forms are built once too (an expanding IN), so SQLAlchemy and storage/bulk.py
+# compile each once.
+_DEMAND_OF = _DEMAND.where(_l.c.sku.in_(_KEYS))
+_POS_OF = _PURCHASE_ORDERS.where(purchase_orders.c.sku.in_(_KEYS))
+_PRODUCTS_OF = _PRODUCTS.where(products.c.sku.in_(_KEYS))
+_DELETE_NOT_OPEN = delete(line_etas).where(line_etas.c.sku.in_(_KEYS), _NOT_OPEN)
+_DELETE_OF = delete(line_etas).where(line_etas.c.sku.in_(_KEYS))
 _ETA_COLUMNS = (
     "order_id",
     "line_no",
@@ -137,9 +143,9 @@ async def read_sku_books(conn: AsyncConnection, skus: Collection[str] | None) ->
     demand: dict[str, list[Demand]] = {}
     moments: dict[str, datetime] = {}
     for chunk in chunks:
-        stmt = _DEMAND if chunk is None else _DEMAND.where(_l.c.sku.in_(chunk))
-        async for sku, order_id, line_no, quantity, priority, placed_at, ship_now in _rows(
-            conn, stmt
+        stmt, keys = (_DEMAND, None) if chunk is None else (_DEMAND_OF, {"keys": chunk})
+        async for sku, order_id, line_no, quantity, priority, placed_at, ship_now in iterate_rows(
+            conn, stmt, keys
         ):
             moment = moments.get(placed_at)
             if moment is None:
@@ -165,7 +171,7 @@ async def read_eta_queues(conn: AsyncConnection, skus: Collection[str]) -> list[
     day = _DateCache()
     queues: list[EtaQueue] = []
     for supply in await _read_supply(conn, _chunks(skus)):
-        lines = [tuple(row) for row in (await conn.execute(_QUEUE, {"sku": supply.sku})).all()]
+        lines = await fetch_rows(conn, _QUEUE, {"sku": supply.sku})
         stored = {text: _stored_eta(text, day) for text in {line[3] for line in lines} - {None}}
         queues.append(EtaQueue(supply, lines, stored))
     return queues
@@ -195,7 +201,7 @@ async def write_moved_etas(
     dropped = 0
     for chunk in _chunks(skus):
         assert chunk is not None
-        deleted = await conn.execute(delete(line_etas).where(line_etas.c.sku.in_(chunk), _NOT_OPEN))
+        deleted = await conn.execute(_DELETE_NOT_OPEN, {"keys": chunk})
         dropped += max(deleted.rowcount, 0)
     if etas:
         # Why: replace, because a line moved to another SKU still has its old row under the old SKU.
@@ -213,14 +219,11 @@ async def _read_supply(
     purchase_orders_of: dict[str, list[PurchaseOrder]] = {}
     books: list[SkuBook] = []
     for chunk in chunks:
-        pos = _PURCHASE_ORDERS
-        items = _PRODUCTS
-        if chunk is not None:
-            pos = pos.where(purchase_orders.c.sku.in_(chunk))
-            items = items.where(products.c.sku.in_(chunk))
-        for sku, po_id, quantity, received, expected, status, supplier in (
-            await conn.execute(pos)
-        ).all():
+        pos, items = (_PURCHASE_ORDERS, _PRODUCTS) if chunk is None else (_POS_OF, _PRODUCTS_OF)
+        keys = None if chunk is None else {"keys": chunk}
+        for sku, po_id, quantity, received, expected, status, supplier in await fetch_rows(
+            conn, pos, keys
+        ):
             purchase_orders_of.setdefault(sku, []).append(
                 PurchaseOrder(
                     po_id, sku, quantity, day(expected), received, PoStatus(status), supplier
@@ -228,7 +231,7 @@ async def _read_supply(
             )
         books += [
             SkuBook(sku, on_hand, lead_time, handling, purchase_orders_of.get(sku, ()), ())
-            for sku, on_hand, lead_time, handling in (await conn.execute(items)).all()
+            for sku, on_hand, lead_time, handling in await fetch_rows(conn, items, keys)
         ]
     return books
 
@@ -264,7 +267,7 @@ async def write_etas(
     else:
         for chunk in _chunks(set(skus) - stale):
             assert chunk is not None
-            await conn.execute(delete(line_etas).where(line_etas.c.sku.in_(chunk)))
+            await conn.execute(_DELETE_OF, {"keys": chunk})
     if stale:
         etas = [eta for eta in etas if eta.sku not in stale]
     # Why: after deleting every row, nothing can collide (a plain insert, COPY on PostgreSQL);
@@ -290,10 +293,8 @@ async def read_line_etas(
     etas: dict[tuple[str, int], LineEta] = {}
     for chunk in _chunks(order_ids):
         assert chunk is not None
-        stmt = _SELECT_ETAS.where(line_etas.c.order_id.in_(chunk))
-        for order_id, line_no, sku, available, ship, confidence, waiting, lead_time in (
-            await conn.execute(stmt)
-        ).all():
+        rows = await fetch_rows(conn, _SELECT_ETAS, {"keys": chunk})
+        for order_id, line_no, sku, available, ship, confidence, waiting, lead_time in rows:
             etas[order_id, line_no] = LineEta(
                 order_id,
                 line_no,
@@ -372,11 +373,3 @@ def _chunks(keys: Collection[str] | None) -> list[Sequence[str] | None]:
         return [None]
     ordered = sorted(set(keys))
     return [ordered[start : start + IN_CHUNK] for start in range(0, len(ordered), IN_CHUNK)]
-
-
-async def _rows(conn: AsyncConnection, stmt: Select[Any]) -> AsyncIterator[Any]:
-    """Rows of a query, fetched in large batches (few driver round trips)."""
-    result = await conn.stream(stmt)
-    async for batch in result.partitions(FETCH_BATCH):
-        for row in batch:
-            yield row

@@ -21,7 +21,9 @@ _OVERDUE_SKUS = (
     )
     .order_by(purchase_orders.c.sku)
 )
-_ORDER_CUSTOMERS = select(orders.c.order_id, orders.c.customer_id)
+_ORDER_CUSTOMERS = select(orders.c.order_id, orders.c.customer_id).where(
+    orders.c.order_id.in_(bindparam("keys", expanding=True))
+)
 
 
 async def read_overdue_skus(conn: AsyncConnection, today: date) -> list[str]:
@@ -35,7 +37,7 @@ async def read_order_customers(conn: AsyncConnection, order_ids: Collection[str]
     keys = sorted(set(order_ids))
     customers: dict[str, str] = {}
     for start in range(0, len(keys), IN_CHUNK):
-        stmt = _ORDER_CUSTOMERS.where(orders.c.order_id.in_(keys[start : start + IN_CHUNK]))
-        for order_id, customer_id in (await conn.execute(stmt)).all():
+        chunk = {"keys": keys[start : start + IN_CHUNK]}
+        for order_id, customer_id in (await conn.execute(_ORDER_CUSTOMERS, chunk)).all():
             customers[str(order_id)] = str(customer_id)
     return customers

@@ -69,7 +69,10 @@ _NOTICES_AFTER = (
         notice_log.c.chats,
         notice_log.c.id,
     )
-    .where(notice_log.c.id > bindparam("notice_id"))
+    .where(
+        notice_log.c.id > bindparam("notice_id"),
+        notice_log.c.order_id.in_(bindparam("keys", expanding=True)),
+    )
     .order_by(notice_log.c.id)
 )
 # Why: read, decide, write: on PostgreSQL (READ COMMITTED) the row decided on is locked until
@@ -208,8 +211,8 @@ async def read_notices_after(
     keys = sorted(set(order_ids))
     rows: list[Any] = []
     for start in range(0, len(keys), IN_CHUNK):
-        stmt = _NOTICES_AFTER.where(notice_log.c.order_id.in_(keys[start : start + IN_CHUNK]))
-        rows += (await conn.execute(stmt, {"notice_id": notice_id})).all()
+        chunk = keys[start : start + IN_CHUNK]
+        rows += (await conn.execute(_NOTICES_AFTER, {"notice_id": notice_id, "keys": chunk})).all()
     if len(keys) > IN_CHUNK:
         rows.sort(key=lambda row: row[4])
     return [DecidedNotice(str(row[0]), NoticeKind(row[1]), row[2], int(row[3])) for row in rows]
