@@ -3,7 +3,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
-.PHONY: demo test bench chart install lint lock clean
+# Why: most tests wait on sockets, subprocesses and sleeps rather than the CPU, so more workers than
+# cores still pays; CI machines have 2 cores. Override with `make test TEST_WORKERS=1`.
+TEST_WORKERS ?= 4
+PYTEST := $(BIN)/pytest -q -n $(TEST_WORKERS)
+
+.PHONY: demo test test-sqlite postgres-check bench chart install lint lock clean
 
 # Installs exactly the locked versions (hashes checked); the project itself goes in without its own
 # dependency resolution so nothing outside the lock file is ever picked.
@@ -23,8 +28,18 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
-	$(BIN)/pytest -q
+# The whole suite on both databases: store tests run once on SQLite and once on PostgreSQL. The
+# PostgreSQL server is BACKORDER_TEST_POSTGRES_URL when set, else a throwaway cluster started in a
+# temporary folder and stopped (and deleted) when pytest ends, whatever its result.
+test: postgres-check lint
+	$(BIN)/python -m tests.postgres_cluster run -- $(PYTEST)
+
+# The SQLite half only, for a machine without PostgreSQL.
+test-sqlite: lint
+	$(PYTEST) -m "not postgresql"
+
+postgres-check:
+	@$(PYTHON) -m tests.postgres_cluster check
 
 bench: install
 	$(BIN)/python -m bench

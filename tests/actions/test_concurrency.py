@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.domain.actions import AlreadyDone, Done
@@ -52,10 +51,10 @@ async def test_two_confirmations_at_once_on_one_connection_cancel_once(store: Sq
 
 
 async def test_two_devices_on_separate_connections_cancel_once(
-    store: SqlStore, db_path: Path
+    store: SqlStore, database_url: str
 ) -> None:
     version = await prepared(store)
-    second = await open_store(db_path)
+    second = await open_store(database_url)
     try:
         results = await asyncio.gather(confirm(store, version), confirm(second, version))
     finally:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, event, given, settings
@@ -19,6 +17,7 @@ from bot.services.split import confirm_split
 from bot.services.swap import confirm_swap, offer_substitutes
 from storage.store import SqlStore, open_store
 from tests.actions.shop import CUSTOMER, NOW, RULES, TODAY, in_days, order, po, product, stock
+from tests.conftest import MoreDatabases
 
 SKUS = ("A", "B", "C")
 PRICES = {"A": 1000, "B": 900, "C": 1100}
@@ -50,8 +49,8 @@ class Ledger:
     carried_over: int = 0
 
 
-async def scenario(folder: Path, on_hand: dict[str, int], incoming: int, operations: list) -> None:  # type: ignore[type-arg]
-    store = await open_store(folder / "shop.sqlite3")
+async def scenario(database: str, on_hand: dict[str, int], incoming: int, operations: list) -> None:  # type: ignore[type-arg]
+    store = await open_store(database)
     try:
         await stock(
             store,
@@ -203,7 +202,12 @@ async def check_invariants(store: SqlStore, ledger: Ledger) -> None:
     assert len(changes) == ledger.done
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    # Why: more_databases hands each example a database of its own, so sharing it is harmless.
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(
     on_hand=st.fixed_dictionaries({sku: st.integers(0, 6) for sku in SKUS}),
     incoming=st.integers(0, 8),
@@ -212,9 +216,9 @@ async def check_invariants(store: SqlStore, ledger: Ledger) -> None:
     ).map(lambda parts: parts[0] + parts[1]),
 )
 def test_random_customer_actions_keep_supply_refunds_statuses_and_records_consistent(
+    more_databases: MoreDatabases,
     on_hand: dict[str, int],
     incoming: int,
     operations: list,  # type: ignore[type-arg]
 ) -> None:
-    with tempfile.TemporaryDirectory(prefix="actions-") as folder:
-        asyncio.run(scenario(Path(folder), on_hand, incoming, operations))
+    asyncio.run(scenario(more_databases(), on_hand, incoming, operations))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -49,9 +48,9 @@ async def bot(
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    """The action shop in a real SQLite file."""
-    opened = await open_store(tmp_path / "db.sqlite3")
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    """The action shop in the test's database."""
+    opened = await open_store(database_url)
     await shop.seed(opened)
     yield opened
     await opened.close()

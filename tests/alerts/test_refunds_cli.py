@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 
 from bot import cli
 from storage.store import SqlStore
 from tests.alerts.test_refund_overdue_e2e import BUYER, owe_refund
+from tests.databases import use_database
 from tests.notices import shop
 
 
 @pytest.fixture
-def shell(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def shell(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The command line pointed at the test shop's database and frozen clock (Dec 2)."""
-    monkeypatch.setenv("BACKORDER_DB", str(db_path))
+    use_database(monkeypatch, database_url)
     monkeypatch.setenv("BACKORDER_NOW", shop.NOW.isoformat())
 
 

@@ -18,7 +18,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.app import BotApplication, build_application, polling
 from bot.clock import FrozenClock
-from bot.config import Settings
 from bot.context import Services
 from bot.domain.model import Jurisdiction, LineStatus
 from bot.i18n import Catalogs
@@ -28,12 +27,13 @@ from bot.sandbox.server import Sandbox
 from storage.store import SqlStore
 from tests.alerts.conftest import ALEX, SAM, button_data, moved, plain, settle
 from tests.alerts.test_refund_overdue_e2e import owe_refund
+from tests.databases import database_settings
 from tests.notices import shop
-from tests.notices.conftest import TOKEN, catalogs, db_path, make_users, store
+from tests.notices.conftest import TOKEN, catalogs, make_users, store
 from tests.ratings.conftest import import_orders, orders_csv
 from tests.staff.test_refused import STALE, dump
 
-__all__ = ["catalogs", "db_path", "store"]
+__all__ = ["catalogs", "store"]
 
 MIA = 557  # a member of the support chat without staff rights
 BUYERS = [shop.Buyer(chat, jurisdiction=Jurisdiction.EU) for chat in (801, 802, 803)]
@@ -85,7 +85,7 @@ def run_bot(
     sandbox: Sandbox,
     store: SqlStore,
     catalogs: Catalogs,
-    db_path: Path,
+    database_url: str,
     clock: FrozenClock,
     support: int,
 ) -> RunBot:
@@ -93,10 +93,10 @@ def run_bot(
 
     @asynccontextmanager
     async def running() -> AsyncIterator[BotApplication]:
-        settings = Settings(
+        settings = database_settings(
+            database_url,
             token=TOKEN,
             api_base_url=sandbox.api_base_url,
-            db_path=db_path,
             staff_ids=frozenset({SAM, ALEX}),
             support_chat_id=support,
         )

@@ -1,9 +1,8 @@
-"""Broadcast fixtures: the test shop in a real SQLite file and the shipped catalogs' renderer."""
+"""Broadcast fixtures: the test shop in a real database and the shipped catalogs' renderer."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -34,9 +33,9 @@ def texts(catalogs: Catalogs) -> BroadcastTexts:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
     """The broadcast shop, its chats linked (one blocked)."""
-    opened = await open_store(tmp_path / "db.sqlite3")
+    opened = await open_store(database_url)
     await shop.seed(opened)
     yield opened
     await opened.close()

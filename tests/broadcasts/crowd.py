@@ -20,6 +20,7 @@ from bot.services.eta import recompute_etas
 from storage.store import open_store
 from storage.transaction import transaction
 from tests.broadcasts.shop import RULES
+from tests.databases import database_env
 
 TOKEN = "100000001:broadcast-test-token"
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -56,10 +57,10 @@ class Crowd:
         return range(self.size)
 
 
-async def seed(db_path: Path, crowd: Crowd) -> None:
+async def seed(database_url: str, crowd: Crowd) -> None:
     """The crowd's shop: one SKU on one purchase order, promised on the date the bot estimates
     (no delay or good-news notice, so each chat's only message is the broadcast's copy)."""
-    store = await open_store(db_path)
+    store = await open_store(database_url)
     try:
         await store.upsert_products(
             [Product("WIDGET", "Widget", 990, "EUR", 0, lead_time_days=30, supplier="Acme")],
@@ -127,7 +128,7 @@ async def _each(calls: Sequence[Any]) -> list[Any]:
 
 
 async def start_bot(
-    db_path: Path, sandbox: Sandbox, *, rate: float, in_flight: int, log: Path
+    database_url: str, sandbox: Sandbox, *, rate: float, in_flight: int, log: Path
 ) -> asyncio.subprocess.Process:
     """`backorder-bot run` on the database, sending at `rate` with `in_flight` sends at most."""
     env = {
@@ -135,7 +136,7 @@ async def start_bot(
         "PYTHONPATH": str(ROOT),
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": sandbox.api_base_url,
-        "BACKORDER_DB": str(db_path),
+        **database_env(database_url),
         "BACKORDER_SEND_RATE": str(rate),
         "BACKORDER_CHAT_SEND_RATE": "1",
         "BACKORDER_SENDS_IN_FLIGHT": str(in_flight),
@@ -144,7 +145,7 @@ async def start_bot(
     # Why: a log file, not a pipe nobody reads, so the bot never blocks on a full pipe.
     with log.open("ab") as output:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", env=env, cwd=db_path.parent, stderr=output
+            sys.executable, "-m", "bot.cli", "run", env=env, cwd=log.parent, stderr=output
         )
     for _ in range(600):
         if b"bot is running" in log.read_bytes():
@@ -166,12 +167,12 @@ async def stop_bot(process: asyncio.subprocess.Process) -> None:
         await process.wait()
 
 
-async def cli(db_path: Path, *argv: str) -> tuple[int, str, str]:
-    """`backorder-bot ARGV` as its own process: exit code, stdout, stderr."""
+async def cli(database_url: str, *argv: str, folder: Path) -> tuple[int, str, str]:
+    """`backorder-bot ARGV` as its own process in folder: exit code, stdout, stderr."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "BACKORDER_DB": str(db_path),
+        **database_env(database_url),
         **AT_NOW,
     }
     process = await asyncio.create_subprocess_exec(
@@ -180,7 +181,7 @@ async def cli(db_path: Path, *argv: str) -> tuple[int, str, str]:
         "bot.cli",
         *argv,
         env=env,
-        cwd=db_path.parent,
+        cwd=folder,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

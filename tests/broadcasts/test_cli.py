@@ -13,23 +13,24 @@ import pytest
 from bot.cli import main
 from storage.store import open_store
 from tests.broadcasts import shop
+from tests.databases import use_database
 
 SHOW_KEYS = {"id", "status", "segment", "recipients", "sent", "held", "failed", "pending"}
 
 
 @pytest.fixture
-async def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "cli.sqlite3"
+async def db_path(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    path = database_url
     store = await open_store(path)
     await shop.seed(store)
     await store.close()
-    monkeypatch.setenv("BACKORDER_DB", str(path))
+    use_database(monkeypatch, path)
     monkeypatch.setenv("BACKORDER_NOW", shop.NOW.isoformat())
     monkeypatch.chdir(tmp_path)
     return path
 
 
-def outbox_rows(path: Path) -> list[tuple[str, str]]:
+def outbox_rows(path: str) -> list[tuple[str, str]]:
     """The outbox's (customer_id, text) rows."""
     with closing(sqlite3.connect(path)) as conn:
         rows = conn.execute("SELECT customer_id, text FROM outbox ORDER BY customer_id")
@@ -43,7 +44,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_a_dry_run_shows_recipients_by_language_and_a_sample_each_and_queues_nothing(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run(
         capsys,
@@ -81,7 +82,7 @@ def test_a_dry_run_shows_recipients_by_language_and_a_sample_each_and_queues_not
 
 
 def test_send_queues_and_prints_the_id_that_show_list_and_stop_take(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run(
         capsys, "send", "--sku", "CHAIR", "--template", "supplier_delay", "--param", "sku=CHAIR"
@@ -116,7 +117,7 @@ def test_send_queues_and_prints_the_id_that_show_list_and_stop_take(
 
 
 def test_free_text_files_per_language_reach_each_recipient_escaped(
-    db_path: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    db_path: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     (tmp_path / "de.txt").write_text("\ufeffLiebe Kundin, <bald>!\n", encoding="utf-8")
     (tmp_path / "en.txt").write_text("Dear customer, soon & sure.", encoding="utf-8")
@@ -195,7 +196,7 @@ def test_free_text_files_per_language_reach_each_recipient_escaped(
     ],
 )
 def test_bad_input_is_one_line_on_stderr_and_queues_nothing(
-    db_path: Path,
+    db_path: str,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     argv: list[str],
@@ -217,7 +218,7 @@ def test_bad_input_is_one_line_on_stderr_and_queues_nothing(
 
 
 def test_show_and_stop_of_an_unknown_broadcast_say_so_on_stderr(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(capsys, "show", "9") == (1, "", "backorder-bot: no broadcast 9\n")
     assert run(capsys, "stop", "9") == (1, "", "backorder-bot: no broadcast 9\n")
@@ -225,7 +226,7 @@ def test_show_and_stop_of_an_unknown_broadcast_say_so_on_stderr(
 
 
 def test_a_broadcast_sent_at_night_counts_its_copies_waiting_for_the_customers_morning(
-    db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db_path: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # 22:30 in UTC, the shop's zone and its customers' (none has one of their own): quiet hours.
     monkeypatch.setenv("BACKORDER_NOW", "2026-12-02T22:30:00+00:00")
@@ -253,7 +254,7 @@ def test_a_broadcast_sent_at_night_counts_its_copies_waiting_for_the_customers_m
 
 
 def test_a_product_template_for_a_product_nobody_in_the_segment_waits_for_is_refused(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run(
         capsys, "send", "--po", "PO-1", "--template", "supplier_delay", "--param", "sku=DESK"
@@ -265,7 +266,7 @@ def test_a_product_template_for_a_product_nobody_in_the_segment_waits_for_is_ref
 
 
 def test_show_counts_the_customers_left_out_for_want_of_the_product(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run(
         capsys, "send", "--all", "--template", "supplier_delay", "--param", "sku=DESK"
@@ -282,7 +283,7 @@ def test_show_counts_the_customers_left_out_for_want_of_the_product(
 
 
 def test_orders_are_read_as_customers_type_them(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["--template", "supplier_delay", "--param", "sku=CHAIR", "--dry-run", "--json"]
     code, out, err = run(capsys, "send", "--orders", "#a1, b1", *argv)

@@ -24,9 +24,9 @@ async def sent_so_far(client: SandboxClient) -> int:
     return int((await client.stats())["messages_sent"])
 
 
-async def queue(db_path: Path) -> int:
+async def queue(database_url: str, folder: Path) -> int:
     code, out, err = await cli(
-        db_path,
+        database_url,
         "broadcast",
         "send",
         "--all",
@@ -34,18 +34,19 @@ async def queue(db_path: Path) -> int:
         "supplier_delay",
         "--param",
         "sku=WIDGET",
+        folder=folder,
     )
     assert code == 0, err
     return int(out)
 
 
 async def test_a_bot_killed_mid_broadcast_loses_nothing_and_repeats_only_what_was_in_flight(
-    sandbox: Sandbox, client: SandboxClient, tmp_path: Path
+    sandbox: Sandbox, client: SandboxClient, database_url: str, tmp_path: Path
 ) -> None:
-    db_path, log = tmp_path / "crowd.sqlite3", tmp_path / "bot.log"
+    db_path, log = database_url, tmp_path / "bot.log"
     await seed(db_path, CROWD)
     await create_users(client, CROWD)
-    broadcast_id = await queue(db_path)
+    broadcast_id = await queue(db_path, tmp_path)
     bot = await start_bot(db_path, sandbox, rate=RATE, in_flight=IN_FLIGHT, log=log)
     while await sent_so_far(client) < CROWD.size // 3:
         assert bot.returncode is None, log.read_text()
@@ -76,19 +77,19 @@ async def test_a_bot_killed_mid_broadcast_loses_nothing_and_repeats_only_what_wa
 
 
 async def test_stop_sends_nothing_more_than_what_was_already_under_way(
-    sandbox: Sandbox, client: SandboxClient, tmp_path: Path
+    sandbox: Sandbox, client: SandboxClient, database_url: str, tmp_path: Path
 ) -> None:
-    db_path, log = tmp_path / "crowd.sqlite3", tmp_path / "bot.log"
+    db_path, log = database_url, tmp_path / "bot.log"
     await seed(db_path, CROWD)
     await create_users(client, CROWD)
     await client.configure(global_rate=200.0)
-    broadcast_id = await queue(db_path)
+    broadcast_id = await queue(db_path, tmp_path)
     bot = await start_bot(db_path, sandbox, rate=200.0, in_flight=IN_FLIGHT, log=log)
     try:
         while await sent_so_far(client) < 100:
             assert bot.returncode is None, log.read_text()
             await asyncio.sleep(0.01)
-        code, out, _ = await cli(db_path, "broadcast", "stop", str(broadcast_id))
+        code, out, _ = await cli(db_path, "broadcast", "stop", str(broadcast_id), folder=tmp_path)
         assert code == 0 and "stopped" in out
         at_stop = await sent_so_far(client)
         # Why: the dispatcher looks at the outbox every second; give it several looks.
@@ -99,7 +100,9 @@ async def test_stop_sends_nothing_more_than_what_was_already_under_way(
     assert settled <= at_stop + IN_FLIGHT
     assert settled < CROWD.size
 
-    code, out, _ = await cli(db_path, "broadcast", "show", str(broadcast_id), "--json")
+    code, out, _ = await cli(
+        db_path, "broadcast", "show", str(broadcast_id), "--json", folder=tmp_path
+    )
     shown = json.loads(out)
     assert (shown["status"], shown["pending"], shown["sent"]) == ("stopped", 0, settled)
     assert shown["withdrawn"] == CROWD.size - settled

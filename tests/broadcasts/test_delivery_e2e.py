@@ -35,9 +35,9 @@ async def checked(store: SqlStore, broadcast_id: int) -> BroadcastView:
 
 
 async def test_ten_thousand_customers_each_get_one_copy_in_their_language_blocked_ones_held(
-    sandbox: Sandbox, client: SandboxClient, tmp_path: Path
+    sandbox: Sandbox, client: SandboxClient, database_url: str, tmp_path: Path
 ) -> None:
-    db_path = tmp_path / "crowd.sqlite3"
+    db_path = database_url
     await seed(db_path, CROWD)
     await create_users(client, CROWD)
     for number in sorted(BLOCKED):
@@ -52,6 +52,7 @@ async def test_ten_thousand_customers_each_get_one_copy_in_their_language_blocke
         "supplier_delay",
         "--param",
         "sku=WIDGET",
+        folder=tmp_path,
     )
     assert code == 0, err
     broadcast_id = int(out)
@@ -92,7 +93,9 @@ async def test_ten_thousand_customers_each_get_one_copy_in_their_language_blocke
     stats = await client.stats()
     assert stats["messages_sent"] == len(reachable)
 
-    code, out, _ = await cli(db_path, "broadcast", "show", str(broadcast_id), "--json")
+    code, out, _ = await cli(
+        db_path, "broadcast", "show", str(broadcast_id), "--json", folder=tmp_path
+    )
     shown = json.loads(out)
     assert {
         key: shown[key] for key in ("status", "recipients", "sent", "held", "failed", "pending")

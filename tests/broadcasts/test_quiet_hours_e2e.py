@@ -8,12 +8,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app import BotApplication, build_application, polling
 from bot.clock import FrozenClock
-from bot.config import DEFAULT_QUIET_HOURS, Settings
+from bot.config import DEFAULT_QUIET_HOURS
 from bot.context import Services
 from bot.domain.broadcasts import (
     BroadcastStatus,
@@ -40,10 +39,11 @@ from bot.services.eta import recompute_etas
 from bot.services.notices import mark_communicated
 from handlers.broadcast_texts import broadcast_texts
 from storage.store import SqlStore
+from tests.databases import database_settings
 from tests.notices import shop
-from tests.notices.conftest import TOKEN, bot_messages, catalogs, client, db_path, sandbox, store
+from tests.notices.conftest import TOKEN, bot_messages, catalogs, client, sandbox, store
 
-__all__ = ["catalogs", "client", "db_path", "sandbox", "store"]
+__all__ = ["catalogs", "client", "sandbox", "store"]
 
 BERLIN_CHAT, NEW_YORK_CHAT = 9501, 9502
 # 23:30 in Berlin (quiet), 17:30 in New York (not quiet).
@@ -80,10 +80,10 @@ async def seed(store: SqlStore) -> None:
 
 @asynccontextmanager
 async def running_bot(
-    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path, clock: FrozenClock
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, database_url: str, clock: FrozenClock
 ) -> AsyncIterator[BotApplication]:
     """The real application (jobs and dispatcher) on a clock the test moves."""
-    settings = Settings(token=TOKEN, api_base_url=sandbox.api_base_url, db_path=db_path)
+    settings = database_settings(database_url, token=TOKEN, api_base_url=sandbox.api_base_url)
     services = Services(
         settings=settings, store=store, clock=clock, rules=shop.RULES, catalogs=catalogs
     )
@@ -117,7 +117,7 @@ async def test_a_broadcast_queued_at_night_reaches_berlin_at_eight_and_new_york_
     sandbox: Sandbox,
     client: SandboxClient,
     catalogs: Catalogs,
-    db_path: Path,
+    database_url: str,
 ) -> None:
     await seed(store)
     await client.create_user(BERLIN_CHAT, "Lena", language_code="de")
@@ -135,7 +135,7 @@ async def test_a_broadcast_queued_at_night_reaches_berlin_at_eight_and_new_york_
     assert (preview.recipients, preview.waiting_for_morning) == (2, 1)
 
     clock = FrozenClock(NIGHT)
-    async with running_bot(sandbox, store, catalogs, db_path, clock):
+    async with running_bot(sandbox, store, catalogs, database_url, clock):
         queued = await queue_broadcast(
             store,
             segment,

@@ -1,9 +1,8 @@
-"""Fixtures for the delay-policy tests: a migrated SQLite store and a timeline on it."""
+"""Fixtures for the delay-policy tests: a migrated store and a timeline on it."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -12,9 +11,9 @@ from tests.delays.timeline import Timeline
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    """An open, migrated store on a real file."""
-    opened = await open_store(tmp_path / "delays.sqlite3")
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    """An open, migrated store on the test's database."""
+    opened = await open_store(database_url)
     yield opened
     await opened.close()
 

@@ -1,10 +1,9 @@
-"""Shared fixtures of the demo tests: a fake sandbox chat and a real SQLite store."""
+"""Shared fixtures of the demo tests: a fake sandbox chat and a real store."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,9 +82,9 @@ def sandbox_chat() -> FakeSandboxChat:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
     """A fresh, migrated SQLite store in a temporary file."""
-    opened = await open_store(tmp_path / "demo-test.sqlite3")
+    opened = await open_store(database_url)
     try:
         yield opened
     finally:

@@ -1,11 +1,10 @@
-"""End-to-end fixtures: the real PTB Application polling the sandbox, on a real SQLite file."""
+"""End-to-end fixtures: the real PTB Application polling the sandbox, on a real database."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
 from storage.store import SqlStore, open_store
+from tests.databases import database_settings
 from tests.e2e import shop
 
 TOKEN = "123456:TEST-TOKEN"
@@ -32,9 +32,9 @@ def catalogs() -> Catalogs:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    """The test shop in a real SQLite file."""
-    opened = await open_store(tmp_path / "db.sqlite3")
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    """The test shop in the test's database."""
+    opened = await open_store(database_url)
     await shop.seed(opened)
     yield opened
     await opened.close()
@@ -58,12 +58,12 @@ async def client(sandbox: Sandbox) -> AsyncIterator[SandboxClient]:
 
 
 @pytest.fixture
-def settings(sandbox: Sandbox, tmp_path: Path) -> Settings:
-    """Settings pointing the bot at the sandbox."""
-    return Settings(
+def settings(sandbox: Sandbox, database_url: str) -> Settings:
+    """Settings pointing the bot at the sandbox and the test's database."""
+    return database_settings(
+        database_url,
         token=TOKEN,
         api_base_url=sandbox.api_base_url,
-        db_path=tmp_path / "db.sqlite3",
         link_secret=LINK_SECRET,
     )
 

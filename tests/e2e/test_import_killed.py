@@ -4,8 +4,8 @@ lines at its next tick, and the customer's order screen shows them (issue 8)."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
-from bot.config import Settings
 from storage.store import SqlStore
 from tests.e2e import shop
 from tests.e2e.conftest import Users
@@ -27,12 +27,14 @@ async def caught_up(store: SqlStore) -> None:
 
 
 async def test_the_order_screen_dates_the_lines_of_an_import_killed_before_its_recompute(
-    users: Users, store: SqlStore, settings: Settings
+    users: Users, store: SqlStore, database_url: str, tmp_path: Path
 ) -> None:
     await store.link_chat(561, "C-BOB", via="contact", actor="test", at=shop.NOW)
     bob = await users.create(561, "Bob", language_code="en")
 
-    await import_killed_before_recompute(settings.db_path, "orders", NEW_ORDER, now=shop.NOW)
+    await import_killed_before_recompute(
+        database_url, "orders", NEW_ORDER, now=shop.NOW, folder=tmp_path
+    )
     await caught_up(store)
 
     await bob.say("/orders")

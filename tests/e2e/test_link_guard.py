@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.config import Settings
 from bot.sandbox.server import Sandbox
 from bot.services.linking import deep_link_for_order
 from storage.store import SqlStore
+from tests.databases import database_settings
 from tests.e2e import shop
 from tests.e2e.conftest import LINK_SECRET, TOKEN, User, Users
 
@@ -17,12 +16,12 @@ STAFF = 990
 
 
 @pytest.fixture
-def settings(sandbox: Sandbox, tmp_path: Path) -> Settings:
+def settings(sandbox: Sandbox, database_url: str) -> Settings:
     """The chat tests' settings with one staff member, who gets the alerts."""
-    return Settings(
+    return database_settings(
+        database_url,
         token=TOKEN,
         api_base_url=sandbox.api_base_url,
-        db_path=tmp_path / "db.sqlite3",
         link_secret=LINK_SECRET,
         staff_ids=frozenset({STAFF}),
     )

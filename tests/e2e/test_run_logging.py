@@ -15,6 +15,7 @@ import pytest
 
 from bot.app import configure_logging
 from bot.sandbox.server import Sandbox
+from tests.databases import database_env
 from tests.e2e.conftest import TOKEN
 
 JOB_RAN = 'Job "notices-sweep (trigger: interval[0:00:01], next run at: ...)" executed successfully'
@@ -101,13 +102,13 @@ async def run_until(env: dict[str, str], cwd: Path, marker: bytes) -> bytes:
 
 
 async def test_the_running_bots_scheduler_lines_are_debug_and_hidden_at_info(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, tmp_path: Path, database_url: str
 ) -> None:
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": sandbox.api_base_url,
-        "BACKORDER_DB": str(tmp_path / "run.sqlite3"),
+        **database_env(database_url),
     }
     debug = await run_until(
         {**env, "BACKORDER_LOG_LEVEL": "DEBUG"}, tmp_path, b"executed successfully"

@@ -10,16 +10,20 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from tests.databases import database_env
+
 TOKEN = "123456:SECRETSECRET"
 
 
-async def run(base_url: str, cwd: Path, *, log_level: str = "INFO") -> tuple[int, str, str]:
+async def run(
+    base_url: str, cwd: Path, database_url: str, *, log_level: str = "INFO"
+) -> tuple[int, str, str]:
     """Run `backorder-bot run` against `base_url` until it exits: code, stdout, stderr."""
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": base_url,
-        "BACKORDER_DB": str(cwd / "run.sqlite3"),
+        **database_env(database_url),
         "BACKORDER_LOG_LEVEL": log_level,
     }
     process = await asyncio.create_subprocess_exec(
@@ -83,11 +87,11 @@ UNAUTHORIZED = '{"ok":false,"error_code":401,"description":"Unauthorized"}'
     ids=["404-page", "404-json", "401-json", "502-page", "not-a-bot-api", "other-json"],
 )  # fmt: skip
 async def test_a_server_that_is_not_a_working_bot_api_is_one_line_naming_the_setting(
-    status: int, body: str, content_type: str, setting: str, tmp_path: Path
+    status: int, body: str, content_type: str, setting: str, tmp_path: Path, database_url: str
 ) -> None:
     runner, base_url = await serving(answering(status, body, content_type))
     try:
-        code, out, err = await run(base_url, tmp_path)
+        code, out, err = await run(base_url, tmp_path, database_url)
     finally:
         await runner.cleanup()
 
@@ -101,17 +105,19 @@ async def test_a_server_that_is_not_a_working_bot_api_is_one_line_naming_the_set
     ids=["closed-port", "unknown-host"],
 )
 async def test_an_unreachable_bot_api_is_one_line_naming_the_base_url(
-    base_url: str, tmp_path: Path
+    base_url: str, tmp_path: Path, database_url: str
 ) -> None:
-    code, out, err = await run(base_url, tmp_path)
+    code, out, err = await run(base_url, tmp_path, database_url)
 
     assert_one_line_naming("TELEGRAM_API_BASE_URL", code, out, err)
 
 
-async def test_even_the_debug_log_of_a_failed_start_never_shows_the_token(tmp_path: Path) -> None:
+async def test_even_the_debug_log_of_a_failed_start_never_shows_the_token(
+    tmp_path: Path, database_url: str
+) -> None:
     runner, base_url = await serving(answering(404, "<html>Not Found</html>", HTML))
     try:
-        code, out, err = await run(base_url, tmp_path, log_level="DEBUG")
+        code, out, err = await run(base_url, tmp_path, database_url, log_level="DEBUG")
     finally:
         await runner.cleanup()
 

@@ -14,6 +14,7 @@ from bot.app import run_bot
 from bot.config import Settings
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
+from tests.databases import database_env
 from tests.e2e.conftest import TOKEN
 
 
@@ -23,13 +24,13 @@ def test_run_without_a_token_explains_and_exits_2(capsys: pytest.CaptureFixture[
 
 
 async def test_run_answers_users_and_stops_cleanly_on_ctrl_c_without_logging_the_token(
-    sandbox: Sandbox, client: SandboxClient, tmp_path: Path
+    sandbox: Sandbox, client: SandboxClient, tmp_path: Path, database_url: str
 ) -> None:
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": sandbox.api_base_url,
-        "BACKORDER_DB": str(tmp_path / "run.sqlite3"),
+        **database_env(database_url),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

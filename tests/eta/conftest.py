@@ -1,9 +1,8 @@
-"""Fixtures for ETA integration tests: a migrated SQLite file and a small shop in it."""
+"""Fixtures for ETA integration tests: a migrated database (each in turn) and a small shop in it."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -11,8 +10,8 @@ from storage.store import SqlStore, open_store
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    """An open, migrated store on a real file."""
-    opened = await open_store(tmp_path / "eta.sqlite3")
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    """An open, migrated store on the test's database."""
+    opened = await open_store(database_url)
     yield opened
     await opened.close()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +14,7 @@ from bot.domain.model import Confidence
 from bot.services.eta import recompute_etas
 from bot.services.order_changes import refresh_etas
 from storage.store import SqlStore, open_store
+from tests.conftest import MoreDatabases
 from tests.eta.shop import NOW, TODAY, add_order, add_po, add_product
 from tests.sql import execute, fetch_all
 
@@ -52,14 +51,14 @@ change_spec = st.tuples(
 
 
 async def scenario(
-    folder: Path,
+    database: str,
     on_hand: tuple[int, int],
     orders: list[tuple[str, int, int]],
     changes: list[tuple[str, int]],
     restock: int,
     days_later: int,
 ) -> None:
-    store = await open_store(folder / "shop.sqlite3")
+    store = await open_store(database)
     try:
         await add_product(store, "MUG", on_hand=on_hand[0], lead_time_days=14, handling_days=1)
         await add_product(store, "CUP", on_hand=on_hand[1], handling_days=0)
@@ -90,7 +89,12 @@ async def scenario(
         await store.close()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    # Why: more_databases hands each example a database of its own, so sharing it is harmless.
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(
     on_hand=st.tuples(st.integers(0, 6), st.integers(0, 6)),
     orders=st.lists(order_spec, min_size=1, max_size=12),
@@ -99,14 +103,14 @@ async def scenario(
     days_later=st.integers(0, 5),
 )
 def test_a_refresh_after_any_change_stores_exactly_what_a_full_recompute_stores(
+    more_databases: MoreDatabases,
     on_hand: tuple[int, int],
     orders: list[tuple[str, int, int]],
     changes: list[tuple[str, int]],
     restock: int,
     days_later: int,
 ) -> None:
-    with tempfile.TemporaryDirectory(prefix="eta-refresh-") as folder:
-        asyncio.run(scenario(Path(folder), on_hand, orders, changes, restock, days_later))
+    asyncio.run(scenario(more_databases(), on_hand, orders, changes, restock, days_later))
 
 
 async def test_after_a_cancel_the_next_customer_moves_up_and_nothing_else_is_rewritten(

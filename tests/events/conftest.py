@@ -1,10 +1,9 @@
-"""Fixtures for the event feed: a migrated SQLite file with events, and a webhook receiver."""
+"""Fixtures for the event feed: a migrated database with events, and a webhook receiver."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -35,15 +34,9 @@ async def add_events(store: SqlStore, count: int) -> list[int]:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """Where the test database lives."""
-    return tmp_path / "events.sqlite3"
-
-
-@pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqlStore]:
-    """An open, migrated store on a real file."""
-    opened = await open_store(db_path)
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    """An open, migrated store on the test's database."""
+    opened = await open_store(database_url)
     yield opened
     await opened.close()
 

@@ -10,19 +10,19 @@ import pytest
 
 from bot.cli import main
 from storage.store import open_store
+from tests.databases import use_database
 from tests.events.conftest import add_events
 
 
 @pytest.fixture
-def shop_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def shop_db(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A database the CLI will open, with no .env around to interfere."""
-    path = tmp_path / "cli.sqlite3"
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BACKORDER_DB", str(path))
-    return path
+    use_database(monkeypatch, database_url)
+    return database_url
 
 
-def record_events(path: Path, count: int) -> list[int]:
+def record_events(path: str, count: int) -> list[int]:
     """Add events to the file the CLI reads."""
 
     async def record() -> list[int]:
@@ -36,7 +36,7 @@ def record_events(path: Path, count: int) -> list[int]:
 
 
 def test_json_lists_each_event_after_the_given_id_as_one_line_in_id_order(
-    shop_db: Path, capsys: pytest.CaptureFixture[str]
+    shop_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ids = record_events(shop_db, 5)
 
@@ -53,7 +53,7 @@ def test_json_lists_each_event_after_the_given_id_as_one_line_in_id_order(
 
 
 def test_without_since_every_event_is_listed(
-    shop_db: Path, capsys: pytest.CaptureFixture[str]
+    shop_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ids = record_events(shop_db, 3)
 
@@ -63,7 +63,7 @@ def test_without_since_every_event_is_listed(
 
 
 def test_the_readable_table_shows_a_heading_and_one_row_per_event(
-    shop_db: Path, capsys: pytest.CaptureFixture[str]
+    shop_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ids = record_events(shop_db, 2)
 
@@ -76,7 +76,7 @@ def test_the_readable_table_shows_a_heading_and_one_row_per_event(
     assert '"amount_minor": 100' in rows[1]
 
 
-def test_no_new_events_is_not_an_error(shop_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_new_events_is_not_an_error(shop_db: str, capsys: pytest.CaptureFixture[str]) -> None:
     ids = record_events(shop_db, 2)
 
     assert main(["events", "--since", str(ids[-1]), "--json"]) == 0
@@ -84,7 +84,7 @@ def test_no_new_events_is_not_an_error(shop_db: Path, capsys: pytest.CaptureFixt
 
 
 def test_a_long_feed_is_listed_completely_across_pages(
-    shop_db: Path, capsys: pytest.CaptureFixture[str]
+    shop_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ids = record_events(shop_db, 2_345)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 
@@ -125,7 +124,7 @@ async def test_the_cursor_does_not_move_while_the_webhook_keeps_failing(
 
 
 async def test_a_restarted_delivery_on_the_same_file_resumes_without_loss(
-    store: SqlStore, receiver: Receiver, db_path: Path
+    store: SqlStore, receiver: Receiver, database_url: str
 ) -> None:
     ids = await add_events(store, 6)
     receiver.script = ["ok", "ok", "500", "500"]
@@ -133,7 +132,7 @@ async def test_a_restarted_delivery_on_the_same_file_resumes_without_loss(
         await delivery_to(receiver, store, RecordedSleep(limit=2)).drain()
     await store.close()
 
-    reopened = await open_store(db_path)
+    reopened = await open_store(database_url)
     try:
         more = await add_events(reopened, 2)
         delivered = await delivery_to(receiver, reopened, RecordedSleep()).drain()

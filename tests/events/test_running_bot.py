@@ -18,6 +18,7 @@ from bot.i18n import Catalogs
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
 from storage.store import SqlStore
+from tests.databases import database_env
 from tests.e2e import shop
 from tests.events.conftest import add_events
 from tests.events.receiver import Receiver
@@ -109,14 +110,14 @@ def test_without_a_webhook_url_no_delivery_job_is_scheduled(
 
 
 async def test_backorder_bot_run_delivers_the_feed_and_stops_on_ctrl_c(
-    sandbox: Sandbox, store: SqlStore, receiver: Receiver, db_path: Path, tmp_path: Path
+    sandbox: Sandbox, store: SqlStore, receiver: Receiver, database_url: str, tmp_path: Path
 ) -> None:
     waiting = await add_events(store, 2)
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": sandbox.api_base_url,
-        "BACKORDER_DB": str(db_path),
+        **database_env(database_url),
         "BACKORDER_EVENTS_WEBHOOK_URL": receiver.url,
         "BACKORDER_EVENTS_SECRET": receiver.secret,
     }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -27,9 +26,9 @@ def catalogs() -> Catalogs:
 
 
 @pytest.fixture
-async def services(tmp_path: Path, catalogs: Catalogs) -> AsyncIterator[Services]:
-    """Services on a real SQLite file holding customer C-1 (orders in Spanish) and order 1."""
-    store = await open_store(tmp_path / "db.sqlite3")
+async def services(database_url: str, catalogs: Catalogs) -> AsyncIterator[Services]:
+    """Services on the test's database holding customer C-1 (orders in Spanish) and order 1."""
+    store = await open_store(database_url)
     product = Product("LAMP", "Lamp", 1000, "EUR", on_hand=1)
     await store.upsert_products([product], actor="test", at=NOW)
     customer = Customer("C-1", "Ana", language="es")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +21,7 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
 from storage.store import SqlStore, open_store
+from tests.databases import database_settings
 from tests.e2e import shop
 from tests.e2e.conftest import BOT_USERNAME, LINK_SECRET, TOKEN, catalogs
 
@@ -37,9 +37,9 @@ HOURS = "Mon-Fri 09:00-17:00"
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    """The e2e shop in a real SQLite file, with Alice and Bob linked to a chat each."""
-    opened = await open_store(tmp_path / "db.sqlite3")
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    """The e2e shop in the test's database, with Alice and Bob linked to a chat each."""
+    opened = await open_store(database_url)
     await shop.seed(opened)
     await opened.link_chat(ALICE_CHAT, "C-ALICE", via="contact", actor="test", at=shop.NOW)
     await opened.link_chat(BOB_CHAT, "C-BOB", via="contact", actor="test", at=shop.NOW)
@@ -83,12 +83,12 @@ async def forum(client: SandboxClient) -> int:
 
 
 @pytest.fixture
-def settings(sandbox: Sandbox, tmp_path: Path, forum: int) -> Settings:
+def settings(sandbox: Sandbox, database_url: str, forum: int) -> Settings:
     """Settings with the support forum, staff, Berlin time and weekday hours."""
-    return Settings(
+    return database_settings(
+        database_url,
         token=TOKEN,
         api_base_url=sandbox.api_base_url,
-        db_path=tmp_path / "db.sqlite3",
         link_secret=LINK_SECRET,
         staff_ids=frozenset({STAFF, OTHER_STAFF}),
         timezone=BERLIN,

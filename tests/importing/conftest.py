@@ -1,4 +1,4 @@
-"""Fixtures for import tests: a real SQLite store, a CSV writer and a table dump."""
+"""Fixtures for import tests: a real store, a CSV writer and a table dump."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.services.importing import ImportReport, import_csv
 from storage.store import SqlStore, open_store
+from tests.databases import use_database
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -21,19 +22,19 @@ Importer = Callable[[str, str | bytes], Awaitable[ImportReport]]
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    """An open, migrated store on a real file."""
-    opened = await open_store(tmp_path / "backorder.sqlite3")
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    """An open, migrated store on the test's database."""
+    opened = await open_store(database_url)
     yield opened
     await opened.close()
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A working directory with its own database; returns the database path."""
+def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A working directory with its own database; returns the database (path or URL)."""
     monkeypatch.chdir(tmp_path)
-    database = tmp_path / "cli.sqlite3"
-    monkeypatch.setenv("BACKORDER_DB", str(database))
+    database = database_url
+    use_database(monkeypatch, database)
     monkeypatch.setenv("BACKORDER_NOW", "2026-03-02T09:00:00+00:00")
     return database
 

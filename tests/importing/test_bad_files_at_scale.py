@@ -95,7 +95,7 @@ async def test_a_line_number_used_twice_far_apart_is_a_duplicate(
 
 
 def test_a_file_where_every_row_is_bad_prints_the_first_100_errors_and_counts_the_rest(
-    cli_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     products = tmp_path / "products.csv"
     products.write_text(PRODUCTS, encoding="utf-8")
@@ -174,7 +174,7 @@ CONTROLS = {
 
 @pytest.mark.parametrize("case", list(CONTROLS), ids=list(CONTROLS))
 def test_a_control_character_in_a_name_is_rejected_with_its_line_and_column(
-    case: str, cli_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    case: str, cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     text, code = CONTROLS[case]
     products = tmp_path / "products.csv"
@@ -196,7 +196,7 @@ def test_a_control_character_in_a_name_is_rejected_with_its_line_and_column(
 
 
 def test_a_control_character_in_a_product_supplier_is_rejected(
-    cli_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     products = tmp_path / "products.csv"
     products.write_text(
@@ -212,7 +212,7 @@ def test_a_control_character_in_a_product_supplier_is_rejected(
 
 
 def test_stored_control_characters_are_printed_escaped_by_order(
-    cli_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for kind, content in (("products", PRODUCTS), ("orders", ORDERS)):
         path = tmp_path / f"{kind}.csv"

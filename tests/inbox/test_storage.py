@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -20,9 +19,9 @@ def update(update_id: int, text: str = "hi") -> InboxedUpdate:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
     """An empty, migrated store."""
-    opened = await open_store(tmp_path / "inbox.sqlite3")
+    opened = await open_store(database_url)
     yield opened
     await opened.close()
 

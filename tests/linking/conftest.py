@@ -1,4 +1,4 @@
-"""Fixtures for linking tests: a real SQLite store with two customers and their orders."""
+"""Fixtures for linking tests: a real store (each database) with two customers and their orders."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import math
 import struct
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -18,14 +17,15 @@ from bot.domain.model import Customer, Jurisdiction, Order, OrderLine, Product
 from bot.services.handles import order_handle
 from bot.services.linking import TOKEN_LIFETIME
 from storage.store import SqlStore, open_store
+from tests.databases import database_settings
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
     """A store holding Alice's order 1001 (EU, German) and Bob's order 2002 (UK)."""
-    opened = await open_store(tmp_path / "db.sqlite3")
+    opened = await open_store(database_url)
     lamp = Product(sku="LAMP", name="Desk lamp", price_minor=2999, currency="EUR", on_hand=0)
     await opened.upsert_products([lamp], actor="test", at=NOW)
     customers = [
@@ -58,9 +58,9 @@ async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings with a fixed link secret."""
-    return Settings(db_path=tmp_path / "db.sqlite3", link_secret="test-secret")
+def settings(database_url: str) -> Settings:
+    """Settings with a fixed link secret, on the test's database."""
+    return database_settings(database_url, link_secret="test-secret")
 
 
 def previous_release_token(secret: bytes, order_id: str, *, now: datetime = NOW) -> str:

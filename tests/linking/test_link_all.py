@@ -15,11 +15,14 @@ from bot.config import Settings
 from bot.domain.model import Customer, LineStatus, Order, OrderLine
 from bot.services.linking import Linked, link_by_token
 from storage.store import SqlStore
+from tests.databases import database_settings, use_database
 from tests.linking.conftest import NOW
 
 
 @pytest.fixture
-async def shop(store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+async def shop(
+    store: SqlStore, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
     """Alice and Bob (one open order each), Cid (two open), Dee (only a shipped order)."""
     customers = [
         Customer("C-CID", "Cid, Jr.", email="cid@example.com"),
@@ -32,11 +35,11 @@ async def shop(store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     ]
     await store.upsert_orders(customers, orders, actor="test", at=NOW)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BACKORDER_DB", str(tmp_path / "db.sqlite3"))
+    use_database(monkeypatch, database_url)
     monkeypatch.setenv("BACKORDER_LINK_SECRET", "test-secret")
     monkeypatch.setenv("BACKORDER_NOW", NOW.isoformat())
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    return Settings(db_path=tmp_path / "db.sqlite3", link_secret="test-secret")
+    return database_settings(database_url, link_secret="test-secret")
 
 
 def _lamp(order_id: str, status: LineStatus = LineStatus.OPEN) -> OrderLine:

@@ -1,24 +1,23 @@
-"""The real bot polling the sandbox over a chair shop in real SQLite, with users made up front."""
+"""The real bot polling the sandbox over a chair shop in a database, with users made up front."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import BotApplication, build_application, polling
 from bot.clock import FrozenClock
-from bot.config import Settings
 from bot.context import Services
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import Sandbox
 from storage.store import SqlStore, open_store
+from tests.databases import database_settings
 from tests.notices import shop
 
 # Why: control calls reach bot 100000001 before it calls getMe, so users exist before it starts.
@@ -32,15 +31,9 @@ def catalogs() -> Catalogs:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """Where the shop's database lives."""
-    return tmp_path / "shop.sqlite3"
-
-
-@pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqlStore]:
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
     """An empty, migrated store."""
-    opened = await open_store(db_path)
+    opened = await open_store(database_url)
     yield opened
     await opened.close()
 
@@ -66,13 +59,13 @@ RunBot = Callable[[], Any]
 
 @pytest.fixture
 def run_bot(
-    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, database_url: str
 ) -> Callable[[], Any]:
     """Start the real application (jobs and dispatcher included) for an `async with` block."""
 
     @asynccontextmanager
     async def running() -> AsyncIterator[BotApplication]:
-        settings = Settings(token=TOKEN, api_base_url=sandbox.api_base_url, db_path=db_path)
+        settings = database_settings(database_url, token=TOKEN, api_base_url=sandbox.api_base_url)
         services = Services(
             settings=settings,
             store=store,

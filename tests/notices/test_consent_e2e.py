@@ -13,6 +13,7 @@ from bot.domain.model import Jurisdiction
 from bot.sandbox.client import SandboxClient
 from bot.services.handles import order_handle
 from storage.store import SqlStore
+from tests.databases import use_database
 from tests.notices import shop
 from tests.notices.conftest import RunBot, bot_messages, make_users
 
@@ -34,14 +35,14 @@ async def test_a_slip_imported_by_the_command_line_reaches_the_customer_without_
     store: SqlStore,
     client: SandboxClient,
     run_bot: RunBot,
-    db_path: Path,
+    database_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     dana = shop.Buyer(901)
     await shop.seed(store, [dana])
     await make_users(client, [dana])
-    monkeypatch.setenv("BACKORDER_DB", str(db_path))
+    use_database(monkeypatch, database_url)
     monkeypatch.setenv("BACKORDER_NOW", shop.NOW.isoformat())
     async with run_bot():
         assert await bot_messages(client, dana.chat_id) == []

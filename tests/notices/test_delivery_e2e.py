@@ -16,7 +16,7 @@ import pytest
 from bot.app import BotApplication, build_application, polling
 from bot.cli import main
 from bot.clock import FrozenClock
-from bot.config import DEFAULT_QUIET_HOURS, Settings
+from bot.config import DEFAULT_QUIET_HOURS
 from bot.context import Services
 from bot.domain.delays import ConsentState
 from bot.domain.fitting import MESSAGE_LIMIT
@@ -29,6 +29,7 @@ from bot.services.eta import recompute_etas
 from bot.services.notices import mark_communicated, sweep
 from handlers.notices import make_renderer
 from storage.store import SqlStore
+from tests.databases import database_settings, use_database
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, bot_messages
 
@@ -62,16 +63,16 @@ async def seed_orders(
 
 @pytest.fixture
 def run_shop_bot(
-    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, database_url: str
 ) -> Callable[[], Any]:
     """The real application with staff members, jobs and dispatcher included."""
 
     @asynccontextmanager
     async def running() -> AsyncIterator[BotApplication]:
-        settings = Settings(
+        settings = database_settings(
+            database_url,
             token=TOKEN,
             api_base_url=sandbox.api_base_url,
-            db_path=db_path,
             staff_ids=frozenset({STAFF}),
         )
         services = Services(
@@ -138,7 +139,7 @@ async def test_a_notice_telegram_refuses_is_undelivered_escalated_once_and_not_d
     tmp_path: Path,
     catalogs: Catalogs,
     monkeypatch: pytest.MonkeyPatch,
-    db_path: Path,
+    database_url: str,
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -169,7 +170,7 @@ async def test_a_notice_telegram_refuses_is_undelivered_escalated_once_and_not_d
     )
     assert "was not delivered" in caplog.text
 
-    monkeypatch.setenv("BACKORDER_DB", str(db_path))
+    use_database(monkeypatch, database_url)
     monkeypatch.chdir(tmp_path)
     assert await asyncio.to_thread(main, ["outbox", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)["undelivered_notices"]

@@ -15,7 +15,6 @@ import pytest
 from bot.app import BotApplication, build_application, polling
 from bot.cli import main
 from bot.clock import FrozenClock
-from bot.config import Settings
 from bot.context import Services
 from bot.domain.delays import ConsentState
 from bot.domain.model import Customer, Jurisdiction, Order, OrderLine
@@ -24,6 +23,7 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
 from bot.services.eta import recompute_etas
 from storage.store import SqlStore
+from tests.databases import database_settings, use_database
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, bot_messages
 from tests.notices.test_delivery_e2e import settled
@@ -41,16 +41,16 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def run_shop_bot(
-    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path, clock: FrozenClock
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, database_url: str, clock: FrozenClock
 ) -> Callable[[], Any]:
     """The real application with a staff member, jobs and dispatcher included."""
 
     @asynccontextmanager
     async def running() -> AsyncIterator[BotApplication]:
-        settings = Settings(
+        settings = database_settings(
+            database_url,
             token=TOKEN,
             api_base_url=sandbox.api_base_url,
-            db_path=db_path,
             staff_ids=frozenset({STAFF}),
         )
         services = Services(
@@ -81,12 +81,12 @@ async def us_chair_order(store: SqlStore, customer_id: str, name: str, order_id:
 
 def outbox_listing(
     monkeypatch: pytest.MonkeyPatch,
-    db_path: Path,
+    database_url: str,
     directory: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> tuple[list[tuple[str, str, str, str]], str]:
     """`outbox --json` undelivered notices as (customer, order, kind, error), and `outbox` text."""
-    monkeypatch.setenv("BACKORDER_DB", str(db_path))
+    use_database(monkeypatch, database_url)
     monkeypatch.chdir(directory)
     capsys.readouterr()
     assert main(["outbox", "--json"]) == 0
@@ -110,7 +110,7 @@ async def test_a_notice_decided_with_no_chat_linked_is_not_told_and_arrives_when
     run_shop_bot: Any,
     clock: FrozenClock,
     tmp_path: Path,
-    db_path: Path,
+    database_url: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -135,7 +135,9 @@ async def test_a_notice_decided_with_no_chat_linked_is_not_told_and_arrives_when
     assert "Order 9301 of Nell (customer C-NELL)" in alert["text"]
     assert "no Telegram chat linked" in alert["text"]
     assert "The order must ship by Dec 18, 2026" in alert["text"]
-    listed, text = await asyncio.to_thread(outbox_listing, monkeypatch, db_path, tmp_path, capsys)
+    listed, text = await asyncio.to_thread(
+        outbox_listing, monkeypatch, database_url, tmp_path, capsys
+    )
     # Why: the good news of the first sweep reached nobody either, but the delay notice superseded
     # it, and plain news to a customer without a chat owes nothing: staff see the one that matters.
     assert listed == [("C-NELL", "9301", "delay_first", "no linked chat")]
@@ -164,7 +166,9 @@ async def test_a_notice_decided_with_no_chat_linked_is_not_told_and_arrives_when
     assert sum("Order 9301 is delayed" in message["text"] for message in messages) == 1
     state = (await store.notice_states(["9301"]))["9301"]
     assert (state.consent, state.deadline) == (ConsentState.DEEMED, shop.SLIPPED_SHIPS)
-    listed, text = await asyncio.to_thread(outbox_listing, monkeypatch, db_path, tmp_path, capsys)
+    listed, text = await asyncio.to_thread(
+        outbox_listing, monkeypatch, database_url, tmp_path, capsys
+    )
     assert listed == []
     assert "undelivered notices: 0" in text
 
@@ -175,7 +179,7 @@ async def test_a_notice_refused_by_a_blocked_chat_arrives_fresh_and_once_when_it
     run_shop_bot: Any,
     clock: FrozenClock,
     tmp_path: Path,
-    db_path: Path,
+    database_url: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -207,5 +211,5 @@ async def test_a_notice_refused_by_a_blocked_chat_arrives_fresh_and_once_when_it
     assert len(messages) == 1
     state = (await store.notice_states([buyer.order_id]))[buyer.order_id]
     assert (state.consent, state.deadline) == (ConsentState.DEEMED, shop.SLIPPED_SHIPS)
-    listed, _ = await asyncio.to_thread(outbox_listing, monkeypatch, db_path, tmp_path, capsys)
+    listed, _ = await asyncio.to_thread(outbox_listing, monkeypatch, database_url, tmp_path, capsys)
     assert listed == []

@@ -14,7 +14,6 @@ import pytest
 
 from bot.app import BotApplication, build_application, polling
 from bot.clock import FrozenClock
-from bot.config import Settings
 from bot.context import Services
 from bot.domain.model import Jurisdiction
 from bot.i18n import Catalogs
@@ -22,6 +21,7 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
 from bot.services.importing import import_csv
 from storage.store import SqlStore
+from tests.databases import database_settings
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, bot_messages
 from tests.notices.test_delivery_e2e import settled
@@ -34,16 +34,16 @@ MOVED_PO_DUE = "2026-12-21"  # +1 week from 14 Dec: ships Tue 22 Dec, after the 
 
 @pytest.fixture
 def run_shop_bot(
-    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, database_url: str
 ) -> Callable[[], Any]:
     """The real application, its clock frozen for the whole test, with one staff member."""
 
     @asynccontextmanager
     async def running() -> AsyncIterator[BotApplication]:
-        settings = Settings(
+        settings = database_settings(
+            database_url,
             token=TOKEN,
             api_base_url=sandbox.api_base_url,
-            db_path=db_path,
             staff_ids=frozenset({STAFF}),
         )
         services = Services(

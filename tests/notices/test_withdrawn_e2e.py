@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from bot.app import BotApplication, build_application, polling
 from bot.clock import FrozenClock
-from bot.config import Settings
 from bot.context import Services
 from bot.domain.model import Customer, Order, OrderLine
 from bot.i18n import Catalogs
@@ -21,6 +20,7 @@ from bot.services.eta import recompute_etas
 from bot.services.importing import import_csv
 from bot.services.notices import mark_communicated
 from storage.store import SqlStore
+from tests.databases import database_settings
 from tests.notices import shop
 from tests.notices.conftest import TOKEN, bot_messages
 
@@ -53,10 +53,10 @@ async def seed(store: SqlStore, order_ids: list[str]) -> None:
 
 @asynccontextmanager
 async def running_bot(
-    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path, clock: FrozenClock
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, database_url: str, clock: FrozenClock
 ) -> AsyncIterator[BotApplication]:
     """The real application (jobs and dispatcher) on a clock the test moves."""
-    settings = Settings(token=TOKEN, api_base_url=sandbox.api_base_url, db_path=db_path)
+    settings = database_settings(database_url, token=TOKEN, api_base_url=sandbox.api_base_url)
     services = Services(
         settings=settings, store=store, clock=clock, rules=shop.RULES, catalogs=catalogs
     )
@@ -134,14 +134,14 @@ async def test_good_news_held_overnight_for_an_order_cancelled_before_morning_is
     sandbox: Sandbox,
     client: SandboxClient,
     catalogs: Catalogs,
-    db_path: Path,
+    database_url: str,
     tmp_path: Path,
 ) -> None:
     await seed(store, ["4005"])
     await client.create_user(CHAT, "Pat", language_code="en")
     clock = FrozenClock(EVENING)
 
-    async with running_bot(sandbox, store, catalogs, db_path, clock):
+    async with running_bot(sandbox, store, catalogs, database_url, clock):
         await imported(
             store,
             tmp_path,
@@ -168,14 +168,14 @@ async def test_a_digest_held_overnight_still_tells_about_the_order_that_was_not_
     sandbox: Sandbox,
     client: SandboxClient,
     catalogs: Catalogs,
-    db_path: Path,
+    database_url: str,
     tmp_path: Path,
 ) -> None:
     await seed(store, ["4005", "4006"])
     await client.create_user(CHAT, "Pat", language_code="en")
     clock = FrozenClock(EVENING)
 
-    async with running_bot(sandbox, store, catalogs, db_path, clock):
+    async with running_bot(sandbox, store, catalogs, database_url, clock):
         await imported(
             store,
             tmp_path,

@@ -1,10 +1,9 @@
-"""Outbox fixtures: a real SQLite store and a sandbox with Telegram's flood limits ×10."""
+"""Outbox fixtures: a real store and a sandbox with Telegram's flood limits ×10."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -20,9 +19,9 @@ CHAT_RATE = 10.0
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    """An empty store in a real SQLite file."""
-    opened = await open_store(tmp_path / "db.sqlite3")
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    """An empty store in the test's database."""
+    opened = await open_store(database_url)
     yield opened
     await opened.close()
 

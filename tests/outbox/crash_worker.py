@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.services.dispatcher import Dispatcher, DispatchLimits, sending_bot
@@ -14,10 +13,10 @@ TOKEN = "100000001:crash-test-token"
 
 
 async def dispatch(
-    db_path: Path, api_base_url: str, rate: float, chat_rate: float, in_flight: int
+    database: str, api_base_url: str, rate: float, chat_rate: float, in_flight: int
 ) -> None:
     """Send everything due, as the bot's dispatcher would, then exit."""
-    store = await open_store(db_path)
+    store = await open_store(database)
     clock = SystemClock()
     limits = DispatchLimits(send_rate=rate, chat_send_rate=chat_rate, max_in_flight=in_flight)
     try:
@@ -29,4 +28,4 @@ async def dispatch(
 
 if __name__ == "__main__":
     db, url, rate, chat_rate, in_flight = sys.argv[1:6]
-    asyncio.run(dispatch(Path(db), url, float(rate), float(chat_rate), int(in_flight)))
+    asyncio.run(dispatch(db, url, float(rate), float(chat_rate), int(in_flight)))

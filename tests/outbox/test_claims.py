@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -31,7 +30,7 @@ def text(chat_id: int, n: int) -> str:
 
 
 async def test_two_bots_sending_from_one_database_deliver_each_message_exactly_once(
-    store: SqlStore, sandbox: Sandbox, client: SandboxClient, tmp_path: Path
+    store: SqlStore, sandbox: Sandbox, client: SandboxClient, database_url: str
 ) -> None:
     chats = [FIRST_USER + n for n in range(CHATS)]
     for chat_id in chats:
@@ -45,7 +44,7 @@ async def test_two_bots_sending_from_one_database_deliver_each_message_exactly_o
         now=NOW,
     )
     # The second bot: its own connection to the same file, its own sending bot.
-    other = await open_store(tmp_path / "db.sqlite3")
+    other = await open_store(database_url)
     limits = DispatchLimits(send_rate=GLOBAL_RATE, chat_send_rate=CHAT_RATE)
     try:
         async with (

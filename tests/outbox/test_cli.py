@@ -11,10 +11,11 @@ from bot.cli import main
 from bot.domain.model import Customer
 from bot.domain.outbox import Delivery, OutgoingMessage
 from storage.store import open_store
+from tests.databases import use_database
 from tests.outbox.conftest import NOW
 
 
-async def queue_some(db_path: Path) -> None:
+async def queue_some(db_path: str) -> None:
     store = await open_store(db_path)
     try:
         await store.upsert_orders([Customer("C-7", "Ada Lovelace")], [], actor="test", at=NOW)
@@ -33,16 +34,16 @@ async def queue_some(db_path: Path) -> None:
 
 
 @pytest.fixture
-async def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "cli.sqlite3"
+async def db_path(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    path = database_url
     await queue_some(path)
-    monkeypatch.setenv("BACKORDER_DB", str(path))
+    use_database(monkeypatch, path)
     monkeypatch.chdir(tmp_path)
     return path
 
 
 def test_outbox_json_counts_each_state_and_names_the_blocked_customer(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["outbox", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
@@ -63,7 +64,7 @@ def test_outbox_json_counts_each_state_and_names_the_blocked_customer(
 
 
 def test_outbox_text_lists_the_unreachable_chat_for_staff(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["outbox"]) == 0
     out = capsys.readouterr().out

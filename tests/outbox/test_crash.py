@@ -31,12 +31,12 @@ def text(chat_id: int, n: int) -> str:
 
 
 async def start_worker(
-    db_path: Path, sandbox: Sandbox, in_flight: int
+    database_url: str, sandbox: Sandbox, in_flight: int
 ) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         str(WORKER),
-        str(db_path),
+        database_url,
         sandbox.api_base_url,
         str(RATE),
         str(CHAT_RATE),
@@ -55,7 +55,7 @@ async def test_a_killed_dispatcher_loses_nothing_and_repeats_only_what_was_in_fl
     store: SqlStore,
     sandbox: Sandbox,
     client: SandboxClient,
-    tmp_path: Path,
+    database_url: str,
     in_flight: int,
     most_duplicates: int | None,
 ) -> None:
@@ -73,7 +73,7 @@ async def test_a_killed_dispatcher_loses_nothing_and_repeats_only_what_was_in_fl
     )
     total = CHATS * PER_CHAT
 
-    worker = await start_worker(tmp_path / "db.sqlite3", sandbox, in_flight)
+    worker = await start_worker(database_url, sandbox, in_flight)
     while await sent_so_far(client) < total // 3:
         assert worker.returncode is None, "the dispatcher ended before it could be killed"
         await asyncio.sleep(0.01)
@@ -83,7 +83,7 @@ async def test_a_killed_dispatcher_loses_nothing_and_repeats_only_what_was_in_fl
     assert worker.returncode == -signal.SIGKILL
     assert killed_at < total
 
-    restarted = await start_worker(tmp_path / "db.sqlite3", sandbox, in_flight)
+    restarted = await start_worker(database_url, sandbox, in_flight)
     assert await asyncio.wait_for(restarted.wait(), 60) == 0
 
     arrived: Counter[str] = Counter()
@@ -102,7 +102,7 @@ async def test_a_killed_dispatcher_loses_nothing_and_repeats_only_what_was_in_fl
 
 
 async def test_a_killed_dispatcher_mid_broadcast_loses_nothing_and_keeps_each_lane_in_order(
-    store: SqlStore, sandbox: Sandbox, client: SandboxClient, tmp_path: Path
+    store: SqlStore, sandbox: Sandbox, client: SandboxClient, database_url: str
 ) -> None:
     await client.configure(global_rate=RATE, per_chat_rate=CHAT_RATE)
     chats = [FIRST_USER + n for n in range(CHATS)]
@@ -125,13 +125,13 @@ async def test_a_killed_dispatcher_mid_broadcast_loses_nothing_and_keeps_each_la
     )
     total = CHATS * PER_CHAT
 
-    worker = await start_worker(tmp_path / "db.sqlite3", sandbox, DEFAULT_IN_FLIGHT)
+    worker = await start_worker(database_url, sandbox, DEFAULT_IN_FLIGHT)
     while await sent_so_far(client) < total // 3:
         assert worker.returncode is None, "the dispatcher ended before it could be killed"
         await asyncio.sleep(0.01)
     worker.send_signal(signal.SIGKILL)
     await worker.wait()
-    restarted = await start_worker(tmp_path / "db.sqlite3", sandbox, DEFAULT_IN_FLIGHT)
+    restarted = await start_worker(database_url, sandbox, DEFAULT_IN_FLIGHT)
     assert await asyncio.wait_for(restarted.wait(), 60) == 0
 
     arrived: Counter[str] = Counter()

@@ -7,7 +7,6 @@ import random
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import closing
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,7 +58,7 @@ async def bot_messages(client: SandboxClient, chat_id: int) -> list[tuple[int, s
     return [(int(e["seq"]), str(e["text"])) for e in events if e["kind"] == "bot_message"]
 
 
-def pending_copies(database: Path) -> set[int]:
+def pending_copies(database: str) -> set[int]:
     """The chats whose broadcast copy is not recorded as sent yet (read as another process)."""
     with closing(sqlite3.connect(database)) as conn:
         rows = conn.execute(
@@ -74,7 +73,7 @@ async def until_sent(client: SandboxClient, count: int) -> None:
 
 
 async def test_a_delay_notice_queued_mid_broadcast_goes_before_its_remaining_messages(
-    store: SqlStore, client: SandboxClient, bot: Bot, tmp_path: Path
+    store: SqlStore, client: SandboxClient, bot: Bot, database_url: str
 ) -> None:
     chats = [FIRST_USER + n for n in range(RECIPIENTS)]
     customer = FIRST_USER + RECIPIENTS
@@ -89,7 +88,7 @@ async def test_a_delay_notice_queued_mid_broadcast_goes_before_its_remaining_mes
     delay = OutgoingMessage("notice:delay:4005", customer, "Order 4005 is delayed", urgent=True)
     await store.enqueue_messages([delay], now=NOW)
     sending.wake()
-    remaining = pending_copies(tmp_path / "db.sqlite3")
+    remaining = pending_copies(database_url)
     await until_sent(client, RECIPIENTS + 1)
     stop.set()
     await running

@@ -20,6 +20,7 @@ from bot.i18n import Catalogs
 from bot.jobs import report_overdue_supply
 from bot.services.eta import recompute_etas
 from storage.store import SqlStore, open_store
+from tests.databases import use_database
 
 TODAY = date(2026, 12, 9)
 NOW = datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
@@ -66,21 +67,21 @@ async def seed(store: SqlStore) -> None:
 
 
 @pytest.fixture
-async def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "overdue.sqlite3"
+async def db_path(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    path = database_url
     store = await open_store(path)
     try:
         await seed(store)
     finally:
         await store.close()
-    monkeypatch.setenv("BACKORDER_DB", str(path))
+    use_database(monkeypatch, path)
     monkeypatch.setenv("BACKORDER_NOW", NOW.isoformat())
     monkeypatch.chdir(tmp_path)
     return path
 
 
 def test_outbox_json_lists_each_overdue_purchase_order_with_who_waits_on_it(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["outbox", "--json"]) == 0
 
@@ -100,7 +101,7 @@ def test_outbox_json_lists_each_overdue_purchase_order_with_who_waits_on_it(
 
 
 def test_outbox_text_names_the_overdue_purchase_order_for_staff(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["outbox"]) == 0
 
@@ -110,7 +111,7 @@ def test_outbox_text_names_the_overdue_purchase_order_for_staff(
 
 
 def test_the_lines_on_the_overdue_delivery_are_the_ones_flagged_for_their_customers(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     flagged = []
     for order_id in ("1", "2", "3", "4", "5"):
@@ -133,9 +134,9 @@ def services_at(store: SqlStore, moment: datetime) -> Services:
 
 
 async def test_the_running_bot_warns_once_a_day_per_overdue_purchase_order(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = await open_store(tmp_path / "bot.sqlite3")
+    store = await open_store(database_url)
     try:
         await seed(store)
         caplog.set_level(logging.WARNING, logger="bot.jobs")

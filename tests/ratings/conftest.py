@@ -14,17 +14,17 @@ import pytest
 
 from bot.app import BotApplication, build_application, polling
 from bot.clock import FrozenClock
-from bot.config import Settings
 from bot.context import Services
 from bot.domain.model import LineStatus
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.services.importing import import_csv
 from storage.store import SqlStore
+from tests.databases import database_settings
 from tests.notices import shop
-from tests.notices.conftest import TOKEN, catalogs, client, db_path, sandbox, store
+from tests.notices.conftest import TOKEN, catalogs, client, sandbox, store
 
-__all__ = ["catalogs", "client", "db_path", "sandbox", "store"]
+__all__ = ["catalogs", "client", "sandbox", "store"]
 
 STAFF = 9001
 RunBot = Callable[[], Any]
@@ -38,17 +38,17 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def run_bot(
-    sandbox: Any, store: SqlStore, catalogs: Catalogs, db_path: Path, clock: FrozenClock
+    sandbox: Any, store: SqlStore, catalogs: Catalogs, database_url: str, clock: FrozenClock
 ) -> RunBot:
     """Start the real application (jobs and dispatcher included) for an `async with` block;
     low ratings are alerted to the staff member's private chat (no support chat)."""
 
     @asynccontextmanager
     async def running() -> AsyncIterator[BotApplication]:
-        settings = Settings(
+        settings = database_settings(
+            database_url,
             token=TOKEN,
             api_base_url=sandbox.api_base_url,
-            db_path=db_path,
             staff_ids=frozenset({STAFF}),
         )
         services = Services(

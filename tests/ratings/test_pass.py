@@ -131,13 +131,13 @@ def _second_order_csv(
 
 
 async def test_two_processes_passing_at_once_ask_one_question(
-    store: SqlStore, catalogs: Catalogs, tmp_path: Path, db_path: Path
+    store: SqlStore, catalogs: Catalogs, tmp_path: Path, database_url: str
 ) -> None:
     buyer = shop.Buyer(1001)
     await shop.seed(store, [buyer])
     await run_pass(store, catalogs)
     await import_orders(store, orders_csv(tmp_path, [buyer], LineStatus.SHIPPED), now=shop.NOW)
-    other = await open_store(db_path)
+    other = await open_store(database_url)
     try:
         passes = await asyncio.gather(run_pass(store, catalogs), run_pass(other, catalogs))
     finally:

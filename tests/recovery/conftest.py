@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -18,8 +17,8 @@ def catalogs() -> Catalogs:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    """An empty store in a real SQLite file."""
-    opened = await open_store(tmp_path / "db.sqlite3")
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    """An empty store in the test's database."""
+    opened = await open_store(database_url)
     yield opened
     await opened.close()

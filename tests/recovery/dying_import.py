@@ -27,9 +27,9 @@ class DiesBeforeRecompute(SqlStore):
         raise AssertionError("unreachable")
 
 
-async def main(db_path: Path, kind: str, csv_path: Path, now: datetime) -> None:
+async def main(database: str, kind: str, csv_path: Path, now: datetime) -> None:
     """Import the file as the command line would, into a store that dies before the recompute."""
-    store = await open_store(db_path)
+    store = await open_store(database)
     rules = EtaRules(BusinessCalendar(holidays=frozenset()), default_handling_days=1)
     await import_csv(
         DiesBeforeRecompute(store.database),
@@ -44,4 +44,4 @@ async def main(db_path: Path, kind: str, csv_path: Path, now: datetime) -> None:
 
 if __name__ == "__main__":
     db, kind, csv, now = sys.argv[1:5]
-    asyncio.run(main(Path(db), kind, Path(csv), datetime.fromisoformat(now)))
+    asyncio.run(main(db, kind, Path(csv), datetime.fromisoformat(now)))

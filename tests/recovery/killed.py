@@ -13,15 +13,16 @@ ROOT = Path(__file__).parents[2]
 
 
 async def import_killed_before_recompute(
-    db_path: Path, kind: str, csv_text: str, *, now: datetime
+    database_url: str, kind: str, csv_text: str, *, now: datetime, folder: Path
 ) -> None:
-    """Import `csv_text` into the database; the importing process dies after its rows commit."""
-    csv_path = db_path.with_name(f"killed-{kind}.csv")
+    """Import `csv_text` (written to a file in folder) into the database; the importing process
+    dies after its rows commit."""
+    csv_path = folder / f"killed-{kind}.csv"
     csv_path.write_text(csv_text, encoding="utf-8")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(WORKER),
-        str(db_path),
+        database_url,
         kind,
         str(csv_path),
         now.isoformat(),

@@ -29,7 +29,7 @@ ORDERS = (
 )
 
 
-async def a_shop(path: Path) -> SqlStore:
+async def a_shop(path: str) -> SqlStore:
     """A lamp in stock, a desk with a 21-day lead time, one earlier order, dates computed."""
     store = await open_store(path)
     products = [
@@ -42,11 +42,6 @@ async def a_shop(path: Path) -> SqlStore:
     await store.upsert_orders([Customer("C-ED", "Ed")], [first], actor="test", at=NOW)
     await recompute_etas(store, rules=make_rules(SETTINGS), today=NOW.date())
     return store
-
-
-def store_path(tmp_path: Path) -> Path:
-    """Where the shop's database lives."""
-    return tmp_path / "shop.sqlite3"
 
 
 def services(store: SqlStore, catalogs: Catalogs) -> Services:
@@ -67,16 +62,18 @@ SHIPS = ["2026-12-03", "2026-12-24"]  # the lamp from stock; the desk after its 
 
 
 async def test_the_running_bot_dates_the_lines_of_a_killed_import_at_its_next_tick(
-    tmp_path: Path, catalogs: Catalogs
+    database_url: str, tmp_path: Path, catalogs: Catalogs
 ) -> None:
-    store = await a_shop(store_path(tmp_path))
+    store = await a_shop(database_url)
     try:
         bot_data: dict[object, object] = {}
         running = services(store, catalogs)
         await start_up(bot_data, running)
         swept = await store.get_setting(RECOMPUTE_MARK)
 
-        await import_killed_before_recompute(store_path(tmp_path), "orders", ORDERS, now=NOW)
+        await import_killed_before_recompute(
+            database_url, "orders", ORDERS, now=NOW, folder=tmp_path
+        )
         assert await ship_dates(store, "5005") == [None, None]
 
         await sweep_when_recomputed(_Tick(bot_data, running))  # type: ignore[arg-type]
@@ -90,15 +87,15 @@ async def test_the_running_bot_dates_the_lines_of_a_killed_import_at_its_next_ti
 
 
 async def test_the_next_start_dates_the_lines_of_a_killed_import(
-    tmp_path: Path, catalogs: Catalogs
+    database_url: str, tmp_path: Path, catalogs: Catalogs
 ) -> None:
-    earlier = await a_shop(store_path(tmp_path))
+    earlier = await a_shop(database_url)
     # The bot ran earlier today (its daily sweep is done) and was stopped.
     await start_up({}, services(earlier, catalogs))
     await earlier.close()
-    await import_killed_before_recompute(store_path(tmp_path), "orders", ORDERS, now=NOW)
+    await import_killed_before_recompute(database_url, "orders", ORDERS, now=NOW, folder=tmp_path)
 
-    store = await open_store(store_path(tmp_path))
+    store = await open_store(database_url)
     try:
         assert await ship_dates(store, "5005") == [None, None]
         await start_up({}, services(store, catalogs))
@@ -133,16 +130,21 @@ class _Tick:
     ],
 )
 async def test_the_running_bot_moves_the_dates_a_killed_import_of_supply_changed(
-    tmp_path: Path, catalogs: Catalogs, kind: str, csv_text: str, ships: list[str]
+    database_url: str,
+    tmp_path: Path,
+    catalogs: Catalogs,
+    kind: str,
+    csv_text: str,
+    ships: list[str],
 ) -> None:
-    store = await a_shop(store_path(tmp_path))
+    store = await a_shop(database_url)
     try:
         bot_data: dict[object, object] = {}
         running = services(store, catalogs)
         await start_up(bot_data, running)
         assert await ship_dates(store, "4004") == SHIPS
 
-        await import_killed_before_recompute(store_path(tmp_path), kind, csv_text, now=NOW)
+        await import_killed_before_recompute(database_url, kind, csv_text, now=NOW, folder=tmp_path)
         assert await ship_dates(store, "4004") == SHIPS
         await sweep_when_recomputed(_Tick(bot_data, running))  # type: ignore[arg-type]
 

@@ -1,11 +1,10 @@
-"""A one-line shop in real SQLite whose estimate moves with the business's today."""
+"""A one-line shop in a real database whose estimate moves with the business's today."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -30,9 +29,9 @@ def catalogs() -> Catalogs:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
     """A migrated store with one open order of a product that has no stock and no supply."""
-    opened = await open_store(tmp_path / "schedule.sqlite3")
+    opened = await open_store(database_url)
     # Why: with no stock and no purchase order the line waits the lead time from today.
     lamp = Product("LAMP", "Desk lamp", 4900, "USD", on_hand=0, lead_time_days=LEAD_DAYS)
     await opened.upsert_products([lamp], actor="test", at=PLACED)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,6 +11,7 @@ from bot import cli
 from bot.domain.model import Jurisdiction
 from storage.schema import metadata
 from storage.store import SqlStore
+from tests.databases import use_database
 from tests.notices import shop
 from tests.sql import execute, fetch_all, fetch_one
 
@@ -23,9 +23,9 @@ BUYERS = [
 
 
 @pytest.fixture
-def shell(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def shell(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The command line pointed at the test shop's database and frozen clock."""
-    monkeypatch.setenv("BACKORDER_DB", str(db_path))
+    use_database(monkeypatch, database_url)
     monkeypatch.setenv("BACKORDER_NOW", shop.NOW.isoformat())
 
 

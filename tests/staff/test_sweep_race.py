@@ -44,7 +44,7 @@ class PausedStore(SqlStore):
 
 
 async def test_a_sweep_that_read_before_another_wrote_queues_nothing_twice(
-    store: SqlStore, db_path: Path, catalogs: Catalogs, tmp_path: Path
+    store: SqlStore, database_url: str, catalogs: Catalogs, tmp_path: Path
 ) -> None:
     await shop.seed(store, BUYERS)
     await shop.import_slip(store, tmp_path)
@@ -55,7 +55,7 @@ async def test_a_sweep_that_read_before_another_wrote_queues_nothing_twice(
         "render": make_renderer(catalogs),
         "quiet_hours": shop_quiet_hours(),
     }
-    other = await open_store(db_path)
+    other = await open_store(database_url)
     try:
         paused = PausedStore(other)
         first = asyncio.create_task(sweep(paused, now=shop.NOW, **common))  # type: ignore[arg-type]

@@ -1,9 +1,8 @@
-"""Stats tests: the small hand-computable shop in a real SQLite file."""
+"""Stats tests: the small hand-computable shop in a real database."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -12,15 +11,9 @@ from tests.stats import shop
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """Where the shop's database lives."""
-    return tmp_path / "shop.sqlite3"
-
-
-@pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqlStore]:
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
     """The seeded shop."""
-    opened = await open_store(db_path)
+    opened = await open_store(database_url)
     await shop.seed(opened)
     yield opened
     await opened.close()

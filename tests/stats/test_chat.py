@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from bot.app import BotApplication, build_application, polling
-from bot.config import Settings
 from bot.context import Services
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
 from storage.store import SqlStore
+from tests.databases import database_settings
 from tests.notices.conftest import TOKEN, catalogs, client, sandbox
 from tests.stats import shop
 
@@ -26,13 +25,13 @@ CUSTOMER_ID = 777
 
 @asynccontextmanager
 async def running(
-    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, db_path: Path
+    sandbox: Sandbox, store: SqlStore, catalogs: Catalogs, database_url: str
 ) -> AsyncIterator[BotApplication]:
     """The real application with STAFF_ID as the one staff member, at the shop's moment."""
-    settings = Settings(
+    settings = database_settings(
+        database_url,
         token=TOKEN,
         api_base_url=sandbox.api_base_url,
-        db_path=db_path,
         staff_ids=frozenset({STAFF_ID}),
         timezone=shop.ZONE,
     )
@@ -61,10 +60,10 @@ async def test_staff_get_the_figures_then_the_chart_as_a_photo(
     client: SandboxClient,
     store: SqlStore,
     catalogs: Catalogs,
-    db_path: Path,
+    database_url: str,
 ) -> None:
     await client.create_user(STAFF_ID, "Sam", language_code="en")
-    async with running(sandbox, store, catalogs, db_path):
+    async with running(sandbox, store, catalogs, database_url):
         text, photo = await ask_staff(client, "Backorders on Dec 2, 2026")
     assert "3 lines waiting · 8 units · 3 customers" in text["text"]
     assert "2 customers cannot be reached" in text["text"]
@@ -87,10 +86,10 @@ async def test_staff_read_the_figures_in_their_own_language(
     client: SandboxClient,
     store: SqlStore,
     catalogs: Catalogs,
-    db_path: Path,
+    database_url: str,
 ) -> None:
     await client.create_user(STAFF_ID, "Sam", language_code="de")
-    async with running(sandbox, store, catalogs, db_path):
+    async with running(sandbox, store, catalogs, database_url):
         text, photo = await ask_staff(client, "Rückstände am 02.12.2026")
     assert "3 Positionen warten · 8 Stück · 3 Kunden" in text["text"]
     assert "Fehlende Stück nach Artikel" in photo["text"]
@@ -101,10 +100,10 @@ async def test_anyone_else_gets_the_unknown_command_answer_and_no_photo(
     client: SandboxClient,
     store: SqlStore,
     catalogs: Catalogs,
-    db_path: Path,
+    database_url: str,
 ) -> None:
     await client.create_user(CUSTOMER_ID, "Cat", language_code="en")
-    async with running(sandbox, store, catalogs, db_path):
+    async with running(sandbox, store, catalogs, database_url):
         cursor = await client.last_seq(CUSTOMER_ID)
         await client.send_text(CUSTOMER_ID, "/stats")
         [reply] = await client.wait_for(CUSTOMER_ID, after=cursor, timeout=30)

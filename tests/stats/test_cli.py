@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from storage.store import SqlStore
+from tests.databases import database_env
 from tests.stats import shop
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "backorder-bot"
@@ -30,11 +31,11 @@ TOP_KEYS = {
 }
 
 
-def run_stats(db_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_stats(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """The installed console script against the shop's database at its frozen moment."""
     env = {
         **os.environ,
-        "BACKORDER_DB": str(db_path),
+        **database_env(database_url),
         "BACKORDER_NOW": shop.NOW.isoformat(),
         "BACKORDER_TIMEZONE": "UTC",
     }
@@ -64,9 +65,9 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 async def test_stats_json_prints_the_design_shape_with_the_shops_figures(
-    store: SqlStore, db_path: Path
+    store: SqlStore, database_url: str
 ) -> None:
-    done = run_stats(db_path, "--json")
+    done = run_stats(database_url, "--json")
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout)
     assert set(figures) >= TOP_KEYS
@@ -105,10 +106,10 @@ async def test_stats_json_prints_the_design_shape_with_the_shops_figures(
 
 
 async def test_stats_csv_has_a_header_and_the_json_by_sku_rows(
-    store: SqlStore, db_path: Path
+    store: SqlStore, database_url: str
 ) -> None:
-    as_json = json.loads(run_stats(db_path, "--json").stdout)["by_sku"]
-    done = run_stats(db_path, "--csv")
+    as_json = json.loads(run_stats(database_url, "--json").stdout)["by_sku"]
+    done = run_stats(database_url, "--csv")
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     expected = [{key: cell(value) for key, value in row.items()} for row in as_json]
@@ -116,19 +117,19 @@ async def test_stats_csv_has_a_header_and_the_json_by_sku_rows(
 
 
 async def test_stats_chart_writes_a_phone_width_png_beside_the_json(
-    store: SqlStore, db_path: Path, tmp_path: Path
+    store: SqlStore, database_url: str, tmp_path: Path
 ) -> None:
     chart = tmp_path / "chart.png"
-    done = run_stats(db_path, "--json", "--chart", str(chart))
+    done = run_stats(database_url, "--json", "--chart", str(chart))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["open_backorder_lines"] == 3
     assert png_size(chart.read_bytes()) == (1080, 1350)
 
 
 async def test_plain_stats_prints_a_table_naming_the_worst_product_first(
-    store: SqlStore, db_path: Path
+    store: SqlStore, database_url: str
 ) -> None:
-    done = run_stats(db_path)
+    done = run_stats(database_url)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert "backordered lines       3 (8 units)" in done.stdout
@@ -137,7 +138,7 @@ async def test_plain_stats_prints_a_table_naming_the_worst_product_first(
     assert table[2].split()[0] == "GADGET"
 
 
-async def test_json_and_csv_together_are_refused_in_one_line(db_path: Path) -> None:
-    done = run_stats(db_path, "--json", "--csv")
+async def test_json_and_csv_together_are_refused_in_one_line(database_url: str) -> None:
+    done = run_stats(database_url, "--json", "--csv")
     assert done.returncode == 1
     assert done.stderr == "backorder-bot: error: argument --csv: not allowed with argument --json\n"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 from bot.domain.ratings import Csat
 from bot.domain.stats import (
@@ -133,8 +132,8 @@ async def test_csat_averages_the_ratings_answered_in_the_last_30_days(
     assert stats.csat == Csat(responses=2, average=(5 + 2) / 2)
 
 
-async def test_an_empty_shop_has_zero_figures_and_no_percentiles(tmp_path: Path) -> None:
-    empty = await open_store(tmp_path / "empty.sqlite3")
+async def test_an_empty_shop_has_zero_figures_and_no_percentiles(database_url: str) -> None:
+    empty = await open_store(database_url)
     try:
         stats = await backorder_stats(empty, now=shop.NOW, timezone=shop.ZONE)
     finally:

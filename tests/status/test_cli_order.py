@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.databases import use_database
 
 PRODUCTS = """sku,name,price,currency,on_hand,lead_time_days
 MUG-1,Blue mug,12.50,EUR,3,
@@ -25,10 +26,10 @@ PO-1,CUP-1,5,2026-03-13,confirmed
 
 
 @pytest.fixture
-def imported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A database (chosen by BACKORDER_DB) holding one order with three lines."""
+def imported(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database (chosen by the environment) holding one order with three lines."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BACKORDER_DB", str(tmp_path / "cli.sqlite3"))
+    use_database(monkeypatch, database_url)
     monkeypatch.setenv("BACKORDER_NOW", "2026-03-02T09:00:00+00:00")  # a Monday
     monkeypatch.setenv("BACKORDER_HANDLING_DAYS", "1")
     for kind, content in (

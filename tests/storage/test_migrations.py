@@ -12,26 +12,27 @@ from storage.migrations import BUNDLED_FOLDER, apply_migrations, migrations_in, 
 from storage.store import open_store
 
 
-async def test_a_new_database_is_at_the_latest_schema_version(db_path: Path) -> None:
-    store = await open_store(db_path)
+async def test_a_new_database_is_at_the_latest_schema_version(database_url: str) -> None:
+    store = await open_store(database_url)
     latest = migrations_in(BUNDLED_FOLDER)[-1].version
     assert await schema_version(store.connection) == latest
     await store.close()
 
 
-async def test_reopening_a_database_applies_nothing_and_keeps_the_data(db_path: Path) -> None:
-    store = await open_store(db_path)
+async def test_reopening_a_database_applies_nothing_and_keeps_the_data(database_url: str) -> None:
+    store = await open_store(database_url)
     await store.set_setting("greeting", "hello")
     await store.close()
 
-    reopened = await open_store(db_path)
+    reopened = await open_store(database_url)
     assert await apply_migrations(reopened.connection) == []
     assert await reopened.get_setting("greeting") == "hello"
     await reopened.close()
 
 
-async def test_the_database_runs_in_wal_mode_with_foreign_keys_on(db_path: Path) -> None:
-    store = await open_store(db_path)
+async def test_the_database_runs_in_wal_mode_with_foreign_keys_on(tmp_path: Path) -> None:
+    # SQLite only: WAL is a SQLite journal mode.
+    store = await open_store(tmp_path / "backorder.sqlite3")
     async with store.connection.execute("PRAGMA journal_mode") as cursor:
         assert (await cursor.fetchone())[0] == "wal"  # type: ignore[index]
     async with store.connection.execute("PRAGMA foreign_keys") as cursor:

@@ -1,5 +1,5 @@
 """The notices end-to-end fixtures: the real bot polling the sandbox over a chair shop."""
 
-from tests.notices.conftest import catalogs, client, db_path, run_bot, sandbox, store
+from tests.notices.conftest import catalogs, client, run_bot, sandbox, store
 
-__all__ = ["catalogs", "client", "db_path", "run_bot", "sandbox", "store"]
+__all__ = ["catalogs", "client", "run_bot", "sandbox", "store"]
