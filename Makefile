@@ -41,6 +41,9 @@ test-sqlite: lint
 postgres-check:
 	@$(PYTHON) -m tests.postgres_cluster check
 
+# Database benchmarks run on SQLite and on PostgreSQL: BACKORDER_BENCH_POSTGRES_URL (an admin URL;
+# each benchmark creates and drops its own database) when set, else a throwaway cluster
+# (tests/postgres_cluster.py) for the run. `python -m bench --sqlite-only` skips PostgreSQL.
 bench: install
 	$(BIN)/python -m bench
 

@@ -1,14 +1,24 @@
-"""Run the benchmarks and print one JSON object per benchmark: `python -m bench [NAME...]`."""
+"""Run the benchmarks and print one JSON object per benchmark and database:
+`python -m bench [NAME...] [--scale F] [--sqlite-only]`.
+
+A benchmark whose `run` takes a `database` runs on SQLite and on PostgreSQL in the same run
+(bench/databases.py says which server), each figure with the previous release's beside it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from types import ModuleType
 from typing import cast
+
+from bench.databases import URL_VARIABLE, Database, postgres_admin_url, previous
 
 BENCHMARKS = {
     "eta": "bench.eta_recompute",
@@ -37,17 +47,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--scale", type=float, default=1.0, help="fraction of the full data size (default 1)"
     )
+    parser.add_argument(
+        "--sqlite-only",
+        action="store_true",
+        help=f"skip PostgreSQL (else the server of {URL_VARIABLE}, or a throwaway cluster)",
+    )
     args = parser.parse_args(argv)
     if unknown := [name for name in args.names if name not in BENCHMARKS]:
         parser.error(f"unknown benchmark {unknown[0]!r} (choose from {', '.join(BENCHMARKS)})")
-    for name in args.names or list(BENCHMARKS):
-        _run(importlib.import_module(BENCHMARKS[name]), args.scale)
+    with _postgres(enabled=not args.sqlite_only) as databases:
+        for name in args.names or list(BENCHMARKS):
+            _run(importlib.import_module(BENCHMARKS[name]), args.scale, databases)
     return 0
 
 
-def _run(module: ModuleType, scale: float) -> None:
-    """Print a module's figures: `run(scale)` returns them, else `main(argv)` prints them."""
-    if hasattr(module, "run"):
+@contextmanager
+def _postgres(*, enabled: bool) -> Iterator[list[Database]]:
+    """The databases to run on; starts (and at the end stops) a throwaway PostgreSQL cluster
+    when enabled and BACKORDER_BENCH_POSTGRES_URL is unset."""
+    if not enabled:
+        yield ["sqlite"]
+        return
+    if postgres_admin_url() is not None:
+        yield ["sqlite", "postgresql"]
+        return
+    from tests import postgres_cluster
+
+    if postgres_cluster.find_bindir() is None:
+        print(f"PostgreSQL skipped: no server binaries and {URL_VARIABLE} unset", file=sys.stderr)
+        yield ["sqlite"]
+        return
+    cluster = postgres_cluster.start()
+    os.environ[URL_VARIABLE] = cluster.url
+    print(f"PostgreSQL for the benchmarks: {cluster.url} (throwaway)", file=sys.stderr)
+    try:
+        yield ["sqlite", "postgresql"]
+    finally:
+        del os.environ[URL_VARIABLE]
+        postgres_cluster.stop(cluster.folder)
+
+
+def _run(module: ModuleType, scale: float, databases: Sequence[Database]) -> None:
+    """Print a module's figures: `run(scale[, database])` returns them (once per database when
+    it takes one), else `main(argv)` prints them."""
+    if hasattr(module, "run") and "database" in inspect.signature(module.run).parameters:
+        for database in databases:
+            name = str(getattr(module, "NAME", module.__name__.removeprefix("bench.")))
+            try:
+                figures = cast(Callable[..., dict[str, object]], module.run)(
+                    scale, database=database
+                )
+            except Exception as error:
+                figures = {"benchmark": name, "database": database, "error": repr(error)}
+            figures["previous_release"] = previous(str(figures.get("benchmark", name)), database)
+            print(json.dumps(figures), flush=True)
+    elif hasattr(module, "run"):
         run = cast(Callable[[float], dict[str, object]], module.run)
         print(json.dumps(run(scale)), flush=True)
     else:

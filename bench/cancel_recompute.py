@@ -5,22 +5,23 @@ from __future__ import annotations
 import asyncio
 import random
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
 
+from bench.databases import Database, bench_database
 from bench.dataset import SEED, TODAY, ShopSize, build_shop, customer_id
 from bot.domain.actions import Done
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.services.cancel import confirm_cancel
 from bot.services.eta import recompute_etas
+from storage.bulk import insert_rows
+from storage.schema import order_lines, products, purchase_orders
+from storage.schema import orders as orders_table
 from storage.store import SqlStore, open_store
-from storage.transaction import transaction
 
 NAME = "cancel_recompute"
 HOT_SKU = "HOT-000001"
@@ -30,18 +31,17 @@ GOAL_P99_MS = 100.0
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 
 
-def run(scale: float = 1.0) -> dict[str, object]:
+def run(scale: float = 1.0, database: Database = "sqlite") -> dict[str, object]:
     """Build the shop plus the hot SKU, cancel random waiting lines, and return the latencies."""
-    return asyncio.run(_measure(scale))
+    return asyncio.run(_measure(scale, database))
 
 
-async def _measure(scale: float) -> dict[str, object]:
+async def _measure(scale: float, database: Database) -> dict[str, object]:
     size = ShopSize.scaled(scale)
     hot_lines = max(10, round(FULL_HOT_LINES * scale))
     cancels = max(10, min(hot_lines // 2, round(FULL_CANCELS * max(scale, 0.1))))
     rules = EtaRules(BusinessCalendar(holidays=holidays.country_holidays("US")), 1)
-    with tempfile.TemporaryDirectory(prefix="bench-cancel-") as folder:
-        path = Path(folder) / "shop.sqlite3"
+    async with bench_database(database, "cancel") as path:
         await build_shop(path, size)
         store = await open_store(path)
         try:
@@ -55,6 +55,7 @@ async def _measure(scale: float) -> dict[str, object]:
     p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
     return {
         "benchmark": NAME,
+        "database": database,
         "open_lines": size.open_lines,
         "hot_sku_waiting_lines": hot_lines,
         "cancels": len(latencies),
@@ -79,29 +80,33 @@ async def _add_hot_sku(store: SqlStore, lines: int, customers: int) -> None:
                 customer_id(rng.randrange(customers)),
                 placed.isoformat(),
                 placed.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "EUR",
             )
         )
-    conn = store.connection
-    async with transaction(conn):
-        await conn.execute(
-            "INSERT INTO products (sku, name, category, price_minor, currency, on_hand,"
-            " lead_time_days) VALUES (?, 'Hot product', 'hot', 2999, 'EUR', ?, 21)",
-            (HOT_SKU, lines // 10),
+    async with store.database.write() as conn:
+        await insert_rows(
+            conn,
+            products,
+            ("sku", "name", "category", "price_minor", "currency", "on_hand", "lead_time_days"),
+            [(HOT_SKU, "Hot product", "hot", 2999, "EUR", lines // 10, 21)],
         )
-        await conn.execute(
-            "INSERT INTO purchase_orders (po_id, sku, quantity, expected_date)"
-            " VALUES ('PO-HOT', ?, ?, ?)",
-            (HOT_SKU, lines, (TODAY + timedelta(days=14)).isoformat()),
+        await insert_rows(
+            conn,
+            purchase_orders,
+            ("po_id", "sku", "quantity", "expected_date"),
+            [("PO-HOT", HOT_SKU, lines, (TODAY + timedelta(days=14)).isoformat())],
         )
-        await conn.executemany(
-            "INSERT INTO orders (order_id, customer_id, placed_at, placed_at_utc, currency)"
-            " VALUES (?, ?, ?, ?, 'EUR')",
+        await insert_rows(
+            conn,
+            orders_table,
+            ("order_id", "customer_id", "placed_at", "placed_at_utc", "currency"),
             orders,
         )
-        await conn.executemany(
-            "INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price_minor)"
-            " VALUES (?, 1, ?, ?, 2999)",
-            [(order[0], HOT_SKU, rng.randint(1, 3)) for order in orders],
+        await insert_rows(
+            conn,
+            order_lines,
+            ("order_id", "line_no", "sku", "quantity", "unit_price_minor"),
+            [(order[0], 1, HOT_SKU, rng.randint(1, 3), 2999) for order in orders],
         )
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+from bench.databases import Database, bench_database
 from bot.app import build_application, start_fetching
 from bot.config import Settings
 from bot.context import Services
@@ -193,17 +194,18 @@ async def _linked_users(store: SqlStore, work: Workload, settings: Settings) -> 
     return users
 
 
-async def measure(work: Workload) -> dict[str, float]:
+async def measure(work: Workload, database: Database = "sqlite") -> dict[str, float]:
     """Run both bots on one sandbox with the same users and messages; return the figures."""
     with tempfile.TemporaryDirectory(prefix="bench-chat-") as workdir:
         async with AsyncExitStack() as cleanup:
+            target = await cleanup.enter_async_context(bench_database(database, "chat"))
             settings = Settings(
                 token=BOT_TOKEN,
                 db_path=Path(workdir) / "bench.sqlite3",
                 send_rate=BOT_SEND_RATE,
                 chat_send_rate=BOT_SEND_RATE,
             )
-            store = await open_store(settings.db_path)
+            store = await open_store(target)
             cleanup.push_async_callback(store.close)
             users = await _linked_users(store, work, settings)
             # Every user sends the same number of messages, so the totals follow the user count.
@@ -241,11 +243,12 @@ async def measure(work: Workload) -> dict[str, float]:
     }
 
 
-def run(scale: float) -> dict[str, object]:
+def run(scale: float, database: Database = "sqlite") -> dict[str, object]:
     """The figures at this scale, for `python -m bench`."""
     return {
         "benchmark": "chat_throughput",
-        **asyncio.run(measure(workload(scale))),
+        "database": database,
+        **asyncio.run(measure(workload(scale), database)),
         "bot_send_rate": "unlimited: sandbox flood limits off",
         "bot_background": "notice sweep job and outbox dispatcher running",
     }

@@ -1,4 +1,5 @@
-"""A large, deterministic shop written straight into a SQLite file for the benchmarks."""
+"""A large, deterministic shop written straight into a store (SQLite or PostgreSQL) for the
+benchmarks."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Table, text
+
+from storage.bulk import insert_rows
+from storage.schema import customers, order_lines, orders, products, purchase_orders
 from storage.store import open_store
-from storage.transaction import transaction
 
 TODAY = date(2026, 12, 2)
 BATCH = 100_000
@@ -43,44 +47,54 @@ def customer_id(number: int) -> str:
     return f"C{number:06d}"
 
 
-async def build_shop(path: Path, size: ShopSize) -> None:
-    """Create a migrated database at `path` filled with a shop of that size."""
-    store = await open_store(path)
+async def build_shop(target: Path | str, size: ShopSize) -> None:
+    """Create a migrated store at `target` (a SQLite path or a PostgreSQL URL) filled with a shop
+    of that size (bulk inserts: storage/bulk.py)."""
+    store = await open_store(target)
     rng = random.Random(SEED)
     try:
-        conn = store.connection
-        inserts: list[tuple[str, Iterator[tuple[Any, ...]]]] = [
+        inserts: list[tuple[Table, tuple[str, ...], Iterator[tuple[Any, ...]]]] = [
             (
-                "INSERT INTO products (sku, name, category, price_minor, currency, on_hand,"
-                " lead_time_days, handling_days) VALUES (?, ?, ?, ?, 'EUR', ?, ?, ?)",
+                products,
+                (
+                    "sku",
+                    "name",
+                    "category",
+                    "price_minor",
+                    "currency",
+                    "on_hand",
+                    "lead_time_days",
+                    "handling_days",
+                ),
                 _products(rng, size),
             ),
             (
-                "INSERT INTO customers (customer_id, name, email, phone, phone_digits, language)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                customers,
+                ("customer_id", "name", "email", "phone", "phone_digits", "language"),
                 _customers(rng, size),
             ),
             (
-                "INSERT INTO orders (order_id, customer_id, placed_at, placed_at_utc, currency,"
-                " priority) VALUES (?, ?, ?, ?, 'EUR', ?)",
+                orders,
+                ("order_id", "customer_id", "placed_at", "placed_at_utc", "currency", "priority"),
                 _orders(rng, size),
             ),
             (
-                "INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price_minor)"
-                " VALUES (?, ?, ?, ?, 1999)",
+                order_lines,
+                ("order_id", "line_no", "sku", "quantity", "unit_price_minor"),
                 _lines(rng, size),
             ),
             (
-                "INSERT INTO purchase_orders (po_id, sku, quantity, received_quantity,"
-                " expected_date, status) VALUES (?, ?, ?, ?, ?, ?)",
+                purchase_orders,
+                ("po_id", "sku", "quantity", "received_quantity", "expected_date", "status"),
                 _purchase_orders(rng, size),
             ),
         ]
-        for sql, rows in inserts:
+        for table, columns, rows in inserts:
             while batch := list(islice(rows, BATCH)):
-                async with transaction(conn):
-                    await conn.executemany(sql, batch)
-        await conn.execute("ANALYZE")
+                async with store.database.write() as conn:
+                    await insert_rows(conn, table, columns, batch)
+        async with store.database.write() as conn:
+            await conn.execute(text("ANALYZE"))
     finally:
         await store.close()
 
@@ -95,7 +109,7 @@ def _products(rng: random.Random, size: ShopSize) -> Iterator[tuple[Any, ...]]:
         handling = None if rng.random() < 0.8 else rng.randint(0, 3)
         on_hand = rng.randint(0, 60)
         category = f"cat-{number % 25}"
-        yield _sku(number), f"Product {number}", category, 1999, on_hand, lead_time, handling
+        yield _sku(number), f"Product {number}", category, 1999, "EUR", on_hand, lead_time, handling
 
 
 def _customers(rng: random.Random, size: ShopSize) -> Iterator[tuple[Any, ...]]:
@@ -123,6 +137,7 @@ def _orders(rng: random.Random, size: ShopSize) -> Iterator[tuple[Any, ...]]:
             customer_id(rng.randrange(size.customers)),
             placed.isoformat(),
             placed.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "EUR",
             priority,
         )
 
@@ -137,7 +152,7 @@ def _lines(rng: random.Random, size: ShopSize) -> Iterator[tuple[Any, ...]]:
         previous = order
         # Why: squaring a uniform draw makes some SKUs hot, as in a real backorder book.
         sku = int(size.skus * rng.random() ** 2)
-        yield f"O{order:07d}", line_no, _sku(sku), rng.randint(1, 5)
+        yield f"O{order:07d}", line_no, _sku(sku), rng.randint(1, 5), 1999
 
 
 def _purchase_orders(rng: random.Random, size: ShopSize) -> Iterator[tuple[Any, ...]]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import resource
-import tempfile
 import time
-from pathlib import Path
 
 import holidays
 
+from bench.databases import Database, bench_database
 from bench.dataset import TODAY, ShopSize, build_shop
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
@@ -22,15 +21,14 @@ GOAL_RATIO = 3.0
 GOAL_RSS_MIB = 1024.0
 
 
-def run(scale: float = 1.0) -> dict[str, object]:
+def run(scale: float = 1.0, database: Database = "sqlite") -> dict[str, object]:
     """Generate the shop, time the floor and the full recompute, and return the figures."""
-    return asyncio.run(_measure(ShopSize.scaled(scale)))
+    return asyncio.run(_measure(ShopSize.scaled(scale), database))
 
 
-async def _measure(size: ShopSize) -> dict[str, object]:
+async def _measure(size: ShopSize, database: Database) -> dict[str, object]:
     rules = EtaRules(BusinessCalendar(holidays=holidays.country_holidays("US")), 1)
-    with tempfile.TemporaryDirectory(prefix="bench-eta-") as folder:
-        path = Path(folder) / "shop.sqlite3"
+    async with bench_database(database, "eta") as path:
         started = time.perf_counter()
         await build_shop(path, size)
         generated = time.perf_counter() - started
@@ -46,6 +44,7 @@ async def _measure(size: ShopSize) -> dict[str, object]:
     ratio = recompute / floor if floor else 0.0
     return {
         "benchmark": NAME,
+        "database": database,
         "open_lines": size.open_lines,
         "lines_computed": lines,
         "skus": size.skus,

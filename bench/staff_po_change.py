@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import random
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
+from sqlalchemy import func, select
 
+from bench.databases import Database, bench_database
 from bench.dataset import SEED, TODAY, ShopSize, build_shop, customer_id
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.delays import QuietHours
@@ -26,8 +26,10 @@ from bot.services.notices import sweep
 from bot.services.purchase_order_changes import move_expected_date
 from bot.services.supply_impact import NoticeSettings, SupplyChange
 from handlers.notices import make_renderer
+from storage.bulk import insert_rows
+from storage.schema import chat_links, order_lines, outbox, products, purchase_orders
+from storage.schema import orders as orders_table
 from storage.store import SqlStore, open_store
-from storage.transaction import transaction
 
 NAME = "staff_po_change"
 HOT_SKU = "HOT-PO-000001"
@@ -38,12 +40,12 @@ NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 FIRST_CHAT = 7_000_000_000
 
 
-def run(scale: float = 1.0) -> dict[str, object]:
+def run(scale: float = 1.0, database: Database = "sqlite") -> dict[str, object]:
     """Build the shop (scaled) plus 10,000 lines waiting on one PO; move it; return figures."""
-    return asyncio.run(_measure(scale))
+    return asyncio.run(_measure(scale, database))
 
 
-async def _measure(scale: float) -> dict[str, object]:
+async def _measure(scale: float, database: Database) -> dict[str, object]:
     size = ShopSize.scaled(scale)
     rules = EtaRules(BusinessCalendar(holidays=holidays.country_holidays("US")), 1)
     settings = NoticeSettings(
@@ -53,8 +55,7 @@ async def _measure(scale: float) -> dict[str, object]:
         quiet_hours=QuietHours.parse("21:00-08:00"),
         render=make_renderer(Catalogs.load()),
     )
-    with tempfile.TemporaryDirectory(prefix="bench-staff-po-") as folder:
-        path = Path(folder) / "shop.sqlite3"
+    async with bench_database(database, "staff_po") as path:
         await build_shop(path, size)
         store = await open_store(path)
         try:
@@ -89,6 +90,7 @@ async def _measure(scale: float) -> dict[str, object]:
     impact = result.impact
     return {
         "benchmark": NAME,
+        "database": database,
         "open_lines": size.open_lines,
         "waiting_lines": WAITING_LINES,
         "customers_waiting": len(customers),
@@ -102,8 +104,8 @@ async def _measure(scale: float) -> dict[str, object]:
 
 
 async def _outbox_rows(store: SqlStore) -> int:
-    rows = await store.connection.execute_fetchall("SELECT COUNT(*) FROM outbox")
-    return int(next(iter(rows))[0])
+    async with store.database.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(outbox))).scalar_one())
 
 
 async def _add_waiting_lines(store: SqlStore, customers: int) -> set[str]:
@@ -121,38 +123,59 @@ async def _add_waiting_lines(store: SqlStore, customers: int) -> set[str]:
                 customer_id(rng.randrange(customers)),
                 placed.isoformat(),
                 placed.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "EUR",
                 promised,
                 ("US", "EU", "UK")[number % 3],
             )
         )
     waiting = sorted({order[1] for order in orders})
-    conn = store.connection
-    async with transaction(conn):
-        await conn.execute(
-            "INSERT INTO products (sku, name, category, price_minor, currency, on_hand,"
-            " lead_time_days) VALUES (?, 'Hot chair', 'hot', 14900, 'EUR', 0, 30)",
-            (HOT_SKU,),
+    async with store.database.write() as conn:
+        await insert_rows(
+            conn,
+            products,
+            ("sku", "name", "category", "price_minor", "currency", "on_hand", "lead_time_days"),
+            [(HOT_SKU, "Hot chair", "hot", 14900, "EUR", 0, 30)],
         )
-        await conn.execute(
-            "INSERT INTO purchase_orders (po_id, sku, quantity, expected_date, supplier)"
-            " VALUES (?, ?, ?, ?, 'Bench supplier')",
-            (HOT_PO, HOT_SKU, WAITING_LINES, (TODAY + timedelta(days=14)).isoformat()),
+        await insert_rows(
+            conn,
+            purchase_orders,
+            ("po_id", "sku", "quantity", "expected_date", "supplier"),
+            [
+                (
+                    HOT_PO,
+                    HOT_SKU,
+                    WAITING_LINES,
+                    (TODAY + timedelta(days=14)).isoformat(),
+                    "Bench supplier",
+                )
+            ],
         )
-        await conn.executemany(
-            "INSERT INTO orders (order_id, customer_id, placed_at, placed_at_utc, currency,"
-            " promised_ship_date, jurisdiction) VALUES (?, ?, ?, ?, 'EUR', ?, ?)",
+        await insert_rows(
+            conn,
+            orders_table,
+            (
+                "order_id",
+                "customer_id",
+                "placed_at",
+                "placed_at_utc",
+                "currency",
+                "promised_ship_date",
+                "jurisdiction",
+            ),
             orders,
         )
-        await conn.executemany(
-            "INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price_minor)"
-            " VALUES (?, 1, ?, 1, 14900)",
-            [(order[0], HOT_SKU) for order in orders],
+        await insert_rows(
+            conn,
+            order_lines,
+            ("order_id", "line_no", "sku", "quantity", "unit_price_minor"),
+            [(order[0], 1, HOT_SKU, 1, 14900) for order in orders],
         )
-        await conn.executemany(
-            "INSERT OR IGNORE INTO chat_links (chat_id, customer_id, via, linked_at)"
-            " VALUES (?, ?, 'deep_link', ?)",
+        await insert_rows(
+            conn,
+            chat_links,
+            ("chat_id", "customer_id", "via", "linked_at"),
             [
-                (FIRST_CHAT + number, customer, NOW.isoformat())
+                (FIRST_CHAT + number, customer, "deep_link", NOW.isoformat())
                 for number, customer in enumerate(waiting)
             ],
         )

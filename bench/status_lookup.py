@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import random
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
+from bench.databases import Database, bench_database
 from bench.dataset import SEED, TODAY, ShopSize, build_shop, customer_id
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
@@ -21,15 +20,15 @@ LOOKUPS = 2_000
 GOAL_P99_MS = 20.0
 
 
-def run(scale: float = 1.0) -> dict[str, object]:
+def run(scale: float = 1.0, database: Database = "sqlite") -> dict[str, object]:
     """Generate the shop, compute its ETAs, time many lookups and return the figures."""
-    return asyncio.run(_measure(ShopSize.scaled(scale), lookups=max(50, round(LOOKUPS * scale))))
+    lookups = max(50, round(LOOKUPS * scale))
+    return asyncio.run(_measure(ShopSize.scaled(scale), lookups=lookups, database=database))
 
 
-async def _measure(size: ShopSize, *, lookups: int) -> dict[str, object]:
+async def _measure(size: ShopSize, *, lookups: int, database: Database) -> dict[str, object]:
     rng = random.Random(SEED + 1)
-    with tempfile.TemporaryDirectory(prefix="bench-status-") as folder:
-        path = Path(folder) / "shop.sqlite3"
+    async with bench_database(database, "status") as path:
         await build_shop(path, size)
         store = await open_store(path)
         try:
@@ -50,6 +49,7 @@ async def _measure(size: ShopSize, *, lookups: int) -> dict[str, object]:
     p50, p99 = statistics.median(latencies_ms), cuts[98]
     return {
         "benchmark": NAME,
+        "database": database,
         "customers": size.customers,
         "orders": size.orders,
         "open_lines": size.open_lines,

@@ -6,7 +6,6 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any, Literal, cast
 
-import aiosqlite
 from sqlalchemy import Integer, Text, bindparam, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,7 +22,7 @@ from bot.domain.actions import (
 from bot.domain.model import LineStatus, Product
 from storage.audit import Change, write_changes
 from storage.codec import IN_CHUNK, jurisdiction_or_none, product_from, utc_text
-from storage.database import Database, driver_connection_for, sa_connection_for
+from storage.database import Database
 from storage.eta_marks import mark_skus
 from storage.events import append_event
 from storage.schema import order_lines, orders, products, refunds
@@ -135,7 +134,6 @@ async def apply_order_change(
         before = await _order_record(conn, order_id)
         await _write(conn, order_id, outcome, at)
         after = await _order_record(conn, order_id)
-        legacy = await driver_connection_for(conn)  # TRANSITIONAL
         await write_changes(
             conn,
             [Change(outcome.action, f"order:{order_id}", before, after)],
@@ -143,16 +141,12 @@ async def apply_order_change(
             at=at,
         )
         # Why: marked with the change, so a crash before the ETA refresh is caught up later.
-        await mark_skus(legacy, outcome.skus)  # TRANSITIONAL (legacy)
+        await mark_skus(conn, outcome.skus)
     return outcome
 
 
-async def bump_order_versions(
-    conn: AsyncConnection | aiosqlite.Connection, changes: Sequence[Change]
-) -> None:
+async def bump_order_versions(conn: AsyncConnection, changes: Sequence[Change]) -> None:
     """Make buttons shown before an import of these orders stale (in the caller's transaction)."""
-    if isinstance(conn, aiosqlite.Connection):
-        conn = sa_connection_for(conn)  # TRANSITIONAL
     order_ids = sorted(
         {
             change.entity.removeprefix("order:")

@@ -32,7 +32,7 @@ from bot.domain.alerts import (
 from bot.domain.refunds import RefundAlreadyPaid, RefundPaid
 from storage.audit import Change, write_changes
 from storage.codec import date_or_none, utc_text
-from storage.database import driver_connection_for, insert
+from storage.database import insert
 from storage.events import append_event
 from storage.outbox import insert_outbox_rows
 from storage.schema import (
@@ -219,8 +219,7 @@ async def record_alerts(
             raised.append(alert)
     messages = [message for alert in raised for message in alert.messages]
     if messages:
-        raw = await driver_connection_for(conn)  # TRANSITIONAL
-        await insert_outbox_rows(raw, messages, now=now)  # TRANSITIONAL
+        await insert_outbox_rows(conn, messages, now=now)
     return tuple(alert.key for alert in raised)
 
 
@@ -302,10 +301,9 @@ async def mark_refund_paid(
         )
     await conn.execute(_PAY, {"b_id": refund_id, "paid_at": at.isoformat(), "paid_by": actor})
     change = Change("refund.paid", f"refund:{refund_id}", {"status": "due"}, {"status": "paid"})
-    raw = await driver_connection_for(conn)  # TRANSITIONAL
     await write_changes(conn, [change], actor=actor, at=at)
-    await append_event(  # TRANSITIONAL (raw)
-        raw,
+    await append_event(
+        conn,
         "refund.paid",
         refund.order_id,
         {

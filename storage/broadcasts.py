@@ -49,8 +49,7 @@ from bot.domain.broadcasts import (
 )
 from bot.domain.outbox import OutgoingMessage
 from storage.audit import Change, write_changes
-from storage.codec import CUSTOMER_TAG_SQL, IN_CHUNK, utc_text
-from storage.database import driver_connection_for
+from storage.codec import IN_CHUNK, customer_tag_of, utc_text
 from storage.outbox import insert_outbox_rows
 from storage.schema import (
     broadcast_recipients,
@@ -208,7 +207,7 @@ def _segment_ctes(
     seg_customers = (
         select(
             _c.c.customer_id,
-            literal_column(CUSTOMER_TAG_SQL, Text).label("tag"),
+            customer_tag_of(_c).label("tag"),
             func.coalesce(_c.c.timezone, "").label("zone"),
             chat_id.label("chat_id"),
         )
@@ -415,9 +414,8 @@ async def write_broadcast(
         rows = await conn.execute(_LINKS, {"chat_ids": chat_ids[start : start + IN_CHUNK]})
         linked |= {(int(row[0]), str(row[1])) for row in rows}
     kept = [copy for copy in copies if (copy.chat_id, copy.customer_id) in linked]
-    raw = await driver_connection_for(conn)  # TRANSITIONAL
     queued = await insert_outbox_rows(
-        raw,  # TRANSITIONAL
+        conn,
         (
             OutgoingMessage(
                 copy_key(broadcast_id, copy.customer_id),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -23,8 +22,7 @@ from bot.domain.model import (
 IN_CHUNK = 900
 
 # A stored row read by name (SQLAlchemy's `RowMapping`, or any mapping of column to value).
-# TRANSITIONAL: `sqlite3.Row` until every caller reads through SQLAlchemy (issue 11).
-Row = RowMapping | Mapping[str, Any] | sqlite3.Row
+Row = RowMapping | Mapping[str, Any]
 
 
 # Why: a literal, not a bound parameter: SQLite plans `status = 'open'` (the partial index
@@ -129,15 +127,6 @@ def customer_tag_of(customers: FromClause) -> ColumnElement[str]:
     )
 
 
-# TRANSITIONAL: `customer_tag_of` as raw SQL for the customers row aliased `c` ('' for none),
-# until its last caller (storage/broadcasts.py) is on SQLAlchemy (issue 11).
-CUSTOMER_TAG_SQL = """
-    CASE WHEN coalesce(c.chosen_language, '') = '' THEN coalesce(c.language, '')
-         WHEN lower(replace(coalesce(c.language, ''), '_', '-'))
-              LIKE lower(c.chosen_language) || '-%' THEN c.language
-         ELSE c.chosen_language END"""
-
-
 def customer_from(row: Row) -> Customer:
     """A customer from a `customers` row; language as `customer_tag` (the chosen one made
     regional by the imported one, else the imported one)."""
@@ -218,8 +207,7 @@ def purchase_order_from(row: Row) -> PurchaseOrder:
 
 def row_dict(row: Row) -> dict[str, Any]:
     """A row as a plain dict of column to value (for audit JSON)."""
-    # Why: `sqlite3.Row` iterates its values, not its keys (TRANSITIONAL, issue 11).
-    return {key: row[key] for key in row.keys()}  # noqa: SIM118
+    return dict(row)
 
 
 def _int(value: object) -> int:

@@ -15,7 +15,6 @@ not at all, and a task already inside one joins it. How each gets there differs,
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -89,8 +88,9 @@ class Database:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             writer = await engine.connect()
             database = cls(engine, writer)
-            database._raw = await driver_connection_for(writer)
-            _writers[database._raw] = writer
+            raw = (await writer.get_raw_connection()).driver_connection
+            assert isinstance(raw, aiosqlite.Connection)
+            database._raw = raw
             return database
         engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
         return cls(engine, None)
@@ -160,23 +160,6 @@ def insert(conn: AsyncConnection, table: Table) -> sqlite.Insert | postgresql.In
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
-
-
-# --- Transitional (issue 11): while some storage modules still take aiosqlite connections ---
-_writers: WeakKeyDictionary[aiosqlite.Connection, AsyncConnection] = WeakKeyDictionary()
-
-
-def sa_connection_for(raw: aiosqlite.Connection) -> AsyncConnection:
-    """TRANSITIONAL: the SQLAlchemy writer over SQLite's aiosqlite writer (same transaction)."""
-    return _writers[raw]
-
-
-async def driver_connection_for(conn: AsyncConnection) -> aiosqlite.Connection:
-    """TRANSITIONAL: the aiosqlite connection under a SQLAlchemy one (same transaction)."""
-    raw = (await conn.get_raw_connection()).driver_connection
-    assert isinstance(raw, aiosqlite.Connection)
-    raw.row_factory = sqlite3.Row
-    return raw
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:

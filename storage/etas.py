@@ -1,83 +1,158 @@
-"""SQLite side of the ETA engine: read each SKU's supply and demand, store computed ETAs."""
+"""The database side of the ETA engine: read each SKU's supply and demand, store computed ETAs."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
+from sqlalchemy import BindParameter, Text, and_, bindparam, cast, delete, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.eta import EtaOutcome, EtaQueue
 from bot.domain.model import Confidence, LineEta, PoStatus, PurchaseOrder
 from bot.domain.store import Demand, SkuBook
-from storage.eta_marks import changed_since, clear_marks
-from storage.transaction import transaction
+from storage.bulk import fetch_rows, insert_rows, iterate_rows
+from storage.codec import IN_CHUNK
+from storage.eta_marks import changed_since, clear_marks, serialize_marks
+from storage.schema import line_etas, order_lines, orders, products, purchase_orders
+from storage.sql_functions import unindexed
 
-FETCH_BATCH = 20_000
-# Why: one JSON parameter carries any number of keys, so big SKU sets never hit SQLite's
-# variable limit and need no temp table (whose writes would open a transaction on reads).
-_IN_JSON = "IN (SELECT value FROM json_each(?))"
-
-_PRODUCTS = """
-    SELECT sku, on_hand, lead_time_days, handling_days FROM products {where} ORDER BY sku"""
-_PURCHASE_ORDERS = """
-    SELECT sku, po_id, quantity, received_quantity, expected_date, status, supplier
-      FROM purchase_orders
-     WHERE status != 'cancelled' AND quantity > received_quantity {and_sku}
-     ORDER BY sku, expected_date, po_id"""
-_DEMAND = """
-    SELECT l.sku, l.order_id, l.line_no, l.quantity, o.priority,
-           COALESCE(l.queued_at, o.placed_at_utc) AS queued, l.ship_now
-      FROM order_lines AS l JOIN orders AS o ON o.order_id = l.order_id
-     WHERE l.status = 'open' {and_sku}
-     ORDER BY l.sku, l.ship_now DESC, o.priority DESC, queued, l.order_id, l.line_no"""
-# Why: stored ETAs come along by primary key (`+` keeps the planner off the sku index), so a
-# refresh needs no second pass over the SKU; queue times are utc_text, which sorts in time order.
-# Each stored ETA comes as one text, the key of its parsed form: a long queue repeats a few.
-_QUEUE = """
-    SELECT l.order_id, l.line_no, l.quantity,
-           e.confidence || ' ' || IFNULL(e.available_date, '') || ' ' || IFNULL(e.ship_date, '')
-           || ' ' || IFNULL(e.waiting_for_po_date, '') || ' ' || IFNULL(e.lead_time_days, '')
-      FROM order_lines AS l JOIN orders AS o ON o.order_id = l.order_id
-      LEFT JOIN line_etas AS e
-             ON e.order_id = l.order_id AND e.line_no = l.line_no AND +e.sku = l.sku
-     WHERE l.status = 'open' AND l.sku = ?
-     ORDER BY l.ship_now DESC, o.priority DESC, COALESCE(l.queued_at, o.placed_at_utc),
-              l.order_id, l.line_no"""
-_DELETE_NOT_OPEN = f"""
-    DELETE FROM line_etas
-     WHERE sku {_IN_JSON}
-       AND NOT EXISTS (SELECT 1 FROM order_lines AS l
-                        WHERE l.order_id = line_etas.order_id AND l.line_no = line_etas.line_no
-                          AND l.sku = line_etas.sku AND l.status = 'open')"""
-# Why: REPLACE, because a line moved to another SKU still has its old row under the old SKU.
-_INSERT_ETA = """
-    INSERT OR REPLACE INTO line_etas (order_id, line_no, sku, available_date, ship_date, confidence,
-                           waiting_for_po_date, lead_time_days, computed_on)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-_SELECT_ETAS = f"""
-    SELECT order_id, line_no, sku, available_date, ship_date, confidence,
-           waiting_for_po_date, lead_time_days
-      FROM line_etas WHERE order_id {_IN_JSON}"""
+_l, _o, _e = order_lines, orders, line_etas
+_QUEUED = func.coalesce(_l.c.queued_at, _o.c.placed_at_utc)
+# Why: a line's serving order (DESIGN §5.2); queue times are utc_text, which sorts in time order.
+_SERVING_ORDER = (
+    _l.c.ship_now.desc(),
+    _o.c.priority.desc(),
+    _QUEUED,
+    _l.c.order_id,
+    _l.c.line_no,
+)
+_PRODUCTS = select(
+    products.c.sku, products.c.on_hand, products.c.lead_time_days, products.c.handling_days
+).order_by(products.c.sku)
+_PURCHASE_ORDERS = (
+    select(
+        purchase_orders.c.sku,
+        purchase_orders.c.po_id,
+        purchase_orders.c.quantity,
+        purchase_orders.c.received_quantity,
+        purchase_orders.c.expected_date,
+        purchase_orders.c.status,
+        purchase_orders.c.supplier,
+    )
+    .where(
+        purchase_orders.c.status != "cancelled",
+        purchase_orders.c.quantity > purchase_orders.c.received_quantity,
+    )
+    .order_by(purchase_orders.c.sku, purchase_orders.c.expected_date, purchase_orders.c.po_id)
+)
+_DEMAND = (
+    select(
+        _l.c.sku,
+        _l.c.order_id,
+        _l.c.line_no,
+        _l.c.quantity,
+        _o.c.priority,
+        _QUEUED.label("queued"),
+        _l.c.ship_now,
+    )
+    .select_from(_l.join(_o, _o.c.order_id == _l.c.order_id))
+    .where(_l.c.status == "open")
+    .order_by(_l.c.sku, *_SERVING_ORDER)
+)
 
 
-async def read_sku_books(conn: aiosqlite.Connection, skus: Collection[str] | None) -> list[SkuBook]:
+def _blank(column: Any) -> Any:
+    return func.coalesce(column, "")
+
+
+# Why: stored ETAs come along by primary key (`unindexed` keeps SQLite's planner off the sku
+# index), so a refresh needs no second pass over the SKU. Each stored ETA comes as one text, the
+# key of its parsed form: a long queue repeats a few.
+_QUEUE = (
+    select(
+        _l.c.order_id,
+        _l.c.line_no,
+        _l.c.quantity,
+        (
+            _e.c.confidence
+            + " "
+            + _blank(_e.c.available_date)
+            + " "
+            + _blank(_e.c.ship_date)
+            + " "
+            + _blank(_e.c.waiting_for_po_date)
+            + " "
+            + _blank(cast(_e.c.lead_time_days, Text))
+        ).label("stored"),
+    )
+    .select_from(
+        _l.join(_o, _o.c.order_id == _l.c.order_id).outerjoin(
+            _e,
+            and_(
+                _e.c.order_id == _l.c.order_id,
+                _e.c.line_no == _l.c.line_no,
+                unindexed(_e.c.sku) == _l.c.sku,
+            ),
+        )
+    )
+    .where(_l.c.status == "open", _l.c.sku == bindparam("sku"))
+    .order_by(*_SERVING_ORDER)
+)
+_KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
+_NOT_OPEN = ~exists().where(
+    _l.c.order_id == line_etas.c.order_id,
+    _l.c.line_no == line_etas.c.line_no,
+    _l.c.sku == line_etas.c.sku,
+    _l.c.status == "open",
+)
+_SELECT_ETAS = select(
+    line_etas.c.order_id,
+    line_etas.c.line_no,
+    line_etas.c.sku,
+    line_etas.c.available_date,
+    line_etas.c.ship_date,
+    line_etas.c.confidence,
+    line_etas.c.waiting_for_po_date,
+    line_etas.c.lead_time_days,
+).where(line_etas.c.order_id.in_(_KEYS))
+# Why: the per-chunk forms are built once too (an expanding IN), so SQLAlchemy and storage/bulk.py
+# compile each once.
+_DEMAND_OF = _DEMAND.where(_l.c.sku.in_(_KEYS))
+_POS_OF = _PURCHASE_ORDERS.where(purchase_orders.c.sku.in_(_KEYS))
+_PRODUCTS_OF = _PRODUCTS.where(products.c.sku.in_(_KEYS))
+_DELETE_NOT_OPEN = delete(line_etas).where(line_etas.c.sku.in_(_KEYS), _NOT_OPEN)
+_DELETE_OF = delete(line_etas).where(line_etas.c.sku.in_(_KEYS))
+_ETA_COLUMNS = (
+    "order_id",
+    "line_no",
+    "sku",
+    "available_date",
+    "ship_date",
+    "confidence",
+    "waiting_for_po_date",
+    "lead_time_days",
+    "computed_on",
+)
+
+
+async def read_sku_books(conn: AsyncConnection, skus: Collection[str] | None) -> list[SkuBook]:
     """Supply and open demand of these SKUs (all products when None), in SKU order."""
-    params: tuple[str, ...] = () if skus is None else (json.dumps(sorted(set(skus))),)
-    and_line_sku = "" if skus is None else f"AND l.sku {_IN_JSON}"
+    chunks = _chunks(skus)
     demand: dict[str, list[Demand]] = {}
     moments: dict[str, datetime] = {}
-    async for sku, order_id, line_no, quantity, priority, placed_at, ship_now in _rows(
-        conn, _DEMAND.format(and_sku=and_line_sku), params
-    ):
-        moment = moments.get(placed_at)
-        if moment is None:
-            moment = moments[placed_at] = datetime.fromisoformat(placed_at)
-        demand.setdefault(sku, []).append(
-            Demand(order_id, line_no, quantity, priority, moment, bool(ship_now))
-        )
+    for chunk in chunks:
+        stmt, keys = (_DEMAND, None) if chunk is None else (_DEMAND_OF, {"keys": chunk})
+        async for sku, order_id, line_no, quantity, priority, placed_at, ship_now in iterate_rows(
+            conn, stmt, keys
+        ):
+            moment = moments.get(placed_at)
+            if moment is None:
+                moment = moments[placed_at] = datetime.fromisoformat(placed_at)
+            demand.setdefault(sku, []).append(
+                Demand(order_id, line_no, quantity, priority, moment, bool(ship_now))
+            )
     return [
         SkuBook(
             book.sku,
@@ -87,103 +162,127 @@ async def read_sku_books(conn: aiosqlite.Connection, skus: Collection[str] | Non
             book.purchase_orders,
             demand.get(book.sku, ()),
         )
-        for book in await _read_supply(conn, params)
+        for book in await _read_supply(conn, chunks)
     ]
 
 
-async def read_eta_queues(conn: aiosqlite.Connection, skus: Collection[str]) -> list[EtaQueue]:
+async def read_eta_queues(conn: AsyncConnection, skus: Collection[str]) -> list[EtaQueue]:
     """Supply and open lines in serving order of these SKUs, each line with its stored ETA."""
     day = _DateCache()
     queues: list[EtaQueue] = []
-    for supply in await _read_supply(conn, (json.dumps(sorted(set(skus))),)):
-        lines = await _all_rows(conn, _QUEUE, (supply.sku,))
+    for supply in await _read_supply(conn, _chunks(skus)):
+        lines = await fetch_rows(conn, _QUEUE, {"sku": supply.sku})
         stored = {text: _stored_eta(text, day) for text in {line[3] for line in lines} - {None}}
         queues.append(EtaQueue(supply, lines, stored))
     return queues
 
 
 async def write_moved_etas(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     etas: Sequence[LineEta],
     *,
     skus: Collection[str],
     computed_on: date,
     seen: int | None = None,
 ) -> int:
-    """Write these ETAs and drop these SKUs' rows of lines no longer open; return how many.
+    """Write these ETAs and drop these SKUs' rows of lines no longer open, in the caller's
+    transaction; return how many.
 
     With `seen`, SKUs changed after that change are left alone (a newer recompute follows) and
     the recompute marks of the others are cleared, in the same transaction.
     """
-    async with transaction(conn):
-        if seen is not None:
-            stale = await changed_since(conn, skus, seen)
-            skus = set(skus) - stale
-            etas = [eta for eta in etas if eta.sku not in stale] if stale else etas
-            await clear_marks(conn, skus, seen)
-        async with conn.execute(_DELETE_NOT_OPEN, (json.dumps(sorted(set(skus))),)) as deleted:
-            dropped = max(deleted.rowcount, 0)
-        if etas:
-            await conn.executemany(_INSERT_ETA, _eta_rows(etas, computed_on.isoformat()))
+    # Why: from the staleness check to commit no mark may commit (storage/eta_marks.py).
+    await serialize_marks(conn)
+    if seen is not None:
+        stale = await changed_since(conn, skus, seen)
+        skus = set(skus) - stale
+        etas = [eta for eta in etas if eta.sku not in stale] if stale else etas
+        await clear_marks(conn, skus, seen)
+    dropped = 0
+    for chunk in _chunks(skus):
+        assert chunk is not None
+        deleted = await conn.execute(_DELETE_NOT_OPEN, {"keys": chunk})
+        dropped += max(deleted.rowcount, 0)
+    if etas:
+        # Why: replace, because a line moved to another SKU still has its old row under the old SKU.
+        await insert_rows(
+            conn, line_etas, _ETA_COLUMNS, _eta_rows(etas, computed_on.isoformat()), replace=True
+        )
     return len(etas) + dropped
 
 
-async def _read_supply(conn: aiosqlite.Connection, params: tuple[str, ...]) -> list[SkuBook]:
-    """Products (all, or those listed in `params`) with their open purchase orders, no demand."""
-    where = f"WHERE sku {_IN_JSON}" if params else ""
-    and_sku = f"AND sku {_IN_JSON}" if params else ""
+async def _read_supply(
+    conn: AsyncConnection, chunks: Sequence[Sequence[str] | None]
+) -> list[SkuBook]:
+    """Products (all, or those of the chunks) with their open purchase orders, no demand."""
     day = _DateCache()
-    purchase_orders: dict[str, list[PurchaseOrder]] = {}
-    for sku, po_id, quantity, received, expected, status, supplier in await conn.execute_fetchall(
-        _PURCHASE_ORDERS.format(and_sku=and_sku), params
-    ):
-        purchase_orders.setdefault(sku, []).append(
-            PurchaseOrder(po_id, sku, quantity, day(expected), received, PoStatus(status), supplier)
-        )
-    return [
-        SkuBook(sku, on_hand, lead_time, handling, purchase_orders.get(sku, ()), ())
-        for sku, on_hand, lead_time, handling in await conn.execute_fetchall(
-            _PRODUCTS.format(where=where), params
-        )
-    ]
+    purchase_orders_of: dict[str, list[PurchaseOrder]] = {}
+    books: list[SkuBook] = []
+    for chunk in chunks:
+        pos, items = (_PURCHASE_ORDERS, _PRODUCTS) if chunk is None else (_POS_OF, _PRODUCTS_OF)
+        keys = None if chunk is None else {"keys": chunk}
+        for sku, po_id, quantity, received, expected, status, supplier in await fetch_rows(
+            conn, pos, keys
+        ):
+            purchase_orders_of.setdefault(sku, []).append(
+                PurchaseOrder(
+                    po_id, sku, quantity, day(expected), received, PoStatus(status), supplier
+                )
+            )
+        books += [
+            SkuBook(sku, on_hand, lead_time, handling, purchase_orders_of.get(sku, ()), ())
+            for sku, on_hand, lead_time, handling in await fetch_rows(conn, items, keys)
+        ]
+    return books
 
 
 async def write_etas(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     etas: Sequence[LineEta],
     *,
     skus: Collection[str] | None,
     computed_on: date,
     seen: int | None = None,
 ) -> None:
-    """Replace the stored ETAs of these SKUs (all when None) with `etas`, in one transaction.
+    """Replace the stored ETAs of these SKUs (all when None) with `etas`, in the caller's
+    transaction.
 
     With `seen`, SKUs changed after that change keep their ETAs (read before the change, these
     would be stale; a newer recompute follows) and the recompute marks of the others are cleared.
     """
-    async with transaction(conn):
-        stale: set[str] = set()
-        if seen is not None:
-            stale = await changed_since(conn, skus, seen)
-            await clear_marks(conn, skus, seen)
-        if skus is None and not stale:
-            await conn.execute("DELETE FROM line_etas")
-        elif skus is None:
-            await conn.execute(
-                f"DELETE FROM line_etas WHERE sku NOT {_IN_JSON}", (json.dumps(sorted(stale)),)
+    # Why: from the staleness check to commit no mark may commit (storage/eta_marks.py).
+    await serialize_marks(conn)
+    stale: set[str] = set()
+    if seen is not None:
+        stale = await changed_since(conn, skus, seen)
+        await clear_marks(conn, skus, seen)
+    if skus is None and not stale:
+        await conn.execute(delete(line_etas))
+    elif skus is None:
+        await conn.execute(
+            delete(line_etas).where(
+                *(line_etas.c.sku.not_in(chunk) for chunk in _chunks(stale) if chunk)
             )
-        else:
-            await conn.execute(
-                f"DELETE FROM line_etas WHERE sku {_IN_JSON}",
-                (json.dumps(sorted(set(skus) - stale)),),
-            )
-        if stale:
-            etas = [eta for eta in etas if eta.sku not in stale]
-        await conn.executemany(_INSERT_ETA, _eta_rows(etas, computed_on.isoformat()))
+        )
+    else:
+        for chunk in _chunks(set(skus) - stale):
+            assert chunk is not None
+            await conn.execute(_DELETE_OF, {"keys": chunk})
+    if stale:
+        etas = [eta for eta in etas if eta.sku not in stale]
+    # Why: after deleting every row, nothing can collide (a plain insert, COPY on PostgreSQL);
+    # otherwise a line moved from a SKU kept for staleness still has its row under that SKU.
+    await insert_rows(
+        conn,
+        line_etas,
+        _ETA_COLUMNS,
+        _eta_rows(etas, computed_on.isoformat()),
+        replace=skus is not None or bool(stale),
+    )
 
 
 async def read_line_etas(
-    conn: aiosqlite.Connection, order_ids: Collection[str]
+    conn: AsyncConnection, order_ids: Collection[str]
 ) -> dict[tuple[str, int], LineEta]:
     """Stored ETAs of the lines of these orders, keyed by (order_id, line_no)."""
     if not order_ids:
@@ -192,19 +291,20 @@ async def read_line_etas(
     # Why: a staff change's sweep reads the ETAs of tens of thousands of lines.
     confidences = _CONFIDENCES
     etas: dict[tuple[str, int], LineEta] = {}
-    async for order_id, line_no, sku, available, ship, confidence, waiting, lead_time in _rows(
-        conn, _SELECT_ETAS, (json.dumps(sorted(set(order_ids))),)
-    ):
-        etas[order_id, line_no] = LineEta(
-            order_id,
-            line_no,
-            sku,
-            day(available),
-            day(ship),
-            confidences[confidence],
-            day(waiting),
-            lead_time,
-        )
+    for chunk in _chunks(order_ids):
+        assert chunk is not None
+        rows = await fetch_rows(conn, _SELECT_ETAS, {"keys": chunk})
+        for order_id, line_no, sku, available, ship, confidence, waiting, lead_time in rows:
+            etas[order_id, line_no] = LineEta(
+                order_id,
+                line_no,
+                sku,
+                day(available),
+                day(ship),
+                confidences[confidence],
+                day(waiting),
+                lead_time,
+            )
     return etas
 
 
@@ -267,21 +367,9 @@ def _eta_rows(etas: Sequence[LineEta], computed_on: str) -> Iterator[tuple[objec
         )
 
 
-async def _all_rows(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[Any]:
-    """Every plain tuple of a small query, in one round trip for the rows."""
-    async with conn.execute(sql, params) as cursor:
-        cursor.row_factory = None
-        return list(await cursor.fetchall())
-
-
-async def _rows(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> AsyncIterator[Any]:
-    """Plain tuples of a query, fetched in large batches (few thread hops, no Row objects)."""
-    cursor = await conn.cursor()
-    cursor.row_factory = None
-    try:
-        await cursor.execute(sql, params)
-        while batch := await cursor.fetchmany(FETCH_BATCH):
-            for row in batch:
-                yield row
-    finally:
-        await cursor.close()
+def _chunks(keys: Collection[str] | None) -> list[Sequence[str] | None]:
+    """Sorted keys in IN-list sized chunks ([None]: no restriction)."""
+    if keys is None:
+        return [None]
+    ordered = sorted(set(keys))
+    return [ordered[start : start + IN_CHUNK] for start in range(0, len(ordered), IN_CHUNK)]

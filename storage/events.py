@@ -7,14 +7,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
 from sqlalchemy import BigInteger, bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.events import Event
-from storage.database import Database, sa_connection_for
+from storage.database import Database
 from storage.schema import events, settings
 
 DELIVERED_KEY = "events.webhook_delivered_id"
@@ -57,7 +56,7 @@ async def events_after(conn: AsyncConnection, event_id: int, *, limit: int) -> l
 
 
 async def append_event(
-    conn: AsyncConnection | aiosqlite.Connection,
+    conn: AsyncConnection,
     type_: str,
     order_id: str | None,
     payload: Mapping[str, object],
@@ -65,8 +64,6 @@ async def append_event(
     at: datetime,
 ) -> int:
     """Add one event inside the caller's transaction; return its id (never one used before)."""
-    if isinstance(conn, aiosqlite.Connection):
-        conn = sa_connection_for(conn)  # TRANSITIONAL
     if conn.dialect.name == "postgresql":
         # Why: READ COMMITTED writers commit in any order; one lock per database makes events
         # commit in id order, so the webhook reading "above its cursor" skips none.

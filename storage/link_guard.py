@@ -10,7 +10,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from bot.domain.link_guard import ChatLink, LockoutAlerts, OrderLockout
 from storage.codec import utc_text
-from storage.database import driver_connection_for, insert
+from storage.database import insert
 from storage.outbox import insert_outbox_rows
 from storage.schema import chat_links, chat_prefs, order_link_attempts, order_link_lockouts
 
@@ -66,9 +66,7 @@ async def record_order_failure(
     if began is None:
         return None
     lockout = OrderLockout(order_key, int(failures), int(chats), at)
-    await insert_outbox_rows(
-        await driver_connection_for(conn), alerts(lockout), now=at
-    )  # TRANSITIONAL
+    await insert_outbox_rows(conn, alerts(lockout), now=at)
     return lockout
 
 

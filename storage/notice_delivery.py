@@ -33,7 +33,7 @@ from bot.domain.outbox import UndeliveredNoticeRow
 from storage.alerts import record_alerts
 from storage.audit import Change, write_changes
 from storage.codec import utc_text
-from storage.database import Database, driver_connection_for
+from storage.database import Database
 from storage.notices import (
     NOTICE_COLUMNS,
     chunks,
@@ -303,7 +303,6 @@ async def write_settlement(db: Database, settlement: Settlement, *, now: datetim
                 _DELIVERED,
                 [{"notice_id": notice_id, "at": at} for notice_id in settlement.delivered],
             )
-        raw = await driver_connection_for(conn)  # TRANSITIONAL
         for resend in settlement.resends:
             if resend.failed_rows:
                 await conn.execute(
@@ -313,7 +312,7 @@ async def write_settlement(db: Database, settlement: Settlement, *, now: datetim
                         for row_id in resend.failed_rows
                     ],
                 )
-            await insert_outbox_rows(raw, resend.messages, now=now)  # TRANSITIONAL
+            await insert_outbox_rows(conn, resend.messages, now=now)
             await link_notices(
                 conn,
                 [
@@ -340,7 +339,7 @@ async def write_settlement(db: Database, settlement: Settlement, *, now: datetim
             if gone.state is not None:
                 after |= {"state": state_json(gone.state)}
             audit.append(Change("notice.undelivered", f"order:{gone.order_id}", None, after))
-        queued = await insert_outbox_rows(raw, settlement.alerts, now=now)  # TRANSITIONAL
+        queued = await insert_outbox_rows(conn, settlement.alerts, now=now)
         await record_alerts(conn, [RaisedAlert(key, ()) for key in settlement.alert_keys], now=now)
         await write_changes(conn, audit, actor="system", at=now)
     return queued

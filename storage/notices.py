@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import fields
 from datetime import date, datetime
 from functools import cache
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from sqlalchemy import BindParameter, Executable, Table, bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,7 +31,7 @@ from storage.codec import (
     iso_or_none,
     jurisdiction_or_none,
 )
-from storage.database import Database, driver_connection_for
+from storage.database import Database
 from storage.outbox import insert_outbox_rows
 from storage.schema import (
     chat_links,
@@ -355,7 +355,7 @@ async def read_customers_with_chats(
         for customer_id, chat_id in (await conn.execute(_CHATS, {"keys": chunk})).all():
             chats.setdefault(customer_id, []).append(int(chat_id))
         for row in (await conn.execute(_CUSTOMERS, {"keys": chunk})).mappings():
-            customer = customer_from(cast(Any, row))  # TRANSITIONAL: codec takes RowMapping
+            customer = customer_from(row)
             found[customer.customer_id] = (customer, tuple(chats.get(customer.customer_id, ())))
     return found
 
@@ -435,8 +435,7 @@ async def write_sweep(
             (change.dedupe_key, notice.order_id): first + number
             for number, (change, notice) in enumerate(logged)
         }
-        raw = await driver_connection_for(conn)  # TRANSITIONAL
-        queued = await insert_outbox_rows(raw, messages, now=now)  # TRANSITIONAL
+        queued = await insert_outbox_rows(conn, messages, now=now)
         await link_outbox_notices(conn, messages, notice_ids)
         audit = [
             Change(

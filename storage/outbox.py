@@ -17,7 +17,6 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-import aiosqlite
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -48,7 +47,7 @@ from bot.domain.outbox import (
 )
 from storage.audit import Change, write_changes
 from storage.codec import utc_text
-from storage.database import Database, sa_connection_for
+from storage.database import Database
 from storage.hot_path import HotStatement, changed, for_each, rows
 from storage.schema import broadcasts, chat_links, customers, outbox, unreachable_chats
 from storage.sql_functions import greatest
@@ -71,7 +70,7 @@ _QUEUE = {
 
 
 async def insert_outbox_rows(
-    conn: AsyncConnection | aiosqlite.Connection,
+    conn: AsyncConnection,
     messages: Iterable[OutgoingMessage],
     *,
     now: datetime,
@@ -79,8 +78,6 @@ async def insert_outbox_rows(
     """Queue messages inside the caller's transaction; the number of rows inserted (a message
     whose dedupe key is queued already is ignored). `messages` may be a generator: it is read
     `INSERT_CHUNK` at a time."""
-    if isinstance(conn, aiosqlite.Connection):
-        conn = sa_connection_for(conn)  # TRANSITIONAL
     created = utc_text(now)
     stmt = _QUEUE[conn.dialect.name]
     inserted = 0
@@ -539,10 +536,8 @@ _DROP_FOR_OTHERS = (
 
 
 async def drop_for_other_customers(
-    conn: AsyncConnection | aiosqlite.Connection, chat_id: int, customer_id: str | None
+    conn: AsyncConnection, chat_id: int, customer_id: str | None
 ) -> None:
     """Fail the chat's pending messages for any customer but `customer_id` (inside the caller's
     transaction): a chat that unlinked or linked to someone else gets none of them."""
-    if isinstance(conn, aiosqlite.Connection):
-        conn = sa_connection_for(conn)  # TRANSITIONAL
     await conn.execute(_DROP_FOR_OTHERS, {"chat": chat_id, "customer": customer_id})

@@ -90,6 +90,13 @@ class moment(GenericFunction[Any]):
     inherit_cache = True
 
 
+# conv-eta: a column the planner should not pick an index for (SQLite: unary `+`).
+class unindexed(GenericFunction[Any]):
+    """The column itself; on SQLite written `+column`, which keeps the planner off its index."""
+
+    inherit_cache = True
+
+
 class json_field(GenericFunction[str]):
     """A top-level field of a JSON document stored as text, as text (`json_field(doc, 'key')`;
     the key a literal string)."""
@@ -161,3 +168,13 @@ def _json_field_sqlite(element: json_field, compiler: SQLCompiler, **kw: Any) ->
 def _json_field_postgresql(element: json_field, compiler: SQLCompiler, **kw: Any) -> str:
     document, name = _json_key(element)
     return f"(CAST({compiler.process(document, **kw)} AS JSON) ->> '{name}')"
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
@@ -10,7 +9,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import aiosqlite
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
@@ -133,7 +131,7 @@ from storage.codec import (
     row_dict,
     utc_text,
 )
-from storage.database import Database, driver_connection_for
+from storage.database import Database
 from storage.database import insert as dialect_insert
 from storage.migrate import migrate
 from storage.schema import products, purchase_orders
@@ -148,9 +146,6 @@ async def open_store(target: Path | str) -> SqlStore:
     """
     database = await Database.open(target)
     try:
-        raw = database.sqlite_driver
-        if raw is not None:
-            raw.row_factory = sqlite3.Row
         await migrate(database)
     except BaseException:
         await database.close()
@@ -163,19 +158,11 @@ class SqlStore:
 
     def __init__(self, database: Database) -> None:
         self._db = database
-        # Transitional: the SQLite writer as aiosqlite, for code not yet on SQLAlchemy (issue 11).
-        self._conn: aiosqlite.Connection = database.sqlite_driver  # type: ignore[assignment]
 
     @property
     def database(self) -> Database:
         """The engine and transactions (storage helpers, tests, benchmarks)."""
         return self._db
-
-    @property
-    def connection(self) -> aiosqlite.Connection:
-        """Transitional: SQLite's writer connection as aiosqlite (removed when the move is done)."""
-        assert self._conn is not None
-        return self._conn
 
     async def close(self) -> None:
         """Close every connection."""
@@ -211,8 +198,8 @@ class SqlStore:
             ]
             await write_changes(conn, changes, actor=actor, at=at)
             await eta_mark_table.mark_skus(
-                await driver_connection_for(conn),
-                _keys(params, "sku"),  # TRANSITIONAL
+                conn,
+                _keys(params, "sku"),
             )
 
     async def upsert_orders(
@@ -222,11 +209,10 @@ class SqlStore:
         async with self._db.write() as conn:
             changes = await _upsert_customers(conn, customers)
             changes += await _upsert_order_rows(conn, orders)
-            raw = await driver_connection_for(conn)  # TRANSITIONAL
-            await action_tables.bump_order_versions(raw, changes)  # TRANSITIONAL
+            await action_tables.bump_order_versions(conn, changes)
             await write_changes(conn, changes, actor=actor, at=at)
             # Why: a line moved to another SKU frees units of the SKU it had before.
-            await eta_mark_table.mark_skus(raw, _line_skus(changes))  # TRANSITIONAL
+            await eta_mark_table.mark_skus(conn, _line_skus(changes))
 
     async def upsert_purchase_orders(
         self, purchase_orders: Sequence[PurchaseOrder], *, actor: str, at: datetime
@@ -253,14 +239,15 @@ class SqlStore:
             # Why: a purchase order moved to another SKU no longer supplies the one it had.
             moved_from = [str(old["sku"]) for old in before.values()]
             await eta_mark_table.mark_skus(
-                await driver_connection_for(conn),  # TRANSITIONAL
+                conn,
                 _keys(params, "sku") + moved_from,
             )
 
     # --- ETA ---
     async def sku_books(self, skus: Collection[str] | None = None) -> list[SkuBook]:
         """Supply and open demand per SKU (all SKUs when `skus` is None)."""
-        return await eta_tables.read_sku_books(self._conn, skus)
+        async with self._db.read() as conn:
+            return await eta_tables.read_sku_books(conn, skus)
 
     async def save_etas(
         self,
@@ -272,19 +259,23 @@ class SqlStore:
     ) -> None:
         """Replace the stored ETAs of those SKUs (all when None) with `etas`; with `seen`, SKUs
         changed after it are left alone and the others' recompute marks cleared."""
-        await eta_tables.write_etas(self._conn, etas, skus=skus, computed_on=computed_on, seen=seen)
+        async with self._db.write() as conn:
+            await eta_tables.write_etas(conn, etas, skus=skus, computed_on=computed_on, seen=seen)
 
     async def eta_marks(self) -> RecomputeMarks:
         """The SKUs marked as changed and not recomputed since (written with every change)."""
-        return await eta_mark_table.read_marks(self._conn)
+        async with self._db.read() as conn:
+            return await eta_mark_table.read_marks(conn)
 
     async def line_etas(self, order_ids: Collection[str]) -> dict[tuple[str, int], LineEta]:
         """Stored ETAs of the lines of these orders, keyed by (order_id, line_no)."""
-        return await eta_tables.read_line_etas(self._conn, order_ids)
+        async with self._db.read() as conn:
+            return await eta_tables.read_line_etas(conn, order_ids)
 
     async def eta_queues(self, skus: Collection[str]) -> list[EtaQueue]:
         """Each SKU's supply and open lines in serving order (DESIGN §5.2), with stored ETAs."""
-        return await eta_tables.read_eta_queues(self._conn, skus)
+        async with self._db.read() as conn:
+            return await eta_tables.read_eta_queues(conn, skus)
 
     async def save_moved_etas(
         self,
@@ -296,18 +287,21 @@ class SqlStore:
     ) -> int:
         """Write these ETAs and drop those SKUs' rows of lines no longer open; return how many.
         With `seen`, as `save_etas`: SKUs changed after it are left alone, others' marks cleared."""
-        return await eta_tables.write_moved_etas(
-            self._conn, etas, skus=skus, computed_on=computed_on, seen=seen
-        )
+        async with self._db.write() as conn:
+            return await eta_tables.write_moved_etas(
+                conn, etas, skus=skus, computed_on=computed_on, seen=seen
+            )
 
     # --- overdue supply ---
     async def overdue_purchase_order_skus(self, today: date) -> list[str]:
         """SKUs with a non-cancelled purchase order expected before `today` and units to come."""
-        return await overdue_tables.read_overdue_skus(self._conn, today)
+        async with self._db.read() as conn:
+            return await overdue_tables.read_overdue_skus(conn, today)
 
     async def order_customers(self, order_ids: Collection[str]) -> dict[str, str]:
         """The customer_id of each of these orders, by order_id."""
-        return await overdue_tables.read_order_customers(self._conn, order_ids)
+        async with self._db.read() as conn:
+            return await overdue_tables.read_order_customers(conn, order_ids)
 
     # --- reading ---
     async def get_order(self, order_id: str) -> Order | None:
@@ -430,12 +424,11 @@ class SqlStore:
             await conn.execute(
                 _upsert(conn, schema.chat_links, ("chat_id",)), {"chat_id": chat_id, **after}
             )
-            raw = await driver_connection_for(conn)  # TRANSITIONAL
-            await outbox_tables.drop_for_other_customers(raw, chat_id, customer_id)  # TRANSITIONAL
+            await outbox_tables.drop_for_other_customers(conn, chat_id, customer_id)
             before = row_dict(row) if row is not None else None
             change = Change("chat.link", f"chat:{chat_id}", before, after)
             await write_changes(conn, [change], actor=actor, at=at)
-            await outbox_tables.insert_outbox_rows(raw, messages, now=at)  # TRANSITIONAL
+            await outbox_tables.insert_outbox_rows(conn, messages, now=at)
 
     async def unlink_chat(self, chat_id: int, *, actor: str, at: datetime) -> bool:
         """Make a chat forget its customer (audited); False when it was not linked."""
@@ -452,8 +445,7 @@ class SqlStore:
             if row is None or (link is not None and (row["customer_id"], row["linked_at"]) != link):
                 return False
             await conn.execute(_DELETE_CHAT_LINK, {"chat_id": chat_id})
-            raw = await driver_connection_for(conn)  # TRANSITIONAL
-            await outbox_tables.drop_for_other_customers(raw, chat_id, None)  # TRANSITIONAL
+            await outbox_tables.drop_for_other_customers(conn, chat_id, None)
             change = Change("chat.unlink", f"chat:{chat_id}", row_dict(row), None)
             await write_changes(conn, [change], actor=actor, at=at)
         return True
@@ -884,27 +876,31 @@ class SqlStore:
     ) -> SupplyWrite[PurchaseOrder] | Refused:
         """In one transaction: read the purchase order, apply `rule`, write it with its audit row
         and its SKU's recompute mark; Refused (UNKNOWN when there is none) writes nothing."""
-        return await supply_tables.change_purchase_order(
-            self._conn, po_id, rule, action=action, actor=actor, at=at
-        )
+        async with self._db.write() as conn:
+            return await supply_tables.change_purchase_order(
+                conn, po_id, rule, action=action, actor=actor, at=at
+            )
 
     async def change_product(
         self, sku: str, rule: ProductRule, *, action: str, actor: str, at: datetime
     ) -> SupplyWrite[Product] | Refused:
         """As `change_purchase_order`, for a product."""
-        return await supply_tables.change_product(
-            self._conn, sku, rule, action=action, actor=actor, at=at
-        )
+        async with self._db.write() as conn:
+            return await supply_tables.change_product(
+                conn, sku, rule, action=action, actor=actor, at=at
+            )
 
     async def waiting_lines(self, sku: str) -> list[WaitingLine]:
         """The SKU's open lines in serving order (DESIGN §5.2) with customers and stored ETAs."""
-        return await supply_tables.read_waiting_lines(self._conn, sku)
+        async with self._db.read() as conn:
+            return await supply_tables.read_waiting_lines(conn, sku)
 
     async def notices_after(
         self, notice_id: int, order_ids: Collection[str]
     ) -> list[DecidedNotice]:
         """Notices of these orders decided after notice `notice_id`, oldest first."""
-        return await supply_tables.read_notices_after(self._conn, notice_id, order_ids)
+        async with self._db.read() as conn:
+            return await supply_tables.read_notices_after(conn, notice_id, order_ids)
 
     # --- delay notices ---
     async def versioned_open_orders(
@@ -1212,19 +1208,6 @@ class SqlStore:
         """Answered questions (at or after `since`) and their mean score."""
         async with self._db.read() as conn:
             return await rating_tables.csat(conn, since=since)
-
-    # --- helpers ---
-    async def _all(self, query: str, params: Any = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(query, params) as cursor:
-            return list(await cursor.fetchall())
-
-    async def _in(self, prefix: str, keys: Sequence[str], suffix: str = "") -> list[sqlite3.Row]:
-        rows: list[sqlite3.Row] = []
-        for start in range(0, len(keys), IN_CHUNK):
-            chunk = keys[start : start + IN_CHUNK]
-            marks = ", ".join("?" * len(chunk))
-            rows += await self._all(f"{prefix} ({marks}){suffix}", chunk)
-        return rows
 
 
 def _keys(params: Iterable[dict[str, object]], column: str) -> list[str]:

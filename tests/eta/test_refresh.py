@@ -16,6 +16,7 @@ from bot.services.order_changes import refresh_etas
 from storage.store import SqlStore, open_store
 from tests.conftest import MoreDatabases
 from tests.eta.shop import NOW, TODAY, add_order, add_po, add_product
+from tests.sql import execute, fetch_all
 
 RULES = EtaRules(calendar=BusinessCalendar(), default_handling_days=1)
 SKUS = ("MUG", "CUP")
@@ -25,18 +26,21 @@ Row = tuple[object, ...]
 
 async def stored_rows(store: SqlStore) -> set[Row]:
     """Every stored ETA row, without the day it was computed on."""
-    async with store.connection.execute(
+    rows = await fetch_all(
+        store,
         "SELECT order_id, line_no, sku, available_date, ship_date, confidence,"
-        " waiting_for_po_date, lead_time_days FROM line_etas"
-    ) as cursor:
-        return {tuple(row) for row in await cursor.fetchall()}
+        " waiting_for_po_date, lead_time_days FROM line_etas",
+    )
+    return {tuple(row) for row in rows}
 
 
 async def set_line(store: SqlStore, order_id: str, column: str, value: str | int) -> None:
     """Change one line behind the store's back, as an action or import would."""
-    await store.connection.execute(
-        f"UPDATE order_lines SET {column} = ? WHERE order_id = ? AND line_no = 1",
-        (value, order_id),
+    await execute(
+        store,
+        f"UPDATE order_lines SET {column} = :value WHERE order_id = :order_id AND line_no = 1",
+        value=value,
+        order_id=order_id,
     )
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot.domain.model import LineStatus, PoStatus
 from storage.store import SqlStore
 from tests.eta.shop import NOW, TODAY, add_order, add_po, add_product
+from tests.sql import execute
 
 
 async def test_a_book_holds_the_products_stock_facts_and_only_open_lines(
@@ -65,7 +66,7 @@ async def test_a_released_line_comes_first_in_its_skus_demand(store: SqlStore) -
     await add_product(store, "MUG")
     await add_order(store, "O-VIP", [("MUG", 1)], placed_at=NOW - timedelta(days=9), priority=5)
     await add_order(store, "O-SHIP", [("MUG", 1)], placed_at=NOW)
-    await store.connection.execute("UPDATE order_lines SET ship_now = 1 WHERE order_id = 'O-SHIP'")
+    await execute(store, "UPDATE order_lines SET ship_now = 1 WHERE order_id = 'O-SHIP'")
 
     [book] = await store.sku_books(["MUG"])
 

@@ -9,9 +9,11 @@ import pytest
 
 from bot import cli
 from bot.domain.model import Jurisdiction
+from storage.schema import metadata
 from storage.store import SqlStore
 from tests.databases import use_database
 from tests.notices import shop
+from tests.sql import execute, fetch_all, fetch_one
 
 BUYERS = [
     shop.Buyer(701),
@@ -34,16 +36,20 @@ async def shell_run(argv: list[str]) -> int:
 
 async def outbox_texts(store: SqlStore) -> dict[int, list[str]]:
     """Queued outbox texts by chat."""
-    rows = await store.connection.execute_fetchall("SELECT chat_id, text FROM outbox ORDER BY id")
+    rows = await fetch_all(store, "SELECT chat_id, text FROM outbox ORDER BY id")
     texts: dict[int, list[str]] = {}
-    for chat_id, text in rows:
-        texts.setdefault(int(chat_id), []).append(str(text))
+    for row in rows:
+        texts.setdefault(int(row.chat_id), []).append(str(row.text))
     return texts
 
 
 async def dump(store: SqlStore) -> list[str]:
     """Every row of the database as text, to show nothing changed."""
-    return [line async for line in store.connection.iterdump()]
+    lines: list[str] = []
+    for table in metadata.sorted_tables:
+        rows = await fetch_all(store, f"SELECT * FROM {table.name}")
+        lines += sorted(f"{table.name}: {tuple(row)!r}" for row in rows)
+    return lines
 
 
 async def test_po_moved_later_from_the_shell_queues_each_customers_delay_notice_in_their_language(
@@ -212,13 +218,14 @@ async def test_an_exact_match_wins_and_an_ambiguous_case_insensitive_one_finds_n
     store: SqlStore,
 ) -> None:
     await shop.seed(store, BUYERS)
-    for statement in (
-        "CREATE TEMP TABLE copy AS SELECT * FROM products WHERE sku = 'CHAIR'",
-        "UPDATE copy SET sku = 'Chair'",
-        "INSERT INTO products SELECT * FROM copy",
-    ):
-        await store.connection.execute(statement)
-    await store.connection.commit()
+    chair = await fetch_one(store, "SELECT * FROM products WHERE sku = 'CHAIR'")
+    assert chair is not None
+    copy = dict(chair._mapping) | {"sku": "Chair"}
+    await execute(
+        store,
+        f"INSERT INTO products ({', '.join(copy)}) VALUES ({', '.join(':' + key for key in copy)})",
+        **copy,
+    )
     assert await store.find_sku("CHAIR") == "CHAIR"
     assert await store.find_sku("Chair") == "Chair"
     assert await store.find_sku("chair") is None
@@ -233,8 +240,7 @@ async def test_a_receipt_and_a_stock_change_with_the_same_effect_both_count_noti
     store: SqlStore, shell: None, capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:
     await shop.seed(store, BUYERS)
-    await store.connection.execute("DELETE FROM chat_links WHERE customer_id = 'C-701'")
-    await store.connection.commit()
+    await execute(store, "DELETE FROM chat_links WHERE customer_id = 'C-701'")
     assert await shell_run(argv) == 0
     summary = capsys.readouterr().out
     assert "3 customers, 3 orders (3 earlier, 3 now ready)" in summary

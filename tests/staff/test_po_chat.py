@@ -11,6 +11,7 @@ from bot.sandbox.client import SandboxClient
 from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import make_users
+from tests.sql import fetch_all
 from tests.staff.conftest import STAFF_ID
 
 BUYERS = [
@@ -108,7 +109,7 @@ async def test_a_quick_pick_moves_the_po_two_weeks_and_the_bots_own_sweep_queues
         await notices_of(client, BUYERS)
         # Several ticks of the bot's own sweep job later, nothing is queued again.
         await asyncio.sleep(2.5)
-        rows = await store.connection.execute_fetchall("SELECT chat_id FROM outbox")
+        rows = await fetch_all(store, "SELECT chat_id FROM outbox")
     summary = plain(edited["text"])
     assert "Dec 28, 2026" in summary
     assert "3 customers, 3 orders later" in summary

@@ -16,6 +16,7 @@ from bot.services.notices import sweep
 from handlers.notices import make_renderer
 from storage.store import SqlStore, open_store
 from tests.notices import shop
+from tests.sql import fetch_all
 
 BUYERS = [shop.Buyer(901), shop.Buyer(902, language="de")]
 
@@ -64,7 +65,7 @@ async def test_a_sweep_that_read_before_another_wrote_queues_nothing_twice(
         late = await first
     finally:
         await other.close()
-    rows = await store.connection.execute_fetchall("SELECT chat_id FROM outbox ORDER BY chat_id")
+    rows = await fetch_all(store, "SELECT chat_id FROM outbox ORDER BY chat_id")
     assert [row[0] for row in rows] == [901, 902]
     assert second.notices == 2 and late.notices == 0
     history = await store.notice_history()

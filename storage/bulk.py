@@ -1,0 +1,175 @@
+"""Bulk reads and writes through the database driver itself, for paths a benchmark showed need it.
+
+SQLAlchemy's executemany turns every row into a parameter dict and back, and its results wrap every
+row; for a million rows that costs more than the database's own work (bench `eta`: the ETA read and
+write ~15-20 % slower on SQLite through SQLAlchemy alone). Here rows go as plain tuples, inside the
+caller's transaction; the statements stay SQLAlchemy Core, compiled for the connection's dialect:
+
+- `insert_rows`: SQLite: aiosqlite's `executemany`; PostgreSQL: asyncpg's binary COPY
+  (`copy_records_to_table`); with `replace`, COPY into a temporary table and one
+  `INSERT ... SELECT ... ON CONFLICT DO UPDATE` from it (a few rows: asyncpg's `executemany`).
+- `iterate_rows` / `fetch_rows`: SQLite: the aiosqlite cursor, plain tuples, large `fetchmany`
+  batches; PostgreSQL: SQLAlchemy's streamed result (asyncpg already returns records).
+
+Used by: the ETA reads and saves (storage/etas.py) and the benchmarks' shop (bench/dataset.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import Executable, Table, bindparam
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.compiler import SQLCompiler
+
+# Why: rows are handed to the driver in batches, so a generator of a million rows never sits
+# in memory whole, and each batch is one driver call.
+BATCH = 20_000
+# Why: below this many rows a temporary table costs more than asyncpg's pipelined executemany.
+SMALL_REPLACE = 2_000
+_COMPILED_CACHE_SIZE = 128
+_compiled: dict[tuple[Executable, str], SQLCompiler] = {}
+
+
+async def iterate_rows(
+    conn: AsyncConnection, stmt: Executable, params: Mapping[str, Any] | None = None
+) -> AsyncIterator[Sequence[Any]]:
+    """The rows of a query as tuples, fetched from the driver in batches of BATCH."""
+    if conn.dialect.name != "sqlite":
+        result = await conn.stream(stmt, dict(params or {}))
+        async for partition in result.partitions(BATCH):
+            for row in partition:
+                yield row
+        return
+    sql, args = _expanded(conn, stmt, params)
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    cursor = await driver.cursor()
+    cursor.row_factory = None
+    try:
+        await cursor.execute(sql, args)
+        while batch := await cursor.fetchmany(BATCH):
+            for row in batch:
+                yield row
+    finally:
+        await cursor.close()
+
+
+async def fetch_rows(
+    conn: AsyncConnection, stmt: Executable, params: Mapping[str, Any] | None = None
+) -> list[Any]:
+    """Every row of a (small) query as tuples, in one driver round trip on SQLite."""
+    if conn.dialect.name != "sqlite":
+        return list((await conn.execute(stmt, dict(params or {}))).all())
+    sql, args = _expanded(conn, stmt, params)
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    cursor = await driver.cursor()
+    cursor.row_factory = None
+    try:
+        await cursor.execute(sql, args)
+        return list(await cursor.fetchall())
+    finally:
+        await cursor.close()
+
+
+def _expanded(
+    conn: AsyncConnection, stmt: Executable, params: Mapping[str, Any] | None
+) -> tuple[str, Sequence[Any]]:
+    """The statement's SQL for the driver and its positional parameters (IN lists expanded)."""
+    key = (stmt, conn.dialect.name)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        compiled = stmt.compile(dialect=conn.dialect)  # type: ignore[attr-defined]
+        assert isinstance(compiled, SQLCompiler)
+        if len(_compiled) >= _COMPILED_CACHE_SIZE:
+            _compiled.pop(next(iter(_compiled)))
+        _compiled[key] = compiled
+    state = compiled.construct_expanded_state(dict(params or {}))
+    return state.statement, state.positional_parameters
+
+
+async def insert_rows(
+    conn: AsyncConnection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    replace: bool = False,
+) -> None:
+    """Insert `rows` (tuples in the order of `columns`, Python values as the columns store them:
+    str for TEXT, int for INTEGER, float for REAL, None for NULL) into `table`, in the caller's
+    transaction. With `replace`, a row whose primary key exists overwrites these columns of it
+    (else a duplicate key raises the driver's integrity error and aborts the transaction)."""
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    if conn.dialect.name == "postgresql":
+        await _copy_postgresql(driver, table, columns, rows, replace=replace)
+        return
+    sql = _sqlite_insert(table, columns, replace=replace)
+    for batch in _batches(rows):
+        await driver.executemany(sql, batch)
+
+
+def _sqlite_insert(table: Table, columns: Sequence[str], *, replace: bool) -> str:
+    stmt = sqlite.insert(table).values({name: bindparam(name) for name in columns})
+    if replace:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(table.primary_key.columns),
+            set_={name: stmt.excluded[name] for name in columns},
+        )
+    compiled = stmt.compile(dialect=sqlite.dialect())
+    # Why: the driver binds by position; the compiled statement must take them in our order.
+    assert list(compiled.positiontup or ()) == list(columns), compiled.positiontup
+    return compiled.string
+
+
+async def _copy_postgresql(
+    driver: Any,
+    table: Table,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    replace: bool,
+) -> None:
+    if not replace:
+        for batch in _batches(rows):
+            await driver.copy_records_to_table(table.name, records=batch, columns=list(columns))
+        return
+    keys = [column.name for column in table.primary_key.columns]
+    names = ", ".join(f'"{name}"' for name in columns)
+    updates = ", ".join(f'"{name}" = excluded."{name}"' for name in columns if name not in keys)
+    on_conflict = f"ON CONFLICT ({', '.join(keys)}) " + (
+        f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    )
+    target = postgresql.dialect().identifier_preparer.format_table(table)  # type: ignore[no-untyped-call]
+    batches = _batches(rows)
+    first = next(batches, [])
+    if len(first) < SMALL_REPLACE:
+        marks = ", ".join(f"${number}" for number in range(1, len(columns) + 1))
+        if first:
+            await driver.executemany(
+                f"INSERT INTO {target} ({names}) VALUES ({marks}) {on_conflict}", first
+            )
+        return
+    staging = f"bulk_{table.name}_{uuid4().hex[:12]}"
+    # Why: COPY cannot upsert; a temporary table private to this transaction takes the rows.
+    await driver.execute(
+        f'CREATE TEMPORARY TABLE "{staging}" (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP'
+    )
+    await driver.copy_records_to_table(staging, records=first, columns=list(columns))
+    for batch in batches:
+        await driver.copy_records_to_table(staging, records=batch, columns=list(columns))
+    await driver.execute(
+        f'INSERT INTO {target} ({names}) SELECT {names} FROM "{staging}" {on_conflict}'
+    )
+    # Why: not in a `finally`: after an error the transaction is aborted (and rolls the table
+    # back with it); ON COMMIT DROP would also drop it, but a transaction may call this again.
+    await driver.execute(f'DROP TABLE "{staging}"')
+
+
+def _batches(rows: Iterable[Sequence[Any]]) -> Iterator[list[Sequence[Any]]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, BATCH)):
+        yield batch
