@@ -172,7 +172,7 @@ NOTICE_COLUMNS = (
     orders.c.version,
 )
 _HISTORY = (
-    select(*NOTICE_COLUMNS)
+    select(*NOTICE_COLUMNS, notice_log.c.delivery, notice_log.c.delivery_error)
     .join(orders, orders.c.order_id == notice_log.c.order_id)
     .order_by(notice_log.c.id)
 )
