@@ -34,6 +34,9 @@ def test_an_unknown_benchmark_name_is_refused(capsys: pytest.CaptureFixture[str]
 def test_python_m_bench_prints_one_json_object_per_chosen_benchmark(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert bench_main(["eta", "status", "--scale", "0.001"]) == 0
+    assert bench_main(["eta", "status", "--scale", "0.001", "--sqlite-only"]) == 0
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [figures["benchmark"] for figures in printed] == ["eta_recompute", "status_lookup"]
+    assert [(figures["benchmark"], figures["database"]) for figures in printed] == [
+        ("eta_recompute", "sqlite"),
+        ("status_lookup", "sqlite"),
+    ]
