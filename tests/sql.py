@@ -12,6 +12,9 @@ from sqlalchemy import Row, text
 
 from storage.store import SqlStore
 
+# Why: rows of any width, read by index (SQLAlchemy types a row by its columns).
+AnyRow = Row[*tuple[Any, ...]]
+
 
 async def execute(store: SqlStore, sql: str, /, **params: Any) -> int:
     """Run one statement in its own transaction; return the rows it changed."""
@@ -26,13 +29,13 @@ async def execute_many(store: SqlStore, sql: str, rows: Sequence[dict[str, Any]]
         await conn.execute(text(sql), list(rows))
 
 
-async def fetch_all(store: SqlStore, sql: str, /, **params: Any) -> Sequence[Row[Any]]:
+async def fetch_all(store: SqlStore, sql: str, /, **params: Any) -> Sequence[AnyRow]:
     """Every row of a query."""
     async with store.database.read() as conn:
         return (await conn.execute(text(sql), params)).all()
 
 
-async def fetch_one(store: SqlStore, sql: str, /, **params: Any) -> Row[Any] | None:
+async def fetch_one(store: SqlStore, sql: str, /, **params: Any) -> AnyRow | None:
     """The first row of a query, or None."""
     async with store.database.read() as conn:
         return (await conn.execute(text(sql), params)).first()

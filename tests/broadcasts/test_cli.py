@@ -3,9 +3,8 @@ list print the contract's JSON, stop stops; bad input is one line on stderr, not
 
 from __future__ import annotations
 
+import asyncio
 import json
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from bot.cli import main
 from storage.store import open_store
 from tests.broadcasts import shop
 from tests.databases import use_database
+from tests.sql import fetch_all
 
 SHOW_KEYS = {"id", "status", "segment", "recipients", "sent", "held", "failed", "pending"}
 
@@ -32,9 +32,18 @@ async def db_path(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def outbox_rows(path: str) -> list[tuple[str, str]]:
     """The outbox's (customer_id, text) rows."""
-    with closing(sqlite3.connect(path)) as conn:
-        rows = conn.execute("SELECT customer_id, text FROM outbox ORDER BY customer_id")
+
+    async def read() -> list[tuple[str, str]]:
+        store = await open_store(path)
+        try:
+            rows = await fetch_all(
+                store, "SELECT customer_id, text FROM outbox ORDER BY customer_id"
+            )
+        finally:
+            await store.close()
         return [(str(row[0]), str(row[1])) for row in rows]
+
+    return asyncio.run(read())
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
