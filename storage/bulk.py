@@ -61,18 +61,37 @@ async def iterate_rows(
 async def fetch_rows(
     conn: AsyncConnection, stmt: Executable, params: Mapping[str, Any] | None = None
 ) -> list[Any]:
-    """Every row of a (small) query as tuples, in one driver round trip on SQLite."""
+    """Every row of a (small) query, or of a statement with RETURNING, as tuples; one driver
+    round trip on SQLite."""
     if conn.dialect.name != "sqlite":
         return list((await conn.execute(stmt, dict(params or {}))).all())
     sql, args = _expanded(conn, stmt, params)
     driver: Any = (await conn.get_raw_connection()).driver_connection
-    cursor = await driver.cursor()
-    cursor.row_factory = None
-    try:
-        await cursor.execute(sql, args)
-        return list(await cursor.fetchall())
-    finally:
-        await cursor.close()
+    return list(await driver.execute_fetchall(sql, args))
+
+
+async def changed(conn: AsyncConnection, stmt: Executable, params: Mapping[str, Any]) -> int:
+    """Run one data-changing statement; the number of rows it changed."""
+    if conn.dialect.name != "sqlite":
+        return int((await conn.execute(stmt, dict(params))).rowcount)
+    sql, args = _expanded(conn, stmt, params)
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    cursor = await driver.execute(sql, args)
+    return int(cursor.rowcount)
+
+
+async def for_each(
+    conn: AsyncConnection, stmt: Executable, params: Sequence[Mapping[str, Any]]
+) -> None:
+    """Run one data-changing statement once for each parameter set."""
+    if not params:
+        return
+    if conn.dialect.name != "sqlite":
+        await conn.execute(stmt, [dict(p) for p in params])
+        return
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    sql = _expanded(conn, stmt, params[0])[0]
+    await driver.executemany(sql, [_expanded(conn, stmt, p)[1] for p in params])
 
 
 def _expanded(

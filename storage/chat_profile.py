@@ -6,8 +6,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.chat_profile import ChatProfile
+from storage.bulk import fetch_rows
 from storage.codec import customer_tag_of
-from storage.driver_reads import fetch_rows
 from storage.schema import BigInt, chat_links, chat_prefs, customers
 
 _chat = select(bindparam("chat_id", type_=BigInt).label("chat_id")).subquery("q")

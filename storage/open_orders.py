@@ -12,8 +12,8 @@ from bot.domain.delays import NoticeState
 from bot.domain.model import Confidence, LineEta, LineStatus, Order, OrderLine
 from bot.domain.notice_store import VersionedOrder
 from bot.domain.open_orders import OpenOrders
+from storage.bulk import fetch_rows
 from storage.codec import OPEN, date_or_none, jurisdiction_or_none
-from storage.driver_reads import fetch_rows
 from storage.notices import _state_from as state_from
 from storage.schema import line_etas, notice_state, order_lines, orders, products
 from storage.sql_functions import bytewise

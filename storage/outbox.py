@@ -45,10 +45,10 @@ from bot.domain.outbox import (
     QueuedMessage,
     UnreachableChat,
 )
+from storage import bulk
 from storage.audit import Change, write_changes
 from storage.codec import utc_text
 from storage.database import Database
-from storage.hot_path import HotStatement, changed, for_each, rows
 from storage.schema import broadcasts, chat_links, customers, outbox, unreachable_chats
 from storage.sql_functions import greatest
 
@@ -188,7 +188,7 @@ def _due(lane: Lane | None, matured: bool) -> Select[Any]:
 
 # Why: the dispatcher runs these on every pass; built once, compiled once per dialect.
 _DUE = {
-    (lane, matured): HotStatement(_due(lane, matured))
+    (lane, matured): _due(lane, matured)
     for lane in (None, "first", "broadcast")
     for matured in (False, True)
 }
@@ -218,7 +218,7 @@ async def due_messages(
     }
     if due_after is not None:
         params["due_after"] = utc_text(due_after)
-    found = await rows(conn, _DUE[lane, due_after is not None], params)
+    found = await bulk.fetch_rows(conn, _DUE[lane, due_after is not None], params)
     return [
         QueuedMessage(row_id, chat_id, text, buttons_from(buttons), attempts, broadcast_id)
         for row_id, chat_id, text, buttons, attempts, broadcast_id in found
@@ -253,7 +253,7 @@ def _claim() -> Any:
     )
 
 
-_CLAIM = HotStatement(_claim())
+_CLAIM = _claim()
 
 
 async def claim_message(
@@ -263,7 +263,7 @@ async def claim_message(
     False when another sender holds it, or another row of its chat, with a live claim, or is
     claiming it at this moment."""
     async with db.write() as conn:
-        claimed = await changed(
+        claimed = await bulk.changed(
             conn,
             _CLAIM,
             {"row_id": row_id, "sender": sender, "clock": float(clock), "until": float(until)},
@@ -302,7 +302,7 @@ async def release_claims(db: Database, senders: Collection[str]) -> None:
         await conn.execute(_RELEASE, {"senders": sorted(senders)})
 
 
-_SENT = HotStatement(
+_SENT = (
     update(outbox)
     .where(
         outbox.c.id == bindparam("row_id"),
@@ -332,7 +332,7 @@ async def mark_sent(
         return
     sent_at = utc_text(at)
     async with db.write() as conn:
-        await for_each(
+        await bulk.for_each(
             conn,
             _SENT,
             [

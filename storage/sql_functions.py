@@ -74,7 +74,6 @@ def _days_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) ->
     return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
 
 
-# --- conv-core ---
 class bytewise(GenericFunction[str]):
     """Its text argument, compared and ordered by bytes as on SQLite (`ORDER BY bytewise(id)`):
     PostgreSQL would otherwise follow the database's collation."""
@@ -83,14 +82,14 @@ class bytewise(GenericFunction[str]):
     inherit_cache = True
 
 
-# --- conv-insight: moments compared as instants, a JSON document's text field ---
+# moments compared as instants, a JSON document's text field.
 class moment(GenericFunction[Any]):
     """An ISO-8601 moment text (any offset) as a value that compares as the instant it names."""
 
     inherit_cache = True
 
 
-# conv-eta: a column the planner should not pick an index for (SQLite: unary `+`).
+# a column the planner should not pick an index for (SQLite: unary `+`).
 class unindexed(GenericFunction[Any]):
     """The column itself; on SQLite written `+column`, which keeps the planner off its index."""
 
@@ -105,7 +104,7 @@ class json_field(GenericFunction[str]):
     inherit_cache = True
 
 
-# --- conv-staff: the strings of one JSON array parameter, as rows ---
+# the strings of one JSON array parameter, as rows.
 class json_texts(GenericFunction[str]):
     """Table-valued: the strings of a JSON array (one TEXT parameter, however many values: no
     driver limit on parameters) as rows of one column `value`:

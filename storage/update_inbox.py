@@ -11,14 +11,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.update_inbox import InboxedUpdate, NewestUpdate
+from storage import bulk
 from storage.codec import utc_text
 from storage.database import Database
-from storage.hot_path import HotStatement, changed, for_each
 from storage.schema import update_inbox
 
 # Why: every chat update runs these; built once, so SQLAlchemy compiles each once per dialect.
 # A repeat of an update Telegram sent before is not new (ON CONFLICT DO NOTHING on update_id).
-_RECORD_ONE = HotStatement(
+_RECORD_ONE = (
     sqlite.insert(update_inbox)
     .values(
         update_id=bindparam("update_id"),
@@ -40,7 +40,7 @@ _UNHANDLED = (
     .where(update_inbox.c.handled_at.is_(None))
     .order_by(update_inbox.c.update_id)
 )
-_MARK_HANDLED = HotStatement(
+_MARK_HANDLED = (
     update(update_inbox)
     .where(
         update_inbox.c.update_id == bindparam("id"),
@@ -79,7 +79,9 @@ async def record_updates(
         ]
         if len(rows) == 1 and conn.dialect.name == "sqlite":
             # Why: one row on SQLite: its change count says whether it was new, in one call.
-            new = {updates[0].update_id} if await changed(conn, _RECORD_ONE, rows[0]) else set()
+            new = (
+                {updates[0].update_id} if await bulk.changed(conn, _RECORD_ONE, rows[0]) else set()
+            )
         elif len(rows) == 1:
             new = set((await conn.execute(stmt, rows[0])).scalars())
         else:
@@ -105,7 +107,7 @@ async def mark_updates_handled(db: Database, update_ids: Sequence[int], *, now: 
         return
     handled = utc_text(now)
     async with db.write() as conn:
-        await for_each(
+        await bulk.for_each(
             conn,
             _MARK_HANDLED,
             [{"handled": handled, "id": update_id} for update_id in update_ids],
