@@ -113,6 +113,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
+    from storage.database import DatabaseUnavailable
+
+    try:
+        return _command(argv)
+    except DatabaseUnavailable as exc:
+        print(f"backorder-bot: {exc} (check BACKORDER_DATABASE_URL)", file=sys.stderr)
+        return 2
+
+
+def _command(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "link" and (args.all == bool(args.order_id) or (args.csv and not args.all)):

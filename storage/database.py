@@ -24,6 +24,7 @@ from weakref import WeakKeyDictionary
 import aiosqlite
 from sqlalchemy import URL, Table, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from storage.sqlite_driver import OneTripDBAPI
@@ -46,7 +47,13 @@ def database_url(target: str | Path) -> URL:
         return URL.create("sqlite+aiosqlite", database=raw)
     url = make_url(raw)
     if url.get_backend_name() in POSTGRES_SCHEMES:
-        return url.set(drivername="postgresql+asyncpg")
+        url = url.set(drivername="postgresql+asyncpg")
+        if "sslmode" in url.query:
+            # Why: managed servers hand out libpq's `sslmode=`; asyncpg calls the same thing `ssl`.
+            query = dict(url.query)
+            query["ssl"] = query.pop("sslmode")
+            url = url.set(query=query)
+        return url
     if url.get_backend_name() == "sqlite":
         return url.set(drivername="sqlite+aiosqlite")
     raise ValueError(
@@ -55,8 +62,19 @@ def database_url(target: str | Path) -> URL:
 
 
 def shown_url(url: URL) -> str:
-    """The URL as it may be printed or logged: the password masked."""
-    return url.render_as_string(hide_password=True)
+    """The URL as it may be printed or logged: the password masked, the scheme as users write it."""
+    return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
+
+
+class DatabaseUnavailable(Exception):
+    """The database server could not be reached or refused us (one line: URL masked, reason)."""
+
+
+def unavailable(url: URL, exc: BaseException) -> DatabaseUnavailable:
+    """A one-line DatabaseUnavailable for a failed connection attempt."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    return DatabaseUnavailable(f"cannot open the database {shown_url(url)}: {reason}")
 
 
 class Database:
@@ -93,6 +111,12 @@ class Database:
             database._raw = raw
             return database
         engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        try:
+            async with engine.connect():
+                pass
+        except (OSError, DBAPIError) as exc:
+            await engine.dispose()
+            raise unavailable(url, exc) from exc
         return cls(engine, None)
 
     @property

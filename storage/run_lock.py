@@ -18,10 +18,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from storage.database import database_url, shown_url
+from storage.database import database_url, shown_url, unavailable
 
 # pg_try_advisory_lock key of `run` (any fixed 64-bit number; "bo-run" in ASCII).
 RUN_LOCK_KEY = 0x626F2D72756E
@@ -134,7 +135,10 @@ class _LockSession:
             },
         )
         try:
-            self._conn = await self._engine.connect()
+            try:
+                self._conn = await self._engine.connect()
+            except (OSError, DBAPIError) as exc:
+                raise unavailable(self._url, exc) from exc
             taken = await self._conn.scalar(select(func.pg_try_advisory_lock(RUN_LOCK_KEY)))
             if not taken:
                 holder = await self._conn.scalar(_HOLDER, {"key": RUN_LOCK_KEY})

@@ -9,6 +9,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import Settings, load_settings
+from storage.database import database_url
 
 SECRET = "pa55-w0rd"
 
@@ -68,3 +69,23 @@ def test_another_kind_of_database_url_is_one_line_naming_the_setting_and_exit_2(
         "backorder-bot: configuration error: BACKORDER_DATABASE_URL must be a postgresql:// URL"
     )
     assert named in err and SECRET not in err
+
+
+def test_a_server_that_cannot_be_reached_is_one_line_naming_the_setting_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Why: port 1 on this machine refuses connections at once.
+    monkeypatch.setenv("BACKORDER_DATABASE_URL", f"postgresql://bot:{SECRET}@127.0.0.1:1/shop")
+
+    assert main(["order", "1042"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("backorder-bot: cannot open the database postgresql://bot:***@")
+    assert "BACKORDER_DATABASE_URL" in err and SECRET not in err
+
+
+def test_libpq_sslmode_in_the_url_is_given_to_the_driver_as_ssl() -> None:
+    url = database_url("postgresql://bot@db.example/shop?sslmode=require")
+
+    assert url.drivername == "postgresql+asyncpg"
+    assert dict(url.query) == {"ssl": "require"}
