@@ -31,6 +31,8 @@ from storage.sqlite_driver import OneTripDBAPI
 from storage.transaction import owns_transaction, transaction
 
 BUSY_TIMEOUT_MS = 5000
+# SQLite read connections kept open between reads (the pool allows 15 at once).
+IDLE_SQLITE_READERS = 4
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 Dialect = Literal["sqlite", "postgresql"]
@@ -85,6 +87,7 @@ class Database:
         self._writer = writer
         self._raw: aiosqlite.Connection | None = None
         self._open: WeakKeyDictionary[asyncio.Task[Any], AsyncConnection] = WeakKeyDictionary()
+        self._idle_readers: list[AsyncConnection] = []
 
     @classmethod
     async def open(cls, target: str | Path) -> Database:
@@ -169,11 +172,27 @@ class Database:
         if joined is not None:
             yield joined
             return
-        async with self._engine.connect() as conn:
+        if self._writer is None:
+            async with self._engine.connect() as conn:
+                yield conn
+            return
+        # Why: on SQLite a pool checkout costs as much as the chat's small reads themselves; idle
+        # readers are kept open and handed to one task at a time.
+        conn = self._idle_readers.pop() if self._idle_readers else await self._engine.connect()
+        try:
             yield conn
+        except BaseException:
+            await conn.close()
+            raise
+        if len(self._idle_readers) < IDLE_SQLITE_READERS:
+            self._idle_readers.append(conn)
+        else:
+            await conn.close()
 
     async def close(self) -> None:
         """Close every connection."""
+        while self._idle_readers:
+            await self._idle_readers.pop().close()
         if self._writer is not None:
             await self._writer.close()
         await self._engine.dispose()
