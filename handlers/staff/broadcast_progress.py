@@ -6,6 +6,7 @@ so a restart picks them up again) every few seconds; callback data "bx:<broadcas
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
@@ -32,6 +33,7 @@ PREFIX = "bx:"
 # Why: Telegram allows a chat about one edit a second; every 3 s keeps far inside, still lively.
 PROGRESS_INTERVAL = timedelta(seconds=3)
 _OVER = (BroadcastStatus.DONE, BroadcastStatus.STOPPED)
+_EDIT_LOCK_KEY = "broadcast_progress_edit_lock"
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +156,18 @@ def _screen(t: Translator, view: BroadcastView) -> tuple[str, InlineKeyboardMark
     return progress_text(t, view), stop_markup(t, view.broadcast_id)
 
 
+def _edit_lock(bot_data: dict[Any, Any]) -> asyncio.Lock:
+    """Held from reading a broadcast's state to editing its progress message with it.
+
+    Why: the progress job and [Stop broadcast] both read and then edit; unserialised, a tick that
+    read "sending" before the stop could edit after it and put the progress (and its stop button)
+    back over the stop, for good when the stop had already made the message the final report.
+    """
+    lock = bot_data.setdefault(_EDIT_LOCK_KEY, asyncio.Lock())
+    assert isinstance(lock, asyncio.Lock)
+    return lock
+
+
 async def progress_screen(
     context: BotContext, t: Translator, broadcast_id: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -169,29 +183,38 @@ async def update_progress(context: BotContext) -> None:
     """Job: edit each unfinished progress message; once over, show the report and stop."""
     services = context.services
     store = services.store
-    for progress in await store.progress_messages():
-        view = await broadcast_status(store, progress.broadcast_id, now=services.clock.now())
-        if view is None:
-            await store.finish_progress_message(progress.broadcast_id)
-            continue
-        t = services.catalogs.translator(progress.language)
-        text, markup = _screen(t, view)
-        try:
-            await context.bot.edit_message_text(
-                text, chat_id=progress.chat_id, message_id=progress.message_id, reply_markup=markup
-            )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                # Why: a message deleted or too old to edit: nothing left to update.
-                logger.info("progress of broadcast %s not shown: %s", view.broadcast_id, exc)
+    for listed in await store.progress_messages():
+        async with _edit_lock(context.bot_data):
+            # Why: look again under the lock; a stop may have made it the final report meanwhile.
+            unfinished = {p.broadcast_id: p for p in await store.progress_messages()}
+            progress = unfinished.get(listed.broadcast_id)
+            if progress is None:
+                continue
+            view = await broadcast_status(store, progress.broadcast_id, now=services.clock.now())
+            if view is None:
                 await store.finish_progress_message(progress.broadcast_id)
                 continue
-        except TelegramError as exc:
-            # Why: best effort; the next tick tries again.
-            logger.debug("progress of broadcast %s not updated: %s", view.broadcast_id, exc)
-            continue
-        if is_final(view):
-            await store.finish_progress_message(progress.broadcast_id)
+            t = services.catalogs.translator(progress.language)
+            text, markup = _screen(t, view)
+            try:
+                await context.bot.edit_message_text(
+                    text,
+                    chat_id=progress.chat_id,
+                    message_id=progress.message_id,
+                    reply_markup=markup,
+                )
+            except BadRequest as exc:
+                if "not modified" not in str(exc).lower():
+                    # Why: a message deleted or too old to edit: nothing left to update.
+                    logger.info("progress of broadcast %s not shown: %s", view.broadcast_id, exc)
+                    await store.finish_progress_message(progress.broadcast_id)
+                    continue
+            except TelegramError as exc:
+                # Why: best effort; the next tick tries again.
+                logger.debug("progress of broadcast %s not updated: %s", view.broadcast_id, exc)
+                continue
+            if is_final(view):
+                await store.finish_progress_message(progress.broadcast_id)
 
 
 def schedule_progress_job(job_queue: JobQueue[BotContext]) -> None:
@@ -258,12 +281,15 @@ async def press_stop(update: Update, context: BotContext) -> None:
             update, label(t.gettext("This button is no longer available.")), alert=True
         )
         return
-    view = await broadcast_status(store, progress.broadcast_id, now=context.services.clock.now())
-    assert view is not None
-    text, markup = _screen(t, view)
-    await respond(update, text, markup)
-    if is_final(view):
-        await store.finish_progress_message(progress.broadcast_id)
+    async with _edit_lock(context.bot_data):
+        view = await broadcast_status(
+            store, progress.broadcast_id, now=context.services.clock.now()
+        )
+        assert view is not None
+        text, markup = _screen(t, view)
+        await respond(update, text, markup)
+        if is_final(view):
+            await store.finish_progress_message(progress.broadcast_id)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

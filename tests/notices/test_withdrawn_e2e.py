@@ -108,7 +108,13 @@ async def until_nothing_queued(store: SqlStore) -> None:
     raise AssertionError(f"still queued: {await queued_texts(store)}")
 
 
-async def until_delivered(store: SqlStore) -> None:
+async def until_delivered(store: SqlStore, client: SandboxClient, messages: int) -> None:
+    """Wait until the chat got `messages` messages and nothing is left to send.
+
+    Why: the sweep that withdraws a notice commits before it queues the cancelled order's rating
+    question (bot.jobs.sweep_if_recomputed), so an empty outbox alone can be the moment between.
+    """
+    await client.wait_for(CHAT, after=0, count=messages, timeout=15)
     for _ in range(300):
         pending = await fetch_value(
             store, "SELECT count(*) FROM notice_log WHERE delivery = 'pending'"
@@ -154,7 +160,7 @@ async def test_good_news_held_overnight_for_an_order_cancelled_before_morning_is
         await imported(store, tmp_path, "orders", cancelled_order_csv("4005"), EVENING)
         await until_nothing_queued(store)
         clock.moment = MORNING
-        await until_delivered(store)
+        await until_delivered(store, client, messages=1)
         assert "notice.withdrawn" in [
             entry.action for entry in await store.audit_entries("order:4005")
         ]
@@ -189,7 +195,7 @@ async def test_a_digest_held_overnight_still_tells_about_the_order_that_was_not_
         await imported(store, tmp_path, "orders", cancelled_order_csv("4005"), EVENING)
         await until_queued(store, "4006", unwanted="4005")
         clock.moment = MORNING
-        await until_delivered(store)
+        await until_delivered(store, client, messages=2)
 
     texts = sorted(message["text"] for message in await bot_messages(client, CHAT))
     assert texts[0] == "Good news: order 4006 will ship sooner, on Dec 8, 2026."

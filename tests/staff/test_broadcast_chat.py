@@ -11,6 +11,7 @@ from bot.sandbox.client import SandboxClient
 from bot.services.broadcasts import broadcast_status
 from bot.services.eta import recompute_etas
 from bot.services.notices import mark_communicated
+from handlers.staff.broadcast_progress import PROGRESS_INTERVAL
 from storage.store import SqlStore
 from tests.notices import shop
 from tests.notices.conftest import make_users
@@ -69,6 +70,33 @@ async def final_report(client: SandboxClient, message_id: int) -> dict[str, Any]
             ):
                 return event
     raise AssertionError("no final report")
+
+
+async def until_some_received(client: SandboxClient, crowd: list[shop.Buyer]) -> None:
+    """Wait until the first copies reached customers (the broadcast is under way)."""
+    for _ in range(300):
+        for buyer in crowd:
+            if await received(client, buyer.chat_id):
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("no copy reached a customer")
+
+
+async def stop_shown(client: SandboxClient, progress: dict[str, Any]) -> dict[str, Any]:
+    """Press [Stop broadcast]; the progress message's first edit showing the stop.
+
+    Why: a progress tick (every PROGRESS_INTERVAL) may edit the message between the press and the
+    stop's own edit; that edit is no answer to the press.
+    """
+    after = await client.last_seq(STAFF_ID)
+    await client.press(STAFF_ID, data=action(progress, "bx:"))
+    for _ in range(60):
+        events = await client.wait_for(STAFF_ID, after=after, count=1, timeout=15)
+        for event in events:
+            if event["message_id"] == progress["message_id"] and "stopp" in plain(event["text"]):
+                return event
+        after = max(int(event["seq"]) for event in events)
+    raise AssertionError("the stop was never shown")
 
 
 async def received(client: SandboxClient, chat_id: int) -> list[str]:
@@ -311,15 +339,28 @@ async def test_stop_mid_broadcast_sends_nothing_more_and_the_report_says_so(
         preview = await tap(client, written, "v")
         progress = await tap(client, preview, "y")
         assert "Stop broadcast" in labels(progress)
-        await asyncio.sleep(1.5)
-        stopping = await tap(client, progress, "bx:")
-        assert "Broadcast #1: stopp" in plain(stopping["text"])
+        await until_some_received(client, crowd)
+        stopping = await stop_shown(client, progress)
+        # "stopping" while claimed copies are on their way, else the report at once.
+        assert plain(stopping["text"]).startswith(
+            ("Broadcast #1: stopping", "Broadcast #1 stopped")
+        )
+        assert not stopping["buttons"]
         # A second press, on a broadcast already over, changes nothing.
         again = await answer_to_press(client, STAFF_ID, action(progress, "bx:"))
         # Copies a sender had already claimed when the stop came may still go out.
         stopped = await final_report(client, progress["message_id"])
         view = await broadcast_status(store, 1)
         total = sum([len(await received(client, b.chat_id)) for b in crowd])
+        # No progress tick (one read before the stop, or a later one) puts the progress back.
+        await asyncio.sleep(PROGRESS_INTERVAL.total_seconds() + 0.5)
+        shown = [
+            e
+            for e in await client.transcript(STAFF_ID)
+            if e["kind"] in ("bot_message", "bot_edit")
+            and e["message_id"] == progress["message_id"]
+        ][-1]
+    assert not shown["buttons"] and "stopped" in plain(shown["text"])
     assert view is not None and view.status.value == "stopped"
     counts = view.counts
     assert 0 < counts.sent < 40 and counts.withdrawn > 0
