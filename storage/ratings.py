@@ -5,11 +5,11 @@ Functions take a connection inside the caller's transaction (`Database.write()`/
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import RowMapping, Text, bindparam, exists, func, select, update
+from sqlalchemy import Text, bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,6 +24,7 @@ from bot.domain.ratings import (
     RatingChat,
     RatingRequest,
 )
+from storage import bulk
 from storage.audit import Change, write_changes
 from storage.codec import IN_CHUNK, utc_text
 from storage.outbox import insert_outbox_rows
@@ -247,7 +248,7 @@ def _moment(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _rating(row: RowMapping) -> Rating:
+def _rating(row: RowMapping | Mapping[str, Any]) -> Rating:
     asked_at = _moment(str(row["asked_at"]))
     assert asked_at is not None
     return Rating(
@@ -469,9 +470,11 @@ async def pending_comment(
     conn: AsyncConnection, chat_id: int, *, now: datetime
 ) -> PendingComment | None:
     """The rating whose comment this chat's next text is, within its window."""
-    row = (await conn.execute(_PENDING, {"chat": chat_id, "now": utc_text(now)})).mappings().first()
-    if row is None:
+    # Why: asked on every text a customer sends (the rating comment handler), so the driver's path.
+    found = await bulk.fetch_rows(conn, _PENDING, {"chat": chat_id, "now": utc_text(now)})
+    if not found:
         return None
+    row = dict(zip(_PENDING.selected_columns.keys(), found[0], strict=True))
     message_id = row["comment_message_id"]
     return PendingComment(_rating(row), None if message_id is None else int(message_id))
 
