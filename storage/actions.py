@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date, datetime
-from typing import Any, Literal, cast
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Integer, Text, bindparam, func, insert, select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.actions import (
@@ -16,12 +15,11 @@ from bot.domain.actions import (
     Decide,
     OrderChange,
     OrderState,
-    RefundReason,
     RefundRecord,
 )
 from bot.domain.model import LineStatus, Product
 from storage.audit import Change, write_changes
-from storage.codec import IN_CHUNK, jurisdiction_or_none, product_from, utc_text
+from storage.codec import IN_CHUNK, jurisdiction_or_none, product_from, refund_from, utc_text
 from storage.database import Database
 from storage.eta_marks import mark_skus
 from storage.events import append_event
@@ -192,19 +190,7 @@ async def read_refunds(
             chunk = keys[start : start + IN_CHUNK]
             rows += (await conn.execute(query.where(refunds.c.order_id.in_(chunk)))).mappings()
         rows.sort(key=lambda row: int(row["id"]))
-    return [_refund_from(row) for row in rows]
-
-
-def _refund_from(row: RowMapping) -> RefundRecord:
-    return RefundRecord(
-        order_id=str(row["order_id"]),
-        line_no=int(row["line_no"]),
-        amount_minor=int(row["amount_minor"]),
-        currency=str(row["currency"]),
-        due_date=date.fromisoformat(row["due_date"]),
-        status=cast(Literal["due", "paid"], row["status"]),
-        reason=cast(RefundReason, row["reason"]),
-    )
+    return [refund_from(row) for row in rows]
 
 
 async def _write(conn: AsyncConnection, order_id: str, change: OrderChange, at: datetime) -> None:

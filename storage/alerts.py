@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
-from typing import Any, Literal, cast
+from typing import Any
 
 from sqlalchemy import (
     Integer,
-    RowMapping,
     Text,
     bindparam,
     exists,
@@ -20,7 +19,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.actions import RefundReason, RefundRecord
 from bot.domain.alerts import (
     AlertKey,
     AlertKind,
@@ -31,7 +29,7 @@ from bot.domain.alerts import (
 )
 from bot.domain.refunds import RefundAlreadyPaid, RefundPaid
 from storage.audit import Change, write_changes
-from storage.codec import date_or_none, utc_text
+from storage.codec import date_or_none, refund_from, utc_text
 from storage.database import insert
 from storage.events import append_event
 from storage.outbox import insert_outbox_rows
@@ -292,7 +290,7 @@ async def mark_refund_paid(
     row = (await conn.execute(_REFUND, {"id": refund_id})).mappings().first()
     if row is None:
         return None
-    refund = _refund(row)
+    refund = refund_from(row)
     if row["status"] == "paid":
         return RefundAlreadyPaid(
             refund,
@@ -319,15 +317,3 @@ async def mark_refund_paid(
         at=at,
     )
     return RefundPaid(refund, paid_by=actor, paid_at=at)
-
-
-def _refund(row: RowMapping) -> RefundRecord:
-    return RefundRecord(
-        order_id=str(row["order_id"]),
-        line_no=int(row["line_no"]),
-        amount_minor=int(row["amount_minor"]),
-        currency=str(row["currency"]),
-        due_date=date.fromisoformat(row["due_date"]),
-        status=cast(Literal["due", "paid"], row["status"]),
-        reason=cast(RefundReason, row["reason"]),
-    )

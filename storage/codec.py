@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal, cast
 
 from sqlalchemy import ColumnElement, FromClause, RowMapping, case, func, literal, literal_column
 
+from bot.domain.actions import RefundReason, RefundRecord
 from bot.domain.model import (
     Customer,
     Jurisdiction,
@@ -222,3 +223,16 @@ def _int_or_none(value: object) -> int | None:
 
 def _str_or_none(value: object) -> str | None:
     return None if value is None or value == "" else str(value)
+
+
+def refund_from(row: Row) -> RefundRecord:
+    """A refund from a `refunds` row."""
+    return RefundRecord(
+        order_id=str(row["order_id"]),
+        line_no=int(row["line_no"]),
+        amount_minor=int(row["amount_minor"]),
+        currency=str(row["currency"]),
+        due_date=date.fromisoformat(row["due_date"]),
+        status=cast(Literal["due", "paid"], row["status"]),
+        reason=cast(RefundReason, row["reason"]),
+    )
