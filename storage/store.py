@@ -1,4 +1,4 @@
-"""The SQLite implementation of the Store protocol (aiosqlite, WAL, migrations on open)."""
+"""The Store protocol on SQLite or PostgreSQL (SQLAlchemy Core; migrated to the newest on open)."""
 
 from __future__ import annotations
 
