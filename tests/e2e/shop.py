@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 
 from bot.clock import FrozenClock
@@ -10,6 +11,7 @@ from bot.domain.eta import EtaRules
 from bot.domain.model import Customer, Order, OrderLine, PoStatus, Product, PurchaseOrder
 from bot.domain.store import Store
 from bot.services.eta import recompute_etas
+from storage.store import SqlStore
 
 TODAY = date(2026, 12, 2)  # a Wednesday
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -64,3 +66,21 @@ async def seed(store: Store) -> None:
     ]
     await store.upsert_orders([ALICE, BOB, CARMEN], orders, actor="test", at=NOW)
     await recompute_etas(store, rules=RULES, today=TODAY)
+
+
+async def add_order(store: SqlStore, customer: Customer, order: Order) -> None:
+    """Add `order` of `customer` while the bot runs, with its dates, and wait until the bot's
+    sweep has decided it (its notice state exists; raises AssertionError after 10 s).
+
+    Why: the order and its dates commit together, so the sweep never sees an order without a
+    date; and a first notice the sweep may owe (good news: a date before the promise, 16 CFR
+    435.1's 30 days here) goes out before the test's conversation, never between the replies
+    it reads."""
+    async with store.atomic():
+        await store.upsert_orders([customer], [order], actor="test", at=NOW)
+        await recompute_etas(store, rules=RULES, today=TODAY)
+    for _ in range(200):
+        if await store.notice_states([order.order_id]):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the bot's sweep did not decide order {order.order_id} in 10 s")

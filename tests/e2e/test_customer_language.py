@@ -10,7 +10,6 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 
 from bot.domain.model import Customer, Order, OrderLine
-from bot.services.eta import recompute_etas
 from bot.services.handles import order_handle
 from storage.store import SqlStore
 from tests.e2e import shop
@@ -31,15 +30,7 @@ async def test_english_chosen_in_the_chat_stays_after_linking_to_a_french_custom
 ) -> None:
     chair = OrderLine("7007", 1, "CHAIR", 1, 1000)
     marie = Customer("C-MARIE", "Marie", email="marie@example.fr", language="fr")
-    # Why: the bot runs already; its sweep must not see the order before its date is computed.
-    async with store.atomic():
-        await store.upsert_orders(
-            [marie],
-            [Order("7007", "C-MARIE", shop.NOW, "EUR", lines=(chair,))],
-            actor="t",
-            at=shop.NOW,
-        )
-        await recompute_etas(store, rules=shop.RULES, today=shop.TODAY)
+    await shop.add_order(store, marie, Order("7007", "C-MARIE", shop.NOW, "EUR", lines=(chair,)))
     user = await users.create(901, "Marie", language_code="fr")
     await user.say("/language")
     await user.tap("English")
@@ -73,15 +64,7 @@ async def test_a_customer_whose_language_is_not_shipped_gets_their_own_dates_and
 ) -> None:
     chair = OrderLine("8008", 1, "CHAIR", 1, 123456)
     customer = Customer("C-INTL", "Ana", email="ana@example.com", language=language)
-    # Why: the bot runs already; its sweep must not see the order before its date is computed.
-    async with store.atomic():
-        await store.upsert_orders(
-            [customer],
-            [Order("8008", "C-INTL", shop.NOW, "EUR", lines=(chair,))],
-            actor="t",
-            at=shop.NOW,
-        )
-        await recompute_etas(store, rules=shop.RULES, today=shop.TODAY)
+    await shop.add_order(store, customer, Order("8008", "C-INTL", shop.NOW, "EUR", lines=(chair,)))
     ana = await users.create(903, "Ana", language_code=None)
     await ana.say("/start")
     await ana.say("8008")

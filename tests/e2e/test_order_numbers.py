@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.model import Order, OrderLine
-from bot.services.eta import recompute_etas
 from storage.store import SqlStore
 from tests.e2e import shop
 from tests.e2e.conftest import Users
@@ -15,8 +14,7 @@ async def add_shopify_order(store: SqlStore) -> None:
     """Bob's second order, imported under Shopify's order name "#4004"."""
     line = OrderLine("#4004", 1, "LAMP", 1, 2999)
     order = Order("#4004", shop.BOB.customer_id, shop.NOW, "EUR", lines=(line,))
-    await store.upsert_orders([shop.BOB], [order], actor="test", at=shop.NOW)
-    await recompute_etas(store, rules=shop.RULES, today=shop.TODAY)
+    await shop.add_order(store, shop.BOB, order)
 
 
 @pytest.mark.parametrize("typed", ["4004", "#4004", "order #4004", "Order 4004.", "４００４"])
