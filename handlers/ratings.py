@@ -225,6 +225,8 @@ async def take_comment(update: Update, context: BotContext) -> None:
         return
     services = context.services
     now = services.clock.now()
+    if not (await context.chat_profile(update)).awaits_comment(now):
+        return
     pending = await awaited_comment(services.store, chat.id, now=now)
     if pending is None:
         return
@@ -250,7 +252,9 @@ async def end_comment(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    await moved_on(context.services.store, chat.id, now=context.services.clock.now())
+    now = context.services.clock.now()
+    if (await context.chat_profile(update)).awaits_comment(now):
+        await moved_on(context.services.store, chat.id, now=now)
 
 
 def grouped_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
