@@ -7,9 +7,11 @@ not at all, and a task already inside one joins it. How each gets there differs,
   per process (busy timeout between processes). Every write transaction is therefore serializable:
   what it read cannot change before it commits. Reads outside a write share one read connection, a
   task at a time (WAL: they never wait for the writer).
-- **PostgreSQL** (asyncpg): a pooled connection per transaction, READ COMMITTED. Write transactions
-  of several tasks (and instances) run side by side, so a use case that reads, decides and then
-  writes locks what it decides on (`FOR UPDATE`) or writes conditionally; each such place says so.
+- **PostgreSQL** (asyncpg): a pooled connection per transaction, READ COMMITTED. Reads outside a
+  write run in autocommit on connections kept open (`stream()`: in a transaction, for server-side
+  cursors). Write transactions of several tasks (and instances) run side by side, so a use case that
+  reads, decides and then writes locks what it decides on (`FOR UPDATE`) or writes conditionally;
+  each such place says so.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from storage.transaction import owns_transaction, transaction
 
 BUSY_TIMEOUT_MS = 5000
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+# PostgreSQL read connections kept open between reads (out of the pool's 10, plus overflow).
+IDLE_POSTGRES_READERS = 4
 
 Dialect = Literal["sqlite", "postgresql"]
 
@@ -86,6 +90,7 @@ class Database:
         self._raw: aiosqlite.Connection | None = None
         self._open: WeakKeyDictionary[asyncio.Task[Any], AsyncConnection] = WeakKeyDictionary()
         self._reader: AsyncConnection | None = None
+        self._idle_readers: list[AsyncConnection] = []
         self._reader_lock = asyncio.Lock()
         self._reading: WeakKeyDictionary[asyncio.Task[Any], AsyncConnection] = WeakKeyDictionary()
 
@@ -173,7 +178,7 @@ class Database:
             yield joined
             return
         if self._writer is None:
-            async with self._engine.connect() as conn:
+            async with self._postgresql_read() as conn:
                 yield conn
             return
         reading = self._reading.get(task) if task is not None else None
@@ -200,11 +205,48 @@ class Database:
                 if task is not None:
                     self._reading.pop(task, None)
 
+    @asynccontextmanager
+    async def stream(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a read streamed through a server-side cursor (`conn.stream`), which
+        PostgreSQL opens only inside a transaction; on SQLite the same as `read()`."""
+        task = asyncio.current_task()
+        joined = self._open.get(task) if task is not None else None
+        if self._writer is not None or joined is not None:
+            async with self.read() as conn:
+                yield conn
+            return
+        async with self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    @asynccontextmanager
+    async def _postgresql_read(self) -> AsyncIterator[AsyncConnection]:
+        # Why: a read at READ COMMITTED sees what was committed before each statement, exactly as
+        # in autocommit; autocommit on a connection kept open spares the checkout's ping, BEGIN
+        # and ROLLBACK: one round trip per statement instead of four (the chat's reads).
+        conn = self._idle_readers.pop() if self._idle_readers else await self._autocommit()
+        try:
+            yield conn
+        except BaseException:
+            # Why: a connection an error or a cancellation left mid-statement is not reused.
+            await conn.close()
+            raise
+        if len(self._idle_readers) < IDLE_POSTGRES_READERS:
+            self._idle_readers.append(conn)
+        else:
+            await conn.close()
+
+    async def _autocommit(self) -> AsyncConnection:
+        conn = await self._engine.connect()
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        return conn
+
     async def close(self) -> None:
         """Close every connection."""
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
+        while self._idle_readers:
+            await self._idle_readers.pop().close()
         if self._writer is not None:
             await self._writer.close()
         await self._engine.dispose()

@@ -246,7 +246,7 @@ class SqlStore:
     # --- ETA ---
     async def sku_books(self, skus: Collection[str] | None = None) -> list[SkuBook]:
         """Supply and open demand per SKU (all SKUs when `skus` is None)."""
-        async with self._db.read() as conn:
+        async with self._db.stream() as conn:
             return await eta_tables.read_sku_books(conn, skus)
 
     async def save_etas(
@@ -1030,7 +1030,7 @@ class SqlStore:
         linked_only: bool = True,
     ) -> AsyncIterator[list[SegmentCustomer]]:
         """The segment's customers (linked ones unless told) with their orders, in batches."""
-        async with self._db.read() as conn:
+        async with self._db.stream() as conn:
             async for batch in broadcast_tables.read_segment_customers(
                 conn,
                 segment,
