@@ -362,8 +362,8 @@ async def withdraw_notices(
     clock: float,
 ) -> tuple[str, ...]:
     """Take back queued notices whose rows are all still held past `now` and not being sent
-    (claims live at `clock`, epoch seconds): rows, links and history deleted, states restored,
-    audited."""
+    (claims live at `clock`, epoch seconds): rows, links and history deleted, states restored
+    (with the dates the customer saw on screen since: `restored`), audited."""
     taken: list[str] = []
     async with db.write() as conn:
         # Why: the restored states were decided from an earlier read; locked as every writer

@@ -100,7 +100,8 @@ class WithdrawnNotice:
     order_id: str
     reason: str
     rows: tuple[int, ...]
-    # The state it was decided from, when it is its order's latest notice (else None: unchanged).
+    # The state it was decided from, when it is its order's latest notice (else None: unchanged);
+    # the store keeps the dates the customer saw on screen since (`restored`).
     state: NoticeState | None
 
 

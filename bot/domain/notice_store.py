@@ -182,15 +182,18 @@ class NoticeStore(ActionStore, Protocol):
         ...
 
     async def settle_notices(self, settlement: Settlement, *, now: datetime) -> int:
-        """Record delivered and undelivered notices, resends and alerts; outbox rows queued."""
+        """Record delivered and undelivered notices, resends and alerts; outbox rows queued. An
+        undelivered notice's state is stored with the dates the customer saw on screen since
+        it was decided (`restored`)."""
         ...
 
     async def withdraw_notices(
         self, withdrawn: Sequence[WithdrawnNotice], *, now: datetime, clock: float
     ) -> tuple[str, ...]:
         """Take back queued notices none of whose rows was sent or is being sent (claims live at
-        `clock`, epoch seconds): their rows and history go, their states return (audited); the
-        orders whose notices were taken back."""
+        `clock`, epoch seconds): their rows and history go, their states return (audited), with
+        the dates the customer saw on screen since kept (`restored`); the orders whose notices
+        were taken back."""
         ...
 
     async def retry_undelivered_notices(self, customer_id: str, *, at: datetime) -> tuple[str, ...]:

@@ -304,9 +304,10 @@ async def withdraw_stale(
 
     One path for every cause (customer, staff, import, automatic): the sweep that runs after any
     change decides each queued notice again (`withdrawal_reason`). A digest is taken back whole;
-    its other orders' states return to what they were decided from, so this sweep queues them
-    again, without the orders that no longer need a notice (16 CFR 435.2: a notice must be true
-    when the customer reads it). With `customers`, only their notices are looked at: `orders`
+    its other orders' states return to what they were decided from (but with the dates the
+    customer saw on screen since: `restored`), so this sweep queues them again, without the
+    orders that no longer need a notice (16 CFR 435.2: a notice must be true when the customer
+    reads it). With `customers`, only their notices are looked at: `orders`
     holds only their open orders, and another customer's notice is no less true for that. With
     `only_orders` too, only notices of those orders are decided again (`orders` holds those
     open); a digest taken back still takes its other orders' notices with it.
