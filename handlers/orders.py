@@ -206,6 +206,7 @@ async def _record_shown(
             read.etas,
             now=services.clock.now(),
             states=read.notice_states,
+            unshown=read.unshown_notices,
         )
     return read
 

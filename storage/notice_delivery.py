@@ -22,12 +22,14 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.alerts import RaisedAlert
+from bot.domain.delays import NoticeState
 from bot.domain.notice_delivery import (
     AlertedNotice,
     CarrierRow,
     PendingNotice,
     Settlement,
     WithdrawnNotice,
+    restored,
 )
 from bot.domain.outbox import UndeliveredNoticeRow
 from storage.alerts import record_alerts
@@ -40,6 +42,7 @@ from storage.notices import (
     link_notices,
     lock_orders,
     notice_from,
+    read_notice_states,
     state_from_json,
     state_json,
     state_params,
@@ -150,6 +153,9 @@ _DROP_WITHDRAWN_ROWS = delete(outbox).where(
     outbox.c.status == "pending",
     _not_being_sent,
     ~exists().where(_linked.c.outbox_id == outbox.c.id),
+)
+_SHOWN = select(notice_log.c.id).where(
+    notice_log.c.id.in_(_KEYS), notice_log.c.shown_at.is_not(None)
 )
 _alert_b = alerts.alias("b")
 _delivered_later = notice_log.alias("d")
@@ -298,6 +304,9 @@ async def write_settlement(db: Database, settlement: Settlement, *, now: datetim
         # transaction; the orders' row locks keep a sweep or an answer from writing them in
         # between (PostgreSQL READ COMMITTED), as every writer of notice_state does.
         await lock_orders(conn, [gone.order_id for gone in settlement.undelivered if gone.state])
+        seen = await _seen_since(
+            conn, [(gone.notice_id, gone.order_id) for gone in settlement.undelivered if gone.state]
+        )
         if settlement.delivered:
             await conn.execute(
                 _DELIVERED,
@@ -333,11 +342,11 @@ async def write_settlement(db: Database, settlement: Settlement, *, now: datetim
             )
             if gone.held_rows:
                 await conn.execute(_DROP_HELD, [{"row_id": row_id} for row_id in gone.held_rows])
-            if gone.state is not None:
-                await conn.execute(upsert_state(conn.dialect.name), state_params(gone.state, now))
             after: dict[str, object] = {"error": gone.error}
             if gone.state is not None:
-                after |= {"state": state_json(gone.state)}
+                state = restored(gone.state, seen.get(gone.notice_id))
+                await conn.execute(upsert_state(conn.dialect.name), state_params(state, now))
+                after |= {"state": state_json(state)}
             audit.append(Change("notice.undelivered", f"order:{gone.order_id}", None, after))
         queued = await insert_outbox_rows(conn, settlement.alerts, now=now)
         await record_alerts(conn, [RaisedAlert(key, ()) for key in settlement.alert_keys], now=now)
@@ -353,13 +362,16 @@ async def withdraw_notices(
     clock: float,
 ) -> tuple[str, ...]:
     """Take back queued notices whose rows are all still held past `now` and not being sent
-    (claims live at `clock`, epoch seconds): rows, links and history deleted, states restored,
-    audited."""
+    (claims live at `clock`, epoch seconds): rows, links and history deleted, states restored
+    (with the dates the customer saw on screen since: `restored`), audited."""
     taken: list[str] = []
     async with db.write() as conn:
         # Why: the restored states were decided from an earlier read; locked as every writer
         # of notice_state locks them (PostgreSQL READ COMMITTED).
         await lock_orders(conn, [notice.order_id for notice in withdrawn if notice.state])
+        seen = await _seen_since(
+            conn, [(notice.notice_id, notice.order_id) for notice in withdrawn if notice.state]
+        )
         for notice in withdrawn:
             free = (
                 await conn.execute(
@@ -374,7 +386,8 @@ async def withdraw_notices(
             )
             await conn.execute(delete(notice_log).where(notice_log.c.id == notice.notice_id))
             if notice.state is not None:
-                await conn.execute(upsert_state(conn.dialect.name), state_params(notice.state, now))
+                state = restored(notice.state, seen.get(notice.notice_id))
+                await conn.execute(upsert_state(conn.dialect.name), state_params(state, now))
             taken.append(notice.order_id)
             await write_changes(
                 conn,
@@ -395,6 +408,27 @@ async def withdraw_notices(
                 _DROP_WITHDRAWN_ROWS, {"keys": rows[start : start + 900], "clock": clock}
             )
     return tuple(taken)
+
+
+async def _seen_since(
+    conn: AsyncConnection, notices: Collection[tuple[int, str]]
+) -> dict[int, NoticeState]:
+    """By notice id, of these (notice id, order id): the order's state now, when the customer
+    saw its dates on screen while the notice waited (`restored`). Read under the caller's
+    orders' row locks, so a look committed since the caller's read counts too."""
+    ids = sorted({notice_id for notice_id, _ in notices})
+    shown = {
+        int(notice_id)
+        for start in range(0, len(ids), 900)
+        for notice_id in (await conn.execute(_SHOWN, {"keys": ids[start : start + 900]})).scalars()
+    }
+    if not shown:
+        return {}
+    orders = {notice_id: order_id for notice_id, order_id in notices if notice_id in shown}
+    states = await read_notice_states(conn, set(orders.values()))
+    return {
+        notice_id: states[order_id] for notice_id, order_id in orders.items() if order_id in states
+    }
 
 
 async def read_alerted_notices(

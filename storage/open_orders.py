@@ -14,8 +14,9 @@ from bot.domain.notice_store import VersionedOrder
 from bot.domain.open_orders import OpenOrders
 from storage.bulk import fetch_rows
 from storage.codec import OPEN, date_or_none, jurisdiction_or_none
+from storage.notices import UNSHOWN
 from storage.notices import _state_from as state_from
-from storage.schema import line_etas, notice_state, order_lines, orders, products
+from storage.schema import line_etas, notice_log, notice_state, order_lines, orders, products
 from storage.sql_functions import bytewise
 
 _open = order_lines.alias("open")
@@ -59,6 +60,8 @@ _OPEN_ORDER_LINES = (
         _s.c.auto_cancelled_on,
         _l.c.ship_now,
         _s.c.undelivered,
+        # Why: folded in here, so a look at orders with no notice waiting writes nothing more.
+        exists().where(notice_log.c.order_id == _o.c.order_id, UNSHOWN).label("unshown"),
     )
     .select_from(
         _o.join(_l, _l.c.order_id == _o.c.order_id)
@@ -84,6 +87,7 @@ async def read_open_orders(conn: AsyncConnection, customer_id: str) -> OpenOrder
     etas: dict[tuple[str, int], LineEta] = {}
     names: dict[str, str] = {}
     states: dict[str, NoticeState] = {}
+    unshown: set[str] = set()
     for row in rows:
         order_id, line_no, sku = str(row[0]), int(row[8]), str(row[9])
         if order_id not in headers:
@@ -116,11 +120,13 @@ async def read_open_orders(conn: AsyncConnection, customer_id: str) -> OpenOrder
         if row[20] is not None and order_id not in states:
             columns = dict(zip(_KEYS, row, strict=True))
             states[order_id] = state_from(columns)
+        if row[34]:
+            unshown.add(order_id)
     orders_read = tuple(
         VersionedOrder(_order(header, lines[order_id]), int(header[7]))
         for order_id, header in headers.items()
     )
-    return OpenOrders(orders_read, etas, names, states)
+    return OpenOrders(orders_read, etas, names, states, frozenset(unshown))
 
 
 def _order(header: tuple[Any, ...], lines: list[OrderLine]) -> Order:

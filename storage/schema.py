@@ -370,6 +370,8 @@ notice_log = Table(
     Column("delivery_error", Text),
     Column("settled_at", Text),
     Column("retried_at", Text),
+    # when the customer first saw its order's dates on screen while it waited to be sent (NULL: not)
+    Column("shown_at", Text),
     CheckConstraint(
         _one_of("delivery", "pending", "delivered", "undelivered", "no_chat"), name="delivery"
     ),

@@ -922,6 +922,12 @@ class SqlStore:
         async with self._db.read() as conn:
             return await notice_tables.read_notice_states(conn, order_ids)
 
+    async def unshown_notices(self, order_ids: Collection[str]) -> frozenset[str]:
+        """Those of these orders with a notice waiting to be sent whose order's dates the
+        customer has not seen on screen since it was decided."""
+        async with self._db.read() as conn:
+            return await notice_tables.read_unshown_notices(conn, order_ids)
+
     async def customers_with_chats(
         self, customer_ids: Collection[str]
     ) -> dict[str, tuple[Customer, tuple[int, ...]]]:
@@ -955,10 +961,11 @@ class SqlStore:
         at: datetime,
         expected: Mapping[str, NoticeState] | None = None,
         versions: Mapping[str, int] | None = None,
+        shown: Collection[str] = (),
     ) -> tuple[str, ...]:
         """Store notice states changed by the customer or by a look at their orders (audited);
         with `expected`/`versions`, the order ids whose state or version changed since (not
-        stored)."""
+        stored); the waiting notices of the stored orders in `shown` are marked seen."""
         return await notice_tables.save_states(
             self._db,
             states,
@@ -967,6 +974,7 @@ class SqlStore:
             at=at,
             expected=expected,
             versions=versions,
+            shown=shown,
         )
 
     async def notice_history(self, order_id: str | None = None) -> list[NoticeRecord]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -100,8 +100,30 @@ class WithdrawnNotice:
     order_id: str
     reason: str
     rows: tuple[int, ...]
-    # The state it was decided from, when it is its order's latest notice (else None: unchanged).
+    # The state it was decided from, when it is its order's latest notice (else None: unchanged);
+    # the store keeps the dates the customer saw on screen since (`restored`).
     state: NoticeState | None
+
+
+def restored(before: NoticeState, seen: NoticeState | None) -> NoticeState:
+    """Where a notice the customer never received (taken back before it was sent, or
+    undelivered) leaves its order: `before`, the state it returns to (the deadline, consent and
+    question in force), but with the estimated date and readiness of `seen`, the order's state
+    now, when the customer saw the order's dates on screen after the notice was decided (None:
+    not seen since; `notice_log.shown_at`).
+
+    A date shown on an order screen counts as told (`mark_shown`), and news is measured from the
+    date the customer holds: forgetting it would tell a later date as sooner. A screen agrees to
+    nothing, so the deadline, consent and question stay `before`'s.
+    """
+    if seen is None:
+        return before
+    return replace(
+        before,
+        communicated_date=seen.communicated_date,
+        communicated_at=seen.communicated_at,
+        ready_notified=seen.ready_notified,
+    )
 
 
 # Why: one digest carries several orders' notices; it is taken back whole and decided again.

@@ -115,6 +115,11 @@ class NoticeStore(ActionStore, Protocol):
         """Stored notice states of these orders."""
         ...
 
+    async def unshown_notices(self, order_ids: Collection[str]) -> frozenset[str]:
+        """Those of these orders with a notice waiting to be sent whose order's dates the
+        customer has not seen on screen since it was decided (`OpenOrders.unshown_notices`)."""
+        ...
+
     async def customers_with_chats(
         self, customer_ids: Collection[str]
     ) -> dict[str, tuple[Customer, tuple[int, ...]]]:
@@ -147,12 +152,15 @@ class NoticeStore(ActionStore, Protocol):
         at: datetime,
         expected: Mapping[str, NoticeState] | None = None,
         versions: Mapping[str, int] | None = None,
+        shown: Collection[str] = (),
     ) -> tuple[str, ...]:
         """Store notice states changed by the customer or by a look at their orders (audited).
 
         With `expected` (the states the change was decided from by order id; absent = none
         stored) and/or `versions` (the order versions it was decided from), a state whose order
-        changed since is not stored; returns those order ids (empty: all stored).
+        changed since is not stored; returns those order ids (empty: all stored). The notices
+        waiting to be sent of the orders in `shown` whose states are stored are marked as seen
+        on screen (`notice_log.shown_at`), in the same transaction.
         """
         ...
 
@@ -174,15 +182,18 @@ class NoticeStore(ActionStore, Protocol):
         ...
 
     async def settle_notices(self, settlement: Settlement, *, now: datetime) -> int:
-        """Record delivered and undelivered notices, resends and alerts; outbox rows queued."""
+        """Record delivered and undelivered notices, resends and alerts; outbox rows queued. An
+        undelivered notice's state is stored with the dates the customer saw on screen since
+        it was decided (`restored`)."""
         ...
 
     async def withdraw_notices(
         self, withdrawn: Sequence[WithdrawnNotice], *, now: datetime, clock: float
     ) -> tuple[str, ...]:
         """Take back queued notices none of whose rows was sent or is being sent (claims live at
-        `clock`, epoch seconds): their rows and history go, their states return (audited); the
-        orders whose notices were taken back."""
+        `clock`, epoch seconds): their rows and history go, their states return (audited), with
+        the dates the customer saw on screen since kept (`restored`); the orders whose notices
+        were taken back."""
         ...
 
     async def retry_undelivered_notices(self, customer_id: str, *, at: datetime) -> tuple[str, ...]:

@@ -19,6 +19,9 @@ class OpenOrders:
     etas: dict[tuple[str, int], LineEta]
     product_names: dict[str, str]
     notice_states: dict[str, NoticeState]
+    # Orders with a notice waiting to be sent whose order's dates the customer has not seen on
+    # screen since it was decided (`mark_shown` marks them).
+    unshown_notices: frozenset[str] = frozenset()
 
 
 class OpenOrdersStore(Store, Protocol):

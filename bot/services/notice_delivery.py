@@ -67,7 +67,8 @@ async def settle_notices(
     """Mark notices delivered, resend refused digests one order at a time, escalate the rest.
 
     A notice no chat received (refused, blocked, or no chat linked) leaves its order as if it had
-    not been sent (16 CFR 435.2: no valid notice), is listed by `outbox`, logged at WARNING and
+    not been sent (16 CFR 435.2: no valid notice; the dates the customer saw on screen since
+    stay told: `restored`), is listed by `outbox`, logged at WARNING and
     alerted to staff once (see `worth_alerting`); not again for a later notice of the same order
     that asks the same of staff (see `repeats`).
     """

@@ -304,9 +304,10 @@ async def withdraw_stale(
 
     One path for every cause (customer, staff, import, automatic): the sweep that runs after any
     change decides each queued notice again (`withdrawal_reason`). A digest is taken back whole;
-    its other orders' states return to what they were decided from, so this sweep queues them
-    again, without the orders that no longer need a notice (16 CFR 435.2: a notice must be true
-    when the customer reads it). With `customers`, only their notices are looked at: `orders`
+    its other orders' states return to what they were decided from (but with the dates the
+    customer saw on screen since: `restored`), so this sweep queues them again, without the
+    orders that no longer need a notice (16 CFR 435.2: a notice must be true when the customer
+    reads it). With `customers`, only their notices are looked at: `orders`
     holds only their open orders, and another customer's notice is no less true for that. With
     `only_orders` too, only notices of those orders are decided again (`orders` holds those
     open); a digest taken back still takes its other orders' notices with it.
@@ -450,22 +451,33 @@ async def mark_shown(
     *,
     now: datetime,
     states: Mapping[str, NoticeState] | None = None,
+    unshown: Collection[str] | None = None,
 ) -> None:
-    """Record the estimated dates of these open orders, as just shown, as told to the customer."""
+    """Record the estimated dates of these open orders, as just shown, as told to the customer.
+
+    `states` and `unshown` are what the caller read with the orders (`OpenOrders`: the notice
+    states, and the orders with a notice waiting to be sent that the customer has not seen the
+    dates of); read here when None. Such a waiting notice is marked shown with the dates, even
+    when they equal what it told: taken back later, it then leaves them (`restored`)."""
     if not orders:
         return
+    order_ids = [entry.order.order_id for entry in orders]
     # Why: a caller that read the states with the orders (under the sweep lock) passes them.
     if states is None:
-        states = await store.notice_states([entry.order.order_id for entry in orders])
+        states = await store.notice_states(order_ids)
+    if unshown is None:
+        unshown = await store.unshown_notices(order_ids)
     told: list[NoticeState] = []
     for entry in orders:
         facts = order_facts(entry, etas)
         before = states.get(facts.order_id) or initial_state(facts, now.date())
         after = replace(communicate(before, facts.estimate, now), ready_notified=facts.ready)
-        if (after.communicated_date, after.ready_notified) != (
-            before.communicated_date,
-            before.ready_notified,
-        ) or facts.order_id not in states:
+        if (
+            (after.communicated_date, after.ready_notified)
+            != (before.communicated_date, before.ready_notified)
+            or facts.order_id not in states
+            or facts.order_id in unshown
+        ):
             told.append(after)
     if told:
         # Why: a state a sweep changed after it was read here keeps the sweep's news; the
@@ -476,6 +488,7 @@ async def mark_shown(
             actor=f"customer:{customer_id}",
             at=now,
             expected={state.order_id: state for state in states.values()},
+            shown=[state.order_id for state in told if state.order_id in unshown],
         )
 
 

@@ -12,7 +12,7 @@ from bot.domain.model import Jurisdiction
 from bot.domain.notice_delivery import UndeliveredAlert
 from bot.domain.outbox import Delivery
 from bot.services.notice_delivery import SettleReport, StaffAlerts, alert_chats, settle_notices
-from bot.services.notices import pending_questions
+from bot.services.notices import mark_communicated, pending_questions
 from bot.services.outbox_status import outbox_status
 from bot.services.reachability import customer_reachable
 from storage.store import open_store
@@ -303,3 +303,28 @@ async def test_messages_queued_for_a_chat_that_unlinks_never_go_to_it_and_tell_n
     assert sorted(report.undelivered) == ["O-1", "O-2"]
     states = await timeline.store.notice_states(["O-1", "O-2"])
     assert {state.consent for state in states.values()} == {ConsentState.NONE}
+
+
+async def test_an_undelivered_notice_leaves_the_date_the_customer_saw_on_screen_since(
+    timeline: Timeline,
+) -> None:
+    await timeline.product("mug")
+    await timeline.po("PO-MUG", "mug", on(21))
+    await timeline.order("O-1", "ann", "mug", promised=on(40), jurisdiction=None)
+    await timeline.link(101, "ann")
+    (sooner,) = await timeline.day(0)
+    assert sooner.kinds == [(NoticeKind.GOOD_NEWS.value, "O-1")]
+    # Why: the news waits in the outbox; the customer sees its date on the order screen first.
+    await mark_communicated(timeline.store, "ann", now=timeline.clock.now())
+    await send_all(timeline, refuse=frozenset({101}))
+    assert (await settle(timeline)).undelivered == ("O-1",)
+
+    await timeline.po("PO-MUG", "mug", on(28))
+    await timeline.day(1)
+
+    last = (await timeline.history("O-1"))[-1].notice
+    assert (last.kind, last.previous_date, last.revised_date) == (
+        NoticeKind.DELAY_INFO,
+        on(22),
+        on(29),
+    )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from bot.domain.delays import NoticeKind, communicate
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.delays import ConsentState, NoticeKind, NoticeState, communicate, initial_state
 from bot.domain.model import Jurisdiction
 from tests.delays.rules import T, facts, later, run
 
@@ -74,3 +77,40 @@ def test_an_order_ready_when_first_seen_gets_no_ready_message() -> None:
     decision = run(facts(T, ready=True, jurisdiction=Jurisdiction.EU), None, TODAY)
 
     assert decision.notices == ()
+
+
+a_day = st.one_of(st.none(), st.integers(-40, 80).map(lambda days: T + timedelta(days=days)))
+a_state = st.builds(
+    NoticeState,
+    order_id=st.just("O-1"),
+    deadline=a_day,
+    communicated_date=a_day,
+    consent=st.sampled_from(ConsentState),
+    awaiting_answer=st.booleans(),
+    offered_date=a_day,
+    ready_notified=st.booleans(),
+)
+
+
+@given(
+    estimate=a_day,
+    ready=st.booleans(),
+    jurisdiction=st.sampled_from([None, *Jurisdiction]),
+    state=st.one_of(st.none(), a_state),
+)
+def test_good_news_is_only_ever_a_date_earlier_than_the_one_the_customer_holds(
+    estimate: date | None,
+    ready: bool,
+    jurisdiction: Jurisdiction | None,
+    state: NoticeState | None,
+) -> None:
+    order = facts(estimate, jurisdiction=jurisdiction, ready=ready)
+    held = (state or initial_state(order, TODAY)).communicated_date
+
+    decision = run(order, state, TODAY)
+
+    for notice in decision.notices:
+        if notice.kind is NoticeKind.GOOD_NEWS:
+            assert notice.revised_date is not None and notice.previous_date == held
+            # Why: "no date" told is later than any date (a date at all is sooner).
+            assert held is None or notice.revised_date < held
