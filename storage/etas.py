@@ -6,13 +6,24 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Text, and_, bindparam, cast, delete, exists, func, select
+from sqlalchemy import (
+    BindParameter,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.eta import EtaOutcome, EtaQueue
 from bot.domain.model import Confidence, LineEta, PoStatus, PurchaseOrder
 from bot.domain.store import Demand, SkuBook
-from storage.bulk import fetch_rows, insert_rows, iterate_rows
+from storage.bulk import fetch_records, fetch_rows, insert_rows, iterate_rows
 from storage.codec import IN_CHUNK
 from storage.eta_marks import changed_since, clear_marks, serialize_marks
 from storage.schema import line_etas, order_lines, orders, products, purchase_orders
@@ -20,14 +31,21 @@ from storage.sql_functions import unindexed
 
 _l, _o, _e = order_lines, orders, line_etas
 _QUEUED = func.coalesce(_l.c.queued_at, _o.c.placed_at_utc)
-# Why: a line's serving order (DESIGN §5.2); queue times are utc_text, which sorts in time order.
-_SERVING_ORDER = (
-    _l.c.ship_now.desc(),
-    _o.c.priority.desc(),
-    _QUEUED,
-    _l.c.order_id,
-    _l.c.line_no,
-)
+
+
+def _serving_order(order: Any) -> tuple[Any, ...]:
+    """A line's serving order (DESIGN §5.2), its order's columns taken from `order`; queue times
+    are utc_text, which sorts in time order."""
+    return (
+        _l.c.ship_now.desc(),
+        order.c.priority.desc(),
+        func.coalesce(_l.c.queued_at, order.c.placed_at_utc),
+        _l.c.order_id,
+        _l.c.line_no,
+    )
+
+
+_SERVING_ORDER = _serving_order(_o)
 _PRODUCTS = select(
     products.c.sku, products.c.on_hand, products.c.lead_time_days, products.c.handling_days
 ).order_by(products.c.sku)
@@ -67,26 +85,22 @@ def _blank(column: Any) -> Any:
     return func.coalesce(column, "")
 
 
+# Why: each stored ETA comes as one text, the key of its parsed form: a long queue repeats a few.
+_STORED = (
+    _e.c.confidence
+    + " "
+    + _blank(_e.c.available_date)
+    + " "
+    + _blank(_e.c.ship_date)
+    + " "
+    + _blank(_e.c.waiting_for_po_date)
+    + " "
+    + _blank(cast(_e.c.lead_time_days, Text))
+).label("stored")
 # Why: stored ETAs come along by primary key (`unindexed` keeps SQLite's planner off the sku
-# index), so a refresh needs no second pass over the SKU. Each stored ETA comes as one text, the
-# key of its parsed form: a long queue repeats a few.
+# index), so a refresh needs no second pass over the SKU.
 _QUEUE = (
-    select(
-        _l.c.order_id,
-        _l.c.line_no,
-        _l.c.quantity,
-        (
-            _e.c.confidence
-            + " "
-            + _blank(_e.c.available_date)
-            + " "
-            + _blank(_e.c.ship_date)
-            + " "
-            + _blank(_e.c.waiting_for_po_date)
-            + " "
-            + _blank(cast(_e.c.lead_time_days, Text))
-        ).label("stored"),
-    )
+    select(_l.c.order_id, _l.c.line_no, _l.c.quantity, _STORED)
     .select_from(
         _l.join(_o, _o.c.order_id == _l.c.order_id).outerjoin(
             _e,
@@ -100,6 +114,25 @@ _QUEUE = (
     .where(_l.c.status == "open", _l.c.sku == bindparam("sku"))
     .order_by(*_SERVING_ORDER)
 )
+# Why: PostgreSQL plans `_QUEUE` by its statistics, and a hot SKU's are often stale (its lines came
+# after the last ANALYZE): it then probed line_etas through two indexes per line (bench `cancel`:
+# over 1 s for 10,000 lines), or, with fresh ones, hashed a parallel scan of every order (~3x a
+# probe per line). There the lines take their order by one primary-key probe each (a LATERAL
+# subquery with LIMIT is planned per line, never joined as a whole), and the stored ETAs come by
+# the sku index in a query of their own.
+_LINE_ORDER = (
+    select(_o.c.priority, _o.c.placed_at_utc)
+    .where(_o.c.order_id == _l.c.order_id)
+    .limit(1)
+    .lateral("line_order")
+)
+_QUEUE_LINES = (
+    select(_l.c.order_id, _l.c.line_no, _l.c.quantity)
+    .select_from(_l.join(_LINE_ORDER, true()))
+    .where(_l.c.status == "open", _l.c.sku == bindparam("sku"))
+    .order_by(*_serving_order(_LINE_ORDER))
+)
+_STORED_OF_SKU = select(_e.c.order_id, _e.c.line_no, _STORED).where(_e.c.sku == bindparam("sku"))
 _KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
 _NOT_OPEN = ~exists().where(
     _l.c.order_id == line_etas.c.order_id,
@@ -171,10 +204,26 @@ async def read_eta_queues(conn: AsyncConnection, skus: Collection[str]) -> list[
     day = _DateCache()
     queues: list[EtaQueue] = []
     for supply in await _read_supply(conn, _chunks(skus)):
-        lines = await fetch_rows(conn, _QUEUE, {"sku": supply.sku})
+        if conn.dialect.name == "postgresql":
+            lines = await _postgresql_queue(conn, supply.sku)
+        else:
+            lines = await fetch_rows(conn, _QUEUE, {"sku": supply.sku})
         stored = {text: _stored_eta(text, day) for text in {line[3] for line in lines} - {None}}
         queues.append(EtaQueue(supply, lines, stored))
     return queues
+
+
+async def _postgresql_queue(conn: AsyncConnection, sku: str) -> list[tuple[Any, ...]]:
+    """`_QUEUE`'s rows in two robustly planned queries (see `_QUEUE_LINES`)."""
+    params = {"sku": sku}
+    stored = {
+        (order_id, line_no): text
+        for order_id, line_no, text in await fetch_records(conn, _STORED_OF_SKU, params)
+    }
+    return [
+        (order_id, line_no, quantity, stored.get((order_id, line_no)))
+        for order_id, line_no, quantity in await fetch_records(conn, _QUEUE_LINES, params)
+    ]
 
 
 async def write_moved_etas(
