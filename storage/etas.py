@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     func,
     select,
     true,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.eta import EtaOutcome, EtaQueue
 from bot.domain.model import Confidence, LineEta, PoStatus, PurchaseOrder
 from bot.domain.store import Demand, SkuBook
-from storage.bulk import fetch_records, fetch_rows, insert_rows, iterate_rows
+from storage.bulk import changed, fetch_records, fetch_rows, insert_rows, iterate_rows
 from storage.codec import IN_CHUNK
 from storage.eta_marks import changed_since, clear_marks, serialize_marks
 from storage.schema import line_etas, order_lines, orders, products, purchase_orders
@@ -180,6 +181,10 @@ _POS_OF = _PURCHASE_ORDERS.where(purchase_orders.c.sku.in_(_KEYS))
 _PRODUCTS_OF = _PRODUCTS.where(products.c.sku.in_(_KEYS))
 _DELETE_NOT_OPEN = delete(line_etas).where(line_etas.c.sku.in_(_KEYS), _NOT_OPEN)
 _DELETE_OF = delete(line_etas).where(line_etas.c.sku.in_(_KEYS))
+_DELETE_GONE = delete(line_etas).where(
+    line_etas.c.sku == bindparam("sku"),
+    tuple_(line_etas.c.order_id, line_etas.c.line_no).in_(bindparam("lines", expanding=True)),
+)
 _ETA_COLUMNS = (
     "order_id",
     "line_no",
@@ -227,28 +232,33 @@ async def read_eta_queues(conn: AsyncConnection, skus: Collection[str]) -> list[
     day = _DateCache()
     queues: list[EtaQueue] = []
     for supply in await _read_supply(conn, _chunks(skus)):
+        gone: list[tuple[str, int]] | None = None
         if conn.dialect.name == "postgresql":
-            lines = await _postgresql_queue(conn, supply.sku)
+            lines, gone = await _postgresql_queue(conn, supply.sku)
         else:
             lines = await fetch_rows(conn, _QUEUE, {"sku": supply.sku})
         stored = {text: _stored_eta(text, day) for text in {line[3] for line in lines} - {None}}
-        queues.append(EtaQueue(supply, lines, stored))
+        queues.append(EtaQueue(supply, lines, stored, gone))
     return queues
 
 
-async def _postgresql_queue(conn: AsyncConnection, sku: str) -> list[tuple[Any, ...]]:
-    """`_QUEUE`'s rows, from two robustly planned queries (see `_LINE_ORDER`)."""
+async def _postgresql_queue(
+    conn: AsyncConnection, sku: str
+) -> tuple[list[tuple[Any, ...]], list[tuple[str, int]]]:
+    """`_QUEUE`'s rows, from two robustly planned queries (see `_LINE_ORDER`), and the lines
+    whose stored ETA is the SKU's but that are not open in it."""
     params = {"sku": sku}
     ((order_ids, line_nos, texts),) = await fetch_records(conn, _STORED_OF_SKU, params)
     keys = zip(order_ids or (), line_nos or (), strict=True)
     stored = dict(zip(keys, texts or (), strict=True))
     ((order_ids, line_nos, quantities),) = await fetch_records(conn, _QUEUE_LINES, params)
-    return [
-        (order_id, line_no, quantity, stored.get((order_id, line_no)))
+    lines = [
+        (order_id, line_no, quantity, stored.pop((order_id, line_no), None))
         for order_id, line_no, quantity in zip(
             order_ids or (), line_nos or (), quantities or (), strict=True
         )
     ]
+    return lines, list(stored)
 
 
 async def write_moved_etas(
@@ -258,9 +268,10 @@ async def write_moved_etas(
     skus: Collection[str],
     computed_on: date,
     seen: int | None = None,
+    gone: Mapping[str, Sequence[tuple[str, int]]] | None = None,
 ) -> int:
-    """Write these ETAs and drop these SKUs' rows of lines no longer open, in the caller's
-    transaction; return how many.
+    """Write these ETAs and drop these SKUs' rows of lines no longer open (of a SKU in `gone`,
+    the rows of those (order_id, line_no)), in the caller's transaction; return how many.
 
     With `seen`, SKUs changed after that change are left alone (a newer recompute follows) and
     the recompute marks of the others are cleared, in the same transaction.
@@ -273,7 +284,13 @@ async def write_moved_etas(
         etas = [eta for eta in etas if eta.sku not in stale] if stale else etas
         await clear_marks(conn, skus, seen)
     dropped = 0
-    for chunk in _chunks(skus):
+    gone = gone or {}
+    for sku in sorted(set(skus) & gone.keys()):
+        lines = list(gone[sku])
+        for start in range(0, len(lines), IN_CHUNK // 2):
+            chunk_of = {"sku": sku, "lines": lines[start : start + IN_CHUNK // 2]}
+            dropped += await changed(conn, _DELETE_GONE, chunk_of)
+    for chunk in _chunks(set(skus) - gone.keys()):
         assert chunk is not None
         deleted = await conn.execute(_DELETE_NOT_OPEN, {"keys": chunk})
         dropped += max(deleted.rowcount, 0)
