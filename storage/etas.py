@@ -271,7 +271,8 @@ async def write_moved_etas(
     gone: Mapping[str, Sequence[tuple[str, int]]] | None = None,
 ) -> int:
     """Write these ETAs and drop these SKUs' rows of lines no longer open (of a SKU in `gone`,
-    the rows of those (order_id, line_no)), in the caller's transaction; return how many.
+    the rows of those (order_id, line_no), as its read after `seen` found them; ignored without
+    `seen`), in the caller's transaction; return how many.
 
     With `seen`, SKUs changed after that change are left alone (a newer recompute follows) and
     the recompute marks of the others are cleared, in the same transaction.
@@ -284,7 +285,8 @@ async def write_moved_etas(
         etas = [eta for eta in etas if eta.sku not in stale] if stale else etas
         await clear_marks(conn, skus, seen)
     dropped = 0
-    gone = gone or {}
+    # Why: a read's gone lines still hold at commit only for SKUs not marked after `seen`.
+    gone = (gone or {}) if seen is not None else {}
     for sku in sorted(set(skus) & gone.keys()):
         lines = list(gone[sku])
         for start in range(0, len(lines), IN_CHUNK // 2):
