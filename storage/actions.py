@@ -22,7 +22,7 @@ from storage.audit import Change, write_changes
 from storage.codec import IN_CHUNK, jurisdiction_or_none, product_from, refund_from, utc_text
 from storage.database import Database
 from storage.eta_marks import mark_skus
-from storage.events import append_event
+from storage.events import append_events
 from storage.schema import order_lines, orders, products, refunds
 
 _ORDER_ACTIONS_PREFIX = "order."
@@ -243,8 +243,9 @@ async def _write(conn: AsyncConnection, order_id: str, change: OrderChange, at: 
                 for refund in change.refunds
             ],
         )
-    for event in change.events:
-        await append_event(conn, event.type, order_id, event.payload, at=at)
+    await append_events(
+        conn, [(event.type, order_id, event.payload) for event in change.events], at=at
+    )
 
 
 async def _order_record(conn: AsyncConnection, order_id: str) -> dict[str, Any]:

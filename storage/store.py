@@ -284,12 +284,14 @@ class SqlStore:
         skus: Collection[str],
         computed_on: date,
         seen: int | None = None,
+        gone: Mapping[str, Sequence[tuple[str, int]]] | None = None,
     ) -> int:
-        """Write these ETAs and drop those SKUs' rows of lines no longer open; return how many.
-        With `seen`, as `save_etas`: SKUs changed after it are left alone, others' marks cleared."""
+        """Write these ETAs and drop those SKUs' rows of lines no longer open (for a SKU in
+        `gone`, those lines); return how many. With `seen`, as `save_etas`: SKUs changed after it
+        are left alone, others' marks cleared."""
         async with self._db.write() as conn:
             return await eta_tables.write_moved_etas(
-                conn, etas, skus=skus, computed_on=computed_on, seen=seen
+                conn, etas, skus=skus, computed_on=computed_on, seen=seen, gone=gone
             )
 
     # --- overdue supply ---

@@ -38,11 +38,14 @@ QueuedLine = tuple[str, int, int, Hashable | None]
 
 @dataclass(frozen=True, slots=True)
 class EtaQueue:
-    """One SKU's supply (its book's demand unused), open lines in serving order, stored ETAs."""
+    """One SKU's supply (its book's demand unused), open lines in serving order, stored ETAs;
+    `gone`: the (order_id, line_no) of the SKU's stored ETAs whose line is no longer open, when
+    the read saw them (None: the save finds them itself)."""
 
     supply: SkuBook
     lines: Sequence[QueuedLine]
     stored: Mapping[Hashable, EtaOutcome]
+    gone: Sequence[tuple[str, int]] | None = None
 
 
 class EtaQueueStore(Store, Protocol):
@@ -59,9 +62,11 @@ class EtaQueueStore(Store, Protocol):
         skus: Collection[str],
         computed_on: date,
         seen: int | None = None,
+        gone: Mapping[str, Sequence[tuple[str, int]]] | None = None,
     ) -> int:
-        """Write these ETAs and drop those SKUs' rows of lines no longer open; return how many.
-        With `seen`, as `Store.save_etas`: SKUs changed after it are left alone, others cleared."""
+        """Write these ETAs and drop those SKUs' rows of lines no longer open (for a SKU in
+        `gone`, those lines: its queue's `gone`); return how many. With `seen`, as
+        `Store.save_etas`: SKUs changed after it are left alone, others cleared."""
         ...
 
 

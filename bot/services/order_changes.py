@@ -69,13 +69,15 @@ async def refresh_etas(
     """Recompute the ETAs of the SKUs an action touched at once; return how many rows moved."""
     # Why: read before the data, so the save clears the action's own mark and no newer one.
     marks = await store.eta_marks()
+    queues = await store.eta_queues(skus)
     # Why: a cancel on a SKU with thousands of waiting lines moves only a few of them.
-    etas = [
-        eta
-        for queue in await store.eta_queues(skus)
-        for eta in moved_etas(queue, today=today, rules=rules)
-    ]
-    moved = await store.save_moved_etas(etas, skus=skus, computed_on=today, seen=marks.seen)
+    etas = [eta for queue in queues for eta in moved_etas(queue, today=today, rules=rules)]
+    # Why: a SKU changed after `seen` is not saved, so what the read saw of the others still
+    # holds when the save commits (bot/services/eta.py); their gone lines need no second look.
+    gone = {queue.supply.sku: queue.gone for queue in queues if queue.gone is not None}
+    moved = await store.save_moved_etas(
+        etas, skus=skus, computed_on=today, seen=marks.seen, gone=gone
+    )
     # Why: as after any recompute, so a running bot notices dates that moved.
     await store.set_setting(RECOMPUTE_MARK, uuid4().hex)
     return moved
