@@ -159,14 +159,15 @@ class _Lane:
 class DatabaseMaker:
     """Makes per-test databases from one template ahead of time, and drops used ones behind.
 
-    A background thread with its own event loop does the work over two admin connections (one
-    creates, one drops), so a test waits neither for CREATE DATABASE (the next database is made
-    while the current test runs) nor for DROP DATABASE (queued after the test, beside the next
-    creation). `close()` drops what is left and waits.
+    Names are `unique_name(kind)`. A background thread with its own event loop does the work over
+    two admin connections (one creates, one drops), so a test waits neither for CREATE DATABASE
+    (the next database is made while the current test runs) nor for DROP DATABASE (queued after
+    the test, beside the next creation). `close()` drops what is left and waits.
     """
 
-    def __init__(self, server_url: str, template: str) -> None:
+    def __init__(self, server_url: str, template: str, *, kind: str = "test") -> None:
         self._template = template
+        self._kind = kind
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
@@ -182,7 +183,7 @@ class DatabaseMaker:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
 
     async def _create(self) -> str:
-        name = unique_name("test")
+        name = unique_name(self._kind)
         await self._creating.execute("SELECT 1")
         # Why: FILE_COPY (PostgreSQL 15+) copies the template's files; WAL_LOG, the default,
         # writes every page to the WAL, which costs more for small databases.

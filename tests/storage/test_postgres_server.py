@@ -112,7 +112,9 @@ async def test_the_maker_hands_out_fresh_copies_and_drops_them_all_on_close(
     postgres_server: str, shared_template: str
 ) -> None:
     before = await database_names(postgres_server)
-    maker = DatabaseMaker(postgres_server, shared_template)
+    # Why: a kind of its own, so the databases this worker's session maker makes meanwhile (for
+    # the next test) are not taken for ones this maker left.
+    maker = DatabaseMaker(postgres_server, shared_template, kind="maker")
     try:
         first, second = maker.take(), maker.take()
         assert first != second
@@ -124,9 +126,8 @@ async def test_the_maker_hands_out_fresh_copies_and_drops_them_all_on_close(
         maker.drop_later(second)
     finally:
         maker.close()
-    # Nothing it made is left, the copy made ahead for a third test included (other xdist workers
-    # make databases of their own meanwhile: theirs carry their worker's name).
-    ours = unique_name("test").rsplit("_", 1)[0]
+    # Nothing it made is left, the copy made ahead for a third test included.
+    ours = unique_name("maker").rsplit("_", 1)[0]
     left = await database_names(postgres_server) - before
     assert not {name for name in left if name.startswith(ours)}
     assert first not in left and second not in left
