@@ -86,7 +86,7 @@ async def fetch_records(
     if conn.dialect.name != "postgresql":
         return await fetch_rows(conn, stmt, params)
     sql, args = _expanded(conn, stmt, params)
-    driver: Any = (await conn.get_raw_connection()).driver_connection
+    driver = await _driver(conn)
     return list(await driver.fetch(sql, *args))
 
 
