@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime
 
 from bot.clock import FrozenClock
@@ -69,18 +68,12 @@ async def seed(store: Store) -> None:
 
 
 async def add_order(store: SqlStore, customer: Customer, order: Order) -> None:
-    """Add `order` of `customer` while the bot runs, with its dates, and wait until the bot's
-    sweep has decided it (its notice state exists; raises AssertionError after 10 s).
+    """Add `order` of `customer` while the bot runs: the order and its dates in one transaction,
+    so the bot's sweep never sees the order without a date.
 
-    Why: the order and its dates commit together, so the sweep never sees an order without a
-    date; and a first notice the sweep may owe (good news: a date before the promise, 16 CFR
-    435.1's 30 days here) goes out before the test's conversation, never between the replies
-    it reads."""
+    Give the order a promised ship date its estimate meets (`promised_ship_date`) when the test
+    reads a conversation: then no notice is owed (no good news against the 30-day promise, 16 CFR
+    435.1), and none can land between the replies the test reads, whenever the sweep runs."""
     async with store.atomic():
         await store.upsert_orders([customer], [order], actor="test", at=NOW)
         await recompute_etas(store, rules=RULES, today=TODAY)
-    for _ in range(200):
-        if await store.notice_states([order.order_id]):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the bot's sweep did not decide order {order.order_id} in 10 s")

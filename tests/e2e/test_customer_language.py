@@ -30,7 +30,9 @@ async def test_english_chosen_in_the_chat_stays_after_linking_to_a_french_custom
 ) -> None:
     chair = OrderLine("7007", 1, "CHAIR", 1, 1000)
     marie = Customer("C-MARIE", "Marie", email="marie@example.fr", language="fr")
-    await shop.add_order(store, marie, Order("7007", "C-MARIE", shop.NOW, "EUR", lines=(chair,)))
+    await shop.add_order(
+        store, marie, Order("7007", "C-MARIE", shop.NOW, "EUR", shop.CHAIR_SHIPS, lines=(chair,))
+    )
     user = await users.create(901, "Marie", language_code="fr")
     await user.say("/language")
     await user.tap("English")
@@ -64,7 +66,9 @@ async def test_a_customer_whose_language_is_not_shipped_gets_their_own_dates_and
 ) -> None:
     chair = OrderLine("8008", 1, "CHAIR", 1, 123456)
     customer = Customer("C-INTL", "Ana", email="ana@example.com", language=language)
-    await shop.add_order(store, customer, Order("8008", "C-INTL", shop.NOW, "EUR", lines=(chair,)))
+    await shop.add_order(
+        store, customer, Order("8008", "C-INTL", shop.NOW, "EUR", shop.CHAIR_SHIPS, lines=(chair,))
+    )
     ana = await users.create(903, "Ana", language_code=None)
     await ana.say("/start")
     await ana.say("8008")

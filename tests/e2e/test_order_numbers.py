@@ -13,7 +13,7 @@ from tests.e2e.conftest import Users
 async def add_shopify_order(store: SqlStore) -> None:
     """Bob's second order, imported under Shopify's order name "#4004"."""
     line = OrderLine("#4004", 1, "LAMP", 1, 2999)
-    order = Order("#4004", shop.BOB.customer_id, shop.NOW, "EUR", lines=(line,))
+    order = Order("#4004", shop.BOB.customer_id, shop.NOW, "EUR", shop.LAMP_SHIPS, lines=(line,))
     await shop.add_order(store, shop.BOB, order)
 
 
