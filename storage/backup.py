@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import URL, make_url
 
-from storage.database import BUSY_TIMEOUT_MS
+from storage.database import BUSY_TIMEOUT_MS, query_password_lifted
 
 
 class BackupError(RuntimeError):
@@ -66,7 +66,7 @@ def pg_dump_advice(target: str, file: Path) -> str:
     Lines to print: the command (custom format, restorable with `pg_restore`), with the URL's
     password left out, and how to give the password when the URL had one. Writes nothing.
     """
-    url = make_url(target)
+    url = query_password_lifted(make_url(target))
     # Why: pg_dump speaks libpq's URL (postgresql://), not SQLAlchemy's driver form.
     bare = URL.create(
         "postgresql",

@@ -51,7 +51,7 @@ def database_url(target: str | Path) -> URL:
         return URL.create("sqlite+aiosqlite", database=raw)
     url = make_url(raw)
     if url.get_backend_name() in POSTGRES_SCHEMES:
-        url = url.set(drivername="postgresql+asyncpg")
+        url = query_password_lifted(url).set(drivername="postgresql+asyncpg")
         if "sslmode" in url.query:
             # Why: managed servers hand out libpq's `sslmode=`; asyncpg calls the same thing `ssl`.
             query = dict(url.query)
@@ -63,6 +63,16 @@ def database_url(target: str | Path) -> URL:
     raise ValueError(
         f"unsupported database URL scheme {scheme!r}: use postgresql://… or a file path"
     )
+
+
+def query_password_lifted(url: URL) -> URL:
+    """`url` with libpq's `?password=…` moved to the URL's password, where SQLAlchemy masks it
+    when printing (`shown_url`) and passes it to the driver as the password."""
+    if "password" not in url.query:
+        return url
+    query = dict(url.query)
+    password = query.pop("password")
+    return url.set(password=password if isinstance(password, str) else password[-1], query=query)
 
 
 def shown_url(url: URL) -> str:

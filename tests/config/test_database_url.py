@@ -32,6 +32,8 @@ def test_without_a_database_url_the_bot_uses_the_sqlite_file(tmp_path: Path) -> 
         f"postgresql://bot:{SECRET}@db.example:5432/shop",
         f"postgres://bot:{SECRET}@db.example/shop",
         f"postgresql+asyncpg://bot:{SECRET}@db.example/shop",
+        # libpq also takes the password as a query parameter.
+        f"postgresql://bot@db.example/shop?password={SECRET}",
     ],
 )
 def test_a_postgresql_url_is_the_database_and_its_password_is_never_shown(url: str) -> None:
@@ -82,6 +84,13 @@ def test_a_server_that_cannot_be_reached_is_one_line_naming_the_setting_and_exit
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("backorder-bot: cannot open the database postgresql://bot:***@")
     assert "BACKORDER_DATABASE_URL" in err and SECRET not in err
+
+
+def test_a_password_in_the_query_string_goes_to_the_driver_as_the_password() -> None:
+    url = database_url(f"postgresql://bot@db.example/shop?password={SECRET}&sslmode=require")
+
+    assert (url.username, url.password) == ("bot", SECRET)
+    assert dict(url.query) == {"ssl": "require"}
 
 
 def test_libpq_sslmode_in_the_url_is_given_to_the_driver_as_ssl() -> None:

@@ -18,11 +18,19 @@ from tests.sql import execute
 SECRET = "pa55-w0rd"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://bot:{SECRET}@db.example:5433/shop",
+        # libpq also takes the password as a query parameter.
+        f"postgresql://bot@db.example:5433/shop?password={SECRET}",
+    ],
+)
 def test_on_postgresql_backup_prints_pg_dump_without_the_password_and_writes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BACKORDER_DATABASE_URL", f"postgresql://bot:{SECRET}@db.example:5433/shop")
+    monkeypatch.setenv("BACKORDER_DATABASE_URL", url)
     target = tmp_path / "shop backup.dump"
 
     assert main(["backup", str(target)]) == 0
