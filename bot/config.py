@@ -294,7 +294,8 @@ def _listen(raw: str | None) -> tuple[str, int]:
         port = -1
     if not separator or not 0 <= port <= 65535:
         raise ConfigError(
-            f"BACKORDER_LISTEN must be HOST:PORT such as 127.0.0.1:8080 or 0.0.0.0:8080 (not {raw!r})"
+            "BACKORDER_LISTEN must be HOST:PORT such as 127.0.0.1:8080 or 0.0.0.0:8080 "
+            f"(not {raw!r})"
         )
     return host or "0.0.0.0", port
 

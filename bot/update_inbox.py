@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 
 from telegram import Bot, Update
 
+from bot import metrics
 from bot.clock import Clock
 from bot.domain.update_inbox import (
     KEEP_HANDLED_FOR,
@@ -33,13 +35,17 @@ class UpdateInbox:
         self._queue = queue
         self._handled: list[int] = []
         self._marking = asyncio.Lock()
+        # Why: reply latency (bot/metrics.py) runs from recording to the end of handling.
+        self._received_at: dict[int, float] = {}
 
     async def receive(self, updates: Sequence[Update]) -> None:
         """Record the batch durably (one transaction), then queue the ones not seen before."""
         batch = [InboxedUpdate(update.update_id, update.to_dict()) for update in updates]
         fresh = set(await self._store.record_updates(batch, now=self._clock.now()))
+        recorded_at = time.perf_counter()
         for update in updates:
             if update.update_id in fresh:
+                self._received_at[update.update_id] = recorded_at
                 await self._queue.put(update)
 
     async def replay(self, bot: Bot) -> int:
@@ -58,6 +64,8 @@ class UpdateInbox:
         """
         if not isinstance(update, Update):
             return
+        received_at = self._received_at.pop(update.update_id, None)
+        metrics.update_handled(None if received_at is None else time.perf_counter() - received_at)
         self._handled.append(update.update_id)
         async with self._marking:
             if not self._handled:
