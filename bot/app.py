@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -44,7 +45,8 @@ from bot.runtime import make_clock, make_rules, store_session
 from bot.services.webhook import WebhookConfigError, WebhookDelivery, webhook_target
 from bot.update_inbox import UpdateInbox
 from bot.update_processor import PerChatUpdateProcessor
-from bot.web.server import build_web_app, serving
+from bot.web.health import RoleProvider, single_instance
+from bot.web.server import WebServer, build_web_app, serving
 from bot.web.webhook import WebhookIntake, webhook_path
 from handlers import (
     UPDATE_KINDS,
@@ -436,17 +438,36 @@ async def _serve(settings: Settings) -> None:
             rules=make_rules(settings),
             catalogs=Catalogs.load(default_language=settings.default_language),
         )
-        application = build_application(services)
-        intake = None
-        if settings.webhook_url is not None and settings.webhook_secret is not None:
-            intake = WebhookIntake(settings.webhook_secret, webhook_path(settings.webhook_url))
-        # Why: the server listens before setWebhook, so Telegram's first POST finds it; until
-        # the bot runs, the webhook answers 503 and Telegram tries again.
-        async with serving(build_web_app(services, webhook=intake), *settings.listen):
-            updates = (
-                polling(application) if intake is None else taking_webhook(application, intake)
-            )
-            async with updates:
-                logger.info("bot is running; press Ctrl-C to stop")
-                await stop.wait()
+        async with serving_bot(services):
+            logger.info("bot is running; press Ctrl-C to stop")
+            await stop.wait()
     logger.info("bot stopped")
+
+
+@contextlib.asynccontextmanager
+async def serving_bot(
+    services: Services,
+    *,
+    sock: socket.socket | None = None,
+    poll_timeout: float = 10.0,
+    role: RoleProvider = single_instance,
+) -> AsyncIterator[tuple[BotApplication, WebServer]]:
+    """The bot as `run` runs it, for the duration of the block: the web server on
+    BACKORDER_LISTEN (or `sock`, already bound) and the Application taking updates by webhook
+    when BACKORDER_WEBHOOK_URL is set, else by long polling. `role` is /healthz's."""
+    settings = services.settings
+    application = build_application(services)
+    intake = None
+    if settings.webhook_url is not None and settings.webhook_secret is not None:
+        intake = WebhookIntake(settings.webhook_secret, webhook_path(settings.webhook_url))
+    web_app = build_web_app(services, webhook=intake, role=role)
+    # Why: the server listens before setWebhook, so Telegram's first POST finds it; until the
+    # bot runs, the webhook answers 503 and Telegram tries again.
+    async with serving(web_app, *settings.listen, sock=sock) as server:
+        updates = (
+            polling(application, poll_timeout=poll_timeout)
+            if intake is None
+            else taking_webhook(application, intake)
+        )
+        async with updates:
+            yield application, server

@@ -8,6 +8,7 @@ mode too (/healthz, /metrics and the ingest API do not depend on how updates arr
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -49,12 +50,19 @@ def build_web_app(
 
 
 class WebServer:
-    """An aiohttp runner listening on one host and port; `port` is the bound one (0 picks)."""
+    """An aiohttp runner listening on one host and port; `port` is the bound one (0 picks).
 
-    def __init__(self, app: web.Application, host: str, port: int) -> None:
+    With `sock`, a socket already bound (tests and benchmarks that must know the port before the
+    application is built), it serves on that socket instead.
+    """
+
+    def __init__(
+        self, app: web.Application, host: str, port: int, *, sock: socket.socket | None = None
+    ) -> None:
         self._app = app
         self.host = host
         self.port = port
+        self._sock = sock
         self._runner: web.AppRunner | None = None
 
     @property
@@ -68,8 +76,13 @@ class WebServer:
         # Why: no access log: Telegram posts every update, a line each at INFO would drown the log.
         runner = web.AppRunner(self._app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
         await runner.setup()
+        site: web.BaseSite = (
+            web.TCPSite(runner, self.host, self.port)
+            if self._sock is None
+            else web.SockSite(runner, self._sock)
+        )
         try:
-            await web.TCPSite(runner, self.host, self.port).start()
+            await site.start()
         except OSError as exc:
             await runner.cleanup()
             raise StartRefused(
@@ -77,7 +90,7 @@ class WebServer:
                 f"({exc.strerror or type(exc).__name__})"
             ) from exc
         self._runner = runner
-        self.port = int(runner.addresses[0][1])
+        self.host, self.port = str(runner.addresses[0][0]), int(runner.addresses[0][1])
         logger.info("web server listening on %s", self.base_url)
 
     async def stop(self) -> None:
@@ -88,9 +101,11 @@ class WebServer:
 
 
 @asynccontextmanager
-async def serving(app: web.Application, host: str, port: int) -> AsyncIterator[WebServer]:
-    """The web server running for the duration of the block."""
-    server = WebServer(app, host, port)
+async def serving(
+    app: web.Application, host: str, port: int, *, sock: socket.socket | None = None
+) -> AsyncIterator[WebServer]:
+    """The web server running for the duration of the block (see WebServer for `sock`)."""
+    server = WebServer(app, host, port, sock=sock)
     await server.start()
     try:
         yield server
