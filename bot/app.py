@@ -438,8 +438,8 @@ async def _serve(settings: Settings) -> None:
             rules=make_rules(settings),
             catalogs=Catalogs.load(default_language=settings.default_language),
         )
-        async with serving_bot(services):
-            logger.info("bot is running; press Ctrl-C to stop")
+        async with serving_bot(services) as (_, server):
+            logger.info("bot is running (web server on %s); press Ctrl-C to stop", server.base_url)
             await stop.wait()
     logger.info("bot stopped")
 

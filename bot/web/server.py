@@ -7,7 +7,6 @@ mode too (/healthz, /metrics and the ingest API do not depend on how updates arr
 
 from __future__ import annotations
 
-import logging
 import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -19,8 +18,6 @@ from bot.run_output import StartRefused
 from bot.web import health, metrics
 from bot.web.health import ROLE, RoleProvider, single_instance
 from bot.web.webhook import WebhookIntake
-
-logger = logging.getLogger(__name__)
 
 RouteAdder = Callable[[web.Application, Services], None]
 # Each feature's `add_routes(app, services)`; the ingest API and Shopify webhooks join here.
@@ -91,7 +88,6 @@ class WebServer:
             ) from exc
         self._runner = runner
         self.host, self.port = str(runner.addresses[0][0]), int(runner.addresses[0][1])
-        logger.info("web server listening on %s", self.base_url)
 
     async def stop(self) -> None:
         """Stop listening; requests in progress get SHUTDOWN_SECONDS to finish."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -12,10 +13,12 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import BotApplication, serving_bot
 from bot.config import Settings
 from bot.context import Services
+from bot.domain.outbox import OutgoingMessage
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.services.handles import order_handle
@@ -213,3 +216,57 @@ async def test_an_update_whose_answer_was_lost_is_delivered_again_and_handled_on
     ]
     assert stats["webhook_failures"] == 1
     assert proxy.forwarded == 3
+
+
+async def scrape(bot: WebhookBot) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The bot's /metrics, every sample by name and labels."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{bot.server.base_url}/metrics") as answer,
+    ):
+        assert answer.status == 200
+        text = await answer.text()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def grown(
+    before: dict[tuple[str, tuple[tuple[str, str], ...]], float],
+    after: dict[tuple[str, tuple[tuple[str, str], ...]], float],
+    name: str,
+    **labels: str,
+) -> float:
+    """How much a series grew between two scrapes."""
+    key = (name, tuple(sorted(labels.items())))
+    return after[key] - before.get(key, 0.0)
+
+
+async def test_metrics_count_a_chat_and_time_its_replies_and_notices_sent(
+    bot_by_webhook: WebhookBot, client: SandboxClient, store: SqlStore
+) -> None:
+    carol = await Users(client).create(651, "Carol", language_code="en")
+    await carol.say("/help")
+    before = await scrape(bot_by_webhook)
+    await carol.say("/help")
+    await carol.say("/orders")
+    after_chat = await scrape(bot_by_webhook)
+    assert grown(before, after_chat, "backorder_updates_handled_total") == 2
+    assert grown(before, after_chat, "backorder_reply_latency_seconds_count") == 2
+    assert grown(before, after_chat, "backorder_reply_latency_seconds_sum") > 0
+    assert grown(before, after_chat, "backorder_messages_sent_total", kind="reply") >= 2
+    after = await client.last_seq(651)
+    await store.enqueue_messages([OutgoingMessage("metrics-notice", 651, "A notice")], now=shop.NOW)
+    (notice,) = await client.wait_for(651, after=after)
+    assert notice["text"] == "A notice"
+    # Why: the send is counted when Telegram accepts it, the row leaves the backlog when its
+    # mark commits a moment later.
+    for _ in range(100):
+        after_notice = await scrape(bot_by_webhook)
+        if after_notice[("backorder_outbox_backlog", ())] == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert grown(after_chat, after_notice, "backorder_messages_sent_total", kind="notice") == 1
+    assert after_notice[("backorder_outbox_backlog", ())] == 0
