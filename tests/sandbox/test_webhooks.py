@@ -218,3 +218,36 @@ async def test_a_secret_of_256_allowed_characters_is_accepted(api: BotApi) -> No
     assert await api.result("setWebhook", url="https://bot.example.com/t", secret_token=secret)
     info = await api.result("getWebhookInfo")
     assert info["url"] == "https://bot.example.com/t"
+
+
+async def test_different_chats_are_posted_side_by_side_each_chat_in_order(
+    api: BotApi, client: SandboxClient, receiver: Receiver
+) -> None:
+    chats = range(601, 605)
+    for chat in chats:
+        await client.create_user(chat, f"User {chat}")
+    for number in range(3):
+        for chat in chats:
+            await client.send_text(chat, f"{chat}:{number}")
+    await api.result("setWebhook", url=receiver.url, secret_token=SECRET)
+    updates = await receiver.wait_for(12)
+    for chat in chats:
+        texts = [u["message"]["text"] for u in updates if u["message"]["chat"]["id"] == chat]
+        assert texts == [f"{chat}:{number}" for number in range(3)]
+    assert receiver.peak_in_flight > 1
+
+
+async def test_max_connections_1_posts_one_update_at_a_time_in_update_id_order(
+    api: BotApi, client: SandboxClient, receiver: Receiver
+) -> None:
+    for chat in (611, 612):
+        await client.create_user(chat, f"User {chat}")
+    for number in range(3):
+        for chat in (611, 612):
+            await client.send_text(chat, f"{chat}:{number}")
+    await api.result("setWebhook", url=receiver.url, secret_token=SECRET, max_connections=1)
+    updates = await receiver.wait_for(6)
+    ids = [update["update_id"] for update in updates]
+    assert ids == sorted(ids)
+    assert receiver.peak_in_flight == 1
+    assert (await api.result("getWebhookInfo"))["max_connections"] == 1
