@@ -1,7 +1,8 @@
 """Telegram's webhook: POSTed updates, checked against the secret, recorded before the answer.
 
-PTB's documented custom-webhook pattern (python-telegram-bot `examples/customwebhookbot`): our own
-web server receives the POST and hands the `Update` to the Application, here through the same
+PTB's documented custom-webhook pattern (python-telegram-bot `examples/customwebhookbot`,
+https://docs.python-telegram-bot.org/en/latest/examples.customwebhookbot.html): our own web
+server receives the POST and hands the `Update` to the Application, here through the same
 durable inbox polling uses (bot/update_inbox.py): the update is recorded first and Telegram gets
 200 only after that, so a crash before the answer means Telegram delivers it again. An update
 Telegram delivers twice is recorded and handled once.
