@@ -10,13 +10,16 @@ Telegram delivers twice is recorded and handled once.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
+import time
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import Bot, Update
 
+from bot.polling import PRUNE_EVERY_SECONDS
 from bot.update_inbox import UpdateInbox
 
 logger = logging.getLogger(__name__)
@@ -45,6 +48,8 @@ class WebhookIntake:
         self.path = path
         self._inbox: UpdateInbox | None = None
         self._bot: Bot | None = None
+        self._pruned_at = 0.0
+        self._pruning: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         # Why: the secret must never reach a log line through a repr.
@@ -56,8 +61,10 @@ class WebhookIntake:
         return self._inbox is not None
 
     def open(self, inbox: UpdateInbox, bot: Bot) -> None:
-        """Take updates into `inbox` from now on (the Application is running)."""
+        """Take updates into `inbox` from now on (the Application is running); the inbox's old
+        handled updates are pruned now and every PRUNE_EVERY_SECONDS, as polling does."""
         self._inbox, self._bot = inbox, bot
+        self._prune_if_due(inbox)
 
     async def stop(self) -> None:
         """Take no more updates: later POSTs get 503 and Telegram delivers them again later.
@@ -65,6 +72,9 @@ class WebhookIntake:
         The webhook stays set at Telegram: with several instances the others keep receiving.
         """
         self._inbox, self._bot = None, None
+        if self._pruning is not None:
+            await self._pruning
+            self._pruning = None
 
     def add_routes(self, app: web.Application) -> None:
         """Register the POST route on the webhook's path."""
@@ -97,13 +107,30 @@ class WebhookIntake:
                 type(exc).__name__,
             )
             return _not_ready("the update could not be recorded")
+        self._prune_if_due(inbox)
         return web.Response(status=200)
+
+    def _prune_if_due(self, inbox: UpdateInbox) -> None:
+        """Prune in the background when PRUNE_EVERY_SECONDS passed (never delays an answer)."""
+        if self._pruning is not None and not self._pruning.done():
+            return
+        if self._pruned_at and time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self._pruned_at = time.monotonic()
+        self._pruning = asyncio.create_task(_prune(inbox), name="update-inbox-pruning")
 
     def _secret_matches(self, given: str | None) -> bool:
         if given is None:
             return False
         # Why: compare_digest takes the same time wherever the strings differ (no timing leak).
         return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), self._secret)
+
+
+async def _prune(inbox: UpdateInbox) -> None:
+    try:
+        await inbox.prune()
+    except Exception as exc:
+        logger.warning("could not prune the update inbox (%s)", type(exc).__name__)
 
 
 def _not_ready(reason: str) -> web.Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -13,6 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from telegram import Bot, Update
 
+from bot.domain.update_inbox import KEEP_HANDLED_FOR
 from bot.update_inbox import UpdateInbox
 from bot.web.webhook import SECRET_HEADER, WebhookIntake
 from storage.store import SqlStore
@@ -120,3 +122,19 @@ async def test_after_stop_the_webhook_answers_503_again(served: Intake, store: S
     await served.intake.stop()
     assert (await served.post(update(2)))[0] == 503
     assert [row.update_id for row in await store.unhandled_updates()] == [1]
+
+
+async def test_opening_prunes_updates_handled_long_ago_as_polling_does(
+    served: Intake, store: SqlStore
+) -> None:
+    bot = Bot("123456:TEST-TOKEN")
+    await served.inbox.receive([Update.de_json(update(n), bot) for n in (1, 2)])
+    await store.mark_updates_handled([1], now=shop.NOW - KEEP_HANDLED_FOR - timedelta(days=1))
+    await store.mark_updates_handled([2], now=shop.NOW)
+
+    served.intake.open(served.inbox, bot)
+    await served.intake.stop()  # waits for the pruning it started
+
+    newest = await store.newest_update()
+    assert newest is not None and newest.update_id == 2
+    assert await store.prune_handled_updates(before=shop.NOW - KEEP_HANDLED_FOR) == 0
