@@ -336,8 +336,12 @@ async def start_webhook(application: BotApplication, intake: WebhookIntake) -> W
             allowed_updates=list(UPDATE_KINDS),
             drop_pending_updates=False,
         )
-    except BadRequest as exc:
+    except BaseException as exc:
+        # Why: the caller's `async with application` cannot shut down a running application.
         await intake.stop()
+        await application.stop()
+        if not isinstance(exc, BadRequest):
+            raise
         raise StartRefused(
             f"the Bot API refused BACKORDER_WEBHOOK_URL {settings.webhook_url} ({exc.message})"
         ) from exc

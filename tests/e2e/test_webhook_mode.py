@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.context import Services
 from bot.domain.outbox import OutgoingMessage
 from bot.i18n import Catalogs
+from bot.run_output import StartRefused, start_failure
 from bot.sandbox.client import SandboxClient
 from bot.services.handles import order_handle
 from bot.services.linking import deep_link_for_order
@@ -270,3 +271,19 @@ async def test_metrics_count_a_chat_and_time_its_replies_and_notices_sent(
         await asyncio.sleep(0.05)
     assert grown(after_chat, after_notice, "backorder_messages_sent_total", kind="notice") == 1
     assert after_notice[("backorder_outbox_backlog", ())] == 0
+
+
+async def test_a_webhook_telegram_refuses_stops_the_start_naming_the_setting(
+    settings: Settings,
+    store: SqlStore,
+    catalogs: Catalogs,
+    listening: socket.socket,
+    client: SandboxClient,
+) -> None:
+    await client.configure(fail_next="setWebhook:1", fault_code=400)
+    with pytest.raises(StartRefused) as refused:
+        async with webhook_bot(settings, store, catalogs, listening, port_of(listening)):
+            pass
+    assert str(refused.value).startswith("the Bot API refused BACKORDER_WEBHOOK_URL http://")
+    assert start_failure(refused.value) == str(refused.value)
+    assert WEBHOOK_SECRET not in str(refused.value)
