@@ -287,3 +287,38 @@ async def test_a_webhook_telegram_refuses_stops_the_start_naming_the_setting(
     assert str(refused.value).startswith("the Bot API refused BACKORDER_WEBHOOK_URL http://")
     assert start_failure(refused.value) == str(refused.value)
     assert WEBHOOK_SECRET not in str(refused.value)
+
+
+async def test_in_polling_mode_the_server_still_serves_healthz_and_a_stale_webhook_is_removed(
+    settings: Settings,
+    store: SqlStore,
+    catalogs: Catalogs,
+    listening: socket.socket,
+    client: SandboxClient,
+) -> None:
+    services = Services(
+        settings=settings, store=store, clock=shop.clock(), rules=shop.RULES, catalogs=catalogs
+    )
+    await left_webhook(settings, store, catalogs)
+    async with serving_bot(services, sock=listening, poll_timeout=1) as (application, server):
+        info = await application.bot.get_webhook_info()
+        assert info.url == ""
+        dan = await Users(client).create(661, "Dan", language_code="en")
+        (reply,) = await dan.say("/help")
+        assert "/orders" in reply["text"]
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{server.base_url}/healthz") as health,
+        ):
+            assert (health.status, (await health.json())["status"]) == (200, "ok")
+
+
+async def left_webhook(settings: Settings, store: SqlStore, catalogs: Catalogs) -> None:
+    """A webhook-mode run that stopped, leaving its webhook set at Telegram."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    try:
+        async with webhook_bot(settings, store, catalogs, sock, port_of(sock)) as bot:
+            assert (await bot.application.bot.get_webhook_info()).url
+    finally:
+        sock.close()
