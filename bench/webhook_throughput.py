@@ -51,6 +51,7 @@ from storage.store import open_store
 
 NAME = "webhook"
 SANDBOX_START_SECONDS = 30.0
+UNLIMITED = 1_000_000_000
 WEBHOOK_SECRET = "bench-webhook-secret"
 WEBHOOK_PATH = "/telegram"
 
@@ -193,7 +194,8 @@ async def measure(work: Workload, database: Database = "sqlite") -> dict[str, ob
             work = dataclasses.replace(work, customers=len(users))
             sandbox_url = await cleanup.enter_async_context(sandbox_process())
             client = await cleanup.enter_async_context(SandboxClient(sandbox_url))
-            await client.configure(global_rate=None, per_chat_rate=None)
+            # Why: the control client leaves out null values, so "off" is a limit never reached.
+            await client.configure(global_rate=UNLIMITED, per_chat_rate=UNLIMITED, burst=UNLIMITED)
             for user_id in users:
                 await client.create_user(user_id, f"Customer {user_id}", language_code="en")
             services = Services(
