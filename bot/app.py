@@ -6,15 +6,16 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from telegram import BotCommandScopeChat, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ContextTypes,
@@ -33,11 +34,20 @@ from bot.jobs import (
 )
 from bot.polling import LongPolling
 from bot.reply_limiter import ReplyLimiter, ReplyNotDelivered
-from bot.run_output import NonJsonAnswers, Redactor, guard_exit_paths, start_failure
+from bot.run_output import (
+    NonJsonAnswers,
+    Redactor,
+    StartRefused,
+    guard_exit_paths,
+    start_failure,
+)
 from bot.runtime import make_clock, make_rules, store_session
 from bot.services.webhook import WebhookConfigError, WebhookDelivery, webhook_target
 from bot.update_inbox import UpdateInbox
 from bot.update_processor import PerChatUpdateProcessor
+from bot.web.health import RoleProvider, single_instance
+from bot.web.server import WebServer, build_web_app, serving
+from bot.web.webhook import WebhookIntake, webhook_path
 from handlers import (
     UPDATE_KINDS,
     all_handlers,
@@ -220,11 +230,22 @@ async def _on_error(update: object, context: BotContext) -> None:
         logger.warning("could not tell the user about an error: %s", type(exc).__name__)
 
 
+class UpdateSource(Protocol):
+    """Where updates come from while the bot runs: long polling or the webhook."""
+
+    async def stop(self) -> None:
+        """Take no more updates."""
+
+
+StartUpdates = Callable[[BotApplication], Awaitable[UpdateSource]]
+
+
 @contextlib.asynccontextmanager
-async def polling(
-    application: BotApplication, *, poll_timeout: float = 10.0
+async def running(
+    application: BotApplication, start_updates: StartUpdates
 ) -> AsyncIterator[BotApplication]:
-    """Run the application with long polling for the duration of the block, then stop it cleanly."""
+    """Run the application, its updates taken by `start_updates`, for the duration of the block,
+    then stop it cleanly. Long polling and the webhook share everything else."""
     async with application:
         if application.post_init is not None:
             await application.post_init(application)
@@ -234,7 +255,7 @@ async def polling(
         started = time.monotonic()
         await start_up(application.bot_data, application.bot_data[SERVICES_KEY])
         logger.info("settled in %.1f s", time.monotonic() - started)
-        fetching = await start_fetching(application, poll_timeout=poll_timeout)
+        fetching = await start_updates(application)
         start_dispatching(application.bot_data, application.bot_data[SERVICES_KEY])
         try:
             yield application
@@ -245,14 +266,45 @@ async def polling(
             await application.stop()
 
 
+@contextlib.asynccontextmanager
+async def polling(
+    application: BotApplication, *, poll_timeout: float = 10.0
+) -> AsyncIterator[BotApplication]:
+    """Run the application with long polling for the duration of the block, then stop it cleanly."""
+
+    async def start(app: BotApplication) -> UpdateSource:
+        return await start_fetching(app, poll_timeout=poll_timeout)
+
+    async with running(application, start):
+        yield application
+
+
+@contextlib.asynccontextmanager
+async def taking_webhook(
+    application: BotApplication, intake: WebhookIntake
+) -> AsyncIterator[BotApplication]:
+    """Run the application taking updates by webhook (`intake`, served by bot/web/server.py) for
+    the duration of the block, then stop it; the webhook stays set at Telegram (see
+    `start_webhook`)."""
+
+    async def start(app: BotApplication) -> UpdateSource:
+        return await start_webhook(app, intake)
+
+    async with running(application, start):
+        yield application
+
+
 async def start_fetching(application: BotApplication, *, poll_timeout: float) -> LongPolling:
     """Start the application and long polling into its update inbox; stop the result first.
 
     A previous run's unhandled updates are queued before polling starts, so they are handled
-    before newer updates of the same chat.
+    before newer updates of the same chat. A webhook left set by webhook mode is removed first
+    (its pending updates kept), as PTB's own polling does: Telegram refuses getUpdates while one
+    is set.
     """
     inbox = application.bot_data[UPDATE_INBOX_KEY]
     assert isinstance(inbox, UpdateInbox)
+    await application.bot.delete_webhook(drop_pending_updates=False)
     await inbox.replay(application.bot)
     await application.start()
     fetching = LongPolling(
@@ -260,6 +312,41 @@ async def start_fetching(application: BotApplication, *, poll_timeout: float) ->
     )
     await fetching.start()
     return fetching
+
+
+async def start_webhook(application: BotApplication, intake: WebhookIntake) -> WebhookIntake:
+    """Start the application, open `intake` into its update inbox and register the webhook.
+
+    setWebhook (Telegram Bot API) gets the URL, the `secret_token`, the update kinds the bot
+    handles (as polling asks for) and keeps the pending updates. The webhook is left set when the
+    bot stops: with several instances behind one URL the others keep receiving, and Telegram keeps
+    what it could not deliver until an instance answers. StartRefused when Telegram refuses it.
+    """
+    settings = application.bot_data[SERVICES_KEY].settings
+    inbox = application.bot_data[UPDATE_INBOX_KEY]
+    assert isinstance(inbox, UpdateInbox)
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    await inbox.replay(application.bot)
+    await application.start()
+    intake.open(inbox, application.bot)
+    try:
+        await application.bot.set_webhook(
+            url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=list(UPDATE_KINDS),
+            drop_pending_updates=False,
+        )
+    except BaseException as exc:
+        # Why: the caller's `async with application` cannot shut down a running application.
+        await intake.stop()
+        await application.stop()
+        if not isinstance(exc, BadRequest):
+            raise
+        raise StartRefused(
+            f"the Bot API refused BACKORDER_WEBHOOK_URL {settings.webhook_url} ({exc.message})"
+        ) from exc
+    logger.info("taking updates by webhook at %s", settings.webhook_url)
+    return intake
 
 
 class TokenRedactingFormatter(logging.Formatter):
@@ -307,7 +394,8 @@ def configure_logging(
 
 
 def run_bot(settings: Settings) -> int:
-    """`backorder-bot run`: long polling until Ctrl-C.
+    """`backorder-bot run`: long polling (or, with BACKORDER_WEBHOOK_URL, the webhook) until
+    Ctrl-C, with the web server of bot/web/server.py on BACKORDER_LISTEN.
 
     Exit 2, with one line naming the setting, without a token or when the Bot API cannot be used
     (unreachable, not a Bot API, token rejected); the token is never printed (bot.run_output).
@@ -354,7 +442,36 @@ async def _serve(settings: Settings) -> None:
             rules=make_rules(settings),
             catalogs=Catalogs.load(default_language=settings.default_language),
         )
-        async with polling(build_application(services)):
-            logger.info("bot is running; press Ctrl-C to stop")
+        async with serving_bot(services) as (_, server):
+            logger.info("bot is running (web server on %s); press Ctrl-C to stop", server.base_url)
             await stop.wait()
     logger.info("bot stopped")
+
+
+@contextlib.asynccontextmanager
+async def serving_bot(
+    services: Services,
+    *,
+    sock: socket.socket | None = None,
+    poll_timeout: float = 10.0,
+    role: RoleProvider = single_instance,
+) -> AsyncIterator[tuple[BotApplication, WebServer]]:
+    """The bot as `run` runs it, for the duration of the block: the web server on
+    BACKORDER_LISTEN (or `sock`, already bound) and the Application taking updates by webhook
+    when BACKORDER_WEBHOOK_URL is set, else by long polling. `role` is /healthz's."""
+    settings = services.settings
+    application = build_application(services)
+    intake = None
+    if settings.webhook_url is not None and settings.webhook_secret is not None:
+        intake = WebhookIntake(settings.webhook_secret, webhook_path(settings.webhook_url))
+    web_app = build_web_app(services, webhook=intake, role=role)
+    # Why: the server listens before setWebhook, so Telegram's first POST finds it; until the
+    # bot runs, the webhook answers 503 and Telegram tries again.
+    async with serving(web_app, *settings.listen, sock=sock) as server:
+        updates = (
+            polling(application, poll_timeout=poll_timeout)
+            if intake is None
+            else taking_webhook(application, intake)
+        )
+        async with updates:
+            yield application, server

@@ -49,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     """Argument parser with one subcommand per job."""
     parser: argparse.ArgumentParser = _Parser(prog="backorder-bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the bot with long polling")
+    commands.add_parser(
+        "run", help="run the bot (long polling, or a webhook with BACKORDER_WEBHOOK_URL)"
+    )
     demo = commands.add_parser("demo", help="offline demo on the sandbox")
     demo.add_argument("--script", type=Path, help="play FILE's actions, print the transcript")
     sandbox = commands.add_parser("sandbox", help="run the sandbox Bot API server alone")

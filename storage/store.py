@@ -704,6 +704,11 @@ class SqlStore:
         """Release a chat's held messages (audited); False when it was not unreachable."""
         return await outbox_tables.mark_chat_reachable(self._db, chat_id, at=at)
 
+    async def outbox_backlog(self) -> int:
+        """Pending outbox rows (held ones too): one count on the `outbox_pending` index."""
+        async with self._db.read() as conn:
+            return await outbox_tables.outbox_backlog(conn)
+
     async def outbox_summary(self) -> OutboxSummary:
         """Counts by state, the unreachable chats and the notices no chat received."""
         async with self._db.read() as conn:

@@ -13,7 +13,7 @@ from bot.domain.handoffs import HandoffStore
 from bot.domain.link_guard import LinkGuardStore
 from bot.domain.notice_store import NoticeStore
 from bot.domain.open_orders import OpenOrdersStore
-from bot.domain.outbox import OutboxStore
+from bot.domain.outbox import OutboxBacklogStore, OutboxStore
 from bot.domain.overdue_supply import OverdueSupplyStore
 from bot.domain.ratings import RatingStore
 from bot.domain.refunds import RefundStore
@@ -41,6 +41,7 @@ class AppStore(
     UpdateInboxStore,
     HandoffStore,
     StatsStore,
+    OutboxBacklogStore,
     Protocol,
 ):
     """What handlers and jobs reach through `Services.store`; use cases take narrower ports."""
