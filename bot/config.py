@@ -67,6 +67,10 @@ class Settings:
     api_timeout: float = 30.0
     api_connect_timeout: float = 10.0
     reply_retry_seconds: float = 60.0
+    # DESIGN §14: the ingest API's bearer token (None: the API is off) and Shopify's webhook
+    # secret (None: no /webhooks/shopify). Secrets: never logged, not in the repr.
+    api_token: str | None = None
+    shopify_secret: str | None = None
 
     def __repr__(self) -> str:
         # Why: the token and the database password must never reach a log line through a repr.
@@ -224,6 +228,8 @@ def load_settings(
             60.0,
             allow_zero=True,
         ),
+        api_token=get("BACKORDER_API_TOKEN"),
+        shopify_secret=get("BACKORDER_SHOPIFY_SECRET"),
     )
 
 

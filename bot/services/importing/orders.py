@@ -199,10 +199,11 @@ class OrdersFile:
                 value = getattr(row.header, field_.name)
                 expected = getattr(seen.header, field_.name)
                 if value != expected:
+                    first = problems.at(seen.first_line)
                     problems.add(
                         row.line,
                         field_.name,
-                        _differs(field_.name, value, expected, seen.first_line, order_id),
+                        _differs(field_.name, value, expected, first, order_id),
                     )
             seen.rows += 1
             line_no = seen.rows if row.line_no is None else row.line_no
@@ -210,7 +211,7 @@ class OrdersFile:
                 problems.add(
                     row.line,
                     "line_no",
-                    f"order {order_id!r} already has line {line_no} (line {earlier})",
+                    f"order {order_id!r} already has line {line_no} ({problems.at(earlier)})",
                 )
             else:
                 seen.add_line(line_no, row.line)
@@ -244,7 +245,7 @@ class OrdersFile:
                         row.line,
                         column,
                         f"{value!r} differs from {expected!r} "
-                        f"on line {first.first_line} for customer {customer_id!r}",
+                        f"on {self._problems.at(first.first_line)} for customer {customer_id!r}",
                     )
         return list(customers.values())
 
@@ -296,12 +297,12 @@ def _parse_row(cells: Cells, stored: _Stored, timezone: ZoneInfo) -> LineRow | N
     return None if cells.failed else row
 
 
-def _differs(column: str, value: object, expected: object, first_line: int, order_id: str) -> str:
+def _differs(column: str, value: object, expected: object, first: str, order_id: str) -> str:
     def shown(item: object) -> object:
         return item.isoformat() if isinstance(item, date | datetime) else item
 
     prefix = "mixed currencies in one order: " if column == "currency" else ""
     return (
-        f"{prefix}{shown(value)!r} differs from {shown(expected)!r} on line {first_line} "
+        f"{prefix}{shown(value)!r} differs from {shown(expected)!r} on {first} "
         f"of the same order {order_id!r}"
     )
