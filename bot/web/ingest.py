@@ -1,0 +1,113 @@
+"""HTTP face of the ingest API (DESIGN §14): bearer token, JSON arrays in, JSON answers out."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiohttp import web
+
+from bot.context import Services
+from bot.services.importing.service import COLUMNS
+from bot.services.ingest import ingest
+
+PATHS = {kind: f"/api/v1/{kind}" for kind in COLUMNS}
+KEY_HEADER = "Idempotency-Key"
+# Why: Stripe's limit; a key is a client's UUID or similar, never a document.
+MAX_KEY_LENGTH = 255
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class BadBody(ValueError):
+    """The body is not a JSON array of objects (the message says what it is instead)."""
+
+
+def add_routes(app: web.Application, services: Services) -> None:
+    """`POST /api/v1/{products,orders,purchase-orders}` when BACKORDER_API_TOKEN is set."""
+    token = services.settings.api_token
+    if not token:
+        return
+    for kind, path in PATHS.items():
+        app.router.add_post(path, _handler(services, kind, token))
+
+
+def authorized(header: str | None, token: str) -> bool:
+    """Whether an Authorization header carries `Bearer <token>` (RFC 6750 §2.1), compared in
+    constant time."""
+    scheme, _, credentials = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(credentials.strip().encode(), token.encode())
+
+
+def parse_items(body: bytes) -> list[dict[str, Any]]:
+    """The request's JSON array of objects; numbers kept as the text they were written with.
+
+    Raises BadBody with a message for the client (DESIGN §14: a 400, nothing changed).
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadBody(f"the body is not UTF-8 (byte {exc.start})") from exc
+    try:
+        # Why: 19.99 stays "19.99" (no binary float on the way to minor units), and a huge
+        # integer is a validation error at its item, not a parser failure.
+        items = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
+    except json.JSONDecodeError as exc:
+        raise BadBody(f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(items, list):
+        raise BadBody(f"the body must be a JSON array of objects, not {_json_type(items)}")
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise BadBody(f"item {index} must be a JSON object, not {_json_type(item)}")
+    return items
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    return "a string or number"
+
+
+def _handler(services: Services, kind: str, token: str) -> Handler:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if not authorized(request.headers.get("Authorization"), token):
+            return _error(
+                401,
+                "missing or wrong bearer token (Authorization: Bearer <BACKORDER_API_TOKEN>)",
+                {"WWW-Authenticate": 'Bearer realm="backorder"'},
+            )
+        key = request.headers.get(KEY_HEADER)
+        if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()):
+            return _error(400, f"{KEY_HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters")
+        try:
+            items = parse_items(await request.read())
+        except BadBody as exc:
+            return _error(400, str(exc))
+        settings = services.settings
+        answer = await ingest(
+            services.store,
+            kind,
+            items,
+            key=key,
+            timezone=settings.timezone,
+            rules=services.rules,
+            now=services.clock.now(),
+        )
+        headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+        return web.json_response(dict(answer.body), status=answer.status, headers=headers)
+
+    return handle
+
+
+def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers=headers)

@@ -1,0 +1,67 @@
+"""Ingest API idempotency keys and applied Shopify webhook ids (DESIGN §14)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import storage.schema as schema
+from bot.domain.ingest import StoredAnswer
+from storage.codec import utc_text
+from storage.database import insert
+
+_requests = schema.ingest_requests
+_webhooks = schema.shopify_webhooks
+_STORED = select(_requests).where(_requests.c.key == bindparam("key"))
+_FORGET = delete(_requests).where(_requests.c.created_at < bindparam("before"))
+_ANSWER = (
+    update(_requests)
+    .where(_requests.c.key == bindparam("key"))
+    .values(status=bindparam("status"), answer=bindparam("answer"))
+)
+
+
+async def claim_key(
+    conn: AsyncConnection,
+    key: str,
+    endpoint: str,
+    body_hash: str,
+    *,
+    at: datetime,
+    forget_before: datetime,
+) -> StoredAnswer | None:
+    """Claim `key` (None) or return the answer stored under it.
+
+    Why this is safe with two requests at once: the insert of a key another open transaction
+    inserted waits for that transaction (unique key) on both databases; on PostgreSQL (READ
+    COMMITTED) the select that follows is a new statement and sees the row it committed.
+    """
+    await conn.execute(_FORGET, {"before": utc_text(forget_before)})
+    claim = (
+        insert(conn, _requests)
+        .values(key=key, endpoint=endpoint, body_hash=body_hash, created_at=utc_text(at))
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    if (await conn.execute(claim)).rowcount == 1:
+        return None
+    row = (await conn.execute(_STORED, {"key": key})).mappings().one()
+    return StoredAnswer(row["endpoint"], row["body_hash"], row["status"] or 0, row["answer"] or "")
+
+
+async def answer_key(conn: AsyncConnection, key: str, *, status: int, answer: str) -> None:
+    """Store the answer of a claimed key."""
+    await conn.execute(_ANSWER, {"key": key, "status": status, "answer": answer})
+
+
+async def claim_webhook(
+    conn: AsyncConnection, webhook_id: str, *, topic: str, order_name: str | None, at: datetime
+) -> bool:
+    """Record a webhook id; False when it was recorded before."""
+    claim = (
+        insert(conn, _webhooks)
+        .values(webhook_id=webhook_id, topic=topic, order_name=order_name, received_at=utc_text(at))
+        .on_conflict_do_nothing(index_elements=["webhook_id"])
+    )
+    return (await conn.execute(claim)).rowcount == 1
