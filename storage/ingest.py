@@ -18,8 +18,8 @@ _STORED = select(_requests).where(_requests.c.key == bindparam("key"))
 _FORGET = delete(_requests).where(_requests.c.created_at < bindparam("before"))
 _ANSWER = (
     update(_requests)
-    .where(_requests.c.key == bindparam("key"))
-    .values(status=bindparam("status"), answer=bindparam("answer"))
+    .where(_requests.c.key == bindparam("claimed"))
+    .values(status=bindparam("new_status"), answer=bindparam("new_answer"))
 )
 
 
@@ -52,7 +52,7 @@ async def claim_key(
 
 async def answer_key(conn: AsyncConnection, key: str, *, status: int, answer: str) -> None:
     """Store the answer of a claimed key."""
-    await conn.execute(_ANSWER, {"key": key, "status": status, "answer": answer})
+    await conn.execute(_ANSWER, {"claimed": key, "new_status": status, "new_answer": answer})
 
 
 async def claim_webhook(
