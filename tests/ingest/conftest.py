@@ -89,7 +89,9 @@ class Api:
         }
         url = self.server.make_url(shopify_web.PATH)
         async with self.session.post(url, data=body, headers=headers) as response:
-            return response.status, await response.json(content_type=None)
+            text = await response.text()
+            json_answer = response.content_type == "application/json"
+            return response.status, json.loads(text) if json_answer else text
 
 
 @pytest.fixture(scope="session")
