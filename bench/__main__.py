@@ -37,6 +37,8 @@ BENCHMARKS = {
     "stats": "bench.stats",
     "rating_pass": "bench.rating_pass",
     "alerts": "bench.alerts_check",
+    "ingest": "bench.ingest_api",
+    "shopify": "bench.shopify_webhooks",
 }
 
 
