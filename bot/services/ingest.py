@@ -90,7 +90,14 @@ async def _import(
         return iter(records)
 
     return await import_rows(
-        store, kind, again, problems, timezone=timezone, now=now, actor=API_ACTOR
+        store,
+        kind,
+        again,
+        problems,
+        timezone=timezone,
+        now=now,
+        actor=API_ACTOR,
+        single_pass=True,
     )
 
 

@@ -79,6 +79,7 @@ async def apply_order_webhook(
                 timezone=timezone,
                 now=now,
                 actor=SHOPIFY_ACTOR,
+                single_pass=True,
             )
             if report.error_count:
                 raise _Rejected(report)
