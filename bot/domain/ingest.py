@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from bot.domain.actions import ActionStore
+from bot.domain.alerts import DueRefund
+from bot.domain.refunds import RefundAlreadyPaid, RefundPaid
 from bot.domain.store import ImportStore
 
 
@@ -35,6 +37,16 @@ class IngestStore(ImportStore, ActionStore, Protocol):
 
     async def answer_ingest_key(self, key: str, *, status: int, answer: str) -> None:
         """Inside the claiming transaction: store the answer of the claimed `key`."""
+        ...
+
+    async def due_refunds(self, before: date | None = None) -> list[DueRefund]:
+        """Refunds with status `due` (due before `before`, when given), oldest due first."""
+        ...
+
+    async def mark_refund_paid(
+        self, refund_id: int, *, actor: str, at: datetime
+    ) -> RefundPaid | RefundAlreadyPaid | None:
+        """Set a due refund paid (audited, `refund.paid` event) in one transaction."""
         ...
 
     async def claim_shopify_webhook(

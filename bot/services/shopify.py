@@ -55,6 +55,8 @@ async def apply_order_webhook(
     Topics other than orders/create|updated|cancelled|fulfilled are acknowledged and ignored
     (200). An order the import rejects (an unknown SKU, a bad price) is a 422 naming Shopify's
     fields, nothing changed: Shopify retries it, so it lands once the products are imported.
+    When Shopify says the payment was refunded or voided (`financial_status`), the refunds owed
+    on the order are marked paid as `shopify`: the shop paid them back on its platform.
     """
     if topic not in ORDER_TOPICS:
         return WebhookAnswer(200, {"ignored": topic or "no topic"})
@@ -96,6 +98,8 @@ async def apply_order_webhook(
                     refund_days=refund_days,
                     actor=SHOPIFY_ACTOR,
                 )
+            if mapped.refunded:
+                await _settle_refunds(store, mapped.name, now)
     except _Rejected as rejected:
         errors = [
             {"line_item": problem.line, "field": problem.column, "message": problem.message}
@@ -106,3 +110,10 @@ async def apply_order_webhook(
     return WebhookAnswer(
         200, {"order": mapped.name, "lines": report.rows, "cancelled": mapped.cancelled}
     )
+
+
+async def _settle_refunds(store: IngestStore, order_id: str, now: datetime) -> None:
+    """Mark the order's due refunds paid (audited `shopify`, `refund.paid` events)."""
+    for refund in await store.due_refunds():
+        if refund.order_id == order_id:
+            await store.mark_refund_paid(refund.refund_id, actor=SHOPIFY_ACTOR, at=now)

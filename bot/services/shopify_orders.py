@@ -20,6 +20,8 @@ from bot.services.importing.cells import EMAIL, PHONE
 from bot.services.importing.platform_rows import customer_key
 
 CANCELLED_TOPIC = "orders/cancelled"
+# Shopify's `financial_status` values meaning the money went back (or was never taken).
+REFUNDED = frozenset({"refunded", "voided"})
 FULFILLED_TOPIC = "orders/fulfilled"
 # §4 column -> the Shopify field, so a 422 names what the shop's payload has.
 NAMES = {
@@ -47,6 +49,8 @@ class MappedOrder:
     name: str
     rows: list[tuple[int, dict[str, str]]]
     cancelled: bool
+    # Shopify refunded (or voided) the whole payment: the refunds owed here are settled.
+    refunded: bool = False
 
 
 def map_order(order: Mapping[str, Any], *, topic: str) -> MappedOrder:
@@ -107,7 +111,7 @@ def map_order(order: Mapping[str, Any], *, topic: str) -> MappedOrder:
         }
         rows.append((index, row))
     cancelled = topic == CANCELLED_TOPIC or bool(order.get("cancelled_at"))
-    return MappedOrder(name, rows, cancelled)
+    return MappedOrder(name, rows, cancelled, refunded=order.get("financial_status") in REFUNDED)
 
 
 def language_tag(locale: str) -> str | None:

@@ -198,3 +198,15 @@ async def test_without_the_secret_setting_there_is_no_shopify_route(
     async for client in serve(make_services(store, catalogs)):
         status, _ = await client.webhook("orders/create", shopify_order(), webhook_id="w-14")
         assert status == 404
+
+
+async def test_a_cancel_shopify_refunded_leaves_no_refund_owed(api: Api) -> None:
+    await api.webhook("orders/create", shopify_order(), webhook_id="w-15")
+    cancelled = shopify_order(cancelled_at="2026-03-01T12:00:00+01:00", financial_status="refunded")
+    assert (await api.webhook("orders/cancelled", cancelled, webhook_id="w-16"))[0] == 200
+    refunds = await api.store.refunds(["#1001"])
+    assert sorted((refund.line_no, refund.status) for refund in refunds) == [
+        (1, "paid"),
+        (3, "paid"),
+    ]
+    assert await api.store.due_refunds() == []
