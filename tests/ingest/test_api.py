@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.i18n import Catalogs
+from bot.services.eta import RECOMPUTE_MARK
 from storage.store import SqlStore
 from tests.importing.conftest import dump
 from tests.ingest.conftest import Api, make_services, serve
@@ -41,7 +42,10 @@ async def api_audit_rows(store: SqlStore) -> int:
 
 async def test_good_items_are_imported_and_their_orders_dated(api: Api) -> None:
     items = [line(), line(sku="CUP-1", quantity=1, unit_price="8.00"), line("1002", quantity=1)]
+    mark = await api.store.get_setting(RECOMPUTE_MARK)
     status, answer = await api.post(ORDERS, items)
+    # The running bot sweeps (and queues notices) when the mark moves, as after a CSV import.
+    assert await api.store.get_setting(RECOMPUTE_MARK) != mark
     assert (status, answer) == (200, {"imported": 3})
     orders = await api.store.get_orders({"1001", "1002"})
     assert [(line.sku, line.quantity, line.unit_price_minor) for line in orders["1001"].lines] == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any
 
@@ -210,3 +211,16 @@ async def test_a_cancel_shopify_refunded_leaves_no_refund_owed(api: Api) -> None
         (3, "paid"),
     ]
     assert await api.store.due_refunds() == []
+
+
+async def test_one_webhook_delivered_three_times_at_once_changes_the_order_once(api: Api) -> None:
+    answers = await asyncio.gather(
+        *(api.webhook("orders/create", shopify_order(), webhook_id="w-17") for _ in range(3))
+    )
+    assert sorted("duplicate" in answer for _, answer in answers) == [False, True, True]
+    assert {status for status, _ in answers} == {200}
+    created = await fetch_value(
+        api.store,
+        "SELECT COUNT(*) FROM audit_log WHERE actor = 'shopify' AND entity = 'order:#1001'",
+    )
+    assert created == 1
