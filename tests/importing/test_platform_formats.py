@@ -149,3 +149,22 @@ def test_a_format_a_kind_has_not_is_refused(
         main(["import", "products", str(path), "--format", "woocommerce"])
     assert exited.value.code == 1
     assert "products cannot be imported as woocommerce" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "said"),
+    [
+        ("shopify_orders.csv", "orders", "--format shopify"),
+        ("shopify_products.csv", "products", "--format shopify --currency CODE"),
+        ("woocommerce_orders.csv", "orders", "--format woocommerce"),
+    ],
+)
+def test_a_platform_export_without_its_format_gets_one_line_saying_which(
+    cli_env: str, capsys: pytest.CaptureFixture[str], name: str, kind: str, said: str
+) -> None:
+    path = DATA / name
+    assert main(["import", kind, str(path)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{path}:1: header: this is ")
+    assert err[0].endswith(said)
+    assert err[-1] == f"{path}: nothing imported (1 error)"

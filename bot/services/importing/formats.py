@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from bot.services.importing import shopify_csv, woocommerce_csv
-from bot.services.importing.table import Problems, Record, read_records
+from bot.services.importing.table import HEADER_LINE, Problems, Record, read_records
 
 BACKORDER = "backorder"
 SHOPIFY = "shopify"
@@ -53,11 +54,14 @@ def file_reader(
     """
     if file_format == BACKORDER:
         required, optional = columns
-        return FileReader(
-            lambda path, problems: read_records(
-                path, required=required, optional=optional, problems=problems
-            )
-        )
+
+        def read_own(path: Path, problems: Problems) -> Iterator[Record]:
+            if (platform_export := _platform_export(path)) is not None:
+                problems.add(HEADER_LINE, "header", platform_export)
+                return iter(())
+            return read_records(path, required=required, optional=optional, problems=problems)
+
+        return FileReader(read_own)
     platform = _platforms(currency).get((kind, file_format))
     if platform is None:
         formats = ", ".join(FORMATS.get(kind, ()))
@@ -97,3 +101,27 @@ def _platforms(currency: str | None) -> dict[tuple[str, str], _Platform]:
             woocommerce_csv.NAMES,
         ),
     }
+
+
+# A column only each platform's export has, and what to say when one comes without --format.
+_SIGNATURES = {
+    "lineitem sku": "Shopify's order export; import it with --format shopify",
+    "variant sku": "Shopify's product export; import it with --format shopify --currency CODE",
+    "item_sku": "WooCommerce's order export; import it with --format woocommerce",
+}
+
+
+def _platform_export(path: Path) -> str | None:
+    """What to say when a file given as §4's is a platform's export (else None).
+
+    Why: without it, the dozens of columns of such a file are each an "unknown column".
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as text:
+            header = next(csv.reader(text), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None  # Why: read_records reports these with its own messages.
+    names = {name.strip().lower() for name in header}
+    return next(
+        (f"this is {what}" for column, what in _SIGNATURES.items() if column in names), None
+    )
