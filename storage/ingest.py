@@ -16,6 +16,7 @@ _requests = schema.ingest_requests
 _webhooks = schema.shopify_webhooks
 _STORED = select(_requests).where(_requests.c.key == bindparam("key"))
 _FORGET = delete(_requests).where(_requests.c.created_at < bindparam("before"))
+_FORGET_WEBHOOKS = delete(_webhooks).where(_webhooks.c.received_at < bindparam("before"))
 _ANSWER = (
     update(_requests)
     .where(_requests.c.key == bindparam("claimed"))
@@ -56,9 +57,17 @@ async def answer_key(conn: AsyncConnection, key: str, *, status: int, answer: st
 
 
 async def claim_webhook(
-    conn: AsyncConnection, webhook_id: str, *, topic: str, order_name: str | None, at: datetime
+    conn: AsyncConnection,
+    webhook_id: str,
+    *,
+    topic: str,
+    order_name: str | None,
+    at: datetime,
+    forget_before: datetime,
 ) -> bool:
-    """Record a webhook id; False when it was recorded before."""
+    """Record a webhook id (ids older than `forget_before` deleted first); False when it was
+    recorded before (or by a transaction this one waited for on the unique id)."""
+    await conn.execute(_FORGET_WEBHOOKS, {"before": utc_text(forget_before)})
     claim = (
         insert(conn, _webhooks)
         .values(webhook_id=webhook_id, topic=topic, order_name=order_name, received_at=utc_text(at))

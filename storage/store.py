@@ -1227,12 +1227,23 @@ class SqlStore:
             await ingest_tables.answer_key(conn, key, status=status, answer=answer)
 
     async def claim_shopify_webhook(
-        self, webhook_id: str, *, topic: str, order_name: str | None, at: datetime
+        self,
+        webhook_id: str,
+        *,
+        topic: str,
+        order_name: str | None,
+        at: datetime,
+        forget_before: datetime,
     ) -> bool:
         """Inside the caller's transaction: record a webhook id; False when already recorded."""
         async with self._db.write() as conn:
             return await ingest_tables.claim_webhook(
-                conn, webhook_id, topic=topic, order_name=order_name, at=at
+                conn,
+                webhook_id,
+                topic=topic,
+                order_name=order_name,
+                at=at,
+                forget_before=forget_before,
             )
 
 

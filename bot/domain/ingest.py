@@ -50,8 +50,15 @@ class IngestStore(ImportStore, ActionStore, Protocol):
         ...
 
     async def claim_shopify_webhook(
-        self, webhook_id: str, *, topic: str, order_name: str | None, at: datetime
+        self,
+        webhook_id: str,
+        *,
+        topic: str,
+        order_name: str | None,
+        at: datetime,
+        forget_before: datetime,
     ) -> bool:
-        """Inside the caller's transaction: record a webhook id; False when already recorded
-        (or recorded meanwhile by a transaction this one waited for)."""
+        """Inside the caller's transaction: record a webhook id (ids older than `forget_before`
+        deleted first); False when already recorded (or recorded meanwhile by a transaction this
+        one waited for)."""
         ...

@@ -129,6 +129,10 @@ async def _import_once(
     endpoint, digest = ENDPOINTS[kind], body_hash(items)
     claim = {"at": now, "forget_before": now - KEEP_KEYS}
     try:
+        # Why: claim, import and answer in one transaction. SQLite: write transactions run one at
+        # a time. PostgreSQL (READ COMMITTED): a second claim of the key waits on its unique index
+        # until the first transaction ends, then (a new statement, a new snapshot) reads the
+        # committed answer; so one key imports once.
         async with store.atomic():
             stored = await store.claim_ingest_key(key, endpoint, digest, **claim)
             if stored is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,8 @@ from bot.services.shopify_orders import NAMES, map_order
 SHOPIFY_ACTOR = "shopify"
 # Why: the events' `reason` of a cancellation the shop made on its platform.
 SHOP_REASON = "shop"
+# Why: Shopify retries a failed delivery for up to 48 hours (the same id); a week is ample.
+KEEP_WEBHOOK_IDS = timedelta(days=7)
 ORDER_TOPICS = frozenset(
     {"orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled"}
 )
@@ -69,8 +71,15 @@ async def apply_order_webhook(
 
     try:
         async with store.atomic():
+            # Why: the id is claimed in the change's transaction. SQLite runs one write
+            # transaction at a time; on PostgreSQL (READ COMMITTED) a second delivery of the id
+            # waits on the unique key for the first to commit, then finds it: one change.
             if webhook_id is not None and not await store.claim_shopify_webhook(
-                webhook_id, topic=topic, order_name=mapped.name, at=now
+                webhook_id,
+                topic=topic,
+                order_name=mapped.name,
+                at=now,
+                forget_before=now - KEEP_WEBHOOK_IDS,
             ):
                 return WebhookAnswer(200, {"duplicate": webhook_id})
             report = await import_rows(

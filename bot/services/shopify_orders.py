@@ -4,7 +4,7 @@ Fields used, as Shopify documents them: `name` (the order number customers see, 
 `email`, `phone`, `created_at`, `currency`, `customer_locale`, `cancelled_at`,
 `fulfillment_status`, `customer` {`id`, `email`, `phone`, `first_name`, `last_name`, `locale`},
 `billing_address`/`shipping_address` {`name`, `phone`, `country_code`}, and `line_items`
-[{`sku`, `quantity`, `price`, `fulfillment_status`}].
+[{`sku`, `quantity`, `current_quantity`, `price`, `fulfillment_status`}].
 """
 
 from __future__ import annotations
@@ -101,13 +101,19 @@ def map_order(order: Mapping[str, Any], *, topic: str) -> MappedOrder:
         if not sku:
             continue
         shipped = all_shipped or line.get("fulfillment_status") == "fulfilled"
+        # Why: an order edit that removes an item leaves it in line_items with a
+        # current_quantity of 0 (fewer units: the smaller number); the line is cancelled then.
+        current = line.get("current_quantity")
+        removed = current == 0
+        quantity = line.get("quantity") if removed or current is None else current
+        status = "cancelled" if removed else "shipped" if shipped else "open"
         row = {
             **header,
             "line_no": str(index + 1),
             "sku": sku,
-            "quantity": _text(line.get("quantity")),
+            "quantity": _text(quantity),
             "unit_price": _text(line.get("price")),
-            "status": "shipped" if shipped else "open",
+            "status": status,
         }
         rows.append((index, row))
     cancelled = topic == CANCELLED_TOPIC or bool(order.get("cancelled_at"))

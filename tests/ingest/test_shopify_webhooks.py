@@ -224,3 +224,17 @@ async def test_one_webhook_delivered_three_times_at_once_changes_the_order_once(
         "SELECT COUNT(*) FROM audit_log WHERE actor = 'shopify' AND entity = 'order:#1001'",
     )
     assert created == 1
+
+
+async def test_an_order_edit_lowers_a_quantity_and_cancels_a_removed_item(api: Api) -> None:
+    await api.webhook("orders/create", shopify_order(), webhook_id="w-18")
+    edited = shopify_order()
+    edited["line_items"][0]["current_quantity"] = 1
+    edited["line_items"][2]["current_quantity"] = 0
+    assert (await api.webhook("orders/updated", edited, webhook_id="w-19"))[0] == 200
+    order = await api.store.get_order("#1001")
+    assert order is not None
+    assert [(line.quantity, line.status) for line in order.lines] == [
+        (1, LineStatus.OPEN),
+        (1, LineStatus.CANCELLED),
+    ]
