@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -53,6 +53,7 @@ async def ingest(
     timezone: ZoneInfo,
     rules: EtaRules,
     now: datetime,
+    recompute: Callable[[Collection[str]], None] | None = None,
 ) -> IngestAnswer:
     """Import `items` (objects keyed by the CSV columns of `kind`) all or nothing, as `api`.
 
@@ -61,7 +62,8 @@ async def ingest(
     transaction of the import, and a retry with the same key and the same body gets it back
     without importing again; the same key with another endpoint or body gets 422 (the IETF
     draft "The Idempotency-Key HTTP Header Field", §2.7: a reused key with a different payload).
-    After a successful import the ETAs are recomputed as after a CSV import.
+    After a successful import the ETAs of its SKUs are recomputed as after a CSV import: here,
+    or, given `recompute` (a RecomputeQueue's `add`), handed to it after the commit.
     """
     if key is None:
         report = await _import(store, kind, items, timezone=timezone, now=now)
@@ -70,7 +72,11 @@ async def ingest(
         if isinstance(stored_or_report, IngestAnswer):
             return stored_or_report
         report = stored_or_report
-    await recompute_imported(store, report, rules=rules, today=now.astimezone(timezone).date())
+    if recompute is None:
+        today = now.astimezone(timezone).date()
+        await recompute_imported(store, report, rules=rules, today=today)
+    elif report.rows and not report.error_count:
+        recompute(report.skus)
     return _answer(report)
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.context import Services
 from bot.services.importing.service import COLUMNS
 from bot.services.ingest import ingest
+from bot.services.recompute_queue import RecomputeQueue
 
 PATHS = {kind: f"/api/v1/{kind}" for kind in COLUMNS}
 KEY_HEADER = "Idempotency-Key"
@@ -19,6 +20,7 @@ KEY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+RECOMPUTES = web.AppKey("ingest_recomputes", RecomputeQueue)
 
 
 class BadBody(ValueError):
@@ -26,12 +28,26 @@ class BadBody(ValueError):
 
 
 def add_routes(app: web.Application, services: Services) -> None:
-    """`POST /api/v1/{products,orders,purchase-orders}` when BACKORDER_API_TOKEN is set."""
+    """`POST /api/v1/{products,orders,purchase-orders}` when BACKORDER_API_TOKEN is set.
+
+    The ETAs an import changes are recomputed in the background (`app[RECOMPUTES]`, drained
+    when the app cleans up).
+    """
     token = services.settings.api_token
     if not token:
         return
+    settings = services.settings
+    recomputes = RecomputeQueue(
+        services.store, rules=services.rules, timezone=settings.timezone, clock=services.clock
+    )
+    app[RECOMPUTES] = recomputes
+
+    async def drain(_app: web.Application) -> None:
+        await recomputes.idle()
+
+    app.on_cleanup.append(drain)
     for kind, path in PATHS.items():
-        app.router.add_post(path, _handler(services, kind, token))
+        app.router.add_post(path, _handler(services, kind, token, recomputes))
 
 
 def authorized(header: str | None, token: str) -> bool:
@@ -78,7 +94,7 @@ def _json_type(value: object) -> str:
     return "a string or number"
 
 
-def _handler(services: Services, kind: str, token: str) -> Handler:
+def _handler(services: Services, kind: str, token: str, recomputes: RecomputeQueue) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         if not authorized(request.headers.get("Authorization"), token):
             return _error(
@@ -102,6 +118,7 @@ def _handler(services: Services, kind: str, token: str) -> Handler:
             timezone=settings.timezone,
             rules=services.rules,
             now=services.clock.now(),
+            recompute=recomputes.add,
         )
         headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
         return web.json_response(dict(answer.body), status=answer.status, headers=headers)

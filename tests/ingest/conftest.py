@@ -66,7 +66,13 @@ class Api:
             replayed = r.headers.get("Idempotent-Replayed") == "true"
             text = await r.text()
             answer = json.loads(text) if r.content_type == "application/json" else text
-            return r.status, answer, replayed
+        await self.dated()
+        return r.status, answer, replayed
+
+    async def dated(self) -> None:
+        """Wait for the ETA recomputes the API runs in the background after its imports."""
+        if ingest_web.RECOMPUTES in self.server.app:
+            await self.server.app[ingest_web.RECOMPUTES].idle()
 
     async def webhook(
         self,
