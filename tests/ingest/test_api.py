@@ -186,3 +186,11 @@ async def test_two_requests_with_one_key_at_once_import_once(api: Api) -> None:
     assert [(status, answer) for status, answer, _ in answers] == [(200, {"imported": 50})] * 4
     assert sorted(replayed for _, _, replayed in answers) == [False, True, True, True]
     assert await fetch_value(api.store, "SELECT COUNT(*) FROM ingest_requests") == 1
+
+
+async def test_a_batch_over_a_mebibyte_is_taken_whatever_the_servers_default_limit(
+    api: Api,
+) -> None:
+    items = [line(str(10_000 + n), customer_name="A" * 120) for n in range(3_000)]
+    status, answer = await api.post(ORDERS, items)
+    assert (status, answer) == (200, {"imported": 3_000})
