@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import storage.schema as schema
@@ -17,6 +17,9 @@ _webhooks = schema.shopify_webhooks
 _STORED = select(_requests).where(_requests.c.key == bindparam("key"))
 _FORGET = delete(_requests).where(_requests.c.created_at < bindparam("before"))
 _FORGET_WEBHOOKS = delete(_webhooks).where(_webhooks.c.received_at < bindparam("before"))
+_NEWEST = select(func.max(_webhooks.c.order_updated_at)).where(
+    _webhooks.c.order_name == bindparam("order")
+)
 _ANSWER = (
     update(_requests)
     .where(_requests.c.key == bindparam("claimed"))
@@ -62,6 +65,7 @@ async def claim_webhook(
     *,
     topic: str,
     order_name: str | None,
+    order_updated_at: datetime | None,
     at: datetime,
     forget_before: datetime,
 ) -> bool:
@@ -70,7 +74,19 @@ async def claim_webhook(
     await conn.execute(_FORGET_WEBHOOKS, {"before": utc_text(forget_before)})
     claim = (
         insert(conn, _webhooks)
-        .values(webhook_id=webhook_id, topic=topic, order_name=order_name, received_at=utc_text(at))
+        .values(
+            webhook_id=webhook_id,
+            topic=topic,
+            order_name=order_name,
+            received_at=utc_text(at),
+            order_updated_at=utc_text(order_updated_at) if order_updated_at else None,
+        )
         .on_conflict_do_nothing(index_elements=["webhook_id"])
     )
     return (await conn.execute(claim)).rowcount == 1
+
+
+async def newest_order_update(conn: AsyncConnection, order_name: str) -> datetime | None:
+    """The latest `updated_at` of the order among the webhooks applied (None: none had one)."""
+    newest = (await conn.execute(_NEWEST, {"order": order_name})).scalar()
+    return datetime.fromisoformat(newest) if newest else None

@@ -648,5 +648,7 @@ shopify_webhooks = Table(
     Column("topic", Text, nullable=False),
     Column("order_name", Text),
     Column("received_at", Text, nullable=False),  # UTC ISO-8601
+    Column("order_updated_at", Text),  # the order's `updated_at` in the payload, UTC ISO-8601
 )
 Index("shopify_webhooks_received", shopify_webhooks.c.received_at)
+Index("shopify_webhooks_order", shopify_webhooks.c.order_name, shopify_webhooks.c.order_updated_at)

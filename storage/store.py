@@ -1232,6 +1232,7 @@ class SqlStore:
         *,
         topic: str,
         order_name: str | None,
+        order_updated_at: datetime | None,
         at: datetime,
         forget_before: datetime,
     ) -> bool:
@@ -1242,9 +1243,15 @@ class SqlStore:
                 webhook_id,
                 topic=topic,
                 order_name=order_name,
+                order_updated_at=order_updated_at,
                 at=at,
                 forget_before=forget_before,
             )
+
+    async def newest_shopify_update(self, order_name: str) -> datetime | None:
+        """The latest order `updated_at` among the Shopify webhooks applied to this order."""
+        async with self._db.read() as conn:
+            return await ingest_tables.newest_order_update(conn, order_name)
 
 
 def _keys(params: Iterable[dict[str, object]], column: str) -> list[str]:

@@ -55,10 +55,15 @@ class IngestStore(ImportStore, ActionStore, Protocol):
         *,
         topic: str,
         order_name: str | None,
+        order_updated_at: datetime | None,
         at: datetime,
         forget_before: datetime,
     ) -> bool:
         """Inside the caller's transaction: record a webhook id (ids older than `forget_before`
         deleted first); False when already recorded (or recorded meanwhile by a transaction this
         one waited for)."""
+        ...
+
+    async def newest_shopify_update(self, order_name: str) -> datetime | None:
+        """The latest order `updated_at` among the Shopify webhooks applied to this order."""
         ...

@@ -1,7 +1,7 @@
 """Shopify's order (REST Admin `Order` resource, as its order webhooks send it) as §4 order rows.
 
 Fields used, as Shopify documents them: `name` (the order number customers see, "#1001"),
-`email`, `phone`, `created_at`, `currency`, `customer_locale`, `cancelled_at`,
+`email`, `phone`, `created_at`, `updated_at`, `currency`, `customer_locale`, `cancelled_at`,
 `fulfillment_status`, `customer` {`id`, `email`, `phone`, `first_name`, `last_name`, `locale`},
 `billing_address`/`shipping_address` {`name`, `phone`, `country_code`}, and `line_items`
 [{`sku`, `quantity`, `current_quantity`, `price`, `fulfillment_status`}].
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -51,6 +52,8 @@ class MappedOrder:
     cancelled: bool
     # Shopify refunded (or voided) the whole payment: the refunds owed here are settled.
     refunded: bool = False
+    # The order's `updated_at` (None when missing or not a timestamp with an offset).
+    updated_at: datetime | None = None
 
 
 def map_order(order: Mapping[str, Any], *, topic: str) -> MappedOrder:
@@ -117,7 +120,13 @@ def map_order(order: Mapping[str, Any], *, topic: str) -> MappedOrder:
         }
         rows.append((index, row))
     cancelled = topic == CANCELLED_TOPIC or bool(order.get("cancelled_at"))
-    return MappedOrder(name, rows, cancelled, refunded=order.get("financial_status") in REFUNDED)
+    return MappedOrder(
+        name,
+        rows,
+        cancelled,
+        refunded=order.get("financial_status") in REFUNDED,
+        updated_at=_moment(order.get("updated_at")),
+    )
 
 
 def language_tag(locale: str) -> str | None:
@@ -132,6 +141,14 @@ def language_tag(locale: str) -> str | None:
             continue
         return candidate
     return None
+
+
+def _moment(value: object) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(_text(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
 
 
 def _text(value: object) -> str:

@@ -26,6 +26,7 @@ def shopify_order(**changes: Any) -> dict[str, Any]:
         "email": "jutta@example.de",
         "phone": None,
         "created_at": "2026-02-27T10:00:00+01:00",
+        "updated_at": "2026-02-27T10:00:05+01:00",
         "currency": "EUR",
         "customer_locale": "de",
         "financial_status": "paid",
@@ -238,3 +239,18 @@ async def test_an_order_edit_lowers_a_quantity_and_cancels_a_removed_item(api: A
         (1, LineStatus.OPEN),
         (1, LineStatus.CANCELLED),
     ]
+
+
+async def test_an_older_state_of_an_order_arriving_late_is_not_applied(api: Api) -> None:
+    newer = shopify_order(updated_at="2026-02-28T09:00:00+01:00")
+    newer["line_items"][0]["quantity"] = 5
+    assert (await api.webhook("orders/updated", newer, webhook_id="w-20"))[0] == 200
+    before = await dump(api.store)
+    status, answer = await api.webhook("orders/create", shopify_order(), webhook_id="w-21")
+    assert (status, answer) == (200, {"order": "#1001", "stale": True})
+    after = await dump(api.store)
+    assert {table: rows for table, rows in after.items() if table != "shopify_webhooks"} == {
+        table: rows for table, rows in before.items() if table != "shopify_webhooks"
+    }
+    order = await api.store.get_order("#1001")
+    assert order is not None and order.lines[0].quantity == 5

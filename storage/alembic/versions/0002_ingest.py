@@ -37,6 +37,13 @@ def upgrade() -> None:
         sa.Column("topic", sa.Text(), nullable=False),
         sa.Column("order_name", sa.Text(), nullable=True),
         sa.Column("received_at", sa.Text(), nullable=False),
+        sa.Column("order_updated_at", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("webhook_id", name=op.f("shopify_webhooks_pkey")),
     )
     op.create_index("shopify_webhooks_received", "shopify_webhooks", ["received_at"], unique=False)
+    op.create_index(
+        "shopify_webhooks_order",
+        "shopify_webhooks",
+        ["order_name", "order_updated_at"],
+        unique=False,
+    )
