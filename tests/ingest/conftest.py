@@ -115,12 +115,14 @@ async def store(database_url: str) -> AsyncIterator[SqlStore]:
     await opened.close()
 
 
-def make_services(store: SqlStore, catalogs: Catalogs, **settings: Any) -> Services:
-    """Services as `run` builds them, with these settings."""
+def make_services(
+    store: SqlStore, catalogs: Catalogs, *, now: datetime = NOW, **settings: Any
+) -> Services:
+    """Services as `run` builds them, with these settings (the clock stopped at `now`)."""
     return Services(
         settings=replace(Settings(timezone=ZoneInfo("Europe/Berlin")), **settings),
         store=store,
-        clock=FrozenClock(NOW),
+        clock=FrozenClock(now),
         rules=EtaRules(calendar=BusinessCalendar(), default_handling_days=1),
         catalogs=catalogs,
     )
