@@ -8,9 +8,9 @@ from collections.abc import Collection
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.domain.actions import ActionStore
 from bot.domain.eta import EtaRules
-from bot.domain.store import Store
-from bot.services.eta import recompute_etas
+from bot.services.order_changes import refresh_etas
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class RecomputeQueue:
     import.
     """
 
-    def __init__(self, store: Store, *, rules: EtaRules, timezone: ZoneInfo, clock: Clock):
+    def __init__(self, store: ActionStore, *, rules: EtaRules, timezone: ZoneInfo, clock: Clock):
         self._store = store
         self._rules = rules
         self._timezone = timezone
@@ -51,7 +51,10 @@ class RecomputeQueue:
             skus, self._pending = self._pending, set()
             today = self._clock.now().astimezone(self._timezone).date()
             try:
-                await recompute_etas(self._store, rules=self._rules, today=today, skus=skus)
+                # Why: the customer actions' recompute: the same dates as recompute_etas, but
+                # only the lines whose date moved are written (new orders mostly join the end of
+                # their queues), half the time of rewriting every line of the SKUs.
+                await refresh_etas(self._store, rules=self._rules, today=today, skus=skus)
             except Exception:
                 # Why: the marks stay; the bot's recompute job retries them.
                 log.exception("recompute of %d imported SKUs failed; left to the bot", len(skus))
