@@ -41,7 +41,7 @@ GOAL_SECONDS = 30.0
 FULL_LINES = 100_000
 ORDERS_PER_REQUEST = 1_000
 SKUS = 2_000
-TOKEN = "bench-token"
+TOKEN = "bench-token-0123456789"
 SECRET = "bench-shopify-secret"
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 LANGUAGES = ("en", "de", "es", "fr", "ru")

@@ -23,6 +23,8 @@ _TOKEN_SHAPE = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 
 # Why: day settings beyond ten years overflow date arithmetic; the CSV's day columns stop there too.
 MAX_DAYS = 3650
+# Why: a bearer token or HMAC secret guessable by trying is no protection (DESIGN §14).
+MIN_SECRET = 16
 # Why: a Bot API wait longer than an hour is a mistake in the setting, not a slow network.
 MAX_API_SECONDS = 3600.0
 
@@ -228,9 +230,19 @@ def load_settings(
             60.0,
             allow_zero=True,
         ),
-        api_token=get("BACKORDER_API_TOKEN"),
-        shopify_secret=get("BACKORDER_SHOPIFY_SECRET"),
+        api_token=_secret(get("BACKORDER_API_TOKEN"), "BACKORDER_API_TOKEN"),
+        shopify_secret=_secret(get("BACKORDER_SHOPIFY_SECRET"), "BACKORDER_SHOPIFY_SECRET"),
     )
+
+
+def _secret(raw: str | None, name: str) -> str | None:
+    """A token or secret of at least MIN_SECRET characters (never shown in the error)."""
+    if raw is not None and len(raw) < MIN_SECRET:
+        raise ConfigError(
+            f"{name} must be at least {MIN_SECRET} characters (it is {len(raw)}); "
+            "make one with: openssl rand -hex 32"
+        )
+    return raw
 
 
 def _db_path(raw: str | None) -> Path:
