@@ -215,6 +215,8 @@ async def _import(
             f"argument --format: {kind} cannot be imported as {file_format} "
             f"(formats for {kind}: {', '.join(FORMATS[kind])})"
         )
+    if currency is not None and (kind, file_format) != ("products", "shopify"):
+        bad_value("argument --currency: only a Shopify product export (--format shopify) needs it")
     clock = make_clock(settings)
     async with store_session(settings) as store:
         report = await import_csv(

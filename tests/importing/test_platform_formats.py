@@ -168,3 +168,13 @@ def test_a_platform_export_without_its_format_gets_one_line_saying_which(
     assert err[0].startswith(f"{path}:1: header: this is ")
     assert err[0].endswith(said)
     assert err[-1] == f"{path}: nothing imported (1 error)"
+
+
+def test_a_currency_where_the_file_has_its_own_is_refused(
+    cli_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = DATA / "shopify_orders.csv"
+    with pytest.raises(SystemExit) as exited:
+        main(["import", "orders", str(path), "--format", "shopify", "--currency", "EUR"])
+    assert exited.value.code == 1
+    assert "only a Shopify product export" in capsys.readouterr().err
