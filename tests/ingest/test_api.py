@@ -9,6 +9,7 @@ import pytest
 
 from bot.i18n import Catalogs
 from bot.services.eta import RECOMPUTE_MARK
+from bot.web import ingest as ingest_web
 from storage.store import SqlStore
 from tests.importing.conftest import dump
 from tests.ingest.conftest import Api, make_services, serve
@@ -194,3 +195,23 @@ async def test_a_batch_over_a_mebibyte_is_taken_whatever_the_servers_default_lim
     items = [line(str(10_000 + n), customer_name="A" * 120) for n in range(3_000)]
     status, answer = await api.post(ORDERS, items)
     assert (status, answer) == (200, {"imported": 3_000})
+
+
+async def test_a_sku_twice_in_one_request_names_both_indexes(api: Api) -> None:
+    product = {"sku": "BOWL-1", "name": "Bowl", "price": "9.90", "currency": "EUR", "on_hand": 4}
+    status, answer = await api.post("/api/v1/products", [product, {**product, "on_hand": 5}])
+    assert status == 422
+    (error,) = answer["errors"]
+    assert (error["index"], error["field"]) == (1, "sku")
+    assert "first on index 0" in error["message"]
+
+
+async def test_a_body_over_the_limit_gets_413_and_changes_nothing(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest_web, "MAX_BODY", 1_000)
+    before = await dump(api.store)
+    status, answer = await api.post(ORDERS, [line(str(n)) for n in range(10)])
+    assert status == 413
+    assert "send fewer items" in answer["error"]
+    assert await dump(api.store) == before
