@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -23,6 +24,8 @@ MAX_BODY = 32 * 2**20
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RECOMPUTES = web.AppKey("ingest_recomputes", RecomputeQueue)
+
+log = logging.getLogger(__name__)
 
 
 class BadBody(ValueError):
@@ -145,10 +148,20 @@ def _handler(services: Services, kind: str, token: str, recomputes: RecomputeQue
             now=services.clock.now(),
             recompute=recomputes.add,
         )
+        _log_answer(kind, answer.status, answer.body, replayed=answer.replayed)
         headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
         return web.json_response(dict(answer.body), status=answer.status, headers=headers)
 
     return handle
+
+
+def _log_answer(kind: str, status: int, body: Mapping[str, object], *, replayed: bool) -> None:
+    if replayed:
+        log.info("ingest API: %s retry answered from its Idempotency-Key (%d)", kind, status)
+    elif status == 200:
+        log.info("ingest API: imported %s %s", body.get("imported"), kind)
+    else:
+        log.warning("ingest API: %s refused (%d, %s errors)", kind, status, body.get("error_count"))
 
 
 def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.Response:
