@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from bot.services.eta import RECOMPUTE_MARK
 from bot.web import ingest as ingest_web
 from storage.store import SqlStore
 from tests.importing.conftest import dump
-from tests.ingest.conftest import Api, make_services, serve
+from tests.ingest.conftest import TOKEN, Api, make_services, serve
 from tests.sql import fetch_value
 
 ORDERS = "/api/v1/orders"
@@ -129,15 +130,18 @@ async def test_a_body_that_is_not_an_array_of_objects_gets_400(
     assert await dump(api.store) == before
 
 
-@pytest.mark.parametrize("token", [None, "wrong-token", ""])
+@pytest.mark.parametrize("token", [None, "wrong-token", "", TOKEN[:-1], TOKEN + "x"])
 async def test_a_missing_or_wrong_token_gets_401_and_changes_nothing(
-    api: Api, token: str | None
+    api: Api, token: str | None, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     before = await dump(api.store)
     status, answer = await api.post(ORDERS, [line()], token=token)
     assert status == 401
     assert "bearer token" in answer["error"]
     assert await dump(api.store) == before
+    assert (await api.post(ORDERS, [line()]))[0] == 200
+    assert TOKEN not in caplog.text
 
 
 async def test_without_a_token_setting_there_is_no_api(store: SqlStore, catalogs: Catalogs) -> None:
