@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, func, select, update
@@ -17,6 +18,9 @@ _webhooks = schema.shopify_webhooks
 _STORED = select(_requests).where(_requests.c.key == bindparam("key"))
 _FORGET = delete(_requests).where(_requests.c.created_at < bindparam("before"))
 _FORGET_WEBHOOKS = delete(_webhooks).where(_webhooks.c.received_at < bindparam("before"))
+# Why: 'SW' (Shopify webhooks), the class half of the order locks' two-key advisory locks.
+ORDER_LOCK_CLASS = 0x5357
+_LOCK = select(func.pg_advisory_xact_lock(bindparam("kind"), bindparam("key")))
 _NEWEST = select(func.max(_webhooks.c.order_updated_at)).where(
     _webhooks.c.order_name == bindparam("order")
 )
@@ -84,6 +88,22 @@ async def claim_webhook(
         .on_conflict_do_nothing(index_elements=["webhook_id"])
     )
     return (await conn.execute(claim)).rowcount == 1
+
+
+async def lock_order(conn: AsyncConnection, order_name: str) -> None:
+    """Hold the order's webhook lock until the transaction ends (PostgreSQL; SQLite's write
+    transactions already run one at a time).
+
+    Why: two deliveries for one order at once would each read the newest `updated_at` before
+    the other commits, and the older payload could land last; with the lock the second waits
+    and then reads the first's. A two-key advisory lock (class, order hash), a key space apart
+    from the one-key locks other features take.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(order_name.encode()).digest()
+    key = int.from_bytes(digest[:4], "big", signed=True)
+    await conn.execute(_LOCK, {"kind": ORDER_LOCK_CLASS, "key": key})
 
 
 async def newest_order_update(conn: AsyncConnection, order_name: str) -> datetime | None:

@@ -1249,8 +1249,10 @@ class SqlStore:
             )
 
     async def newest_shopify_update(self, order_name: str) -> datetime | None:
-        """The latest order `updated_at` among the Shopify webhooks applied to this order."""
-        async with self._db.read() as conn:
+        """Inside the caller's transaction: lock the order's webhooks until it ends, then the
+        latest order `updated_at` among the Shopify webhooks applied to this order."""
+        async with self._db.write() as conn:
+            await ingest_tables.lock_order(conn, order_name)
             return await ingest_tables.newest_order_update(conn, order_name)
 
 

@@ -65,5 +65,7 @@ class IngestStore(ImportStore, ActionStore, Protocol):
         ...
 
     async def newest_shopify_update(self, order_name: str) -> datetime | None:
-        """The latest order `updated_at` among the Shopify webhooks applied to this order."""
+        """Inside the caller's transaction: lock the order's webhooks until it ends (a second
+        delivery for the order waits), then the latest order `updated_at` among the Shopify
+        webhooks applied to this order."""
         ...

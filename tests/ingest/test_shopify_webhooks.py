@@ -254,3 +254,18 @@ async def test_an_older_state_of_an_order_arriving_late_is_not_applied(api: Api)
     }
     order = await api.store.get_order("#1001")
     assert order is not None and order.lines[0].quantity == 5
+
+
+async def test_two_states_of_an_order_delivered_at_once_leave_the_newer(api: Api) -> None:
+    await api.webhook("orders/create", shopify_order(), webhook_id="w-22")
+    for attempt in range(3):
+        newer = shopify_order(updated_at=f"2026-02-28T0{attempt + 1}:00:00+01:00")
+        older = shopify_order(updated_at=f"2026-02-28T0{attempt}:30:00+01:00")
+        newer["line_items"][0]["quantity"] = 10 + attempt
+        older["line_items"][0]["quantity"] = 20 + attempt
+        await asyncio.gather(
+            api.webhook("orders/updated", older, webhook_id=f"w-old-{attempt}"),
+            api.webhook("orders/updated", newer, webhook_id=f"w-new-{attempt}"),
+        )
+        order = await api.store.get_order("#1001")
+        assert order is not None and order.lines[0].quantity == 10 + attempt
