@@ -24,6 +24,8 @@ NAME = "shopify"
 GOAL_P99_MS = 200.0
 BACKGROUND_LINES = 50_000
 WEBHOOKS = 600
+# Why: a running bot has served requests before (queries compiled, connections open).
+WARM_UP = 10
 
 
 def shopify_order(number: int, **changes: Any) -> dict[str, Any]:
@@ -94,7 +96,11 @@ async def _measure(background: int, count: int, database: Database) -> dict[str,
                 if response.status != 200:
                     raise RuntimeError(f"background load: {response.status}")
         url = shop.url("/webhooks/shopify")
-        for topic, webhook_id, body in deliveries:
+        warm_up = [
+            ("orders/create", f"warm-{n}", json.dumps(shopify_order(90_000 + n)).encode())
+            for n in range(WARM_UP)
+        ]
+        for number, (topic, webhook_id, body) in enumerate([*warm_up, *deliveries]):
             digest = hmac.new(SECRET.encode(), body, hashlib.sha256).digest()
             signed = {
                 "Content-Type": "application/json",
@@ -107,7 +113,8 @@ async def _measure(background: int, count: int, database: Database) -> dict[str,
                 await response.read()
                 if response.status != 200:
                     raise RuntimeError(f"{topic} {webhook_id}: {response.status}")
-            latencies.append(time.perf_counter() - sent)
+            if number >= WARM_UP:
+                latencies.append(time.perf_counter() - sent)
     latencies.sort()
 
     def percentile(share: float) -> float:
