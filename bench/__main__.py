@@ -38,6 +38,8 @@ BENCHMARKS = {
     "rating_pass": "bench.rating_pass",
     "alerts": "bench.alerts_check",
     "webhook": "bench.webhook_throughput",
+    "ingest": "bench.ingest_api",
+    "shopify": "bench.shopify_webhooks",
 }
 
 

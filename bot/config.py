@@ -28,6 +28,8 @@ _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 # Why: day settings beyond ten years overflow date arithmetic; the CSV's day columns stop there too.
 MAX_DAYS = 3650
+# Why: a bearer token or HMAC secret guessable by trying is no protection (DESIGN §14).
+MIN_SECRET = 16
 # Why: a Bot API wait longer than an hour is a mistake in the setting, not a slow network.
 MAX_API_SECONDS = 3600.0
 
@@ -78,6 +80,10 @@ class Settings:
     webhook_secret: str | None = None
     # DESIGN §2: host and port of the web server of `run` (webhook, ingest API, /healthz, /metrics).
     listen: tuple[str, int] = DEFAULT_LISTEN
+    # DESIGN §14: the ingest API's bearer token (None: the API is off) and Shopify's webhook
+    # secret (None: no /webhooks/shopify). Secrets: never logged, not in the repr.
+    api_token: str | None = None
+    shopify_secret: str | None = None
 
     def __repr__(self) -> str:
         # Why: the token and the database password must never reach a log line through a repr.
@@ -241,6 +247,8 @@ def load_settings(
         webhook_url=telegram_webhook_url,
         webhook_secret=webhook_secret,
         listen=_listen(get("BACKORDER_LISTEN")),
+        api_token=_secret(get("BACKORDER_API_TOKEN"), "BACKORDER_API_TOKEN"),
+        shopify_secret=_secret(get("BACKORDER_SHOPIFY_SECRET"), "BACKORDER_SHOPIFY_SECRET"),
     )
 
 
@@ -298,6 +306,16 @@ def _listen(raw: str | None) -> tuple[str, int]:
             f"(not {raw!r})"
         )
     return host or "0.0.0.0", port
+
+
+def _secret(raw: str | None, name: str) -> str | None:
+    """A token or secret of at least MIN_SECRET characters (never shown in the error)."""
+    if raw is not None and len(raw) < MIN_SECRET:
+        raise ConfigError(
+            f"{name} must be at least {MIN_SECRET} characters (it is {len(raw)}); "
+            "make one with: openssl rand -hex 32"
+        )
+    return raw
 
 
 def _db_path(raw: str | None) -> Path:

@@ -627,3 +627,30 @@ handoff_relays = Table(
     Column("copy_message_id", BigInt),
     PrimaryKeyConstraint("from_chat_id", "from_message_id"),
 )
+
+# DESIGN §14: the answer of each ingest API request sent with an Idempotency-Key, so a retry
+# gets the first answer and imports nothing more. Kept at least 24 hours.
+ingest_requests = Table(
+    "ingest_requests",
+    metadata,
+    Column("key", Text, primary_key=True),  # the client's Idempotency-Key header
+    Column("endpoint", Text, nullable=False),  # e.g. POST /api/v1/orders
+    Column("body_hash", Text, nullable=False),  # SHA-256 of the canonical JSON body
+    Column("status", Integer),  # the HTTP status answered (NULL only inside its transaction)
+    Column("answer", Text),  # the JSON body answered
+    Column("created_at", Text, nullable=False),  # UTC ISO-8601
+)
+Index("ingest_requests_created", ingest_requests.c.created_at)
+
+# DESIGN §14: Shopify webhooks already applied, by X-Shopify-Webhook-Id (a redelivery is a no-op).
+shopify_webhooks = Table(
+    "shopify_webhooks",
+    metadata,
+    Column("webhook_id", Text, primary_key=True),
+    Column("topic", Text, nullable=False),
+    Column("order_name", Text),
+    Column("received_at", Text, nullable=False),  # UTC ISO-8601
+    Column("order_updated_at", Text),  # the order's `updated_at` in the payload, UTC ISO-8601
+)
+Index("shopify_webhooks_received", shopify_webhooks.c.received_at)
+Index("shopify_webhooks_order", shopify_webhooks.c.order_name, shopify_webhooks.c.order_updated_at)

@@ -38,6 +38,7 @@ import storage.eta_marks as eta_mark_table
 import storage.etas as eta_tables
 import storage.events as event_tables
 import storage.handoffs as handoff_tables
+import storage.ingest as ingest_tables
 import storage.link_guard as link_guard_tables
 import storage.link_targets as link_target_table
 import storage.notice_delivery as notice_delivery_tables
@@ -83,6 +84,7 @@ from bot.domain.eta import EtaQueue
 from bot.domain.events import Event
 from bot.domain.handles import handle
 from bot.domain.handoffs import Handoff, RelayClaim
+from bot.domain.ingest import StoredAnswer
 from bot.domain.link_guard import ChatLink, LockoutAlerts, OrderLockout
 from bot.domain.model import Customer, LineEta, Order, OrderLine, Product, PurchaseOrder
 from bot.domain.notice_delivery import AlertedNotice, PendingNotice, Settlement, WithdrawnNotice
@@ -1223,6 +1225,50 @@ class SqlStore:
         """Answered questions (at or after `since`) and their mean score."""
         async with self._db.read() as conn:
             return await rating_tables.csat(conn, since=since)
+
+    # --- the shop's systems (DESIGN §14) ---
+    async def claim_ingest_key(
+        self, key: str, endpoint: str, body_hash: str, *, at: datetime, forget_before: datetime
+    ) -> StoredAnswer | None:
+        """Inside the caller's transaction: claim `key` (None) or the answer stored under it."""
+        async with self._db.write() as conn:
+            return await ingest_tables.claim_key(
+                conn, key, endpoint, body_hash, at=at, forget_before=forget_before
+            )
+
+    async def answer_ingest_key(self, key: str, *, status: int, answer: str) -> None:
+        """Inside the claiming transaction: store the answer of the claimed `key`."""
+        async with self._db.write() as conn:
+            await ingest_tables.answer_key(conn, key, status=status, answer=answer)
+
+    async def claim_shopify_webhook(
+        self,
+        webhook_id: str,
+        *,
+        topic: str,
+        order_name: str | None,
+        order_updated_at: datetime | None,
+        at: datetime,
+        forget_before: datetime,
+    ) -> bool:
+        """Inside the caller's transaction: record a webhook id; False when already recorded."""
+        async with self._db.write() as conn:
+            return await ingest_tables.claim_webhook(
+                conn,
+                webhook_id,
+                topic=topic,
+                order_name=order_name,
+                order_updated_at=order_updated_at,
+                at=at,
+                forget_before=forget_before,
+            )
+
+    async def newest_shopify_update(self, order_name: str) -> datetime | None:
+        """Inside the caller's transaction: lock the order's webhooks until it ends, then the
+        latest order `updated_at` among the Shopify webhooks applied to this order."""
+        async with self._db.write() as conn:
+            await ingest_tables.lock_order(conn, order_name)
+            return await ingest_tables.newest_order_update(conn, order_name)
 
 
 def _keys(params: Iterable[dict[str, object]], column: str) -> list[str]:

@@ -10,6 +10,7 @@ from bot.domain.broadcasts import BroadcastStore
 from bot.domain.chat_profile import ChatProfileStore
 from bot.domain.events import EventStore
 from bot.domain.handoffs import HandoffStore
+from bot.domain.ingest import IngestStore
 from bot.domain.link_guard import LinkGuardStore
 from bot.domain.notice_store import NoticeStore
 from bot.domain.open_orders import OpenOrdersStore
@@ -24,6 +25,7 @@ from bot.domain.update_inbox import UpdateInboxStore
 
 
 class AppStore(
+    IngestStore,
     AlertSourceStore,
     RefundStore,
     BroadcastStore,
