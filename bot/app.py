@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import sys
-import time
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any, TextIO
 
 from telegram import BotCommandScopeChat, Update
@@ -24,18 +23,13 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, Services
 from bot.i18n import SHIPPED_LANGUAGES, Catalogs
-from bot.jobs import (
-    deliver_events,
-    schedule_notice_jobs,
-    start_dispatching,
-    start_up,
-    stop_dispatching,
-)
+from bot.leader_duties import LeaderDuties
+from bot.leadership import LEADERSHIP_KEY, Leadership
 from bot.polling import LongPolling
 from bot.reply_limiter import ReplyLimiter, ReplyNotDelivered
 from bot.run_output import NonJsonAnswers, Redactor, guard_exit_paths, start_failure
 from bot.runtime import make_clock, make_rules, store_session
-from bot.services.webhook import WebhookConfigError, WebhookDelivery, webhook_target
+from bot.services.webhook import WebhookConfigError, webhook_target
 from bot.update_inbox import UpdateInbox
 from bot.update_processor import PerChatUpdateProcessor
 from handlers import (
@@ -50,17 +44,15 @@ from handlers.chat_member import GROUP as FIRST_GROUP
 from handlers.handoff import GROUP as HANDOFF_GROUP
 from handlers.menu import bot_commands, staff_commands
 from handlers.ratings import GROUP as COMMENT_GROUP
-from handlers.staff.broadcast_progress import schedule_progress_job
 from handlers.staff.typed_input import GROUP as STAFF_INPUT_GROUP
+from storage.leader_lock import leader_lock
 
 # Why: PTB's builder infers loose generic parameters; the context type is the one that matters.
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
 logger = logging.getLogger(__name__)
 
-EVENT_DELIVERY_KEY = "event_delivery"
 UPDATE_INBOX_KEY = "update_inbox"
-EVENT_DELIVERY_INTERVAL = timedelta(seconds=2)
 
 
 def build_application(services: Services) -> BotApplication:
@@ -106,40 +98,9 @@ def build_application(services: Services) -> BotApplication:
     application.add_handlers(handoff_handlers(), group=HANDOFF_GROUP)
     application.add_handlers(all_handlers())
     application.add_error_handler(_on_error)
-    _schedule_event_delivery(application, services)
     if application.job_queue is None:
-        raise RuntimeError("notices need PTB's job queue (python-telegram-bot[job-queue])")
-    schedule_notice_jobs(application.job_queue)
-    schedule_progress_job(application.job_queue)
+        raise RuntimeError("the bot needs PTB's job queue (python-telegram-bot[job-queue])")
     return application
-
-
-def _schedule_event_delivery(application: BotApplication, services: Services) -> None:
-    """When a webhook is configured, drain the shop's events to it on every tick."""
-    target = webhook_target(services.settings)
-    if target is None:
-        return
-    if application.job_queue is None:
-        raise RuntimeError("event delivery needs PTB's job queue (python-telegram-bot[job-queue])")
-    delivery = WebhookDelivery(services.store, target)
-    application.bot_data[EVENT_DELIVERY_KEY] = delivery
-    application.job_queue.run_repeating(
-        deliver_events,
-        interval=EVENT_DELIVERY_INTERVAL,
-        first=0,
-        data=delivery,
-        name="deliver-events",
-        # Why: the drain guards itself against overlap; with APScheduler's default of one
-        # instance, every tick during a long retry would log a "skipped" warning instead.
-        job_kwargs={"max_instances": 2},
-    )
-
-
-def _stop_event_delivery(application: BotApplication) -> None:
-    """Let a drain that is waiting to retry return, so stopping the job queue does not hang."""
-    delivery = application.bot_data.get(EVENT_DELIVERY_KEY)
-    if isinstance(delivery, WebhookDelivery):
-        delivery.stop()
 
 
 async def _post_init(application: BotApplication) -> None:
@@ -224,29 +185,34 @@ async def _on_error(update: object, context: BotContext) -> None:
 async def polling(
     application: BotApplication, *, poll_timeout: float = 10.0
 ) -> AsyncIterator[BotApplication]:
-    """Run the application with long polling for the duration of the block, then stop it cleanly."""
+    """Run the application for the duration of the block, then stop it cleanly.
+
+    Every instance handles the updates it is given; the leader (bot/leadership.py) also polls
+    Telegram, sweeps and dispatches. On SQLite the one instance is always the leader, and it has
+    caught up (dates, notices) before the block starts.
+    """
     async with application:
         if application.post_init is not None:
             await application.post_init(application)
-        # Why: what fell due while the bot was down is settled before the first update is read;
-        # on a large shop that takes seconds, so the log says what the bot is doing meanwhile.
-        logger.info("settling dates and notices before reading updates")
-        started = time.monotonic()
-        await start_up(application.bot_data, application.bot_data[SERVICES_KEY])
-        logger.info("settled in %.1f s", time.monotonic() - started)
-        fetching = await start_fetching(application, poll_timeout=poll_timeout)
-        start_dispatching(application.bot_data, application.bot_data[SERVICES_KEY])
+        await application.start()
+        services = application.bot_data[SERVICES_KEY]
+        assert isinstance(services, Services)
+        duties = LeaderDuties(
+            application,
+            fetch=functools.partial(start_fetching, application, poll_timeout=poll_timeout),
+        )
+        leadership = Leadership(leader_lock(services.settings.database_target), duties)
+        application.bot_data[LEADERSHIP_KEY] = leadership
         try:
+            await leadership.start()
             yield application
         finally:
-            await stop_dispatching(application.bot_data)
-            _stop_event_delivery(application)
-            await fetching.stop()
+            await leadership.stop()
             await application.stop()
 
 
 async def start_fetching(application: BotApplication, *, poll_timeout: float) -> LongPolling:
-    """Start the application and long polling into its update inbox; stop the result first.
+    """Long polling into the application's update inbox (started); stop the result first.
 
     A previous run's unhandled updates are queued before polling starts, so they are handled
     before newer updates of the same chat.
@@ -254,7 +220,6 @@ async def start_fetching(application: BotApplication, *, poll_timeout: float) ->
     inbox = application.bot_data[UPDATE_INBOX_KEY]
     assert isinstance(inbox, UpdateInbox)
     await inbox.replay(application.bot)
-    await application.start()
     fetching = LongPolling(
         application.bot, inbox, timeout=poll_timeout, allowed_updates=UPDATE_KINDS
     )

@@ -33,6 +33,9 @@ class UpdateInbox:
         self._queue = queue
         self._handled: list[int] = []
         self._marking = asyncio.Lock()
+        # Why: update ids queued by this process and not handled yet; a replay (this instance
+        # became leader while others run, DESIGN §13) must not queue them a second time.
+        self._pending: set[int] = set()
 
     async def receive(self, updates: Sequence[Update]) -> None:
         """Record the batch durably (one transaction), then queue the ones not seen before."""
@@ -40,12 +43,19 @@ class UpdateInbox:
         fresh = set(await self._store.record_updates(batch, now=self._clock.now()))
         for update in updates:
             if update.update_id in fresh:
+                self._pending.add(update.update_id)
                 await self._queue.put(update)
 
     async def replay(self, bot: Bot) -> int:
-        """Queue every update recorded but not handled (a previous run's), in update_id order."""
-        unhandled = await self._store.unhandled_updates()
+        """Queue every update recorded but not handled (a previous run's), in update_id order,
+        except those this process queued itself and is still handling."""
+        unhandled = [
+            row
+            for row in await self._store.unhandled_updates()
+            if row.update_id not in self._pending
+        ]
         for row in unhandled:
+            self._pending.add(row.update_id)
             await self._queue.put(Update.de_json(dict(row.payload), bot))
         if unhandled:
             logger.info("handling %d update(s) left unhandled by the last run", len(unhandled))
@@ -58,6 +68,7 @@ class UpdateInbox:
         """
         if not isinstance(update, Update):
             return
+        self._pending.discard(update.update_id)
         self._handled.append(update.update_id)
         async with self._marking:
             if not self._handled:

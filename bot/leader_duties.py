@@ -1,0 +1,118 @@
+"""What the leader instance runs (DESIGN §13), started when it becomes leader, stopped when not.
+
+Catch-up first, as at every start (dates, a missed daily sweep, alerts, recomputes left behind);
+then the update inbox's leftovers and long polling (getUpdates has one caller per bot: Telegram
+answers a second one 409 Conflict), the JobQueue jobs (notice sweeps, the daily sweep, ratings,
+broadcast progress, event delivery) and the outbox dispatcher.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram.ext import Application, Job
+
+from bot.context import SERVICES_KEY, Services
+from bot.jobs import (
+    DISPATCH_STOP_SECONDS,
+    deliver_events,
+    schedule_notice_jobs,
+    start_dispatching,
+    start_up,
+    stop_dispatching,
+)
+from bot.polling import LongPolling
+from bot.services.webhook import WebhookDelivery, webhook_target
+from handlers.staff.broadcast_progress import schedule_progress_job
+
+logger = logging.getLogger(__name__)
+
+EVENT_DELIVERY_KEY = "event_delivery"
+EVENT_DELIVERY_INTERVAL = timedelta(seconds=2)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+Fetch = Callable[[], Awaitable[LongPolling]]
+
+
+class LeaderDuties:
+    """The leader's work inside one running Application (see the module docstring).
+
+    `fetch` starts long polling (replaying the inbox first) as a duty; None leaves updates to
+    another door (a webhook, where every instance takes updates).
+    """
+
+    def __init__(self, application: AnyApplication, *, fetch: Fetch | None) -> None:
+        self._application = application
+        self._fetch = fetch
+        self._jobs: list[Job[Any]] = []
+        self._fetching: LongPolling | None = None
+
+    async def begin(self) -> None:
+        """Catch up, then start polling (if a duty), the jobs and the dispatcher."""
+        application = self._application
+        services = application.bot_data[SERVICES_KEY]
+        assert isinstance(services, Services)
+        # Why: what fell due while no leader ran is settled before the first update is read; on
+        # a large shop that takes seconds, so the log says what the bot is doing meanwhile.
+        logger.info("settling dates and notices before reading updates")
+        started = time.monotonic()
+        await start_up(application.bot_data, services)
+        logger.info("settled in %.1f s", time.monotonic() - started)
+        if self._fetch is not None:
+            self._fetching = await self._fetch()
+        job_queue = application.job_queue
+        if job_queue is None:
+            raise RuntimeError("the leader needs PTB's job queue (python-telegram-bot[job-queue])")
+        self._jobs = [
+            *schedule_notice_jobs(job_queue),
+            schedule_progress_job(job_queue),
+            *schedule_event_delivery(application, services),
+        ]
+        start_dispatching(application.bot_data, services)
+
+    async def end(self, *, at_once: bool) -> None:
+        """Remove the jobs and stop the dispatcher and polling; `at_once` cuts the dispatcher's
+        pass short (no new send starts; sends already under way finish)."""
+        jobs, self._jobs = self._jobs, []
+        for job in jobs:
+            job.schedule_removal()
+        stop_event_delivery(self._application)
+        await stop_dispatching(
+            self._application.bot_data, wait_seconds=0 if at_once else DISPATCH_STOP_SECONDS
+        )
+        fetching, self._fetching = self._fetching, None
+        if fetching is not None:
+            await fetching.stop()
+
+
+def schedule_event_delivery(application: AnyApplication, services: Services) -> list[Job[Any]]:
+    """When a webhook is configured, drain the shop's events to it on every tick (the job)."""
+    target = webhook_target(services.settings)
+    if target is None:
+        return []
+    if application.job_queue is None:
+        raise RuntimeError("event delivery needs PTB's job queue (python-telegram-bot[job-queue])")
+    delivery = WebhookDelivery(services.store, target)
+    application.bot_data[EVENT_DELIVERY_KEY] = delivery
+    job = application.job_queue.run_repeating(
+        deliver_events,
+        interval=EVENT_DELIVERY_INTERVAL,
+        first=0,
+        data=delivery,
+        name="deliver-events",
+        # Why: the drain guards itself against overlap; with APScheduler's default of one
+        # instance, every tick during a long retry would log a "skipped" warning instead.
+        job_kwargs={"max_instances": 2},
+    )
+    return [job]
+
+
+def stop_event_delivery(application: AnyApplication) -> None:
+    """Let a drain that is waiting to retry return, so stopping the job queue does not hang."""
+    delivery = application.bot_data.pop(EVENT_DELIVERY_KEY, None)
+    if isinstance(delivery, WebhookDelivery):
+        delivery.stop()
