@@ -62,9 +62,9 @@ async def test_a_free_lock_makes_the_instance_leader_after_its_catch_up(
 
     await leadership.start()
 
-    assert leadership.role == "leader" and duties.calls == ["begin"]
+    assert (leadership.role, duties.calls) == ("leader", ["begin"])
     await leadership.stop()
-    assert leadership.role == "follower" and duties.calls == ["begin", "end"]
+    assert (leadership.role, duties.calls) == ("follower", ["begin", "end"])
     assert not lock.held
     assert "this instance is the leader now" in caplog.text
 
@@ -76,15 +76,15 @@ async def test_a_follower_takes_over_when_the_lock_frees_and_steps_down_at_once_
     leadership = Leadership(lock, duties, interval=0.01)
     caplog.set_level(logging.INFO, "bot.leadership")
     await leadership.start()
-    assert leadership.role == "follower" and duties.calls == []
+    assert (leadership.role, duties.calls) == ("follower", [])
 
     lock.free = True
     await until(lambda: duties.calls == ["begin"])
-    assert leadership.role == "leader"
+    assert (leadership.role, duties.calls) == ("leader", ["begin"])
 
     lock.held = False
     await until(lambda: duties.calls == ["begin", "end at once"])
-    assert leadership.role == "follower"
+    assert (leadership.role, len(duties.calls)) == ("follower", 2)
     await leadership.stop()
 
     assert duties.calls == ["begin", "end at once"]
