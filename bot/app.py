@@ -25,6 +25,7 @@ from bot.context import SERVICES_KEY, BotContext, Services
 from bot.i18n import SHIPPED_LANGUAGES, Catalogs
 from bot.leader_duties import LeaderDuties
 from bot.leadership import LEADERSHIP_KEY, Leadership
+from bot.persistence import ChatTurns, DatabasePersistence
 from bot.polling import LongPolling
 from bot.reply_limiter import ReplyLimiter, ReplyNotDelivered
 from bot.run_output import NonJsonAnswers, Redactor, guard_exit_paths, start_failure
@@ -45,6 +46,8 @@ from handlers.handoff import GROUP as HANDOFF_GROUP
 from handlers.menu import bot_commands, staff_commands
 from handlers.ratings import GROUP as COMMENT_GROUP
 from handlers.staff.typed_input import GROUP as STAFF_INPUT_GROUP
+from storage.chat_lock import chat_locks
+from storage.database import database_url
 from storage.leader_lock import leader_lock
 
 # Why: PTB's builder infers loose generic parameters; the context type is the one that matters.
@@ -53,6 +56,7 @@ BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 logger = logging.getLogger(__name__)
 
 UPDATE_INBOX_KEY = "update_inbox"
+CHAT_TURNS_KEY = "chat_turns"
 
 
 def build_application(services: Services) -> BotApplication:
@@ -68,11 +72,17 @@ def build_application(services: Services) -> BotApplication:
     # Updater; the processor marks each one handled and keeps each chat's updates in order.
     update_queue: asyncio.Queue[object] = asyncio.Queue()
     inbox = UpdateInbox(services.store, services.clock, update_queue)
+    # Why: conversation state lives in the database and each chat's updates take turns across
+    # instances (DESIGN §13); with one process (SQLite) its memory stays the one to read.
+    several = database_url(settings.database_target).get_backend_name() == "postgresql"
+    persistence = DatabasePersistence(services.store, services.clock, fresh_reads=several)
+    turns = ChatTurns(persistence, services.store, chat_locks(settings.database_target))
     application = (
         Application.builder()
         .updater(None)
         .update_queue(update_queue)
-        .concurrent_updates(PerChatUpdateProcessor(after=inbox.mark_handled))
+        .persistence(persistence)
+        .concurrent_updates(PerChatUpdateProcessor(after=inbox.mark_handled, around=turns.turn))
         .token(token)
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
@@ -90,8 +100,10 @@ def build_application(services: Services) -> BotApplication:
         .post_init(_post_init)
         .build()
     )
+    turns.application = application
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[UPDATE_INBOX_KEY] = inbox
+    application.bot_data[CHAT_TURNS_KEY] = turns
     application.add_handlers(first_handlers(), group=FIRST_GROUP)
     application.add_handlers(early_handlers(), group=STAFF_INPUT_GROUP)
     application.add_handlers(comment_handlers(), group=COMMENT_GROUP)
@@ -209,6 +221,9 @@ async def polling(
         finally:
             await leadership.stop()
             await application.stop()
+            turns = application.bot_data[CHAT_TURNS_KEY]
+            assert isinstance(turns, ChatTurns)
+            await turns.close()
 
 
 async def start_fetching(application: BotApplication, *, poll_timeout: float) -> LongPolling:

@@ -625,3 +625,25 @@ handoff_relays = Table(
     Column("copy_message_id", BigInt),
     PrimaryKeyConstraint("from_chat_id", "from_message_id"),
 )
+
+# PTB persistence (bot/persistence.py): ConversationHandler states and chat_data live here, not in
+# one process's memory, so the next update of a chat may be handled by any instance (§13).
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("name", Text, nullable=False),  # the ConversationHandler's name
+    Column("conversation_key", Text, nullable=False),  # PTB's key as a JSON array
+    Column("chat_id", BigInt),  # the chat the key belongs to (its first part), None: none
+    Column("state", Text, nullable=False),  # the state as JSON
+    Column("updated_at", Text, nullable=False),  # UTC ISO-8601
+    PrimaryKeyConstraint("name", "conversation_key"),
+)
+Index("conversations_chat", conversations.c.chat_id)
+
+chat_data = Table(
+    "chat_data",
+    metadata,
+    Column("chat_id", BigInt, primary_key=True, autoincrement=False),
+    Column("data", Text, nullable=False),  # PTB's chat_data as a JSON object
+    Column("updated_at", Text, nullable=False),  # UTC ISO-8601
+)

@@ -147,7 +147,10 @@ async def test_a_database_of_the_release_before_alembic_keeps_every_row(release_
     finally:
         await store.close()
 
-    assert row_counts(release_copy) == before
+    after = row_counts(release_copy)
+    # Why: later revisions add tables, empty on an upgraded file; the old tables keep every row.
+    assert {name: after[name] for name in before} == before
+    assert {count for name, count in after.items() if name not in before} <= {0}
     assert version == HEAD
     assert order is not None
     assert [(line.line_no, line.status.value) for line in order.lines] == [
