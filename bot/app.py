@@ -195,12 +195,13 @@ async def _on_error(update: object, context: BotContext) -> None:
 
 @contextlib.asynccontextmanager
 async def polling(
-    application: BotApplication, *, poll_timeout: float = 10.0
+    application: BotApplication, *, poll_timeout: float = 10.0, poll: bool = True
 ) -> AsyncIterator[BotApplication]:
     """Run the application for the duration of the block, then stop it cleanly.
 
     Every instance handles the updates it is given; the leader (bot/leadership.py) also polls
-    Telegram, sweeps and dispatches. On SQLite the one instance is always the leader, and it has
+    Telegram (unless `poll` is False: updates then come through the update inbox, as by a
+    webhook), sweeps and dispatches. On SQLite the one instance is always the leader, and it has
     caught up (dates, notices) before the block starts.
     """
     async with application:
@@ -209,10 +210,10 @@ async def polling(
         await application.start()
         services = application.bot_data[SERVICES_KEY]
         assert isinstance(services, Services)
-        duties = LeaderDuties(
-            application,
-            fetch=functools.partial(start_fetching, application, poll_timeout=poll_timeout),
-        )
+        fetch = functools.partial(start_fetching, application, poll_timeout=poll_timeout)
+        inbox = application.bot_data[UPDATE_INBOX_KEY]
+        assert isinstance(inbox, UpdateInbox)
+        duties = LeaderDuties(application, inbox, fetch=fetch if poll else None)
         leadership = Leadership(leader_lock(services.settings.database_target), duties)
         application.bot_data[LEADERSHIP_KEY] = leadership
         try:
@@ -227,14 +228,9 @@ async def polling(
 
 
 async def start_fetching(application: BotApplication, *, poll_timeout: float) -> LongPolling:
-    """Long polling into the application's update inbox (started); stop the result first.
-
-    A previous run's unhandled updates are queued before polling starts, so they are handled
-    before newer updates of the same chat.
-    """
+    """Long polling into the application's update inbox (started); stop the result first."""
     inbox = application.bot_data[UPDATE_INBOX_KEY]
     assert isinstance(inbox, UpdateInbox)
-    await inbox.replay(application.bot)
     fetching = LongPolling(
         application.bot, inbox, timeout=poll_timeout, allowed_updates=UPDATE_KINDS
     )

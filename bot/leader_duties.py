@@ -1,7 +1,8 @@
 """What the leader instance runs (DESIGN §13), started when it becomes leader, stopped when not.
 
 Catch-up first, as at every start (dates, a missed daily sweep, alerts, recomputes left behind);
-then the update inbox's leftovers and long polling (getUpdates has one caller per bot: Telegram
+then the update inbox's leftovers (updates recorded by an instance that died before handling
+them) and long polling (getUpdates has one caller per bot: Telegram
 answers a second one 409 Conflict), the JobQueue jobs (notice sweeps, the daily sweep, ratings,
 broadcast progress, event delivery) and the outbox dispatcher.
 """
@@ -27,6 +28,7 @@ from bot.jobs import (
 )
 from bot.polling import LongPolling
 from bot.services.webhook import WebhookDelivery, webhook_target
+from bot.update_inbox import UpdateInbox
 from handlers.staff.broadcast_progress import schedule_progress_job
 
 logger = logging.getLogger(__name__)
@@ -45,8 +47,11 @@ class LeaderDuties:
     another door (a webhook, where every instance takes updates).
     """
 
-    def __init__(self, application: AnyApplication, *, fetch: Fetch | None) -> None:
+    def __init__(
+        self, application: AnyApplication, inbox: UpdateInbox, *, fetch: Fetch | None
+    ) -> None:
         self._application = application
+        self._inbox = inbox
         self._fetch = fetch
         self._jobs: list[Job[Any]] = []
         self._fetching: LongPolling | None = None
@@ -62,6 +67,9 @@ class LeaderDuties:
         started = time.monotonic()
         await start_up(application.bot_data, services)
         logger.info("settled in %.1f s", time.monotonic() - started)
+        # Why: updates recorded but never handled (a run that died, the last leader or another
+        # instance that died) are queued before newer ones, so each chat's order holds.
+        await self._inbox.replay(application.bot)
         if self._fetch is not None:
             self._fetching = await self._fetch()
         job_queue = application.job_queue
