@@ -96,7 +96,7 @@ class Pair:
 
     def roles(self) -> list[str]:
         """Each instance's role, "leader" or "follower"."""
-        found = []
+        found: list[str] = []
         for application in self.instances:
             leadership = application.bot_data[LEADERSHIP_KEY]
             assert isinstance(leadership, Leadership)
