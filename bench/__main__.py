@@ -37,6 +37,7 @@ BENCHMARKS = {
     "stats": "bench.stats",
     "rating_pass": "bench.rating_pass",
     "alerts": "bench.alerts_check",
+    "takeover": "bench.takeover",
 }
 
 
