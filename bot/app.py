@@ -76,7 +76,7 @@ def build_application(services: Services) -> BotApplication:
     # instances (DESIGN §13); with one process (SQLite) its memory stays the one to read.
     several = database_url(settings.database_target).get_backend_name() == "postgresql"
     persistence = DatabasePersistence(services.store, services.clock, fresh_reads=several)
-    turns = ChatTurns(persistence, services.store, chat_locks(settings.database_target))
+    turns = ChatTurns(persistence, services.store, chat_locks(settings.database_target), inbox)
     application = (
         Application.builder()
         .updater(None)

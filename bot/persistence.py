@@ -4,24 +4,33 @@ Several instances may handle one chat's updates in turn (DESIGN §13), so PTB's 
 everything at start, write back every `update_interval` seconds) is not enough. `ChatTurns`
 wraps the handling of each update of a chat:
 
-1. the chat's lock across instances (storage/chat_lock.py; on PostgreSQL), then
+1. the chat's lock across instances (storage/chat_lock.py; on PostgreSQL), taken once no
+   earlier update of the chat is recorded in the update inbox and still unhandled by another
+   instance (waiting at most ORDER_WAIT_SECONDS), then
 2. the chat's conversation states read fresh into the ConversationHandlers (with several
    instances; PTB has no per-update hook for them, `refresh_chat_data` covers chat_data), then
 3. the update is handled, and
 4. whatever it changed is written (`Application.update_persistence`) before the lock is let go,
 
-so the next update of that chat, wherever it lands, sees the state this one left.
+so the next update of that chat, wherever it lands, runs after this one and sees the state it
+left. Why the wait in 1: Telegram sends a chat's updates one at a time, the next once the last
+was answered, and a webhook answers once the update is recorded (bot/update_inbox.py); so the
+earlier update is always recorded first, but another instance may still be handling it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping, MutableMapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from copy import deepcopy
 from datetime import datetime
 from typing import Any, Protocol
 
+from telegram import Update
 from telegram.ext import Application, BasePersistence, PersistenceInput
 from telegram.ext._utils.trackingdict import TrackingDict
 
@@ -29,6 +38,12 @@ from bot.clock import Clock
 from bot.domain.chat_state import STATE_LIFETIME, ChatStateStore, ConversationKey
 
 logger = logging.getLogger(__name__)
+
+# Why: an earlier update of the chat that is not handled in this long was recorded by an instance
+# that died (the leader replays it); the later one goes ahead rather than wait for it.
+ORDER_WAIT_SECONDS = 10.0
+FIRST_LOOK_SECONDS = 0.01
+LAST_LOOK_SECONDS = 0.1
 
 Data = dict[Any, Any]
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -154,21 +169,41 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         """Nothing buffered: every write went to the store already."""
 
 
+class QueuedHere(Protocol):
+    """Whether this process has an update queued or is handling it (bot/update_inbox.py)."""
+
+    def queued_here(self, update_id: int) -> bool:
+        """True while this process has the update queued or is handling it."""
+        ...
+
+
 class ChatTurns:
     """The per-update wrapper of the module docstring; `application` is set once it is built."""
 
     def __init__(
-        self, persistence: DatabasePersistence, store: ChatStateStore, locks: ChatLocks
+        self,
+        persistence: DatabasePersistence,
+        store: ChatStateStore,
+        locks: ChatLocks,
+        inbox: QueuedHere,
     ) -> None:
         self._persistence = persistence
         self._store = store
         self._locks = locks
+        self._inbox = inbox
+        # Why: an earlier update waited for in vain once is not waited for again.
+        self._given_up: set[int] = set()
         self.application: AnyApplication | None = None
 
     @asynccontextmanager
-    async def turn(self, chat_id: int) -> AsyncIterator[None]:
-        """Hold the chat's lock, load its state, let the update run, write what it changed."""
-        async with self._locks.hold(chat_id):
+    async def turn(self, chat_id: int, update: object) -> AsyncIterator[None]:
+        """Hold the chat's lock after its earlier updates, load its state, let the update run,
+        write what it changed."""
+        async with contextlib.AsyncExitStack() as held:
+            if self._persistence.fresh_reads and isinstance(update, Update):
+                await self._after_earlier(held, chat_id, update.update_id)
+            else:
+                await held.enter_async_context(self._locks.hold(chat_id))
             if self._persistence.fresh_reads:
                 await self._load_conversations(chat_id)
             try:
@@ -176,6 +211,34 @@ class ChatTurns:
             finally:
                 if self.application is not None:
                     await self.application.update_persistence()
+
+    async def _after_earlier(
+        self, held: contextlib.AsyncExitStack, chat_id: int, update_id: int
+    ) -> None:
+        """Take the chat's lock at a moment no earlier update of the chat is left to another
+        instance (or ORDER_WAIT_SECONDS have passed)."""
+        started, pause = time.monotonic(), FIRST_LOOK_SECONDS
+        while True:
+            await held.enter_async_context(self._locks.hold(chat_id))
+            earlier = [
+                found
+                for found in await self._store.earlier_unhandled_updates(chat_id, update_id)
+                if not self._inbox.queued_here(found) and found not in self._given_up
+            ]
+            if not earlier:
+                return
+            if time.monotonic() - started >= ORDER_WAIT_SECONDS:
+                self._given_up.update(earlier)
+                logger.warning(
+                    "update %s of chat %s goes ahead of %d earlier update(s) left unhandled",
+                    update_id,
+                    chat_id,
+                    len(earlier),
+                )
+                return
+            await held.aclose()
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LAST_LOOK_SECONDS)
 
     async def _load_conversations(self, chat_id: int) -> None:
         if self.application is None:

@@ -15,6 +15,7 @@ from bot.domain.update_inbox import (
     UpdateInboxStore,
     resume_offset,
 )
+from bot.update_processor import chat_key
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,10 @@ class UpdateInbox:
 
     async def receive(self, updates: Sequence[Update]) -> None:
         """Record the batch durably (one transaction), then queue the ones not seen before."""
-        batch = [InboxedUpdate(update.update_id, update.to_dict()) for update in updates]
+        batch = [
+            InboxedUpdate(update.update_id, update.to_dict(), chat_key(update))
+            for update in updates
+        ]
         fresh = set(await self._store.record_updates(batch, now=self._clock.now()))
         for update in updates:
             if update.update_id in fresh:
@@ -60,6 +64,10 @@ class UpdateInbox:
         if unhandled:
             logger.info("handling %d update(s) left unhandled by the last run", len(unhandled))
         return len(unhandled)
+
+    def queued_here(self, update_id: int) -> bool:
+        """True while this process has the update queued or is handling it."""
+        return update_id in self._pending
 
     async def mark_handled(self, update: object) -> None:
         """Mark an update handled; a failure only means it is handled again at the next start.

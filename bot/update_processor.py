@@ -20,7 +20,7 @@ _WAITING_UPDATES = 100_000
 AfterUpdate = Callable[[object], Awaitable[None]]
 # Around the handling of each update of a chat, inside its turn: across instances, the chat's
 # lock and its conversation state read before and written after (bot/persistence.py ChatTurns).
-AroundChat = Callable[[int], AbstractAsyncContextManager[None]]
+AroundChat = Callable[[int, object], AbstractAsyncContextManager[None]]
 
 
 def chat_key(update: object) -> int | None:
@@ -44,8 +44,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     has come; updates with the same `chat_key` run in the order PTB hands them over (asyncio locks
     wake waiters first come, first served). `after(update)` runs once the update's handling has
     finished, whether it raised or not (not when it was cancelled); it must not raise.
-    `around(chat_key)`, when given, wraps the handling of each update that has a chat key, in
-    its turn (DESIGN §13: the same chat's order across instances, its state in the database).
+    `around(chat_key, update)`, when given, wraps the handling of each update that has a chat
+    key, in its turn (DESIGN §13: the chat's order across instances, its state in the database).
     """
 
     def __init__(
@@ -73,7 +73,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 async with self._turn(key), self._running:
                     await coroutine
             else:
-                async with self._turn(key), self._running, self.around(key):
+                async with self._turn(key), self._running, self.around(key, update):
                     await coroutine
         except asyncio.CancelledError:
             # Why: handling cut short (the process is going down) is not handled; no `after`.

@@ -399,9 +399,18 @@ update_inbox = Table(
     Column("payload", Text, nullable=False),  # the update as Telegram sent it (JSON)
     Column("received_at", Text, nullable=False),  # UTC ISO-8601
     Column("handled_at", Text),  # NULL: not yet handled
+    # The chat (else user) whose updates must stay in order; NULL: none, or recorded before 0003.
+    Column("chat_id", BigInt),
 )
 Index(
     "update_inbox_unhandled",
+    update_inbox.c.update_id,
+    sqlite_where=update_inbox.c.handled_at.is_(None),
+    postgresql_where=update_inbox.c.handled_at.is_(None),
+)
+Index(
+    "update_inbox_chat_unhandled",
+    update_inbox.c.chat_id,
     update_inbox.c.update_id,
     sqlite_where=update_inbox.c.handled_at.is_(None),
     postgresql_where=update_inbox.c.handled_at.is_(None),

@@ -806,6 +806,11 @@ class SqlStore:
         async with self._db.write() as conn:
             await chat_state_table.save_data(conn, chat_id, data, at=at)
 
+    async def earlier_unhandled_updates(self, chat_id: int, update_id: int) -> list[int]:
+        """The chat's updates before `update_id` recorded in the inbox and not handled yet."""
+        async with self._db.read() as conn:
+            return await update_inbox_table.earlier_unhandled(conn, chat_id, update_id)
+
     async def notice_holds(self, notice_ids: Collection[int]) -> dict[int, datetime]:
         """For each of these notices whose message still waits under a hold (quiet hours), the
         earliest moment (UTC) it may go; the others are left out."""

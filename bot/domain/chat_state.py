@@ -60,3 +60,7 @@ class ChatStateStore(Protocol):
     ) -> None:
         """Store the chat's data (JSON-able); empty: forget it."""
         ...
+
+    async def earlier_unhandled_updates(self, chat_id: int, update_id: int) -> list[int]:
+        """The chat's updates before `update_id` recorded in the update inbox, not handled yet."""
+        ...

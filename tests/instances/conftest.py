@@ -62,24 +62,29 @@ async def client(sandbox: Sandbox) -> AsyncIterator[SandboxClient]:
 
 @dataclass
 class Balancer:
-    """Takes the bot's updates from the sandbox and hands each to `target`'s update inbox."""
+    """Takes the bot's updates from the sandbox and hands each to `target`'s update inbox
+    (`target` None: keeps them in `held` for the test to hand out itself)."""
 
     bot: Bot
     instances: list[BotApplication]
-    target: int = 0
+    target: int | None = 0
     handed: list[tuple[int, int]] = field(default_factory=list)  # (update_id, instance)
+    held: list[Update] = field(default_factory=list)
 
     async def run(self) -> None:
         offset: int | None = None
         while True:
             updates = await self.bot.get_updates(offset=offset, timeout=1)
             for update in updates:
+                offset = update.update_id + 1
+                if self.target is None:
+                    self.held.append(update)
+                    continue
                 application = self.instances[self.target]
                 inbox = application.bot_data[UPDATE_INBOX_KEY]
                 assert isinstance(inbox, UpdateInbox)
                 await inbox.receive([Update.de_json(update.to_dict(), application.bot)])
                 self.handed.append((update.update_id, self.target))
-                offset = update.update_id + 1
 
 
 @dataclass
@@ -90,8 +95,8 @@ class Pair:
     stores: list[SqlStore]
     balancer: Balancer
 
-    def route_to(self, index: int) -> None:
-        """Hand the next updates to instance `index` (0 or 1)."""
+    def route_to(self, index: int | None) -> None:
+        """Hand the next updates to instance `index` (0 or 1; None: hold them)."""
         self.balancer.target = index
 
     def roles(self) -> list[str]:

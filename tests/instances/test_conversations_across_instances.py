@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
+from telegram import Update
 
+from bot.app import UPDATE_INBOX_KEY, BotApplication
+from bot.domain.update_inbox import InboxedUpdate
 from bot.i18n import Catalogs
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import Sandbox
+from bot.update_inbox import UpdateInbox
 from storage.store import open_store
 from tests.e2e import shop
 from tests.instances.conftest import two_instances
@@ -22,6 +27,12 @@ async def say(client: SandboxClient, chat_id: int, text: str, count: int = 1) ->
     after = await client.last_seq(chat_id)
     await client.send_text(chat_id, text)
     return await client.wait_for(chat_id, after=after, count=count, timeout=15)
+
+
+def inbox(application: BotApplication) -> UpdateInbox:
+    found = application.bot_data[UPDATE_INBOX_KEY]
+    assert isinstance(found, UpdateInbox)
+    return found
 
 
 @pytest.fixture
@@ -87,3 +98,41 @@ async def test_a_cancelled_linking_is_over_on_every_instance(
 
     assert linked is None
     assert "Bob" not in reply["text"]
+
+
+async def test_an_answer_handed_to_one_instance_waits_for_its_question_still_on_the_other(
+    linking_shop: str, sandbox: Sandbox, client: SandboxClient, catalogs: Catalogs
+) -> None:
+    await client.create_user(703, "Bob", language_code="en")
+    async with two_instances(
+        linking_shop,
+        sandbox,
+        token=TOKEN,
+        clock=shop.clock(),
+        rules=shop.RULES,
+        catalogs=catalogs,
+        link_secret="instances-link-secret",
+    ) as pair:
+        pair.route_to(None)
+        after = await client.last_seq(703)
+        await client.send_text(703, "2002")
+        await client.send_text(703, "bob@example.com")
+        async with asyncio.timeout(15):
+            while len(pair.balancer.held) < 2:
+                await asyncio.sleep(0.01)
+        number, email = pair.balancer.held
+        slow, quick = pair.instances
+        # Why: instance 0 took the order number (recorded: Telegram got its answer and sent the
+        # next update) but has not started on it when the email reaches instance 1.
+        await pair.stores[0].record_updates(
+            [InboxedUpdate(number.update_id, number.to_dict(), 703)], now=shop.NOW
+        )
+        await inbox(quick).receive([Update.de_json(email.to_dict(), quick.bot)])
+        await asyncio.sleep(0.5)
+        await slow.update_queue.put(Update.de_json(number.to_dict(), slow.bot))
+        replies = await client.wait_for(703, after=after, count=3, timeout=15)
+        linked = await pair.stores[0].linked_customer(703)
+
+    assert linked == "C-BOB"
+    assert "email address or phone number" in replies[0]["text"]
+    assert "Bob" in replies[1]["text"]

@@ -1,4 +1,5 @@
-"""Conversation state in the database: PTB's ConversationHandler states and chat_data (issue 12).
+"""Conversation state in the database: PTB's ConversationHandler states and chat_data, and the
+chat of each update in the update inbox (issue 12).
 
 Revision ID: 0003
 Revises: 0001_baseline
@@ -20,7 +21,7 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
-    """Create the conversations and chat_data tables."""
+    """Create the conversations and chat_data tables; record each inboxed update's chat."""
     op.create_table(
         "conversations",
         sa.Column("name", sa.Text(), nullable=False),
@@ -42,6 +43,20 @@ def upgrade() -> None:
         sa.Column("data", sa.Text(), nullable=False),
         sa.Column("updated_at", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("chat_id", name=op.f("chat_data_pkey")),
+    )
+    # Why: an update waits for the earlier updates of its chat that another instance is handling;
+    # the chat is recorded with each update so they can be found.
+    op.add_column(
+        "update_inbox",
+        sa.Column("chat_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+    )
+    op.create_index(
+        "update_inbox_chat_unhandled",
+        "update_inbox",
+        ["chat_id", "update_id"],
+        unique=False,
+        sqlite_where=sa.text("handled_at IS NULL"),
+        postgresql_where=sa.text("handled_at IS NULL"),
     )
 
 
