@@ -213,8 +213,9 @@ async def polling(
         fetch = functools.partial(start_fetching, application, poll_timeout=poll_timeout)
         inbox = application.bot_data[UPDATE_INBOX_KEY]
         assert isinstance(inbox, UpdateInbox)
-        duties = LeaderDuties(application, inbox, fetch=fetch if poll else None)
-        leadership = Leadership(leader_lock(services.settings.database_target), duties)
+        lock = leader_lock(services.settings.database_target)
+        duties = LeaderDuties(application, inbox, fetch=fetch if poll else None, instances=lock)
+        leadership = Leadership(lock, duties)
         application.bot_data[LEADERSHIP_KEY] = leadership
         try:
             await leadership.start()

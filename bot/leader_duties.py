@@ -13,11 +13,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from telegram.ext import Application, Job
 
 from bot.context import SERVICES_KEY, Services
+from bot.domain.processes import gone_claimants
 from bot.jobs import (
     DISPATCH_STOP_SECONDS,
     deliver_events,
@@ -40,6 +41,14 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 Fetch = Callable[[], Awaitable[LongPolling]]
 
 
+class LiveInstances(Protocol):
+    """Which instances of `run` are alive (storage/leader_lock.py)."""
+
+    async def live_instances(self) -> set[str] | None:
+        """'host/pid' of every live instance; None when it cannot be told."""
+        ...
+
+
 class LeaderDuties:
     """The leader's work inside one running Application (see the module docstring).
 
@@ -48,11 +57,17 @@ class LeaderDuties:
     """
 
     def __init__(
-        self, application: AnyApplication, inbox: UpdateInbox, *, fetch: Fetch | None
+        self,
+        application: AnyApplication,
+        inbox: UpdateInbox,
+        *,
+        fetch: Fetch | None,
+        instances: LiveInstances | None = None,
     ) -> None:
         self._application = application
         self._inbox = inbox
         self._fetch = fetch
+        self._instances = instances
         self._jobs: list[Job[Any]] = []
         self._fetching: LongPolling | None = None
 
@@ -80,7 +95,21 @@ class LeaderDuties:
             schedule_progress_job(job_queue),
             *schedule_event_delivery(application, services),
         ]
+        await self._free_claims_of_the_dead(services)
         start_dispatching(application.bot_data, services)
+
+    async def _free_claims_of_the_dead(self, services: Services) -> None:
+        """Outbox rows claimed by instances that are gone (the last leader, on any machine) are
+        free for this one at once, rather than when their claims run out."""
+        if self._instances is None:
+            return
+        live = await self._instances.live_instances()
+        if live is None:
+            return
+        gone = gone_claimants(await services.store.outbox_claimants(clock=time.time()), live)
+        if gone:
+            await services.store.release_claims(gone)
+            logger.info("freed the outbox claims of %d instance(s) that are gone", len(gone))
 
     async def end(self, *, at_once: bool) -> None:
         """Remove the jobs and stop the dispatcher and polling; `at_once` cuts the dispatcher's

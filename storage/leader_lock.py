@@ -103,6 +103,13 @@ class PostgresLeaderLock:
             return name.removeprefix(APPLICATION_PREFIX)
         return None
 
+    async def live_instances(self) -> set[str] | None:
+        """'host/pid' of every instance of `run` with a session on this database (leader and
+        followers: each keeps its lock session for its whole life)."""
+        conn = await self._connection()
+        rows = await conn.execute(_INSTANCES, {"prefix": f"{APPLICATION_PREFIX}%"})
+        return {str(name).removeprefix(APPLICATION_PREFIX) for name in rows.scalars()}
+
     async def release(self) -> None:
         """End the session: the server drops the lock with it."""
         await self._drop()
@@ -171,6 +178,10 @@ class LocalLeaderLock:
         """This process ('host/pid') while held."""
         return f"{socket.gethostname()}/{os.getpid()}" if self._held else None
 
+    async def live_instances(self) -> set[str] | None:
+        """None: one instance, which finds dead claimants itself (same machine)."""
+        return None
+
     async def release(self) -> None:
         """Give it up."""
         self._held = False
@@ -183,6 +194,10 @@ def leader_lock(target: str | Path) -> PostgresLeaderLock | LocalLeaderLock:
     return LocalLeaderLock()
 
 
+_INSTANCES = text(
+    """SELECT application_name FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name LIKE :prefix"""
+)
 # Why: an advisory lock on a bigint key shows in pg_locks as its high and low 32 bits.
 _HOLDER = text(
     """SELECT a.application_name FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
