@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from telegram.ext import Application, Job
 
 from bot.context import SERVICES_KEY, Services
+from bot.domain.chat_state import STATE_LIFETIME
 from bot.domain.processes import gone_claimants
 from bot.jobs import (
     DISPATCH_STOP_SECONDS,
@@ -82,6 +83,8 @@ class LeaderDuties:
         started = time.monotonic()
         await start_up(application.bot_data, services)
         logger.info("settled in %.1f s", time.monotonic() - started)
+        # Why: conversations left half-way are forgotten after STATE_LIFETIME; their rows go.
+        await services.store.prune_chat_state(before=services.clock.now() - STATE_LIFETIME)
         # Why: updates recorded but never handled (a run that died, the last leader or another
         # instance that died) are queued before newer ones, so each chat's order holds.
         await self._inbox.replay(application.bot)

@@ -30,6 +30,8 @@ _DATA_OF_CHAT = select(chat_data.c.data).where(
 )
 _ALL_DATA = select(chat_data.c.chat_id, chat_data.c.data).where(chat_data.c.updated_at >= _SINCE)
 _FORGET_DATA = delete(chat_data).where(chat_data.c.chat_id == bindparam("chat_id"))
+_PRUNE_STATES = delete(conversations).where(conversations.c.updated_at < _SINCE)
+_PRUNE_DATA = delete(chat_data).where(chat_data.c.updated_at < _SINCE)
 
 
 def _key(text: str) -> ConversationKey:
@@ -119,3 +121,11 @@ async def save_data(
         ),
         {"chat_id": chat_id, "data": json.dumps(dict(data)), "updated_at": utc_text(at)},
     )
+
+
+async def prune(conn: AsyncConnection, *, before: datetime) -> int:
+    """Delete conversation states and chat data written before `before`; rows deleted."""
+    params = {"since": utc_text(before)}
+    states = await conn.execute(_PRUNE_STATES, params)
+    data = await conn.execute(_PRUNE_DATA, params)
+    return max(states.rowcount, 0) + max(data.rowcount, 0)

@@ -806,6 +806,11 @@ class SqlStore:
         async with self._db.write() as conn:
             await chat_state_table.save_data(conn, chat_id, data, at=at)
 
+    async def prune_chat_state(self, *, before: datetime) -> int:
+        """Forget conversation states and chat data written before `before`; rows deleted."""
+        async with self._db.write() as conn:
+            return await chat_state_table.prune(conn, before=before)
+
     async def earlier_unhandled_updates(self, chat_id: int, update_id: int) -> list[int]:
         """The chat's updates before `update_id` recorded in the inbox and not handled yet."""
         async with self._db.read() as conn:

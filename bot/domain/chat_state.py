@@ -61,6 +61,10 @@ class ChatStateStore(Protocol):
         """Store the chat's data (JSON-able); empty: forget it."""
         ...
 
+    async def prune_chat_state(self, *, before: datetime) -> int:
+        """Forget conversation states and chat data written before `before`; rows deleted."""
+        ...
+
     async def earlier_unhandled_updates(self, chat_id: int, update_id: int) -> list[int]:
         """The chat's updates before `update_id` recorded in the update inbox, not handled yet."""
         ...
