@@ -25,7 +25,7 @@ from bot.context import SERVICES_KEY, BotContext, Services
 from bot.i18n import SHIPPED_LANGUAGES, Catalogs
 from bot.leader_duties import LeaderDuties
 from bot.leadership import LEADERSHIP_KEY, Leadership
-from bot.persistence import ChatTurns, DatabasePersistence
+from bot.persistence import CHAT_TURNS_KEY, ChatTurns, DatabasePersistence
 from bot.polling import LongPolling
 from bot.reply_limiter import ReplyLimiter, ReplyNotDelivered
 from bot.run_output import NonJsonAnswers, Redactor, guard_exit_paths, start_failure
@@ -56,7 +56,6 @@ BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 logger = logging.getLogger(__name__)
 
 UPDATE_INBOX_KEY = "update_inbox"
-CHAT_TURNS_KEY = "chat_turns"
 
 
 def build_application(services: Services) -> BotApplication:

@@ -39,6 +39,8 @@ from bot.domain.chat_state import STATE_LIFETIME, ChatStateStore, ConversationKe
 
 logger = logging.getLogger(__name__)
 
+# bot_data key of the running Application's ChatTurns.
+CHAT_TURNS_KEY = "chat_turns"
 # Why: an earlier update of the chat that is not handled in this long was recorded by an instance
 # that died (the leader replays it); the later one goes ahead rather than wait for it.
 ORDER_WAIT_SECONDS = 10.0
@@ -212,6 +214,10 @@ class ChatTurns:
                 if self.application is not None:
                     await self.application.update_persistence()
 
+    def hold(self, chat_id: int) -> AbstractAsyncContextManager[None]:
+        """The chat's lock across instances alone (a job editing a message in that chat)."""
+        return self._locks.hold(chat_id)
+
     async def _after_earlier(
         self, held: contextlib.AsyncExitStack, chat_id: int, update_id: int
     ) -> None:
@@ -268,3 +274,11 @@ def _replace_chat(
     for key in [key for key in underlying if key and key[0] == chat_id and key not in fresh]:
         del underlying[key]
     states.update_no_track(fresh)
+
+
+def chat_lock(bot_data: Mapping[Any, Any], chat_id: int) -> AbstractAsyncContextManager[None]:
+    """The chat's lock across instances when the application has one, else nothing to hold."""
+    turns = bot_data.get(CHAT_TURNS_KEY)
+    if isinstance(turns, ChatTurns):
+        return turns.hold(chat_id)
+    return contextlib.nullcontext()

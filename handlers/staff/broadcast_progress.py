@@ -19,6 +19,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, Job, JobQueue
 from bot.context import BotContext
 from bot.domain.broadcasts import BroadcastStatus
 from bot.i18n import Translator
+from bot.persistence import chat_lock
 from bot.services.broadcasts import (
     AlreadyOver,
     BroadcastView,
@@ -184,7 +185,9 @@ async def update_progress(context: BotContext) -> None:
     services = context.services
     store = services.store
     for listed in await store.progress_messages():
-        async with _edit_lock(context.bot_data):
+        # Why: [Stop broadcast] may be pressed on another instance (it holds the chat's lock
+        # while it is handled, bot/persistence.py); the asyncio lock covers this process.
+        async with _edit_lock(context.bot_data), chat_lock(context.bot_data, listed.chat_id):
             # Why: look again under the lock; a stop may have made it the final report meanwhile.
             unfinished = {p.broadcast_id: p for p in await store.progress_messages()}
             progress = unfinished.get(listed.broadcast_id)
