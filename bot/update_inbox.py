@@ -76,7 +76,6 @@ class UpdateInbox:
         """
         if not isinstance(update, Update):
             return
-        self._pending.discard(update.update_id)
         self._handled.append(update.update_id)
         async with self._marking:
             if not self._handled:
@@ -91,6 +90,10 @@ class UpdateInbox:
                     len(marking),
                     type(exc).__name__,
                 )
+            finally:
+                # Why: until the mark is committed the update still counts as this process's,
+                # so the chat's next update here does not wait for it (bot/persistence.py).
+                self._pending.difference_update(marking)
 
     async def resume_offset(self) -> int | None:
         """The getUpdates offset after the newest recorded update (None: Telegram's oldest)."""
