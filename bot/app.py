@@ -23,7 +23,8 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, Services
 from bot.i18n import SHIPPED_LANGUAGES, Catalogs
-from bot.leader_duties import LeaderDuties
+from bot.jobs import schedule_notice_jobs
+from bot.leader_duties import LeaderDuties, schedule_event_delivery
 from bot.leadership import LEADERSHIP_KEY, Leadership
 from bot.persistence import CHAT_TURNS_KEY, ChatTurns, DatabasePersistence
 from bot.polling import LongPolling
@@ -45,6 +46,7 @@ from handlers.chat_member import GROUP as FIRST_GROUP
 from handlers.handoff import GROUP as HANDOFF_GROUP
 from handlers.menu import bot_commands, staff_commands
 from handlers.ratings import GROUP as COMMENT_GROUP
+from handlers.staff.broadcast_progress import schedule_progress_job
 from handlers.staff.typed_input import GROUP as STAFF_INPUT_GROUP
 from storage.chat_lock import chat_locks
 from storage.database import database_url
@@ -111,6 +113,10 @@ def build_application(services: Services) -> BotApplication:
     application.add_error_handler(_on_error)
     if application.job_queue is None:
         raise RuntimeError("the bot needs PTB's job queue (python-telegram-bot[job-queue])")
+    # Why: scheduled on every instance; each acts only while its instance leads (leader_only).
+    schedule_notice_jobs(application.job_queue)
+    schedule_progress_job(application.job_queue)
+    schedule_event_delivery(application, services)
     return application
 
 

@@ -15,6 +15,7 @@ from telegram.ext import Job, JobQueue
 from bot.clock import business_today
 from bot.context import BotContext, Services
 from bot.domain.daily_schedule import due_sweep_day
+from bot.leadership import leader_only
 from bot.recompute_job import recompute_left_behind
 from bot.services.alerts import (
     alert_blocked_questions,
@@ -82,9 +83,9 @@ class NoticeDispatch:
 
 def schedule_notice_jobs(job_queue: JobQueue[BotContext]) -> list[Job[BotContext]]:
     """A sweep after every recompute (checked each second), the daily sweep and the ratings
-    look; the jobs, to remove when this instance stops leading."""
+    look; each acts only while this instance leads (bot/leadership.py)."""
     sweeping = job_queue.run_repeating(
-        sweep_when_recomputed,
+        leader_only(sweep_when_recomputed),
         interval=SWEEP_INTERVAL,
         first=SWEEP_INTERVAL,
         name="notices-sweep",
@@ -92,13 +93,16 @@ def schedule_notice_jobs(job_queue: JobQueue[BotContext]) -> list[Job[BotContext
         job_kwargs={"max_instances": 3},
     )
     daily = job_queue.run_repeating(
-        daily_sweep,
+        leader_only(daily_sweep),
         interval=DAILY_CHECK_INTERVAL,
         first=DAILY_CHECK_INTERVAL,
         name="notices-daily",
     )
     ratings = job_queue.run_repeating(
-        ratings_due, interval=RATINGS_INTERVAL, first=RATINGS_INTERVAL, name="ratings-due"
+        leader_only(ratings_due),
+        interval=RATINGS_INTERVAL,
+        first=RATINGS_INTERVAL,
+        name="ratings-due",
     )
     return [sweeping, daily, ratings]
 

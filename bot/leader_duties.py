@@ -2,9 +2,10 @@
 
 Catch-up first, as at every start (dates, a missed daily sweep, alerts, recomputes left behind);
 then the update inbox's leftovers (updates recorded by an instance that died before handling
-them) and long polling (getUpdates has one caller per bot: Telegram
-answers a second one 409 Conflict), the JobQueue jobs (notice sweeps, the daily sweep, ratings,
-broadcast progress, event delivery) and the outbox dispatcher.
+them), long polling (getUpdates has one caller per bot: Telegram answers a second one 409
+Conflict) and the outbox dispatcher. The JobQueue jobs (notice sweeps, the daily sweep, ratings,
+broadcast progress, event delivery) are scheduled on every instance and act only while it leads
+(`bot.leadership.leader_only`).
 """
 
 from __future__ import annotations
@@ -23,15 +24,14 @@ from bot.domain.processes import gone_claimants
 from bot.jobs import (
     DISPATCH_STOP_SECONDS,
     deliver_events,
-    schedule_notice_jobs,
     start_dispatching,
     start_up,
     stop_dispatching,
 )
+from bot.leadership import leader_only
 from bot.polling import LongPolling
 from bot.services.webhook import WebhookDelivery, webhook_target
 from bot.update_inbox import UpdateInbox
-from handlers.staff.broadcast_progress import schedule_progress_job
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,6 @@ class LeaderDuties:
         self._inbox = inbox
         self._fetch = fetch
         self._instances = instances
-        self._jobs: list[Job[Any]] = []
         self._fetching: LongPolling | None = None
 
     async def begin(self) -> None:
@@ -90,14 +89,9 @@ class LeaderDuties:
         await self._inbox.replay(application.bot)
         if self._fetch is not None:
             self._fetching = await self._fetch()
-        job_queue = application.job_queue
-        if job_queue is None:
-            raise RuntimeError("the leader needs PTB's job queue (python-telegram-bot[job-queue])")
-        self._jobs = [
-            *schedule_notice_jobs(job_queue),
-            schedule_progress_job(job_queue),
-            *schedule_event_delivery(application, services),
-        ]
+        delivery = application.bot_data.get(EVENT_DELIVERY_KEY)
+        if isinstance(delivery, WebhookDelivery):
+            delivery.resume()
         await self._free_claims_of_the_dead(services)
         start_dispatching(application.bot_data, services)
 
@@ -115,11 +109,9 @@ class LeaderDuties:
             logger.info("freed the outbox claims of %d instance(s) that are gone", len(gone))
 
     async def end(self, *, at_once: bool) -> None:
-        """Remove the jobs and stop the dispatcher and polling; `at_once` cuts the dispatcher's
-        pass short (no new send starts; sends already under way finish)."""
-        jobs, self._jobs = self._jobs, []
-        for job in jobs:
-            job.schedule_removal()
+        """Stop event delivery, the dispatcher and polling (the jobs stop acting by themselves:
+        they are `leader_only`); `at_once` cuts the dispatcher's pass short (no new send starts;
+        sends already under way finish)."""
         stop_event_delivery(self._application)
         await stop_dispatching(
             self._application.bot_data, wait_seconds=0 if at_once else DISPATCH_STOP_SECONDS
@@ -130,7 +122,8 @@ class LeaderDuties:
 
 
 def schedule_event_delivery(application: AnyApplication, services: Services) -> list[Job[Any]]:
-    """When a webhook is configured, drain the shop's events to it on every tick (the job)."""
+    """When a webhook is configured, drain the shop's events to it on every tick while this
+    instance leads (the job)."""
     target = webhook_target(services.settings)
     if target is None:
         return []
@@ -139,7 +132,7 @@ def schedule_event_delivery(application: AnyApplication, services: Services) -> 
     delivery = WebhookDelivery(services.store, target)
     application.bot_data[EVENT_DELIVERY_KEY] = delivery
     job = application.job_queue.run_repeating(
-        deliver_events,
+        leader_only(deliver_events),
         interval=EVENT_DELIVERY_INTERVAL,
         first=0,
         data=delivery,
@@ -152,7 +145,8 @@ def schedule_event_delivery(application: AnyApplication, services: Services) -> 
 
 
 def stop_event_delivery(application: AnyApplication) -> None:
-    """Let a drain that is waiting to retry return, so stopping the job queue does not hang."""
-    delivery = application.bot_data.pop(EVENT_DELIVERY_KEY, None)
+    """Let a drain that is waiting to retry return, so stopping the job queue does not hang
+    (`WebhookDelivery.resume` lets it deliver again)."""
+    delivery = application.bot_data.get(EVENT_DELIVERY_KEY)
     if isinstance(delivery, WebhookDelivery):
         delivery.stop()

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from typing import Literal, Protocol
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any, Literal, Protocol, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +64,18 @@ class Leadership:
         self._beginning: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._failing = False
+        self._leading = False
 
     @property
     def role(self) -> Role:
-        """ "leader" while this instance holds the leader lock, else "follower"."""
+        """'leader' while this instance holds the leader lock, else 'follower'."""
         return self._role
+
+    @property
+    def leading(self) -> bool:
+        """True while the leader's duties run (from the end of its catch-up until it steps down);
+        the leader-only jobs act only then."""
+        return self._leading
 
     async def start(self) -> None:
         """Try for the lock once; as leader, run the duties' catch-up before returning. Then
@@ -131,6 +140,7 @@ class Leadership:
     async def _begin(self) -> None:
         try:
             await self._duties.begin()
+            self._leading = True
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -142,9 +152,38 @@ class Leadership:
 
     async def _step_down(self, *, at_once: bool) -> None:
         self._role = "follower"
+        self._leading = False
         beginning, self._beginning = self._beginning, None
         if beginning is not None and not beginning.done():
             beginning.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beginning
         await self._duties.end(at_once=at_once)
+
+
+def leading(bot_data: Mapping[Any, Any]) -> bool:
+    """True unless the application runs under a Leadership whose duties are not running (a
+    follower, or a leader still catching up)."""
+    leadership = bot_data.get(LEADERSHIP_KEY)
+    return not isinstance(leadership, Leadership) or leadership.leading
+
+
+class _HasBotData(Protocol):
+    @property
+    def bot_data(self) -> Any: ...
+
+
+ContextT = TypeVar("ContextT", bound=_HasBotData)
+
+
+def leader_only(
+    callback: Callable[[ContextT], Coroutine[Any, Any, None]],
+) -> Callable[[ContextT], Coroutine[Any, Any, None]]:
+    """A JobQueue callback that does nothing on an instance that is not leading."""
+
+    @functools.wraps(callback)
+    async def gated(context: ContextT) -> None:
+        if leading(context.bot_data):
+            await callback(context)
+
+    return gated

@@ -19,6 +19,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, Job, JobQueue
 from bot.context import BotContext
 from bot.domain.broadcasts import BroadcastStatus
 from bot.i18n import Translator
+from bot.leadership import leader_only
 from bot.persistence import chat_lock
 from bot.services.broadcasts import (
     AlreadyOver,
@@ -221,9 +222,10 @@ async def update_progress(context: BotContext) -> None:
 
 
 def schedule_progress_job(job_queue: JobQueue[BotContext]) -> Job[BotContext]:
-    """Edit progress messages every PROGRESS_INTERVAL (those of a previous run included)."""
+    """Edit progress messages every PROGRESS_INTERVAL (those of a previous run included), while
+    this instance leads."""
     return job_queue.run_repeating(
-        update_progress,
+        leader_only(update_progress),
         interval=PROGRESS_INTERVAL,
         first=PROGRESS_INTERVAL,
         name="broadcast-progress",

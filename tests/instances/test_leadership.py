@@ -5,10 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 
-from bot.leadership import Leadership
+from bot.leadership import LEADERSHIP_KEY, Leadership, leader_only
+
+
+@dataclass
+class Context:
+    """What a job callback reads: the application's bot_data."""
+
+    bot_data: dict[str, object]
 
 
 class FakeLock:
@@ -108,3 +116,24 @@ async def test_a_database_that_cannot_be_reached_leaves_the_instance_a_follower_
 
     assert duties.calls == ["begin", "end"]
     assert caplog.text.count("could not try for the leader lock") == 1
+
+
+async def test_a_leader_only_job_acts_only_while_its_instance_leads() -> None:
+    lock, duties = FakeLock(free=False), Recorder()
+    leadership = Leadership(lock, duties, interval=0.01)
+    ran: list[str] = []
+
+    @leader_only
+    async def job(context: Context) -> None:
+        ran.append("ran")
+
+    context = Context({LEADERSHIP_KEY: leadership})
+    await leadership.start()
+    await job(context)
+    lock.free = True
+    await until(lambda: leadership.leading)
+    await job(context)
+    await leadership.stop()
+    await job(context)
+
+    assert ran == ["ran"]
