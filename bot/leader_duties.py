@@ -53,8 +53,9 @@ class LiveInstances(Protocol):
 class LeaderDuties:
     """The leader's work inside one running Application (see the module docstring).
 
-    `fetch` starts long polling (replaying the inbox first) as a duty; None leaves updates to
-    another door (a webhook, where every instance takes updates).
+    `fetch` starts long polling as a duty; None leaves updates to another door (a webhook,
+    where every instance takes updates). `instances` tells which instances are alive (their
+    outbox claims are kept); None: claims are left to the dispatcher's own look.
     """
 
     def __init__(
@@ -72,7 +73,8 @@ class LeaderDuties:
         self._fetching: LongPolling | None = None
 
     async def begin(self) -> None:
-        """Catch up, then start polling (if a duty), the jobs and the dispatcher."""
+        """Catch up, queue the inbox's leftovers, then start polling (if a duty), event delivery
+        and the dispatcher; the jobs act once this returns."""
         application = self._application
         services = application.bot_data[SERVICES_KEY]
         assert isinstance(services, Services)

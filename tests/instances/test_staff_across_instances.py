@@ -49,15 +49,17 @@ async def test_a_po_date_asked_on_one_instance_is_typed_on_the_other_and_custome
         catalogs=catalogs,
         staff_ids=frozenset({STAFF_ID}),
     ) as pair:
-        pair.route_to(0)
+        # Why: instance 1 follows; the change typed there is sent out by the leader's dispatcher.
+        assert pair.roles() == ["leader", "follower"]
+        pair.route_to(1)
         after = await client.last_seq(STAFF_ID)
         await client.send_text(STAFF_ID, "/po PO-1")
         (screen,) = await events_after(client, STAFF_ID, after)
-        pair.route_to(1)
+        pair.route_to(0)
         after = await client.last_seq(STAFF_ID)
         await client.press(STAFF_ID, data=data(screen, "sp:m:"))
         (asked,) = await events_after(client, STAFF_ID, after)
-        pair.route_to(0)
+        pair.route_to(1)
         after = await client.last_seq(STAFF_ID)
         await client.send_text(STAFF_ID, "28.12.2026")
         (edited,) = await events_after(client, STAFF_ID, after)
@@ -72,7 +74,7 @@ async def test_a_po_date_asked_on_one_instance_is_typed_on_the_other_and_custome
         ]
         handed_to = [instance for _, instance in pair.balancer.handed]
 
-    assert handed_to == [0, 1, 0]
+    assert handed_to == [1, 0, 1]
     assert asked["kind"] == "bot_edit" and asked["message_id"] == screen["message_id"]
     assert edited["message_id"] == screen["message_id"] and "28.12.2026" in plain(edited["text"])
     assert audit == [("purchase_order.move_date", "2026-12-28")]
