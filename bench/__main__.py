@@ -40,6 +40,7 @@ BENCHMARKS = {
     "webhook": "bench.webhook_throughput",
     "ingest": "bench.ingest_api",
     "shopify": "bench.shopify_webhooks",
+    "takeover": "bench.takeover",
 }
 
 

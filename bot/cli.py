@@ -157,7 +157,8 @@ def _command(argv: Sequence[str] | None) -> int:
             from storage.run_lock import DatabaseInUse, exclusive_run
 
             try:
-                # Why: two bots on one database would each send every notice.
+                # Why: two bots on one SQLite file would each send every notice; on PostgreSQL
+                # several run and elect a leader (bot/leadership.py), so nothing is held here.
                 with exclusive_run(settings.database_target):
                     return run_bot(settings)
             except DatabaseInUse as exc:

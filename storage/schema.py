@@ -401,9 +401,18 @@ update_inbox = Table(
     Column("payload", Text, nullable=False),  # the update as Telegram sent it (JSON)
     Column("received_at", Text, nullable=False),  # UTC ISO-8601
     Column("handled_at", Text),  # NULL: not yet handled
+    # The chat (else user) whose updates must stay in order; NULL: none, or recorded before 0003.
+    Column("chat_id", BigInt),
 )
 Index(
     "update_inbox_unhandled",
+    update_inbox.c.update_id,
+    sqlite_where=update_inbox.c.handled_at.is_(None),
+    postgresql_where=update_inbox.c.handled_at.is_(None),
+)
+Index(
+    "update_inbox_chat_unhandled",
+    update_inbox.c.chat_id,
     update_inbox.c.update_id,
     sqlite_where=update_inbox.c.handled_at.is_(None),
     postgresql_where=update_inbox.c.handled_at.is_(None),
@@ -654,3 +663,25 @@ shopify_webhooks = Table(
 )
 Index("shopify_webhooks_received", shopify_webhooks.c.received_at)
 Index("shopify_webhooks_order", shopify_webhooks.c.order_name, shopify_webhooks.c.order_updated_at)
+
+# PTB persistence (bot/persistence.py): ConversationHandler states and chat_data live here, not in
+# one process's memory, so the next update of a chat may be handled by any instance (§13).
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("name", Text, nullable=False),  # the ConversationHandler's name
+    Column("conversation_key", Text, nullable=False),  # PTB's key as a JSON array
+    Column("chat_id", BigInt),  # the chat the key belongs to (its first part), None: none
+    Column("state", Text, nullable=False),  # the state as JSON
+    Column("updated_at", Text, nullable=False),  # UTC ISO-8601
+    PrimaryKeyConstraint("name", "conversation_key"),
+)
+Index("conversations_chat", conversations.c.chat_id)
+
+chat_data = Table(
+    "chat_data",
+    metadata,
+    Column("chat_id", BigInt, primary_key=True, autoincrement=False),
+    Column("data", Text, nullable=False),  # PTB's chat_data as a JSON object
+    Column("updated_at", Text, nullable=False),  # UTC ISO-8601
+)

@@ -34,6 +34,7 @@ import storage.alerts as alert_tables
 import storage.broadcast_drafts as draft_tables
 import storage.broadcasts as broadcast_tables
 import storage.chat_profile as chat_profile_table
+import storage.chat_state as chat_state_table
 import storage.eta_marks as eta_mark_table
 import storage.etas as eta_tables
 import storage.events as event_tables
@@ -79,6 +80,7 @@ from bot.domain.broadcasts import (
     SegmentGroup,
 )
 from bot.domain.chat_profile import ChatProfile
+from bot.domain.chat_state import ConversationKey, StoredConversation
 from bot.domain.delays import NoticeState
 from bot.domain.eta import EtaQueue
 from bot.domain.events import Event
@@ -775,6 +777,53 @@ class SqlStore:
         """Close the chat's question, if any."""
         async with self._db.write() as conn:
             await staff_prompt_table.clear_prompt(conn, chat_id)
+
+    # --- conversation state (PTB persistence, bot/persistence.py) ---
+    async def conversations(self, name: str, *, since: datetime) -> dict[ConversationKey, object]:
+        """Every state of the conversation `name` written at or after `since`."""
+        async with self._db.read() as conn:
+            return await chat_state_table.handler_states(conn, name, since=since)
+
+    async def chat_conversations(
+        self, chat_id: int, *, since: datetime
+    ) -> list[StoredConversation]:
+        """The states of every conversation of `chat_id` written at or after `since`."""
+        async with self._db.read() as conn:
+            return await chat_state_table.chat_states(conn, chat_id, since=since)
+
+    async def save_conversation(
+        self, name: str, key: ConversationKey, state: object | None, *, at: datetime
+    ) -> None:
+        """Store the state (JSON-able) of one conversation; None: it ended (forget it)."""
+        async with self._db.write() as conn:
+            await chat_state_table.save_state(conn, name, key, state, at=at)
+
+    async def chat_data(self, chat_id: int, *, since: datetime) -> dict[str, object]:
+        """The chat's data written at or after `since` ({} when none)."""
+        async with self._db.read() as conn:
+            return await chat_state_table.data_of_chat(conn, chat_id, since=since)
+
+    async def all_chat_data(self, *, since: datetime) -> dict[int, dict[str, object]]:
+        """The data of every chat written at or after `since`."""
+        async with self._db.read() as conn:
+            return await chat_state_table.all_data(conn, since=since)
+
+    async def save_chat_data(
+        self, chat_id: int, data: Mapping[str, object], *, at: datetime
+    ) -> None:
+        """Store the chat's data (JSON-able); empty: forget it."""
+        async with self._db.write() as conn:
+            await chat_state_table.save_data(conn, chat_id, data, at=at)
+
+    async def prune_chat_state(self, *, before: datetime) -> int:
+        """Forget conversation states and chat data written before `before`; rows deleted."""
+        async with self._db.write() as conn:
+            return await chat_state_table.prune(conn, before=before)
+
+    async def earlier_unhandled_updates(self, chat_id: int, update_id: int) -> list[int]:
+        """The chat's updates before `update_id` recorded in the inbox and not handled yet."""
+        async with self._db.read() as conn:
+            return await update_inbox_table.earlier_unhandled(conn, chat_id, update_id)
 
     async def notice_holds(self, notice_ids: Collection[int]) -> dict[int, datetime]:
         """For each of these notices whose message still waits under a hold (quiet hours), the

@@ -8,6 +8,7 @@ from bot.domain.alerts import AlertSourceStore
 from bot.domain.broadcast_drafts import BroadcastDraftStore
 from bot.domain.broadcasts import BroadcastStore
 from bot.domain.chat_profile import ChatProfileStore
+from bot.domain.chat_state import ChatStateStore
 from bot.domain.events import EventStore
 from bot.domain.handoffs import HandoffStore
 from bot.domain.ingest import IngestStore
@@ -32,6 +33,7 @@ class AppStore(
     BroadcastDraftStore,
     StaffLookupStore,
     StaffPromptStore,
+    ChatStateStore,
     NoticeStore,
     OutboxStore,
     EventStore,

@@ -10,15 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Literal
 
 from aiohttp import web
 
 from bot.context import Services
+from bot.leadership import Role
 
 logger = logging.getLogger(__name__)
 
-Role = Literal["leader", "follower"]
 RoleProvider = Callable[[], Role]
 HEALTH_TIMEOUT_SECONDS = 5.0
 

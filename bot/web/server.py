@@ -15,13 +15,18 @@ from aiohttp import web
 
 from bot.context import Services
 from bot.run_output import StartRefused
-from bot.web import health, metrics
+from bot.web import health, ingest, metrics, shopify
 from bot.web.health import ROLE, RoleProvider, single_instance
 from bot.web.webhook import WebhookIntake
 
 RouteAdder = Callable[[web.Application, Services], None]
-# Each feature's `add_routes(app, services)`; the ingest API and Shopify webhooks join here.
-FEATURES: tuple[RouteAdder, ...] = (health.add_routes, metrics.add_routes)
+# Each feature's `add_routes(app, services)`; each decides from the settings whether it is on.
+FEATURES: tuple[RouteAdder, ...] = (
+    health.add_routes,
+    metrics.add_routes,
+    ingest.add_routes,
+    shopify.add_routes,
+)
 SHUTDOWN_SECONDS = 5.0
 
 

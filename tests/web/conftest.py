@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.context import Services
 from bot.i18n import Catalogs
-from bot.web.health import Role
+from bot.leadership import Role
 from bot.web.server import build_web_app
 from storage.store import SqlStore, open_store
 from tests.databases import database_settings
