@@ -89,6 +89,8 @@ async def start_bot(database_url: str, sandbox: Sandbox, folder: Path) -> BotPro
         "BACKORDER_SEND_RATE": SEND_RATE,
         "BACKORDER_CHAT_SEND_RATE": CHAT_SEND_RATE,
         "BACKORDER_LOG_LEVEL": "INFO",
+        # Why: two bots run side by side; each web server takes a free port.
+        "BACKORDER_LISTEN": "127.0.0.1:0",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
