@@ -77,7 +77,8 @@ def overdue_text(found: Sequence[OverduePurchaseOrder]) -> str:
     lines = [f"overdue purchase orders: {len(found)}"]
     lines += [
         f"  {po.po_id}  sku {po.sku}  supplier {po.supplier or '-'}"
-        f"  due {po.expected_date.isoformat()} ({po.days_overdue} days overdue)"
+        f"  due {po.expected_date.isoformat()} ({po.days_overdue} "
+        f"{'day' if po.days_overdue == 1 else 'days'} overdue)"
         f"  lines waiting {len(po.lines)}  customers waiting {len(po.customers)}"
         for po in found
     ]

@@ -16,9 +16,11 @@ from bot.context import Services
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.eta import EtaRules
 from bot.domain.model import Customer, Order, OrderLine, PoStatus, Product, PurchaseOrder
+from bot.domain.overdue_supply import OverduePurchaseOrder
 from bot.i18n import Catalogs
 from bot.jobs import report_overdue_supply
 from bot.services.eta import recompute_etas
+from bot.services.overdue_supply import overdue_text
 from storage.store import SqlStore, open_store
 from tests.databases import use_database
 
@@ -154,3 +156,17 @@ async def test_the_running_bot_warns_once_a_day_per_overdue_purchase_order(
     assert "PO-LATE" in same_day[0] and "2026-11-20" in same_day[0]
     assert "3 lines of 2 customers" in same_day[0]
     assert len(next_day) == 1 and "(20 days overdue)" in next_day[0]
+
+
+def test_a_purchase_order_one_day_late_reads_one_day_overdue() -> None:
+    late = OverduePurchaseOrder(
+        po_id="PO-1",
+        sku="LAMP",
+        supplier=None,
+        expected_date=date(2026, 12, 8),
+        days_overdue=1,
+        lines=(("1001", 1),),
+        customers=frozenset({"C1"}),
+    )
+
+    assert "due 2026-12-08 (1 day overdue)" in overdue_text([late])
