@@ -2,7 +2,7 @@
 
 Catch-up first, as at every start (dates, a missed daily sweep, alerts, recomputes left behind);
 then the update inbox's leftovers (updates recorded by an instance that died before handling
-them), long polling (getUpdates has one caller per bot: Telegram answers a second one 409
+them; looked for again every ORPHAN_CHECK_SECONDS while leading), long polling (getUpdates has one caller per bot: Telegram answers a second one 409
 Conflict) and the outbox dispatcher. The JobQueue jobs (notice sweeps, the daily sweep, ratings,
 broadcast progress, event delivery) are scheduled on every instance and act only while it leads
 (`bot.leadership.leader_only`).
@@ -10,6 +10,8 @@ broadcast progress, event delivery) are scheduled on every instance and act only
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -37,6 +39,9 @@ logger = logging.getLogger(__name__)
 
 EVENT_DELIVERY_KEY = "event_delivery"
 EVENT_DELIVERY_INTERVAL = timedelta(seconds=2)
+# Why: a dead instance's unhandled updates hold up its chats' later updates (bot/persistence.py
+# waits up to 10 s for them); looked for this often, they are handled well within that.
+ORPHAN_CHECK_SECONDS = 2.0
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 Fetch = Callable[[], Awaitable[LongPolling]]
@@ -71,6 +76,7 @@ class LeaderDuties:
         self._fetch = fetch
         self._instances = instances
         self._fetching: LongPolling | None = None
+        self._orphans: asyncio.Task[None] | None = None
 
     async def begin(self) -> None:
         """Catch up, queue the inbox's leftovers, then start polling (if a duty), event delivery
@@ -88,7 +94,8 @@ class LeaderDuties:
         await services.store.prune_chat_state(before=services.clock.now() - STATE_LIFETIME)
         # Why: updates recorded but never handled (a run that died, the last leader or another
         # instance that died) are queued before newer ones, so each chat's order holds.
-        await self._inbox.replay(application.bot)
+        live = await self._instances.live_instances() if self._instances is not None else None
+        await self._inbox.replay(application.bot, live=live)
         if self._fetch is not None:
             self._fetching = await self._fetch()
         delivery = application.bot_data.get(EVENT_DELIVERY_KEY)
@@ -96,6 +103,24 @@ class LeaderDuties:
             delivery.resume()
         await self._free_claims_of_the_dead(services)
         start_dispatching(application.bot_data, services)
+        if self._instances is not None:
+            self._orphans = asyncio.create_task(
+                self._take_orphans(self._instances), name="orphaned-updates"
+            )
+
+    async def _take_orphans(self, instances: LiveInstances) -> None:
+        """Every ORPHAN_CHECK_SECONDS: queue the updates that an instance recorded (and Telegram
+        was told it got) but did not handle before it died, so its chats do not wait for the
+        next change of leader."""
+        while True:
+            await asyncio.sleep(ORPHAN_CHECK_SECONDS)
+            try:
+                live = await instances.live_instances()
+                if live is not None:
+                    await self._inbox.replay(self._application.bot, live=live)
+            except Exception as exc:
+                # Why: a database blip; the next look tries again.
+                logger.warning("could not look for orphaned updates: %s", type(exc).__name__)
 
     async def _free_claims_of_the_dead(self, services: Services) -> None:
         """Outbox rows claimed by instances that are gone (the last leader, on any machine) are
@@ -114,6 +139,11 @@ class LeaderDuties:
         """Stop event delivery, the dispatcher and polling (the jobs stop acting by themselves:
         they are `leader_only`); `at_once` cuts the dispatcher's pass short (no new send starts;
         sends already under way finish)."""
+        orphans, self._orphans = self._orphans, None
+        if orphans is not None:
+            orphans.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await orphans
         stop_event_delivery(self._application)
         await stop_dispatching(
             self._application.bot_data, wait_seconds=0 if at_once else DISPATCH_STOP_SECONDS

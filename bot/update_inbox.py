@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from telegram import Bot, Update
 
@@ -17,6 +17,7 @@ from bot.domain.update_inbox import (
     UpdateInboxStore,
     resume_offset,
 )
+from bot.services.processes import this_process
 from bot.update_processor import chat_key
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,8 @@ class UpdateInbox:
 
     Polling acknowledges a batch (the next getUpdates offset) only after `receive` returned; a
     webhook answers Telegram only after it. Handling is at least once: an update recorded but not
-    marked handled when the process died is handled again by `replay` at the next start.
+    marked handled when the process died is handled again by `replay`: at the next start, or by
+    the leader once it sees that instance gone (bot/leader_duties.py).
     """
 
     def __init__(self, store: UpdateInboxStore, clock: Clock, queue: asyncio.Queue[object]) -> None:
@@ -84,19 +86,24 @@ class UpdateInbox:
                             waiting.set_result(None)
         await done
 
-    async def replay(self, bot: Bot) -> int:
-        """Queue every update recorded but not handled (a previous run's), in update_id order,
-        except those this process queued itself and is still handling."""
+    async def replay(self, bot: Bot, *, live: Collection[str] | None = None) -> int:
+        """Queue every update recorded but not handled, in update_id order, except those this
+        process is handling and, given `live` (the 'host/pid' of every running instance), those
+        another live instance recorded: that instance handles them (DESIGN §13). Returns how
+        many were queued."""
+        others = set(live or ()) - {this_process()}
         unhandled = [
             row
             for row in await self._store.unhandled_updates()
-            if row.update_id not in self._pending
+            if row.update_id not in self._pending and row.recorded_by not in others
         ]
         for row in unhandled:
             self._pending.add(row.update_id)
             await self._queue.put(Update.de_json(dict(row.payload), bot))
         if unhandled:
-            logger.info("handling %d update(s) left unhandled by the last run", len(unhandled))
+            logger.info(
+                "handling %d update(s) left unhandled by an instance that stopped", len(unhandled)
+            )
         return len(unhandled)
 
     def queued_here(self, update_id: int) -> bool:

@@ -26,6 +26,7 @@ from sqlalchemy import func, select, text, true
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql import Executable
 
 from storage.database import database_url, unavailable
 
@@ -50,6 +51,9 @@ class PostgresLeaderLock:
         self._engine: AsyncEngine | None = None
         self._conn: AsyncConnection | None = None
         self._held = False
+        # Why: one session serves the leadership loop and the leader's duties; a driver
+        # connection runs one statement at a time, so they take turns.
+        self._turn = asyncio.Lock()
 
     @property
     def held(self) -> bool:
@@ -63,10 +67,11 @@ class PostgresLeaderLock:
         """
         if self._held:
             return True
-        conn = await self._connection()
+        async with self._turn:
+            await self._connection()
         try:
             taken = await asyncio.wait_for(
-                conn.scalar(select(func.pg_try_advisory_lock(LEADER_LOCK_KEY))),
+                self._scalar(select(func.pg_try_advisory_lock(LEADER_LOCK_KEY))),
                 self._check_seconds,
             )
         except (OSError, DBAPIError, TimeoutError):
@@ -85,7 +90,7 @@ class PostgresLeaderLock:
         if not self._held or self._conn is None:
             return False
         try:
-            await asyncio.wait_for(self._conn.scalar(select(true())), self._check_seconds)
+            await asyncio.wait_for(self._scalar(select(true())), self._check_seconds)
         except asyncio.CancelledError:
             await self._drop()
             raise
@@ -97,8 +102,7 @@ class PostgresLeaderLock:
 
     async def holder(self) -> str | None:
         """'host/pid' of the instance holding the lock, when one does and it could be read."""
-        conn = await self._connection()
-        name = await conn.scalar(_HOLDER, {"key": LEADER_LOCK_KEY})
+        name = await self._scalar(_HOLDER, {"key": LEADER_LOCK_KEY})
         if isinstance(name, str) and name.startswith(APPLICATION_PREFIX):
             return name.removeprefix(APPLICATION_PREFIX)
         return None
@@ -106,13 +110,21 @@ class PostgresLeaderLock:
     async def live_instances(self) -> set[str] | None:
         """'host/pid' of every instance of `run` with a session on this database (leader and
         followers: each keeps its lock session for its whole life)."""
-        conn = await self._connection()
-        rows = await conn.execute(_INSTANCES, {"prefix": f"{APPLICATION_PREFIX}%"})
-        return {str(name).removeprefix(APPLICATION_PREFIX) for name in rows.scalars()}
+        async with self._turn:
+            conn = await self._connection()
+            rows = await conn.execute(_INSTANCES, {"prefix": f"{APPLICATION_PREFIX}%"})
+            return {str(name).removeprefix(APPLICATION_PREFIX) for name in rows.scalars()}
 
     async def release(self) -> None:
         """End the session: the server drops the lock with it."""
         await self._drop()
+
+    async def _scalar(
+        self, statement: Executable, parameters: dict[str, object] | None = None
+    ) -> object:
+        async with self._turn:
+            conn = await self._connection()
+            return await conn.scalar(statement, parameters)
 
     async def _connection(self) -> AsyncConnection:
         if self._conn is not None:

@@ -403,6 +403,8 @@ update_inbox = Table(
     Column("handled_at", Text),  # NULL: not yet handled
     # The chat (else user) whose updates must stay in order; NULL: none, or recorded before 0003.
     Column("chat_id", BigInt),
+    # The instance that recorded it ('host/pid', bot/domain/processes.py); NULL: before 0004.
+    Column("recorded_by", Text),
 )
 Index(
     "update_inbox_unhandled",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -10,6 +12,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.processes import process_tag
 from bot.domain.update_inbox import InboxedUpdate, NewestUpdate
 from storage import bulk
 from storage.codec import utc_text
@@ -25,6 +28,7 @@ _RECORD_ONE = (
         payload=bindparam("payload"),
         received_at=bindparam("received_at"),
         chat_id=bindparam("chat_id"),
+        recorded_by=bindparam("recorded_by"),
     )
     .on_conflict_do_nothing(index_elements=[update_inbox.c.update_id])
 )
@@ -37,7 +41,7 @@ _RECORD = {
     .returning(update_inbox.c.update_id),
 }
 _UNHANDLED = (
-    select(update_inbox.c.update_id, update_inbox.c.payload)
+    select(update_inbox.c.update_id, update_inbox.c.payload, update_inbox.c.recorded_by)
     .where(update_inbox.c.handled_at.is_(None))
     .order_by(update_inbox.c.update_id)
 )
@@ -64,10 +68,12 @@ _PRUNE = delete(update_inbox).where(
 async def record_updates(
     db: Database, updates: Sequence[InboxedUpdate], *, now: datetime
 ) -> list[int]:
-    """Record a batch in one transaction; the ids not recorded before, in the batch's order."""
+    """Record a batch in one transaction, each row stamped with this process ('host/pid'); the
+    ids not recorded before, in the batch's order."""
     if not updates:
         return []
     received = utc_text(now)
+    recorded_by = process_tag(socket.gethostname(), os.getpid())
     async with db.write() as conn:
         stmt = _RECORD[conn.dialect.name]
         rows = [
@@ -76,6 +82,7 @@ async def record_updates(
                 "payload": _payload_json(item),
                 "received_at": received,
                 "chat_id": item.chat_id,
+                "recorded_by": recorded_by,
             }
             for item in updates
         ]
@@ -123,7 +130,10 @@ async def earlier_unhandled(
 async def unhandled_updates(conn: AsyncConnection) -> list[InboxedUpdate]:
     """Every recorded update not yet marked handled, in update_id order."""
     rows = (await conn.execute(_UNHANDLED)).all()
-    return [InboxedUpdate(int(update_id), json.loads(payload)) for update_id, payload in rows]
+    return [
+        InboxedUpdate(int(update_id), json.loads(payload), recorded_by=recorded_by)
+        for update_id, payload, recorded_by in rows
+    ]
 
 
 async def mark_updates_handled(db: Database, update_ids: Sequence[int], *, now: datetime) -> None:

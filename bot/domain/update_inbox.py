@@ -23,6 +23,8 @@ class InboxedUpdate:
     update_id: int
     payload: Mapping[str, object]
     chat_id: int | None = None
+    # The instance that recorded it ('host/pid'); None: not known (recorded before 0004).
+    recorded_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,9 @@ def upgrade() -> None:
         "update_inbox",
         sa.Column("chat_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
     )
+    # Why: an update recorded by an instance that is gone is handled by the leader (replayed);
+    # one recorded by a live instance is that instance's to handle.
+    op.add_column("update_inbox", sa.Column("recorded_by", sa.Text(), nullable=True))
     op.create_index(
         "update_inbox_chat_unhandled",
         "update_inbox",
