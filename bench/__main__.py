@@ -37,6 +37,10 @@ BENCHMARKS = {
     "stats": "bench.stats",
     "rating_pass": "bench.rating_pass",
     "alerts": "bench.alerts_check",
+    "webhook": "bench.webhook_throughput",
+    "ingest": "bench.ingest_api",
+    "shopify": "bench.shopify_webhooks",
+    "takeover": "bench.takeover",
 }
 
 

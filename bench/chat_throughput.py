@@ -111,6 +111,7 @@ async def initialized(
         async def start_polling() -> None:
             nonlocal polling, fetching
             if services is not None:
+                await application.start()
                 fetching = await start_fetching(application, poll_timeout=1)
             else:
                 await application.updater.start_polling(poll_interval=0.0, timeout=1)

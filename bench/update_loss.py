@@ -104,6 +104,8 @@ async def start_bot(
         "BACKORDER_NOW": NOW.isoformat(),
         "BACKORDER_LINK_SECRET": "update-loss-secret",
         "BACKORDER_LOG_LEVEL": "WARNING",
+        # Why: several bots run side by side; each web server takes a free port.
+        "BACKORDER_LISTEN": "127.0.0.1:0",
     }
     with (workdir / f"{name}.log").open("wb") as log:
         return await asyncio.create_subprocess_exec(

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
+import socket
 import sys
-import time
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any, TextIO
 
 from telegram import BotCommandScopeChat, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ContextTypes,
@@ -24,20 +24,25 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, Services
 from bot.i18n import SHIPPED_LANGUAGES, Catalogs
-from bot.jobs import (
-    deliver_events,
-    schedule_notice_jobs,
-    start_dispatching,
-    start_up,
-    stop_dispatching,
-)
+from bot.jobs import schedule_notice_jobs
+from bot.leader_duties import LeaderDuties, schedule_event_delivery
+from bot.leadership import LEADERSHIP_KEY, Leadership, Role
+from bot.persistence import CHAT_TURNS_KEY, ChatTurns, DatabasePersistence
 from bot.polling import LongPolling
 from bot.reply_limiter import ReplyLimiter, ReplyNotDelivered
-from bot.run_output import NonJsonAnswers, Redactor, guard_exit_paths, start_failure
+from bot.run_output import (
+    NonJsonAnswers,
+    Redactor,
+    StartRefused,
+    guard_exit_paths,
+    start_failure,
+)
 from bot.runtime import make_clock, make_rules, store_session
-from bot.services.webhook import WebhookConfigError, WebhookDelivery, webhook_target
+from bot.services.webhook import WebhookConfigError, webhook_target
 from bot.update_inbox import UpdateInbox
 from bot.update_processor import PerChatUpdateProcessor
+from bot.web.server import WebServer, build_web_app, serving
+from bot.web.webhook import WebhookIntake, webhook_path
 from handlers import (
     UPDATE_KINDS,
     all_handlers,
@@ -52,15 +57,16 @@ from handlers.menu import bot_commands, staff_commands
 from handlers.ratings import GROUP as COMMENT_GROUP
 from handlers.staff.broadcast_progress import schedule_progress_job
 from handlers.staff.typed_input import GROUP as STAFF_INPUT_GROUP
+from storage.chat_lock import chat_locks
+from storage.database import database_url
+from storage.leader_lock import leader_lock
 
 # Why: PTB's builder infers loose generic parameters; the context type is the one that matters.
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
 logger = logging.getLogger(__name__)
 
-EVENT_DELIVERY_KEY = "event_delivery"
 UPDATE_INBOX_KEY = "update_inbox"
-EVENT_DELIVERY_INTERVAL = timedelta(seconds=2)
 
 
 def build_application(services: Services) -> BotApplication:
@@ -76,11 +82,17 @@ def build_application(services: Services) -> BotApplication:
     # Updater; the processor marks each one handled and keeps each chat's updates in order.
     update_queue: asyncio.Queue[object] = asyncio.Queue()
     inbox = UpdateInbox(services.store, services.clock, update_queue)
+    # Why: conversation state lives in the database and each chat's updates take turns across
+    # instances (DESIGN §13); with one process (SQLite) its memory stays the one to read.
+    several = database_url(settings.database_target).get_backend_name() == "postgresql"
+    persistence = DatabasePersistence(services.store, services.clock, fresh_reads=several)
+    turns = ChatTurns(persistence, services.store, chat_locks(settings.database_target), inbox)
     application = (
         Application.builder()
         .updater(None)
         .update_queue(update_queue)
-        .concurrent_updates(PerChatUpdateProcessor(after=inbox.mark_handled))
+        .persistence(persistence)
+        .concurrent_updates(PerChatUpdateProcessor(after=inbox.mark_handled, around=turns.turn))
         .token(token)
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
@@ -98,48 +110,23 @@ def build_application(services: Services) -> BotApplication:
         .post_init(_post_init)
         .build()
     )
+    turns.application = application
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[UPDATE_INBOX_KEY] = inbox
+    application.bot_data[CHAT_TURNS_KEY] = turns
     application.add_handlers(first_handlers(), group=FIRST_GROUP)
     application.add_handlers(early_handlers(), group=STAFF_INPUT_GROUP)
     application.add_handlers(comment_handlers(), group=COMMENT_GROUP)
     application.add_handlers(handoff_handlers(), group=HANDOFF_GROUP)
     application.add_handlers(all_handlers())
     application.add_error_handler(_on_error)
-    _schedule_event_delivery(application, services)
     if application.job_queue is None:
-        raise RuntimeError("notices need PTB's job queue (python-telegram-bot[job-queue])")
+        raise RuntimeError("the bot needs PTB's job queue (python-telegram-bot[job-queue])")
+    # Why: scheduled on every instance; each acts only while its instance leads (leader_only).
     schedule_notice_jobs(application.job_queue)
     schedule_progress_job(application.job_queue)
+    schedule_event_delivery(application, services)
     return application
-
-
-def _schedule_event_delivery(application: BotApplication, services: Services) -> None:
-    """When a webhook is configured, drain the shop's events to it on every tick."""
-    target = webhook_target(services.settings)
-    if target is None:
-        return
-    if application.job_queue is None:
-        raise RuntimeError("event delivery needs PTB's job queue (python-telegram-bot[job-queue])")
-    delivery = WebhookDelivery(services.store, target)
-    application.bot_data[EVENT_DELIVERY_KEY] = delivery
-    application.job_queue.run_repeating(
-        deliver_events,
-        interval=EVENT_DELIVERY_INTERVAL,
-        first=0,
-        data=delivery,
-        name="deliver-events",
-        # Why: the drain guards itself against overlap; with APScheduler's default of one
-        # instance, every tick during a long retry would log a "skipped" warning instead.
-        job_kwargs={"max_instances": 2},
-    )
-
-
-def _stop_event_delivery(application: BotApplication) -> None:
-    """Let a drain that is waiting to retry return, so stopping the job queue does not hang."""
-    delivery = application.bot_data.get(EVENT_DELIVERY_KEY)
-    if isinstance(delivery, WebhookDelivery):
-        delivery.stop()
 
 
 async def _post_init(application: BotApplication) -> None:
@@ -221,45 +208,102 @@ async def _on_error(update: object, context: BotContext) -> None:
 
 
 @contextlib.asynccontextmanager
-async def polling(
-    application: BotApplication, *, poll_timeout: float = 10.0
+async def running(
+    application: BotApplication,
+    *,
+    intake: WebhookIntake | None = None,
+    poll: bool = True,
+    poll_timeout: float = 10.0,
 ) -> AsyncIterator[BotApplication]:
-    """Run the application with long polling for the duration of the block, then stop it cleanly."""
+    """Run the application for the duration of the block, then stop it cleanly.
+
+    Every instance handles the updates it is given; the leader (bot/leadership.py) also sweeps,
+    dispatches and, without `intake`, polls Telegram (unless `poll` is False: updates then come
+    only through the update inbox). With `intake` (served by bot/web/server.py) every instance
+    takes updates by webhook (`start_webhook`). On SQLite the one instance is
+    always the leader, and it has caught up (dates, notices) before updates are taken.
+    """
     async with application:
         if application.post_init is not None:
             await application.post_init(application)
-        # Why: what fell due while the bot was down is settled before the first update is read;
-        # on a large shop that takes seconds, so the log says what the bot is doing meanwhile.
-        logger.info("settling dates and notices before reading updates")
-        started = time.monotonic()
-        await start_up(application.bot_data, application.bot_data[SERVICES_KEY])
-        logger.info("settled in %.1f s", time.monotonic() - started)
-        fetching = await start_fetching(application, poll_timeout=poll_timeout)
-        start_dispatching(application.bot_data, application.bot_data[SERVICES_KEY])
+        await application.start()
+        services = application.bot_data[SERVICES_KEY]
+        assert isinstance(services, Services)
+        inbox = application.bot_data[UPDATE_INBOX_KEY]
+        assert isinstance(inbox, UpdateInbox)
+        fetch = (
+            functools.partial(start_fetching, application, poll_timeout=poll_timeout)
+            if intake is None and poll
+            else None
+        )
+        lock = leader_lock(services.settings.database_target)
+        duties = LeaderDuties(application, inbox, fetch=fetch, instances=lock)
+        leadership = Leadership(lock, duties)
+        application.bot_data[LEADERSHIP_KEY] = leadership
         try:
+            await leadership.start()
+            if intake is not None:
+                await start_webhook(application, intake)
             yield application
         finally:
-            await stop_dispatching(application.bot_data)
-            _stop_event_delivery(application)
-            await fetching.stop()
+            if intake is not None:
+                await intake.stop()
+            await leadership.stop()
             await application.stop()
+            turns = application.bot_data[CHAT_TURNS_KEY]
+            assert isinstance(turns, ChatTurns)
+            await turns.close()
+
+
+def polling(
+    application: BotApplication, *, poll_timeout: float = 10.0, poll: bool = True
+) -> contextlib.AbstractAsyncContextManager[BotApplication]:
+    """`running` with long polling (see there for `poll`)."""
+    return running(application, poll=poll, poll_timeout=poll_timeout)
 
 
 async def start_fetching(application: BotApplication, *, poll_timeout: float) -> LongPolling:
-    """Start the application and long polling into its update inbox; stop the result first.
+    """Long polling into the application's update inbox (started); stop the result first.
 
-    A previous run's unhandled updates are queued before polling starts, so they are handled
-    before newer updates of the same chat.
+    A webhook left set by webhook mode is removed first (its pending updates kept), as PTB's own
+    polling does: Telegram refuses getUpdates while one is set.
     """
     inbox = application.bot_data[UPDATE_INBOX_KEY]
     assert isinstance(inbox, UpdateInbox)
-    await inbox.replay(application.bot)
-    await application.start()
+    await application.bot.delete_webhook(drop_pending_updates=False)
     fetching = LongPolling(
         application.bot, inbox, timeout=poll_timeout, allowed_updates=UPDATE_KINDS
     )
     await fetching.start()
     return fetching
+
+
+async def start_webhook(application: BotApplication, intake: WebhookIntake) -> None:
+    """Open `intake` into the (started) application's update inbox and register the webhook.
+
+    setWebhook (Telegram Bot API) gets the URL, the `secret_token`, the update kinds the bot
+    handles (as polling asks for) and keeps the pending updates; every instance registers the same
+    URL. The webhook is left set when the bot stops: with several instances behind one URL the
+    others keep receiving, and Telegram keeps what it could not deliver until an instance answers.
+    StartRefused when Telegram refuses it.
+    """
+    settings = application.bot_data[SERVICES_KEY].settings
+    inbox = application.bot_data[UPDATE_INBOX_KEY]
+    assert isinstance(inbox, UpdateInbox)
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    intake.open(inbox, application.bot)
+    try:
+        await application.bot.set_webhook(
+            url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=list(UPDATE_KINDS),
+            drop_pending_updates=False,
+        )
+    except BadRequest as exc:
+        raise StartRefused(
+            f"the Bot API refused BACKORDER_WEBHOOK_URL {settings.webhook_url} ({exc.message})"
+        ) from exc
+    logger.info("taking updates by webhook at %s", settings.webhook_url)
 
 
 class TokenRedactingFormatter(logging.Formatter):
@@ -307,7 +351,8 @@ def configure_logging(
 
 
 def run_bot(settings: Settings) -> int:
-    """`backorder-bot run`: long polling until Ctrl-C.
+    """`backorder-bot run`: long polling (or, with BACKORDER_WEBHOOK_URL, the webhook) until
+    Ctrl-C, with the web server of bot/web/server.py on BACKORDER_LISTEN.
 
     Exit 2, with one line naming the setting, without a token or when the Bot API cannot be used
     (unreachable, not a Bot API, token rejected); the token is never printed (bot.run_output).
@@ -354,7 +399,37 @@ async def _serve(settings: Settings) -> None:
             rules=make_rules(settings),
             catalogs=Catalogs.load(default_language=settings.default_language),
         )
-        async with polling(build_application(services)):
-            logger.info("bot is running; press Ctrl-C to stop")
+        async with serving_bot(services) as (_, server):
+            logger.info("bot is running (web server on %s); press Ctrl-C to stop", server.base_url)
             await stop.wait()
     logger.info("bot stopped")
+
+
+@contextlib.asynccontextmanager
+async def serving_bot(
+    services: Services,
+    *,
+    sock: socket.socket | None = None,
+    poll_timeout: float = 10.0,
+) -> AsyncIterator[tuple[BotApplication, WebServer]]:
+    """The bot as `run` runs it, for the duration of the block: the web server on
+    BACKORDER_LISTEN (or `sock`, already bound) and the Application taking updates by webhook
+    when BACKORDER_WEBHOOK_URL is set, else by long polling."""
+    settings = services.settings
+    application = build_application(services)
+    intake = None
+    if settings.webhook_url is not None and settings.webhook_secret is not None:
+        intake = WebhookIntake(settings.webhook_secret, webhook_path(settings.webhook_url))
+
+    def role() -> Role:
+        leadership = application.bot_data.get(LEADERSHIP_KEY)
+        return leadership.role if isinstance(leadership, Leadership) else "follower"
+
+    web_app = build_web_app(services, webhook=intake, role=role)
+    # Why: the server listens before setWebhook, so Telegram's first POST finds it; until the
+    # bot runs, the webhook answers 503 and Telegram tries again.
+    async with (
+        serving(web_app, *settings.listen, sock=sock) as server,
+        running(application, intake=intake, poll_timeout=poll_timeout),
+    ):
+        yield application, server

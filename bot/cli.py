@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.services.supply_impact import NoticeSettings
 
 IMPORT_KINDS = ("products", "orders", "purchase-orders")
+IMPORT_FORMATS = ("backorder", "shopify", "woocommerce")
 # Why: argparse's words for a value it could not take (a type, a choice, a clashing flag),
 # as against a usage error (a missing subcommand or argument, an unknown flag).
 _BAD_VALUE = re.compile(r"^argument [^:]+: (invalid |not allowed with |not a date)")
@@ -49,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     """Argument parser with one subcommand per job."""
     parser: argparse.ArgumentParser = _Parser(prog="backorder-bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the bot with long polling")
+    commands.add_parser(
+        "run", help="run the bot (long polling, or a webhook with BACKORDER_WEBHOOK_URL)"
+    )
     demo = commands.add_parser("demo", help="offline demo on the sandbox")
     demo.add_argument("--script", type=Path, help="play FILE's actions, print the transcript")
     sandbox = commands.add_parser("sandbox", help="run the sandbox Bot API server alone")
@@ -57,6 +60,20 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import", help="import a CSV file (all-or-nothing)")
     importer.add_argument("kind", choices=IMPORT_KINDS)
     importer.add_argument("file", type=Path)
+    importer.add_argument(
+        "--format",
+        dest="file_format",
+        choices=IMPORT_FORMATS,
+        default="backorder",
+        help="backorder (the README's columns, default), shopify (Shopify's order or product "
+        "export) or woocommerce (WooCommerce's order export)",
+    )
+    importer.add_argument(
+        "--currency",
+        type=str.upper,
+        metavar="CODE",
+        help="the shop's currency, for a Shopify product export (it has no currency column)",
+    )
     order = commands.add_parser("order", help="print an order with its estimated dates")
     order.add_argument("order_id")
     order.add_argument("--json", action="store_true", help="print the contract's JSON")
@@ -140,7 +157,8 @@ def _command(argv: Sequence[str] | None) -> int:
             from storage.run_lock import DatabaseInUse, exclusive_run
 
             try:
-                # Why: two bots on one database would each send every notice.
+                # Why: two bots on one SQLite file would each send every notice; on PostgreSQL
+                # several run and elect a leader (bot/leadership.py), so nothing is held here.
                 with exclusive_run(settings.database_target):
                     return run_bot(settings)
             except DatabaseInUse as exc:
@@ -160,7 +178,9 @@ def _command(argv: Sequence[str] | None) -> int:
             serve(port=args.port)
             return 0
         case "import":
-            return asyncio.run(_import(settings, args.kind, args.file))
+            return asyncio.run(
+                _import(settings, args.kind, args.file, args.file_format, args.currency)
+            )
         case "order":
             return asyncio.run(_order(settings, args.order_id, as_json=args.json))
         case "link" if args.all:
@@ -186,10 +206,20 @@ def _command(argv: Sequence[str] | None) -> int:
     return 2
 
 
-async def _import(settings: Settings, kind: str, path: Path) -> int:
+async def _import(
+    settings: Settings, kind: str, path: Path, file_format: str, currency: str | None
+) -> int:
     from bot.runtime import make_clock, make_rules, store_session
     from bot.services.importing import import_csv
+    from bot.services.importing.formats import FORMATS
 
+    if file_format not in FORMATS[kind]:
+        bad_value(
+            f"argument --format: {kind} cannot be imported as {file_format} "
+            f"(formats for {kind}: {', '.join(FORMATS[kind])})"
+        )
+    if currency is not None and (kind, file_format) != ("products", "shopify"):
+        bad_value("argument --currency: only a Shopify product export (--format shopify) needs it")
     clock = make_clock(settings)
     async with store_session(settings) as store:
         report = await import_csv(
@@ -200,6 +230,8 @@ async def _import(settings: Settings, kind: str, path: Path) -> int:
             rules=make_rules(settings),
             now=clock.now(),
             actor="cli",
+            file_format=file_format,
+            currency=currency,
         )
     if report.errors:
         for error in report.errors:

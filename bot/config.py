@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.domain.quiet_hours import QuietHours
@@ -19,10 +20,16 @@ UTC_ZONE = ZoneInfo("UTC")
 DEFAULT_QUIET_HOURS = QuietHours(time(21, 0), time(8, 0))
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TOKEN_SHAPE = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
+# Telegram's setWebhook: "1-256 characters. Only characters A-Z, a-z, 0-9, _ and - are allowed."
+_WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+DEFAULT_LISTEN = ("127.0.0.1", 8080)
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 # Why: day settings beyond ten years overflow date arithmetic; the CSV's day columns stop there too.
 MAX_DAYS = 3650
+# Why: a bearer token or HMAC secret guessable by trying is no protection (DESIGN §14).
+MIN_SECRET = 16
 # Why: a Bot API wait longer than an hour is a mistake in the setting, not a slow network.
 MAX_API_SECONDS = 3600.0
 
@@ -67,6 +74,16 @@ class Settings:
     api_timeout: float = 30.0
     api_connect_timeout: float = 10.0
     reply_retry_seconds: float = 60.0
+    # DESIGN §2/§13: where Telegram posts updates (None: long polling) and the secret_token it
+    # sends with each; the secret must never reach a log line.
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    # DESIGN §2: host and port of the web server of `run` (webhook, ingest API, /healthz, /metrics).
+    listen: tuple[str, int] = DEFAULT_LISTEN
+    # DESIGN §14: the ingest API's bearer token (None: the API is off) and Shopify's webhook
+    # secret (None: no /webhooks/shopify). Secrets: never logged, not in the repr.
+    api_token: str | None = None
+    shopify_secret: str | None = None
 
     def __repr__(self) -> str:
         # Why: the token and the database password must never reach a log line through a repr.
@@ -184,6 +201,9 @@ def load_settings(
     webhook_url = get("BACKORDER_EVENTS_WEBHOOK_URL")
     if webhook_url and not webhook_url.startswith(("http://", "https://")):
         raise ConfigError("BACKORDER_EVENTS_WEBHOOK_URL must be an http:// or https:// URL")
+    telegram_webhook_url, webhook_secret = _telegram_webhook(
+        get("BACKORDER_WEBHOOK_URL"), get("BACKORDER_WEBHOOK_SECRET")
+    )
     return Settings(
         token=token,
         api_base_url=api_base_url,
@@ -224,7 +244,78 @@ def load_settings(
             60.0,
             allow_zero=True,
         ),
+        webhook_url=telegram_webhook_url,
+        webhook_secret=webhook_secret,
+        listen=_listen(get("BACKORDER_LISTEN")),
+        api_token=_secret(get("BACKORDER_API_TOKEN"), "BACKORDER_API_TOKEN"),
+        shopify_secret=_secret(get("BACKORDER_SHOPIFY_SECRET"), "BACKORDER_SHOPIFY_SECRET"),
     )
+
+
+def _telegram_webhook(url: str | None, secret: str | None) -> tuple[str | None, str | None]:
+    """BACKORDER_WEBHOOK_URL and BACKORDER_WEBHOOK_SECRET, checked as Telegram's setWebhook checks
+    them: an https URL (plain http only on a loopback host: the sandbox, tests) and a secret of
+    1-256 characters from A-Z, a-z, 0-9, _ and -; the secret is required with the URL. The
+    messages never quote the secret."""
+    if url is None:
+        if secret is not None:
+            raise ConfigError(
+                "BACKORDER_WEBHOOK_SECRET is set but BACKORDER_WEBHOOK_URL is not; set both for "
+                "webhook mode, or neither for long polling"
+            )
+        return None, None
+    parts = urlsplit(url)
+    try:
+        host, _ = parts.hostname, parts.port
+    except ValueError as exc:
+        raise ConfigError(f"BACKORDER_WEBHOOK_URL has a bad port: {url!r}") from exc
+    loopback_http = parts.scheme == "http" and host in _LOOPBACK_HOSTS
+    if not (parts.scheme == "https" or loopback_http) or not host:
+        raise ConfigError(
+            "BACKORDER_WEBHOOK_URL must be an https:// URL that Telegram can reach, such as "
+            f"https://bot.example.com/telegram (not {url!r}); plain http:// only on 127.0.0.1"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError("BACKORDER_WEBHOOK_URL must not have a query (?...) or fragment (#...)")
+    if secret is None:
+        raise ConfigError(
+            "BACKORDER_WEBHOOK_URL is set but BACKORDER_WEBHOOK_SECRET is not; Telegram sends the "
+            "secret with every update and the bot refuses requests without it"
+        )
+    if not _WEBHOOK_SECRET_SHAPE.fullmatch(secret):
+        raise ConfigError(
+            "BACKORDER_WEBHOOK_SECRET must be 1-256 characters, only A-Z, a-z, 0-9, _ and - "
+            "(Telegram's rule for secret_token)"
+        )
+    return url, secret
+
+
+def _listen(raw: str | None) -> tuple[str, int]:
+    """BACKORDER_LISTEN as (host, port): `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (every interface)."""
+    if raw is None:
+        return DEFAULT_LISTEN
+    host, separator, port_text = raw.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    try:
+        port = int(port_text)
+    except ValueError:
+        port = -1
+    if not separator or not 0 <= port <= 65535:
+        raise ConfigError(
+            "BACKORDER_LISTEN must be HOST:PORT such as 127.0.0.1:8080 or 0.0.0.0:8080 "
+            f"(not {raw!r})"
+        )
+    return host or "0.0.0.0", port
+
+
+def _secret(raw: str | None, name: str) -> str | None:
+    """A token or secret of at least MIN_SECRET characters (never shown in the error)."""
+    if raw is not None and len(raw) < MIN_SECRET:
+        raise ConfigError(
+            f"{name} must be at least {MIN_SECRET} characters (it is {len(raw)}); "
+            "make one with: openssl rand -hex 32"
+        )
+    return raw
 
 
 def _db_path(raw: str | None) -> Path:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.ext import JobQueue
+from telegram.ext import Job, JobQueue
 
+from bot import metrics
 from bot.clock import business_today
 from bot.context import BotContext, Services
 from bot.domain.daily_schedule import due_sweep_day
+from bot.leadership import leader_only
 from bot.recompute_job import recompute_left_behind
 from bot.services.alerts import (
     alert_blocked_questions,
@@ -80,25 +83,30 @@ class NoticeDispatch:
     task: asyncio.Task[None] | None = None
 
 
-def schedule_notice_jobs(job_queue: JobQueue[BotContext]) -> None:
-    """A sweep after every recompute (checked each second) and the daily sweep."""
-    job_queue.run_repeating(
-        sweep_when_recomputed,
+def schedule_notice_jobs(job_queue: JobQueue[BotContext]) -> list[Job[BotContext]]:
+    """A sweep after every recompute (checked each second), the daily sweep and the ratings
+    look; each acts only while this instance leads (bot/leadership.py)."""
+    sweeping = job_queue.run_repeating(
+        leader_only(sweep_when_recomputed),
         interval=SWEEP_INTERVAL,
         first=SWEEP_INTERVAL,
         name="notices-sweep",
         # Why: the sweep skips itself while another runs; one instance would log every skip.
         job_kwargs={"max_instances": 3},
     )
-    job_queue.run_repeating(
-        daily_sweep,
+    daily = job_queue.run_repeating(
+        leader_only(daily_sweep),
         interval=DAILY_CHECK_INTERVAL,
         first=DAILY_CHECK_INTERVAL,
         name="notices-daily",
     )
-    job_queue.run_repeating(
-        ratings_due, interval=RATINGS_INTERVAL, first=RATINGS_INTERVAL, name="ratings-due"
+    ratings = job_queue.run_repeating(
+        leader_only(ratings_due),
+        interval=RATINGS_INTERVAL,
+        first=RATINGS_INTERVAL,
+        name="ratings-due",
     )
+    return [sweeping, daily, ratings]
 
 
 async def ratings_due(context: BotContext) -> None:
@@ -175,7 +183,9 @@ async def catch_up(bot_data: dict[Any, Any], services: Services) -> None:
     """Recompute for today and sweep: deadlines and notices that fell due (also at start-up)."""
     today = business_today(services.clock, services.settings.timezone)
     async with sweep_lock(bot_data):
+        started = time.perf_counter()
         await recompute_etas(services.store, rules=services.rules, today=today)
+        metrics.eta_recomputed(time.perf_counter() - started)
     await sweep_if_recomputed(bot_data, services)
     await raise_daily_alerts(bot_data, services)
 
@@ -336,15 +346,23 @@ def start_dispatching(bot_data: dict[Any, Any], services: Services) -> NoticeDis
     return dispatch
 
 
-async def stop_dispatching(bot_data: dict[Any, Any]) -> None:
-    """Stop the background sender when its pass ends (or cut it short) and close its connections."""
+async def stop_dispatching(
+    bot_data: dict[Any, Any], *, wait_seconds: float = DISPATCH_STOP_SECONDS
+) -> None:
+    """Stop the background sender when its pass ends, or cut it short after `wait_seconds`
+    (0: at once, as when this instance stops leading), and close its connections."""
     dispatch = bot_data.pop(DISPATCH_KEY, None)
     if not isinstance(dispatch, NoticeDispatch):
         return
     dispatch.stop.set()
     if dispatch.task is not None:
-        # Why: a long pass may wait out a flood; rows it had not marked are sent after a restart.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(dispatch.task, DISPATCH_STOP_SECONDS)
+        # Why: a long pass may wait out a flood; rows it had not marked are sent after a restart
+        # (or by the next leader: their claims name a process that no longer sends).
+        if wait_seconds <= 0:
+            dispatch.task.cancel()
+            await asyncio.gather(dispatch.task, return_exceptions=True)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(dispatch.task, wait_seconds)
     # Why: the sending bot was never initialized (no getMe), so Bot.shutdown would skip this.
     await dispatch.sender.request.shutdown()

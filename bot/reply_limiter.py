@@ -26,6 +26,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import metrics
 from bot.domain.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -106,13 +107,18 @@ class ReplyLimiter(BaseRateLimiter[float]):
         loop = asyncio.get_running_loop()
         started = loop.time()
         attempts = 0
+        to_chat = data.get("chat_id") is not None
         while True:
             attempts += 1
             try:
-                return await self._throttled(callback, args, kwargs, data)
+                result = await self._throttled(callback, args, kwargs, data)
             except TelegramError as exc:
+                if isinstance(exc, RetryAfter):
+                    metrics.rate_limited("reply")
                 wait = self._wait_before_retry(exc, attempts)
                 if wait is None:
+                    if to_chat:
+                        metrics.message_failed("reply")
                     raise
                 elapsed = loop.time() - started
                 if elapsed + wait > window:
@@ -126,6 +132,8 @@ class ReplyLimiter(BaseRateLimiter[float]):
                         type(exc).__name__,
                         exc,
                     )
+                    if to_chat:
+                        metrics.message_failed("reply")
                     raise ReplyNotDelivered(endpoint, target, attempts, elapsed) from exc
                 logger.info(
                     "retrying %s to %s in %.1f s after %s: %s",
@@ -136,6 +144,10 @@ class ReplyLimiter(BaseRateLimiter[float]):
                     exc,
                 )
                 await asyncio.sleep(wait)
+            else:
+                if to_chat:
+                    metrics.message_sent("reply")
+                return result
 
     def _wait_before_retry(self, exc: TelegramError, attempts: int) -> float | None:
         """Seconds to wait before trying again, or None when the failure is permanent."""

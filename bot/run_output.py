@@ -88,6 +88,10 @@ def guard_exit_paths(redact: Redactor) -> None:
     logging.captureWarnings(True)
 
 
+class StartRefused(Exception):
+    """A start-up step failed in a way one setting explains; the message names it (no secret)."""
+
+
 def start_failure(error: BaseException) -> str | None:
     """The one line (without the token) saying which setting to check, or None if not the API's.
 
@@ -95,6 +99,9 @@ def start_failure(error: BaseException) -> str | None:
     means the base URL does not lead to a Bot API; a refused connection, an unknown host or a
     timeout means it cannot be reached.
     """
+    for cause in _chain(error):
+        if isinstance(cause, StartRefused):
+            return str(cause)
     for cause in _chain(error):
         if isinstance(cause, InvalidToken) and _rejected_token(cause):
             return (

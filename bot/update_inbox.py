@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 
 from telegram import Bot, Update
 
+from bot import metrics
 from bot.clock import Clock
 from bot.domain.update_inbox import (
     KEEP_HANDLED_FOR,
@@ -15,6 +17,7 @@ from bot.domain.update_inbox import (
     UpdateInboxStore,
     resume_offset,
 )
+from bot.update_processor import chat_key
 
 logger = logging.getLogger(__name__)
 
@@ -33,23 +36,72 @@ class UpdateInbox:
         self._queue = queue
         self._handled: list[int] = []
         self._marking = asyncio.Lock()
+        # Why: reply latency (bot/metrics.py) runs from recording to the end of handling.
+        self._received_at: dict[int, float] = {}
+        self._arriving: list[tuple[Update, asyncio.Future[None]]] = []
+        self._recording = asyncio.Lock()
+        # Why: update ids queued by this process and not handled yet; a replay (this instance
+        # became leader while others run, DESIGN §13) must not queue them a second time.
+        self._pending: set[int] = set()
 
     async def receive(self, updates: Sequence[Update]) -> None:
         """Record the batch durably (one transaction), then queue the ones not seen before."""
-        batch = [InboxedUpdate(update.update_id, update.to_dict()) for update in updates]
+        batch = [
+            InboxedUpdate(update.update_id, update.to_dict(), chat_key(update))
+            for update in updates
+        ]
         fresh = set(await self._store.record_updates(batch, now=self._clock.now()))
+        recorded_at = time.perf_counter()
         for update in updates:
             if update.update_id in fresh:
+                self._received_at[update.update_id] = recorded_at
+                self._pending.add(update.update_id)
                 await self._queue.put(update)
 
+    async def receive_one(self, update: Update) -> None:
+        """Record one update (a webhook POST) and queue it when new, like `receive`; returns once
+        it is recorded and raises what recording raised.
+
+        Updates arriving while a record is being written go in the next transaction together
+        (group commit), so concurrent POSTs do not each wait for a commit of their own.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._arriving.append((update, done))
+        async with self._recording:
+            if not done.done():
+                batch, self._arriving = self._arriving, []
+                # Why: Telegram may post an update again while its first POST is in this batch.
+                unique = list({item.update_id: item for item, _ in reversed(batch)}.values())
+                try:
+                    await self.receive(sorted(unique, key=lambda item: item.update_id))
+                except Exception as exc:
+                    for _, waiting in batch:
+                        if not waiting.done():
+                            waiting.set_exception(exc)
+                else:
+                    for _, waiting in batch:
+                        if not waiting.done():
+                            waiting.set_result(None)
+        await done
+
     async def replay(self, bot: Bot) -> int:
-        """Queue every update recorded but not handled (a previous run's), in update_id order."""
-        unhandled = await self._store.unhandled_updates()
+        """Queue every update recorded but not handled (a previous run's), in update_id order,
+        except those this process queued itself and is still handling."""
+        unhandled = [
+            row
+            for row in await self._store.unhandled_updates()
+            if row.update_id not in self._pending
+        ]
         for row in unhandled:
+            self._pending.add(row.update_id)
             await self._queue.put(Update.de_json(dict(row.payload), bot))
         if unhandled:
             logger.info("handling %d update(s) left unhandled by the last run", len(unhandled))
         return len(unhandled)
+
+    def queued_here(self, update_id: int) -> bool:
+        """True while this process has the update queued or is handling it."""
+        return update_id in self._pending
 
     async def mark_handled(self, update: object) -> None:
         """Mark an update handled; a failure only means it is handled again at the next start.
@@ -58,6 +110,8 @@ class UpdateInbox:
         """
         if not isinstance(update, Update):
             return
+        received_at = self._received_at.pop(update.update_id, None)
+        metrics.update_handled(None if received_at is None else time.perf_counter() - received_at)
         self._handled.append(update.update_id)
         async with self._marking:
             if not self._handled:
@@ -72,6 +126,10 @@ class UpdateInbox:
                     len(marking),
                     type(exc).__name__,
                 )
+            finally:
+                # Why: until the mark is committed the update still counts as this process's,
+                # so the chat's next update here does not wait for it (bot/persistence.py).
+                self._pending.difference_update(marking)
 
     async def resume_offset(self) -> int | None:
         """The getUpdates offset after the newest recorded update (None: Telegram's oldest)."""

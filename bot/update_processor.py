@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from telegram import Update
@@ -18,6 +18,9 @@ MAX_CONCURRENT_UPDATES = 64
 _WAITING_UPDATES = 100_000
 
 AfterUpdate = Callable[[object], Awaitable[None]]
+# Around the handling of each update of a chat, inside its turn: across instances, the chat's
+# lock and its conversation state read before and written after (bot/persistence.py ChatTurns).
+AroundChat = Callable[[int, object], AbstractAsyncContextManager[None]]
 
 
 def chat_key(update: object) -> int | None:
@@ -41,6 +44,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     has come; updates with the same `chat_key` run in the order PTB hands them over (asyncio locks
     wake waiters first come, first served). `after(update)` runs once the update's handling has
     finished, whether it raised or not (not when it was cancelled); it must not raise.
+    `around(chat_key, update)`, when given, wraps the handling of each update that has a chat
+    key, in its turn (DESIGN §13: the chat's order across instances, its state in the database).
     """
 
     def __init__(
@@ -48,10 +53,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
         *,
         after: AfterUpdate | None = None,
+        around: AroundChat | None = None,
     ) -> None:
         super().__init__(_WAITING_UPDATES)
         self._running = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._after = after
+        self.around = around
         self._locks: dict[int, asyncio.Lock] = {}
         self._holders: dict[int, int] = {}
 
@@ -62,8 +69,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             if key is None:
                 async with self._running:
                     await coroutine
-            else:
+            elif self.around is None:
                 async with self._turn(key), self._running:
+                    await coroutine
+            else:
+                async with self._turn(key), self._running, self.around(key, update):
                     await coroutine
         except asyncio.CancelledError:
             # Why: handling cut short (the process is going down) is not handled; no `after`.

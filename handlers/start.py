@@ -336,6 +336,9 @@ def _conversation() -> ConversationHandler[BotContext]:
             # step is that step's answer and never a new start by the order-number entry point.
             fallbacks=[CommandHandler("cancel", cancel), *restart],
             name="linking",
+            # Why: the step lives in the database, so the next update may land on any instance
+            # (DESIGN §13, bot/persistence.py).
+            persistent=True,
         )
 
 

@@ -464,6 +464,12 @@ async def mark_chat_reachable(db: Database, chat_id: int, *, at: datetime) -> bo
         return True
 
 
+async def outbox_backlog(conn: AsyncConnection) -> int:
+    """How many outbox rows are pending (held rows of unreachable chats included)."""
+    count = await conn.scalar(select(func.count()).where(outbox.c.status == PENDING))
+    return int(count or 0)
+
+
 async def outbox_summary(conn: AsyncConnection) -> OutboxSummary:
     """Counts by state (pending rows of unreachable chats count as held) and those chats."""
     flagged = select(

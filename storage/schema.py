@@ -401,9 +401,18 @@ update_inbox = Table(
     Column("payload", Text, nullable=False),  # the update as Telegram sent it (JSON)
     Column("received_at", Text, nullable=False),  # UTC ISO-8601
     Column("handled_at", Text),  # NULL: not yet handled
+    # The chat (else user) whose updates must stay in order; NULL: none, or recorded before 0003.
+    Column("chat_id", BigInt),
 )
 Index(
     "update_inbox_unhandled",
+    update_inbox.c.update_id,
+    sqlite_where=update_inbox.c.handled_at.is_(None),
+    postgresql_where=update_inbox.c.handled_at.is_(None),
+)
+Index(
+    "update_inbox_chat_unhandled",
+    update_inbox.c.chat_id,
     update_inbox.c.update_id,
     sqlite_where=update_inbox.c.handled_at.is_(None),
     postgresql_where=update_inbox.c.handled_at.is_(None),
@@ -626,4 +635,53 @@ handoff_relays = Table(
     Column("to_chat_id", BigInt),  # NULL until the copy was made
     Column("copy_message_id", BigInt),
     PrimaryKeyConstraint("from_chat_id", "from_message_id"),
+)
+
+# DESIGN §14: the answer of each ingest API request sent with an Idempotency-Key, so a retry
+# gets the first answer and imports nothing more. Kept at least 24 hours.
+ingest_requests = Table(
+    "ingest_requests",
+    metadata,
+    Column("key", Text, primary_key=True),  # the client's Idempotency-Key header
+    Column("endpoint", Text, nullable=False),  # e.g. POST /api/v1/orders
+    Column("body_hash", Text, nullable=False),  # SHA-256 of the canonical JSON body
+    Column("status", Integer),  # the HTTP status answered (NULL only inside its transaction)
+    Column("answer", Text),  # the JSON body answered
+    Column("created_at", Text, nullable=False),  # UTC ISO-8601
+)
+Index("ingest_requests_created", ingest_requests.c.created_at)
+
+# DESIGN §14: Shopify webhooks already applied, by X-Shopify-Webhook-Id (a redelivery is a no-op).
+shopify_webhooks = Table(
+    "shopify_webhooks",
+    metadata,
+    Column("webhook_id", Text, primary_key=True),
+    Column("topic", Text, nullable=False),
+    Column("order_name", Text),
+    Column("received_at", Text, nullable=False),  # UTC ISO-8601
+    Column("order_updated_at", Text),  # the order's `updated_at` in the payload, UTC ISO-8601
+)
+Index("shopify_webhooks_received", shopify_webhooks.c.received_at)
+Index("shopify_webhooks_order", shopify_webhooks.c.order_name, shopify_webhooks.c.order_updated_at)
+
+# PTB persistence (bot/persistence.py): ConversationHandler states and chat_data live here, not in
+# one process's memory, so the next update of a chat may be handled by any instance (§13).
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("name", Text, nullable=False),  # the ConversationHandler's name
+    Column("conversation_key", Text, nullable=False),  # PTB's key as a JSON array
+    Column("chat_id", BigInt),  # the chat the key belongs to (its first part), None: none
+    Column("state", Text, nullable=False),  # the state as JSON
+    Column("updated_at", Text, nullable=False),  # UTC ISO-8601
+    PrimaryKeyConstraint("name", "conversation_key"),
+)
+Index("conversations_chat", conversations.c.chat_id)
+
+chat_data = Table(
+    "chat_data",
+    metadata,
+    Column("chat_id", BigInt, primary_key=True, autoincrement=False),
+    Column("data", Text, nullable=False),  # PTB's chat_data as a JSON object
+    Column("updated_at", Text, nullable=False),  # UTC ISO-8601
 )

@@ -34,10 +34,12 @@ import storage.alerts as alert_tables
 import storage.broadcast_drafts as draft_tables
 import storage.broadcasts as broadcast_tables
 import storage.chat_profile as chat_profile_table
+import storage.chat_state as chat_state_table
 import storage.eta_marks as eta_mark_table
 import storage.etas as eta_tables
 import storage.events as event_tables
 import storage.handoffs as handoff_tables
+import storage.ingest as ingest_tables
 import storage.link_guard as link_guard_tables
 import storage.link_targets as link_target_table
 import storage.notice_delivery as notice_delivery_tables
@@ -78,11 +80,13 @@ from bot.domain.broadcasts import (
     SegmentGroup,
 )
 from bot.domain.chat_profile import ChatProfile
+from bot.domain.chat_state import ConversationKey, StoredConversation
 from bot.domain.delays import NoticeState
 from bot.domain.eta import EtaQueue
 from bot.domain.events import Event
 from bot.domain.handles import handle
 from bot.domain.handoffs import Handoff, RelayClaim
+from bot.domain.ingest import StoredAnswer
 from bot.domain.link_guard import ChatLink, LockoutAlerts, OrderLockout
 from bot.domain.model import Customer, LineEta, Order, OrderLine, Product, PurchaseOrder
 from bot.domain.notice_delivery import AlertedNotice, PendingNotice, Settlement, WithdrawnNotice
@@ -704,6 +708,11 @@ class SqlStore:
         """Release a chat's held messages (audited); False when it was not unreachable."""
         return await outbox_tables.mark_chat_reachable(self._db, chat_id, at=at)
 
+    async def outbox_backlog(self) -> int:
+        """Pending outbox rows (held ones too): one count on the `outbox_pending` index."""
+        async with self._db.read() as conn:
+            return await outbox_tables.outbox_backlog(conn)
+
     async def outbox_summary(self) -> OutboxSummary:
         """Counts by state, the unreachable chats and the notices no chat received."""
         async with self._db.read() as conn:
@@ -768,6 +777,53 @@ class SqlStore:
         """Close the chat's question, if any."""
         async with self._db.write() as conn:
             await staff_prompt_table.clear_prompt(conn, chat_id)
+
+    # --- conversation state (PTB persistence, bot/persistence.py) ---
+    async def conversations(self, name: str, *, since: datetime) -> dict[ConversationKey, object]:
+        """Every state of the conversation `name` written at or after `since`."""
+        async with self._db.read() as conn:
+            return await chat_state_table.handler_states(conn, name, since=since)
+
+    async def chat_conversations(
+        self, chat_id: int, *, since: datetime
+    ) -> list[StoredConversation]:
+        """The states of every conversation of `chat_id` written at or after `since`."""
+        async with self._db.read() as conn:
+            return await chat_state_table.chat_states(conn, chat_id, since=since)
+
+    async def save_conversation(
+        self, name: str, key: ConversationKey, state: object | None, *, at: datetime
+    ) -> None:
+        """Store the state (JSON-able) of one conversation; None: it ended (forget it)."""
+        async with self._db.write() as conn:
+            await chat_state_table.save_state(conn, name, key, state, at=at)
+
+    async def chat_data(self, chat_id: int, *, since: datetime) -> dict[str, object]:
+        """The chat's data written at or after `since` ({} when none)."""
+        async with self._db.read() as conn:
+            return await chat_state_table.data_of_chat(conn, chat_id, since=since)
+
+    async def all_chat_data(self, *, since: datetime) -> dict[int, dict[str, object]]:
+        """The data of every chat written at or after `since`."""
+        async with self._db.read() as conn:
+            return await chat_state_table.all_data(conn, since=since)
+
+    async def save_chat_data(
+        self, chat_id: int, data: Mapping[str, object], *, at: datetime
+    ) -> None:
+        """Store the chat's data (JSON-able); empty: forget it."""
+        async with self._db.write() as conn:
+            await chat_state_table.save_data(conn, chat_id, data, at=at)
+
+    async def prune_chat_state(self, *, before: datetime) -> int:
+        """Forget conversation states and chat data written before `before`; rows deleted."""
+        async with self._db.write() as conn:
+            return await chat_state_table.prune(conn, before=before)
+
+    async def earlier_unhandled_updates(self, chat_id: int, update_id: int) -> list[int]:
+        """The chat's updates before `update_id` recorded in the inbox and not handled yet."""
+        async with self._db.read() as conn:
+            return await update_inbox_table.earlier_unhandled(conn, chat_id, update_id)
 
     async def notice_holds(self, notice_ids: Collection[int]) -> dict[int, datetime]:
         """For each of these notices whose message still waits under a hold (quiet hours), the
@@ -1218,6 +1274,50 @@ class SqlStore:
         """Answered questions (at or after `since`) and their mean score."""
         async with self._db.read() as conn:
             return await rating_tables.csat(conn, since=since)
+
+    # --- the shop's systems (DESIGN §14) ---
+    async def claim_ingest_key(
+        self, key: str, endpoint: str, body_hash: str, *, at: datetime, forget_before: datetime
+    ) -> StoredAnswer | None:
+        """Inside the caller's transaction: claim `key` (None) or the answer stored under it."""
+        async with self._db.write() as conn:
+            return await ingest_tables.claim_key(
+                conn, key, endpoint, body_hash, at=at, forget_before=forget_before
+            )
+
+    async def answer_ingest_key(self, key: str, *, status: int, answer: str) -> None:
+        """Inside the claiming transaction: store the answer of the claimed `key`."""
+        async with self._db.write() as conn:
+            await ingest_tables.answer_key(conn, key, status=status, answer=answer)
+
+    async def claim_shopify_webhook(
+        self,
+        webhook_id: str,
+        *,
+        topic: str,
+        order_name: str | None,
+        order_updated_at: datetime | None,
+        at: datetime,
+        forget_before: datetime,
+    ) -> bool:
+        """Inside the caller's transaction: record a webhook id; False when already recorded."""
+        async with self._db.write() as conn:
+            return await ingest_tables.claim_webhook(
+                conn,
+                webhook_id,
+                topic=topic,
+                order_name=order_name,
+                order_updated_at=order_updated_at,
+                at=at,
+                forget_before=forget_before,
+            )
+
+    async def newest_shopify_update(self, order_name: str) -> datetime | None:
+        """Inside the caller's transaction: lock the order's webhooks until it ends, then the
+        latest order `updated_at` among the Shopify webhooks applied to this order."""
+        async with self._db.write() as conn:
+            await ingest_tables.lock_order(conn, order_name)
+            return await ingest_tables.newest_order_update(conn, order_name)
 
 
 def _keys(params: Iterable[dict[str, object]], column: str) -> list[str]:

@@ -24,6 +24,7 @@ _RECORD_ONE = (
         update_id=bindparam("update_id"),
         payload=bindparam("payload"),
         received_at=bindparam("received_at"),
+        chat_id=bindparam("chat_id"),
     )
     .on_conflict_do_nothing(index_elements=[update_inbox.c.update_id])
 )
@@ -74,6 +75,7 @@ async def record_updates(
                 "update_id": item.update_id,
                 "payload": _payload_json(item),
                 "received_at": received,
+                "chat_id": item.chat_id,
             }
             for item in updates
         ]
@@ -93,6 +95,29 @@ async def record_updates(
             new.discard(item.update_id)
             recorded.append(item.update_id)
     return recorded
+
+
+_EARLIER_OF_CHAT = (
+    select(update_inbox.c.update_id)
+    .where(
+        update_inbox.c.chat_id == bindparam("chat_id"),
+        update_inbox.c.update_id < bindparam("update_id"),
+        update_inbox.c.handled_at.is_(None),
+    )
+    .order_by(update_inbox.c.update_id)
+    .limit(bindparam("limit"))
+)
+
+
+async def earlier_unhandled(
+    conn: AsyncConnection, chat_id: int, update_id: int, *, limit: int = 20
+) -> list[int]:
+    """Ids of the chat's updates before `update_id` recorded but not yet handled (oldest first,
+    at most `limit`)."""
+    rows = await conn.execute(
+        _EARLIER_OF_CHAT, {"chat_id": chat_id, "update_id": update_id, "limit": limit}
+    )
+    return [int(found) for found in rows.scalars()]
 
 
 async def unhandled_updates(conn: AsyncConnection) -> list[InboxedUpdate]:

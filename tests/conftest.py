@@ -42,9 +42,13 @@ MoreDatabases = Callable[[], str]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Keep the developer's own database settings away from the tests and their subprocesses."""
+    """Keep the developer's own database settings away from the tests and their subprocesses;
+    every `run` they start serves its web server on a free port."""
     for name in (SQLITE_VARIABLE, POSTGRES_VARIABLE):
         os.environ.pop(name, None)
+    # Why: tests start `backorder-bot run` side by side; each one's web server takes a free port
+    # instead of all fighting over the default 127.0.0.1:8080.
+    os.environ["BACKORDER_LISTEN"] = "127.0.0.1:0"
 
 
 @pytest.fixture(scope="session")

@@ -8,12 +8,14 @@ from bot.domain.alerts import AlertSourceStore
 from bot.domain.broadcast_drafts import BroadcastDraftStore
 from bot.domain.broadcasts import BroadcastStore
 from bot.domain.chat_profile import ChatProfileStore
+from bot.domain.chat_state import ChatStateStore
 from bot.domain.events import EventStore
 from bot.domain.handoffs import HandoffStore
+from bot.domain.ingest import IngestStore
 from bot.domain.link_guard import LinkGuardStore
 from bot.domain.notice_store import NoticeStore
 from bot.domain.open_orders import OpenOrdersStore
-from bot.domain.outbox import OutboxStore
+from bot.domain.outbox import OutboxBacklogStore, OutboxStore
 from bot.domain.overdue_supply import OverdueSupplyStore
 from bot.domain.ratings import RatingStore
 from bot.domain.refunds import RefundStore
@@ -24,12 +26,14 @@ from bot.domain.update_inbox import UpdateInboxStore
 
 
 class AppStore(
+    IngestStore,
     AlertSourceStore,
     RefundStore,
     BroadcastStore,
     BroadcastDraftStore,
     StaffLookupStore,
     StaffPromptStore,
+    ChatStateStore,
     NoticeStore,
     OutboxStore,
     EventStore,
@@ -41,6 +45,7 @@ class AppStore(
     UpdateInboxStore,
     HandoffStore,
     StatsStore,
+    OutboxBacklogStore,
     Protocol,
 ):
     """What handlers and jobs reach through `Services.store`; use cases take narrower ports."""

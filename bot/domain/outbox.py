@@ -165,3 +165,11 @@ class OutboxStore(Protocol):
     async def outbox_summary(self) -> OutboxSummary:
         """Counts by state and the unreachable chats."""
         ...
+
+
+class OutboxBacklogStore(Protocol):
+    """The one figure /healthz and /metrics read (DESIGN §13), cheap enough for every probe."""
+
+    async def outbox_backlog(self) -> int:
+        """Pending outbox rows (notices, alerts, broadcast copies; held ones too)."""
+        ...

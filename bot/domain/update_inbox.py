@@ -17,10 +17,12 @@ KEEP_HANDLED_FOR = timedelta(days=1)
 
 @dataclass(frozen=True, slots=True)
 class InboxedUpdate:
-    """One update as Telegram sent it: its id and its JSON object."""
+    """One update as Telegram sent it: its id and its JSON object (and the chat, else the user,
+    whose updates it must follow in order; None: none)."""
 
     update_id: int
     payload: Mapping[str, object]
+    chat_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,7 +57,8 @@ async def _run(
         retry_after = 1 if code == 429 else None
         raise ApiError(code, FAULT_DESCRIPTIONS[code], retry_after=retry_after)
     for name in method.required:
-        if values.get(name) in (None, ""):
+        value = values.get(name)
+        if value is None or (value == "" and name not in method.may_be_empty):
             raise bad_request(_MISSING.get(name, f'parameter "{name}" is required'))
     bot = world.bot(int(token.group(1)))
     return await method.handler(Call(world, bot, Params(values, method.parameters)))

@@ -27,6 +27,11 @@ class SandboxConfig:
     fault_code: int = 500
     # Why: a slow send with a fast getUpdates shows whether replies to different chats overlap.
     delayed_methods: str = ""
+    # Webhook delivery (setWebhook): the first wait after a failed POST, doubling up to the
+    # longest; how long one POST may take. Telegram's own waits are longer; tests want short ones.
+    webhook_retry_seconds: float = 0.1
+    webhook_retry_max_seconds: float = 5.0
+    webhook_timeout_seconds: float = 30.0
 
     def as_dict(self) -> dict[str, object]:
         """The settings as JSON-ready values."""
@@ -79,6 +84,15 @@ class SandboxConfig:
             fail_next=_fail_next(updated["fail_next"]),
             fault_code=_fault_code(updated["fault_code"]),
             delayed_methods=str(updated["delayed_methods"]),
+            webhook_retry_seconds=_seconds(
+                updated["webhook_retry_seconds"], "webhook_retry_seconds"
+            ),
+            webhook_retry_max_seconds=_seconds(
+                updated["webhook_retry_max_seconds"], "webhook_retry_max_seconds"
+            ),
+            webhook_timeout_seconds=_seconds(
+                updated["webhook_timeout_seconds"], "webhook_timeout_seconds"
+            ),
         )
         for field in fields(self):
             setattr(self, field.name, getattr(checked, field.name))
@@ -93,6 +107,12 @@ def _optional_rate(value: object, name: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise ValueError(f"{name} must be a positive number or null")
+    return float(value)
+
+
+def _seconds(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds")
     return float(value)
 
 

@@ -54,6 +54,7 @@ class Sandbox:
         if self._runner is None:
             return
         self.state.close()
+        await self.state.close_http()
         await self._runner.cleanup()
         self._runner = None
 

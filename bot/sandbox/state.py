@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
+import aiohttp
+
 from bot.clock import Clock, SystemClock
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.errors import bad_request
@@ -18,6 +20,8 @@ from bot.sandbox.media import StoredFile
 
 DEFAULT_BOT_ID = 100000001
 BOT_EVENT_KINDS = frozenset({"bot_message", "bot_edit"})
+# Why: without allowed_updates, Telegram leaves these out unless asked for explicitly.
+OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
 class Signal:
@@ -51,6 +55,9 @@ class Stats:
     paid_messages: int = 0
     messages_edited: int = 0
     updates_delivered: int = 0
+    # Webhook POSTs made, and those that failed (non-2xx answer, connection error, timeout).
+    webhook_posts: int = 0
+    webhook_failures: int = 0
     # Photos and documents sent, by kind ("photo", "document"); they count in messages_sent too.
     files_sent: Counter[str] = field(default_factory=Counter)
     # Why: whether the bot answers chats side by side shows as several calls in flight at once.
@@ -80,6 +87,8 @@ class Stats:
             "stars_charged": self.paid_messages / 10,
             "messages_edited": self.messages_edited,
             "updates_delivered": self.updates_delivered,
+            "webhook_posts": self.webhook_posts,
+            "webhook_failures": self.webhook_failures,
             "files_sent": dict(self.files_sent),
             "peak_in_flight": dict(self.peak_in_flight),
         }
@@ -202,6 +211,18 @@ class Chat:
 
 
 @dataclass
+class Webhook:
+    """A bot's webhook (setWebhook) and the state of its delivery (getWebhookInfo)."""
+
+    url: str
+    secret_token: str | None
+    max_connections: int
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+    task: asyncio.Task[None] | None = None
+
+
+@dataclass
 class BotState:
     """One bot's world: its users' chats, the update queue, commands and menu buttons."""
 
@@ -219,6 +240,33 @@ class BotState:
     files: dict[str, StoredFile] = field(default_factory=dict)
     changed: Signal = field(default_factory=Signal)
     polls_started: int = 0
+    webhook: Webhook | None = None
+
+    def remember_allowed_updates(self, value: object) -> None:
+        """Keep `allowed_updates` (getUpdates, setWebhook): a JSON array of update kinds; an
+        empty one means the default kinds, None keeps the previous setting."""
+        if value is None:
+            return
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise bad_request("can't parse allowed_updates JSON array")
+        self.allowed_updates = frozenset(value) if value else None
+
+    def deliverable(self, limit: int) -> list[dict[str, object]]:
+        """The next `limit` pending updates of the kinds the bot asked for; updates of other
+        kinds are dropped, as Telegram does."""
+        wanted = self.allowed_updates
+        kept = deque(
+            update
+            for update in self.updates
+            if any(
+                (kind in wanted) if wanted else kind not in OPT_IN_UPDATES
+                for kind in update
+                if kind != "update_id"
+            )
+        )
+        if len(kept) != len(self.updates):
+            self.updates = kept
+        return list(kept)[:limit]
 
     def user_json(self) -> dict[str, object]:
         """The bot's own User object."""
@@ -308,6 +356,8 @@ class SandboxState:
         self.default_bot_id: int | None = None
         self.last_seq = 0
         self.closing = False
+        # Webhook delivery's HTTP client, made on first use in the running loop.
+        self.http: aiohttp.ClientSession | None = None
 
     def bot(self, bot_id: int | None = None) -> BotState:
         """The bot's state, created on first use; None means the default bot."""
@@ -372,12 +422,26 @@ class SandboxState:
         )
 
     def close(self) -> None:
-        """End every long poll so the server can stop at once."""
+        """End every long poll and webhook delivery so the server can stop at once."""
         self.closing = True
         for state in self.bots.values():
+            if state.webhook is not None and state.webhook.task is not None:
+                state.webhook.task.cancel()
             state.changed.fire()
             for chat in state.chats.values():
                 chat.changed.fire()
+
+    def http_client(self) -> aiohttp.ClientSession:
+        """The HTTP client that POSTs updates to webhooks."""
+        if self.http is None or self.http.closed:
+            self.http = aiohttp.ClientSession()
+        return self.http
+
+    async def close_http(self) -> None:
+        """Close the webhook HTTP client (after `close`)."""
+        if self.http is not None:
+            await self.http.close()
+            self.http = None
 
     def _flood(self) -> FloodGate:
         config = self.config

@@ -136,15 +136,17 @@ async def cancel_for_system(
     timezone: ZoneInfo,
     rules: EtaRules,
     refund_days: int,
+    actor: str = SYSTEM_ACTOR,
 ) -> ActionResult:
-    """Cancel every open line of an order automatically (no ownership or version check)."""
+    """Cancel every open line of an order automatically (no ownership or version check):
+    the bot's own deadlines (`system`), or the shop's platform cancelling it (`shopify`)."""
     return await _cancel(
         store,
         order_id,
         None,
         customer_id=None,
         version=None,
-        actor=SYSTEM_ACTOR,
+        actor=actor,
         reason=reason,
         now=now,
         timezone=timezone,

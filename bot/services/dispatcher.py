@@ -20,6 +20,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import metrics
 from bot.clock import Clock
 from bot.domain.outbox import Button, Delivery, OutboxStore, QueuedMessage
 from bot.domain.pacing import BROADCAST_LANE, FIRST_LANE, SendPlanner
@@ -406,6 +407,7 @@ class _Pass:
             await self._backoff(row, _describe(exc))
 
     def _sent(self, row: QueuedMessage, message: Message) -> None:
+        metrics.message_sent(metrics.outbox_kind(row.broadcast_id))
         self._planner.finish(row.chat_id)
         self._delivered.append(Delivery(row.row_id, message.message_id))
         if self._marker is None or self._marker.done():
@@ -426,6 +428,7 @@ class _Pass:
             self.sent += len(batch)
 
     def _flood_wait(self, row: QueuedMessage, seconds: float) -> None:
+        metrics.rate_limited(metrics.outbox_kind(row.broadcast_id))
         self._d.stats.rate_limited += 1
         until = self._d._now() + seconds
         if not self._planner.sent_recently(row.chat_id):
@@ -440,6 +443,7 @@ class _Pass:
         )
         self._drop(row, whole_chat=True)
         self._d.stats.blocked += 1
+        metrics.message_held(metrics.outbox_kind(row.broadcast_id))
 
     async def _fail(self, row: QueuedMessage, error: str) -> None:
         await self._store.mark_failed(
@@ -447,6 +451,7 @@ class _Pass:
         )
         self._planner.finish(row.chat_id)
         self._d.stats.failed += 1
+        metrics.message_failed(metrics.outbox_kind(row.broadcast_id))
 
     async def _backoff(self, row: QueuedMessage, error: str) -> None:
         attempts = row.attempts + 1

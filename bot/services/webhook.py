@@ -120,6 +120,10 @@ class WebhookDelivery:
         """Make a running drain return after its current attempt, and any later drain at once."""
         self._stopped.set()
 
+    def resume(self) -> None:
+        """Let later drains deliver again (this instance leads again, bot/leader_duties.py)."""
+        self._stopped.clear()
+
     async def _drain(self) -> int:
         delivered = 0
         events = await self._store.events_after(

@@ -14,11 +14,13 @@ from typing import Any
 from babel.dates import format_timedelta
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, JobQueue
+from telegram.ext import BaseHandler, CallbackQueryHandler, Job, JobQueue
 
 from bot.context import BotContext
 from bot.domain.broadcasts import BroadcastStatus
 from bot.i18n import Translator
+from bot.leadership import leader_only
+from bot.persistence import chat_lock
 from bot.services.broadcasts import (
     AlreadyOver,
     BroadcastView,
@@ -184,7 +186,9 @@ async def update_progress(context: BotContext) -> None:
     services = context.services
     store = services.store
     for listed in await store.progress_messages():
-        async with _edit_lock(context.bot_data):
+        # Why: [Stop broadcast] may be pressed on another instance (it holds the chat's lock
+        # while it is handled, bot/persistence.py); the asyncio lock covers this process.
+        async with _edit_lock(context.bot_data), chat_lock(context.bot_data, listed.chat_id):
             # Why: look again under the lock; a stop may have made it the final report meanwhile.
             unfinished = {p.broadcast_id: p for p in await store.progress_messages()}
             progress = unfinished.get(listed.broadcast_id)
@@ -217,10 +221,11 @@ async def update_progress(context: BotContext) -> None:
                 await store.finish_progress_message(progress.broadcast_id)
 
 
-def schedule_progress_job(job_queue: JobQueue[BotContext]) -> None:
-    """Edit progress messages every PROGRESS_INTERVAL (those of a previous run included)."""
-    job_queue.run_repeating(
-        update_progress,
+def schedule_progress_job(job_queue: JobQueue[BotContext]) -> Job[BotContext]:
+    """Edit progress messages every PROGRESS_INTERVAL (those of a previous run included), while
+    this instance leads."""
+    return job_queue.run_repeating(
+        leader_only(update_progress),
         interval=PROGRESS_INTERVAL,
         first=PROGRESS_INTERVAL,
         name="broadcast-progress",

@@ -47,6 +47,8 @@ BAD_VALUES = [
     ("TELEGRAM_API_BASE_URL", "api.telegram.org/bot"),
     ("BACKORDER_DB", "{tmp}/missing-folder/shop.sqlite3"),
     ("BACKORDER_DB", "{tmp}"),
+    ("BACKORDER_API_TOKEN", "secret"),
+    ("BACKORDER_SHOPIFY_SECRET", "shpss_123"),
 ]
 
 

@@ -121,8 +121,10 @@ async def test_the_running_bots_scheduler_lines_are_debug_and_hidden_at_info(
     assert "apscheduler" not in info.decode()
     assert TOKEN not in debug.decode() + info.decode()
     # Why: the start-up catch-up can take a while on a large shop; the log says so.
-    assert "INFO bot.app: settling dates and notices before reading updates" in info.decode()
-    assert "INFO bot.app: settled in " in info.decode()
+    assert "INFO bot.leader_duties: settling dates and notices before reading updates" in (
+        info.decode()
+    )
+    assert "INFO bot.leader_duties: settled in " in info.decode()
 
 
 def test_the_tokens_secret_part_on_its_own_is_redacted_too(

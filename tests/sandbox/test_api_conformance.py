@@ -70,6 +70,8 @@ async def _valid_call(method: str, api: BotApi, client: SandboxClient, chat: int
         "setMyCommands": {"commands": [{"command": "start", "description": "Start"}]},
         "sendPhoto": {"chat_id": chat, "photo": "https://example.com/chart.png"},
         "sendDocument": {"chat_id": chat, "document": "https://example.com/report.csv"},
+        # Why: a loopback URL nothing listens on: deliveries fail fast, no network is used.
+        "setWebhook": {"url": "http://127.0.0.1:9/telegram"},
     }
     if method == "answerCallbackQuery":
         return {"callback_query_id": await client.press(chat, label="Yes")}

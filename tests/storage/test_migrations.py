@@ -147,7 +147,10 @@ async def test_a_database_of_the_release_before_alembic_keeps_every_row(release_
     finally:
         await store.close()
 
-    assert row_counts(release_copy) == before
+    after = row_counts(release_copy)
+    # Why: revisions after the baseline add tables; those start empty.
+    assert {table: after[table] for table in before} == before
+    assert not any(count for table, count in after.items() if table not in before)
     assert version == HEAD
     assert order is not None
     assert [(line.line_no, line.status.value) for line in order.lines] == [

@@ -35,6 +35,8 @@ class Method:
     handler: Handler
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+    # Required parameters an empty string is a meaningful value of (setWebhook's url: remove it).
+    may_be_empty: tuple[str, ...] = ()
 
     @property
     def parameters(self) -> tuple[str, ...]:

@@ -1,16 +1,27 @@
-"""getMe, getUpdates (long polling), deleteWebhook, getWebhookInfo."""
+"""getMe, getUpdates (long polling), setWebhook, deleteWebhook, getWebhookInfo."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import deque
+from urllib.parse import urlsplit
 
 from bot.sandbox.errors import ApiError, bad_request
 from bot.sandbox.methods.base import Call, Method
-from bot.sandbox.state import BotState
+from bot.sandbox.state import BotState, Webhook
+from bot.sandbox.webhooks import start_delivery, stop_delivery
 
-# Why: without allowed_updates, Telegram leaves these out unless asked for explicitly.
-OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+# Telegram's setWebhook: secret_token "1-256 characters. Only characters A-Z, a-z, 0-9, _ and -".
+SECRET_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")
+SECRET_MAX_LENGTH = 256
+DEFAULT_MAX_CONNECTIONS = 40
+MAX_CONNECTIONS = 100
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
@@ -31,12 +42,15 @@ async def get_me(call: Call) -> object:
 
 
 async def get_updates(call: Call) -> object:
-    """Confirm updates below `offset`, then return the next ones, waiting up to `timeout`."""
+    """Confirm updates below `offset`, then return the next ones, waiting up to `timeout`;
+    409 while a webhook is set, as in Telegram."""
     params, bot = call.params, call.bot
+    if bot.webhook is not None:
+        raise ApiError(409, WEBHOOK_CONFLICT)
     offset = params.integer("offset")
     limit = min(100, max(1, params.integer("limit") or 100))
     timeout = max(0.0, params.number("timeout") or 0.0)
-    _remember_allowed_updates(bot, params.json_value("allowed_updates"))
+    bot.remember_allowed_updates(params.json_value("allowed_updates"))
     _confirm(bot, offset)
     bot.polls_started += 1
     # Why: a newer poll wakes the older one, which then ends with 409 as in Telegram.
@@ -47,21 +61,15 @@ async def get_updates(call: Call) -> object:
     while True:
         if bot.polls_started != this_poll:
             raise ApiError(409, CONFLICT)
-        batch = _deliverable(bot, limit)
+        if bot.webhook is not None:
+            raise ApiError(409, WEBHOOK_CONFLICT)
+        batch = bot.deliverable(limit)
         remaining = deadline - loop.time()
         if batch or remaining <= 0 or call.world.closing:
             break
         await bot.changed.wait(remaining)
     call.world.stats.updates_delivered += len(batch)
     return batch
-
-
-def _remember_allowed_updates(bot: BotState, value: object) -> None:
-    if value is None:
-        return
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise bad_request("can't parse allowed_updates JSON array")
-    bot.allowed_updates = frozenset(value) if value else None
 
 
 def _confirm(bot: BotState, offset: int | None) -> None:
@@ -74,41 +82,84 @@ def _confirm(bot: BotState, offset: int | None) -> None:
         bot.updates.popleft()
 
 
-def _deliverable(bot: BotState, limit: int) -> list[dict[str, object]]:
-    wanted = bot.allowed_updates
-    kept = deque(
-        update
-        for update in bot.updates
-        if any(
-            (kind in wanted) if wanted else kind not in OPT_IN_UPDATES
-            for kind in update
-            if kind != "update_id"
-        )
-    )
-    if len(kept) != len(bot.updates):
-        bot.updates = kept
-    return list(kept)[:limit]
+async def set_webhook(call: Call) -> object:
+    """Deliver updates by POSTing them to `url` (bot/sandbox/webhooks.py); an empty url removes
+    the webhook. Checked as Telegram checks: an https URL (plain http too on a loopback host, the
+    sandbox being local), `secret_token` of 1-256 characters A-Z a-z 0-9 _ -, `max_connections`
+    1-100 (default 40)."""
+    params, bot = call.params, call.bot
+    url = params.string("url") or ""
+    if url == "":
+        stop_delivery(bot)
+        return True
+    parts = urlsplit(url)
+    loopback = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    if parts.scheme != "https" and not loopback:
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    if not parts.hostname:
+        raise bad_request("bad webhook: Failed to resolve host: Name or service not known")
+    secret = params.string("secret_token") or None
+    if secret is not None and len(secret) > SECRET_MAX_LENGTH:
+        raise bad_request("secret token is too long")
+    if secret is not None and not SECRET_CHARACTERS.fullmatch(secret):
+        raise bad_request("secret token contains unallowed characters")
+    max_connections = params.integer("max_connections")
+    if max_connections is None:
+        max_connections = DEFAULT_MAX_CONNECTIONS
+    if not 1 <= max_connections <= MAX_CONNECTIONS:
+        raise bad_request("max_connections must be between 1 and 100")
+    bot.remember_allowed_updates(params.json_value("allowed_updates"))
+    if params.boolean("drop_pending_updates"):
+        bot.updates.clear()
+    start_delivery(call.world, bot, Webhook(url, secret, max_connections))
+    return True
 
 
 async def delete_webhook(call: Call) -> object:
-    """There is never a webhook; optionally drop the pending updates."""
+    """Stop webhook delivery (getUpdates works again); optionally drop the pending updates."""
+    stop_delivery(call.bot)
     if call.params.boolean("drop_pending_updates"):
         call.bot.updates.clear()
     return True
 
 
 async def get_webhook_info(call: Call) -> object:
-    """Empty webhook info, as for a bot that polls."""
-    return {
-        "url": "",
+    """The webhook's URL and delivery state; an empty `url` for a bot that polls."""
+    bot = call.bot
+    webhook = bot.webhook
+    info: dict[str, object] = {
+        "url": webhook.url if webhook is not None else "",
         "has_custom_certificate": False,
-        "pending_update_count": len(call.bot.updates),
+        "pending_update_count": len(bot.deliverable(len(bot.updates) or 1)),
     }
+    if webhook is None:
+        return info
+    info["max_connections"] = webhook.max_connections
+    if bot.allowed_updates is not None:
+        info["allowed_updates"] = sorted(bot.allowed_updates)
+    if webhook.last_error_date is not None:
+        info["last_error_date"] = webhook.last_error_date
+        info["last_error_message"] = webhook.last_error_message
+    return info
 
 
 METHODS = (
     Method("getMe", get_me),
     Method("getUpdates", get_updates, optional=("offset", "limit", "timeout", "allowed_updates")),
+    Method(
+        "setWebhook",
+        set_webhook,
+        required=("url",),
+        optional=(
+            "certificate",
+            "ip_address",
+            "max_connections",
+            "allowed_updates",
+            "drop_pending_updates",
+            "secret_token",
+        ),
+        may_be_empty=("url",),
+    ),
     Method("deleteWebhook", delete_webhook, optional=("drop_pending_updates",)),
     Method("getWebhookInfo", get_webhook_info),
 )

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -167,9 +168,7 @@ class Cells:
         text = self.optional(column)
         if text is None:
             return None
-        try:
-            Locale.parse(text.replace("-", "_"))
-        except (ValueError, UnknownLocaleError):
+        if not known_language(text):
             self.fail(column, f"{text!r} is not a known BCP 47 language tag like de or pt-BR")
             return None
         return text
@@ -204,6 +203,16 @@ class Cells:
             self.fail(column, f"{text!r} is not a phone number")
             return None
         return text
+
+
+@lru_cache(maxsize=1024)
+def known_language(tag: str) -> bool:
+    """Whether babel knows a BCP 47 tag (`de`, `pt-BR`); cached: a file repeats a few tags."""
+    try:
+        Locale.parse(tag.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True
 
 
 def _shortened(text: str) -> str:

@@ -69,6 +69,9 @@ class OrderHeader:
     currency: str
 
 
+HEADER_NAMES = tuple(field_.name for field_ in fields(OrderHeader))
+
+
 @dataclass(frozen=True, slots=True)
 class LineRow:
     """One valid row of the file."""
@@ -178,6 +181,8 @@ class OrdersFile:
         customer = self._customers.get(header.customer_id)
         customer_id = customer.customer.customer_id if customer else header.customer_id
         currency = self._currencies.setdefault(header.currency, header.currency)
+        if customer_id is header.customer_id and currency is header.currency:
+            return header
         return replace(header, customer_id=customer_id, currency=currency)
 
     def _order(self, order_id: str, rows: list[LineRow], stored: Order | None) -> Order:
@@ -195,14 +200,15 @@ class OrdersFile:
         stored_lines = {line.line_no: line for line in stored.lines} if stored else {}
         lines = []
         for row in rows:
-            for field_ in fields(OrderHeader):
-                value = getattr(row.header, field_.name)
-                expected = getattr(seen.header, field_.name)
+            for name in HEADER_NAMES if row.header != seen.header else ():
+                value = getattr(row.header, name)
+                expected = getattr(seen.header, name)
                 if value != expected:
+                    first = problems.at(seen.first_line)
                     problems.add(
                         row.line,
-                        field_.name,
-                        _differs(field_.name, value, expected, seen.first_line, order_id),
+                        name,
+                        _differs(name, value, expected, first, order_id),
                     )
             seen.rows += 1
             line_no = seen.rows if row.line_no is None else row.line_no
@@ -210,7 +216,7 @@ class OrdersFile:
                 problems.add(
                     row.line,
                     "line_no",
-                    f"order {order_id!r} already has line {line_no} (line {earlier})",
+                    f"order {order_id!r} already has line {line_no} ({problems.at(earlier)})",
                 )
             else:
                 seen.add_line(line_no, row.line)
@@ -244,7 +250,7 @@ class OrdersFile:
                         row.line,
                         column,
                         f"{value!r} differs from {expected!r} "
-                        f"on line {first.first_line} for customer {customer_id!r}",
+                        f"on {self._problems.at(first.first_line)} for customer {customer_id!r}",
                     )
         return list(customers.values())
 
@@ -296,12 +302,12 @@ def _parse_row(cells: Cells, stored: _Stored, timezone: ZoneInfo) -> LineRow | N
     return None if cells.failed else row
 
 
-def _differs(column: str, value: object, expected: object, first_line: int, order_id: str) -> str:
+def _differs(column: str, value: object, expected: object, first: str, order_id: str) -> str:
     def shown(item: object) -> object:
         return item.isoformat() if isinstance(item, date | datetime) else item
 
     prefix = "mixed currencies in one order: " if column == "currency" else ""
     return (
-        f"{prefix}{shown(value)!r} differs from {shown(expected)!r} on line {first_line} "
+        f"{prefix}{shown(value)!r} differs from {shown(expected)!r} on {first} "
         f"of the same order {order_id!r}"
     )

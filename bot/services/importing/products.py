@@ -34,7 +34,7 @@ def parse_products(
         cells = Cells(record, problems)
         sku = cells.required("sku")
         if sku and first_line[sku] != record.line:
-            cells.fail("sku", f"duplicate sku {sku!r}, first on line {first_line[sku]}")
+            cells.fail("sku", f"duplicate sku {sku!r}, first on {problems.at(first_line[sku])}")
         currency = cells.currency("currency")
         product = Product(
             sku=sku,

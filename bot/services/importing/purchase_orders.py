@@ -35,7 +35,7 @@ def parse_purchase_orders(
         if po_id:
             first = first_line.setdefault(po_id, record.line)
             if first != record.line:
-                cells.fail("po_id", f"duplicate po_id {po_id!r}, first on line {first}")
+                cells.fail("po_id", f"duplicate po_id {po_id!r}, first on {problems.at(first)}")
         sku = cells.required("sku")
         if sku and sku not in stored_skus:
             cells.fail("sku", f"unknown SKU {sku!r} (import it with the products first)")

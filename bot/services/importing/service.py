@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,8 @@ from bot.domain.eta import EtaRules
 from bot.domain.store import ImportStore
 from bot.services.eta import recompute_etas
 from bot.services.importing import orders, products, purchase_orders
-from bot.services.importing.table import Problems, Record, read_records
+from bot.services.importing.formats import BACKORDER, file_reader
+from bot.services.importing.table import Problem, Problems, Record
 from bot.services.importing.terminal import keep_final_statuses
 
 COLUMNS = {
@@ -34,6 +35,10 @@ class ImportReport:
     # Lines the file lists with another status than the shipped or cancelled one they keep.
     kept_status: int = 0
     error_count: int = 0
+    # The same first errors as values (line or index, column, message), for the ingest API.
+    problems: list[Problem] = field(default_factory=list)
+    # The SKUs whose ETAs the written rows change (recompute_imported recomputes them).
+    skus: frozenset[str] = frozenset()
 
 
 async def import_csv(
@@ -45,24 +50,80 @@ async def import_csv(
     rules: EtaRules,
     now: datetime,
     actor: str,
+    file_format: str = BACKORDER,
+    currency: str | None = None,
 ) -> ImportReport:
     """Validate every row of the file, then write all of it and recompute the affected ETAs.
 
     DESIGN §4. The file is read twice as a stream: once to check every row (keeping only the
     keys the checks across rows need), then again to write it chunk by chunk in one transaction,
     so memory stays bounded whatever the file's size and a bad row anywhere changes nothing.
+    `file_format` is `backorder` (§4's columns) or a platform's export (bot/services/importing/
+    formats.py: `shopify` orders and products, `woocommerce` orders), mapped row by row to §4's.
+    `currency`: the shop's currency, for a format whose file has none (Shopify's products).
+    Raises ValueError for an unknown kind or a format that has no such kind.
     """
     if kind not in COLUMNS:
         raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(COLUMNS)}")
-    problems = Problems(str(path))
-    required, optional = COLUMNS[kind]
-    context = _Context(store, problems, timezone, now, actor)
+    reader = file_reader(kind, file_format, COLUMNS[kind], currency=currency)
+    problems = Problems(str(path), names=dict(reader.names))
 
     def records(into: Problems) -> Iterator[Record]:
-        return read_records(path, required=required, optional=optional, problems=into)
+        return reader.read(path, into)
 
-    importer = _IMPORTERS[kind](context, records)
     version = _version(path)
+    report = await import_rows(
+        store,
+        kind,
+        records,
+        problems,
+        timezone=timezone,
+        now=now,
+        actor=actor,
+        unchanged=lambda: _version(path) == version,
+    )
+    await recompute_imported(store, report, rules=rules, today=now.astimezone(timezone).date())
+    return report
+
+
+async def recompute_imported(
+    store: ImportStore, report: ImportReport, *, rules: EtaRules, today: date
+) -> None:
+    """Recompute the ETAs an import changed (none when it wrote nothing), after its commit.
+
+    DESIGN §1 data flow 2: the recompute's mark makes the running bot sweep, which queues the
+    notices moved dates cause; every import door (file, API, Shopify) ends here.
+    """
+    if report.rows and not report.error_count:
+        await recompute_etas(store, rules=rules, today=today, skus=report.skus)
+
+
+async def import_rows(
+    store: ImportStore,
+    kind: str,
+    records: Records,
+    problems: Problems,
+    *,
+    timezone: ZoneInfo,
+    now: datetime,
+    actor: str,
+    unchanged: Callable[[], bool] = lambda: True,
+    single_pass: bool = False,
+) -> ImportReport:
+    """Check every record `records` yields, then write them all in one transaction (no recompute).
+
+    `records(problems)` is called once per reading (twice or three times) and must yield the same
+    records each time; `unchanged()` is asked inside the write transaction (a file changed on
+    disk meanwhile rejects the import). Inside a transaction the caller holds, the writes join it:
+    a report with errors then means the caller must roll back (writes may have been made).
+    With `single_pass` (records already in memory: the ingest API, a webhook) the rows are
+    checked while they are written, in the transaction, and any error rolls all of it back:
+    the same errors and the same all-or-nothing, with every row parsed once instead of twice.
+    """
+    context = _Context(store, problems, timezone, now, actor)
+    importer = _IMPORTERS[kind](context, records)
+    if single_pass:
+        return await _check_and_write(store, importer, problems)
     rows = await importer.check()
     if problems.count:
         return _failed(problems)
@@ -72,18 +133,28 @@ async def import_csv(
     try:
         async with store.atomic():
             written = await importer.write()
-            if _version(path) != version:
+            if not unchanged():
                 problems.add(0, "file", "changed while it was imported; import it again")
             if problems.count:
                 raise _Rejected
     except _Rejected:
         return _failed(problems)
-    # Why: what the checks across rows kept (a key per order and customer) is not needed any
-    # more; freed now, the recompute reuses its memory instead of adding to it.
-    del importer
-    today = now.astimezone(timezone).date()
-    await recompute_etas(store, rules=rules, today=today, skus=written.skus)
-    return ImportReport(rows, [], kept_status=written.kept_status)
+    return ImportReport(rows, [], kept_status=written.kept_status, skus=frozenset(written.skus))
+
+
+async def _check_and_write(
+    store: ImportStore, importer: _Importer, problems: Problems
+) -> ImportReport:
+    try:
+        async with store.atomic():
+            written = await importer.write()
+            if problems.count:
+                raise _Rejected
+    except _Rejected:
+        return _failed(problems)
+    return ImportReport(
+        written.rows, [], kept_status=written.kept_status, skus=frozenset(written.skus)
+    )
 
 
 class _Rejected(Exception):
@@ -91,7 +162,9 @@ class _Rejected(Exception):
 
 
 def _failed(problems: Problems) -> ImportReport:
-    return ImportReport(0, problems.messages, error_count=problems.count)
+    return ImportReport(
+        0, problems.messages, error_count=problems.count, problems=list(problems.found)
+    )
 
 
 def _version(path: Path) -> tuple[int, int] | None:
@@ -115,6 +188,7 @@ class _Context:
 class _Written:
     skus: set[str] = field(default_factory=set)
     kept_status: int = 0
+    rows: int = 0
 
 
 Records = Callable[[Problems], Iterator[Record]]
@@ -157,6 +231,7 @@ class _Importer:
         await self.start()
         for chunk in _chunks(self.records(self.context.problems), self.key):
             chunk_written = await self.parse(chunk, write=True)
+            written.rows += len(chunk)
             written.skus |= chunk_written.skus
             written.kept_status += chunk_written.kept_status
         return written

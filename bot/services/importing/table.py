@@ -22,22 +22,45 @@ SHOWN_ERRORS = 100
 BLOCK = 1 << 20
 
 
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One error: where (a file line, or an item's index), the column (field) and what is wrong."""
+
+    line: int
+    column: str
+    message: str
+
+
 @dataclass
 class Problems:
     """Errors found so far, each as `FILE:LINE: column: message`; the first SHOWN_ERRORS kept.
 
     Why only those: a file where every row is bad has millions; the rest are counted, not kept.
+    `unit` names what a row's number counts in messages that point at another row ("line" in a
+    file, "index" in an ingest API request's array), and `names` shows a column under another
+    name (a platform's export column instead of the DESIGN §4 one it was mapped to).
     """
 
     file: str
-    messages: list[str] = field(default_factory=list)
+    found: list[Problem] = field(default_factory=list)
     count: int = 0
+    unit: str = "line"
+    names: dict[str, str] = field(default_factory=dict)
 
     def add(self, line: int, column: str, message: str) -> None:
         """Record one error."""
         self.count += 1
-        if len(self.messages) < SHOWN_ERRORS:
-            self.messages.append(f"{self.file}:{line}: {column}: {message}")
+        if len(self.found) < SHOWN_ERRORS:
+            self.found.append(Problem(line, self.names.get(column, column), message))
+
+    def at(self, line: int) -> str:
+        """How a message points at another row: `line 7` (or `index 7`)."""
+        return f"{self.unit} {line}"
+
+    @property
+    def messages(self) -> list[str]:
+        """The errors kept, each as `FILE:LINE: column: message` (DESIGN §3)."""
+        return [f"{self.file}:{p.line}: {p.column}: {p.message}" for p in self.found]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,19 +78,23 @@ def read_records(
     required: Collection[str],
     optional: Collection[str],
     problems: Problems,
+    other_columns: bool = False,
 ) -> Iterator[Record]:
     """The file's data rows one at a time (none for a header-only file); problems on the way.
 
     DESIGN §4: a file that is not comma-separated UTF-8, has a bad header or is not valid CSV
     yields no rows and one problem; a bad row is a problem and is not yielded. The file is read
-    as a stream, so memory does not grow with its size.
+    as a stream, so memory does not grow with its size. With `other_columns` (a platform's
+    export, which has dozens of columns we do not use) columns outside `required` and `optional`
+    are left out of the records instead of rejected.
     """
     try:
         if not _utf8_file(path, problems) or not _comma_separated(path, problems):
             return
         with path.open(encoding="utf-8-sig", newline="") as text:
             lines = _Lines(text)
-            yield from _records(path, lines, required, optional, problems)
+            known = (required, optional, other_columns)
+            yield from _records(path, lines, known, problems)
     except OSError as exc:
         problems.add(0, "file", f"cannot be read ({exc.strerror or exc})")
 
@@ -75,10 +102,10 @@ def read_records(
 def _records(
     path: Path,
     lines: _Lines,
-    required: Collection[str],
-    optional: Collection[str],
+    known: tuple[Collection[str], Collection[str], bool],
     problems: Problems,
 ) -> Iterator[Record]:
+    required, optional, other_columns = known
     rows = _Rows(csv.reader(lines, strict=True))
     try:
         header = next(rows, None)
@@ -87,8 +114,13 @@ def _records(
             return
         used = [index for index, name in enumerate(header) if name.strip()]
         columns = [header[index].strip().lower() for index in used]
-        if not _header_ok(columns, required, optional, problems):
+        if not _header_ok(columns, required, optional, problems, other_columns=other_columns):
             return
+        if other_columns:
+            wanted = {*required, *optional}
+            kept = [(name, index) for name, index in zip(columns, used, strict=True)]
+            kept = [(name, index) for name, index in kept if name in wanted]
+            columns, used = [name for name, _ in kept], [index for _, index in kept]
         unnamed = [index for index, name in enumerate(header) if not name.strip()]
         for cells in rows:
             line = rows.line
@@ -102,7 +134,7 @@ def _records(
                 line,
                 {name: cells[index].strip() for name, index in zip(columns, used, strict=True)},
             )
-            if _printable(record, problems):
+            if printable(record, problems):
                 yield record
     except csv.Error as exc:
         _not_csv(path, rows, lines.ended, exc, problems)
@@ -151,7 +183,7 @@ class _Rows:
         return self._reader.line_num
 
 
-def _printable(record: Record, problems: Problems) -> bool:
+def printable(record: Record, problems: Problems) -> bool:
     """False, with a problem per cell, when a cell holds a control character (terminal escapes)."""
     if not CONTROL_IN_CELL.search("".join(record.cells.values())):
         return True
@@ -277,14 +309,19 @@ def _after_comma(line: str, position: int) -> int:
 
 
 def _header_ok(
-    columns: list[str], required: Collection[str], optional: Collection[str], problems: Problems
+    columns: list[str],
+    required: Collection[str],
+    optional: Collection[str],
+    problems: Problems,
+    *,
+    other_columns: bool = False,
 ) -> bool:
     before = problems.count
     seen: set[str] = set()
     for name in columns:
-        if name in seen:
+        if name in seen and (not other_columns or name in required or name in optional):
             problems.add(HEADER_LINE, name, "duplicate column")
-        elif name not in required and name not in optional:
+        elif name not in required and name not in optional and not other_columns:
             expected = ", ".join([*required, *optional])
             problems.add(HEADER_LINE, name, f"unknown column (expected some of: {expected})")
         seen.add(name)

@@ -29,6 +29,9 @@ def keep_final_statuses(imported: Sequence[Order], stored: Sequence[Order]) -> K
     kept = 0
     orders = []
     for order in imported:
+        if not final:
+            orders.append(order)
+            continue
         lines: list[OrderLine] = []
         for line in order.lines:
             status = final.get((line.order_id, line.line_no), line.status)
