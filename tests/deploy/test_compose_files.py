@@ -13,9 +13,8 @@ import fnmatch
 import re
 from pathlib import Path
 
-from bot.web.webhook import webhook_path
-
 from bot.config import load_settings, read_dotenv
+from bot.web.webhook import webhook_path
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -52,7 +51,7 @@ def bot_environment(example: dict[str, str]) -> dict[str, str]:
     text = COMPOSE.read_text(encoding="utf-8")
     block = re.search(r"(?ms)^x-bot: &bot$.*?^\S", text)
     assert block is not None, "compose.yaml has no `x-bot: &bot` block"
-    entries = dict(re.findall(r"(?m)^ {4}([A-Z][A-Z0-9_]+): (\S+)$", block[0]))
+    entries = dict(re.findall(r"(?m)^ {4}([A-Z][A-Z0-9_]+): (.+)$", block[0]))
 
     def fill(match: re.Match[str]) -> str:
         return example[match[1]]

@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bot.web.ingest import MAX_BODY
 from tests.deploy.nginx import (
     LOCATIONS,
     NO_NGINX,
@@ -153,6 +154,7 @@ async def test_an_ingest_body_over_the_bots_limit_is_refused_by_nginx(tmp_path: 
         async with session.post(base_url + "/api/v1/orders", data=b"x" * (limit + 1)) as response:
             over_limit = response.status
 
+    assert limit == MAX_BODY
     assert (at_limit, over_limit) == (200, 413)
     assert [size for _, _, size in first.seen + second.seen] == [limit]
 
