@@ -45,14 +45,19 @@ def unused_port() -> int:
 
 def upstream_block(servers: Sequence[str]) -> str:
     """deploy/nginx.conf's `upstream backorder { … }` with its servers replaced, in order, by
-    `servers` (HOST:PORT each; as many as the production file lists)."""
+    `servers` (HOST:PORT each; at most as many as the production file lists, the rest dropped)."""
     found = _UPSTREAM.search(PRODUCTION_CONFIG.read_text(encoding="utf-8"))
     assert found is not None, f"{PRODUCTION_CONFIG} has no `upstream backorder` block"
     block = found[0]
-    listed = _SERVER.findall(block)
-    assert len(listed) == len(servers), f"{PRODUCTION_CONFIG} lists {len(listed)} servers"
+    listed = len(_SERVER.findall(block))
+    assert 0 < len(servers) <= listed, f"{PRODUCTION_CONFIG} lists {listed} servers"
     replacements = iter(servers)
-    return _SERVER.sub(lambda match: f"{match[1]}{next(replacements)}{match[2]}", block)
+
+    def replace(match: re.Match[str]) -> str:
+        server = next(replacements, None)
+        return "" if server is None else f"{match[1]}{server}{match[2]}"
+
+    return _SERVER.sub(replace, block)
 
 
 def render_config(prefix: Path, port: int, servers: Sequence[str], *, workers: int = 1) -> Path:
