@@ -16,7 +16,7 @@ from bot.sandbox.server import Sandbox
 from bot.services.dispatcher import DEFAULT_IN_FLIGHT
 from storage.store import SqlStore, open_store
 from tests.deploy.nginx import NO_NGINX, nginx_binary
-from tests.instances.balanced import behind_nginx
+from tests.instances.balanced import Instance, behind_nginx
 from tests.instances.takeover import (
     CHATS,
     FOLLOWER_LINE,
@@ -58,6 +58,17 @@ async def ask_for_help(client: SandboxClient, users: Sequence[int]) -> list[str]
     return [str(events[0]["text"]) for events in replies]
 
 
+async def handled_by_each(instances: Sequence[Instance], total: float) -> list[float]:
+    """Updates each instance has handled, read once together they count `total` (a reply reaches
+    the chat a moment before its handling is counted) or PATIENCE_SECONDS have passed."""
+    deadline = asyncio.get_running_loop().time() + PATIENCE_SECONDS
+    while True:
+        handled = [await instance.updates_handled() for instance in instances]
+        if sum(handled) >= total or asyncio.get_running_loop().time() > deadline:
+            return handled
+        await asyncio.sleep(0.05)
+
+
 async def test_both_answer_chats_and_a_killed_leader_mid_dispatch_loses_nothing(
     store: SqlStore, sandbox: Sandbox, client: SandboxClient, postgres_url: str, tmp_path: Path
 ) -> None:
@@ -74,7 +85,7 @@ async def test_both_answer_chats_and_a_killed_leader_mid_dispatch_loses_nothing(
         await second.bot.wait_for(FOLLOWER_LINE)
         roles = [(await instance.health())["role"] for instance in balanced.instances]
         answered_before = await ask_for_help(client, before)
-        handled = [await instance.updates_handled() for instance in balanced.instances]
+        handled = await handled_by_each(balanced.instances, TALKERS)
 
         async def chat_while_the_leader_is_dead() -> None:
             answered_during.extend(await ask_for_help(client, during))
@@ -83,7 +94,7 @@ async def test_both_answer_chats_and_a_killed_leader_mid_dispatch_loses_nothing(
             store, client, chats, first.bot, second.bot, after_kill=chat_while_the_leader_is_dead
         )
         survivor = await second.health()
-        survivor_handled = await second.updates_handled()
+        (survivor_handled,) = await handled_by_each([second], handled[1] + TALKERS)
     arrived, in_order = await arrivals(client, chats)
 
     assert roles == ["leader", "follower"]
