@@ -233,11 +233,25 @@ async def measure(work: Workload) -> dict[str, object]:
         "cpu_seconds_two": _median_cpu(rounds[2]),
         "seconds_one": round(statistics.median(r.seconds for r in rounds[1]), 2),
         "seconds_two": round(statistics.median(r.seconds for r in rounds[2]), 2),
+        "cpu_ms_per_update_one": _per_update(rounds[1], work),
+        "cpu_ms_per_update_two": _per_update(rounds[2], work),
+        "cores_used_one": _cores(rounds[1]),
+        "cores_used_two": _cores(rounds[2]),
         "machine_busy_one": statistics.median(r.machine_busy for r in rounds[1]),
         "machine_busy_two": statistics.median(r.machine_busy for r in rounds[2]),
         "cpus": os.cpu_count(),
         "webhook_failures": failures,
     }
+
+
+def _per_update(rounds: list[Round], work: Workload) -> float:
+    """Median CPU milliseconds all the measured processes spent per update."""
+    return round(statistics.median(sum(r.cpu.values()) for r in rounds) * 1000 / work.updates, 2)
+
+
+def _cores(rounds: list[Round]) -> float:
+    """Median cores the measured processes kept busy (CPU seconds per second of the window)."""
+    return round(statistics.median(sum(r.cpu.values()) / r.seconds for r in rounds), 2)
 
 
 def _median_cpu(rounds: list[Round]) -> dict[str, float]:
