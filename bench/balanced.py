@@ -229,6 +229,9 @@ async def measure(work: Workload) -> dict[str, object]:
         "two_instances_updates_per_s": round(two, 1),
         "ratio": round(two / one, 3),
         "rounds": work.rounds,
+        # Why each round: on a shared machine the rates swing with the neighbours' load.
+        "rates_one": [round(r.rate, 1) for r in rounds[1]],
+        "rates_two": [round(r.rate, 1) for r in rounds[2]],
         "cpu_seconds_one": _median_cpu(rounds[1]),
         "cpu_seconds_two": _median_cpu(rounds[2]),
         "seconds_one": round(statistics.median(r.seconds for r in rounds[1]), 2),
