@@ -41,6 +41,7 @@ BENCHMARKS = {
     "ingest": "bench.ingest_api",
     "shopify": "bench.shopify_webhooks",
     "takeover": "bench.takeover",
+    "balanced": "bench.balanced",
 }
 
 

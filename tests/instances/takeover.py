@@ -15,7 +15,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,19 +78,23 @@ class BotProcess:
         return "\n".join(line for _, line in self.lines)
 
 
-async def start_bot(database_url: str, sandbox: Sandbox, folder: Path) -> BotProcess:
-    """`backorder-bot run` against the sandbox on the database, logging at INFO."""
+async def start_bot(
+    database_url: str, api_base_url: str, folder: Path, settings: Mapping[str, str] | None = None
+) -> BotProcess:
+    """`backorder-bot run` against the Bot API at `api_base_url` (the sandbox's) on the database,
+    logging at INFO; `settings` add to or override its environment."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT),
         "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": sandbox.api_base_url,
+        "TELEGRAM_API_BASE_URL": api_base_url,
         "BACKORDER_DATABASE_URL": database_url,
         "BACKORDER_SEND_RATE": SEND_RATE,
         "BACKORDER_CHAT_SEND_RATE": CHAT_SEND_RATE,
         "BACKORDER_LOG_LEVEL": "INFO",
         # Why: two bots run side by side; each web server takes a free port.
         "BACKORDER_LISTEN": "127.0.0.1:0",
+        **(settings or {}),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -122,11 +126,11 @@ async def two_bots(
     database_url: str, sandbox: Sandbox, folder: Path
 ) -> AsyncIterator[tuple[BotProcess, BotProcess]]:
     """The first started leads, the second follows; both are stopped (killed if need be) after."""
-    first = await start_bot(database_url, sandbox, folder)
+    first = await start_bot(database_url, sandbox.api_base_url, folder)
     bots = [first]
     try:
         await first.wait_for(RUNNING_LINE)
-        second = await start_bot(database_url, sandbox, folder)
+        second = await start_bot(database_url, sandbox.api_base_url, folder)
         bots.append(second)
         await second.wait_for(RUNNING_LINE)
         yield first, second
@@ -162,32 +166,71 @@ async def kill_the_leader_mid_dispatch(
 ) -> Takeover:
     """Queue CHATS × PER_CHAT messages with both bots running, SIGKILL the leader once a third
     is sent, wait until the follower has sent the rest; what the chats received."""
+    chats = await create_chats(client)
+    async with two_bots(database_url, sandbox, folder) as (first, second):
+        kill = await dispatch_and_kill_the_leader(store, client, chats, first, second)
+    arrived, in_order = await arrivals(client, chats)
+    return Takeover(kill.seconds, kill.sent_at_kill, arrived, in_order, first.log(), second.log())
+
+
+async def create_chats(client: SandboxClient) -> list[int]:
+    """The CHATS customers the dispatch writes to, created in the sandbox."""
     chats = [FIRST_USER + n for n in range(CHATS)]
     for chat_id in chats:
         await client.create_user(chat_id, "Customer")
-    total = CHATS * PER_CHAT
-    async with two_bots(database_url, sandbox, folder) as (first, second):
-        await first.wait_for(LEADER_LINE)
-        await second.wait_for(FOLLOWER_LINE)
-        await store.enqueue_messages(
-            [
-                OutgoingMessage(f"{chat_id}:{n}", chat_id, text(chat_id, n))
-                for n in range(PER_CHAT)
-                for chat_id in chats
-            ],
-            now=datetime.now(UTC),
-        )
-        async with asyncio.timeout(PATIENCE_SECONDS):
-            while await sent_so_far(client) < total // 3:
-                await asyncio.sleep(0.005)
-        first.process.send_signal(signal.SIGKILL)
-        killed = time.monotonic()
-        sent_at_kill = await sent_so_far(client)
-        await first.process.wait()
-        took_over = await second.wait_for(LEADER_LINE, after=killed)
-        async with asyncio.timeout(PATIENCE_SECONDS):
-            while (await store.outbox_summary()).pending:
-                await asyncio.sleep(0.05)
+    return chats
+
+
+@dataclass(frozen=True)
+class Kill:
+    """Seconds from the SIGKILL to the follower's "leader now" line; messages the sandbox had
+    counted at the kill."""
+
+    seconds: float
+    sent_at_kill: int
+
+
+async def dispatch_and_kill_the_leader(
+    store: SqlStore,
+    client: SandboxClient,
+    chats: list[int],
+    leader: BotProcess,
+    follower: BotProcess,
+    *,
+    after_kill: Callable[[], Awaitable[None]] | None = None,
+) -> Kill:
+    """Queue PER_CHAT messages to each of `chats`, SIGKILL `leader` once a third of them is sent,
+    run `after_kill` (if any) while `follower` takes over, and wait until every message is sent."""
+    total = len(chats) * PER_CHAT
+    await leader.wait_for(LEADER_LINE)
+    await follower.wait_for(FOLLOWER_LINE)
+    await store.enqueue_messages(
+        [
+            OutgoingMessage(f"{chat_id}:{n}", chat_id, text(chat_id, n))
+            for n in range(PER_CHAT)
+            for chat_id in chats
+        ],
+        now=datetime.now(UTC),
+    )
+    async with asyncio.timeout(PATIENCE_SECONDS):
+        while await sent_so_far(client) < total // 3:
+            await asyncio.sleep(0.005)
+    leader.process.send_signal(signal.SIGKILL)
+    killed = time.monotonic()
+    sent_at_kill = await sent_so_far(client)
+    await leader.process.wait()
+    if after_kill is not None:
+        await after_kill()
+    took_over = await follower.wait_for(LEADER_LINE, after=killed)
+    async with asyncio.timeout(PATIENCE_SECONDS):
+        while (await store.outbox_summary()).pending:
+            await asyncio.sleep(0.05)
+    return Kill(took_over - killed, sent_at_kill)
+
+
+async def arrivals(client: SandboxClient, chats: list[int]) -> tuple[Counter[str], bool]:
+    """How often each dispatched message reached its chat, and whether every chat saw its
+    messages in order (repeats aside)."""
     arrived: Counter[str] = Counter()
     in_order = True
     for chat_id in chats:
@@ -197,4 +240,4 @@ async def kill_the_leader_mid_dispatch(
             text(chat_id, n) for n in range(PER_CHAT)
         ]
         arrived.update(shown)
-    return Takeover(took_over - killed, sent_at_kill, arrived, in_order, first.log(), second.log())
+    return arrived, in_order

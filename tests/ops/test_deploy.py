@@ -7,8 +7,10 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import tomllib
 import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -201,3 +203,48 @@ def test_a_non_editable_install_carries_the_catalogs_migrations_and_demo(tmp_pat
     assert revisions and {f"storage/alembic/versions/{name}" for name in revisions} <= names
     assert {"storage/alembic/env.py", "storage/alembic/script.py.mako"} <= names
     assert "bot/demo/tour.txt" in names
+
+
+def test_the_image_serves_on_the_port_it_exposes_and_its_healthcheck_follows_healthz() -> None:
+    instructions = dockerfile_instructions()
+    env = " ".join(args for keyword, args in instructions if keyword == "ENV")
+    (exposed,) = [args for keyword, args in instructions if keyword == "EXPOSE"]
+    (healthcheck,) = [args for keyword, args in instructions if keyword == "HEALTHCHECK"]
+    listen = re.search(r"BACKORDER_LISTEN=(\S+)", env)
+    assert listen is not None
+    program, *arguments = json.loads(healthcheck.partition(" CMD ")[2])
+
+    exits = [run_healthcheck([sys.executable, *arguments], status) for status in (200, 503)]
+
+    assert listen[1] == f"0.0.0.0:{exposed}"
+    # Why python: the slim base image has no curl or wget.
+    assert program == "python"
+    assert exits[0] == 0 and exits[1] != 0
+
+
+def run_healthcheck(command: list[str], status: int) -> int:
+    """Exit code of the image's health command against a /healthz answering `status`."""
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(status if self.path == "/healthz" else 404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Health) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            done = subprocess.run(
+                command,
+                env={"BACKORDER_LISTEN": f"0.0.0.0:{server.server_address[1]}"},
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
+        finally:
+            server.shutdown()
+    return done.returncode
