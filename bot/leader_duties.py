@@ -2,10 +2,10 @@
 
 Catch-up first, as at every start (dates, a missed daily sweep, alerts, recomputes left behind);
 then the update inbox's leftovers (updates recorded by an instance that died before handling
-them; looked for again every ORPHAN_CHECK_SECONDS while leading), long polling (getUpdates has one caller per bot: Telegram answers a second one 409
-Conflict) and the outbox dispatcher. The JobQueue jobs (notice sweeps, the daily sweep, ratings,
-broadcast progress, event delivery) are scheduled on every instance and act only while it leads
-(`bot.leadership.leader_only`).
+them; looked for again every ORPHAN_CHECK_SECONDS while leading), long polling (getUpdates has
+one caller per bot: Telegram answers a second one 409 Conflict) and the outbox dispatcher. The
+JobQueue jobs (notice sweeps, the daily sweep, ratings, broadcast progress, event delivery) are
+scheduled on every instance and act only while it leads (`bot.leadership.leader_only`).
 """
 
 from __future__ import annotations
