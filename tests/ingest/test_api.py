@@ -162,10 +162,21 @@ async def test_a_retried_request_gets_the_first_answer_and_imports_once(api: Api
     assert audited > 0
 
 
-async def test_a_retried_rejected_request_gets_the_same_422(api: Api) -> None:
-    first = await api.post(ORDERS, [line(sku="NOPE")], key="push-43")
+async def test_a_rejected_request_keeps_no_answer_so_its_retry_is_validated_again(
+    api: Api,
+) -> None:
+    bowl = {"sku": "BOWL-1", "name": "Bowl", "price": "9.90", "currency": "EUR", "on_hand": 0}
+    first = await api.post(ORDERS, [line(sku="BOWL-1")], key="push-43")
     assert first[0] == 422
-    assert await api.post(ORDERS, [line(sku="NOPE")], key="push-43") == first
+    # Unchanged data: validated again, the same 422, still nothing stored under the key.
+    status, answer, replayed = await api.post_replayed(ORDERS, [line(sku="BOWL-1")], key="push-43")
+    assert ((status, answer), replayed) == (first, False)
+    # The shop imports the missing product and retries with the same key: the order imports.
+    assert await api.post("/api/v1/products", [bowl]) == (200, {"imported": 1})
+    assert await api.post(ORDERS, [line(sku="BOWL-1")], key="push-43") == (200, {"imported": 1})
+    assert [line.sku for line in (await api.store.get_orders({"1001"}))["1001"].lines] == ["BOWL-1"]
+    retried = await api.post_replayed(ORDERS, [line(sku="BOWL-1")], key="push-43")
+    assert retried == (200, {"imported": 1}, True)
 
 
 async def test_a_key_reused_with_another_body_or_endpoint_gets_422_and_changes_nothing(
