@@ -9,7 +9,9 @@ Series (all prefixed `backorder_`):
   alerts) and `broadcast` (broadcast copies). Held: the chat blocked the bot (kept for later).
 - `rate_limited_total` by `kind`: 429 answers from the Bot API.
 - `outbox_backlog` (gauge): pending outbox rows, read from the store at each scrape.
-- `eta_recompute_seconds` (histogram): one recompute of estimated dates.
+- `eta_recompute_seconds` (histogram): one recompute of estimated dates, whatever caused it
+  (imports by file, API or Shopify, customer and staff changes, the daily and left-behind
+  recomputes): timed in bot/services/eta.py `published`, which every recompute goes through.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 from typing import Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.context_managers import Timer
 
 MessageKind = Literal["reply", "notice", "broadcast"]
 
@@ -102,9 +105,9 @@ def rate_limited(kind: MessageKind) -> None:
     RATE_LIMITED.labels(kind=kind).inc()
 
 
-def eta_recomputed(seconds: float) -> None:
-    """Record how long one recompute of estimated dates took."""
-    ETA_RECOMPUTE.observe(seconds)
+def eta_recompute_timer() -> Timer:
+    """A context manager recording how long the recompute of estimated dates inside it took."""
+    return ETA_RECOMPUTE.time()
 
 
 def outbox_kind(broadcast_id: int | None) -> MessageKind:

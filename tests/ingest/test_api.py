@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot import metrics
 from bot.i18n import Catalogs
 from bot.services.eta import RECOMPUTE_MARK
 from bot.web import ingest as ingest_web
@@ -230,3 +231,13 @@ async def test_a_body_over_the_limit_gets_413_and_changes_nothing(
     assert status == 413
     assert "send fewer items" in answer["error"]
     assert await dump(api.store) == before
+
+
+async def test_an_import_through_the_api_is_timed_in_the_recompute_histogram(api: Api) -> None:
+    def recomputes() -> float:
+        count = metrics.REGISTRY.get_sample_value("backorder_eta_recompute_seconds_count")
+        return count or 0.0
+
+    before = recomputes()
+    assert await api.post(ORDERS, [line()]) == (200, {"imported": 1})  # dated in the background
+    assert recomputes() - before == 1
