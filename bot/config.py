@@ -273,7 +273,8 @@ def _telegram_webhook(url: str | None, secret: str | None) -> tuple[str | None, 
     if not (parts.scheme == "https" or loopback_http) or not host:
         raise ConfigError(
             "BACKORDER_WEBHOOK_URL must be an https:// URL that Telegram can reach, such as "
-            f"https://bot.example.com/telegram (not {url!r}); plain http:// only on 127.0.0.1"
+            f"https://bot.example.com/telegram (not {url!r}); plain http:// only on the "
+            "loopback: 127.0.0.1, localhost or [::1]"
         )
     if parts.query or parts.fragment:
         raise ConfigError("BACKORDER_WEBHOOK_URL must not have a query (?...) or fragment (#...)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -13,7 +12,6 @@ from typing import Any
 from telegram import Bot
 from telegram.ext import Job, JobQueue
 
-from bot import metrics
 from bot.clock import business_today
 from bot.context import BotContext, Services
 from bot.domain.daily_schedule import due_sweep_day
@@ -183,9 +181,7 @@ async def catch_up(bot_data: dict[Any, Any], services: Services) -> None:
     """Recompute for today and sweep: deadlines and notices that fell due (also at start-up)."""
     today = business_today(services.clock, services.settings.timezone)
     async with sweep_lock(bot_data):
-        started = time.perf_counter()
         await recompute_etas(services.store, rules=services.rules, today=today)
-        metrics.eta_recomputed(time.perf_counter() - started)
     await sweep_if_recomputed(bot_data, services)
     await raise_daily_alerts(bot_data, services)
 

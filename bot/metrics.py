@@ -6,10 +6,14 @@ Series (all prefixed `backorder_`):
   its handling, replies sent (replayed updates of an earlier run are not timed).
 - `messages_sent_total`, `messages_held_total`, `messages_failed_total` by `kind`: `reply` (a
   Bot API call into a chat while handling an update), `notice` (first-lane outbox rows: notices,
-  alerts) and `broadcast` (broadcast copies). Held: the chat blocked the bot (kept for later).
+  alerts) and `broadcast` (broadcast copies). Held: the chat blocked the bot (kept for later);
+  only outbox rows are held (`notice`, `broadcast`): a reply goes to a chat that just wrote, and
+  one Telegram refuses (403, blocked meanwhile) is counted failed, so there is no held `reply`.
 - `rate_limited_total` by `kind`: 429 answers from the Bot API.
 - `outbox_backlog` (gauge): pending outbox rows, read from the store at each scrape.
-- `eta_recompute_seconds` (histogram): one recompute of estimated dates.
+- `eta_recompute_seconds` (histogram): one recompute of estimated dates, whatever caused it
+  (imports by file, API or Shopify, customer and staff changes, the daily and left-behind
+  recomputes): timed in bot/services/eta.py `published`, which every recompute goes through.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from __future__ import annotations
 from typing import Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.context_managers import Timer
 
 MessageKind = Literal["reply", "notice", "broadcast"]
+OutboxKind = Literal["notice", "broadcast"]
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -41,7 +47,9 @@ MESSAGES_SENT = Counter(
 )
 MESSAGES_HELD = Counter(
     "backorder_messages_held",
-    "Messages held because the chat blocked the bot or has none yet, by kind",
+    "Outbox messages held because the chat blocked the bot or has none yet, kept for later, "
+    "by kind (notice: notices and staff alerts; broadcast: broadcast copies; replies are never "
+    "held)",
     ["kind"],
     registry=REGISTRY,
 )
@@ -71,8 +79,10 @@ ETA_RECOMPUTE = Histogram(
 
 for _kind in ("reply", "notice", "broadcast"):
     # Why: every series shows from the first scrape (at 0), so rate() works from the start.
-    for _counter in (MESSAGES_SENT, MESSAGES_HELD, MESSAGES_FAILED, RATE_LIMITED):
+    for _counter in (MESSAGES_SENT, MESSAGES_FAILED, RATE_LIMITED):
         _counter.labels(kind=_kind)
+for _kind in ("notice", "broadcast"):
+    MESSAGES_HELD.labels(kind=_kind)
 
 
 def update_handled(latency_seconds: float | None) -> None:
@@ -87,8 +97,8 @@ def message_sent(kind: MessageKind) -> None:
     MESSAGES_SENT.labels(kind=kind).inc()
 
 
-def message_held(kind: MessageKind) -> None:
-    """Count one message held for an unreachable chat."""
+def message_held(kind: OutboxKind) -> None:
+    """Count one outbox message held for an unreachable chat."""
     MESSAGES_HELD.labels(kind=kind).inc()
 
 
@@ -102,11 +112,11 @@ def rate_limited(kind: MessageKind) -> None:
     RATE_LIMITED.labels(kind=kind).inc()
 
 
-def eta_recomputed(seconds: float) -> None:
-    """Record how long one recompute of estimated dates took."""
-    ETA_RECOMPUTE.observe(seconds)
+def eta_recompute_timer() -> Timer:
+    """A context manager recording how long the recompute of estimated dates inside it took."""
+    return ETA_RECOMPUTE.time()
 
 
-def outbox_kind(broadcast_id: int | None) -> MessageKind:
+def outbox_kind(broadcast_id: int | None) -> OutboxKind:
     """The kind of an outbox row: a broadcast copy, or a notice (first lane, alerts too)."""
     return "notice" if broadcast_id is None else "broadcast"

@@ -7,7 +7,6 @@ import time
 from functools import partial
 from typing import Any
 
-from bot import metrics
 from bot.clock import business_today
 from bot.context import Services
 from bot.services.eta import abandoned, recompute_marked
@@ -28,9 +27,7 @@ async def recompute_left_behind(
     # Why: a mark ages in real time across processes, even while BACKORDER_NOW freezes the
     # business clock (tests, demos); so its age is read from the machine's clock.
     due = None if at_start else partial(abandoned, now=time.time())
-    started = time.perf_counter()
     async with lock:
         lines = await recompute_marked(services.store, rules=services.rules, today=today, due=due)
     if lines is not None:
-        metrics.eta_recomputed(time.perf_counter() - started)
         logger.info("recomputed %d lines whose change was left without a recompute", lines)

@@ -137,9 +137,15 @@ async def cancel_for_system(
     rules: EtaRules,
     refund_days: int,
     actor: str = SYSTEM_ACTOR,
+    paid_back: bool = False,
 ) -> ActionResult:
     """Cancel every open line of an order automatically (no ownership or version check):
-    the bot's own deadlines (`system`), or the shop's platform cancelling it (`shopify`)."""
+    the bot's own deadlines (`system`), or the shop's platform cancelling it (`shopify`).
+
+    `paid_back`: the platform has already returned the money, so the refunds are recorded
+    without `refund.due` events (a receiver paying on them would pay twice); the caller marks
+    them paid in the same transaction.
+    """
     return await _cancel(
         store,
         order_id,
@@ -152,6 +158,7 @@ async def cancel_for_system(
         timezone=timezone,
         rules=rules,
         refund_days=refund_days,
+        paid_back=paid_back,
     )
 
 
@@ -188,6 +195,7 @@ async def _cancel(
     timezone: ZoneInfo,
     rules: EtaRules,
     refund_days: int,
+    paid_back: bool = False,
 ) -> ActionResult:
     today = now.astimezone(timezone).date()
 
@@ -198,7 +206,9 @@ async def _cancel(
         if version is not None and version != state.version:
             return Changed(order_id)
         due = _due(state, today, rules, refund_days)
-        return cancellation(state, lines, due=due, actor=actor, reason=reason, now=now)
+        return cancellation(
+            state, lines, due=due, actor=actor, reason=reason, now=now, paid_back=paid_back
+        )
 
     return await change_order(
         store,
@@ -220,8 +230,10 @@ def cancellation(
     actor: str,
     reason: str,
     now: datetime,
+    paid_back: bool = False,
 ) -> OrderChange:
-    """The writes of cancelling these open lines: statuses, refunds and the shop's events."""
+    """The writes of cancelling these open lines: statuses, refunds and the shop's events
+    (`refund.due` for each refund, unless `paid_back`: the money is already returned)."""
     stamp = {"actor": actor, "at": now.isoformat()}
     cancelled = {line.line_no for line in lines}
     refunds = tuple(
@@ -256,7 +268,8 @@ def cancellation(
                 },
             )
         )
-    events.extend(refund_event(state.order_id, refund, stamp) for refund in refunds)
+    if not paid_back:
+        events.extend(refund_event(state.order_id, refund, stamp) for refund in refunds)
     total = sum(refund.amount_minor for refund in refunds)
     return OrderChange(
         action="order.cancel",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from datetime import date
 from uuid import uuid4
 
+from bot import metrics
 from bot.domain.eta import EtaRules, allocate
 from bot.domain.model import LineEta
 from bot.domain.store import EVERY_SKU, EtaMark, Store
@@ -25,14 +26,34 @@ async def recompute_etas(
     The save clears the SKUs' "needs recompute" marks in its transaction, except for SKUs changed
     again after the data was read (DESIGN §5: recomputed after every change).
     """
+    return await published(store, _recompute(store, rules=rules, today=today, skus=skus))
+
+
+async def _recompute(
+    store: Store, *, rules: EtaRules, today: date, skus: Collection[str] | None
+) -> int:
     marks = await store.eta_marks()
     books = await store.sku_books(skus)
     etas: list[LineEta] = []
     for book in books:
         etas.extend(allocate(book, today=today, rules=rules))
     await store.save_etas(etas, skus=skus, computed_on=today, seen=marks.seen)
-    await store.set_setting(RECOMPUTE_MARK, uuid4().hex)
     return len(etas)
+
+
+async def published(store: Store, recompute: Awaitable[int]) -> int:
+    """Run one recompute of ETAs (a coroutine saving them and returning a count), timed in the
+    `eta_recompute_seconds` histogram (bot/metrics.py), then store a fresh RECOMPUTE_MARK so a
+    running bot notices the dates moved; its count.
+
+    Every recompute goes through here: recompute_etas (imports, the daily and left-behind
+    recomputes) and order_changes.refresh_etas (customer and staff changes, the ingest API's
+    background queue).
+    """
+    with metrics.eta_recompute_timer():
+        count = await recompute
+        await store.set_setting(RECOMPUTE_MARK, uuid4().hex)
+    return count
 
 
 async def recompute_marked(

@@ -22,8 +22,8 @@ from bot.services.importing.table import Problems, Record
 
 API_ACTOR = "api"
 ENDPOINTS = {kind: f"POST /api/v1/{kind}" for kind in COLUMNS}
-# Why: at least the 24 hours Stripe keeps keys for; a shop retrying a failed nightly push the
-# next evening still gets its first answer.
+# Why: at least the 24 hours Stripe keeps keys for; a shop retrying a nightly push whose answer
+# it lost the next evening still gets its first answer.
 KEEP_KEYS = timedelta(hours=48)
 OK = 200
 UNPROCESSABLE = 422
@@ -58,9 +58,10 @@ async def ingest(
     """Import `items` (objects keyed by the CSV columns of `kind`) all or nothing, as `api`.
 
     DESIGN §14: 200 `{"imported": N}`, or 422 `{"errors": [{"index", "field", "message"}]}`
-    with nothing changed. With `key` (the Idempotency-Key) the first answer is stored in the
-    transaction of the import, and a retry with the same key and the same body gets it back
-    without importing again; the same key with another endpoint or body gets 422 (the IETF
+    with nothing changed. With `key` (the Idempotency-Key) a 200 is stored in the transaction
+    of the import, and a retry with the same key and the same body gets it back without
+    importing again; a 422 is not stored (see `_import_once`), so its retry is validated again.
+    The same key with another endpoint or body than a stored 200 gets 422 (the IETF
     draft "The Idempotency-Key HTTP Header Field", §2.7: a reused key with a different payload).
     After a successful import the ETAs of its SKUs are recomputed as after a CSV import: here,
     or, given `recompute` (a RecomputeQueue's `add`), handed to it after the commit.
@@ -124,7 +125,15 @@ async def _import_once(
     timezone: ZoneInfo,
     now: datetime,
 ) -> IngestAnswer | ImportReport:
-    """The stored answer of `key`, or the report of importing now (the answer stored with it).
+    """The stored answer of `key`, or the report of importing now (its answer stored with it).
+
+    Only an executed request saves its answer (Stripe's rule, "Idempotent requests",
+    https://docs.stripe.com/api/idempotent_requests: results are saved only once an endpoint
+    begins executing; a request whose parameters fail validation saves no idempotent result and
+    can be retried). So a 200 is kept under `key` for KEEP_KEYS and replayed; a request any item
+    of which fails validation (422) stores nothing - its claim of the key rolls back with the
+    import - and a retry with the key is validated again: the same items get the same 422, items
+    fixed meanwhile (say the products imported first) import.
 
     Why one transaction: the claim of the key, the import and its answer commit together, so a
     crash leaves either all of them or none (a retry then imports). Two requests with one key at
@@ -135,10 +144,6 @@ async def _import_once(
     endpoint, digest = ENDPOINTS[kind], body_hash(items)
     claim = {"at": now, "forget_before": now - KEEP_KEYS}
     try:
-        # Why: claim, import and answer in one transaction. SQLite: write transactions run one at
-        # a time. PostgreSQL (READ COMMITTED): a second claim of the key waits on its unique index
-        # until the first transaction ends, then (a new statement, a new snapshot) reads the
-        # committed answer; so one key imports once.
         async with store.atomic():
             stored = await store.claim_ingest_key(key, endpoint, digest, **claim)
             if stored is not None:
@@ -149,14 +154,8 @@ async def _import_once(
             await store.answer_ingest_key(key, status=OK, answer=_json(_answer(report)))
             return report
     except _Rejected as rejected:
-        answer = _answer(rejected.report)
-        # Why: the import's writes were rolled back with the claim; the 422 is kept on its own.
-        async with store.atomic():
-            stored = await store.claim_ingest_key(key, endpoint, digest, **claim)
-            if stored is not None:
-                return _replay(stored, endpoint, digest)
-            await store.answer_ingest_key(key, status=answer.status, answer=_json(answer))
-        return answer
+        # Why: the import's writes were rolled back with the claim, which releases the key.
+        return _answer(rejected.report)
 
 
 def _replay(stored: StoredAnswer, endpoint: str, digest: str) -> IngestAnswer:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
 from datetime import date, datetime
-from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from bot.domain.actions import ActionResult, ActionStore, NotFound, OrderChange, OrderState
 from bot.domain.eta import EtaRules, moved_etas
-from bot.services.eta import RECOMPUTE_MARK
+from bot.services.eta import published
 
 Plan = Callable[[OrderState], Awaitable[OrderChange | ActionResult]]
 
@@ -67,6 +66,13 @@ async def refresh_etas(
     store: ActionStore, *, rules: EtaRules, today: date, skus: Collection[str]
 ) -> int:
     """Recompute the ETAs of the SKUs an action touched at once; return how many rows moved."""
+    # Why: timed and announced (a fresh RECOMPUTE_MARK) as any recompute (bot/services/eta.py).
+    return await published(store, _refresh(store, rules=rules, today=today, skus=skus))
+
+
+async def _refresh(
+    store: ActionStore, *, rules: EtaRules, today: date, skus: Collection[str]
+) -> int:
     # Why: read before the data, so the save clears the action's own mark and no newer one.
     marks = await store.eta_marks()
     queues = await store.eta_queues(skus)
@@ -78,6 +84,4 @@ async def refresh_etas(
     moved = await store.save_moved_etas(
         etas, skus=skus, computed_on=today, seen=marks.seen, gone=gone
     )
-    # Why: as after any recompute, so a running bot notices dates that moved.
-    await store.set_setting(RECOMPUTE_MARK, uuid4().hex)
     return moved

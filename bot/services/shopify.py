@@ -58,9 +58,20 @@ async def apply_order_webhook(
     Topics other than orders/create|updated|cancelled|fulfilled are acknowledged and ignored
     (200). An order the import rejects (an unknown SKU, a bad price) is a 422 naming Shopify's
     fields, nothing changed: Shopify retries it, so it lands once the products are imported.
-    When Shopify says the payment was refunded or voided (`financial_status`), the refunds owed
-    on the order are marked paid as `shopify`: the shop paid them back on its platform. A
-    payload older (`updated_at`) than one applied before to the order is acknowledged, not
+
+    Refunds of a cancelled order follow the order's `financial_status` (Shopify's values:
+    pending, authorized, partially_paid, paid, partially_refunded, refunded, voided):
+    - `refunded` or `voided`: Shopify returned the money (or released the authorisation, so
+      none was taken). The refunds are recorded and marked paid at once, audited `shopify`,
+      with `refund.paid` events and no `refund.due`: the shop's system must not pay them again.
+    - any other value (`paid` with the refund left for later, `partially_refunded`, and the
+      rest): the bot cannot tell what is still owed, so the refunds stay owed, with their due
+      dates and `refund.due` events, for staff (`refunds`, the overdue-refund alert) to pay
+      and mark paid - or for a later webhook saying `refunded`/`voided` to settle.
+    A webhook saying `refunded`/`voided` also marks paid, as `shopify`, any refund still owed
+    on the order from before (a customer's cancel in the chat, say).
+
+    A payload older (`updated_at`) than one applied before to the order is acknowledged, not
     applied: Shopify does not promise delivery in order.
     """
     if topic not in ORDER_TOPICS:
@@ -115,6 +126,7 @@ async def apply_order_webhook(
                     rules=rules,
                     refund_days=refund_days,
                     actor=SHOPIFY_ACTOR,
+                    paid_back=mapped.refunded,
                 )
             if mapped.refunded:
                 await _settle_refunds(store, mapped.name, now)

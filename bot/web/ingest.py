@@ -90,8 +90,8 @@ def parse_items(body: bytes) -> list[dict[str, Any]]:
 async def read_body(request: web.Request, limit: int) -> bytes | None:
     """The request's body, or None when it is over `limit` bytes (read no further then).
 
-    Why not `request.read()`: that stops at the app's `client_max_size` (1 MiB by default), below
-    a shop's batch of a few thousand lines; this route sets its own limit.
+    Why not `request.read()`: past the app's `client_max_size` that raises aiohttp's plain-text
+    413; reading the stream here stops at `limit` and lets the route answer its own JSON 413.
     """
     if (request.content_length or 0) > limit:
         return None

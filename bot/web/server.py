@@ -28,6 +28,11 @@ FEATURES: tuple[RouteAdder, ...] = (
     shopify.add_routes,
 )
 SHUTDOWN_SECONDS = 5.0
+# Why: aiohttp's default client_max_size (1 MiB) answers a bare 413 to a bigger body read whole,
+# e.g. a Shopify order webhook with a long note or hundreds of line items, and Shopify gives up
+# after its retries; the largest body any route accepts is the ingest API's batch, which reads
+# its body itself to answer its own JSON 413 past MAX_BODY.
+CLIENT_MAX_SIZE = ingest.MAX_BODY
 
 
 def build_web_app(
@@ -40,9 +45,9 @@ def build_web_app(
     """The web application: the webhook route (if any) and every feature's routes.
 
     `role` answers "leader" or "follower" for /healthz (leader election provides it; a single
-    instance is always the leader).
+    instance is always the leader). Bodies up to CLIENT_MAX_SIZE bytes are read.
     """
-    app = web.Application()
+    app = web.Application(client_max_size=CLIENT_MAX_SIZE)
     app[ROLE] = role
     if webhook is not None:
         webhook.add_routes(app)

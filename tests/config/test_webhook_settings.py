@@ -50,13 +50,17 @@ def test_listen_addresses_take_ipv6_any_interface_and_a_free_port(
     assert settings_from(tmp_path, BACKORDER_LISTEN=listen).listen == expected
 
 
-def test_plain_http_is_accepted_on_the_loopback_only(tmp_path: Path) -> None:
-    settings = settings_from(
-        tmp_path,
-        BACKORDER_WEBHOOK_URL="http://127.0.0.1:8080/telegram",
-        BACKORDER_WEBHOOK_SECRET=SECRET,
-    )
-    assert settings.webhook_url == "http://127.0.0.1:8080/telegram"
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+def test_plain_http_is_accepted_on_the_loopback_only(tmp_path: Path, host: str) -> None:
+    url = f"http://{host}:8080/telegram"
+    settings = settings_from(tmp_path, BACKORDER_WEBHOOK_URL=url, BACKORDER_WEBHOOK_SECRET=SECRET)
+    assert settings.webhook_url == url
+
+
+def test_plain_http_elsewhere_names_every_loopback_host_it_is_accepted_on(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings_from(tmp_path, BACKORDER_WEBHOOK_URL="http://10.0.0.5:8080/telegram")
+    assert "plain http:// only on the loopback: 127.0.0.1, localhost or [::1]" in str(raised.value)
 
 
 BAD = [

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.clock import FrozenClock
@@ -26,6 +25,7 @@ from bot.domain.model import Product
 from bot.i18n import Catalogs
 from bot.web import ingest as ingest_web
 from bot.web import shopify as shopify_web
+from bot.web.server import build_web_app
 from storage.store import SqlStore, open_store
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -129,10 +129,8 @@ def make_services(
 
 
 async def serve(services: Services) -> AsyncIterator[Api]:
-    """The feature routes on a real HTTP server, and a client."""
-    app = web.Application()
-    ingest_web.add_routes(app, services)
-    shopify_web.add_routes(app, services)
+    """The feature routes in the application `run` serves, on a real HTTP server, and a client."""
+    app = build_web_app(services, features=(ingest_web.add_routes, shopify_web.add_routes))
     server = TestServer(app)
     await server.start_server()
     async with aiohttp.ClientSession() as session:

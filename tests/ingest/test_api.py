@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot import metrics
 from bot.i18n import Catalogs
 from bot.services.eta import RECOMPUTE_MARK
 from bot.web import ingest as ingest_web
@@ -162,10 +163,21 @@ async def test_a_retried_request_gets_the_first_answer_and_imports_once(api: Api
     assert audited > 0
 
 
-async def test_a_retried_rejected_request_gets_the_same_422(api: Api) -> None:
-    first = await api.post(ORDERS, [line(sku="NOPE")], key="push-43")
+async def test_a_rejected_request_keeps_no_answer_so_its_retry_is_validated_again(
+    api: Api,
+) -> None:
+    bowl = {"sku": "BOWL-1", "name": "Bowl", "price": "9.90", "currency": "EUR", "on_hand": 0}
+    first = await api.post(ORDERS, [line(sku="BOWL-1")], key="push-43")
     assert first[0] == 422
-    assert await api.post(ORDERS, [line(sku="NOPE")], key="push-43") == first
+    # Unchanged data: validated again, the same 422, still nothing stored under the key.
+    status, answer, replayed = await api.post_replayed(ORDERS, [line(sku="BOWL-1")], key="push-43")
+    assert ((status, answer), replayed) == (first, False)
+    # The shop imports the missing product and retries with the same key: the order imports.
+    assert await api.post("/api/v1/products", [bowl]) == (200, {"imported": 1})
+    assert await api.post(ORDERS, [line(sku="BOWL-1")], key="push-43") == (200, {"imported": 1})
+    assert [line.sku for line in (await api.store.get_orders({"1001"}))["1001"].lines] == ["BOWL-1"]
+    retried = await api.post_replayed(ORDERS, [line(sku="BOWL-1")], key="push-43")
+    assert retried == (200, {"imported": 1}, True)
 
 
 async def test_a_key_reused_with_another_body_or_endpoint_gets_422_and_changes_nothing(
@@ -219,3 +231,13 @@ async def test_a_body_over_the_limit_gets_413_and_changes_nothing(
     assert status == 413
     assert "send fewer items" in answer["error"]
     assert await dump(api.store) == before
+
+
+async def test_an_import_through_the_api_is_timed_in_the_recompute_histogram(api: Api) -> None:
+    def recomputes() -> float:
+        count = metrics.REGISTRY.get_sample_value("backorder_eta_recompute_seconds_count")
+        return count or 0.0
+
+    before = recomputes()
+    assert await api.post(ORDERS, [line()]) == (200, {"imported": 1})  # dated in the background
+    assert recomputes() - before == 1

@@ -39,6 +39,18 @@ async def test_metrics_lists_every_series_of_design_13_in_prometheus_text(web_se
     scraped = samples(text)
     for kind in ("reply", "notice", "broadcast"):
         assert ("backorder_messages_sent_total", (("kind", kind),)) in scraped
+        assert ("backorder_messages_failed_total", (("kind", kind),)) in scraped
+
+
+async def test_messages_held_are_counted_for_the_outbox_kinds_only(web_server: Web) -> None:
+    _, _, text = await web_server.get("/metrics")
+    held = {labels for name, labels in samples(text) if name == "backorder_messages_held_total"}
+    # A reply goes to a chat that just wrote; one Telegram refuses is counted as failed.
+    assert held == {(("kind", "notice"),), (("kind", "broadcast"),)}
+    (family,) = [
+        f for f in text_string_to_metric_families(text) if f.name == "backorder_messages_held"
+    ]
+    assert "replies are never held" in family.documentation
 
 
 async def test_the_outbox_backlog_is_read_from_the_store_at_each_scrape(
