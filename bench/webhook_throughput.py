@@ -87,8 +87,9 @@ async def webhook_initialized(
 
             async def start_webhook_delivery() -> None:
                 nonlocal started
-                await start_webhook(application, intake)
+                await application.start()
                 started = True
+                await start_webhook(application, intake)
 
             yield start_webhook_delivery
         finally:
