@@ -69,9 +69,12 @@ def _blank(column: Any) -> Any:
 
 # Why: stored ETAs come along by primary key (`unindexed` keeps SQLite's planner off the sku
 # index), so a refresh needs no second pass over the SKU. Each stored ETA comes as one text, the
-# key of its parsed form: a long queue repeats a few.
-_QUEUE = (
+# key of its parsed form: a long queue repeats a few. Each line is led by its SKU: one query
+# reads a chunk of SKUs, SKU by SKU, each in serving order.
+_KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
+_QUEUES_OF = (
     select(
+        _l.c.sku,
         _l.c.order_id,
         _l.c.line_no,
         _l.c.quantity,
@@ -97,10 +100,9 @@ _QUEUE = (
             ),
         )
     )
-    .where(_l.c.status == "open", _l.c.sku == bindparam("sku"))
-    .order_by(*_SERVING_ORDER)
+    .where(_l.c.status == "open", _l.c.sku.in_(_KEYS))
+    .order_by(_l.c.sku, *_SERVING_ORDER)
 )
-_KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
 _NOT_OPEN = ~exists().where(
     _l.c.order_id == line_etas.c.order_id,
     _l.c.line_no == line_etas.c.line_no,
@@ -170,10 +172,16 @@ async def read_eta_queues(conn: AsyncConnection, skus: Collection[str]) -> list[
     """Supply and open lines in serving order of these SKUs, each line with its stored ETA."""
     day = _DateCache()
     queues: list[EtaQueue] = []
-    for supply in await _read_supply(conn, _chunks(skus)):
-        lines = await fetch_rows(conn, _QUEUE, {"sku": supply.sku})
-        stored = {text: _stored_eta(text, day) for text in {line[3] for line in lines} - {None}}
-        queues.append(EtaQueue(supply, lines, stored))
+    # Why: one query per chunk of SKUs, not per SKU: an import's recompute covers thousands of
+    # SKUs, and on PostgreSQL each query is a round trip (bench `ingest`).
+    for chunk in _chunks(skus):
+        lines_of: dict[str, list[Any]] = {}
+        for sku, *line in await fetch_rows(conn, _QUEUES_OF, {"keys": chunk}):
+            lines_of.setdefault(sku, []).append(tuple(line))
+        for supply in await _read_supply(conn, [chunk]):
+            lines = lines_of.get(supply.sku, [])
+            texts = {line[3] for line in lines} - {None}
+            queues.append(EtaQueue(supply, lines, {text: _stored_eta(text, day) for text in texts}))
     return queues
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Executable,
     RowMapping,
@@ -114,8 +113,8 @@ from bot.domain.supply_store import (
 )
 from bot.domain.update_inbox import InboxedUpdate, NewestUpdate
 from storage.audit import Change, changed, read_entries, write_changes
+from storage.bulk import key_chunks, upsert_rows
 from storage.codec import (
-    IN_CHUNK,
     OPEN,
     customer_from,
     customer_params,
@@ -137,7 +136,7 @@ from storage.database import Database
 from storage.database import insert as dialect_insert
 from storage.migrate import migrate
 from storage.schema import products, purchase_orders
-from storage.sql_functions import bytewise
+from storage.sql_functions import bytewise, in_keys
 
 
 async def open_store(target: Path | str) -> SqlStore:
@@ -1291,20 +1290,22 @@ def _order_header(order: Order) -> dict[str, object]:
 _WRITE_CHUNK = 1_000
 # Columns an import's upsert of customers overwrites (the chosen language is the customer's).
 _CUSTOMER_UPDATES = ("name", "email", "phone", "phone_digits", "language", "timezone")
+_CUSTOMER_COLUMNS = ("customer_id", *_CUSTOMER_UPDATES)
+_LINE_COLUMNS = ("order_id", "line_no", "sku", "quantity", "unit_price_minor", "status")
+_LINE_UPDATES = ("sku", "quantity", "unit_price_minor")
 _ALL_SKUS = select(schema.products.c.sku)
-_keys_param: BindParameter[str] = bindparam("keys", expanding=True)
-_PRODUCTS_IN = select(schema.products).where(schema.products.c.sku.in_(_keys_param))
+_PRODUCTS_IN = select(schema.products).where(in_keys(schema.products.c.sku, "keys"))
 _PURCHASE_ORDERS_IN = select(schema.purchase_orders).where(
-    schema.purchase_orders.c.po_id.in_(_keys_param)
+    in_keys(schema.purchase_orders.c.po_id, "keys")
 )
-_CUSTOMERS_IN = select(schema.customers).where(schema.customers.c.customer_id.in_(_keys_param))
+_CUSTOMERS_IN = select(schema.customers).where(in_keys(schema.customers.c.customer_id, "keys"))
 _IMPORTED_CUSTOMERS_IN = select(
     schema.customers.c.customer_id, *(schema.customers.c[name] for name in _CUSTOMER_UPDATES)
-).where(schema.customers.c.customer_id.in_(_keys_param))
-_ORDERS_IN = select(schema.orders).where(schema.orders.c.order_id.in_(_keys_param))
+).where(in_keys(schema.customers.c.customer_id, "keys"))
+_ORDERS_IN = select(schema.orders).where(in_keys(schema.orders.c.order_id, "keys"))
 _LINES_IN = (
     select(schema.order_lines)
-    .where(schema.order_lines.c.order_id.in_(_keys_param))
+    .where(in_keys(schema.order_lines.c.order_id, "keys"))
     .order_by(schema.order_lines.c.order_id, schema.order_lines.c.line_no)
 )
 _ORDER = select(schema.orders).where(schema.orders.c.order_id == bindparam("order_id"))
@@ -1388,6 +1389,7 @@ _ORDER_UPDATES = (
     "jurisdiction",
     "priority",
 )
+_ORDER_COLUMNS = ("order_id", "order_key", "link_handle", *_ORDER_UPDATES)
 _upserts: dict[tuple[str, str], Executable] = {}
 
 
@@ -1401,18 +1403,33 @@ def _upsert(
         upsert = dialect_insert(conn, table)
         columns = updates or [column.name for column in table.c if column.name not in keys]
         set_: dict[str, Any] = {name: upsert.excluded[name] for name in columns}
-        if table is schema.order_lines:
-            # Why: a shipped or cancelled line stays so, whatever the shop's file says.
-            closed: list[ColumnElement[str]] = [
-                literal_column("'shipped'"),
-                literal_column("'cancelled'"),
-            ]
-            set_["status"] = case(
-                (table.c.status.in_(closed), table.c.status), else_=upsert.excluded.status
-            )
         statement = upsert.on_conflict_do_update(index_elements=list(keys), set_=set_)
         _upserts[conn.dialect.name, table.name] = statement
     return statement
+
+
+def _customers_on_conflict(upsert: Any) -> Any:
+    return upsert.on_conflict_do_update(
+        index_elements=["customer_id"],
+        set_={name: upsert.excluded[name] for name in _CUSTOMER_UPDATES},
+    )
+
+
+def _orders_on_conflict(upsert: Any) -> Any:
+    return upsert.on_conflict_do_update(
+        index_elements=["order_id"], set_={name: upsert.excluded[name] for name in _ORDER_UPDATES}
+    )
+
+
+def _lines_on_conflict(upsert: Any) -> Any:
+    lines = schema.order_lines
+    # Why: a shipped or cancelled line stays so, whatever the shop's file says.
+    closed: list[ColumnElement[str]] = [literal_column("'shipped'"), literal_column("'cancelled'")]
+    set_: dict[str, Any] = {name: upsert.excluded[name] for name in _LINE_UPDATES}
+    set_["status"] = case(
+        (lines.c.status.in_(closed), lines.c.status), else_=upsert.excluded.status
+    )
+    return upsert.on_conflict_do_update(index_elements=["order_id", "line_no"], set_=set_)
 
 
 async def _execute_chunked(
@@ -1426,10 +1443,10 @@ async def _execute_chunked(
 async def _rows_in(
     conn: AsyncConnection, statement: Executable, keys: Sequence[str]
 ) -> list[RowMapping]:
-    """The rows of `statement` for every key (its `keys` parameter), IN_CHUNK keys a query."""
+    """The rows of `statement` for every key (its `keys` parameter, an `in_keys`)."""
     rows: list[RowMapping] = []
-    for start in range(0, len(keys), IN_CHUNK):
-        result = await conn.execute(statement, {"keys": list(keys[start : start + IN_CHUNK])})
+    for chunk in key_chunks(conn, keys):
+        result = await conn.execute(statement, {"keys": chunk})
         rows += result.mappings().all()
     return rows
 
@@ -1440,9 +1457,7 @@ async def _upsert_customers(conn: AsyncConnection, customers: Sequence[Customer]
         row["customer_id"]: row_dict(row)
         for row in await _rows_in(conn, _IMPORTED_CUSTOMERS_IN, _keys(params, "customer_id"))
     }
-    await _execute_chunked(
-        conn, _upsert(conn, schema.customers, ("customer_id",), _CUSTOMER_UPDATES), params
-    )
+    await upsert_rows(conn, schema.customers, _CUSTOMER_COLUMNS, params, _customers_on_conflict)
     return [
         change
         for new in params
@@ -1459,19 +1474,9 @@ async def _upsert_order_rows(conn: AsyncConnection, orders: Sequence[Order]) -> 
     order_ids = [order.order_id for order in orders]
     before = await _order_records(conn, order_ids)
     headers = [_order_header(order) for order in orders]
-    await _execute_chunked(
-        conn, _upsert(conn, schema.orders, ("order_id",), _ORDER_UPDATES), headers
-    )
-    await _execute_chunked(
-        conn,
-        _upsert(
-            conn,
-            schema.order_lines,
-            ("order_id", "line_no"),
-            ("sku", "quantity", "unit_price_minor"),
-        ),
-        [line_params(line) for order in orders for line in order.lines],
-    )
+    await upsert_rows(conn, schema.orders, _ORDER_COLUMNS, headers, _orders_on_conflict)
+    lines = [line_params(line) for order in orders for line in order.lines]
+    await upsert_rows(conn, schema.order_lines, _LINE_COLUMNS, lines, _lines_on_conflict)
     after = await _order_records(conn, order_ids)
     return [
         change
