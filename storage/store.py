@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -170,9 +171,16 @@ class SqlStore:
         await self._db.close()
 
     # --- import ---
-    def atomic(self) -> AbstractAsyncContextManager[object]:
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[object]:
         """One transaction around several writes of this task: all of them commit or none."""
-        return self._db.write()
+        async with self._db.write() as conn:
+            if conn.dialect.name == "postgresql":
+                # Why: an import's lookups take hundreds of keys a query; a generic plan of the
+                # prepared statement, made while the tables were small (the first requests of a
+                # bulk push), scans the whole table for them (bench `ingest`).
+                await conn.execute(_CUSTOM_PLANS)
+            yield conn
 
     async def known_skus(self) -> set[str]:
         """SKUs of all stored products."""
@@ -1294,6 +1302,7 @@ _CUSTOMER_COLUMNS = ("customer_id", *_CUSTOMER_UPDATES)
 _LINE_COLUMNS = ("order_id", "line_no", "sku", "quantity", "unit_price_minor", "status")
 _LINE_UPDATES = ("sku", "quantity", "unit_price_minor")
 _ALL_SKUS = select(schema.products.c.sku)
+_CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
 _PRODUCTS_IN = select(schema.products).where(in_keys(schema.products.c.sku, "keys"))
 _PURCHASE_ORDERS_IN = select(schema.purchase_orders).where(
     in_keys(schema.purchase_orders.c.po_id, "keys")
