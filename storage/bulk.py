@@ -27,7 +27,7 @@ from typing import Any
 from uuid import uuid4
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Executable, Table, bindparam, func, select
+from sqlalchemy import Executable, RowMapping, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -45,7 +45,7 @@ _drivers: WeakKeyDictionary[AsyncConnection, Any] = WeakKeyDictionary()
 # Why: rows per SQLite executemany of `upsert_rows`, as the store's other chunked writes.
 _SQLITE_UPSERT_CHUNK = 1_000
 Upsert = sqlite.Insert | postgresql.Insert
-_upserts: dict[tuple[str, str, tuple[str, ...], Callable[[Any], Upsert]], Upsert] = {}
+_upserts: dict[tuple[str, str, tuple[str, ...], Callable[[Any], Upsert], bool], Executable] = {}
 
 
 async def iterate_rows(
@@ -231,29 +231,44 @@ async def upsert_rows(
     columns: Sequence[str],
     params: Sequence[Mapping[str, object]],
     on_conflict: Callable[[Any], Upsert],
-) -> None:
+    *,
+    returning: bool = False,
+) -> list[RowMapping]:
     """Insert the rows `params` (dicts keyed by at least `columns`) into `table`, in the caller's
     transaction; `on_conflict(insert)` returns the dialect's `insert` with its `ON CONFLICT`
     clause (`insert.on_conflict_do_update(..., set_=...)`, `insert.excluded` the new row).
+    With `returning`, every column of each row as stored now (in no particular order; an
+    `ON CONFLICT DO UPDATE` returns the updated rows too), else [].
 
     Each conflict key must come once among the rows (PostgreSQL refuses to update a row twice in
     one statement). `on_conflict` must be a module-level function: the statement is built once
-    per dialect, table, columns and function.
+    per dialect, table, columns, function and `returning`.
     """
     if not params:
-        return
+        return []
     dialect = conn.dialect.name
-    cache_key = (dialect, table.name, tuple(columns), on_conflict)
+    cache_key = (dialect, table.name, tuple(columns), on_conflict, returning)
     statement = _upserts.get(cache_key)
     if statement is None:
-        statement = _upserts[cache_key] = on_conflict(_insert_of(dialect, table, columns))
+        upsert = on_conflict(_insert_of(dialect, table, columns))
+        statement = _upserts[cache_key] = upsert.returning(*table.c) if returning else upsert
+    rows: list[RowMapping] = []
     if dialect != "postgresql":
         for start in range(0, len(params), _SQLITE_UPSERT_CHUNK):
-            await conn.execute(statement, list(params[start : start + _SQLITE_UPSERT_CHUNK]))
-        return
+            result = await conn.execute(
+                statement, list(params[start : start + _SQLITE_UPSERT_CHUNK])
+            )
+            if returning:
+                rows += result.mappings().all()
+        return rows
     for start in range(0, len(params), BATCH):
         batch = params[start : start + BATCH]
-        await conn.execute(statement, {name: [row[name] for row in batch] for name in columns})
+        result = await conn.execute(
+            statement, {name: [row[name] for row in batch] for name in columns}
+        )
+        if returning:
+            rows += result.mappings().all()
+    return rows
 
 
 def _insert_of(dialect: str, table: Table, columns: Sequence[str]) -> Upsert:
