@@ -19,11 +19,13 @@ from bot.domain.actions import (
 )
 from bot.domain.model import LineStatus, Product
 from storage.audit import Change, write_changes
+from storage.bulk import key_chunks
 from storage.codec import IN_CHUNK, jurisdiction_or_none, product_from, refund_from, utc_text
 from storage.database import Database
 from storage.eta_marks import mark_skus
 from storage.events import append_events
 from storage.schema import order_lines, orders, products, refunds
+from storage.sql_functions import in_keys
 
 _ORDER_ACTIONS_PREFIX = "order."
 
@@ -143,6 +145,13 @@ async def apply_order_change(
     return outcome
 
 
+_BUMP_VERSIONS = (
+    update(orders)
+    .where(in_keys(orders.c.order_id, "order_ids"))
+    .values(version=orders.c.version + 1)
+)
+
+
 async def bump_order_versions(conn: AsyncConnection, changes: Sequence[Change]) -> None:
     """Make buttons shown before an import of these orders stale (in the caller's transaction)."""
     order_ids = sorted(
@@ -153,13 +162,8 @@ async def bump_order_versions(conn: AsyncConnection, changes: Sequence[Change]) 
             and change.action.startswith(_ORDER_ACTIONS_PREFIX)
         }
     )
-    bump = (
-        update(orders)
-        .where(orders.c.order_id.in_(bindparam("order_ids", expanding=True)))
-        .values(version=orders.c.version + 1)
-    )
-    for start in range(0, len(order_ids), IN_CHUNK):
-        await conn.execute(bump, {"order_ids": order_ids[start : start + IN_CHUNK]})
+    for chunk in key_chunks(conn, order_ids):
+        await conn.execute(_BUMP_VERSIONS, {"order_ids": chunk})
 
 
 async def read_products_in_category(

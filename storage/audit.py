@@ -11,10 +11,15 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.store import AuditEntry
+from storage.bulk import insert_rows
 from storage.schema import audit_log
 
 # Why: rows per statement of a large import's log (one executemany each), bounding memory.
 WRITE_CHUNK = 1_000
+# Why: from this many rows (an import) the driver's bulk path (storage/bulk.py: COPY on
+# PostgreSQL) writes the log; below it, a plain insert costs fewer round trips.
+BULK_ROWS = 100
+_BULK_COLUMNS = ("at", "actor", "action", "entity", "before", "after")
 
 _INSERT = audit_log.insert()
 _COLUMNS = (
@@ -49,6 +54,13 @@ async def write_changes(
 ) -> None:
     """Append audit rows for the changes (inside the caller's transaction); none: nothing."""
     when = at.isoformat()
+    if len(changes) >= BULK_ROWS:
+        rows = (
+            (when, actor, change.action, change.entity, _json(change.before), _json(change.after))
+            for change in changes
+        )
+        await insert_rows(conn, audit_log, _BULK_COLUMNS, rows)
+        return
     for start in range(0, len(changes), WRITE_CHUNK):
         await conn.execute(
             _INSERT,

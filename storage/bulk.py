@@ -12,22 +12,29 @@ caller's transaction; the statements stay SQLAlchemy Core, compiled for the conn
   batches; PostgreSQL: SQLAlchemy's streamed result (asyncpg already returns records).
 - `fetch_records`: a read-only query's rows straight from the driver on both (no SQLAlchemy row
   per record: ~40 % of reading a 10,000-line queue on PostgreSQL, bench `cancel`).
+- `upsert_rows`: SQLite: SQLAlchemy's executemany of `INSERT ... VALUES ... ON CONFLICT`;
+  PostgreSQL: one `INSERT ... SELECT FROM unnest(arrays) ... ON CONFLICT` per BATCH rows (one
+  array parameter per column), not a statement per row (bench `ingest`: an executemany of
+  100,000 order lines is 100,000 executions on the server).
 
-Used by: the ETA reads and saves (storage/etas.py) and the benchmarks' shop (bench/dataset.py).
+Used by: the ETA reads and saves (storage/etas.py), the orders import and the recompute marks
+(storage/store.py, storage/eta_marks.py) and the benchmarks' shop (bench/dataset.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 from uuid import uuid4
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Executable, Table, bindparam
+from sqlalchemy import Executable, RowMapping, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from storage.codec import IN_CHUNK
 
 # Why: rows are handed to the driver in batches, so a generator of a million rows never sits
 # in memory whole, and each batch is one driver call.
@@ -37,6 +44,10 @@ SMALL_REPLACE = 2_000
 _COMPILED_CACHE_SIZE = 128
 _compiled: dict[tuple[Executable, str], SQLCompiler] = {}
 _drivers: WeakKeyDictionary[AsyncConnection, Any] = WeakKeyDictionary()
+# Why: rows per SQLite executemany of `upsert_rows`, as the store's other chunked writes.
+_SQLITE_UPSERT_CHUNK = 1_000
+Upsert = sqlite.Insert | postgresql.Insert
+_upserts: dict[tuple[str, str, tuple[str, ...], Callable[[Any], Upsert], bool], Executable] = {}
 
 
 async def iterate_rows(
@@ -112,6 +123,14 @@ async def for_each(
     driver = await _driver(conn)
     sql = _expanded(conn, stmt, params[0])[0]
     await driver.executemany(sql, [_expanded(conn, stmt, p)[1] for p in params])
+
+
+def key_chunks(conn: AsyncConnection, keys: Sequence[str]) -> list[list[str]]:
+    """The keys of an `in_keys` parameter in as many lists as queries it takes: IN_CHUNK keys a
+    query on SQLite (its limit on parameters), all of them in one array on PostgreSQL."""
+    if conn.dialect.name == "postgresql":
+        return [list(keys)] if keys else []
+    return [list(keys[start : start + IN_CHUNK]) for start in range(0, len(keys), IN_CHUNK)]
 
 
 async def _driver(conn: AsyncConnection) -> Any:
@@ -222,3 +241,61 @@ def _batches(rows: Iterable[Sequence[Any]]) -> Iterator[list[Sequence[Any]]]:
     iterator = iter(rows)
     while batch := list(islice(iterator, BATCH)):
         yield batch
+
+
+async def upsert_rows(
+    conn: AsyncConnection,
+    table: Table,
+    columns: Sequence[str],
+    params: Sequence[Mapping[str, object]],
+    on_conflict: Callable[[Any], Upsert],
+    *,
+    returning: bool = False,
+) -> list[RowMapping]:
+    """Insert the rows `params` (dicts keyed by at least `columns`) into `table`, in the caller's
+    transaction; `on_conflict(insert)` returns the dialect's `insert` with its `ON CONFLICT`
+    clause (`insert.on_conflict_do_update(..., set_=...)`, `insert.excluded` the new row).
+    With `returning`, every column of each row as stored now (in no particular order; an
+    `ON CONFLICT DO UPDATE` returns the updated rows too), else [].
+
+    Each conflict key must come once among the rows (PostgreSQL refuses to update a row twice in
+    one statement). `on_conflict` must be a module-level function: the statement is built once
+    per dialect, table, columns, function and `returning`.
+    """
+    if not params:
+        return []
+    dialect = conn.dialect.name
+    cache_key = (dialect, table.name, tuple(columns), on_conflict, returning)
+    statement = _upserts.get(cache_key)
+    if statement is None:
+        upsert = on_conflict(_insert_of(dialect, table, columns))
+        statement = _upserts[cache_key] = upsert.returning(*table.c) if returning else upsert
+    rows: list[RowMapping] = []
+    if dialect != "postgresql":
+        for start in range(0, len(params), _SQLITE_UPSERT_CHUNK):
+            result = await conn.execute(
+                statement, list(params[start : start + _SQLITE_UPSERT_CHUNK])
+            )
+            if returning:
+                rows += result.mappings().all()
+        return rows
+    for start in range(0, len(params), BATCH):
+        batch = params[start : start + BATCH]
+        result = await conn.execute(
+            statement, {name: [row[name] for row in batch] for name in columns}
+        )
+        if returning:
+            rows += result.mappings().all()
+    return rows
+
+
+def _insert_of(dialect: str, table: Table, columns: Sequence[str]) -> Upsert:
+    """`INSERT INTO table (columns)` of one row of parameters named as the columns (SQLite), or
+    of the rows of one array parameter per column, unnested side by side (PostgreSQL)."""
+    if dialect != "postgresql":
+        return sqlite.insert(table).values({name: bindparam(name) for name in columns})
+    arrays = [bindparam(name, type_=postgresql.ARRAY(table.c[name].type)) for name in columns]
+    rows = func.unnest(*arrays).table_valued(*columns).render_derived()
+    return postgresql.insert(table).from_select(
+        list(columns), select(*(rows.c[name] for name in columns))
+    )

@@ -14,14 +14,15 @@ import os
 import socket
 import time
 from collections.abc import Collection, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.processes import process_tag
 from bot.domain.store import EVERY_SKU, EtaMark, RecomputeMarks
+from storage.bulk import upsert_rows
 from storage.codec import IN_CHUNK
-from storage.database import insert
 from storage.schema import eta_marks
 
 # Why: one fixed key of the database's advisory lock space ("eta_mark" in ASCII); the run lock
@@ -44,6 +45,7 @@ _CLEAR = (
     .values(recomputed=eta_marks.c.marked)
 )
 
+_MARK_COLUMNS = ("sku", "marked", "marked_by", "marked_at")
 _CHANGED_OF = _CHANGED.where(eta_marks.c.sku.in_(bindparam("keys", expanding=True)))
 _CLEAR_OF = _CLEAR.where(eta_marks.c.sku.in_(bindparam("keys", expanding=True)))
 
@@ -66,21 +68,16 @@ async def mark_skus(conn: AsyncConnection, skus: Collection[str] | None) -> None
     number = int((await conn.execute(_LAST)).scalar_one()) + 1
     writer = process_tag(socket.gethostname(), os.getpid())
     at = time.time()
-    stmt = insert(conn, eta_marks)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[eta_marks.c.sku],
-        set_={
-            "marked": stmt.excluded.marked,
-            "marked_by": stmt.excluded.marked_by,
-            "marked_at": stmt.excluded.marked_at,
-        },
-    )
     keys = sorted({EVERY_SKU} if skus is None else set(skus))
-    for chunk in _chunks(keys):
-        await conn.execute(
-            stmt,
-            [{"sku": sku, "marked": number, "marked_by": writer, "marked_at": at} for sku in chunk],
-        )
+    marks = [{"sku": sku, "marked": number, "marked_by": writer, "marked_at": at} for sku in keys]
+    await upsert_rows(conn, eta_marks, _MARK_COLUMNS, marks, _remark)
+
+
+def _remark(upsert: Any) -> Any:
+    return upsert.on_conflict_do_update(
+        index_elements=[eta_marks.c.sku],
+        set_={name: upsert.excluded[name] for name in _MARK_COLUMNS[1:]},
+    )
 
 
 async def read_marks(conn: AsyncConnection) -> RecomputeMarks:

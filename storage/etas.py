@@ -100,9 +100,12 @@ _STORED = (
     + _blank(cast(_e.c.lead_time_days, Text))
 ).label("stored")
 # Why: stored ETAs come along by primary key (`unindexed` keeps SQLite's planner off the sku
-# index), so a refresh needs no second pass over the SKU.
-_QUEUE = (
-    select(_l.c.order_id, _l.c.line_no, _l.c.quantity, _STORED)
+# index), so a refresh needs no second pass over the SKU. Each line is led by its SKU: one query
+# reads a chunk of SKUs, SKU by SKU, each in serving order (SQLite; an import's recompute covers
+# thousands of SKUs).
+_KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
+_QUEUES_OF = (
+    select(_l.c.sku, _l.c.order_id, _l.c.line_no, _l.c.quantity, _STORED)
     .select_from(
         _l.join(_o, _o.c.order_id == _l.c.order_id).outerjoin(
             _e,
@@ -113,15 +116,15 @@ _QUEUE = (
             ),
         )
     )
-    .where(_l.c.status == "open", _l.c.sku == bindparam("sku"))
-    .order_by(*_SERVING_ORDER)
+    .where(_l.c.status == "open", _l.c.sku.in_(_KEYS))
+    .order_by(_l.c.sku, *_SERVING_ORDER)
 )
-# Why: PostgreSQL plans `_QUEUE` by its statistics, and a hot SKU's are often stale (its lines came
-# after the last ANALYZE): it then probed line_etas through two indexes per line (bench `cancel`:
-# over 1 s for 10,000 lines), or, with fresh ones, hashed a parallel scan of every order (~3x a
-# probe per line). There the lines take their order by one primary-key probe each (a LATERAL
-# subquery with LIMIT is planned per line, never joined as a whole), and the stored ETAs come by
-# the sku index in a query of their own.
+# Why: PostgreSQL plans `_QUEUES_OF` by its statistics, and a hot SKU's are often stale (its
+# lines came after the last ANALYZE): it then probed line_etas through two indexes per line (bench
+# `cancel`: over 1 s for 10,000 lines), or, with fresh ones, hashed a parallel scan of every order
+# (~3x a probe per line). There the lines take their order by one primary-key probe each (a
+# LATERAL subquery with LIMIT is planned per line, never joined as a whole), and the stored ETAs
+# come by the sku index in a query of their own.
 _LINE_ORDER = (
     select(_o.c.priority, _o.c.placed_at_utc)
     .where(_o.c.order_id == _l.c.order_id)
@@ -157,7 +160,6 @@ _QUEUE_LINES = select(
 _STORED_OF_SKU = select(
     func.array_agg(_e.c.order_id), func.array_agg(_e.c.line_no), func.array_agg(_STORED.element)
 ).where(_e.c.sku == bindparam("sku"))
-_KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
 _NOT_OPEN = ~exists().where(
     _l.c.order_id == line_etas.c.order_id,
     _l.c.line_no == line_etas.c.line_no,
@@ -231,22 +233,29 @@ async def read_eta_queues(conn: AsyncConnection, skus: Collection[str]) -> list[
     """Supply and open lines in serving order of these SKUs, each line with its stored ETA."""
     day = _DateCache()
     queues: list[EtaQueue] = []
-    for supply in await _read_supply(conn, _chunks(skus)):
-        gone: list[tuple[str, int]] | None = None
-        if conn.dialect.name == "postgresql":
-            lines, gone = await _postgresql_queue(conn, supply.sku)
-        else:
-            lines = await fetch_rows(conn, _QUEUE, {"sku": supply.sku})
-        stored = {text: _stored_eta(text, day) for text in {line[3] for line in lines} - {None}}
-        queues.append(EtaQueue(supply, lines, stored, gone))
+    for chunk in _chunks(skus):
+        lines_of: dict[str, list[Any]] = {}
+        if conn.dialect.name == "sqlite":
+            for sku, *line in await fetch_rows(conn, _QUEUES_OF, {"keys": chunk}):
+                lines_of.setdefault(sku, []).append(tuple(line))
+        for supply in await _read_supply(conn, [chunk]):
+            gone: list[tuple[str, int]] | None = None
+            if conn.dialect.name == "postgresql":
+                lines, gone = await _postgresql_queue(conn, supply.sku)
+            else:
+                lines = lines_of.get(supply.sku, [])
+            texts = {line[3] for line in lines} - {None}
+            queues.append(
+                EtaQueue(supply, lines, {text: _stored_eta(text, day) for text in texts}, gone)
+            )
     return queues
 
 
 async def _postgresql_queue(
     conn: AsyncConnection, sku: str
 ) -> tuple[list[tuple[Any, ...]], list[tuple[str, int]]]:
-    """`_QUEUE`'s rows, from two robustly planned queries (see `_LINE_ORDER`), and the lines
-    whose stored ETA is the SKU's but that are not open in it."""
+    """`_QUEUES_OF`'s rows of one SKU (without the SKU), from two robustly planned queries (see
+    `_LINE_ORDER`), and the lines whose stored ETA is the SKU's but that are not open in it."""
     params = {"sku": sku}
     ((order_ids, line_nos, texts),) = await fetch_records(conn, _STORED_OF_SKU, params)
     keys = zip(order_ids or (), line_nos or (), strict=True)

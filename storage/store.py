@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Executable,
     RowMapping,
@@ -25,6 +24,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -116,8 +116,8 @@ from bot.domain.supply_store import (
 )
 from bot.domain.update_inbox import InboxedUpdate, NewestUpdate
 from storage.audit import Change, changed, read_entries, write_changes
+from storage.bulk import key_chunks, upsert_rows
 from storage.codec import (
-    IN_CHUNK,
     OPEN,
     customer_from,
     customer_params,
@@ -139,7 +139,7 @@ from storage.database import Database
 from storage.database import insert as dialect_insert
 from storage.migrate import migrate
 from storage.schema import products, purchase_orders
-from storage.sql_functions import bytewise
+from storage.sql_functions import bytewise, in_keys
 
 
 async def open_store(target: Path | str) -> SqlStore:
@@ -173,9 +173,16 @@ class SqlStore:
         await self._db.close()
 
     # --- import ---
-    def atomic(self) -> AbstractAsyncContextManager[object]:
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[object]:
         """One transaction around several writes of this task: all of them commit or none."""
-        return self._db.write()
+        async with self._db.write() as conn:
+            if conn.dialect.name == "postgresql":
+                # Why: an import's lookups take hundreds of keys a query; a generic plan of the
+                # prepared statement, made while the tables were small (the first requests of a
+                # bulk push), scans the whole table for them (bench `ingest`).
+                await conn.execute(_CUSTOM_PLANS)
+            yield conn
 
     async def known_skus(self) -> set[str]:
         """SKUs of all stored products."""
@@ -1355,20 +1362,23 @@ def _order_header(order: Order) -> dict[str, object]:
 _WRITE_CHUNK = 1_000
 # Columns an import's upsert of customers overwrites (the chosen language is the customer's).
 _CUSTOMER_UPDATES = ("name", "email", "phone", "phone_digits", "language", "timezone")
+_CUSTOMER_COLUMNS = ("customer_id", *_CUSTOMER_UPDATES)
+_LINE_COLUMNS = ("order_id", "line_no", "sku", "quantity", "unit_price_minor", "status")
+_LINE_UPDATES = ("sku", "quantity", "unit_price_minor")
 _ALL_SKUS = select(schema.products.c.sku)
-_keys_param: BindParameter[str] = bindparam("keys", expanding=True)
-_PRODUCTS_IN = select(schema.products).where(schema.products.c.sku.in_(_keys_param))
+_CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
+_PRODUCTS_IN = select(schema.products).where(in_keys(schema.products.c.sku, "keys"))
 _PURCHASE_ORDERS_IN = select(schema.purchase_orders).where(
-    schema.purchase_orders.c.po_id.in_(_keys_param)
+    in_keys(schema.purchase_orders.c.po_id, "keys")
 )
-_CUSTOMERS_IN = select(schema.customers).where(schema.customers.c.customer_id.in_(_keys_param))
+_CUSTOMERS_IN = select(schema.customers).where(in_keys(schema.customers.c.customer_id, "keys"))
 _IMPORTED_CUSTOMERS_IN = select(
     schema.customers.c.customer_id, *(schema.customers.c[name] for name in _CUSTOMER_UPDATES)
-).where(schema.customers.c.customer_id.in_(_keys_param))
-_ORDERS_IN = select(schema.orders).where(schema.orders.c.order_id.in_(_keys_param))
+).where(in_keys(schema.customers.c.customer_id, "keys"))
+_ORDERS_IN = select(schema.orders).where(in_keys(schema.orders.c.order_id, "keys"))
 _LINES_IN = (
     select(schema.order_lines)
-    .where(schema.order_lines.c.order_id.in_(_keys_param))
+    .where(in_keys(schema.order_lines.c.order_id, "keys"))
     .order_by(schema.order_lines.c.order_id, schema.order_lines.c.line_no)
 )
 _ORDER = select(schema.orders).where(schema.orders.c.order_id == bindparam("order_id"))
@@ -1452,6 +1462,7 @@ _ORDER_UPDATES = (
     "jurisdiction",
     "priority",
 )
+_ORDER_COLUMNS = ("order_id", "order_key", "link_handle", *_ORDER_UPDATES)
 _upserts: dict[tuple[str, str], Executable] = {}
 
 
@@ -1465,18 +1476,33 @@ def _upsert(
         upsert = dialect_insert(conn, table)
         columns = updates or [column.name for column in table.c if column.name not in keys]
         set_: dict[str, Any] = {name: upsert.excluded[name] for name in columns}
-        if table is schema.order_lines:
-            # Why: a shipped or cancelled line stays so, whatever the shop's file says.
-            closed: list[ColumnElement[str]] = [
-                literal_column("'shipped'"),
-                literal_column("'cancelled'"),
-            ]
-            set_["status"] = case(
-                (table.c.status.in_(closed), table.c.status), else_=upsert.excluded.status
-            )
         statement = upsert.on_conflict_do_update(index_elements=list(keys), set_=set_)
         _upserts[conn.dialect.name, table.name] = statement
     return statement
+
+
+def _customers_on_conflict(upsert: Any) -> Any:
+    return upsert.on_conflict_do_update(
+        index_elements=["customer_id"],
+        set_={name: upsert.excluded[name] for name in _CUSTOMER_UPDATES},
+    )
+
+
+def _orders_on_conflict(upsert: Any) -> Any:
+    return upsert.on_conflict_do_update(
+        index_elements=["order_id"], set_={name: upsert.excluded[name] for name in _ORDER_UPDATES}
+    )
+
+
+def _lines_on_conflict(upsert: Any) -> Any:
+    lines = schema.order_lines
+    # Why: a shipped or cancelled line stays so, whatever the shop's file says.
+    closed: list[ColumnElement[str]] = [literal_column("'shipped'"), literal_column("'cancelled'")]
+    set_: dict[str, Any] = {name: upsert.excluded[name] for name in _LINE_UPDATES}
+    set_["status"] = case(
+        (lines.c.status.in_(closed), lines.c.status), else_=upsert.excluded.status
+    )
+    return upsert.on_conflict_do_update(index_elements=["order_id", "line_no"], set_=set_)
 
 
 async def _execute_chunked(
@@ -1490,10 +1516,10 @@ async def _execute_chunked(
 async def _rows_in(
     conn: AsyncConnection, statement: Executable, keys: Sequence[str]
 ) -> list[RowMapping]:
-    """The rows of `statement` for every key (its `keys` parameter), IN_CHUNK keys a query."""
+    """The rows of `statement` for every key (its `keys` parameter, an `in_keys`)."""
     rows: list[RowMapping] = []
-    for start in range(0, len(keys), IN_CHUNK):
-        result = await conn.execute(statement, {"keys": list(keys[start : start + IN_CHUNK])})
+    for chunk in key_chunks(conn, keys):
+        result = await conn.execute(statement, {"keys": chunk})
         rows += result.mappings().all()
     return rows
 
@@ -1504,9 +1530,7 @@ async def _upsert_customers(conn: AsyncConnection, customers: Sequence[Customer]
         row["customer_id"]: row_dict(row)
         for row in await _rows_in(conn, _IMPORTED_CUSTOMERS_IN, _keys(params, "customer_id"))
     }
-    await _execute_chunked(
-        conn, _upsert(conn, schema.customers, ("customer_id",), _CUSTOMER_UPDATES), params
-    )
+    await upsert_rows(conn, schema.customers, _CUSTOMER_COLUMNS, params, _customers_on_conflict)
     return [
         change
         for new in params
@@ -1523,20 +1547,24 @@ async def _upsert_order_rows(conn: AsyncConnection, orders: Sequence[Order]) -> 
     order_ids = [order.order_id for order in orders]
     before = await _order_records(conn, order_ids)
     headers = [_order_header(order) for order in orders]
-    await _execute_chunked(
-        conn, _upsert(conn, schema.orders, ("order_id",), _ORDER_UPDATES), headers
+    # Why: the upserts return the rows as stored, so the audit's `after` needs no second read
+    # (bench `ingest`); lines the import did not name are as they were before.
+    stored_headers = await upsert_rows(
+        conn, schema.orders, _ORDER_COLUMNS, headers, _orders_on_conflict, returning=True
     )
-    await _execute_chunked(
-        conn,
-        _upsert(
-            conn,
-            schema.order_lines,
-            ("order_id", "line_no"),
-            ("sku", "quantity", "unit_price_minor"),
-        ),
-        [line_params(line) for order in orders for line in order.lines],
+    lines = [line_params(line) for order in orders for line in order.lines]
+    stored_lines = await upsert_rows(
+        conn, schema.order_lines, _LINE_COLUMNS, lines, _lines_on_conflict, returning=True
     )
-    after = await _order_records(conn, order_ids)
+    after = _records_of(stored_headers)
+    for order_id, record in after.items():
+        earlier = before.get(order_id)
+        record["lines"] = {line["line_no"]: line for line in earlier["lines"]} if earlier else {}
+    for row in stored_lines:
+        line = row_dict(row)
+        after[line.pop("order_id")]["lines"][line["line_no"]] = line
+    for record in after.values():
+        record["lines"] = [record["lines"][line_no] for line_no in sorted(record["lines"])]
     return [
         change
         for order_id in order_ids
@@ -1549,17 +1577,22 @@ async def _upsert_order_rows(conn: AsyncConnection, orders: Sequence[Order]) -> 
 async def _order_records(
     conn: AsyncConnection, order_ids: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
-    records = {
-        row["order_id"]: row_dict(row) for row in await _rows_in(conn, _ORDERS_IN, order_ids)
-    }
+    records = _records_of(await _rows_in(conn, _ORDERS_IN, order_ids))
     for record in records.values():
-        record.pop("placed_at_utc")
-        record.pop("order_key", None)
-        record.pop("link_handle", None)
         record["lines"] = []
     for row in await _rows_in(conn, _LINES_IN, order_ids):
         line = row_dict(row)
         records[line.pop("order_id")]["lines"].append(line)
+    return records
+
+
+def _records_of(headers: Sequence[RowMapping]) -> dict[str, dict[str, Any]]:
+    """Order rows as their audit records (no lines yet), by order_id."""
+    records = {row["order_id"]: row_dict(row) for row in headers}
+    for record in records.values():
+        record.pop("placed_at_utc")
+        record.pop("order_key", None)
+        record.pop("link_handle", None)
     return records
 
 
