@@ -149,23 +149,25 @@ async def _timed(
     start: Callable[[], Awaitable[None]],
     users: Sequence[int],
     work: Workload,
-) -> float:
-    """Updates per second from `start` until the bot has sent every reply."""
+) -> tuple[float, float]:
+    """Updates per second from `start` until the bot has sent every reply, and this process's
+    CPU milliseconds per update meanwhile (the bot's; the sandbox runs in a process of its own)."""
     await _send_all(client, users, work)
     expected = await _replies_sent(client) + work.updates
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await start()
     deadline = started + REPLY_TIMEOUT
     while await _replies_sent(client) < expected:
         if time.perf_counter() > deadline:
             raise TimeoutError("the bot did not answer every message in time")
         await asyncio.sleep(0.02)
-    return work.updates / (time.perf_counter() - started)
+    elapsed, cpu_ms = time.perf_counter() - started, (time.process_time() - cpu) * 1000
+    return work.updates / elapsed, cpu_ms / work.updates
 
 
 async def _polling_round(
     client: SandboxClient, services: Services, users: Sequence[int], work: Workload
-) -> float:
+) -> tuple[float, float]:
     application = build_application(services)
     async with initialized(application, services) as start_polling:
         return await _timed(client, start_polling, users, work)
@@ -173,7 +175,7 @@ async def _polling_round(
 
 async def _webhook_round(
     client: SandboxClient, services: Services, users: Sequence[int], work: Workload
-) -> float:
+) -> tuple[float, float]:
     async with webhook_initialized(services) as start:
         return await _timed(client, start, users, work)
 
@@ -206,20 +208,27 @@ async def measure(work: Workload, database: Database = "sqlite") -> dict[str, ob
                 make_rules(settings),
                 Catalogs.load(default_language="en"),
             )
-            polling_rates: list[float] = []
-            webhook_rates: list[float] = []
+            polling_rounds: list[tuple[float, float]] = []
+            webhook_rounds: list[tuple[float, float]] = []
             # Why: alternating rounds and taking medians keeps a busy machine from favouring one.
             for _ in range(work.rounds):
-                polling_rates.append(await _polling_round(client, services, users, work))
-                webhook_rates.append(await _webhook_round(client, services, users, work))
+                polling_rounds.append(await _polling_round(client, services, users, work))
+                webhook_rounds.append(await _webhook_round(client, services, users, work))
             stats = await client.stats()
-    polling, webhook = statistics.median(polling_rates), statistics.median(webhook_rates)
+    polling = statistics.median(rate for rate, _ in polling_rounds)
+    webhook = statistics.median(rate for rate, _ in webhook_rounds)
     return {
         "customers": work.customers,
         "updates": work.updates,
         "polling_updates_per_s": round(polling, 1),
         "webhook_updates_per_s": round(webhook, 1),
         "ratio": round(webhook / polling, 3),
+        "bot_cpu_ms_per_update_polling": round(
+            statistics.median(ms for _, ms in polling_rounds), 2
+        ),
+        "bot_cpu_ms_per_update_webhook": round(
+            statistics.median(ms for _, ms in webhook_rounds), 2
+        ),
         "goal": ">= 1.0",
         "rounds": work.rounds,
         "webhook_failures": stats["webhook_failures"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from telegram import Bot, Update
 
@@ -42,14 +42,28 @@ class UpdateInbox:
         self._received_at: dict[int, float] = {}
         self._arriving: list[tuple[Update, asyncio.Future[None]]] = []
         self._recording = asyncio.Lock()
+        self._bodies: dict[int, Mapping[str, object]] = {}
         # Why: update ids queued by this process and not handled yet; a replay (this instance
         # became leader while others run, DESIGN §13) must not queue them a second time.
         self._pending: set[int] = set()
 
-    async def receive(self, updates: Sequence[Update]) -> None:
-        """Record the batch durably (one transaction), then queue the ones not seen before."""
+    async def receive(
+        self,
+        updates: Sequence[Update],
+        *,
+        payloads: Mapping[int, Mapping[str, object]] | None = None,
+    ) -> None:
+        """Record the batch durably (one transaction), then queue the ones not seen before.
+
+        `payloads`: the JSON objects Telegram sent, by update_id, when at hand (a webhook's
+        bodies); the others are recorded as `Update.to_dict()`."""
+        sent = payloads or {}
         batch = [
-            InboxedUpdate(update.update_id, update.to_dict(), chat_key(update))
+            InboxedUpdate(
+                update.update_id,
+                sent.get(update.update_id) or update.to_dict(),
+                chat_key(update),
+            )
             for update in updates
         ]
         fresh = set(await self._store.record_updates(batch, now=self._clock.now()))
@@ -60,22 +74,26 @@ class UpdateInbox:
                 self._pending.add(update.update_id)
                 await self._queue.put(update)
 
-    async def receive_one(self, update: Update) -> None:
-        """Record one update (a webhook POST) and queue it when new, like `receive`; returns once
-        it is recorded and raises what recording raised.
+    async def receive_one(self, update: Update, payload: Mapping[str, object]) -> None:
+        """Record one update (a webhook POST; `payload` its JSON object) and queue it when new,
+        like `receive`; returns once it is recorded and raises what recording raised.
 
         Updates arriving while a record is being written go in the next transaction together
         (group commit), so concurrent POSTs do not each wait for a commit of their own.
         """
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._arriving.append((update, done))
+        self._bodies[update.update_id] = payload
         async with self._recording:
             if not done.done():
                 batch, self._arriving = self._arriving, []
                 # Why: Telegram may post an update again while its first POST is in this batch.
                 unique = list({item.update_id: item for item, _ in reversed(batch)}.values())
+                bodies, self._bodies = self._bodies, {}
                 try:
-                    await self.receive(sorted(unique, key=lambda item: item.update_id))
+                    await self.receive(
+                        sorted(unique, key=lambda item: item.update_id), payloads=bodies
+                    )
                 except Exception as exc:
                     for _, waiting in batch:
                         if not waiting.done():

@@ -98,7 +98,7 @@ class WebhookIntake:
         except (TypeError, ValueError, KeyError):
             return web.json_response({"error": "the body is not an Update"}, status=400)
         try:
-            await inbox.receive_one(update)
+            await inbox.receive_one(update, data)
         except Exception as exc:
             # Why: not recorded means not acknowledged; Telegram delivers it again.
             logger.warning(

@@ -1,5 +1,6 @@
-"""With several instances, an update is handled by the instance that recorded it; the leader
-replays only those whose instance is gone (DESIGN §13)."""
+"""Who records an update and how: with several instances each update is handled by the instance
+that recorded it, and the leader replays only those whose instance is gone (DESIGN §13); a
+webhook's update is recorded as Telegram sent it."""
 
 from __future__ import annotations
 
@@ -71,3 +72,13 @@ async def test_each_update_is_recorded_with_the_instance_that_took_it(store: Sql
     await UpdateInbox(store, shop.clock(), asyncio.Queue()).receive([message(701, 80)])
 
     assert [row.recorded_by for row in await store.unhandled_updates()] == [this_process()]
+
+
+async def test_a_webhook_update_is_recorded_as_telegram_sent_it(store: SqlStore) -> None:
+    body = message(801, 81).to_dict() | {"field_from_a_newer_bot_api": 1}
+    inbox = UpdateInbox(store, shop.clock(), asyncio.Queue())
+
+    await inbox.receive_one(Update.de_json(body, None), body)
+
+    [row] = await store.unhandled_updates()
+    assert row.payload == body
