@@ -220,8 +220,8 @@ async def running(
     Every instance handles the updates it is given; the leader (bot/leadership.py) also sweeps,
     dispatches and, without `intake`, polls Telegram (unless `poll` is False: updates then come
     only through the update inbox). With `intake` (served by bot/web/server.py) every instance
-    takes updates by webhook (`start_webhook`). On SQLite the one instance is
-    always the leader, and it has caught up (dates, notices) before updates are taken.
+    takes updates by webhook (`start_webhook`). On SQLite the one instance is always the leader,
+    and it has caught up (dates, notices) before updates are taken.
     """
     async with application:
         if application.post_init is not None:
