@@ -161,7 +161,9 @@ def _log_answer(kind: str, status: int, body: Mapping[str, object], *, replayed:
     elif status == 200:
         log.info("ingest API: imported %s %s", body.get("imported"), kind)
     else:
-        log.warning("ingest API: %s refused (%d, %s errors)", kind, status, body.get("error_count"))
+        listed = body.get("errors")
+        errors = body.get("error_count") or (len(listed) if isinstance(listed, list) else 0)
+        log.warning("ingest API: %s refused (%d, %s errors)", kind, status, errors)
 
 
 def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.Response:

@@ -159,6 +159,10 @@ async def test_an_ingest_body_over_the_bots_limit_is_refused_by_nginx(tmp_path: 
     assert [size for _, _, size in first.seen + second.seen] == [limit]
 
 
+def test_nginx_passes_a_shopify_order_webhook_as_large_as_the_bot_takes() -> None:
+    assert client_max_body_size("= /webhooks/shopify") == MAX_BODY
+
+
 def client_max_body_size(location: str) -> int:
     """The body limit (bytes) the shared locations set for `location`."""
     text = LOCATIONS.read_text(encoding="utf-8")
