@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.ext import Job, JobQueue
+from telegram.ext import JobQueue
 
 from bot.clock import business_today
 from bot.context import BotContext, Services
@@ -81,10 +81,10 @@ class NoticeDispatch:
     task: asyncio.Task[None] | None = None
 
 
-def schedule_notice_jobs(job_queue: JobQueue[BotContext]) -> list[Job[BotContext]]:
+def schedule_notice_jobs(job_queue: JobQueue[BotContext]) -> None:
     """A sweep after every recompute (checked each second), the daily sweep and the ratings
     look; each acts only while this instance leads (bot/leadership.py)."""
-    sweeping = job_queue.run_repeating(
+    job_queue.run_repeating(
         leader_only(sweep_when_recomputed),
         interval=SWEEP_INTERVAL,
         first=SWEEP_INTERVAL,
@@ -92,19 +92,18 @@ def schedule_notice_jobs(job_queue: JobQueue[BotContext]) -> list[Job[BotContext
         # Why: the sweep skips itself while another runs; one instance would log every skip.
         job_kwargs={"max_instances": 3},
     )
-    daily = job_queue.run_repeating(
+    job_queue.run_repeating(
         leader_only(daily_sweep),
         interval=DAILY_CHECK_INTERVAL,
         first=DAILY_CHECK_INTERVAL,
         name="notices-daily",
     )
-    ratings = job_queue.run_repeating(
+    job_queue.run_repeating(
         leader_only(ratings_due),
         interval=RATINGS_INTERVAL,
         first=RATINGS_INTERVAL,
         name="ratings-due",
     )
-    return [sweeping, daily, ratings]
 
 
 async def ratings_due(context: BotContext) -> None:

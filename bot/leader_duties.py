@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, Protocol
 
-from telegram.ext import Application, Job
+from telegram.ext import Application
 
 from bot.context import SERVICES_KEY, Services
 from bot.domain.chat_state import STATE_LIFETIME
@@ -153,17 +153,17 @@ class LeaderDuties:
             await fetching.stop()
 
 
-def schedule_event_delivery(application: AnyApplication, services: Services) -> list[Job[Any]]:
+def schedule_event_delivery(application: AnyApplication, services: Services) -> None:
     """When a webhook is configured, drain the shop's events to it on every tick while this
     instance leads (the job)."""
     target = webhook_target(services.settings)
     if target is None:
-        return []
+        return
     if application.job_queue is None:
         raise RuntimeError("event delivery needs PTB's job queue (python-telegram-bot[job-queue])")
     delivery = WebhookDelivery(services.store, target)
     application.bot_data[EVENT_DELIVERY_KEY] = delivery
-    job = application.job_queue.run_repeating(
+    application.job_queue.run_repeating(
         leader_only(deliver_events),
         interval=EVENT_DELIVERY_INTERVAL,
         first=0,
@@ -173,7 +173,6 @@ def schedule_event_delivery(application: AnyApplication, services: Services) -> 
         # instance, every tick during a long retry would log a "skipped" warning instead.
         job_kwargs={"max_instances": 2},
     )
-    return [job]
 
 
 def stop_event_delivery(application: AnyApplication) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from telegram import Update
@@ -58,7 +58,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(_WAITING_UPDATES)
         self._running = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._after = after
-        self.around = around
+        self._around = around
         self._locks: dict[int, asyncio.Lock] = {}
         self._holders: dict[int, int] = {}
 
@@ -69,11 +69,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             if key is None:
                 async with self._running:
                     await coroutine
-            elif self.around is None:
-                async with self._turn(key), self._running:
-                    await coroutine
             else:
-                async with self._turn(key), self._running, self.around(key, update):
+                around = self._around(key, update) if self._around else nullcontext()
+                async with self._turn(key), self._running, around:
                     await coroutine
         except asyncio.CancelledError:
             # Why: handling cut short (the process is going down) is not handled; no `after`.

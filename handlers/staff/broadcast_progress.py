@@ -14,7 +14,7 @@ from typing import Any
 from babel.dates import format_timedelta
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, Job, JobQueue
+from telegram.ext import BaseHandler, CallbackQueryHandler, JobQueue
 
 from bot.context import BotContext
 from bot.domain.broadcasts import BroadcastStatus
@@ -221,10 +221,10 @@ async def update_progress(context: BotContext) -> None:
                 await store.finish_progress_message(progress.broadcast_id)
 
 
-def schedule_progress_job(job_queue: JobQueue[BotContext]) -> Job[BotContext]:
+def schedule_progress_job(job_queue: JobQueue[BotContext]) -> None:
     """Edit progress messages every PROGRESS_INTERVAL (those of a previous run included), while
     this instance leads."""
-    return job_queue.run_repeating(
+    job_queue.run_repeating(
         leader_only(update_progress),
         interval=PROGRESS_INTERVAL,
         first=PROGRESS_INTERVAL,
