@@ -172,8 +172,12 @@ async def _sweep_once(
         orders = await store.versioned_open_orders()
     else:
         orders = await store.versioned_open_orders(customer_ids=customers)
+    etas = await store.line_etas([entry.order.order_id for entry in orders])
+    # Why: an order whose open lines are not all estimated yet (written just now, its recompute
+    # still to come: an API, Shopify or CLI import while the bot runs) is decided by the sweep
+    # that follows that recompute; a missing estimate would read as "no date" (a delay notice).
+    orders = [entry for entry in orders if estimated(entry, etas)]
     order_ids = [entry.order.order_id for entry in orders]
-    etas = await store.line_etas(order_ids)
     # Why: queued notices that no longer hold go back first, so this sweep decides them again.
     taken = await withdraw_stale(
         store,
@@ -192,9 +196,10 @@ async def _sweep_once(
     outside = set(taken).difference(order_ids)
     if outside:
         more = await store.versioned_open_orders(order_ids=outside)
+        etas = {**etas, **await store.line_etas([entry.order.order_id for entry in more])}
+        more = [entry for entry in more if estimated(entry, etas)]
         orders = [*orders, *more]
         order_ids += [entry.order.order_id for entry in more]
-        etas = {**etas, **await store.line_etas([entry.order.order_id for entry in more])}
     # Why: read with the states decided from; every notice written later has a larger id, so a
     # notice decided again (its first one undelivered) gets a key of its own (`_dedupe_key`).
     mark = await store.last_notice_id()
@@ -527,6 +532,16 @@ async def answer_days(
 def _asking(state: NoticeState | None) -> bool:
     """True when a state waits for an answer with a last day (its customer's date matters)."""
     return state is not None and state.awaiting_answer and state.auto_cancel_on is not None
+
+
+def estimated(entry: VersionedOrder, etas: Mapping[tuple[str, int], LineEta]) -> bool:
+    """True when every open line of the order has a stored ETA (DESIGN §5: computed by a
+    recompute, which may still be to come for an order written a moment ago)."""
+    return all(
+        (line.order_id, line.line_no) in etas
+        for line in entry.order.lines
+        if line.status == LineStatus.OPEN
+    )
 
 
 def order_facts(entry: VersionedOrder, etas: Mapping[tuple[str, int], LineEta]) -> OrderFacts:
